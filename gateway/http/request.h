@@ -1,0 +1,43 @@
+// Request: one parsed HTTP/1.1 request as the handler sees it.
+//
+// Thread safety: read-only after the session hands it to the handler; safe
+// to read from any thread.
+// Ownership: owned by its connection; valid until the Responder it came with
+// has sent the response (or is destroyed).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace protogate::http {
+
+class Request {
+ public:
+  using Header = std::pair<std::string, std::string>;
+
+  Request(std::string method, std::string target, std::vector<Header> headers,
+          std::string body, std::string remote_address);
+
+  const std::string& method() const { return method_; }   // "GET", ...
+  const std::string& target() const { return target_; }   // Raw request-target.
+  std::string_view path() const;   // target() before '?', still %-encoded.
+  std::string_view query() const;  // target() after '?' (without it), or "".
+  // The first header with this name (ASCII case-insensitive), if any.
+  std::optional<std::string_view> header(std::string_view name) const;
+  const std::vector<Header>& headers() const { return headers_; }
+  const std::string& body() const { return body_; }
+  std::string& mutable_body() { return body_; }
+  const std::string& remote_address() const { return remote_address_; }
+
+ private:
+  std::string method_;
+  std::string target_;
+  std::vector<Header> headers_;
+  std::string body_;
+  std::string remote_address_;
+};
+
+}  // namespace protogate::http

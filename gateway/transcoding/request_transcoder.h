@@ -1,0 +1,68 @@
+// Assembles the protobuf request of one HTTP call: path variables, then
+// query parameters, then the body (see README "HTTP rules").
+//
+// Thread safety: stateless functions over immutable inputs.
+//
+// Example:
+//   RequestSpec spec{.codec = codec, .body = BodyMode::kField,
+//                    .body_field = book_field};
+//   PathBinding shelf{.field_path = shelf_path, .value = "1"};
+//   std::string wire;
+//   PG_RETURN_IF_ERROR(BuildRequest(codecs, spec, {&shelf, 1}, "page_size=2",
+//                                   body, options, &wire));
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "gateway/transcoding/codec_set.h"
+#include "gateway/transcoding/options.h"
+
+namespace protogate::transcoding {
+
+// A field path from the request message to a (possibly nested) field,
+// resolved at load time.
+using FieldPath = std::vector<const google::protobuf::FieldDescriptor*>;
+
+enum class BodyMode {
+  kNone,          // No body allowed; a non-empty body is InvalidArgument.
+  kWholeMessage,  // body: "*" — the body is the message; no query params.
+  kField,         // body: "field" — the body is that field's JSON value.
+};
+
+struct RequestSpec {
+  const MessageCodec* codec = nullptr;  // The request message type.
+  BodyMode body = BodyMode::kNone;
+  // The top-level field the body fills when body == kField.
+  const google::protobuf::FieldDescriptor* body_field = nullptr;
+};
+
+struct PathBinding {
+  // Path from the request message to a singular scalar field (or a scalar
+  // well-known type such as Timestamp or a wrapper).
+  const FieldPath* field_path = nullptr;
+  // The percent-decoded value, in the field's JSON string form.
+  std::string_view value;
+};
+
+// Encodes the request into `*wire` (replacing its contents).
+// `raw_query` is the query string without '?', still percent-encoded;
+// parameters name fields by dotted proto or JSON name; repeated fields repeat
+// the key. Returns InvalidArgument naming the field or parameter at fault:
+// unknown parameter, bad value, a field set twice (path/query and body), a
+// body on a no-body route, query parameters on a body:"*" route.
+absl::Status BuildRequest(const CodecSet& codecs, const RequestSpec& spec,
+                          absl::Span<const PathBinding> path_bindings,
+                          std::string_view raw_query, std::string_view body,
+                          const ParseOptions& options, std::string* wire);
+
+// Encodes `text` (a JSON string form, e.g. "42", "GENRE_FICTION", "true",
+// "2024-01-01T00:00:00Z") as the value of the field at the end of `path`,
+// wrapped in the enclosing messages, and APPENDS it to `*wire`.
+absl::Status AppendFieldFromText(const CodecSet& codecs, const FieldPath& path,
+                                 std::string_view text, std::string* wire);
+
+}  // namespace protogate::transcoding
