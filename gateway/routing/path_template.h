@@ -6,7 +6,17 @@
 //   Segment  = "*" | "**" | LITERAL | Variable ;
 //   Variable = "{" FieldPath [ "=" Segments ] "}" ;
 // `{x}` means `{x=*}`. Variables do not nest. `**` matches zero or more
-// segments and may be followed by literal segments.
+// segments and may be followed by literal segments only (no `*`, no second
+// `**`). FieldPath is dot-separated identifiers ([A-Za-z_][A-Za-z0-9_]*);
+// a field may be bound once per template. The verb starts at the last ':'
+// that is outside braces and followed by no '/'; it must be non-empty and
+// follow at least one segment. "/" alone is accepted: the root, no segments.
+//
+// Literals: RFC 3986 pchar characters (except '*') and %XX escapes; bytes
+// >= 0x80 are accepted and escaped. They are stored, like the verb, in the
+// canonical form of percent_encoding.h ("shel%76es" is stored "shelves").
+// "." and ".." (in any encoding) are rejected: requests are normalised, so
+// they could never match.
 //
 // Thread safety: a value type; const methods are safe concurrently.
 //
@@ -40,7 +50,9 @@ struct Variable {
 
 class PathTemplate {
  public:
-  // Returns InvalidArgument with the template and the position at fault.
+  // Returns InvalidArgument naming the template, what is wrong and, where
+  // it applies, the byte offset at fault, e.g.
+  //   template "/v1/{shelf": unbalanced '{' at offset 4
   static absl::StatusOr<PathTemplate> Parse(std::string_view text);
 
   const std::vector<Segment>& segments() const { return segments_; }
