@@ -21,14 +21,17 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 struct CallRequest {
   std::string method;   // "/package.Service/Method"
   std::string payload;  // Serialized request message.
+  // InfiniteFuture(): the upstream's default_timeout from now.
   absl::Time deadline = absl::InfiniteFuture();
-  Metadata metadata;    // Lower-case keys; "-bin" values are raw bytes.
+  Metadata metadata;  // Lower-case keys; "-bin" values are raw bytes.
 };
 
 struct CallResult {
   // OK, or the backend's code and message. UNAVAILABLE when the backend
   // cannot be reached, DEADLINE_EXCEEDED at the deadline, INTERNAL for a
-  // malformed response (no valid grpc-status).
+  // malformed response (no valid grpc-status, no message, or one over the
+  // receive limit), RESOURCE_EXHAUSTED when the request is over the send
+  // limit (or the backend's receive limit).
   absl::Status status;
   std::string payload;         // Serialized response when status is OK.
   std::string status_details;  // Serialized google.rpc.Status, if sent.
@@ -42,7 +45,9 @@ class UnaryChannel {
  public:
   virtual ~UnaryChannel() = default;
   // Starts a unary call and returns at once. `done` runs exactly once, on an
-  // arbitrary thread, and must not block.
+  // arbitrary thread, and must not block. A request rejected before sending
+  // (INVALID_ARGUMENT: bad method or metadata; RESOURCE_EXHAUSTED: payload
+  // over the send limit) completes inline, before Call() returns.
   virtual void Call(CallRequest request, CallCallback done) = 0;
 };
 

@@ -7,7 +7,8 @@
 //
 // Thread safety: immutable after Create(); Resolve() and the channels may be
 // used concurrently.
-// Ownership: channels returned by Resolve() live as long as the Upstreams.
+// Ownership: channels returned by Resolve() live as long as the Upstreams,
+// which must outlive every call started on them (until its callback ran).
 //
 // Example:
 //   PG_ASSIGN_OR_RETURN(auto upstreams, Upstreams::Create(
@@ -32,18 +33,22 @@ struct BackendSpec {
 };
 
 struct UpstreamOptions {
-  // Applied when a request carries no earlier deadline.
+  // The deadline of a request whose deadline is absl::InfiniteFuture(); an
+  // explicit request deadline is used as given, even if later.
   absl::Duration default_timeout = absl::Seconds(15);
   int max_receive_message_bytes = 16 * 1024 * 1024;
   int max_send_message_bytes = 16 * 1024 * 1024;
-  absl::Duration keepalive_time = absl::Seconds(30);
+  // Stock gRPC servers refuse pings more often than every 5 minutes
+  // (GOAWAY too_many_pings), so the default stays at that interval.
+  absl::Duration keepalive_time = absl::Minutes(5);
   absl::Duration max_reconnect_backoff = absl::Seconds(5);
 };
 
 class Upstreams {
  public:
   // Returns InvalidArgument for an empty name or target, or the same name
-  // given twice (the message names it).
+  // given twice (the message names it), a malformed name ("a..b") or a
+  // non-positive option. Never connects: channels connect on first use.
   static absl::StatusOr<std::unique_ptr<Upstreams>> Create(
       std::vector<BackendSpec> backends, UpstreamOptions options);
   virtual ~Upstreams() = default;

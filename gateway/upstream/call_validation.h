@@ -1,0 +1,21 @@
+// Checks on a CallRequest made before it reaches gRPC, which treats a bad
+// method path or metadata entry as API misuse and aborts the process.
+//
+// Thread safety: stateless functions.
+#pragma once
+
+#include "absl/status/status.h"
+#include "gateway/upstream/unary_channel.h"
+
+namespace protogate::upstream {
+
+// OK when `request` can be handed to gRPC. Otherwise INVALID_ARGUMENT naming
+// the fault:
+// - the method is not "/package.Service/Method";
+// - a metadata key is empty, not lower-case [0-9a-z_.-], starts with
+//   "grpc-", or is a reserved HTTP/2 header (te, content-type, host,
+//   connection and other hop-by-hop headers);
+// - a value of a key not ending in "-bin" has bytes outside 0x20..0x7E.
+absl::Status ValidateCallRequest(const CallRequest& request);
+
+}  // namespace protogate::upstream

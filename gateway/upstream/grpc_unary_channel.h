@@ -1,0 +1,56 @@
+// GrpcUnaryChannel: a UnaryChannel over one grpc::Channel, using the generic
+// callback API (grpc::GenericStub::UnaryCall). Internal to
+// protogate::upstream: other libraries see only UnaryChannel.
+//
+// Each Call() allocates one heap object holding the ClientContext and the
+// request/response ByteBuffers; the gRPC completion callback converts the
+// outcome to a CallResult, frees that object and then runs `done`.
+//
+// Thread safety: Call() may be called concurrently from any thread.
+// Ownership: shares the grpc::Channel with other backends using the same
+// target. The GrpcUnaryChannel must outlive every call it started (until its
+// `done` has run); the grpc::Channel itself is kept alive by in-flight calls.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "absl/time/time.h"
+#include "gateway/upstream/unary_channel.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/generic/generic_stub.h"
+
+namespace protogate::upstream {
+
+struct GrpcUnaryChannelOptions {
+  // Deadline of a request whose deadline is absl::InfiniteFuture().
+  absl::Duration default_timeout = absl::Seconds(15);
+  // Requests with a larger payload fail with RESOURCE_EXHAUSTED before
+  // anything is sent.
+  int64_t max_send_message_bytes = 16 * 1024 * 1024;
+  // The channel's receive limit: a larger response fails with INTERNAL
+  // (not gRPC's RESOURCE_EXHAUSTED, which means the backend refused ours).
+  int64_t max_receive_message_bytes = 16 * 1024 * 1024;
+};
+
+class GrpcUnaryChannel final : public UnaryChannel {
+ public:
+  // REQUIRES: `channel` is non-null.
+  GrpcUnaryChannel(std::shared_ptr<grpc::Channel> channel,
+                   GrpcUnaryChannelOptions options);
+  GrpcUnaryChannel(const GrpcUnaryChannel&) = delete;
+  GrpcUnaryChannel& operator=(const GrpcUnaryChannel&) = delete;
+
+  // Starts the call and returns at once; see UnaryChannel::Call. A request
+  // rejected before sending (bad method or metadata: INVALID_ARGUMENT;
+  // payload over the send limit: RESOURCE_EXHAUSTED) completes inline, on
+  // the calling thread, before Call() returns.
+  void Call(CallRequest request, CallCallback done) override;
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  grpc::GenericStub stub_;
+  GrpcUnaryChannelOptions options_;
+};
+
+}  // namespace protogate::upstream

@@ -1,0 +1,87 @@
+#include "tests/upstream/upstream_test_util.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace protogate::upstream::testing {
+namespace {
+
+struct SharedResult {
+  absl::Notification done;
+  absl::Mutex mu;
+  CallResult result ABSL_GUARDED_BY(mu);
+};
+
+}  // namespace
+
+CallResult CallAndWait(UnaryChannel& channel, CallRequest request,
+                       absl::Duration wait) {
+  auto shared = std::make_shared<SharedResult>();
+  channel.Call(std::move(request), [shared](CallResult result) {
+    {
+      absl::MutexLock lock(&shared->mu);
+      shared->result = std::move(result);
+    }
+    shared->done.Notify();
+  });
+  if (!shared->done.WaitForNotificationWithTimeout(wait)) {
+    CallResult timed_out;
+    timed_out.status = absl::UnknownError("test: callback did not run");
+    return timed_out;
+  }
+  absl::MutexLock lock(&shared->mu);
+  return std::move(shared->result);
+}
+
+std::string BookstoreMethod(const std::string& method) {
+  return "/demo.bookstore.v1.Bookstore/" + method;
+}
+
+RefusingPort::RefusingPort() {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+      getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ADD_FAILURE() << "cannot reserve a port";
+    return;
+  }
+  port_ = ntohs(addr.sin_port);
+}
+
+RefusingPort::~RefusingPort() {
+  if (fd_ >= 0) close(fd_);
+}
+
+void DemoBackendTest::SetUp() {
+  auto server = demo::DemoServer::Start("127.0.0.1:0");
+  ASSERT_TRUE(server.ok()) << server.status();
+  server_ = std::move(*server);
+  MakeUpstreams(UpstreamOptions());
+}
+
+void DemoBackendTest::MakeUpstreams(UpstreamOptions options) {
+  auto upstreams = Upstreams::Create(
+      {{.name = "demo.bookstore", .target = server_->address()}}, options);
+  ASSERT_TRUE(upstreams.ok()) << upstreams.status();
+  upstreams_ = std::move(*upstreams);
+  channel_ = upstreams_->Resolve("demo.bookstore.v1.Bookstore");
+  ASSERT_NE(channel_, nullptr);
+}
+
+CallResult DemoBackendTest::Call(const std::string& method,
+                                 const google::protobuf::Message& request,
+                                 Metadata metadata, absl::Time deadline) {
+  CallRequest call;
+  call.method = BookstoreMethod(method);
+  call.payload = request.SerializeAsString();
+  call.metadata = std::move(metadata);
+  call.deadline = deadline;
+  return CallAndWait(*channel_, std::move(call));
+}
+
+}  // namespace protogate::upstream::testing
