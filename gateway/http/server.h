@@ -9,6 +9,14 @@
 // duplicate Host, ...) answered with 400 + `Connection: close`. Errors the
 // server produces itself are google.rpc.Status-shaped JSON.
 //
+// Details: one request per connection is with the handler at a time; the
+// next (pipelined) request is read after the response is written, so answers
+// keep request order. Methods: any token of uppercase letters reaches the
+// handler (custom google.api.http verbs); others get 501. Targets must be
+// origin-form ('*' only with OPTIONS). `Expect: 100-continue` gets an interim
+// 100 before the body is read. HEAD responses carry the Content-Length of the
+// handler's body but no body. Every rejected request closes the connection.
+//
 // Thread safety: Start()/Shutdown()/port() may be called from any thread.
 // The handler is called on I/O threads, concurrently; it must not block.
 // Ownership: the Server owns its threads and connections; the handler must
@@ -35,13 +43,21 @@ namespace protogate::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 0;  // 0 picks a free port; see Server::port().
+  uint16_t port = 0;   // 0 picks a free port; see Server::port().
   int io_threads = 0;  // 0: one per core.
+  // Request line plus header fields; over it: 414 (request line) or 431.
   size_t max_header_bytes = 16 * 1024;
+  size_t max_header_count = 100;  // Header fields; over it: 431.
+  // Decoded body; a larger declared Content-Length is answered 413 before
+  // any body byte is read, a chunked body 413 as soon as it exceeds it.
   size_t max_body_bytes = 4 * 1024 * 1024;
-  absl::Duration read_timeout = absl::Seconds(30);  // One whole request.
-  absl::Duration idle_timeout = absl::Seconds(60);  // Between requests.
-  std::string server_name = "protogate";
+  // One whole request, from its first byte to the end of its body; also
+  // bounds writing one response. On expiry the connection is closed.
+  absl::Duration read_timeout = absl::Seconds(30);
+  // Waiting for the first byte of a request, on a new connection or between
+  // requests of a keep-alive connection. On expiry the connection is closed.
+  absl::Duration idle_timeout = absl::Seconds(60);
+  std::string server_name = "protogate";  // Server header; "" omits it.
 };
 
 using Handler = std::function<void(const Request&, Responder)>;
@@ -49,7 +65,8 @@ using Handler = std::function<void(const Request&, Responder)>;
 class Server {
  public:
   // Binds and starts serving. Returns Unavailable when the address cannot be
-  // bound (the message names it), InvalidArgument for a bad host.
+  // bound (the message names it), InvalidArgument for a bad host,
+  // ResourceExhausted when the I/O threads cannot be started.
   static absl::StatusOr<std::unique_ptr<Server>> Start(ServerOptions options,
                                                        Handler handler);
   ~Server();  // Shuts down with a zero grace period if still running.
@@ -61,7 +78,8 @@ class Server {
   // Graceful drain: stops accepting, closes idle keep-alive connections,
   // lets in-flight requests finish (their responses carry
   // `Connection: close`) for up to `grace`, then closes everything and joins
-  // the I/O threads. Idempotent.
+  // the I/O threads. Idempotent; a concurrent second call waits for the
+  // first. REQUIRES: not called from the handler or any I/O thread.
   void Shutdown(absl::Duration grace);
 
  private:

@@ -1,0 +1,34 @@
+// IoLoop: one I/O thread's io_context plus the connections living on it.
+// Private to protogate::http.
+//
+// Thread safety: `sessions` and `draining` are touched only on the thread
+// running `ioc`. `stopped` (behind `mu`) is read by any thread that wants to
+// post onto `ioc`: once the server has joined its threads it sets `stopped`,
+// and nothing is posted any more.
+// Ownership: shared by the Server and every Session on it, so the io_context
+// outlives every socket bound to it (a Responder may keep a Session alive
+// after the Server is gone).
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <unordered_set>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+
+namespace protogate::http {
+
+class Session;
+
+struct IoLoop {
+  boost::asio::io_context ioc{1};
+
+  // Loop thread only.
+  std::unordered_set<Session*> sessions;
+  bool draining = false;
+
+  absl::Mutex mu;
+  bool stopped ABSL_GUARDED_BY(mu) = false;
+};
+
+}  // namespace protogate::http

@@ -1,0 +1,143 @@
+#include "gateway/http/request_checks.h"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/field.hpp>
+
+#include "absl/strings/str_cat.h"
+
+namespace protogate::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+bool IsUpperAlpha(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+std::optional<Rejection> CheckTarget(std::string_view method,
+                                     std::string_view target) {
+  if (target == "*") {
+    if (method == "OPTIONS") return std::nullopt;
+    return Rejection{400, "request target \"*\" is only allowed with OPTIONS"};
+  }
+  if (target.empty() || target.front() != '/') {
+    return Rejection{400, "request target must be an absolute path"};
+  }
+  if (target.find('#') != std::string_view::npos) {
+    return Rejection{400, "request target must not contain '#'"};
+  }
+  if (target.find('\\') != std::string_view::npos) {
+    return Rejection{400, "request target must not contain '\\'"};
+  }
+  return std::nullopt;
+}
+
+size_t CountFields(const bhttp::request_header<>& head, bhttp::field f) {
+  auto range = head.equal_range(f);
+  return static_cast<size_t>(std::distance(range.first, range.second));
+}
+
+std::optional<Rejection> CheckHost(const bhttp::request_header<>& head) {
+  size_t hosts = CountFields(head, bhttp::field::host);
+  if (hosts > 1) return Rejection{400, "more than one Host header"};
+  if (hosts == 0 && head.version() >= 11) {
+    return Rejection{400, "missing Host header"};
+  }
+  return std::nullopt;
+}
+
+std::optional<Rejection> CheckTransferEncoding(
+    const bhttp::request_header<>& head) {
+  size_t count = CountFields(head, bhttp::field::transfer_encoding);
+  if (count == 0) return std::nullopt;
+  if (head.version() < 11) {
+    return Rejection{400, "Transfer-Encoding is not allowed in HTTP/1.0"};
+  }
+  if (CountFields(head, bhttp::field::content_length) > 0) {
+    return Rejection{400,
+                     "Content-Length and Transfer-Encoding are both present"};
+  }
+  if (count > 1 || !boost::beast::iequals(head[bhttp::field::transfer_encoding],
+                                          "chunked")) {
+    return Rejection{501, "only Transfer-Encoding \"chunked\" is supported"};
+  }
+  return std::nullopt;
+}
+
+// True if the request line ends in " HTTP/<digit>.<digit>" CRLF.
+bool HasWellFormedVersion(std::string_view buffered) {
+  size_t end = buffered.find("\r\n");
+  if (end == std::string_view::npos || end < 9) return false;
+  std::string_view tail = buffered.substr(end - 9, 9);
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  return tail.substr(0, 6) == " HTTP/" && digit(tail[6]) && tail[7] == '.' &&
+         digit(tail[8]);
+}
+
+}  // namespace
+
+bool ContainsObsFold(std::string_view fragment, char preceding) {
+  if (fragment.empty()) return false;
+  if (preceding == '\n' && (fragment[0] == ' ' || fragment[0] == '\t')) {
+    return true;
+  }
+  return fragment.find("\n ") != std::string_view::npos ||
+         fragment.find("\n\t") != std::string_view::npos;
+}
+
+std::optional<Rejection> CheckRequestHead(const bhttp::request_header<>& head,
+                                          const RequestLimits& limits) {
+  if (static_cast<size_t>(std::distance(head.begin(), head.end())) >
+      limits.max_header_count) {
+    return Rejection{431, absl::StrCat("more than ", limits.max_header_count,
+                                       " header fields")};
+  }
+  std::string_view method(head.method_string().data(),
+                          head.method_string().size());
+  if (!IsUpperAlpha(method)) {
+    return Rejection{501, "request method is not implemented"};
+  }
+  std::string_view target(head.target().data(), head.target().size());
+  if (auto r = CheckTarget(method, target)) return r;
+  if (auto r = CheckHost(head)) return r;
+  if (auto r = CheckTransferEncoding(head)) return r;
+  return std::nullopt;
+}
+
+Rejection RejectionForParseError(const boost::beast::error_code& ec,
+                                 const ParseErrorContext& context) {
+  std::string_view buffered = context.unparsed;
+  const RequestLimits& limits = context.limits;
+  if (ec == bhttp::error::header_limit) {
+    if (context.phase == HeadPhase::kRequestLine &&
+        buffered.substr(0, limits.max_header_bytes).find('\n') ==
+            std::string_view::npos) {
+      return {414, absl::StrCat("request line exceeds the limit of ",
+                                limits.max_header_bytes, " bytes")};
+    }
+    return {431, absl::StrCat("request header exceeds the limit of ",
+                              limits.max_header_bytes, " bytes")};
+  }
+  if (ec == bhttp::error::body_limit) {
+    return {413, absl::StrCat("request body exceeds the limit of ",
+                              limits.max_body_bytes, " bytes")};
+  }
+  if (ec == bhttp::error::bad_version &&
+      context.phase == HeadPhase::kRequestLine) {
+    if (buffered.substr(0, 14) == "PRI * HTTP/2.0") {
+      return {400, "HTTP/2 is not supported on this port"};
+    }
+    if (HasWellFormedVersion(buffered)) {
+      return {505, "HTTP version not supported"};
+    }
+    return {400, "malformed HTTP version in the request line"};
+  }
+  return {400, absl::StrCat("malformed HTTP request: ", ec.message())};
+}
+
+}  // namespace protogate::http

@@ -1,0 +1,81 @@
+#include "gateway/http/response_builder.h"
+
+#include <boost/beast/core/string.hpp>
+#include <string>
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gateway/base/logging.h"
+
+namespace protogate::http {
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+bool IsTokenChar(char c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+      (c >= '0' && c <= '9')) {
+    return true;
+  }
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+bool IsValidHeader(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    if (!IsTokenChar(c)) return false;
+  }
+  return value.find_first_of(std::string_view("\r\n\0", 3)) ==
+         std::string_view::npos;
+}
+
+bool IsManagedHeader(std::string_view name) {
+  for (std::string_view managed : {"content-length", "transfer-encoding",
+                                   "connection", "server", "date"}) {
+    if (boost::beast::iequals(name, managed)) return true;
+  }
+  return false;
+}
+
+bool StatusHasNoBody(int status) {
+  return status < 200 || status == 204 || status == 304;
+}
+
+std::string HttpDate() {
+  return absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", absl::Now(),
+                          absl::UTCTimeZone());
+}
+
+}  // namespace
+
+BeastResponse BuildBeastResponse(Response response,
+                                 const ResponseFraming& framing) {
+  BeastResponse out;
+  out.version(11);
+  int status = response.status;
+  if (status < 100 || status > 999) status = 500;
+  out.result(static_cast<unsigned>(status));
+  for (auto& [name, value] : response.headers) {
+    if (IsManagedHeader(name)) continue;
+    if (!IsValidHeader(name, value)) {
+      PG_LOG(kWarning) << "http: dropping invalid response header " << name;
+      continue;
+    }
+    out.insert(name, value);
+  }
+  out.set(bhttp::field::date, HttpDate());
+  if (!framing.server_name.empty()) {
+    out.set(bhttp::field::server, framing.server_name);
+  }
+  out.set(bhttp::field::connection,
+          framing.connection == ConnectionDisposition::kClose ? "close"
+                                                              : "keep-alive");
+  if (!StatusHasNoBody(status)) {
+    out.content_length(response.body.size());
+    if (!framing.head_request) out.body() = std::move(response.body);
+  }
+  return out;
+}
+
+}  // namespace protogate::http

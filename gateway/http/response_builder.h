@@ -1,0 +1,34 @@
+// Turns a handler's Response into the Beast message written on the wire.
+// Private to protogate::http.
+//
+// Thread safety: stateless function.
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <string_view>
+
+#include "gateway/http/response.h"
+
+namespace protogate::http {
+
+enum class ConnectionDisposition { kKeepAlive, kClose };
+
+struct ResponseFraming {
+  std::string_view server_name;
+  ConnectionDisposition connection = ConnectionDisposition::kKeepAlive;
+  bool head_request = false;  // Send Content-Length but no body.
+};
+
+using BeastResponse =
+    boost::beast::http::response<boost::beast::http::string_body>;
+
+// Builds an HTTP/1.1 response: status (outside 100..999 becomes 500), the
+// handler's headers (Content-Length, Transfer-Encoding, Connection, Server and
+// Date are set here and dropped from `response`; headers whose name is not a
+// token or whose value holds CR, LF or NUL are dropped), Content-Length
+// (omitted with the body for 1xx, 204 and 304), Date, Server and Connection.
+BeastResponse BuildBeastResponse(Response response,
+                                 const ResponseFraming& framing);
+
+}  // namespace protogate::http

@@ -1,0 +1,402 @@
+#include "gateway/http/session.h"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <exception>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/base/logging.h"
+#include "gateway/http/error_response.h"
+#include "gateway/http/responder.h"
+
+namespace protogate::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using beast::error_code;
+
+constexpr size_t kReadChunk = 8 * 1024;
+// First read of a request. Small, because an idle keep-alive connection
+// holds this much while it waits.
+constexpr size_t kIdleReadSize = 1024;
+constexpr size_t kMaxDiscardBytes = 256 * 1024;
+constexpr absl::Duration kMaxLinger = absl::Seconds(2);
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// The Responder's link to its session. Hands its session reference to the
+// posted write, so the last reference is never dropped on a foreign thread
+// while the loop runs.
+class SessionSink : public Responder::Sink {
+ public:
+  explicit SessionSink(std::shared_ptr<Session> session)
+      : session_(std::move(session)) {}
+  void SendResponse(Response response) override {
+    if (session_ != nullptr) {
+      Session::PostResponse(std::move(session_), std::move(response));
+    }
+  }
+
+ private:
+  std::shared_ptr<Session> session_;
+};
+
+std::string FormatEndpoint(const asio::ip::tcp::socket& socket) {
+  error_code ec;
+  asio::ip::tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return "";
+  if (endpoint.address().is_v6()) {
+    return absl::StrCat("[", endpoint.address().to_string(),
+                        "]:", endpoint.port());
+  }
+  return absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
+}
+
+// True for errors of the HTTP parser (as opposed to I/O errors and the peer
+// going away).
+bool IsParseError(const error_code& ec) {
+  return ec.category() ==
+             bhttp::make_error_code(bhttp::error::bad_method).category() &&
+         ec != bhttp::error::end_of_stream &&
+         ec != bhttp::error::partial_message;
+}
+
+std::vector<Request::Header> CopyHeaders(const bhttp::fields& fields) {
+  std::vector<Request::Header> headers;
+  for (const auto& field : fields) {
+    headers.emplace_back(std::string(field.name_string()),
+                         std::string(field.value()));
+  }
+  return headers;
+}
+
+}  // namespace
+
+Session::Session(std::shared_ptr<IoLoop> loop,
+                 std::shared_ptr<const SessionConfig> config,
+                 asio::ip::tcp::socket socket)
+    : loop_(std::move(loop)),
+      config_(std::move(config)),
+      stream_(std::move(socket)),
+      remote_address_(FormatEndpoint(stream_.socket())) {}
+
+Session::~Session() = default;
+
+void Session::Start() {
+  loop_->sessions.insert(this);
+  if (loop_->draining) {
+    Close();
+    return;
+  }
+  WaitForRequest();
+}
+
+void Session::BeginDrain() {
+  draining_ = true;
+  if (state_ == State::kIdle) Close();
+}
+
+void Session::Close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.close();
+  loop_->sessions.erase(this);
+  work_.reset();
+}
+
+void Session::SetTimeout(absl::Duration timeout) {
+  if (timeout == absl::InfiniteDuration()) {
+    stream_.expires_never();
+  } else {
+    stream_.expires_after(absl::ToChronoNanoseconds(timeout));
+  }
+}
+
+std::string_view Session::Buffered() const {
+  auto data = buffer_.data();
+  return std::string_view(static_cast<const char*>(data.data()), data.size());
+}
+
+void Session::WaitForRequest() {
+  if (buffer_.size() > 0) {  // A pipelined request is already here.
+    BeginRequest();
+    return;
+  }
+  // Do not keep a large head's or body's buffer on an idle connection.
+  if (buffer_.capacity() > kIdleReadSize) buffer_.shrink_to_fit();
+  state_ = State::kIdle;
+  SetTimeout(config_->idle_timeout);
+  stream_.async_read_some(
+      buffer_.prepare(kIdleReadSize),
+      [self = shared_from_this()](const error_code& ec, size_t bytes) {
+        self->OnIdleRead(ec, bytes);
+      });
+}
+
+void Session::OnIdleRead(const error_code& ec, size_t bytes) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  buffer_.commit(bytes);
+  BeginRequest();
+}
+
+void Session::BeginRequest() {
+  // RFC 9112 2.2: ignore one empty line before a request line (some clients
+  // send CRLF after a body). Only one, so CRLFs cannot keep a connection up.
+  if (!skipped_empty_line_ && Buffered().substr(0, 2) == "\r\n") {
+    skipped_empty_line_ = true;
+    buffer_.consume(2);
+    if (buffer_.size() == 0) {
+      WaitForRequest();
+      return;
+    }
+  }
+  state_ = State::kReadingHead;
+  SetTimeout(config_->read_timeout);
+  parser_.emplace();
+  head_bytes_ = 0;
+  last_head_byte_ = '\0';
+  parser_->header_limit(static_cast<uint32_t>(
+      std::min<size_t>(config_->limits.max_header_bytes, UINT32_MAX)));
+  parser_->body_limit(config_->limits.max_body_bytes);
+  ParseHead();
+}
+
+void Session::ParseHead() {
+  error_code ec;
+  size_t consumed = parser_->put(buffer_.data(), ec);
+  // The parser may consume the request line (and complete fields) before
+  // the head is complete; what it consumed is gone from the buffer.
+  if (consumed > 0) {
+    std::string_view fragment = Buffered().substr(0, consumed);
+    if (ContainsObsFold(fragment, last_head_byte_)) {
+      Reject({400, "obsolete header line folding is not allowed"});
+      return;
+    }
+    last_head_byte_ = fragment.back();
+    head_bytes_ += consumed;
+    buffer_.consume(consumed);
+  }
+  if (ec == bhttp::error::need_more) {
+    if (head_bytes_ + buffer_.size() > config_->limits.max_header_bytes) {
+      ec = bhttp::error::header_limit;
+    } else {
+      ReadMoreHead();
+      return;
+    }
+  }
+  if (ec) {
+    Reject(RejectionForParseError(ec, ParseContext()));
+    return;
+  }
+  if (!parser_->is_header_done()) {  // Not expected with eager(false).
+    ReadMoreHead();
+    return;
+  }
+  if (std::optional<Rejection> r =
+          CheckRequestHead(parser_->get(), config_->limits)) {
+    Reject(*r);
+    return;
+  }
+  OnHead();
+}
+
+void Session::ReadMoreHead() {
+  stream_.async_read_some(
+      buffer_.prepare(kReadChunk),
+      [self = shared_from_this()](const error_code& ec, size_t bytes) {
+        self->OnHeadRead(ec, bytes);
+      });
+}
+
+ParseErrorContext Session::ParseContext() const {
+  return {
+      .unparsed = Buffered(),
+      .phase = head_bytes_ > 0 ? HeadPhase::kFields : HeadPhase::kRequestLine,
+      .limits = config_->limits};
+}
+
+void Session::OnHeadRead(const error_code& ec, size_t bytes) {
+  if (state_ == State::kClosed) return;
+  if (ec) {  // Timeout, reset or the peer gave up mid-request.
+    Close();
+    return;
+  }
+  buffer_.commit(bytes);
+  ParseHead();
+}
+
+void Session::OnHead() {
+  if (parser_->is_done()) {
+    Dispatch();
+    return;
+  }
+  const auto& head = parser_->get();
+  state_ = State::kReadingBody;
+  if (head.version() < 11 ||
+      !beast::iequals(head[bhttp::field::expect], "100-continue")) {
+    ReadBody();
+    return;
+  }
+  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                    [self = shared_from_this()](const error_code& ec, size_t) {
+                      if (self->state_ == State::kClosed) return;
+                      if (ec) {
+                        self->Close();
+                        return;
+                      }
+                      self->ReadBody();
+                    });
+}
+
+void Session::ReadBody() {
+  state_ = State::kReadingBody;
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](const error_code& ec, size_t) {
+                      self->OnBodyRead(ec);
+                    });
+}
+
+void Session::OnBodyRead(const error_code& ec) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    if (IsParseError(ec)) {
+      Reject(RejectionForParseError(ec, ParseContext()));
+    } else {
+      Close();
+    }
+    return;
+  }
+  Dispatch();
+}
+
+void Session::Dispatch() {
+  bhttp::request<bhttp::string_body> message = parser_->release();
+  parser_.reset();
+  skipped_empty_line_ = false;
+  keep_alive_ = message.keep_alive();
+  head_request_ = message.method() == bhttp::verb::head;
+  request_.emplace(std::string(message.method_string()),
+                   std::string(message.target()), CopyHeaders(message),
+                   std::move(message.body()), remote_address_);
+  state_ = State::kHandling;
+  stream_.expires_never();
+  work_.emplace(asio::make_work_guard(loop_->ioc));
+  Responder responder(std::make_shared<SessionSink>(shared_from_this()));
+  try {
+    config_->handler(*request_, std::move(responder));
+  } catch (const std::exception& e) {
+    PG_LOG(kError) << "http: handler threw: " << e.what();
+  } catch (...) {
+    PG_LOG(kError) << "http: handler threw a non-exception";
+  }
+}
+
+void Session::PostResponse(std::shared_ptr<Session> self, Response response) {
+  std::shared_ptr<IoLoop> loop = self->loop_;  // Outlives the lock below.
+  absl::MutexLock lock(&loop->mu);
+  if (loop->stopped) return;
+  asio::post(loop->ioc, [self = std::move(self),
+                         response = std::move(response)]() mutable {
+    self->WriteResponse(std::move(response));
+  });
+}
+
+void Session::WriteResponse(Response response) {
+  if (state_ != State::kHandling) return;  // Closed meanwhile.
+  work_.reset();
+  request_.reset();
+  StartWrite(std::move(response), keep_alive_ && !draining_
+                                      ? ConnectionDisposition::kKeepAlive
+                                      : ConnectionDisposition::kClose);
+}
+
+void Session::Reject(const Rejection& rejection) {
+  keep_alive_ = false;
+  head_request_ = false;
+  StartWrite(MakeErrorResponse(rejection.status, rejection.message),
+             ConnectionDisposition::kClose);
+}
+
+void Session::StartWrite(Response response, ConnectionDisposition connection) {
+  state_ = State::kWriting;
+  disposition_ = connection;
+  response_.emplace(BuildBeastResponse(std::move(response),
+                                       {.server_name = config_->server_name,
+                                        .connection = connection,
+                                        .head_request = head_request_}));
+  SetTimeout(config_->read_timeout);
+  bhttp::async_write(stream_, *response_,
+                     [self = shared_from_this()](const error_code& ec, size_t) {
+                       self->OnWrite(ec);
+                     });
+}
+
+void Session::OnWrite(const error_code& ec) {
+  if (state_ == State::kClosed) return;
+  response_.reset();
+  if (ec) {
+    Close();
+    return;
+  }
+  if (disposition_ == ConnectionDisposition::kClose) {
+    LingeringClose();
+    return;
+  }
+  if (draining_) {
+    // The client was told keep-alive: like an idle connection at drain, close
+    // at once unless it has already sent more.
+    if (buffer_.size() == 0) {
+      Close();
+    } else {
+      LingeringClose();
+    }
+    return;
+  }
+  WaitForRequest();
+}
+
+// Half-closes and reads what the client is still sending for a short while,
+// so that the kernel does not reset the connection (and destroy the response)
+// because of unread input.
+void Session::LingeringClose() {
+  state_ = State::kLingering;
+  error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec) {
+    Close();
+    return;
+  }
+  SetTimeout(std::min(config_->read_timeout, kMaxLinger));
+  buffer_.clear();
+  discarded_bytes_ = 0;
+  DiscardInput();
+}
+
+void Session::DiscardInput() {
+  stream_.async_read_some(
+      buffer_.prepare(kReadChunk),
+      [self = shared_from_this()](const error_code& ec, size_t bytes) {
+        if (self->state_ == State::kClosed) return;
+        self->discarded_bytes_ += bytes;
+        if (ec || self->discarded_bytes_ > kMaxDiscardBytes) {
+          self->Close();
+          return;
+        }
+        self->DiscardInput();
+      });
+}
+
+}  // namespace protogate::http

@@ -1,0 +1,129 @@
+// Session: one HTTP/1.1 connection. Reads a request (head first, so limits
+// and framing checks run before any body byte is read), hands it to the
+// handler with a Responder, writes the response, then reads the next request
+// (which answers pipelined requests in order). Private to protogate::http.
+//
+// Timeouts: `idle_timeout` while waiting for the first byte of a request,
+// `read_timeout` from that byte to the end of the body, and again for writing
+// the response. A timeout closes the connection without an answer.
+//
+// Thread safety: everything except PostResponse() runs on the thread of the
+// session's IoLoop. PostResponse() may be called from any thread.
+// Ownership: shared_ptr. Pending I/O operations and an outstanding Responder
+// keep it alive; the IoLoop's `sessions` set holds a raw pointer from Start()
+// to Close().
+#pragma once
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "gateway/http/io_loop.h"
+#include "gateway/http/request.h"
+#include "gateway/http/request_checks.h"
+#include "gateway/http/response.h"
+#include "gateway/http/response_builder.h"
+#include "gateway/http/server.h"
+
+namespace protogate::http {
+
+// What every session of a server shares. Immutable.
+struct SessionConfig {
+  RequestLimits limits;
+  absl::Duration read_timeout;
+  absl::Duration idle_timeout;
+  std::string server_name;
+  Handler handler;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  // `socket` must be bound to `loop->ioc`.
+  Session(std::shared_ptr<IoLoop> loop,
+          std::shared_ptr<const SessionConfig> config,
+          boost::asio::ip::tcp::socket socket);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Loop thread. Registers with the loop and starts reading; closes at once
+  // if the loop is already draining.
+  void Start();
+  // Loop thread. Closes the connection if it is between requests; otherwise
+  // the current response carries `Connection: close` and the connection
+  // closes after it.
+  void BeginDrain();
+  // Loop thread. Closes the socket now; pending operations are cancelled.
+  // Idempotent.
+  void Close();
+
+  // Any thread. Posts `response` for the current request onto the session's
+  // loop, unless the server has stopped (then it is dropped).
+  static void PostResponse(std::shared_ptr<Session> self, Response response);
+
+ private:
+  enum class State {
+    kIdle,         // Waiting for the first byte of a request.
+    kReadingHead,  // Request line and header fields.
+    kReadingBody,
+    kHandling,  // The handler holds the Responder.
+    kWriting,
+    kLingering,  // Response sent with `Connection: close`; discarding input.
+    kClosed,
+  };
+
+  void WaitForRequest();
+  void OnIdleRead(const boost::beast::error_code& ec, size_t bytes);
+  void BeginRequest();
+  void ParseHead();
+  void ReadMoreHead();
+  ParseErrorContext ParseContext() const;
+  void OnHeadRead(const boost::beast::error_code& ec, size_t bytes);
+  void OnHead();
+  void ReadBody();
+  void OnBodyRead(const boost::beast::error_code& ec);
+  void Dispatch();
+  void WriteResponse(Response response);
+  void Reject(const Rejection& rejection);
+  void StartWrite(Response response, ConnectionDisposition connection);
+  void OnWrite(const boost::beast::error_code& ec);
+  void LingeringClose();
+  void DiscardInput();
+  void SetTimeout(absl::Duration timeout);
+  std::string_view Buffered() const;
+
+  // Declared first: destroyed last, so the io_context outlives the socket.
+  const std::shared_ptr<IoLoop> loop_;
+  const std::shared_ptr<const SessionConfig> config_;
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<
+      boost::beast::http::request_parser<boost::beast::http::string_body>>
+      parser_;
+  std::optional<Request> request_;
+  std::optional<BeastResponse> response_;
+  // Held while the handler owns the Responder, so that the loop does not run
+  // out of work during a graceful drain.
+  std::optional<
+      boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      work_;
+  std::string remote_address_;
+  State state_ = State::kIdle;
+  bool keep_alive_ = false;
+  bool head_request_ = false;
+  bool draining_ = false;
+  bool skipped_empty_line_ = false;  // A CRLF before this request line.
+  ConnectionDisposition disposition_ = ConnectionDisposition::kKeepAlive;
+  size_t discarded_bytes_ = 0;
+  size_t head_bytes_ = 0;       // Consumed by the parser for this head.
+  char last_head_byte_ = '\0';  // Last byte of that, for obs-fold checks.
+};
+
+}  // namespace protogate::http
