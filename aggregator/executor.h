@@ -1,0 +1,83 @@
+// Executor: runs a CompiledPlan for one request against upstream
+// UnaryChannels and produces the plan method's response.
+//
+// Semantics:
+//   - DAG: a step starts as soon as every step it references has finished;
+//     independent steps run concurrently.
+//   - Fan-out: EACH sends one call per distinct key, at most
+//     max_concurrency in flight; BATCH sends one call per max_batch keys and
+//     matches response elements back by key (unknown and duplicate keys in
+//     the response are ignored, missing keys leave no result). More than
+//     max_items distinct keys fails the step with RESOURCE_EXHAUSTED.
+//   - Memoisation: identical calls (same method, same request bytes) within
+//     one run are sent once; later ones reuse the result (and the first
+//     caller's deadline and metadata).
+//   - Criticality: a failed REQUIRED step ends the run with its status;
+//     OPTIONAL leaves its targets empty and adds a StepFailure (and the
+//     plan's error field/header); FALLBACK uses the step's fallback.
+//   - Deadline: run deadline = min(options.deadline, start + plan deadline);
+//     each call's deadline = min(now + step timeout, run deadline). No step
+//     starts after the run deadline. The executor owns no timer: it relies
+//     on UnaryChannel's contract that a call completes by its deadline.
+//   - Retries: up to the step's max_retries (compiled only for idempotent
+//     methods), on UNAVAILABLE, while the deadline and max_total_calls allow.
+//   - Cancellation hook: when the run ends early (REQUIRED failure,
+//     deadline), the run is marked finished; calls not yet sent are not
+//     sent, and results of calls in flight are dropped when they arrive.
+//     UnaryChannel has no cancel yet; the abandoned calls end at their own
+//     deadlines. (When it gains one, RunState::Finish is the single place to
+//     call it.)
+//
+// Thread safety: Run() may be called concurrently; per-run state is guarded
+// by a mutex; channel callbacks may arrive on any thread. `done` runs
+// exactly once, on the caller's thread (inline completion) or on a channel
+// callback thread, never under a lock.
+// Ownership: `plan` and every channel returned by the resolver must outlive
+// the call to `done`; calls abandoned after `done` touch neither the plan
+// nor the results.
+//
+// Example:
+//   Executor executor;
+//   RunOptions options;
+//   options.deadline = absl::Now() + absl::Seconds(2);
+//   options.resolver = [&](const google::protobuf::ServiceDescriptor& s) {
+//     return upstreams.Channel(s.full_name());
+//   };
+//   executor.Run(*plan, request_bytes, options, [](RunResult r) {
+//     if (r.status.ok()) Reply(r.response, ServerTimingValue(r));
+//   });
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/time/time.h"
+#include "aggregator/compiled_plan.h"
+#include "aggregator/run_result.h"
+#include "gateway/upstream/unary_channel.h"
+
+namespace protogate::aggregator {
+
+struct RunOptions {
+  absl::Time deadline = absl::InfiniteFuture();
+  upstream::Metadata headers;  // Incoming request headers, lower-case keys.
+  // The channel serving a called method's service; nullptr fails that step
+  // with UNAVAILABLE. Must be thread-safe.
+  std::function<upstream::UnaryChannel*(
+      const google::protobuf::ServiceDescriptor&)>
+      resolver;
+};
+
+using RunCallback = absl::AnyInvocable<void(RunResult) &&>;
+
+class Executor {
+ public:
+  // Runs `plan` on `request_wire` (the plan method's serialized request).
+  // Returns at once; `done` receives the result. INVALID_ARGUMENT when the
+  // request does not parse (reported through `done`, inline).
+  void Run(const CompiledPlan& plan, std::string request_wire,
+           const RunOptions& options, RunCallback done) const;
+};
+
+}  // namespace protogate::aggregator

@@ -1,0 +1,426 @@
+#include "aggregator/run_state.h"
+
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/reflection.h"
+
+namespace protogate::aggregator {
+namespace {
+
+using google::protobuf::Message;
+
+absl::Time RunDeadline(const CompiledPlan& plan, const RunOptions& options) {
+  if (plan.deadline == absl::InfiniteDuration()) return options.deadline;
+  return std::min(options.deadline, absl::Now() + plan.deadline);
+}
+
+absl::Status InStep(const CompiledStep& step, const absl::Status& status) {
+  return absl::Status(status.code(), absl::StrCat("step \"", step.id,
+                                                  "\": ", status.message()));
+}
+
+std::unique_ptr<Message> Clone(const Message& m) {
+  std::unique_ptr<Message> out(m.New());
+  out->CopyFrom(m);
+  return out;
+}
+
+}  // namespace
+
+RunState::RunState(const CompiledPlan& plan, const RunOptions& options,
+                   RunCallback done)
+    : plan_(plan),
+      deadline_(RunDeadline(plan, options)),
+      headers_(options.headers),
+      resolver_(options.resolver),
+      done_(std::move(done)) {}
+
+void RunState::Perform(Actions& actions) {
+  for (auto& action : actions) std::move(action)();
+}
+
+void RunState::Start(std::string request_wire) {
+  Actions actions;
+  {
+    absl::MutexLock lock(&mu_);
+    values_.headers = &headers_;
+    values_.request.reset(plan_.Prototype(*plan_.method->input_type()).New());
+    values_.steps.resize(plan_.steps.size());
+    runs_.resize(plan_.steps.size());
+    for (size_t i = 0; i < runs_.size(); ++i)
+      runs_[i].timing.step = plan_.steps[i].id;
+    steps_left_ = static_cast<int>(plan_.steps.size());
+    if (!values_.request->ParseFromString(request_wire)) {
+      RunResult result;
+      result.status = absl::InvalidArgumentError(
+          absl::StrCat("request does not parse as ",
+                       plan_.method->input_type()->full_name()));
+      Finish(std::move(result), actions);
+    } else if (steps_left_ == 0) {
+      FinishOk(actions);
+    } else {
+      StartReady(actions);
+    }
+  }
+  Perform(actions);
+}
+
+void RunState::StartReady(Actions& actions) {
+  for (size_t s = 0; s < runs_.size() && state_ == State::kRunning; ++s) {
+    if (runs_[s].phase != Phase::kWaiting) continue;
+    const auto& deps = plan_.steps[s].deps;
+    if (std::all_of(deps.begin(), deps.end(),
+                    [&](int d) { return runs_[d].phase == Phase::kDone; })) {
+      StartStep(static_cast<int>(s), actions);
+    }
+  }
+}
+
+bool RunState::ShouldSkip(int s) {
+  const CompiledStep& step = plan_.steps[s];
+  for (int d : step.deps) {
+    const StepOutcome o = runs_[d].timing.outcome;
+    if (o == StepOutcome::kSkipped || o == StepOutcome::kFailed) return true;
+  }
+  if (!step.when.has_value()) return false;
+  std::optional<Value> v = ReadRef(*step.when, values_, nullptr);
+  return !v.has_value() || !Truthy(*v);
+}
+
+void RunState::StartStep(int s, Actions& actions) {
+  StepRun& run = runs_[s];
+  run.phase = Phase::kRunning;
+  run.timing.start = absl::Now();
+  if (ShouldSkip(s)) return CompleteStep(s, StepOutcome::kSkipped, actions);
+  if (run.timing.start >= deadline_) {
+    return OnStepFailed(s, absl::DeadlineExceededError("run deadline passed"),
+                        actions);
+  }
+  absl::Status planned = PlanUnits(s);
+  if (!planned.ok()) return OnStepFailed(s, planned, actions);
+  run.remaining = static_cast<int>(run.units.size());
+  if (run.units.empty()) return CompleteStep(s, StepOutcome::kOk, actions);
+  LaunchUnits(s, actions);
+}
+
+RunState::Unit RunState::MakeUnit(int s, const Value* item,
+                                  const std::vector<Value>* batch_keys) {
+  const CompiledStep& step = plan_.steps[s];
+  std::unique_ptr<Message> request(
+      plan_.Prototype(*step.method->input_type()).New());
+  ApplyBindings(step, values_, item, request.get());
+  if (batch_keys != nullptr) {
+    const FieldPath to{step.for_each->batch_request_field};
+    for (const Value& key : *batch_keys) {
+      Write(key, request.get(), to, WriteMode::kAppend);
+    }
+  }
+  Unit unit;
+  unit.request.method = step.rpc_path;
+  request->SerializeToString(&unit.request.payload);
+  for (const std::string& name : step.propagate_headers) {
+    for (const auto& header : headers_) {
+      if (header.first == name) unit.request.metadata.push_back(header);
+    }
+  }
+  return unit;
+}
+
+absl::Status RunState::PlanUnits(int s) {
+  if (!plan_.steps[s].for_each.has_value()) {
+    runs_[s].units.push_back(MakeUnit(s, nullptr, nullptr));
+    return absl::OkStatus();
+  }
+  return PlanFanOut(s);
+}
+
+absl::Status RunState::PlanFanOut(int s) {
+  const CompiledForEach& fe = *plan_.steps[s].for_each;
+  std::optional<Value> list = ReadRef(fe.over, values_, nullptr);
+  StepValues& out = values_.steps[s];
+  std::vector<Value> items;  // First element of each distinct key.
+  absl::flat_hash_set<std::string> seen;
+  const int n = list.has_value() ? ListSize(*list) : 0;
+  for (int i = 0; i < n; ++i) {
+    Value item = Element(*list, i);
+    std::string key = KeyOf(ResolveFrom(item, fe.key));
+    if (!seen.insert(key).second) continue;
+    out.keys.push_back(std::move(key));
+    items.push_back(item);
+  }
+  if (static_cast<int>(out.keys.size()) > fe.max_items) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "for_each over \"", fe.over.text, "\" has ", out.keys.size(),
+        " distinct items; max_items is ", fe.max_items));
+  }
+  std::vector<Unit>& units = runs_[s].units;
+  if (fe.mode == v1::ForEach::EACH) {
+    for (size_t i = 0; i < items.size(); ++i) {
+      units.push_back(MakeUnit(s, &items[i], nullptr));
+      units.back().keys.push_back(out.keys[i]);
+    }
+    return absl::OkStatus();
+  }
+  for (size_t first = 0; first < items.size(); first += fe.max_batch) {
+    const size_t last = std::min(items.size(), first + fe.max_batch);
+    std::vector<Value> keys;
+    for (size_t i = first; i < last; ++i)
+      keys.push_back(ResolveFrom(items[i], fe.key));
+    units.push_back(MakeUnit(s, nullptr, &keys));
+    units.back().keys.assign(out.keys.begin() + first, out.keys.begin() + last);
+  }
+  return absl::OkStatus();
+}
+
+void RunState::LaunchUnits(int s, Actions& actions) {
+  StepRun& run = runs_[s];
+  const auto& fe = plan_.steps[s].for_each;
+  const int cap = fe.has_value() ? fe->max_concurrency : 0;
+  while (state_ == State::kRunning && run.phase == Phase::kRunning &&
+         run.next_unit < static_cast<int>(run.units.size()) &&
+         (cap == 0 || run.in_flight < cap)) {
+    ++run.in_flight;
+    IssueCall(s, run.next_unit++, actions);
+  }
+}
+
+void RunState::IssueCall(int s, int u, Actions& actions) {
+  const CompiledStep& step = plan_.steps[s];
+  Unit& unit = runs_[s].units[u];
+  const absl::Time now = absl::Now();
+  if (now >= deadline_) {
+    return OnUnitDone(
+        s, u, {absl::DeadlineExceededError("run deadline passed")}, actions);
+  }
+  std::string key =
+      absl::StrCat(unit.request.method, "\n", unit.request.payload);
+  auto [it, inserted] = memo_.try_emplace(key);
+  MemoEntry& entry = it->second;
+  if (!inserted) {
+    ++runs_[s].timing.memo_hits;
+    if (!entry.done) {
+      entry.waiters.emplace_back(s, u);
+      return;
+    }
+    return OnUnitDone(s, u, upstream::CallResult(entry.result), actions);
+  }
+  entry.channel = resolver_ ? resolver_(*step.method->service()) : nullptr;
+  if (entry.channel == nullptr) {
+    memo_.erase(it);
+    return OnUnitDone(
+        s, u,
+        {absl::UnavailableError(absl::StrCat(
+            "no upstream for service ", step.method->service()->full_name()))},
+        actions);
+  }
+  entry.owner = s;
+  entry.retries_left = step.max_retries;
+  entry.request = unit.request;
+  entry.request.deadline = step.timeout == absl::InfiniteDuration()
+                               ? deadline_
+                               : std::min(deadline_, now + step.timeout);
+  entry.waiters.emplace_back(s, u);
+  Send(key, actions);
+}
+
+void RunState::Send(const std::string& key, Actions& actions) {
+  MemoEntry& entry = memo_[key];
+  if (calls_sent_ >= plan_.max_total_calls) {
+    upstream::CallResult limit{absl::ResourceExhaustedError(
+        absl::StrCat("max_total_calls ", plan_.max_total_calls, " reached"))};
+    entry.done = true;
+    entry.result = limit;
+    auto waiters = std::move(entry.waiters);
+    for (auto [s, u] : waiters) OnUnitDone(s, u, limit, actions);
+    return;
+  }
+  ++calls_sent_;
+  ++runs_[entry.owner].timing.calls;
+  actions.push_back([self = shared_from_this(), channel = entry.channel,
+                     request = entry.request, key]() mutable {
+    if (self->cancelled_.load()) return;
+    channel->Call(std::move(request),
+                  [self, key](upstream::CallResult result) mutable {
+                    self->OnCallDone(key, std::move(result));
+                  });
+  });
+}
+
+void RunState::OnCallDone(const std::string& key, upstream::CallResult result) {
+  Actions actions;
+  {
+    absl::MutexLock lock(&mu_);
+    if (state_ != State::kRunning) return;  // Abandoned call.
+    MemoEntry& entry = memo_[key];
+    if (absl::IsUnavailable(result.status) && entry.retries_left > 0 &&
+        absl::Now() < entry.request.deadline) {
+      --entry.retries_left;
+      Send(key, actions);
+    } else {
+      entry.done = true;
+      entry.result = std::move(result);
+      auto waiters = std::move(entry.waiters);
+      for (auto [s, u] : waiters) {
+        OnUnitDone(s, u, memo_[key].result, actions);
+        if (state_ != State::kRunning) break;
+      }
+    }
+  }
+  Perform(actions);
+}
+
+void RunState::OnUnitDone(int s, int u, const upstream::CallResult& result,
+                          Actions& actions) {
+  if (state_ != State::kRunning) return;
+  StepRun& run = runs_[s];
+  --run.in_flight;
+  --run.remaining;
+  absl::Status st =
+      result.status.ok() ? StoreResult(s, u, result) : result.status;
+  if (!st.ok()) {
+    OnUnitFailed(s, u, st, actions);
+    if (state_ != State::kRunning) return;
+  }
+  if (run.remaining == 0) {
+    StepOutcome outcome = run.failed          ? StepOutcome::kFailed
+                          : run.used_fallback ? StepOutcome::kFallback
+                                              : StepOutcome::kOk;
+    return CompleteStep(s, outcome, actions);
+  }
+  LaunchUnits(s, actions);
+}
+
+absl::Status RunState::StoreResult(int s, int u,
+                                   const upstream::CallResult& result) {
+  const CompiledStep& step = plan_.steps[s];
+  std::unique_ptr<Message> response(
+      plan_.Prototype(*step.method->output_type()).New());
+  if (!response->ParseFromString(result.payload)) {
+    return absl::InternalError(
+        absl::StrCat("response does not parse as ",
+                     step.method->output_type()->full_name()));
+  }
+  for (const std::string& name : step.response_headers) {
+    for (const auto& h : result.headers) {
+      if (h.first == name) response_headers_.push_back(h);
+    }
+  }
+  StepValues& out = values_.steps[s];
+  const Unit& unit = runs_[s].units[u];
+  if (!step.for_each.has_value()) {
+    out.response = std::move(response);
+  } else if (step.for_each->mode == v1::ForEach::EACH) {
+    out.results[unit.keys.front()] = std::move(response);
+  } else {
+    const CompiledForEach& fe = *step.for_each;
+    const absl::flat_hash_set<std::string> wanted(unit.keys.begin(),
+                                                  unit.keys.end());
+    Value list = Resolve(*response, FieldPath{fe.batch_response_list});
+    for (int i = 0; i < ListSize(list); ++i) {
+      Value element = Element(list, i);
+      std::string key = KeyOf(ResolveFrom(element, fe.batch_response_key));
+      if (!wanted.contains(key) || out.results.contains(key)) continue;
+      out.results[key] = Clone(response->GetReflection()->GetRepeatedMessage(
+          *response, fe.batch_response_list, i));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void RunState::OnUnitFailed(int s, int u, const absl::Status& status,
+                            Actions& actions) {
+  const CompiledStep& step = plan_.steps[s];
+  StepRun& run = runs_[s];
+  switch (step.criticality) {
+    case v1::OPTIONAL:
+      if (!run.failed) failures_.push_back({step.id, status});
+      run.failed = true;
+      return;
+    case v1::FALLBACK: {
+      run.used_fallback = true;
+      StepValues& out = values_.steps[s];
+      if (!step.for_each.has_value()) {
+        out.response = Clone(*step.fallback);
+        return;
+      }
+      for (const std::string& key : run.units[u].keys) {
+        out.results[key] = Clone(*step.fallback);
+      }
+      return;
+    }
+    default:
+      run.timing.outcome = StepOutcome::kFailed;
+      run.timing.end = absl::Now();
+      RunResult result;
+      result.status = InStep(step, status);
+      return Finish(std::move(result), actions);
+  }
+}
+
+// A failure before any call (deadline, max_items).
+void RunState::OnStepFailed(int s, const absl::Status& status,
+                            Actions& actions) {
+  const CompiledStep& step = plan_.steps[s];
+  if (step.criticality == v1::REQUIRED)
+    return OnUnitFailed(s, 0, status, actions);
+  if (step.criticality == v1::OPTIONAL) {
+    OnUnitFailed(s, 0, status, actions);
+    return CompleteStep(s, StepOutcome::kFailed, actions);
+  }
+  runs_[s].used_fallback = true;
+  if (!step.for_each.has_value())
+    values_.steps[s].response = Clone(*step.fallback);
+  CompleteStep(s, StepOutcome::kFallback, actions);
+}
+
+void RunState::CompleteStep(int s, StepOutcome outcome, Actions& actions) {
+  StepRun& run = runs_[s];
+  run.phase = Phase::kDone;
+  run.timing.outcome = outcome;
+  run.timing.end = absl::Now();
+  if (--steps_left_ == 0) return FinishOk(actions);
+  for (int d : plan_.steps[s].dependents) {
+    if (state_ != State::kRunning || runs_[d].phase != Phase::kWaiting)
+      continue;
+    const auto& deps = plan_.steps[d].deps;
+    if (std::all_of(deps.begin(), deps.end(),
+                    [&](int x) { return runs_[x].phase == Phase::kDone; })) {
+      StartStep(d, actions);
+    }
+  }
+}
+
+void RunState::FinishOk(Actions& actions) {
+  std::unique_ptr<Message> response(
+      plan_.Prototype(*plan_.method->output_type()).New());
+  ApplyMerges(plan_, values_, response.get());
+  RunResult result;
+  result.headers = std::move(response_headers_);
+  ReportFailures(plan_, failures_, response.get(), &result.headers);
+  response->SerializeToString(&result.response);
+  Finish(std::move(result), actions);
+}
+
+void RunState::Finish(RunResult result, Actions& actions) {
+  state_ = State::kFinished;
+  cancelled_.store(true);
+  for (StepRun& run : runs_) {
+    if (run.phase == Phase::kRunning &&
+        run.timing.outcome == StepOutcome::kNotRun) {
+      run.timing.outcome = StepOutcome::kRunning;
+    }
+    result.timings.push_back(run.timing);
+  }
+  result.failures = std::move(failures_);
+  values_ = RunValues();  // Messages must not outlive the plan.
+  runs_.clear();
+  memo_.clear();
+  actions.push_back(
+      [done = std::move(done_), result = std::move(result)]() mutable {
+        std::move(done)(std::move(result));
+      });
+}
+
+}  // namespace protogate::aggregator

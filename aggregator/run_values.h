@@ -1,0 +1,54 @@
+// RunValues: the messages of one run (request, step responses, per-key
+// fan-out results) and how references read them. Internal to aggregator/.
+//
+// Thread safety: none; guarded by the owning RunState's mutex.
+// Ownership: owns the messages; they come from the plan's factory, so the
+// values must be destroyed before the plan.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "aggregator/compiled_plan.h"
+#include "aggregator/field_ops.h"
+#include "aggregator/run_result.h"
+
+namespace protogate::aggregator {
+
+struct StepValues {
+  std::unique_ptr<google::protobuf::Message> response;  // Plain steps.
+  std::vector<std::string> keys;  // Fan-out: distinct keys, item order.
+  absl::flat_hash_map<std::string, std::unique_ptr<google::protobuf::Message>>
+      results;  // Fan-out: per-key result.
+};
+
+struct RunValues {
+  std::unique_ptr<google::protobuf::Message> request;
+  const upstream::Metadata* headers = nullptr;  // Incoming request headers.
+  std::vector<StepValues> steps;
+};
+
+// Reads a request, step-response, header or item reference; nullopt when
+// the step produced no response or the header is absent. `item` is the
+// current for_each element (kItem only).
+std::optional<Value> ReadRef(const Ref& ref, const RunValues& values,
+                             const Value* item);
+
+// Writes every binding of `step` into `request`; `item` as for ReadRef.
+void ApplyBindings(const CompiledStep& step, const RunValues& values,
+                   const Value* item, google::protobuf::Message* request);
+
+// Applies the plan's merges, in order, into `response`.
+void ApplyMerges(const CompiledPlan& plan, const RunValues& values,
+                 google::protobuf::Message* response);
+
+// Appends OPTIONAL failures to the plan's error field and header.
+void ReportFailures(const CompiledPlan& plan,
+                    const std::vector<StepFailure>& failures,
+                    google::protobuf::Message* response,
+                    upstream::Metadata* headers);
+
+}  // namespace protogate::aggregator

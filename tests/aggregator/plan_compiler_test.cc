@@ -1,0 +1,132 @@
+#include "aggregator/plan_compiler.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/aggregator/test_plans.h"
+
+namespace protogate::aggregator {
+namespace {
+
+using ::protogate::aggregator::testing::TestPlans;
+using ::testing::HasSubstr;
+
+const TestPlans& Plans() {
+  static const TestPlans* plans = new TestPlans();
+  return *plans;
+}
+
+TEST(PlanCompilerTest, ReturnsNotFoundForMethodWithoutPlan) {
+  auto plan = CompilePlan(Plans().Method("Gateway.Plain"));
+  EXPECT_TRUE(absl::IsNotFound(plan.status())) << plan.status();
+  EXPECT_FALSE(HasPlan(Plans().Method("Gateway.Plain")));
+  EXPECT_TRUE(HasPlan(Plans().Method("Gateway.Storefront")));
+}
+
+TEST(PlanCompilerTest, CompilesEveryValidPlan) {
+  for (const char* name :
+       {"Storefront", "Authors", "BatchAuthors", "Memo", "Criticality", "Chain",
+        "Retry", "Slow", "OptionalChain", "FallbackAuthors"}) {
+    auto plan = CompilePlan(Plans().Method(std::string("Gateway.") + name));
+    EXPECT_TRUE(plan.ok()) << name << ": " << plan.status();
+  }
+}
+
+TEST(PlanCompilerTest, ResolvesStepsDependenciesAndLimits) {
+  auto plan = CompilePlan(Plans().Method("Gateway.Storefront"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const CompiledPlan& p = **plan;
+  ASSERT_EQ(p.steps.size(), 4u);
+  EXPECT_EQ(p.steps[0].rpc_path, "/agg.test.Users/GetUser");
+  EXPECT_TRUE(p.steps[0].deps.empty());
+  EXPECT_EQ(p.steps[2].deps, std::vector<int>{1});  // authors <- books
+  EXPECT_EQ(p.steps[1].dependents, std::vector<int>{2});
+  EXPECT_EQ(p.steps[2].worst_case_calls, 5);  // ceil(10 / 2)
+  EXPECT_EQ(p.worst_case_calls, 8);
+  EXPECT_EQ(p.max_total_calls, 20);
+  EXPECT_EQ(p.deadline, absl::Seconds(5));
+  EXPECT_EQ(p.error_header, "x-partial");
+  EXPECT_EQ(p.error_field.size(), 1u);
+}
+
+struct ErrorRow {
+  const char* method;
+  const char* message;
+};
+
+// One row per validation rule, with its exact message.
+const ErrorRow kErrors[] = {
+    {"UnknownMethod",
+     R"(step "user": call "agg.test.Users.Nope": method not found)"},
+    {"StreamingMethod",
+     R"(step "user": call "agg.test.Users.WatchUser": method is streaming; only unary methods can be called)"},
+    {"BadId", R"(step "User": id must match [a-z0-9_]+)"},
+    {"DuplicateId", R"(step "user": duplicate step id)"},
+    {"UnknownField",
+     R"(step "user": bind[0].from "request.nope": no field "nope" in agg.test.StorefrontRequest)"},
+    {"UnknownTarget",
+     R"(step "user": bind[0].to "uid": no field "uid" in agg.test.GetUserRequest)"},
+    {"CrossesList",
+     R"(merge[0] from "steps.books.response.books.title": field "books" is repeated; paths may not cross lists)"},
+    {"TypeMismatch",
+     R"(step "user": bind[0].from "request.shelf": type mismatch: cannot assign string to int64)"},
+    {"ListIntoSingle",
+     R"(merge[0] from "steps.books.response.author_ids": cannot write a list of int64 into a single int64; use for_each)"},
+    {"UnknownStep",
+     R"(step "user": bind[0].from "steps.ghost.response.id": unknown step "ghost")"},
+    {"Cycle", R"(steps: cycle: a -> b -> a)"},
+    {"Unreachable",
+     R"(step "extra": unreachable: no merge, used step or response header reads its result)"},
+    {"DoubleWrite",
+     R"(merge[1] into "user.name": conflicts with merge[0]: both write "user" unconditionally)"},
+    {"OneofWrite",
+     R"(merge[1] into "choice_b": conflicts with merge[0]: "choice_a" and "choice_b" are members of oneof "choice")"},
+    {"TimeoutOverDeadline",
+     R"(step "user": timeout 3s exceeds the plan deadline 1s)"},
+    {"TooManyCalls",
+     R"(max_total_calls: worst case of 10 upstream calls (authors=10) exceeds 5)"},
+    {"RetryNotIdempotent",
+     R"(step "user": max_retries needs an idempotent method; "agg.test.Users.TouchUser" has idempotency_level IDEMPOTENCY_UNKNOWN)"},
+    {"MissingMaxItems", R"(step "authors": for_each.max_items must be > 0)"},
+    {"OverNotList",
+     R"(step "authors": for_each.over "request.user_id": not a list (got int64))"},
+    {"EachInSet",
+     R"(merge[0] from "steps.authors.each": steps.<id>.each is only allowed in APPEND and JOIN merges)"},
+    {"ItemInBatch",
+     R"(step "authors": bind[0].from "item": `item` is not available in BATCH bindings; keys go to batch_request_field)"},
+    {"JoinWithoutEach",
+     R"(merge[0] from "steps.user.response": JOIN needs a steps.<id>.each reference)"},
+    {"BadErrorField",
+     R"(errors.field "books": want a repeated message field with int32 code and string message (like google.rpc.Status))"},
+    {"FallbackNotFallback",
+     R"(step "user": fallback is set but criticality is not FALLBACK)"},
+    {"FallbackParse",
+     R"(step "user": fallback does not parse as agg.test.User: 1:5: Message type "agg.test.User" has no field named "nope".)"},
+    {"BatchKeyMismatch",
+     R"(step "authors": for_each.batch_response_key "name": key type string does not match the item key type int64)"},
+    {"JoinKeyMismatch",
+     R"(merge[0] join_key "id": key type string does not match the key type of step "authors": int64)"},
+};
+
+TEST(PlanCompilerTest, RejectsEachInvalidPlanWithItsMessage) {
+  for (const ErrorRow& row : kErrors) {
+    SCOPED_TRACE(row.method);
+    const auto& method = Plans().Method(std::string("BadPlans.") + row.method);
+    auto plan = CompilePlan(method);
+    ASSERT_FALSE(plan.ok());
+    EXPECT_EQ(plan.status().code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(std::string(plan.status().message()),
+              absl::StrCat("plan \"agg.test.BadPlans.", row.method,
+                           "\": ", row.message));
+  }
+}
+
+TEST(PlanCompilerTest, EveryBadPlanMethodHasARow) {
+  const auto* service = Plans().pool().FindServiceByName("agg.test.BadPlans");
+  ASSERT_NE(service, nullptr);
+  EXPECT_EQ(static_cast<size_t>(service->method_count()), std::size(kErrors));
+}
+
+}  // namespace
+}  // namespace protogate::aggregator
