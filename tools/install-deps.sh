@@ -20,6 +20,12 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# Node.js and npm run the TypeScript and OpenAPI checks; a machine that has
+# them from elsewhere keeps its own.
+if ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+fi
+
 if ((${#missing[@]})); then
   SUDO=""
   if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
