@@ -6,6 +6,16 @@
 // Errors are InvalidArgument with the JSON path and the problem, e.g.
 //   field "book.authors[2].born": expected int32, got "x"
 //   field "book.titel": unknown field
+// Input is strict RFC 8259 JSON: comments, trailing commas, single quotes,
+// bare NaN/Infinity, invalid UTF-8 and lone surrogates are errors, as are
+// duplicate keys (also a field given by JSON and proto name), two members
+// of one oneof, input over ParseOptions::max_input_bytes and nesting over
+// ParseOptions::max_depth (checked before any recursion).
+//
+// Example:
+//   std::string wire;
+//   PG_RETURN_IF_ERROR(JsonToWire(codecs, *codec, body, ParseOptions(),
+//                                 &wire));
 #pragma once
 
 #include <string>
@@ -19,7 +29,7 @@ namespace protogate::transcoding {
 
 // Parses `json` (one JSON object) as a message of `codec`'s type and APPENDS
 // its wire encoding to `*wire`. On error `*wire` holds unspecified bytes.
-// `path_prefix` is prepended to field paths in error messages (may be empty).
+// Error paths start at the message's top-level fields.
 absl::Status JsonToWire(const CodecSet& codecs, const MessageCodec& codec,
                         std::string_view json, const ParseOptions& options,
                         std::string* wire);

@@ -33,11 +33,30 @@ enum class BodyMode {
   kField,         // body: "field" — the body is that field's JSON value.
 };
 
+// What '+' means in a query string.
+enum class QueryPlus {
+  kLiteral,  // RFC 3986: '+' is a plus sign (default).
+  kSpace,    // HTML forms: '+' is a space.
+};
+
 struct RequestSpec {
   const MessageCodec* codec = nullptr;  // The request message type.
   BodyMode body = BodyMode::kNone;
   // The top-level field the body fills when body == kField.
   const google::protobuf::FieldDescriptor* body_field = nullptr;
+  // Optional (PATCH routes): a top-level google.protobuf.FieldMask field,
+  // e.g. `update_mask`. When the client set it neither in the query nor in
+  // the body, it is filled with the leaf paths (proto names) of the fields
+  // present in a non-empty body; paths are relative to `body_field` for
+  // kField. A map, repeated field or well-known type is one path.
+  const google::protobuf::FieldDescriptor* update_mask_field = nullptr;
+  // Query handling (route or global config).
+  QueryPlus query_plus = QueryPlus::kLiteral;
+  // Unknown query parameters are skipped instead of being InvalidArgument
+  // (ParseOptions::ignore_unknown_fields has the same effect).
+  bool ignore_unknown_query_params = false;
+  // Parameter names always skipped, e.g. ones consumed by auth ("api_key").
+  std::vector<std::string> ignored_query_params;
 };
 
 struct PathBinding {

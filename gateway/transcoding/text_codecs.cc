@@ -1,0 +1,254 @@
+#include "gateway/transcoding/text_codecs.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "gateway/base/strings.h"
+
+namespace protogate::transcoding {
+namespace {
+
+constexpr char kBase64Chars[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+}  // namespace
+
+void Base64Encode(std::string_view bytes, std::string* out) {
+  size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const uint32_t v = (static_cast<uint8_t>(bytes[i]) << 16) |
+                       (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+                       static_cast<uint8_t>(bytes[i + 2]);
+    for (int s = 18; s >= 0; s -= 6)
+      out->push_back(kBase64Chars[(v >> s) & 63]);
+  }
+  const size_t rest = bytes.size() - i;
+  if (rest == 0) return;
+  uint32_t v = static_cast<uint8_t>(bytes[i]) << 16;
+  if (rest == 2) v |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+  out->push_back(kBase64Chars[(v >> 18) & 63]);
+  out->push_back(kBase64Chars[(v >> 12) & 63]);
+  out->push_back(rest == 2 ? kBase64Chars[(v >> 6) & 63] : '=');
+  out->push_back('=');
+}
+
+bool Base64Decode(std::string_view text, std::string* out) {
+  size_t len = text.size();
+  if (len % 4 == 0 && len > 0 && text[len - 1] == '=') {
+    --len;
+    if (text[len - 1] == '=') --len;
+  }
+  if (len % 4 == 1) return false;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < len; ++i) {
+    const int v = Base64Value(text[i]);
+    if (v < 0) return false;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out->push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return true;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  while (i < n) {
+    const uint8_t c = static_cast<uint8_t>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    int extra;
+    uint32_t cp;
+    if ((c & 0xe0) == 0xc0) {
+      extra = 1, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (n - i <= static_cast<size_t>(extra)) return false;
+    for (int k = 1; k <= extra; ++k) {
+      const uint8_t cc = static_cast<uint8_t>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10ffff) return false;
+    if (cp >= 0xd800 && cp <= 0xdfff) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+bool IsJsonNumber(std::string_view s) {
+  size_t i = 0;
+  auto digits = [&]() {
+    const size_t start = i;
+    while (i < s.size() && absl::ascii_isdigit(s[i])) ++i;
+    return i > start;
+  };
+  if (i < s.size() && s[i] == '-') ++i;
+  if (i < s.size() && s[i] == '0') {
+    ++i;
+  } else if (!digits()) {
+    return false;
+  }
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == s.size();
+}
+
+namespace {
+
+// True for "-?digits" (no fraction, no exponent).
+bool IsPlainInteger(std::string_view s) {
+  return s.find_first_of(".eE") == std::string_view::npos;
+}
+
+// Parses a JSON number as an integral double (for "1e3" or "5.0").
+bool IntegralDouble(std::string_view s, double* d) {
+  if (!ParseJsonDouble(s, false, d)) return false;
+  return std::isfinite(*d) && std::trunc(*d) == *d;
+}
+
+}  // namespace
+
+bool ParseJsonInt64(std::string_view s, int64_t min, int64_t max, int64_t* v) {
+  if (!IsJsonNumber(s)) return false;
+  int64_t r;
+  if (!absl::SimpleAtoi(base::ToAbsl(s), &r)) {
+    if (IsPlainInteger(s)) return false;  // Out of range.
+    double d;
+    if (!IntegralDouble(s, &d) || d < -9223372036854775808.0 ||
+        d >= 9223372036854775808.0) {
+      return false;
+    }
+    r = static_cast<int64_t>(d);
+  }
+  if (r < min || r > max) return false;
+  *v = r;
+  return true;
+}
+
+bool ParseJsonUint64(std::string_view s, uint64_t max, uint64_t* v) {
+  if (!IsJsonNumber(s)) return false;
+  uint64_t r;
+  if (s[0] == '-' || !absl::SimpleAtoi(base::ToAbsl(s), &r)) {
+    if (IsPlainInteger(s) && s != "-0") return false;  // Out of range.
+    double d;
+    if (!IntegralDouble(s, &d) || d < 0 || d >= 18446744073709551616.0) {
+      return false;
+    }
+    r = static_cast<uint64_t>(d);
+  }
+  if (r > max) return false;
+  *v = r;
+  return true;
+}
+
+bool ParseJsonDouble(std::string_view s, bool allow_special, double* v) {
+  if (allow_special) {
+    if (s == "NaN") {
+      *v = std::numeric_limits<double>::quiet_NaN();
+      return true;
+    }
+    if (s == "Infinity" || s == "-Infinity") {
+      *v = s[0] == '-' ? -std::numeric_limits<double>::infinity()
+                       : std::numeric_limits<double>::infinity();
+      return true;
+    }
+  }
+  if (!IsJsonNumber(s)) return false;
+  std::string buf(s);
+  errno = 0;
+  char* end = nullptr;
+  const double d = std::strtod(buf.c_str(), &end);
+  if (end != buf.c_str() + buf.size()) return false;
+  if (std::isinf(d)) return false;  // Overflow such as 1e999.
+  *v = d;
+  return true;
+}
+
+std::string FormatDouble(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  // As libprotobuf: 15 significant digits when they round-trip, else 17.
+  std::snprintf(buf, sizeof(buf), "%.15g", v);
+  if (std::strtod(buf, nullptr) != v) {
+    std::snprintf(buf, sizeof(buf), "%.17g", v);
+  }
+  return buf;
+}
+
+std::string FormatFloat(float v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  // As libprotobuf: 6 significant digits when they round-trip, else 9.
+  std::snprintf(buf, sizeof(buf), "%.6g", static_cast<double>(v));
+  if (std::strtof(buf, nullptr) != v) {
+    std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(v));
+  }
+  return buf;
+}
+
+bool FieldMaskPathToJson(std::string_view path, std::string* out) {
+  for (size_t i = 0; i < path.size(); ++i) {
+    const char c = path[i];
+    if (absl::ascii_isupper(c)) return false;
+    if (c == '_') {
+      if (i + 1 >= path.size() || !absl::ascii_islower(path[i + 1])) {
+        return false;
+      }
+      out->push_back(absl::ascii_toupper(path[++i]));
+    } else {
+      out->push_back(c);
+    }
+  }
+  return true;
+}
+
+bool FieldMaskPathFromJson(std::string_view path, std::string* out) {
+  for (char c : path) {
+    if (c == '_') return false;
+    if (absl::ascii_isupper(c)) {
+      out->push_back('_');
+      out->push_back(absl::ascii_tolower(c));
+    } else {
+      out->push_back(c);
+    }
+  }
+  return true;
+}
+
+}  // namespace protogate::transcoding

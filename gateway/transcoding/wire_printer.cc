@@ -1,0 +1,387 @@
+#include "gateway/transcoding/wire_printer.h"
+
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/base/strings.h"
+#include "gateway/transcoding/text_codecs.h"
+#include "gateway/transcoding/wire_format.h"
+#include "rapidjson/prettywriter.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+
+namespace protogate::transcoding {
+
+using google::protobuf::FieldDescriptor;
+
+namespace {
+
+constexpr int kMaxPrintDepth = 100;
+
+bool WireTypeOk(const FieldCodec& f, uint32_t wire_type) {
+  return wire_type == (f.tag & 7) ||
+         (f.packable && wire_type == kLengthDelimited);
+}
+
+bool ReadValue(WireReader* r, WireValue* v) {
+  switch (v->wire_type) {
+    case kVarint:
+      return r->ReadVarint(&v->bits);
+    case kFixed64:
+      return r->ReadFixed64(&v->bits);
+    case kFixed32: {
+      uint32_t b;
+      if (!r->ReadFixed32(&b)) return false;
+      v->bits = b;
+      return true;
+    }
+    case kLengthDelimited:
+      return r->ReadLengthDelimited(&v->bytes);
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::Bad(std::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid protobuf encoding: ", base::ToAbsl(what)));
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::Collect(const MessageCodec& codec,
+                                          std::string_view wire,
+                                          std::vector<Occurrences>* fields) {
+  fields->assign(codec.fields().size(), Occurrences());
+  absl::InlinedVector<int, 2> oneof_last(codec.oneof_count(), -1);
+  WireReader r(wire);
+  while (!r.done()) {
+    uint32_t number, wire_type;
+    if (!r.ReadTag(&number, &wire_type)) {
+      return Bad(absl::StrCat("bad tag in ", codec.full_name()));
+    }
+    const FieldCodec* f = codec.FindByNumber(number);
+    if (f == nullptr || f->type == FieldDescriptor::TYPE_GROUP) {
+      if (wire_type == kEndGroup || !r.Skip(number, wire_type)) {
+        return Bad(absl::StrCat("bad unknown field ", number, " in ",
+                                codec.full_name()));
+      }
+      continue;
+    }
+    WireValue v{wire_type};
+    if (!WireTypeOk(*f, wire_type) || !ReadValue(&r, &v)) {
+      return Bad(absl::StrCat("bad value for field \"", f->proto_name, "\" of ",
+                              codec.full_name()));
+    }
+    if (f->oneof_index >= 0) {
+      int& last = oneof_last[f->oneof_index];
+      if (last >= 0 && last != f->index) (*fields)[last].clear();
+      last = f->index;
+    }
+    (*fields)[f->index].push_back(v);
+  }
+  return absl::OkStatus();
+}
+
+template <typename Writer>
+bool WirePrinter<Writer>::IsDefault(const FieldCodec& field,
+                                    const WireValue& v) const {
+  return v.wire_type == kLengthDelimited ? v.bytes.empty() : v.bits == 0;
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::Message(const MessageCodec& codec,
+                                          std::string_view wire) {
+  if (++depth_ > kMaxPrintDepth) return Bad("messages nested too deeply");
+  absl::Status s;
+  if (codec.wkt() != WktKind::kNone && codec.wkt() != WktKind::kEmpty) {
+    s = Wkt(codec, wire);
+  } else {
+    w_.StartObject();
+    s = Fields(codec, wire);
+    if (!s.ok()) return s;  // The writer is abandoned mid-object.
+    w_.EndObject();
+  }
+  --depth_;
+  return s;
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::Fields(const MessageCodec& codec,
+                                         std::string_view wire) {
+  std::vector<Occurrences> occ;
+  if (absl::Status s = Collect(codec, wire, &occ); !s.ok()) return s;
+  for (const FieldCodec& f : codec.fields()) {
+    if (f.type == FieldDescriptor::TYPE_GROUP) continue;
+    const Occurrences& o = occ[f.index];
+    if (o.empty()) {
+      if (!options_.emit_unpopulated || (f.has_presence && !f.repeated)) {
+        continue;
+      }
+    } else if (!f.repeated && !f.has_presence && IsDefault(f, o.back()) &&
+               !options_.emit_unpopulated) {
+      continue;
+    }
+    const std::string& name =
+        options_.proto_field_names ? f.proto_name : f.json_name;
+    w_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    if (absl::Status s = FieldValue(f, o); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::FieldValue(const FieldCodec& field,
+                                             const Occurrences& occ) {
+  if (field.is_map) return Map(field, occ);
+  if (field.repeated) return Repeated(field, occ);
+  if (field.type == FieldDescriptor::TYPE_MESSAGE) {
+    return MergedMessage(field, occ);
+  }
+  if (occ.empty()) return Scalar(field, WireValue{field.tag & 7});
+  return Scalar(field, occ.back());
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::MergedMessage(const FieldCodec& field,
+                                                const Occurrences& occ) {
+  if (occ.size() <= 1) {
+    return Message(*field.message, occ.empty() ? "" : occ[0].bytes);
+  }
+  std::string merged;  // Concatenated encodings merge, as in the parser.
+  for (const WireValue& v : occ) merged.append(v.bytes);
+  return Message(*field.message, merged);
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::Repeated(const FieldCodec& field,
+                                           const Occurrences& occ) {
+  w_.StartArray();
+  for (const WireValue& v : occ) {
+    absl::Status s;
+    if (field.type == FieldDescriptor::TYPE_MESSAGE) {
+      s = Message(*field.message, v.bytes);
+    } else if (field.packable && v.wire_type == kLengthDelimited) {
+      s = Packed(field, v.bytes);
+    } else {
+      s = Scalar(field, v);
+    }
+    if (!s.ok()) return s;
+  }
+  w_.EndArray();
+  return absl::OkStatus();
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::Packed(const FieldCodec& field,
+                                         std::string_view bytes) {
+  WireReader r(bytes);
+  while (!r.done()) {
+    WireValue v{field.tag & 7};
+    if (!ReadValue(&r, &v)) {
+      return Bad(absl::StrCat("bad packed field \"", field.proto_name, "\""));
+    }
+    if (absl::Status s = Scalar(field, v); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::Map(const FieldCodec& field,
+                                      const Occurrences& occ) {
+  const MessageCodec& entry = *field.message;
+  std::vector<std::pair<std::string, Occurrences>> entries;
+  absl::flat_hash_map<std::string, size_t> index;
+  std::vector<Occurrences> parts;
+  for (const WireValue& v : occ) {
+    if (absl::Status s = Collect(entry, v.bytes, &parts); !s.ok()) return s;
+    std::string key;
+    const FieldCodec& key_field = entry.fields()[0];
+    const WireValue key_value =
+        parts[0].empty() ? WireValue{key_field.tag & 7} : parts[0].back();
+    if (absl::Status s = MapKey(key_field, key_value, &key); !s.ok()) {
+      return s;
+    }
+    auto [it, inserted] = index.emplace(key, entries.size());
+    if (inserted) {
+      entries.emplace_back(std::move(key), std::move(parts[1]));
+    } else {
+      entries[it->second].second = std::move(parts[1]);  // Last one wins.
+    }
+  }
+  w_.StartObject();
+  for (const auto& [key, value] : entries) {
+    w_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    if (absl::Status s = FieldValue(entry.fields()[1], value); !s.ok()) {
+      return s;
+    }
+  }
+  w_.EndObject();
+  return absl::OkStatus();
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::MapKey(const FieldCodec& key,
+                                         const WireValue& v, std::string* out) {
+  switch (key.type) {
+    case FieldDescriptor::TYPE_STRING:
+      if (!IsValidUtf8(v.bytes)) return Bad("invalid UTF-8 in map key");
+      out->assign(v.bytes);
+      return absl::OkStatus();
+    case FieldDescriptor::TYPE_BOOL:
+      *out = v.bits != 0 ? "true" : "false";
+      return absl::OkStatus();
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_SFIXED32:
+      *out = absl::StrCat(static_cast<int32_t>(v.bits));
+      return absl::OkStatus();
+    case FieldDescriptor::TYPE_SINT32:
+      *out = absl::StrCat(UnZigZag32(static_cast<uint32_t>(v.bits)));
+      return absl::OkStatus();
+    case FieldDescriptor::TYPE_INT64:
+    case FieldDescriptor::TYPE_SFIXED64:
+      *out = absl::StrCat(static_cast<int64_t>(v.bits));
+      return absl::OkStatus();
+    case FieldDescriptor::TYPE_SINT64:
+      *out = absl::StrCat(UnZigZag64(v.bits));
+      return absl::OkStatus();
+    case FieldDescriptor::TYPE_UINT32:
+    case FieldDescriptor::TYPE_FIXED32:
+      *out = absl::StrCat(static_cast<uint32_t>(v.bits));
+      return absl::OkStatus();
+    default:
+      *out = absl::StrCat(v.bits);
+      return absl::OkStatus();
+  }
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::Number(std::string_view text) {
+  if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+    w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  } else {
+    w_.RawValue(text.data(), text.size(), rapidjson::kNumberType);
+  }
+  return absl::OkStatus();
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::Scalar(const FieldCodec& field,
+                                         const WireValue& v) {
+  const uint64_t b = v.bits;
+  switch (field.type) {
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_SFIXED32:
+      w_.Int(static_cast<int32_t>(b));
+      break;
+    case FieldDescriptor::TYPE_SINT32:
+      w_.Int(UnZigZag32(static_cast<uint32_t>(b)));
+      break;
+    case FieldDescriptor::TYPE_UINT32:
+    case FieldDescriptor::TYPE_FIXED32:
+      w_.Uint(static_cast<uint32_t>(b));
+      break;
+    case FieldDescriptor::TYPE_INT64:
+    case FieldDescriptor::TYPE_SINT64:
+    case FieldDescriptor::TYPE_SFIXED64:
+    case FieldDescriptor::TYPE_UINT64:
+    case FieldDescriptor::TYPE_FIXED64: {
+      std::string text;
+      if (absl::Status s = MapKey(field, v, &text); !s.ok()) return s;
+      w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+      break;
+    }
+    case FieldDescriptor::TYPE_BOOL:
+      w_.Bool(b != 0);
+      break;
+    case FieldDescriptor::TYPE_FLOAT: {
+      float f;
+      const uint32_t b32 = static_cast<uint32_t>(b);
+      std::memcpy(&f, &b32, sizeof(f));
+      return Number(FormatFloat(f));
+    }
+    case FieldDescriptor::TYPE_DOUBLE: {
+      double d;
+      std::memcpy(&d, &b, sizeof(d));
+      return Number(FormatDouble(d));
+    }
+    case FieldDescriptor::TYPE_STRING:
+      if (!IsValidUtf8(v.bytes)) {
+        return Bad(
+            absl::StrCat("invalid UTF-8 in field \"", field.proto_name, "\""));
+      }
+      w_.String(v.bytes.data(),
+                static_cast<rapidjson::SizeType>(v.bytes.size()));
+      break;
+    case FieldDescriptor::TYPE_BYTES: {
+      std::string text;
+      Base64Encode(v.bytes, &text);
+      w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+      break;
+    }
+    case FieldDescriptor::TYPE_ENUM: {
+      const int32_t n = static_cast<int32_t>(b);
+      if (field.enum_codec->is_null_value) {
+        w_.Null();
+        break;
+      }
+      auto it = field.enum_codec->by_number.find(n);
+      if (options_.enums_as_ints || it == field.enum_codec->by_number.end()) {
+        w_.Int(n);
+      } else {
+        w_.String(it->second.data(),
+                  static_cast<rapidjson::SizeType>(it->second.size()));
+      }
+      break;
+    }
+    default:
+      return Bad("unsupported field type");
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+
+template <typename Writer>
+absl::Status Print(WirePrinter<Writer>& printer, const MessageCodec& codec,
+                   const FieldCodec* field, std::string_view wire) {
+  if (field == nullptr) return printer.Message(codec, wire);
+  std::vector<Occurrences> occ;
+  if (absl::Status s = printer.Collect(codec, wire, &occ); !s.ok()) return s;
+  return printer.FieldValue(*field, occ[field->index]);
+}
+
+}  // namespace
+
+absl::Status PrintWireJson(const CodecSet& codecs, const MessageCodec& codec,
+                           const FieldCodec* field, std::string_view wire,
+                           const PrintOptions& options, const PrintFlags& flags,
+                           std::string* json) {
+  rapidjson::StringBuffer buffer;
+  absl::Status s;
+  if (options.indent > 0) {
+    rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+    writer.SetIndent(' ', static_cast<unsigned>(options.indent));
+    WirePrinter<rapidjson::PrettyWriter<rapidjson::StringBuffer>> printer(
+        codecs, options, flags, &writer);
+    s = Print(printer, codec, field, wire);
+  } else {
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    WirePrinter<rapidjson::Writer<rapidjson::StringBuffer>> printer(
+        codecs, options, flags, &writer);
+    s = Print(printer, codec, field, wire);
+  }
+  if (!s.ok()) return s;
+  json->assign(buffer.GetString(), buffer.GetSize());
+  return absl::OkStatus();
+}
+
+template class WirePrinter<rapidjson::Writer<rapidjson::StringBuffer>>;
+template class WirePrinter<rapidjson::PrettyWriter<rapidjson::StringBuffer>>;
+
+}  // namespace protogate::transcoding

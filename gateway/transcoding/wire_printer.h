@@ -1,0 +1,88 @@
+// WirePrinter: reads protobuf wire format against a compiled codec and
+// writes JSON events to a RapidJSON writer. Internal to the library; the
+// public entry points are in wire_to_json.h.
+//
+// Semantics follow the protobuf parser: the last value of a singular scalar
+// wins, repeated occurrences of a singular message merge, the last member
+// of a oneof wins, the last entry of a duplicated map key wins, unknown
+// fields are skipped. Fields print in field-number order.
+//
+// Thread safety: one printer per call, used by one thread.
+// Ownership: borrows codecs, options and the writer for its lifetime.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/status/status.h"
+#include "gateway/transcoding/codec_set.h"
+#include "gateway/transcoding/message_codec.h"
+#include "gateway/transcoding/options.h"
+
+namespace protogate::transcoding {
+
+// Flags beyond PrintOptions for internal callers.
+struct PrintFlags {
+  // Any with a type the codecs do not know prints {"@type", "value"(base64)}
+  // instead of failing.
+  bool unknown_any_as_base64 = false;
+};
+
+// Writes the JSON of the message (or, when `field` is non-null, of that
+// top-level field's value) encoded in `wire` into `*json`.
+absl::Status PrintWireJson(const CodecSet& codecs, const MessageCodec& codec,
+                           const FieldCodec* field, std::string_view wire,
+                           const PrintOptions& options, const PrintFlags& flags,
+                           std::string* json);
+
+// One wire occurrence of a field.
+struct WireValue {
+  uint32_t wire_type = 0;
+  uint64_t bits = 0;       // Varint / fixed value.
+  std::string_view bytes;  // Length-delimited value.
+};
+using Occurrences = absl::InlinedVector<WireValue, 1>;
+
+template <typename Writer>
+class WirePrinter {
+ public:
+  WirePrinter(const CodecSet& codecs, const PrintOptions& options,
+              const PrintFlags& flags, Writer* writer)
+      : codecs_(codecs), options_(options), flags_(flags), w_(*writer) {}
+
+  // The JSON value of a whole message (object, or a WKT's special form).
+  absl::Status Message(const MessageCodec& codec, std::string_view wire);
+  // The JSON value of `field` given its occurrences (possibly none).
+  absl::Status FieldValue(const FieldCodec& field, const Occurrences& occ);
+  // Collects the occurrences of every field of `codec` in `wire`.
+  absl::Status Collect(const MessageCodec& codec, std::string_view wire,
+                       std::vector<Occurrences>* fields);
+
+ private:
+  absl::Status Fields(const MessageCodec& codec, std::string_view wire);
+  absl::Status Repeated(const FieldCodec& field, const Occurrences& occ);
+  absl::Status Map(const FieldCodec& field, const Occurrences& occ);
+  absl::Status Singular(const FieldCodec& field, const WireValue& v);
+  absl::Status Packed(const FieldCodec& field, std::string_view bytes);
+  absl::Status Scalar(const FieldCodec& field, const WireValue& v);
+  absl::Status MapKey(const FieldCodec& key, const WireValue& v,
+                      std::string* out);
+  absl::Status MergedMessage(const FieldCodec& field, const Occurrences& occ);
+  absl::Status Wkt(const MessageCodec& codec, std::string_view wire);
+  absl::Status Any(const MessageCodec& codec, std::string_view wire);
+  absl::Status Value(const MessageCodec& codec, std::string_view wire);
+  absl::Status Number(std::string_view text);
+  absl::Status Bad(std::string_view what);
+  bool IsDefault(const FieldCodec& field, const WireValue& v) const;
+
+  const CodecSet& codecs_;
+  const PrintOptions& options_;
+  const PrintFlags& flags_;
+  Writer& w_;
+  int depth_ = 0;
+};
+
+}  // namespace protogate::transcoding

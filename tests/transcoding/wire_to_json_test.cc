@@ -1,0 +1,216 @@
+#include "gateway/transcoding/wire_to_json.h"
+
+#include <string>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "test_util.h"
+
+namespace protogate::transcoding {
+namespace {
+
+using demo::bookstore::v1::Book;
+using demo::bookstore::v1::StatsResponse;
+using test::Scalars;
+using testing::FromText;
+using testing::JsonEquals;
+using testing::LibJson;
+using testing::Print;
+
+struct PrintCase {
+  const char* text;  // Scalars in text format.
+  const char* json;  // Exact expected compact JSON.
+};
+
+class ScalarsPrintTest : public ::testing::TestWithParam<PrintCase> {};
+
+TEST_P(ScalarsPrintTest, PrintsExpectedJson) {
+  const Scalars m = FromText<Scalars>(GetParam().text);
+  absl::StatusOr<std::string> got = Print(m);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got, GetParam().json);
+  EXPECT_TRUE(JsonEquals(*got, LibJson(m))) << *got << " vs " << LibJson(m);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    All, ScalarsPrintTest,
+    ::testing::Values(
+        PrintCase{"", "{}"},
+        PrintCase{"i32: -5 i64: -9223372036854775808",
+                  R"({"i32":-5,"i64":"-9223372036854775808"})"},
+        PrintCase{"u32: 4294967295 u64: 18446744073709551615",
+                  R"({"u32":4294967295,"u64":"18446744073709551615"})"},
+        PrintCase{"s32: -3 s64: -4 f32: 5 f64: 6 sf32: -7 sf64: -8",
+                  R"({"s32":-3,"s64":"-4","f32":5,"f64":"6","sf32":-7,)"
+                  R"("sf64":"-8"})"},
+        PrintCase{"fl: 0.1 db: 0.1", R"({"fl":0.1,"db":0.1})"},
+        PrintCase{"fl: 1e30 db: -2.5e-300", R"({"fl":1e+30,"db":-2.5e-300})"},
+        PrintCase{"fl: nan db: -inf", R"({"fl":"NaN","db":"-Infinity"})"},
+        PrintCase{"db: 3", R"({"db":3})"},
+        PrintCase{"b: true s: \"a\\\"b\\n\\303\\251\"",
+                  R"({"b":true,"s":"a\"b\n)"
+                  "\xc3\xa9"
+                  R"("})"},
+        PrintCase{R"(by: "\000\001\002\377")", R"({"by":"AAEC/w=="})"},
+        PrintCase{"color: GREEN", R"({"color":"GREEN"})"},
+        PrintCase{"color: 17", R"({"color":17})"},
+        PrintCase{"nested { a: 1 child { b: \"x\" } }",
+                  R"({"nested":{"a":1,"child":{"b":"x"}}})"},
+        PrintCase{"nested {}", R"({"nested":{}})"},
+        PrintCase{"opt_i32: 0", R"({"optI32":0})"},
+        PrintCase{R"(custom: "c" snake_case_name: "d")",
+                  R"({"customName":"c","snakeCaseName":"d"})"},
+        PrintCase{"r_i32: [1, -2] r_i64: [3] r_fl: [0.5] r_color: [RED, 9]",
+                  R"({"rI32":[1,-2],"rI64":["3"],"rFl":[0.5],)"
+                  R"("rColor":["RED",9]})"},
+        PrintCase{"r_nested { a: 1 } r_nested {} unpacked: [1, 2]",
+                  R"({"rNested":[{"a":1},{}],"unpacked":[1,2]})"},
+        PrintCase{R"(m_i64 { key: -1 value { a: 1 } })",
+                  R"({"mI64":{"-1":{"a":1}}})"},
+        PrintCase{R"(m_bool { key: true value: "t" })",
+                  R"({"mBool":{"true":"t"}})"},
+        PrintCase{
+            R"(m_s64 { key: -3 value: "b" } m_sf32 { key: -1 value: "" })",
+            R"({"mS64":{"-3":"b"},"mSf32":{"-1":""}})"},
+        PrintCase{R"(m_color { key: "k" value: RED })",
+                  R"({"mColor":{"k":"RED"}})"},
+        PrintCase{"o_int: 0", R"({"oInt":0})"},
+        PrintCase{"o_value { null_value: NULL_VALUE }", R"({"oValue":null})"}));
+
+TEST(WireToJsonTest, BookMatchesLibprotobuf) {
+  const Book book = FromText<Book>(R"(
+      id: 7 shelf_id: 1 title: "Dune" genre: GENRE_FICTION
+      authors { given_name: "Frank" born: 1920 }
+      publish_time { seconds: 1700000000 nanos: 5000000 }
+      labels { key: "lang" value: "en" }
+      isbn: "123" page_count: 412 price: 9.5 in_stock: true
+      cover_thumbnail: "\001\002" tags: "a")");
+  absl::StatusOr<std::string> got = Print(book);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(JsonEquals(*got, LibJson(book))) << *got;
+  EXPECT_TRUE(absl::StrContains(*got, R"("ISBN":"123")")) << *got;
+  EXPECT_TRUE(
+      absl::StrContains(*got, R"("publishTime":"2023-11-14T22:13:20.005Z")"))
+      << *got;
+}
+
+TEST(WireToJsonTest, Int64MapKeys) {
+  const StatsResponse m =
+      FromText<StatsResponse>("books_per_shelf { key: 3 value: 4 }");
+  EXPECT_EQ(*Print(m), R"({"booksPerShelf":{"3":4}})");
+}
+
+TEST(WireToJsonTest, LastScalarWinsAndMessagesMerge) {
+  const Scalars a = FromText<Scalars>(R"(i32: 1 nested { a: 1 } o_int: 5
+                                         m_str { key: "k" value: 1 })");
+  const Scalars b = FromText<Scalars>(R"(i32: 2 nested { b: "x" } o_str: "s"
+                                         m_str { key: "k" value: 2 })");
+  const std::string wire = a.SerializeAsString() + b.SerializeAsString();
+  Scalars merged;
+  ASSERT_TRUE(merged.ParseFromString(wire));
+  std::string json;
+  ASSERT_TRUE(WireToJson(testing::Codecs(),
+                         testing::CodecOf(Scalars::descriptor()), wire,
+                         PrintOptions(), &json)
+                  .ok());
+  EXPECT_EQ(json, LibJson(merged));
+  EXPECT_EQ(json,
+            R"({"i32":2,"nested":{"a":1,"b":"x"},"mStr":{"k":2},"oStr":"s"})");
+}
+
+TEST(WireToJsonTest, UnpackedInputForPackedFieldAndViceVersa) {
+  // r_i32 (packed) sent unpacked: tag 31<<3|0 = 0xf8 0x01.
+  const std::string wire = std::string("\xf8\x01\x05\xf8\x01\x06", 6) +
+                           // unpacked (43) sent packed: 43<<3|2 = 0xda 0x02.
+                           std::string("\xda\x02\x02\x07\x08", 5);
+  std::string json;
+  ASSERT_TRUE(WireToJson(testing::Codecs(),
+                         testing::CodecOf(Scalars::descriptor()), wire,
+                         PrintOptions(), &json)
+                  .ok());
+  EXPECT_EQ(json, R"({"rI32":[5,6],"unpacked":[7,8]})");
+}
+
+TEST(WireToJsonTest, UnknownFieldsAreSkipped) {
+  const std::string wire("\xa8\x1f\x01\x08\x03", 5);  // field 501, then i32.
+  std::string json;
+  ASSERT_TRUE(WireToJson(testing::Codecs(),
+                         testing::CodecOf(Scalars::descriptor()), wire,
+                         PrintOptions(), &json)
+                  .ok());
+  EXPECT_EQ(json, R"({"i32":3})");
+}
+
+TEST(WireToJsonTest, InvalidWireIsInvalidArgument) {
+  const MessageCodec& codec = testing::CodecOf(Scalars::descriptor());
+  for (const std::string& wire : {
+           std::string("\x08", 1),  // Truncated varint.
+           std::string("\x72\x05"
+                       "ab",
+                       4),                  // Truncated string (field 14).
+           std::string("\x72\x01\xff", 3),  // Invalid UTF-8 in a string.
+           std::string("\x0d\x01\x02\x03\x04", 5),  // i32 as fixed32.
+           std::string("\x00\x01", 2),              // Field number 0.
+           std::string("\x8a\x01\x01\x08", 4),      // nested truncated inside.
+       }) {
+    std::string json;
+    absl::Status s =
+        WireToJson(testing::Codecs(), codec, wire, PrintOptions(), &json);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument)
+        << ::testing::PrintToString(wire);
+  }
+}
+
+TEST(WireToJsonTest, EmitUnpopulated) {
+  PrintOptions options;
+  options.emit_unpopulated = true;
+  absl::StatusOr<std::string> got = Print(Book(), options);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(*got,
+            R"({"id":"0","shelfId":"0","title":"","authors":[],)"
+            R"("genre":"GENRE_UNSPECIFIED","labels":{},"ISBN":"",)"
+            R"("pageCount":0,"price":0,"inStock":false,"coverThumbnail":"",)"
+            R"("tags":[]})");
+}
+
+TEST(WireToJsonTest, EnumsAsIntsAndProtoNames) {
+  PrintOptions options;
+  options.enums_as_ints = true;
+  options.proto_field_names = true;
+  const Book book =
+      FromText<Book>(R"(genre: GENRE_SCIENCE shelf_id: 2 isbn: "i")");
+  EXPECT_EQ(*Print(book, options), R"({"shelf_id":"2","genre":2,"isbn":"i"})");
+}
+
+TEST(WireToJsonTest, Indent) {
+  PrintOptions options;
+  options.indent = 2;
+  const Book book = FromText<Book>(R"(title: "t" tags: "a")");
+  EXPECT_EQ(*Print(book, options),
+            "{\n  \"title\": \"t\",\n  \"tags\": [\n    \"a\"\n  ]\n}");
+}
+
+TEST(WireFieldToJsonTest, PrintsOneFieldOrItsDefault) {
+  const MessageCodec& codec = testing::CodecOf(Scalars::descriptor());
+  const auto* d = Scalars::descriptor();
+  const Scalars m = FromText<Scalars>(R"(nested { a: 2 } r_s: ["x"] i64: 5)");
+  const std::string wire = m.SerializeAsString();
+  struct {
+    const char* field;
+    const char* json;
+  } cases[] = {{"nested", R"({"a":2})"}, {"r_s", R"(["x"])"},
+               {"i64", R"("5")"},        {"i32", "0"},
+               {"r_i32", "[]"},          {"m_str", "{}"},
+               {"o_msg", "{}"},          {"color", R"("COLOR_UNSPECIFIED")"}};
+  for (const auto& c : cases) {
+    std::string json;
+    ASSERT_TRUE(WireFieldToJson(testing::Codecs(), codec,
+                                *d->FindFieldByName(c.field), wire,
+                                PrintOptions(), &json)
+                    .ok());
+    EXPECT_EQ(json, c.json) << c.field;
+  }
+}
+
+}  // namespace
+}  // namespace protogate::transcoding
