@@ -1,0 +1,58 @@
+// Config loading: a YAML (or JSON) config file -> GatewayConfig.
+//
+// The text is converted to JSON (yaml_to_json.h: YAML 1.2 core scalars, one
+// document, no duplicate keys) and parsed into GatewayConfig by our own
+// JSON transcoder (proto3 JSON mapping; unknown fields are errors).
+// LoadConfigFile/ParseConfigText do not validate; the *Validated* variants
+// also run ValidateConfig (config_validator.h) and prefix its errors with
+// the file and the position of the path they name.
+//
+// Errors are FailedPrecondition (NotFound for an unreadable file), and name
+// the file, where in it, and what is wrong:
+//   gateway.yaml:3:9: end of map flow not found           (YAML syntax)
+//   gateway.yaml:4:5: field "clusters[0].nmae": unknown field
+//   gateway.yaml:7:3: field "server.ioThreads": expected uint32, got "x"
+//   gateway.yaml:9:7: clusters[0].endpoints[0]: "x" is not host:port
+//
+// Thread safety: stateless functions, safe to call concurrently.
+//
+// Example:
+//   PG_ASSIGN_OR_RETURN(v1::GatewayConfig config,
+//                       LoadValidatedConfigFile("/etc/protogate.yaml"));
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "protogate/config/v1/config.pb.h"
+
+namespace protogate::config {
+
+// The largest config file read, in bytes.
+inline constexpr size_t kMaxConfigFileBytes = 4 << 20;
+
+// Parses `text` (YAML or JSON). An empty document is an empty config.
+// `file_name_for_errors` prefixes every error message.
+absl::StatusOr<v1::GatewayConfig> ParseConfigText(
+    std::string_view text, std::string_view file_name_for_errors);
+
+// Reads `path` and parses it with ParseConfigText. NotFound naming the file
+// if it cannot be read; FailedPrecondition if it exceeds
+// kMaxConfigFileBytes.
+absl::StatusOr<v1::GatewayConfig> LoadConfigFile(const std::string& path);
+
+// ParseConfigText, then ValidateConfig. A validation error becomes
+// FailedPrecondition "FILE:LINE:COLUMN: PATH: PROBLEM", the position being
+// that of PATH's key or item in the text (of its closest ancestor written
+// there, e.g. when the key was written in lowerCamelCase), or
+// "FILE: PATH: PROBLEM" when none is found.
+absl::StatusOr<v1::GatewayConfig> ParseValidatedConfigText(
+    std::string_view text, std::string_view file_name_for_errors);
+
+// LoadConfigFile, then ValidateConfig, with errors as in
+// ParseValidatedConfigText.
+absl::StatusOr<v1::GatewayConfig> LoadValidatedConfigFile(
+    const std::string& path);
+
+}  // namespace protogate::config

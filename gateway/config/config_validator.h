@@ -1,0 +1,38 @@
+// ValidateConfig: the semantic checks of a loaded GatewayConfig.
+//
+// Loading (config_loader.h) only checks types and field names; this checks
+// values and references. The first problem found is returned as
+// FailedPrecondition "PATH: PROBLEM", PATH using proto field names:
+//   listen: "localhost" is not host:port
+//   clusters[1].endpoints[0]: "localhost" is not host:port
+//   clusters[2].name: duplicate cluster "books" (also clusters[0])
+//   routes[0].cluster: unknown cluster "x"
+//   methods[0].timeout: must be positive
+//   clusters[0].tls.ca_file: file "ca.pem" does not exist
+//   clusters[0].health_check.healthy_threshold: 0 is out of range (1 to 100)
+//   http.rules[0].get: bad path template "v1/x": ...
+// The rules of each field are in its comment in config.proto.
+//
+// Thread safety: stateless; reads the file system for TLS files.
+//
+// Example:
+//   PG_ASSIGN_OR_RETURN(v1::GatewayConfig config, LoadConfigFile(path));
+//   PG_RETURN_IF_ERROR(ValidateConfig(config));
+#pragma once
+
+#include "absl/status/status.h"
+#include "protogate/config/v1/config.pb.h"
+
+namespace protogate::config {
+
+// OK, or FailedPrecondition naming the config path of the first problem.
+absl::Status ValidateConfig(const v1::GatewayConfig& config);
+
+// Parts of ValidateConfig (same rules and paths, e.g. "clusters[0].name"),
+// for callers that check one section on its own.
+absl::Status ValidateClusters(
+    const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters);
+absl::Status ValidateHttp(const v1::HttpConfig& http);
+absl::Status ValidateHeaders(const v1::HeadersConfig& headers);
+
+}  // namespace protogate::config

@@ -1,0 +1,176 @@
+// ValidateClusters: the `clusters` part of ValidateConfig.
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "gateway/base/status_macros.h"
+#include "gateway/base/strings.h"
+#include "gateway/config/config_validator.h"
+#include "gateway/config/validation_checks.h"
+
+namespace protogate::config {
+namespace {
+
+using ::protogate::base::ToAbsl;
+
+constexpr int64_t kMaxMessageBytes = 2147483647;
+
+bool IsClusterNameChar(char c) {
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+         c == '-' || c == '.';
+}
+
+absl::Status CheckClusterName(std::string_view path, std::string_view name) {
+  if (name.empty()) return ConfigPathError(path, "empty cluster name");
+  for (char c : name) {
+    if (!IsClusterNameChar(c)) {
+      return ConfigPathError(path,
+                             absl::StrFormat("\"%s\" has characters other than "
+                                             "[A-Za-z0-9_.-]",
+                                             ToAbsl(name)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// One "dns:///host:port" or "unix:///path" target, or host:port addresses.
+absl::Status CheckEndpoints(std::string_view path, const v1::Cluster& c) {
+  const std::string endpoints = Field(path, "endpoints");
+  if (c.endpoints().empty()) {
+    return ConfigPathError(endpoints, "at least one endpoint is required");
+  }
+  for (int i = 0; i < c.endpoints_size(); ++i) {
+    const std::string& e = c.endpoints(i);
+    const std::string at = Index(endpoints, i);
+    const bool dns = absl::StartsWith(e, "dns:///");
+    const bool unix_socket = absl::StartsWith(e, "unix:///");
+    if ((dns || unix_socket) && c.endpoints_size() > 1) {
+      return ConfigPathError(
+          at, absl::StrFormat("\"%s\" is a target with a scheme: it must be "
+                              "the cluster's only endpoint",
+                              e));
+    }
+    if (dns) {
+      PG_RETURN_IF_ERROR(
+          CheckHostPort(at, std::string_view(e).substr(7), PortRule::kNonZero));
+    } else if (unix_socket) {
+      if (e.size() == 8) return ConfigPathError(at, "empty socket path");
+    } else {
+      PG_RETURN_IF_ERROR(CheckHostPort(at, e, PortRule::kNonZero));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckConnection(std::string_view path, const v1::Cluster& c) {
+  if (c.has_connect_timeout()) {
+    PG_RETURN_IF_ERROR(CheckDuration(Field(path, "connect_timeout"),
+                                     c.connect_timeout(),
+                                     DurationRule::kPositive));
+  }
+  const std::string keepalive = Field(path, "keepalive");
+  if (c.keepalive().has_time()) {
+    PG_RETURN_IF_ERROR(CheckDuration(Field(keepalive, "time"),
+                                     c.keepalive().time(),
+                                     DurationRule::kPositive));
+  }
+  if (c.keepalive().has_timeout()) {
+    PG_RETURN_IF_ERROR(CheckDuration(Field(keepalive, "timeout"),
+                                     c.keepalive().timeout(),
+                                     DurationRule::kPositive));
+  }
+  if (c.max_send_message_bytes() != 0) {
+    PG_RETURN_IF_ERROR(CheckRange(Field(path, "max_send_message_bytes"),
+                                  c.max_send_message_bytes(), 1,
+                                  kMaxMessageBytes));
+  }
+  if (c.max_receive_message_bytes() != 0) {
+    PG_RETURN_IF_ERROR(CheckRange(Field(path, "max_receive_message_bytes"),
+                                  c.max_receive_message_bytes(), 1,
+                                  kMaxMessageBytes));
+  }
+  if (!v1::Cluster::LbPolicy_IsValid(c.lb_policy())) {
+    return ConfigPathError(
+        Field(path, "lb_policy"),
+        absl::StrFormat("unknown policy %d", static_cast<int>(c.lb_policy())));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckSecurity(std::string_view path, const v1::Cluster& c) {
+  if (c.has_plaintext() && !c.plaintext()) {
+    return ConfigPathError(Field(path, "plaintext"),
+                           "must be true when given (set tls for TLS)");
+  }
+  if (!c.has_tls()) return absl::OkStatus();
+  const std::string tls = Field(path, "tls");
+  const v1::TlsConfig& t = c.tls();
+  if (t.cert_file().empty() != t.key_file().empty()) {
+    return ConfigPathError(tls, "cert_file and key_file go together");
+  }
+  if (!t.ca_file().empty()) {
+    PG_RETURN_IF_ERROR(CheckReadableFile(Field(tls, "ca_file"), t.ca_file()));
+  }
+  if (!t.cert_file().empty()) {
+    PG_RETURN_IF_ERROR(
+        CheckReadableFile(Field(tls, "cert_file"), t.cert_file()));
+    PG_RETURN_IF_ERROR(CheckReadableFile(Field(tls, "key_file"), t.key_file()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckHealth(std::string_view path, const v1::Cluster& c) {
+  if (!c.has_health_check()) return absl::OkStatus();
+  const std::string hc = Field(path, "health_check");
+  const v1::HealthCheck& h = c.health_check();
+  PG_RETURN_IF_ERROR(CheckDuration(Field(hc, "interval"), h.interval(),
+                                   DurationRule::kPositive));
+  PG_RETURN_IF_ERROR(CheckDuration(Field(hc, "timeout"), h.timeout(),
+                                   DurationRule::kPositive));
+  const auto longer = [](const google::protobuf::Duration& a,
+                         const google::protobuf::Duration& b) {
+    return a.seconds() != b.seconds() ? a.seconds() > b.seconds()
+                                      : a.nanos() > b.nanos();
+  };
+  if (longer(h.timeout(), h.interval())) {
+    return ConfigPathError(Field(hc, "timeout"), "longer than interval");
+  }
+  PG_RETURN_IF_ERROR(CheckRange(Field(hc, "unhealthy_threshold"),
+                                h.unhealthy_threshold(), 1, 100));
+  return CheckRange(Field(hc, "healthy_threshold"), h.healthy_threshold(), 1,
+                    100);
+}
+
+absl::Status ValidateCluster(std::string_view path, const v1::Cluster& c) {
+  PG_RETURN_IF_ERROR(CheckClusterName(Field(path, "name"), c.name()));
+  PG_RETURN_IF_ERROR(CheckEndpoints(path, c));
+  PG_RETURN_IF_ERROR(CheckConnection(path, c));
+  PG_RETURN_IF_ERROR(CheckSecurity(path, c));
+  return CheckHealth(path, c);
+}
+
+}  // namespace
+
+absl::Status ValidateClusters(
+    const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters) {
+  if (clusters.empty()) {
+    return ConfigPathError("clusters", "at least one cluster is required");
+  }
+  absl::flat_hash_map<std::string, int> names;
+  for (int i = 0; i < clusters.size(); ++i) {
+    const std::string path = Index("clusters", i);
+    PG_RETURN_IF_ERROR(ValidateCluster(path, clusters[i]));
+    auto [it, inserted] = names.emplace(clusters[i].name(), i);
+    if (!inserted) {
+      return ConfigPathError(
+          Field(path, "name"),
+          absl::StrFormat("duplicate cluster \"%s\" (also clusters[%d])",
+                          clusters[i].name(), it->second));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace protogate::config

@@ -1,0 +1,319 @@
+#include "gateway/config/config_validator.h"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "gateway/config/config_loader.h"
+#include "gtest/gtest.h"
+
+namespace protogate::config {
+namespace {
+
+// A valid config, section by section; each test case replaces one section.
+const std::map<std::string, std::string>& BaseSections() {
+  static const auto* const kSections = new std::map<std::string, std::string>{
+      {"listen", "127.0.0.1:8080"},
+      {"descriptors", "{descriptor_sets: [api.binpb]}"},
+      {"clusters",
+       "[{name: books, endpoints: [127.0.0.1:50051]}, "
+       "{name: other, endpoints: [\"dns:///svc.local:443\"]}]"},
+      {"routes", "[{service: demo.bookstore, cluster: books}]"},
+  };
+  return *kSections;
+}
+
+v1::GatewayConfig ConfigWith(const std::string& section,
+                             const std::string& yaml) {
+  std::map<std::string, std::string> sections = BaseSections();
+  sections[section] = yaml;
+  std::string text;
+  for (const auto& [name, value] : sections) {
+    if (!value.empty()) text += name + ": " + value + "\n";
+  }
+  absl::StatusOr<v1::GatewayConfig> config = ParseConfigText(text, "t.yaml");
+  EXPECT_TRUE(config.ok()) << config.status() << "\n" << text;
+  return config.value_or(v1::GatewayConfig());
+}
+
+TEST(ValidateConfigTest, AcceptsTheBaseConfig) {
+  absl::Status status = ValidateConfig(ConfigWith("listen", "127.0.0.1:8080"));
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+TEST(ValidateConfigTest, AcceptsEveryValidForm) {
+  for (const auto& [section, yaml] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"listen", "\"[::1]:0\""},
+           {"listen", ""},
+           {"admin", "{listen: localhost:9901}"},
+           {"clusters",
+            "[{name: b.x-1_2, endpoints: [\"unix:///tmp/s\"], "
+            "plaintext: true, lb_policy: PICK_FIRST}, "
+            "{name: books, endpoints: [a:1, \"[::1]:2\"]}]"},
+           {"methods",
+            "[{selector: demo, timeout: 1s}, "
+            "{selector: demo.bookstore.v1.Bookstore.Get, "
+            "retries: {max_attempts: 5}}]"},
+           {"http",
+            "{rules: [{selector: a.B.C, custom: {kind: HEAD, path: "
+            "\"/v1/{name=shelves/*}:peek\"}}]}"},
+           {"server", "{drain_grace: 0s, io_threads: 1024}"},
+           {"headers",
+            "{forward: [x-a, X-B], response: [{name: x, "
+            "remove: true}]}"},
+       }) {
+    absl::Status status = ValidateConfig(ConfigWith(section, yaml));
+    EXPECT_TRUE(status.ok()) << section << ": " << yaml << ": " << status;
+  }
+}
+
+struct BadCase {
+  std::string section;
+  std::string yaml;
+  std::string message;
+};
+
+class ValidateConfigErrorTest : public testing::TestWithParam<BadCase> {};
+
+TEST_P(ValidateConfigErrorTest, NamesTheConfigPath) {
+  absl::Status status =
+      ValidateConfig(ConfigWith(GetParam().section, GetParam().yaml));
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+  EXPECT_EQ(std::string(status.message()), GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Listeners, ValidateConfigErrorTest,
+    testing::Values(
+        BadCase{"listen", "localhost",
+                "listen: \"localhost\" is not host:port"},
+        BadCase{"listen", "\":8080\"", "listen: \":8080\" is not host:port"},
+        BadCase{"listen", "\"a:b\"", "listen: \"a:b\" is not host:port"},
+        BadCase{"listen", "\"a b:1\"", "listen: \"a b:1\" is not host:port"},
+        BadCase{"listen", "a:70000",
+                "listen: port of \"a:70000\" is out of range (0 to 65535)"},
+        BadCase{"admin", "{listen: nope}",
+                "admin.listen: \"nope\" is not host:port"},
+        BadCase{"admin", "{listen: 127.0.0.1:8080}",
+                "admin.listen: same address as listen"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
+INSTANTIATE_TEST_SUITE_P(
+    Descriptors, ValidateConfigErrorTest,
+    testing::Values(
+        BadCase{"descriptors", "{}",
+                "descriptors: no descriptor_sets and no protos: nothing to "
+                "serve"},
+        BadCase{"descriptors", "{descriptor_sets: [a, \"\"]}",
+                "descriptors.descriptor_sets[1]: empty"},
+        BadCase{"descriptors", "{protos: [a.proto]}",
+                "descriptors.proto_paths: required when protos are given"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
+INSTANTIATE_TEST_SUITE_P(
+    Clusters, ValidateConfigErrorTest,
+    testing::Values(
+        BadCase{"clusters", "[]", "clusters: at least one cluster is required"},
+        BadCase{"clusters", "[{endpoints: [a:1]}]",
+                "clusters[0].name: empty cluster name"},
+        BadCase{"clusters", "[{name: \"a b\", endpoints: [a:1]}]",
+                "clusters[0].name: \"a b\" has characters other than "
+                "[A-Za-z0-9_.-]"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1]}, {name: books, "
+                "endpoints: [b:1]}]",
+                "clusters[1].name: duplicate cluster \"books\" (also "
+                "clusters[0])"},
+        BadCase{"clusters", "[{name: books}]",
+                "clusters[0].endpoints: at least one endpoint is required"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1]}, {name: x, endpoints: "
+                "[localhost]}]",
+                "clusters[1].endpoints[0]: \"localhost\" is not host:port"},
+        BadCase{"clusters", "[{name: books, endpoints: [a:0]}]",
+                "clusters[0].endpoints[0]: port of \"a:0\" must not be 0"},
+        BadCase{"clusters", "[{name: books, endpoints: [a:1, \"dns:///b:1\"]}]",
+                "clusters[0].endpoints[1]: \"dns:///b:1\" is a target with a "
+                "scheme: it must be the cluster's only endpoint"},
+        BadCase{"clusters", "[{name: books, endpoints: [\"dns:///b\"]}]",
+                "clusters[0].endpoints[0]: \"b\" is not host:port"},
+        BadCase{"clusters", "[{name: books, endpoints: [\"unix:///\"]}]",
+                "clusters[0].endpoints[0]: empty socket path"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], connect_timeout: 0s}]",
+                "clusters[0].connect_timeout: must be positive"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], keepalive: {time: -1s}}]",
+                "clusters[0].keepalive.time: must be positive"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], max_send_message_bytes: "
+                "-5}]",
+                "clusters[0].max_send_message_bytes: -5 is out of range (1 to "
+                "2147483647)"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], "
+                "max_receive_message_bytes: 4294967296}]",
+                "clusters[0].max_receive_message_bytes: 4294967296 is out of "
+                "range (1 to 2147483647)"},
+        BadCase{"clusters", "[{name: books, endpoints: [a:1], lb_policy: 7}]",
+                "clusters[0].lb_policy: unknown policy 7"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], plaintext: false}]",
+                "clusters[0].plaintext: must be true when given (set tls for "
+                "TLS)"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], tls: {ca_file: "
+                "/nonexistent/ca.pem}}]",
+                "clusters[0].tls.ca_file: file \"/nonexistent/ca.pem\" does "
+                "not exist"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], tls: {cert_file: c.pem}}]",
+                "clusters[0].tls: cert_file and key_file go together"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], health_check: {interval: "
+                "1s, timeout: 1s, unhealthy_threshold: 1}}]",
+                "clusters[0].health_check.healthy_threshold: 0 is out of "
+                "range (1 to 100)"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], health_check: {interval: "
+                "1s, timeout: 2s, unhealthy_threshold: 1, "
+                "healthy_threshold: 1}}]",
+                "clusters[0].health_check.timeout: longer than interval"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], health_check: {timeout: "
+                "2s}}]",
+                "clusters[0].health_check.interval: must be positive"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
+INSTANTIATE_TEST_SUITE_P(
+    RoutesAndMethods, ValidateConfigErrorTest,
+    testing::Values(
+        BadCase{"routes", "[]", "routes: no routes: every service needs one"},
+        BadCase{"routes", "[{service: demo.bookstore, cluster: x}]",
+                "routes[0].cluster: unknown cluster \"x\""},
+        BadCase{"routes", "[{service: \"demo..x\", cluster: books}]",
+                "routes[0].service: \"demo..x\" is not a dotted protobuf "
+                "name"},
+        BadCase{"routes",
+                "[{service: a, cluster: books}, {service: a, cluster: "
+                "other}]",
+                "routes[1].service: duplicate service \"a\" (also "
+                "routes[0])"},
+        BadCase{"method_defaults", "{selector: a.B}",
+                "method_defaults.selector: must be empty: defaults apply to "
+                "every method"},
+        BadCase{"method_defaults", "{timeout: -1s}",
+                "method_defaults.timeout: must be positive"},
+        BadCase{"methods", "[{timeout: 1s}]",
+                "methods[0].selector: \"\" is not a dotted protobuf name"},
+        BadCase{"methods", "[{selector: a.B, retries: {}}]",
+                "methods[0].retries.max_attempts: 0 is out of range (1 to 5)"},
+        BadCase{"methods",
+                "[{selector: a.B, retries: {max_attempts: 2, "
+                "initial_backoff: 0s}}]",
+                "methods[0].retries.initial_backoff: must be positive"},
+        BadCase{"methods", "[{selector: a.B}, {selector: a.B}]",
+                "methods[1].selector: duplicate selector \"a.B\" (also "
+                "methods[0])"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
+INSTANTIATE_TEST_SUITE_P(
+    Http, ValidateConfigErrorTest,
+    testing::Values(
+        BadCase{"http", "{rules: [{get: /x}]}",
+                "http.rules[0].selector: \"\" is not a dotted protobuf name"},
+        BadCase{"http", "{rules: [{selector: \"a.B-C\", get: /x}]}",
+                "http.rules[0].selector: \"a.B-C\" is not a dotted protobuf "
+                "name"},
+        BadCase{"http", "{rules: [{selector: a.B, body: \"*\"}]}",
+                "http.rules[0]: no pattern (get, put, post, delete, patch or "
+                "custom)"},
+        BadCase{"http", "{rules: [{selector: a.B, custom: {path: /x}}]}",
+                "http.rules[0].custom.kind: empty"},
+        BadCase{"http",
+                "{rules: [{selector: a.B, get: /x}, {selector: a.B, "
+                "post: /y}]}",
+                "http.rules[1].selector: duplicate selector \"a.B\" (also "
+                "http.rules[0])"},
+        BadCase{"http",
+                "{rules: [{selector: a.B, get: /x, additional_bindings: "
+                "[{selector: a.C, get: /y}]}]}",
+                "http.rules[0].additional_bindings[0].selector: not allowed "
+                "in additional_bindings"},
+        BadCase{"http",
+                "{rules: [{selector: a.B, get: /x, additional_bindings: "
+                "[{get: /y, additional_bindings: [{get: /z}]}]}]}",
+                "http.rules[0].additional_bindings[0].additional_bindings: "
+                "additional_bindings do not nest"},
+        BadCase{"http", "{always_ignored_query_params: [a, A, a]}",
+                "http.always_ignored_query_params[2]: duplicate \"a\" (also "
+                "http.always_ignored_query_params[0])"},
+        BadCase{"http", "{always_ignored_query_params: [\"a=b\"]}",
+                "http.always_ignored_query_params[0]: \"a=b\" is not a valid "
+                "name"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
+INSTANTIATE_TEST_SUITE_P(
+    TranscodingServerHeaders, ValidateConfigErrorTest,
+    testing::Values(
+        BadCase{"transcoding", "{print: {indent: 9}}",
+                "transcoding.print.indent: 9 is out of range (0 to 8)"},
+        BadCase{"transcoding", "{limits: {max_depth: 1001}}",
+                "transcoding.limits.max_depth: 1001 is out of range (1 to "
+                "1000)"},
+        BadCase{"transcoding", "{limits: {max_json_bytes: 2000000000}}",
+                "transcoding.limits.max_json_bytes: 2000000000 is larger than "
+                "the maximum 1073741824"},
+        BadCase{"server", "{io_threads: 1025}",
+                "server.io_threads: 1025 is out of range (0 to 1024)"},
+        BadCase{"server", "{max_header_bytes: 2000000}",
+                "server.max_header_bytes: 2000000 is larger than the maximum "
+                "1048576"},
+        BadCase{"server", "{read_timeout: 0s}",
+                "server.read_timeout: must be positive"},
+        BadCase{"server", "{idle_timeout: -0.5s}",
+                "server.idle_timeout: must be positive"},
+        BadCase{"server", "{drain_grace: -1s}",
+                "server.drain_grace: must not be negative"},
+        BadCase{"headers", "{forward: [\"x y\"]}",
+                "headers.forward[0]: \"x y\" is not a valid name"},
+        BadCase{"headers", "{forward: [x-a, X-A]}",
+                "headers.forward[1]: duplicate \"X-A\" (also "
+                "headers.forward[0])"},
+        BadCase{"headers", "{forward_prefixes: [\":\"]}",
+                "headers.forward_prefixes[0]: \":\" is not a valid name"},
+        BadCase{"headers", "{response: [{name: x}]}",
+                "headers.response[0]: no action (set, add or remove)"},
+        BadCase{"headers", "{response: [{name: \"\", set: v}]}",
+                "headers.response[0].name: \"\" is not a header name"},
+        BadCase{"headers", "{response: [{name: x, add: \"a\\nb\"}]}",
+                "headers.response[0].add: CR, LF or NUL in value"},
+        BadCase{"headers", "{response: [{name: x, remove: false}]}",
+                "headers.response[0].remove: must be true when given"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
+TEST(ValidateConfigTest, AcceptsExistingTlsFiles) {
+  const std::string ca = testing::TempDir() + "/protogate_validator_ca.pem";
+  std::ofstream(ca) << "pem";
+  absl::Status status = ValidateConfig(ConfigWith(
+      "clusters", "[{name: books, endpoints: [a:1], tls: {ca_file: \"" + ca +
+                      "\", cert_file: \"" + ca + "\", key_file: \"" + ca +
+                      "\", server_name: books.internal}}]"));
+  EXPECT_TRUE(status.ok()) << status;
+  std::remove(ca.c_str());
+}
+
+TEST(ValidateConfigTest, RejectsInvalidDurationsBuiltInCode) {
+  v1::GatewayConfig config = ConfigWith("listen", "127.0.0.1:1");
+  config.mutable_server()->mutable_read_timeout()->set_seconds(1);
+  config.mutable_server()->mutable_read_timeout()->set_nanos(-1);
+  absl::Status status = ValidateConfig(config);
+  EXPECT_EQ(std::string(status.message()),
+            "server.read_timeout: invalid duration");
+}
+
+}  // namespace
+}  // namespace protogate::config
