@@ -141,7 +141,7 @@ describe("generated client against the gateway", () => {
       ["--listen", "127.0.0.1:0"], children);
     const gateway = await start(path.join(bin, "gateway/server/protogate"), [
       "--listen", "127.0.0.1:0",
-      "--descriptor_set", path.join(bin, "proto/demo.binpb"),
+      "--descriptor_set", path.join(bin, "proto/bookstore.binpb"),
       "--backend", `demo.bookstore.v1.Bookstore=127.0.0.1:${backend}`,
     ], children);
     client = new BookstoreClient({ baseUrl: `http://127.0.0.1:${gateway}` });

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/util/field_mask_util.h"
 #include "tools/demo/demo_errors.h"
 #include "tools/demo/isbn.h"
 #include "tools/demo/seed_data.h"
@@ -152,13 +153,39 @@ grpc::Status BookStore::CreateBook(
 grpc::Status BookStore::UpdateBook(
     const bookstore_pb::UpdateBookRequest& request, bookstore_pb::Book& out) {
   const bookstore_pb::Book& book = request.book();
-  if (book.title().empty()) return BadField("book.title", "must not be empty");
+  const google::protobuf::FieldMask& mask = request.update_mask();
+  if (!google::protobuf::util::FieldMaskUtil::IsValidFieldMask<
+          bookstore_pb::Book>(mask)) {
+    return BadField("update_mask", "names a field that Book does not have");
+  }
+  for (const std::string& path : mask.paths()) {
+    if (path == "id" || path == "shelf_id") {
+      return BadField("update_mask", "id and shelf_id cannot be updated");
+    }
+  }
+  bool replace = mask.paths().empty();
+  if (replace && book.title().empty()) {
+    return BadField("book.title", "must not be empty");
+  }
   absl::MutexLock lock(&mu_);
   if (grpc::Status s = CheckShelf(book.shelf_id()); !s.ok()) return s;
   auto it = books_.find({book.shelf_id(), book.id()});
   if (it == books_.end()) return BookNotFound(book.shelf_id(), book.id());
-  it->second = book;
-  out = book;
+  if (replace) {
+    it->second = book;
+  } else {
+    bookstore_pb::Book updated = it->second;
+    google::protobuf::util::FieldMaskUtil::MergeOptions options;
+    options.set_replace_message_fields(true);
+    options.set_replace_repeated_fields(true);
+    google::protobuf::util::FieldMaskUtil::MergeMessageTo(book, mask, options,
+                                                          &updated);
+    if (updated.title().empty()) {
+      return BadField("book.title", "must not be empty");
+    }
+    it->second = std::move(updated);
+  }
+  out = it->second;
   return grpc::Status::OK;
 }
 

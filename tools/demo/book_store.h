@@ -48,7 +48,10 @@ class BookStore {
   // INVALID_ARGUMENT "book.title: must not be empty".
   grpc::Status CreateBook(const bookstore_pb::CreateBookRequest& request,
                           bookstore_pb::Book& out);
-  // Replaces the book named by book.shelf_id and book.id.
+  // Updates the book named by book.shelf_id and book.id: the fields in
+  // update_mask (proto names; id and shelf_id excluded), or the whole book
+  // when the mask is empty. INVALID_ARGUMENT for unknown mask paths and an
+  // empty resulting title.
   grpc::Status UpdateBook(const bookstore_pb::UpdateBookRequest& request,
                           bookstore_pb::Book& out);
   grpc::Status DeleteBook(const bookstore_pb::DeleteBookRequest& request);

@@ -52,7 +52,12 @@ grpc::Status Fail(absl::string_view value) {
 }  // namespace
 
 grpc::Status ApplyTestKnobs(grpc::ServerContext& context) {
-  context.AddInitialMetadata("x-demo-server", "bookstore");
+  return ApplyTestKnobs(context, TestKnobOptions());
+}
+
+grpc::Status ApplyTestKnobs(grpc::ServerContext& context,
+                            const TestKnobOptions& options) {
+  context.AddInitialMetadata("x-demo-server", options.server_name);
   const auto& metadata = context.client_metadata();
   for (const auto& [key, value] : metadata) {
     if (absl::StartsWith(View(key), "x-demo-echo-")) {
@@ -60,11 +65,17 @@ grpc::Status ApplyTestKnobs(grpc::ServerContext& context) {
                                   std::string(View(value)));
     }
   }
+  if (options.delay > absl::ZeroDuration()) {
+    WaitUnlessCancelled(context, options.delay);
+  }
   if (auto it = metadata.find("x-demo-delay-ms"); it != metadata.end()) {
     if (grpc::Status s = Delay(context, View(it->second)); !s.ok()) return s;
   }
   if (auto it = metadata.find("x-demo-fail"); it != metadata.end()) {
     return Fail(View(it->second));
+  }
+  if (options.fail != grpc::StatusCode::OK) {
+    return grpc::Status(options.fail, options.fail_message);
   }
   return grpc::Status::OK;
 }
