@@ -1,0 +1,22 @@
+// The admin endpoints under /-/:
+//   GET /-/healthz  200 {"status":"SERVING"} while serving, 503 while draining
+//   GET /-/routes   every route: gRPC method, HTTP method, template, source
+//   GET /-/openapi.json  the OpenAPI 3.1 document of the live routes
+//   GET /-/plans/{method}[?format=dot]  a compiled composition plan with its
+//                   critical path, as JSON or Graphviz DOT
+//
+// Thread safety: a stateless function over an immutable snapshot.
+#pragma once
+
+#include "gateway/http/request.h"
+#include "gateway/http/response.h"
+#include "gateway/server/snapshot.h"
+
+namespace protogate::server {
+
+// Answers a request whose path starts with "/-/". Unknown admin paths are
+// 404 and other methods than GET are 405, as google.rpc.Status JSON.
+http::Response HandleAdminRequest(const Snapshot& snapshot,
+                                  const http::Request& request, bool serving);
+
+}  // namespace protogate::server

@@ -1,0 +1,169 @@
+#include "gateway/server/gateway.h"
+
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/base/logging.h"
+#include "gateway/base/strings.h"
+#include "gateway/server/admin.h"
+#include "gateway/server/error_response.h"
+#include "gateway/transcoding/response_transcoder.h"
+#include "gateway/transcoding/status_json.h"
+
+namespace protogate::server {
+namespace {
+
+using routing::RouteMatch;
+
+// Request headers forwarded to backends as metadata (lower-case).
+constexpr std::string_view kForwardedHeaders[] = {
+    "authorization", "x-request-id", "traceparent", "tracestate"};
+
+bool IsJsonContentType(std::string_view value) {
+  absl::string_view type = base::ToAbsl(value.substr(0, value.find(';')));
+  return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(type),
+                                "application/json");
+}
+
+upstream::Metadata ForwardedMetadata(const http::Request& request) {
+  upstream::Metadata metadata;
+  for (std::string_view name : kForwardedHeaders) {
+    if (auto value = request.header(name)) {
+      metadata.emplace_back(std::string(name), std::string(*value));
+    }
+  }
+  std::string forwarded(request.header("x-forwarded-for").value_or(""));
+  if (!request.remote_address().empty()) {
+    if (!forwarded.empty()) forwarded.append(", ");
+    forwarded.append(request.remote_address());
+  }
+  if (!forwarded.empty()) metadata.emplace_back("x-forwarded-for", forwarded);
+  return metadata;
+}
+
+http::Response MatchFailure(const RouteMatch& match,
+                            const http::Request& request) {
+  switch (match.outcome) {
+    case RouteMatch::Outcome::kMethodNotAllowed: {
+      http::Response response = ErrorResponse(
+          absl::StatusCode::kUnimplemented,
+          absl::StrCat("method ", request.method(), " is not allowed for ",
+                       base::ToAbsl(request.path()), " (allowed: ", match.allow,
+                       ")"));
+      response.status = 405;
+      response.headers.emplace_back("Allow", match.allow);
+      return response;
+    }
+    case RouteMatch::Outcome::kBadRequest:
+      return ErrorResponse(absl::StatusCode::kInvalidArgument, match.error);
+    case RouteMatch::Outcome::kNotFound:
+    case RouteMatch::Outcome::kMatched:
+      break;
+  }
+  return ErrorResponse(absl::StatusCode::kNotFound,
+                       absl::StrCat("no route for ", request.method(), " ",
+                                    base::ToAbsl(request.path())));
+}
+
+}  // namespace
+
+Gateway::Gateway(std::shared_ptr<const Snapshot> snapshot,
+                 GatewayOptions options)
+    : options_(std::move(options)), snapshot_(std::move(snapshot)) {}
+
+void Gateway::SetSnapshot(std::shared_ptr<const Snapshot> snapshot) {
+  absl::MutexLock lock(&mu_);
+  snapshot_ = std::move(snapshot);
+}
+
+std::shared_ptr<const Snapshot> Gateway::snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return snapshot_;
+}
+
+void Gateway::Handle(const http::Request& request, http::Responder responder) {
+  std::shared_ptr<const Snapshot> current = snapshot();
+  if (request.path().starts_with("/-/")) {
+    responder.Send(HandleAdminRequest(*current, request, serving_.load()));
+    return;
+  }
+  HandleRoute(std::move(current), request, std::move(responder));
+}
+
+void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
+                          const http::Request& request,
+                          http::Responder responder) const {
+  RouteMatch match = snapshot->routes().Match(request.method(), request.path());
+  if (match.outcome != RouteMatch::Outcome::kMatched) {
+    responder.Send(MatchFailure(match, request));
+    return;
+  }
+  const RouteRuntime& rt = snapshot->runtime(*match.route);
+  if (!request.body().empty() &&
+      rt.request_spec.body != transcoding::BodyMode::kNone &&
+      !IsJsonContentType(request.header("content-type").value_or(""))) {
+    http::Response response =
+        ErrorResponse(absl::StatusCode::kInvalidArgument,
+                      "Content-Type must be application/json");
+    response.status = 415;
+    responder.Send(std::move(response));
+    return;
+  }
+  absl::InlinedVector<transcoding::PathBinding, 4> bindings;
+  for (size_t i = 0; i < match.variable_values.size(); ++i) {
+    bindings.push_back({.field_path = &match.route->variable_fields[i],
+                        .value = match.variable_values[i]});
+  }
+  upstream::CallRequest call;
+  absl::Status built = transcoding::BuildRequest(
+      snapshot->codecs(), rt.request_spec, bindings, request.query(),
+      request.body(), options_.parse, &call.payload);
+  if (!built.ok()) {
+    responder.Send(ErrorResponse(built.code(), base::ToStd(built.message())));
+    return;
+  }
+  call.method = rt.grpc_method;
+  call.deadline = absl::Now() + options_.timeout;
+  if (rt.plan != nullptr) {
+    RunPlan(std::move(snapshot), rt, request, std::move(call),
+            std::move(responder));
+    return;
+  }
+  call.metadata = ForwardedMetadata(request);
+  if (options_.log_requests) {
+    PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
+                  << rt.grpc_method;
+  }
+  rt.channel->Call(
+      std::move(call),
+      [snapshot = std::move(snapshot), &rt, print = options_.print,
+       responder = std::move(responder)](upstream::CallResult result) mutable {
+        responder.Send(UpstreamResponse(*snapshot, rt, result, print));
+      });
+}
+
+void Gateway::RunPlan(std::shared_ptr<const Snapshot> snapshot,
+                      const RouteRuntime& rt, const http::Request& request,
+                      upstream::CallRequest call,
+                      http::Responder responder) const {
+  aggregator::RunOptions run;
+  run.deadline = call.deadline;
+  run.headers = ForwardedMetadata(request);
+  // The resolver lives in the run until its last call completes, so it
+  // keeps the snapshot (plan, channels) alive for calls a failure abandoned.
+  run.resolver =
+      [snapshot](const google::protobuf::ServiceDescriptor& service) {
+        return snapshot->ResolveService(service);
+      };
+  executor_.Run(
+      *rt.plan, std::move(call.payload), run,
+      [snapshot = std::move(snapshot), &rt, print = options_.print,
+       responder = std::move(responder)](aggregator::RunResult result) mutable {
+        responder.Send(PlanResponse(*snapshot, rt, result, print));
+      });
+}
+
+}  // namespace protogate::server

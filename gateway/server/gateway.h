@@ -1,0 +1,70 @@
+// Gateway: the HTTP handler that serves REST/JSON requests by calling gRPC
+// backends, plus the admin endpoints under /-/.
+//
+// Per request: match the route in the current snapshot, assemble the
+// protobuf request (path, query, body), call the backend without blocking
+// (or run the method's composition plan), and write the JSON response or a
+// google.rpc.Status error body with the mapped HTTP status.
+//
+// Thread safety: Handle() is called concurrently from HTTP I/O threads;
+// SetSnapshot()/SetServing() may be called from any thread. A request keeps
+// the snapshot it started with.
+// Ownership: shares ownership of snapshots; must outlive the http::Server
+// that calls it.
+//
+// Example:
+//   Gateway gateway(snapshot, {.timeout = absl::Seconds(15)});
+//   http::Server::Start(opts, [&](const http::Request& r, http::Responder s) {
+//     gateway.Handle(r, std::move(s));
+//   });
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "aggregator/executor.h"
+#include "gateway/http/request.h"
+#include "gateway/http/responder.h"
+#include "gateway/server/snapshot.h"
+#include "gateway/transcoding/options.h"
+
+namespace protogate::server {
+
+struct GatewayOptions {
+  absl::Duration timeout = absl::Seconds(15);  // Upstream call deadline.
+  bool log_requests = false;
+  transcoding::ParseOptions parse;
+  transcoding::PrintOptions print;
+};
+
+class Gateway {
+ public:
+  Gateway(std::shared_ptr<const Snapshot> snapshot, GatewayOptions options);
+
+  void Handle(const http::Request& request, http::Responder responder);
+
+  // Replaces the snapshot new requests use. REQUIRES: snapshot != nullptr.
+  void SetSnapshot(std::shared_ptr<const Snapshot> snapshot);
+  // While not serving, /-/healthz answers 503 (used while draining).
+  void SetServing(bool serving) { serving_.store(serving); }
+
+ private:
+  std::shared_ptr<const Snapshot> snapshot() const;
+  void HandleRoute(std::shared_ptr<const Snapshot> snapshot,
+                   const http::Request& request,
+                   http::Responder responder) const;
+  // Answers a method that has a composition plan by running it.
+  void RunPlan(std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
+               const http::Request& request, upstream::CallRequest call,
+               http::Responder responder) const;
+
+  const GatewayOptions options_;
+  const aggregator::Executor executor_{};
+  std::atomic<bool> serving_{true};
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace protogate::server

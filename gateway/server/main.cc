@@ -1,0 +1,112 @@
+// protogate: serves REST/JSON requests by calling gRPC backends.
+// See `protogate --help` and README.md.
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "gateway/base/logging.h"
+#include "gateway/http/server.h"
+#include "gateway/server/flags.h"
+#include "gateway/server/gateway.h"
+#include "gateway/server/snapshot.h"
+
+namespace protogate::server {
+namespace {
+
+SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
+  SnapshotOptions options;
+  options.descriptor_sets = flags.descriptor_sets;
+  options.backends = flags.backends;
+  options.upstream.default_timeout = flags.timeout;
+  return options;
+}
+
+// Blocks the signals main() waits for, so that every thread started later
+// inherits the mask and only sigwait() sees them.
+sigset_t BlockSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+// Serves until SIGINT/SIGTERM; SIGHUP reloads the descriptor sets.
+void ServeUntilSignalled(const sigset_t& signals, const GatewayFlags& flags,
+                         Gateway& gateway, http::Server& server) {
+  while (true) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig != SIGHUP) break;
+    absl::StatusOr<std::shared_ptr<const Snapshot>> next =
+        Snapshot::Build(SnapshotOptionsFrom(flags));
+    if (next.ok()) {
+      gateway.SetSnapshot(*std::move(next));
+      PG_LOG(kInfo) << "reloaded descriptor sets";
+    } else {
+      PG_LOG(kError) << "reload rejected, still serving the previous "
+                        "configuration: "
+                     << next.status().message();
+    }
+  }
+  PG_LOG(kInfo) << "draining (grace " << absl::FormatDuration(flags.drain_grace)
+                << ")";
+  gateway.SetServing(false);
+  server.Shutdown(flags.drain_grace);
+}
+
+int Run(int argc, char** argv) {
+  sigset_t signals = BlockSignals();
+  absl::StatusOr<GatewayFlags> flags =
+      ParseFlags({const_cast<const char**>(argv) + 1,
+                  static_cast<size_t>(argc > 0 ? argc - 1 : 0)});
+  if (!flags.ok()) {
+    std::fprintf(stderr, "protogate: %s\n",
+                 std::string(flags.status().message()).c_str());
+    return 2;
+  }
+  if (flags->help) {
+    std::fputs(Usage().c_str(), stdout);
+    return 0;
+  }
+  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
+      Snapshot::Build(SnapshotOptionsFrom(*flags));
+  if (!snapshot.ok()) {
+    std::fprintf(stderr, "protogate: %s\n",
+                 std::string(snapshot.status().message()).c_str());
+    return 1;
+  }
+  Gateway gateway(*std::move(snapshot),
+                  {.timeout = flags->timeout, .log_requests = flags->verbose});
+  http::ServerOptions server_options;
+  server_options.host = flags->listen_host;
+  server_options.port = flags->listen_port;
+  server_options.io_threads = flags->io_threads;
+  server_options.max_body_bytes = flags->max_body_bytes;
+  absl::StatusOr<std::unique_ptr<http::Server>> server = http::Server::Start(
+      server_options,
+      [&gateway](const http::Request& request, http::Responder responder) {
+        gateway.Handle(request, std::move(responder));
+      });
+  if (!server.ok()) {
+    std::fprintf(stderr, "protogate: %s\n",
+                 std::string(server.status().message()).c_str());
+    return 1;
+  }
+  std::printf("protogate listening on http://%s:%u\n",
+              flags->listen_host.c_str(), (*server)->port());
+  std::fflush(stdout);
+  ServeUntilSignalled(signals, *flags, gateway, **server);
+  return 0;
+}
+
+}  // namespace
+}  // namespace protogate::server
+
+int main(int argc, char** argv) { return protogate::server::Run(argc, argv); }

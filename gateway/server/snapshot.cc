@@ -1,0 +1,204 @@
+#include "gateway/server/snapshot.h"
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "aggregator/plan_compiler.h"
+#include "codegen/openapi_generator.h"
+#include "gateway/base/status_macros.h"
+#include "gateway/descriptors/descriptor_set_source.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace protogate::server {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::DescriptorPool;
+using google::protobuf::FileDescriptorSet;
+using google::protobuf::ServiceDescriptor;
+
+transcoding::BodyMode ToBodyMode(routing::RouteBody body) {
+  switch (body) {
+    case routing::RouteBody::kNone:
+      return transcoding::BodyMode::kNone;
+    case routing::RouteBody::kWholeMessage:
+      return transcoding::BodyMode::kWholeMessage;
+    case routing::RouteBody::kField:
+      return transcoding::BodyMode::kField;
+  }
+  return transcoding::BodyMode::kNone;
+}
+
+// Every service of every file in the sets, in file order.
+std::vector<const ServiceDescriptor*> ServicesOf(
+    const DescriptorPool& pool, const std::vector<FileDescriptorSet>& sets) {
+  std::vector<const ServiceDescriptor*> services;
+  absl::flat_hash_set<std::string> seen;
+  for (const FileDescriptorSet& set : sets) {
+    for (const auto& file_proto : set.file()) {
+      if (!seen.insert(file_proto.name()).second) continue;
+      const auto* file = pool.FindFileByName(file_proto.name());
+      for (int i = 0; file != nullptr && i < file->service_count(); ++i) {
+        services.push_back(file->service(i));
+      }
+    }
+  }
+  return services;
+}
+
+// Adds `file` and its imports to `set` unless a file of that name is in
+// `present` already.
+void AddBuiltinFile(const google::protobuf::FileDescriptor& file,
+                    absl::flat_hash_set<std::string>& present,
+                    FileDescriptorSet& set) {
+  if (!present.insert(file.name()).second) return;
+  for (int i = 0; i < file.dependency_count(); ++i) {
+    AddBuiltinFile(*file.dependency(i), present, set);
+  }
+  file.CopyTo(set.add_file());
+}
+
+// The google.rpc status and error detail types, so that backend error
+// details decode to JSON even when the user's descriptor sets lack them.
+// Files the user's sets already hold are taken from there.
+FileDescriptorSet BuiltinErrorTypes(
+    const std::vector<FileDescriptorSet>& sets) {
+  absl::flat_hash_set<std::string> present;
+  for (const FileDescriptorSet& set : sets) {
+    for (const auto& file : set.file()) present.insert(file.name());
+  }
+  FileDescriptorSet builtin;
+  AddBuiltinFile(*google::rpc::Status::descriptor()->file(), present, builtin);
+  AddBuiltinFile(*google::rpc::BadRequest::descriptor()->file(), present,
+                 builtin);
+  return builtin;
+}
+
+// The request's top-level `update_mask` FieldMask of a PATCH route with a
+// body, which the transcoder fills from the body when the client did not.
+const google::protobuf::FieldDescriptor* UpdateMaskField(
+    const routing::Route& route) {
+  if (route.http_method != "PATCH" || route.body == routing::RouteBody::kNone) {
+    return nullptr;
+  }
+  const google::protobuf::FieldDescriptor* field =
+      route.method->input_type()->FindFieldByName("update_mask");
+  if (field == nullptr || field->is_repeated() ||
+      field->message_type() == nullptr ||
+      field->message_type()->full_name() != "google.protobuf.FieldMask") {
+    return nullptr;
+  }
+  return field;
+}
+
+}  // namespace
+
+Snapshot::~Snapshot() = default;
+
+absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
+    const SnapshotOptions& options) {
+  std::shared_ptr<Snapshot> snapshot(new Snapshot());
+  PG_RETURN_IF_ERROR(snapshot->Init(options));
+  return std::shared_ptr<const Snapshot>(std::move(snapshot));
+}
+
+absl::Status Snapshot::Init(const SnapshotOptions& options) {
+  std::vector<FileDescriptorSet> sets;
+  for (const std::string& path : options.descriptor_sets) {
+    PG_ASSIGN_OR_RETURN(FileDescriptorSet set,
+                        descriptors::ReadDescriptorSet(path));
+    sets.push_back(std::move(set));
+  }
+  std::vector<FileDescriptorSet> all = sets;
+  all.push_back(BuiltinErrorTypes(sets));
+  PG_ASSIGN_OR_RETURN(pool_, descriptors::BuildPool(all));
+  services_ = ServicesOf(*pool_, sets);
+  if (services_.empty()) {
+    return absl::FailedPreconditionError(
+        "the descriptor sets define no service to serve");
+  }
+  PG_ASSIGN_OR_RETURN(upstreams_, upstream::Upstreams::Create(
+                                      options.backends, options.upstream));
+  PG_ASSIGN_OR_RETURN(routes_, routing::RouteTable::Build(services_));
+  PG_ASSIGN_OR_RETURN(openapi_json_, codegen::GenerateOpenApi(
+                                         *routes_, {.title = "protogate"}));
+
+  std::vector<const Descriptor*> roots;
+  for (const ServiceDescriptor* service : services_) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      roots.push_back(service->method(i)->input_type());
+      roots.push_back(service->method(i)->output_type());
+    }
+  }
+  PG_ASSIGN_OR_RETURN(codecs_, transcoding::CodecSet::Build(*pool_, roots));
+  PG_RETURN_IF_ERROR(CompilePlans());
+  return BuildRuntimes();
+}
+
+absl::Status Snapshot::CompilePlans() {
+  for (const ServiceDescriptor* service : services_) {
+    for (int i = 0; i < service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor& method = *service->method(i);
+      if (!aggregator::HasPlan(method)) continue;
+      PG_ASSIGN_OR_RETURN(std::unique_ptr<const aggregator::CompiledPlan> plan,
+                          aggregator::CompilePlan(method));
+      for (const aggregator::CompiledStep& step : plan->steps) {
+        const ServiceDescriptor& called = *step.method->service();
+        if (upstreams_->Resolve(called.full_name()) == nullptr) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "plan \"", method.full_name(), "\": step \"", step.id,
+              "\" calls service \"", called.full_name(),
+              "\", which has no backend (add --backend ", called.full_name(),
+              "=HOST:PORT or a package prefix)"));
+        }
+      }
+      plan_by_method_[method.full_name()] = plan.get();
+      plans_.push_back(std::move(plan));
+    }
+  }
+  return absl::OkStatus();
+}
+
+const aggregator::CompiledPlan* Snapshot::FindPlan(
+    std::string_view method) const {
+  auto it =
+      plan_by_method_.find(absl::string_view(method.data(), method.size()));
+  return it == plan_by_method_.end() ? nullptr : it->second;
+}
+
+absl::Status Snapshot::BuildRuntimes() {
+  runtimes_.reserve(routes_->routes().size());
+  for (const routing::Route& route : routes_->routes()) {
+    const ServiceDescriptor* service = route.method->service();
+    const aggregator::CompiledPlan* plan = FindPlan(route.method->full_name());
+    upstream::UnaryChannel* channel = upstreams_->Resolve(service->full_name());
+    if (channel == nullptr && plan == nullptr) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "service \"", service->full_name(),
+          "\" has no backend (add --backend ", service->full_name(),
+          "=HOST:PORT or a package prefix)"));
+    }
+    RouteRuntime& rt = runtimes_.emplace_back();
+    rt.route = &route;
+    rt.plan = plan;
+    rt.request_spec.codec = codecs_->Find(route.method->input_type());
+    rt.request_spec.body = ToBodyMode(route.body);
+    rt.request_spec.body_field = route.body_field;
+    rt.request_spec.update_mask_field = UpdateMaskField(route);
+    rt.response_codec = codecs_->Find(route.method->output_type());
+    rt.channel = channel;
+    rt.grpc_method =
+        absl::StrCat("/", service->full_name(), "/", route.method->name());
+    if (rt.request_spec.codec == nullptr || rt.response_codec == nullptr) {
+      return absl::InternalError(absl::StrCat("no codec compiled for method ",
+                                              route.method->full_name()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+const RouteRuntime& Snapshot::runtime(const routing::Route& route) const {
+  return runtimes_[static_cast<size_t>(&route - routes_->routes().data())];
+}
+
+}  // namespace protogate::server

@@ -1,0 +1,103 @@
+// Snapshot: everything one configuration generation serves with —
+// descriptors, routes, compiled codecs and upstream channels — built and
+// validated completely before it is used.
+//
+// Thread safety: immutable after Build(); shared by concurrent requests
+// through std::shared_ptr<const Snapshot>. A request keeps the snapshot it
+// started with alive until its response is sent.
+// Ownership: owns the DescriptorPool, which outlives the routes and codecs
+// that point into it (members are destroyed in reverse order).
+//
+// Example:
+//   PG_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> s,
+//                       Snapshot::Build(options));
+//   const RouteRuntime& rt = s->runtime(*match.route);
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "aggregator/compiled_plan.h"
+#include "gateway/routing/route_table.h"
+#include "gateway/transcoding/codec_set.h"
+#include "gateway/transcoding/request_transcoder.h"
+#include "gateway/upstream/upstreams.h"
+#include "google/protobuf/descriptor.h"
+
+namespace protogate::server {
+
+// What serving one route needs, resolved at load time.
+struct RouteRuntime {
+  const routing::Route* route = nullptr;
+  transcoding::RequestSpec request_spec;
+  const transcoding::MessageCodec* response_codec = nullptr;
+  // The backend channel; null for methods answered by a plan.
+  upstream::UnaryChannel* channel = nullptr;
+  // The composition plan of the method, if it has one.
+  const aggregator::CompiledPlan* plan = nullptr;
+  std::string grpc_method;  // "/package.Service/Method"
+};
+
+struct SnapshotOptions {
+  std::vector<std::string> descriptor_sets;
+  std::vector<upstream::BackendSpec> backends;
+  upstream::UpstreamOptions upstream;
+};
+
+class Snapshot {
+ public:
+  // Loads the descriptor sets, builds routes and codecs for every service in
+  // them, compiles the composition plans of methods that have one, and
+  // resolves each service's backend (services whose methods all have plans
+  // need none; the services plan steps call do). Errors name the file,
+  // method, template, plan step or service at fault (e.g. FailedPrecondition
+  // `service "pkg.Svc" has no backend (add --backend pkg.Svc=HOST:PORT)`).
+  static absl::StatusOr<std::shared_ptr<const Snapshot>> Build(
+      const SnapshotOptions& options);
+
+  ~Snapshot();
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+
+  const routing::RouteTable& routes() const { return *routes_; }
+  const transcoding::CodecSet& codecs() const { return *codecs_; }
+  // REQUIRES: `route` belongs to routes().
+  const RouteRuntime& runtime(const routing::Route& route) const;
+  const std::vector<const google::protobuf::ServiceDescriptor*>& services()
+      const {
+    return services_;
+  }
+  // The compiled plan of the method with this full name, or nullptr.
+  const aggregator::CompiledPlan* FindPlan(std::string_view method) const;
+  // Resolves the services that plan steps call. Valid for the snapshot's
+  // lifetime; every step's service was checked at build time.
+  upstream::UnaryChannel* ResolveService(
+      const google::protobuf::ServiceDescriptor& service) const {
+    return upstreams_->Resolve(service.full_name());
+  }
+  // The OpenAPI 3.1 document of routes(), generated once at build time.
+  const std::string& openapi_json() const { return openapi_json_; }
+
+ private:
+  Snapshot() = default;
+  absl::Status Init(const SnapshotOptions& options);
+  absl::Status CompilePlans();
+  absl::Status BuildRuntimes();
+
+  std::unique_ptr<google::protobuf::DescriptorPool> pool_;
+  std::vector<const google::protobuf::ServiceDescriptor*> services_;
+  std::unique_ptr<routing::RouteTable> routes_;
+  std::unique_ptr<transcoding::CodecSet> codecs_;
+  std::unique_ptr<upstream::Upstreams> upstreams_;
+  std::vector<std::unique_ptr<const aggregator::CompiledPlan>> plans_;
+  absl::flat_hash_map<std::string, const aggregator::CompiledPlan*>
+      plan_by_method_;
+  std::vector<RouteRuntime> runtimes_;  // Aligned with routes_->routes().
+  std::string openapi_json_;
+};
+
+}  // namespace protogate::server

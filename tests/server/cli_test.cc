@@ -1,0 +1,147 @@
+// Tests of the real `protogate` binary as a user runs it: flags, start-up
+// errors, serving through the real demo_bookstore binary, SIGTERM.
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/http_client.h"
+
+namespace protogate::server {
+namespace {
+
+using testing::ChildProcess;
+using ::testing::HasSubstr;
+
+std::string GatewayBin() {
+  return testing::BinDir() + "/gateway/server/protogate";
+}
+std::string BackendBin() {
+  return testing::BinDir() + "/tools/demo/demo_bookstore";
+}
+std::string DemoSet() { return testing::BinDir() + "/proto/bookstore.binpb"; }
+
+struct Outcome {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+Outcome RunToExit(const std::vector<std::string>& argv) {
+  Outcome outcome;
+  auto child = ChildProcess::Start(argv);
+  EXPECT_TRUE(child.ok());
+  if (!child.ok()) return outcome;
+  while (true) {
+    auto line = (*child)->ReadStdoutLine(absl::Seconds(20));
+    if (!line.ok()) break;
+    outcome.out += *line + "\n";
+  }
+  auto code = (*child)->Wait(absl::Seconds(20));
+  EXPECT_TRUE(code.ok());
+  outcome.exit_code = code.ok() ? *code : -1;
+  outcome.err = (*child)->ReadAllStderr(absl::Seconds(5));
+  return outcome;
+}
+
+TEST(CliTest, HelpDocumentsTheFlagsAndExitsZero) {
+  Outcome o = RunToExit({GatewayBin(), "--help"});
+  EXPECT_EQ(o.exit_code, 0);
+  EXPECT_THAT(o.out, HasSubstr("--listen HOST:PORT"));
+  EXPECT_THAT(o.out, HasSubstr("--descriptor_set FILE"));
+  EXPECT_THAT(o.out, HasSubstr("--backend NAME=TARGET"));
+}
+
+struct StartupErrorCase {
+  std::vector<std::string> args;
+  int exit_code;
+  std::string line;
+};
+
+TEST(CliTest, StartupErrorsAreOneClearLine) {
+  const StartupErrorCase cases[] = {
+      {{"--bogus=1"}, 2, "protogate: unknown flag --bogus (see --help)"},
+      {{"--descriptor_set", "/nonexistent.binpb"},
+       1,
+       "protogate: descriptor set \"/nonexistent.binpb\": cannot open file"},
+      {{"--descriptor_set", "/etc/hostname"},
+       1,
+       "protogate: descriptor set \"/etc/hostname\": not a "
+       "FileDescriptorSet"},
+      {{"--descriptor_set", DemoSet()},
+       1,
+       "protogate: service \"demo.bookstore.v1.Bookstore\" has no backend"},
+      {{"--descriptor_set", DemoSet(), "--backend", "demo.book=127.0.0.1:1"},
+       1,
+       "protogate: service \"demo.bookstore.v1.Bookstore\" has no backend"},
+  };
+  for (const StartupErrorCase& c : cases) {
+    std::vector<std::string> argv = {GatewayBin()};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    Outcome o = RunToExit(argv);
+    EXPECT_EQ(o.exit_code, c.exit_code) << c.line;
+    std::vector<std::string> lines =
+        absl::StrSplit(o.err, '\n', absl::SkipEmpty());
+    ASSERT_EQ(lines.size(), 1u) << o.err;
+    EXPECT_TRUE(absl::StartsWith(lines[0], c.line)) << lines[0];
+  }
+}
+
+// Reads "<prefix>HOST:PORT" from the child and returns PORT.
+int ReadPort(ChildProcess& child, const std::string& prefix) {
+  auto line = child.ReadStdoutLine(absl::Seconds(30));
+  EXPECT_TRUE(line.ok()) << line.status();
+  if (!line.ok()) return 0;
+  EXPECT_TRUE(absl::StartsWith(*line, prefix)) << *line;
+  int port = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(line->substr(line->rfind(':') + 1), &port))
+      << *line;
+  return port;
+}
+
+TEST(CliTest, ServesThroughTheDemoBackendAndDrainsOnSigterm) {
+  auto backend = ChildProcess::Start({BackendBin(), "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(backend.ok());
+  int backend_port = ReadPort(**backend, "listening on ");
+  ASSERT_GT(backend_port, 0);
+
+  auto gateway =
+      ChildProcess::Start({GatewayBin(), "--listen", "127.0.0.1:0",
+                           "--descriptor_set", DemoSet(), "--backend",
+                           "demo.bookstore.v1.Bookstore=127.0.0.1:" +
+                               std::to_string(backend_port)});
+  ASSERT_TRUE(gateway.ok());
+  int port = ReadPort(**gateway, "protogate listening on http://");
+  ASSERT_GT(port, 0);
+
+  auto r = testing::Fetch(port, "GET", "/v1/shelves/2");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"id":"2","theme":"Science","bookCount":3})");
+
+  // The backend dies: the gateway answers 503 and keeps serving.
+  (*backend)->Signal(SIGKILL);
+  ASSERT_TRUE((*backend)->Wait(absl::Seconds(10)).ok());
+  r = testing::Fetch(port, "GET", "/v1/shelves/2");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->body,
+            R"({"code":14,"message":"upstream unavailable","details":[]})");
+  r = testing::Fetch(port, "GET", "/-/healthz");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+
+  (*gateway)->Signal(SIGTERM);
+  auto code = (*gateway)->Wait(absl::Seconds(15));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+}
+
+}  // namespace
+}  // namespace protogate::server

@@ -1,0 +1,153 @@
+#include "tests/testing/http_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gateway/base/status_macros.h"
+
+namespace protogate::testing {
+
+std::string HttpResponse::Header(absl::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (absl::EqualsIgnoreCase(k, name)) return v;
+  }
+  return "";
+}
+
+absl::StatusOr<std::unique_ptr<HttpConnection>> HttpConnection::Connect(
+    uint16_t port, absl::Duration timeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return absl::InternalError("socket() failed");
+  timeval tv = absl::ToTimeval(timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    int err = errno;
+    ::close(fd);
+    return absl::UnavailableError(
+        absl::StrCat("connect to port ", port, ": ", std::strerror(err)));
+  }
+  return std::unique_ptr<HttpConnection>(new HttpConnection(fd));
+}
+
+HttpConnection::~HttpConnection() { ::close(fd_); }
+
+absl::Status HttpConnection::Write(absl::string_view bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n <= 0) return absl::UnavailableError("send failed");
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status HttpConnection::Fill() {
+  char chunk[16384];
+  ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+  if (n == 0) {
+    eof_ = true;
+    return absl::OutOfRangeError("connection closed");
+  }
+  if (n < 0) return absl::DeadlineExceededError("recv timed out or failed");
+  buffer_.append(chunk, static_cast<size_t>(n));
+  return absl::OkStatus();
+}
+
+bool HttpConnection::PeerClosed() {
+  if (!buffer_.empty()) return false;
+  if (eof_) return true;
+  absl::Status s = Fill();
+  return eof_;
+}
+
+absl::StatusOr<HttpResponse> HttpConnection::ReadResponse() {
+  size_t head_end;
+  while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    PG_RETURN_IF_ERROR(Fill());
+  }
+  std::string head = buffer_.substr(0, head_end);
+  buffer_.erase(0, head_end + 4);
+  std::vector<std::string> lines = absl::StrSplit(head, "\r\n");
+  HttpResponse resp;
+  std::vector<std::string> status_parts =
+      absl::StrSplit(lines[0], absl::MaxSplits(' ', 2));
+  if (status_parts.size() < 2 ||
+      !absl::SimpleAtoi(status_parts[1], &resp.status)) {
+    return absl::InternalError(absl::StrCat("bad status line: ", lines[0]));
+  }
+  for (size_t i = 1; i < lines.size(); ++i) {
+    size_t colon = lines[i].find(':');
+    if (colon == std::string::npos) continue;
+    resp.headers.emplace_back(
+        lines[i].substr(0, colon),
+        std::string(absl::StripAsciiWhitespace(lines[i].substr(colon + 1))));
+  }
+  std::string length = resp.Header("content-length");
+  if (absl::EqualsIgnoreCase(resp.Header("transfer-encoding"), "chunked")) {
+    while (true) {
+      size_t eol;
+      while ((eol = buffer_.find("\r\n")) == std::string::npos) {
+        PG_RETURN_IF_ERROR(Fill());
+      }
+      size_t size = std::stoul(buffer_.substr(0, eol), nullptr, 16);
+      while (buffer_.size() < eol + 2 + size + 2) PG_RETURN_IF_ERROR(Fill());
+      resp.body.append(buffer_, eol + 2, size);
+      buffer_.erase(0, eol + 2 + size + 2);
+      if (size == 0) break;
+    }
+  } else if (!length.empty()) {
+    size_t n = std::stoul(length);
+    while (buffer_.size() < n) PG_RETURN_IF_ERROR(Fill());
+    resp.body = buffer_.substr(0, n);
+    buffer_.erase(0, n);
+  } else if (resp.status >= 200 && resp.status != 204 && resp.status != 304) {
+    while (Fill().ok()) {
+    }
+    resp.body = std::move(buffer_);
+    buffer_.clear();
+  }
+  return resp;
+}
+
+absl::StatusOr<HttpResponse> HttpConnection::RoundTrip(
+    absl::string_view request) {
+  PG_RETURN_IF_ERROR(Write(request));
+  return ReadResponse();
+}
+
+absl::StatusOr<HttpResponse> Fetch(uint16_t port, absl::string_view method,
+                                   absl::string_view target,
+                                   absl::string_view body,
+                                   std::vector<std::string> headers) {
+  PG_ASSIGN_OR_RETURN(std::unique_ptr<HttpConnection> conn,
+                      HttpConnection::Connect(port));
+  std::string req =
+      absl::StrCat(method, " ", target, " HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  bool has_type = false;
+  for (const std::string& h : headers) {
+    absl::StrAppend(&req, h, "\r\n");
+    if (absl::StartsWithIgnoreCase(h, "content-type:")) has_type = true;
+  }
+  if (!body.empty()) {
+    if (!has_type) absl::StrAppend(&req, "Content-Type: application/json\r\n");
+    absl::StrAppend(&req, "Content-Length: ", body.size(), "\r\n");
+  }
+  absl::StrAppend(&req, "\r\n", body);
+  return conn->RoundTrip(req);
+}
+
+}  // namespace protogate::testing

@@ -1,0 +1,61 @@
+// A small blocking HTTP/1.1 client over a real loopback socket, for tests.
+//
+// Thread safety: an HttpConnection is used by one thread at a time.
+// Every read is bounded by the timeout given at Connect().
+//
+// Example:
+//   auto conn = HttpConnection::Connect(port);
+//   auto resp = conn->RoundTrip("GET /v1/shelves HTTP/1.1\r\nHost: x\r\n\r\n");
+//   EXPECT_EQ(resp->status, 200);
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace protogate::testing {
+
+struct HttpResponse {
+  int status = 0;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  // The first header with this name (case-insensitive), or "".
+  std::string Header(absl::string_view name) const;
+};
+
+class HttpConnection {
+ public:
+  static absl::StatusOr<std::unique_ptr<HttpConnection>> Connect(
+      uint16_t port, absl::Duration timeout = absl::Seconds(20));
+  ~HttpConnection();
+
+  absl::Status Write(absl::string_view bytes);
+  // Reads one response (Content-Length, chunked, or until close).
+  absl::StatusOr<HttpResponse> ReadResponse();
+  absl::StatusOr<HttpResponse> RoundTrip(absl::string_view request);
+  // True when the peer closed the connection (reads EOF within the timeout).
+  bool PeerClosed();
+
+ private:
+  explicit HttpConnection(int fd) : fd_(fd) {}
+  absl::Status Fill();  // Reads more bytes into buffer_.
+  int fd_;
+  std::string buffer_;
+  bool eof_ = false;
+};
+
+// One request on a fresh connection. `headers` are extra header lines
+// ("Name: value"); Host and Content-Length are added.
+absl::StatusOr<HttpResponse> Fetch(uint16_t port, absl::string_view method,
+                                   absl::string_view target,
+                                   absl::string_view body = "",
+                                   std::vector<std::string> headers = {});
+
+}  // namespace protogate::testing
