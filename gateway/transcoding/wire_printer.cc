@@ -1,10 +1,12 @@
 #include "gateway/transcoding/wire_printer.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/base/strings.h"
 #include "gateway/transcoding/text_codecs.h"
@@ -18,6 +20,34 @@ namespace protogate::transcoding {
 using google::protobuf::FieldDescriptor;
 
 namespace {
+
+// Orders map entries by key (numerically for integer keys), so that a map
+// prints the same whatever order the backend serialized it in.
+template <typename Entries>
+void SortMapEntries(const FieldCodec& key_field, Entries& entries) {
+  using google::protobuf::FieldDescriptor;
+  const FieldDescriptor::CppType type = key_field.descriptor->cpp_type();
+  const bool is_signed = type == FieldDescriptor::CPPTYPE_INT32 ||
+                         type == FieldDescriptor::CPPTYPE_INT64;
+  const bool is_unsigned = type == FieldDescriptor::CPPTYPE_UINT32 ||
+                           type == FieldDescriptor::CPPTYPE_UINT64;
+  std::stable_sort(entries.begin(), entries.end(),
+                   [&](const auto& a, const auto& b) {
+                     if (is_signed) {
+                       int64_t x = 0, y = 0;
+                       (void)absl::SimpleAtoi(a.first, &x);
+                       (void)absl::SimpleAtoi(b.first, &y);
+                       return x < y;
+                     }
+                     if (is_unsigned) {
+                       uint64_t x = 0, y = 0;
+                       (void)absl::SimpleAtoi(a.first, &x);
+                       (void)absl::SimpleAtoi(b.first, &y);
+                       return x < y;
+                     }
+                     return a.first < b.first;
+                   });
+}
 
 constexpr int kMaxPrintDepth = 100;
 
@@ -214,6 +244,7 @@ absl::Status WirePrinter<Writer>::Map(const FieldCodec& field,
       entries[it->second].second = std::move(parts[1]);  // Last one wins.
     }
   }
+  SortMapEntries(entry.fields()[0], entries);
   w_.StartObject();
   for (const auto& [key, value] : entries) {
     w_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));

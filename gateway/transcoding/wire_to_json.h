@@ -3,6 +3,9 @@
 //
 // Thread safety: stateless functions over immutable codecs.
 //
+// Output is deterministic: map entries print in key order (numeric for
+// integer keys), whatever order the backend serialized them in.
+//
 // Errors: InvalidArgument when the bytes are not a valid encoding of the
 // type (truncated, bad wire type for a known field, invalid UTF-8 in a
 // string). Unknown fields are skipped.

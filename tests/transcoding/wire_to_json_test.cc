@@ -100,6 +100,28 @@ TEST(WireToJsonTest, Int64MapKeys) {
   EXPECT_EQ(*Print(m), R"({"booksPerShelf":{"3":4}})");
 }
 
+TEST(WireToJsonTest, MapEntriesPrintInKeyOrderWhateverTheWireOrder) {
+  // Entries written out of order, as a backend's hash map may send them.
+  Scalars m;
+  std::string wire;
+  for (const char* text :
+       {R"(m_str { key: "b" value: 2 })", R"(m_str { key: "a" value: 1 })",
+        R"(m_i32 { key: 10 value: "ten" })", R"(m_i32 { key: -3 value: "m" })",
+        R"(m_i32 { key: 2 value: "two" })",
+        R"(m_u64 { key: 18446744073709551615 value: "max" })",
+        R"(m_u64 { key: 9 value: "nine" })"}) {
+    wire += FromText<Scalars>(text).SerializeAsString();
+  }
+  std::string json;
+  ASSERT_TRUE(WireToJson(testing::Codecs(),
+                         testing::CodecOf(Scalars::descriptor()), wire,
+                         PrintOptions(), &json)
+                  .ok());
+  EXPECT_EQ(json,
+            R"({"mStr":{"a":1,"b":2},"mI32":{"-3":"m","2":"two","10":"ten"},)"
+            R"("mU64":{"9":"nine","18446744073709551615":"max"}})");
+}
+
 TEST(WireToJsonTest, LastScalarWinsAndMessagesMerge) {
   const Scalars a = FromText<Scalars>(R"(i32: 1 nested { a: 1 } o_int: 5
                                          m_str { key: "k" value: 1 })");
