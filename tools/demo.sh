@@ -62,17 +62,19 @@ Try (see README.md for the output):
   curl -s '$base/v1/shelves/2/books?genre=GENRE_SCIENCE&pageSize=1'
   curl -s -X POST $base/v1/shelves/2/books -H 'Content-Type: application/json' \\
        -d '{"title":"Cosmos","genre":"GENRE_SCIENCE","publishTime":"1980-10-01T00:00:00Z"}'
-  curl -s -X PATCH $base/v1/shelves/1/books/2 -H 'Content-Type: application/json' -d '{"price":12.5}'
+  curl -s -X PATCH $base/v1/shelves/1/books/2 -H 'Content-Type: application/json' -d '{"price":12.5,"inStock":false}'
   curl -s $base/v1/lookup/shelves/2/books/5
   curl -s -X POST $base/v1/isbn:check -H 'Content-Type: application/json' -d '{"isbns":["9780441478125","123"]}'
   curl -s -X POST $base/demo.bookstore.v1.Bookstore/Stats -H 'Content-Type: application/json' -d '{}'
   curl -s -i $base/v1/shelves/1/books/42
   curl -s -i -X PUT $base/v1/shelves/1/books/1
   curl -s -X POST $base/v1/shelves/1/books -H 'Content-Type: application/json' -d '{"titel":"typo"}'
+  curl -s '$base/v1/shelves/1/books?pageSize=many'
   curl -s -i $base/v1/products/p1/page
-  curl -s '$base/v1/product-pages?pageSize=3'
+  curl -s '$base/v1/product-pages?pageSize=2'
   curl -s $base/-/plans/demo.storefront.v1.Storefront.GetProductPage
   curl -s $base/-/routes
+  curl -s $base/-/openapi.json
 
 Press Ctrl-C to stop.
 EOT
