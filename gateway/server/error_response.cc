@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/base/logging.h"
 #include "gateway/base/strings.h"
+#include "gateway/transcoding/http_body.h"
 #include "gateway/transcoding/response_transcoder.h"
 #include "gateway/transcoding/status_json.h"
 
@@ -55,6 +56,34 @@ http::Response UpstreamError(const Snapshot& snapshot, const RouteRuntime& rt,
     return ErrorResponse(status.code(), generic);
   }
   return ErrorResponse(status.code(), base::ToStd(status.message()));
+}
+
+// A 502 for a backend response that is not a valid encoding of the method's
+// output type.
+http::Response BadUpstreamResponse(const RouteRuntime& rt,
+                                   const absl::Status& status) {
+  PG_LOG(kWarning) << rt.grpc_method
+                   << ": bad upstream response: " << status.message();
+  http::Response response = ErrorResponse(
+      absl::StatusCode::kInternal,
+      absl::StrCat("upstream response is not a valid ",
+                   rt.route->method->output_type()->full_name()));
+  response.status = 502;
+  return response;
+}
+
+// A google.api.HttpBody response: its content type and raw bytes.
+http::Response RawResponse(const RouteRuntime& rt, std::string_view payload) {
+  absl::StatusOr<transcoding::HttpBodyView> body =
+      transcoding::ReadHttpBody(payload, rt.route->response_body_field);
+  if (!body.ok()) return BadUpstreamResponse(rt, body.status());
+  http::Response response;
+  response.headers.emplace_back("Content-Type",
+                                body->content_type.empty()
+                                    ? "application/octet-stream"
+                                    : std::move(body->content_type));
+  response.body = std::move(body->data);
+  return response;
 }
 
 // A failed plan run: the status with the failing step named; transport-level
@@ -108,20 +137,12 @@ http::Response UpstreamResponse(const Snapshot& snapshot,
   if (!result.status.ok()) {
     return UpstreamError(snapshot, rt, result.status, result.status_details);
   }
+  if (rt.http_body_response) return RawResponse(rt, result.payload);
   std::string json;
   absl::Status status = transcoding::BuildResponse(
       snapshot.codecs(), *rt.response_codec, rt.route->response_body_field,
       result.payload, print, &json);
-  if (!status.ok()) {
-    PG_LOG(kWarning) << rt.grpc_method
-                     << ": bad upstream response: " << status.message();
-    http::Response response = ErrorResponse(
-        absl::StatusCode::kInternal,
-        absl::StrCat("upstream response is not a valid ",
-                     rt.route->method->output_type()->full_name()));
-    response.status = 502;
-    return response;
-  }
+  if (!status.ok()) return BadUpstreamResponse(rt, status);
   return JsonResponse(200, std::move(json));
 }
 

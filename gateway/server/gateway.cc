@@ -102,9 +102,11 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
     return;
   }
   const RouteRuntime& rt = snapshot->runtime(*match.route);
-  if (!request.body().empty() &&
+  const std::string_view content_type =
+      request.header("content-type").value_or("");
+  if (!request.body().empty() && !rt.request_spec.http_body &&
       rt.request_spec.body != transcoding::BodyMode::kNone &&
-      !IsJsonContentType(request.header("content-type").value_or(""))) {
+      !IsJsonContentType(content_type)) {
     http::Response response =
         ErrorResponse(absl::StatusCode::kInvalidArgument,
                       "Content-Type must be application/json");
@@ -120,7 +122,9 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
   upstream::CallRequest call;
   absl::Status built = transcoding::BuildRequest(
       snapshot->codecs(), rt.request_spec, bindings, request.query(),
-      request.body(), options_.parse, &call.payload);
+      transcoding::RequestBody{.bytes = request.body(),
+                               .content_type = content_type},
+      options_.parse, &call.payload);
   if (!built.ok()) {
     responder.Send(ErrorResponse(built.code(), base::ToStd(built.message())));
     return;

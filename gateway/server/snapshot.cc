@@ -6,6 +6,7 @@
 #include "codegen/openapi_generator.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/descriptors/descriptor_set_source.h"
+#include "gateway/transcoding/http_body.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -72,6 +73,27 @@ FileDescriptorSet BuiltinErrorTypes(
   AddBuiltinFile(*google::rpc::BadRequest::descriptor()->file(), present,
                  builtin);
   return builtin;
+}
+
+// Whether the route's body target (the request, or its body field) is a
+// google.api.HttpBody.
+bool HasHttpBodyRequest(const routing::Route& route) {
+  switch (route.body) {
+    case routing::RouteBody::kWholeMessage:
+      return transcoding::IsHttpBody(route.method->input_type());
+    case routing::RouteBody::kField:
+      return transcoding::IsHttpBody(route.body_field->message_type());
+    case routing::RouteBody::kNone:
+      break;
+  }
+  return false;
+}
+
+// Whether the route answers with a google.api.HttpBody.
+bool HasHttpBodyResponse(const routing::Route& route) {
+  return transcoding::IsHttpBody(route.response_body_field != nullptr
+                                     ? route.response_body_field->message_type()
+                                     : route.method->output_type());
 }
 
 // The request's top-level `update_mask` FieldMask of a PATCH route with a
@@ -185,6 +207,8 @@ absl::Status Snapshot::BuildRuntimes() {
     rt.request_spec.body = ToBodyMode(route.body);
     rt.request_spec.body_field = route.body_field;
     rt.request_spec.update_mask_field = UpdateMaskField(route);
+    rt.request_spec.http_body = HasHttpBodyRequest(route);
+    rt.http_body_response = HasHttpBodyResponse(route);
     rt.response_codec = codecs_->Find(route.method->output_type());
     rt.channel = channel;
     rt.grpc_method =

@@ -35,6 +35,9 @@ struct RouteRuntime {
   const routing::Route* route = nullptr;
   transcoding::RequestSpec request_spec;
   const transcoding::MessageCodec* response_codec = nullptr;
+  // The response (or its response_body field) is a google.api.HttpBody: it
+  // is sent as its content type and raw bytes, not as JSON.
+  bool http_body_response = false;
   // The backend channel; null for methods answered by a plan.
   upstream::UnaryChannel* channel = nullptr;
   // The composition plan of the method, if it has one.

@@ -36,6 +36,9 @@ void AppendSecondsNanos(int64_t seconds, int32_t nanos, std::string* out) {
 absl::Status EncodeFieldMask(const JsonScalar& v, std::string* out) {
   if (!IsStringy(v)) return Expected("field mask string", v);
   if (v.text.empty()) return absl::OkStatus();
+  if (!IsValidUtf8(v.text)) {  // A lone "\udc00" escape decodes to bad UTF-8.
+    return absl::InvalidArgumentError("invalid UTF-8 in string");
+  }
   for (absl::string_view path : absl::StrSplit(base::ToAbsl(v.text), ',')) {
     std::string proto_path;
     if (!FieldMaskPathFromJson(base::ToStd(path), &proto_path)) {

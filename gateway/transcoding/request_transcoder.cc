@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gateway/base/strings.h"
+#include "gateway/transcoding/http_body.h"
 #include "gateway/transcoding/json_scalar.h"
 #include "gateway/transcoding/json_to_wire.h"
 #include "gateway/transcoding/message_codec.h"
@@ -245,6 +246,25 @@ absl::Status FillUpdateMask(const RequestSpec& spec, std::string_view body,
   return absl::OkStatus();
 }
 
+// The raw body and its Content-Type as the request's google.api.HttpBody.
+absl::Status AddHttpBody(const RequestSpec& spec, RequestBody body,
+                         std::string* wire) {
+  if (spec.body == BodyMode::kWholeMessage) {
+    AppendHttpBody(body.content_type, body.bytes, wire);
+    return absl::OkStatus();
+  }
+  if (spec.body_field == nullptr) {
+    return absl::FailedPreconditionError("body field is not set");
+  }
+  std::string message;
+  AppendHttpBody(body.content_type, body.bytes, &message);
+  AppendLengthDelimited(
+      (static_cast<uint32_t>(spec.body_field->number()) << 3) |
+          kLengthDelimited,
+      message, wire);
+  return absl::OkStatus();
+}
+
 absl::Status AddBody(const CodecSet& codecs, const RequestSpec& spec,
                      absl::Span<const PathBinding> bindings,
                      std::string_view body, const ParseOptions& options,
@@ -295,6 +315,15 @@ absl::Status BuildRequest(const CodecSet& codecs, const RequestSpec& spec,
                           absl::Span<const PathBinding> path_bindings,
                           std::string_view raw_query, std::string_view body,
                           const ParseOptions& options, std::string* wire) {
+  return BuildRequest(codecs, spec, path_bindings, raw_query,
+                      RequestBody{.bytes = body}, options, wire);
+}
+
+absl::Status BuildRequest(const CodecSet& codecs, const RequestSpec& spec,
+                          absl::Span<const PathBinding> path_bindings,
+                          std::string_view raw_query, RequestBody request_body,
+                          const ParseOptions& options, std::string* wire) {
+  const std::string_view body = request_body.bytes;
   wire->clear();
   if (spec.codec == nullptr) {
     return absl::FailedPreconditionError("request codec is not set");
@@ -324,7 +353,9 @@ absl::Status BuildRequest(const CodecSet& codecs, const RequestSpec& spec,
     if (!s.ok()) return s;
   }
   absl::Status s = AddQuery(spec, path_bindings, *params, options, wire);
-  if (!s.ok() || spec.body == BodyMode::kNone || body.empty()) return s;
+  if (!s.ok() || spec.body == BodyMode::kNone) return s;
+  if (spec.http_body) return AddHttpBody(spec, request_body, wire);
+  if (body.empty()) return s;
   return AddBody(codecs, spec, path_bindings, body, options, wire);
 }
 

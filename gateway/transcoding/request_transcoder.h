@@ -50,6 +50,10 @@ struct RequestSpec {
   // present in a non-empty body; paths are relative to `body_field` for
   // kField. A map, repeated field or well-known type is one path.
   const google::protobuf::FieldDescriptor* update_mask_field = nullptr;
+  // The body target (the whole request for kWholeMessage, `body_field` for
+  // kField) is a google.api.HttpBody: the raw body bytes and the request's
+  // Content-Type fill it instead of JSON (see http_body.h).
+  bool http_body = false;
   // Query handling (route or global config).
   QueryPlus query_plus = QueryPlus::kLiteral;
   // Unknown query parameters are skipped instead of being InvalidArgument
@@ -76,6 +80,17 @@ struct PathBinding {
 absl::Status BuildRequest(const CodecSet& codecs, const RequestSpec& spec,
                           absl::Span<const PathBinding> path_bindings,
                           std::string_view raw_query, std::string_view body,
+                          const ParseOptions& options, std::string* wire);
+
+// As above, for a body that comes with its Content-Type (used when
+// spec.http_body is set; ignored otherwise).
+struct RequestBody {
+  std::string_view bytes;
+  std::string_view content_type;
+};
+absl::Status BuildRequest(const CodecSet& codecs, const RequestSpec& spec,
+                          absl::Span<const PathBinding> path_bindings,
+                          std::string_view raw_query, RequestBody body,
                           const ParseOptions& options, std::string* wire);
 
 // Encodes `text` (a JSON string form, e.g. "42", "GENRE_FICTION", "true",

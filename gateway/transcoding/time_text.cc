@@ -88,7 +88,7 @@ bool Zone(std::string_view s, size_t* pos, int64_t* offset) {
   }
   if (*pos >= s.size() || (s[*pos] != '+' && s[*pos] != '-')) return false;
   const int sign = s[(*pos)++] == '-' ? -1 : 1;
-  int64_t hh, mm;
+  int64_t hh = 0, mm = 0;
   if (!Digits(s, pos, 2, &hh) || !Expect(s, pos, ':') ||
       !Digits(s, pos, 2, &mm) || hh > 23 || mm > 59) {
     return false;
@@ -114,7 +114,7 @@ std::string NanosText(int32_t nanos) {
 
 bool ParseTimestamp(std::string_view s, int64_t* seconds, int32_t* nanos) {
   size_t pos = 0;
-  int64_t y, mo, d, h, mi, se, offset;
+  int64_t y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, offset = 0;
   if (!Digits(s, &pos, 4, &y) || !Expect(s, &pos, '-') ||
       !Digits(s, &pos, 2, &mo) || !Expect(s, &pos, '-') ||
       !Digits(s, &pos, 2, &d) || !Expect(s, &pos, 'T') ||

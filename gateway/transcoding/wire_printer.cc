@@ -108,6 +108,9 @@ absl::Status WirePrinter<Writer>::Collect(const MessageCodec& codec,
       return Bad(absl::StrCat("bad value for field \"", f->proto_name, "\" of ",
                               codec.full_name()));
     }
+    if (f->packable && wire_type == kLengthDelimited && v.bytes.empty()) {
+      continue;  // An empty packed run adds no elements.
+    }
     if (f->oneof_index >= 0) {
       int& last = oneof_last[f->oneof_index];
       if (last >= 0 && last != f->index) (*fields)[last].clear();

@@ -68,6 +68,7 @@ TEST_F(GoldenTest, TypeScriptMatchesGoldens) {
         << "; PROTOGATE_UPDATE_GOLDENS=1 rewrites it";
   }
   EXPECT_EQ(names, (std::vector<std::string>{"demo/bookstore.ts",
+                                             "google/api/httpbody.ts",
                                              "protogate_runtime.ts"}));
 }
 

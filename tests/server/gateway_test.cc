@@ -246,8 +246,86 @@ TEST_F(GatewayTest, HealthzAndRoutes) {
     }
   }
   EXPECT_TRUE(found_get_book) << r.body;
-  // 10 annotated methods + 11 implicit gRPC-path routes.
-  EXPECT_EQ(routes.Size(), 21u);
+  // 13 annotated methods (ListBooks with an additional binding) + 14
+  // implicit gRPC-path routes.
+  EXPECT_EQ(routes.Size(), 28u);
+}
+
+TEST_F(GatewayTest, AdditionalBindingWithResponseBodyAnswersTheBareField) {
+  testing::HttpResponse r = Call("GET", "/v1/shelves/2/books:list?pageSize=1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document doc = Json(r);
+  ASSERT_TRUE(doc.IsArray()) << r.body;
+  ASSERT_EQ(doc.Size(), 1u);
+  EXPECT_STREQ(doc[0]["title"].GetString(), "A Brief History of Time");
+}
+
+TEST_F(GatewayTest, HttpBodyResponseIsSentRaw) {
+  testing::HttpResponse r = Call("GET", "/v1/shelves/1/books/1/cover");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("content-type"), "image/png");
+  EXPECT_EQ(r.body, "\x89PNG\r\n\x1a\n");
+  // Errors stay google.rpc.Status JSON.
+  r = Call("GET", "/v1/shelves/1/books/2/cover");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Json(r)["code"].GetInt(), 5);
+}
+
+TEST_F(GatewayTest, HttpBodyRequestFieldTakesTheRawBodyBesidePathFields) {
+  const std::string image("GIF89a\0\x01binary", 15);
+  testing::HttpResponse r = Call("PUT", "/v1/shelves/1/books/2/cover", image,
+                                 {"Content-Type: image/gif"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_STREQ(Json(r)["title"].GetString(), "Beloved");
+  r = Call("GET", "/v1/shelves/1/books/2/cover");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, image);
+
+  r = Call("PUT", "/v1/shelves/1/books/2/cover", "text",
+           {"Content-Type: text/plain"});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(Json(r)["message"].GetString(), HasSubstr("image/*"));
+}
+
+TEST_F(GatewayTest, HttpBodyAsTheWholeRequest) {
+  testing::HttpResponse r =
+      Call("POST", "/v1/books:import",
+           "1,Dune,GENRE_FICTION\n2,Cosmos,GENRE_SCIENCE\n",
+           {"Content-Type: text/csv"});
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document doc = Json(r);
+  ASSERT_EQ(doc["books"].Size(), 2u);
+  EXPECT_STREQ(doc["books"][1]["title"].GetString(), "Cosmos");
+  EXPECT_STREQ(doc["books"][1]["shelfId"].GetString(), "2");
+
+  r = Call("POST", "/v1/books:import", "1,Dune,FICTION\n",
+           {"Content-Type: text/csv"});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(Json(r)["message"].GetString(), HasSubstr("line 1"));
+}
+
+TEST_F(GatewayTest, BodyOnANoBodyRouteAndQueryOnAWholeBodyRouteAre400) {
+  testing::HttpResponse r = Call("GET", "/v1/shelves/1", R"({"x":1})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(Json(r)["message"].GetString(), HasSubstr("body"));
+
+  r = Call("POST", "/v1/isbn:check?isbns=1", R"({"isbns":["2"]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(Json(r)["message"].GetString(), HasSubstr("isbns"));
+
+  r = Call("POST", "/v1/shelves/1/books", R"({"title":"x","shelfId":"9"})");
+  ASSERT_EQ(r.status, 200) << r.body;  // book.shelf_id is not path-bound here.
+}
+
+TEST_F(GatewayTest, FieldBoundByThePathCannotComeFromTheBodyOrQuery) {
+  testing::HttpResponse r =
+      Call("PATCH", "/v1/shelves/1/books/2", R"({"id":"3","title":"x"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(Json(r)["message"].GetString(), HasSubstr("book.id"));
+
+  r = Call("GET", "/v1/shelves/1/books/2?book=3");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(Json(r)["message"].GetString(), HasSubstr("book"));
 }
 
 TEST_F(GatewayTest, ServesTheOpenApiDocumentOfTheLiveRoutes) {

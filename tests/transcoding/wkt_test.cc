@@ -161,6 +161,8 @@ TEST(WktTest, InvalidInputsNameTheField) {
       {R"({"dur": "1.s"})", "expected duration"},
       {R"({"dur": "315576000001s"})", "expected duration"},
       {R"({"mask": "a_b"})", R"(field "mask": expected field mask)"},
+      // Found by json_to_wire_fuzzer: a lone low surrogate in a mask path.
+      {R"({"mask": "a.\udc00b"})", R"(field "mask": invalid UTF-8)"},
       {R"({"wI32": "x"})", R"(field "wI32": expected int32)"},
       {R"({"wI32": {"value": 1}})", "expected google.protobuf.Int32Value"},
       {R"({"rWrap": [null]})", R"(field "rWrap[0]")"},

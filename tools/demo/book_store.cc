@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -222,6 +224,96 @@ grpc::Status BookStore::CheckIsbns(
   }
   for (const std::string& isbn : request.isbns()) {
     (*out.mutable_valid())[isbn] = IsValidIsbn13(isbn);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status BookStore::GetBookCover(
+    const bookstore_pb::GetBookRequest& request,
+    google::api::HttpBody& out) const {
+  bookstore_pb::Book book;
+  if (grpc::Status s = GetBook(request.shelf(), request.book(), book);
+      !s.ok()) {
+    return s;
+  }
+  if (book.cover_thumbnail().empty()) {
+    return grpc::Status(grpc::StatusCode::NOT_FOUND,
+                        absl::StrCat("book ", request.book(), " has no cover"));
+  }
+  out.set_content_type("image/png");
+  out.set_data(book.cover_thumbnail());
+  return grpc::Status::OK;
+}
+
+grpc::Status BookStore::UploadBookCover(
+    const bookstore_pb::UploadBookCoverRequest& request,
+    bookstore_pb::Book& out) {
+  const google::api::HttpBody& cover = request.cover();
+  if (!absl::StartsWith(cover.content_type(), "image/")) {
+    return BadField("cover", "Content-Type must be image/*");
+  }
+  if (cover.data().empty() || cover.data().size() > 64 * 1024) {
+    return BadField("cover", "must be 1 byte to 64 KiB");
+  }
+  absl::MutexLock lock(&mu_);
+  if (grpc::Status s = CheckShelf(request.shelf()); !s.ok()) return s;
+  auto it = books_.find({request.shelf(), request.book()});
+  if (it == books_.end()) return BookNotFound(request.shelf(), request.book());
+  it->second.set_cover_thumbnail(cover.data());
+  out = it->second;
+  return grpc::Status::OK;
+}
+
+namespace {
+
+// Parses one "shelf,title,genre" CSV line into a CreateBookRequest.
+bool ParseImportLine(absl::string_view line,
+                     bookstore_pb::CreateBookRequest& row) {
+  std::vector<absl::string_view> cells = absl::StrSplit(line, ',');
+  int64_t shelf = 0;
+  bookstore_pb::Genre genre = bookstore_pb::GENRE_UNSPECIFIED;
+  if (cells.size() != 3 || !absl::SimpleAtoi(cells[0], &shelf) ||
+      !bookstore_pb::Genre_Parse(
+          std::string(absl::StripAsciiWhitespace(cells[2])), &genre)) {
+    return false;
+  }
+  row.set_shelf(shelf);
+  row.mutable_book()->set_title(
+      std::string(absl::StripAsciiWhitespace(cells[1])));
+  row.mutable_book()->set_genre(genre);
+  return !row.book().title().empty();
+}
+
+}  // namespace
+
+grpc::Status BookStore::ImportBooks(const google::api::HttpBody& request,
+                                    bookstore_pb::ImportBooksResponse& out) {
+  const std::string& type = request.content_type();
+  if (type.substr(0, type.find(';')) != "text/csv") {
+    return BadField("content_type", "must be text/csv");
+  }
+  std::vector<bookstore_pb::CreateBookRequest> rows;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(request.data(), '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty()) continue;
+    if (!ParseImportLine(line, rows.emplace_back())) {
+      return BadField(
+          absl::StrCat("line ", line_number),
+          "expected \"shelf,title,GENRE_...\" with a numeric shelf and a "
+          "title");
+    }
+  }
+  {
+    // Every shelf must exist before anything is added.
+    absl::ReaderMutexLock lock(&mu_);
+    for (const bookstore_pb::CreateBookRequest& row : rows) {
+      if (grpc::Status s = CheckShelf(row.shelf()); !s.ok()) return s;
+    }
+  }
+  for (const bookstore_pb::CreateBookRequest& row : rows) {
+    if (grpc::Status s = CreateBook(row, *out.add_books()); !s.ok()) return s;
   }
   return grpc::Status::OK;
 }

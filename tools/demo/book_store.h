@@ -16,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "demo/bookstore.pb.h"
+#include "google/api/httpbody.pb.h"
 #include "grpcpp/support/status.h"
 
 namespace protogate::demo {
@@ -62,6 +63,18 @@ class BookStore {
   static grpc::Status CheckIsbns(const bookstore_pb::CheckIsbnsRequest& request,
                                  bookstore_pb::CheckIsbnsResponse& out);
   grpc::Status Stats(bookstore_pb::StatsResponse& out) const;
+  // The cover as image/png; NOT_FOUND when the book has none.
+  grpc::Status GetBookCover(const bookstore_pb::GetBookRequest& request,
+                            google::api::HttpBody& out) const;
+  // INVALID_ARGUMENT unless the cover is image/* and at most 64 KiB.
+  grpc::Status UploadBookCover(
+      const bookstore_pb::UploadBookCoverRequest& request,
+      bookstore_pb::Book& out);
+  // Creates one book per "shelf,title,genre" line of a text/csv body;
+  // INVALID_ARGUMENT naming the line for a malformed one (nothing is added
+  // then), or for another content type.
+  grpc::Status ImportBooks(const google::api::HttpBody& request,
+                           bookstore_pb::ImportBooksResponse& out);
 
  private:
   using BookKey = std::pair<int64_t, int64_t>;  // (shelf id, book id)

@@ -81,6 +81,28 @@ grpc::Status BookstoreService::CheckIsbns(
   return BookStore::CheckIsbns(*request, *response);
 }
 
+grpc::Status BookstoreService::GetBookCover(
+    grpc::ServerContext* context, const bookstore_pb::GetBookRequest* request,
+    google::api::HttpBody* response) {
+  if (grpc::Status s = ApplyTestKnobs(*context); !s.ok()) return s;
+  return store_.GetBookCover(*request, *response);
+}
+
+grpc::Status BookstoreService::UploadBookCover(
+    grpc::ServerContext* context,
+    const bookstore_pb::UploadBookCoverRequest* request,
+    bookstore_pb::Book* response) {
+  if (grpc::Status s = ApplyTestKnobs(*context); !s.ok()) return s;
+  return store_.UploadBookCover(*request, *response);
+}
+
+grpc::Status BookstoreService::ImportBooks(
+    grpc::ServerContext* context, const google::api::HttpBody* request,
+    bookstore_pb::ImportBooksResponse* response) {
+  if (grpc::Status s = ApplyTestKnobs(*context); !s.ok()) return s;
+  return store_.ImportBooks(*request, *response);
+}
+
 grpc::Status BookstoreService::Stats(grpc::ServerContext* context,
                                      const Empty* /*request*/,
                                      bookstore_pb::StatsResponse* response) {

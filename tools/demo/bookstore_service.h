@@ -66,6 +66,16 @@ class BookstoreService final : public bookstore_pb::Bookstore::Service {
   grpc::Status CheckIsbns(grpc::ServerContext* context,
                           const bookstore_pb::CheckIsbnsRequest* request,
                           bookstore_pb::CheckIsbnsResponse* response) override;
+  grpc::Status GetBookCover(grpc::ServerContext* context,
+                            const bookstore_pb::GetBookRequest* request,
+                            google::api::HttpBody* response) override;
+  grpc::Status UploadBookCover(
+      grpc::ServerContext* context,
+      const bookstore_pb::UploadBookCoverRequest* request,
+      bookstore_pb::Book* response) override;
+  grpc::Status ImportBooks(
+      grpc::ServerContext* context, const google::api::HttpBody* request,
+      bookstore_pb::ImportBooksResponse* response) override;
   grpc::Status Stats(grpc::ServerContext* context,
                      const google::protobuf::Empty* request,
                      bookstore_pb::StatsResponse* response) override;

@@ -2,6 +2,7 @@
 // Source: demo/bookstore.proto
 
 import * as $pg from "../protogate_runtime.js";
+import type * as $google_api_httpbody from "../google/api/httpbody.js";
 
 export type Genre =
   | "GENRE_UNSPECIFIED"
@@ -103,6 +104,19 @@ export interface DeleteBookRequest {
   book?: string;
 }
 
+export interface UploadBookCoverRequest {
+  shelf?: string;
+  book?: string;
+  /**
+   * An image/* body of at most 64 KiB.
+   */
+  cover?: $google_api_httpbody.HttpBody;
+}
+
+export interface ImportBooksResponse {
+  books?: Book[];
+}
+
 export interface LookupBookRequest {
   /**
    * "shelves/{shelf}/books/{book}"
@@ -189,6 +203,7 @@ export class BookstoreClient {
 
   /**
    * Lists the books of a shelf; filters come from the query string.
+   * A second binding answers with the bare list (response_body).
    *
    * `GET /v1/shelves/{shelf}/books`
    */
@@ -204,6 +219,30 @@ export class BookstoreClient {
       {
         method: "GET",
         path: `/v1/shelves/${$pg.encodeSegment(request.shelf ?? "0")}/books`,
+        query: query.toString(),
+      },
+      options,
+    );
+  }
+
+  /**
+   * Lists the books of a shelf; filters come from the query string.
+   * A second binding answers with the bare list (response_body).
+   *
+   * `GET /v1/shelves/{shelf}/books:list`
+   */
+  async listBooks1(
+    request: ListBooksRequest = {},
+    options?: $pg.CallOptions,
+  ): Promise<Book[]> {
+    const query = new $pg.Query();
+    query.add("page_size", request.pageSize);
+    query.add("genre", request.genre);
+    query.add("tags", request.tags);
+    return this.transport.unary<Book[]>(
+      {
+        method: "GET",
+        path: `/v1/shelves/${$pg.encodeSegment(request.shelf ?? "0")}/books:list`,
         query: query.toString(),
       },
       options,
@@ -313,6 +352,64 @@ export class BookstoreClient {
       {
         method: "POST",
         path: `/v1/isbn:check`,
+        body: request,
+      },
+      options,
+    );
+  }
+
+  /**
+   * The book's cover image: the response is the raw image (google.api.HttpBody).
+   *
+   * `GET /v1/shelves/{shelf}/books/{book}/cover`
+   */
+  async getBookCover(
+    request: GetBookRequest = {},
+    options?: $pg.CallOptions,
+  ): Promise<$google_api_httpbody.HttpBody> {
+    return this.transport.unary<$google_api_httpbody.HttpBody>(
+      {
+        method: "GET",
+        path: `/v1/shelves/${$pg.encodeSegment(request.shelf ?? "0")}/books/${$pg.encodeSegment(request.book ?? "0")}/cover`,
+      },
+      options,
+    );
+  }
+
+  /**
+   * Replaces the cover image: the raw request body (image/*) fills `cover`,
+   * beside the path-bound shelf and book.
+   *
+   * `PUT /v1/shelves/{shelf}/books/{book}/cover`
+   */
+  async uploadBookCover(
+    request: UploadBookCoverRequest = {},
+    options?: $pg.CallOptions,
+  ): Promise<Book> {
+    return this.transport.unary<Book>(
+      {
+        method: "PUT",
+        path: `/v1/shelves/${$pg.encodeSegment(request.shelf ?? "0")}/books/${$pg.encodeSegment(request.book ?? "0")}/cover`,
+        body: request.cover ?? {},
+      },
+      options,
+    );
+  }
+
+  /**
+   * Imports books from a text/csv body of "shelf,title,genre" lines: the
+   * whole request is the raw body.
+   *
+   * `POST /v1/books:import`
+   */
+  async importBooks(
+    request: $google_api_httpbody.HttpBody = {},
+    options?: $pg.CallOptions,
+  ): Promise<ImportBooksResponse> {
+    return this.transport.unary<ImportBooksResponse>(
+      {
+        method: "POST",
+        path: `/v1/books:import`,
         body: request,
       },
       options,
