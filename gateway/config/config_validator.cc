@@ -37,10 +37,6 @@ absl::Status CheckNonEmptyEntries(
 }
 
 absl::Status ValidateDescriptors(const v1::DescriptorSources& d) {
-  if (d.descriptor_sets().empty() && d.protos().empty()) {
-    return ConfigPathError(
-        "descriptors", "no descriptor_sets and no protos: nothing to serve");
-  }
   PG_RETURN_IF_ERROR(
       CheckNonEmptyEntries("descriptors.descriptor_sets", d.descriptor_sets()));
   PG_RETURN_IF_ERROR(CheckNonEmptyEntries("descriptors.protos", d.protos()));
@@ -76,9 +72,6 @@ absl::Status ValidateRoutes(const v1::GatewayConfig& config) {
           Field(path, "cluster"),
           absl::StrFormat("unknown cluster \"%s\"", route.cluster()));
     }
-  }
-  if (config.routes().empty()) {
-    return ConfigPathError("routes", "no routes: every service needs one");
   }
   return absl::OkStatus();
 }

@@ -155,9 +155,6 @@ absl::Status ValidateCluster(std::string_view path, const v1::Cluster& c) {
 
 absl::Status ValidateClusters(
     const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters) {
-  if (clusters.empty()) {
-    return ConfigPathError("clusters", "at least one cluster is required");
-  }
   absl::flat_hash_map<std::string, int> names;
   for (int i = 0; i < clusters.size(); ++i) {
     const std::string path = Index("clusters", i);

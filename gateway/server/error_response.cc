@@ -64,10 +64,10 @@ http::Response BadUpstreamResponse(const RouteRuntime& rt,
                                    const absl::Status& status) {
   PG_LOG(kWarning) << rt.grpc_method
                    << ": bad upstream response: " << status.message();
-  http::Response response = ErrorResponse(
-      absl::StatusCode::kInternal,
-      absl::StrCat("upstream response is not a valid ",
-                   rt.route->method->output_type()->full_name()));
+  http::Response response =
+      ErrorResponse(absl::StatusCode::kInternal,
+                    absl::StrCat("upstream response is not a valid ",
+                                 rt.route->method->output_type()->full_name()));
   response.status = 502;
   return response;
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "gateway/base/status_macros.h"
+#include "gateway/server/config_flags.h"
 
 namespace protogate::server {
 namespace {
@@ -15,6 +16,8 @@ absl::Status BadValue(absl::string_view flag, absl::string_view value,
       absl::StrCat("flag --", flag, ": invalid value \"", value,
                    "\" (expected ", expected, ")"));
 }
+
+}  // namespace
 
 absl::Status ParseListen(absl::string_view value, GatewayFlags& flags) {
   size_t colon = value.rfind(':');
@@ -34,6 +37,8 @@ absl::Status ParseListen(absl::string_view value, GatewayFlags& flags) {
   flags.listen_port = static_cast<uint16_t>(port);
   return absl::OkStatus();
 }
+
+namespace {
 
 absl::Status ParseBackend(absl::string_view value, GatewayFlags& flags) {
   size_t eq = value.find('=');
@@ -57,6 +62,7 @@ absl::Status ParseDurationFlag(absl::string_view flag, absl::string_view value,
 // Applies one flag with its value.
 absl::Status Apply(absl::string_view name, absl::string_view value,
                    GatewayFlags& flags) {
+  if (name == "config") return absl::OkStatus();  // Read first.
   if (name == "listen") return ParseListen(value, flags);
   if (name == "descriptor_set") {
     flags.descriptor_sets.emplace_back(value);
@@ -85,10 +91,29 @@ absl::Status Apply(absl::string_view name, absl::string_view value,
       absl::StrCat("unknown flag --", name, " (see --help)"));
 }
 
+// The value of the first --config flag, or "".
+absl::StatusOr<std::string> FindConfigFile(absl::Span<const char* const> args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (absl::ConsumePrefix(&arg, "--config=")) return std::string(arg);
+    if (arg == "--config") {
+      if (i + 1 == args.size()) {
+        return absl::InvalidArgumentError("flag --config needs a value");
+      }
+      return std::string(args[i + 1]);
+    }
+  }
+  return std::string();
+}
+
 }  // namespace
 
 absl::StatusOr<GatewayFlags> ParseFlags(absl::Span<const char* const> args) {
   GatewayFlags flags;
+  PG_ASSIGN_OR_RETURN(flags.config_file, FindConfigFile(args));
+  if (!flags.config_file.empty()) {
+    PG_RETURN_IF_ERROR(ApplyConfigFile(flags.config_file, flags));
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     absl::string_view arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -131,6 +156,9 @@ Usage:
             --backend NAME=TARGET [--backend NAME=TARGET...] [options]
 
 Flags:
+  --config FILE            A YAML or JSON config file
+                           (protogate.config.v1.GatewayConfig; see README);
+                           the other flags override or add to it.
   --listen HOST:PORT       Address to serve HTTP on (default 127.0.0.1:8080;
                            port 0 picks a free port, printed at start-up).
   --descriptor_set FILE    A FileDescriptorSet made with

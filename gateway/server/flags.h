@@ -12,14 +12,28 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "gateway/transcoding/options.h"
 #include "gateway/upstream/upstreams.h"
+#include "google/api/http.pb.h"
 
 namespace protogate::server {
 
+// Call settings of the methods a selector names (config `methods`).
+struct MethodSetting {
+  // A method, service or package full name; the longest match wins.
+  std::string selector;
+  absl::Duration timeout = absl::ZeroDuration();  // Zero: inherited.
+  bool ignore_unknown_query_params = false;
+};
+
+// Everything the binary is configured with: the flags, over the values of
+// the --config file when one is given.
 struct GatewayFlags {
   bool help = false;
+  std::string config_file;
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
   std::vector<std::string> descriptor_sets;
@@ -29,13 +43,31 @@ struct GatewayFlags {
   int io_threads = 0;
   size_t max_body_bytes = 4 * 1024 * 1024;
   bool verbose = false;
+  // Set only through --config.
+  std::vector<google::api::HttpRule> http_rules;
+  bool grpc_paths = true;
+  bool query_plus_as_space = false;
+  std::vector<std::string> always_ignored_query_params;
+  bool ignore_unknown_query_params = false;  // method_defaults
+  std::vector<MethodSetting> methods;
+  transcoding::ParseOptions parse;
+  transcoding::PrintOptions print;
+  size_t max_header_bytes = 16 * 1024;
+  absl::Duration read_timeout = absl::Seconds(30);
+  absl::Duration idle_timeout = absl::Seconds(60);
 };
 
 // Parses the arguments after the program name. Accepts `--flag value` and
-// `--flag=value`; repeated flags accumulate where documented. Returns
-// InvalidArgument naming the flag for unknown flags, missing or bad values,
-// and a missing --descriptor_set (unless --help).
+// `--flag=value`; repeated flags accumulate where documented. With
+// `--config FILE` the file is read first (config_flags.h) and the other
+// flags override or add to it, wherever they stand. Returns InvalidArgument
+// naming the flag for unknown flags, missing or bad values, and a missing
+// --descriptor_set (unless --help); the config file's errors as they come.
 absl::StatusOr<GatewayFlags> ParseFlags(absl::Span<const char* const> args);
+
+// Sets flags.listen_host/listen_port from "HOST:PORT" ("[::1]:80" too).
+// InvalidArgument naming --listen for anything else.
+absl::Status ParseListen(absl::string_view value, GatewayFlags& flags);
 
 // The --help text: every flag with its meaning and default.
 std::string Usage();

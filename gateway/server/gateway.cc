@@ -130,7 +130,7 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
     return;
   }
   call.method = rt.grpc_method;
-  call.deadline = absl::Now() + options_.timeout;
+  call.deadline = absl::Now() + rt.timeout;
   if (rt.plan != nullptr) {
     RunPlan(std::move(snapshot), rt, request, std::move(call),
             std::move(responder));

@@ -13,7 +13,7 @@
 // that calls it.
 //
 // Example:
-//   Gateway gateway(snapshot, {.timeout = absl::Seconds(15)});
+//   Gateway gateway(snapshot, {.log_requests = true});
 //   http::Server::Start(opts, [&](const http::Request& r, http::Responder s) {
 //     gateway.Handle(r, std::move(s));
 //   });
@@ -33,7 +33,6 @@
 namespace protogate::server {
 
 struct GatewayOptions {
-  absl::Duration timeout = absl::Seconds(15);  // Upstream call deadline.
   bool log_requests = false;
   transcoding::ParseOptions parse;
   transcoding::PrintOptions print;

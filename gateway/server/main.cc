@@ -9,7 +9,9 @@
 #include <string>
 
 #include "gateway/base/logging.h"
+#include "gateway/base/status_macros.h"
 #include "gateway/http/server.h"
+#include "gateway/server/config_flags.h"
 #include "gateway/server/flags.h"
 #include "gateway/server/gateway.h"
 #include "gateway/server/snapshot.h"
@@ -22,7 +24,32 @@ SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
   options.descriptor_sets = flags.descriptor_sets;
   options.backends = flags.backends;
   options.upstream.default_timeout = flags.timeout;
+  options.http_rules = flags.http_rules;
+  options.grpc_paths = flags.grpc_paths;
+  options.query_plus_as_space = flags.query_plus_as_space;
+  options.always_ignored_query_params = flags.always_ignored_query_params;
+  options.ignore_unknown_query_params = flags.ignore_unknown_query_params;
+  options.methods = flags.methods;
   return options;
+}
+
+// A new snapshot for SIGHUP: the config file is read again (its routing,
+// method and HTTP settings apply; listen address, threads and limits of the
+// running server do not change), with the command-line flags over it.
+absl::StatusOr<std::shared_ptr<const Snapshot>> Rebuild(
+    const GatewayFlags& flags) {
+  GatewayFlags next = flags;
+  if (!flags.config_file.empty()) {
+    GatewayFlags from_file;
+    PG_RETURN_IF_ERROR(ApplyConfigFile(flags.config_file, from_file));
+    next.http_rules = from_file.http_rules;
+    next.grpc_paths = from_file.grpc_paths;
+    next.query_plus_as_space = from_file.query_plus_as_space;
+    next.always_ignored_query_params = from_file.always_ignored_query_params;
+    next.ignore_unknown_query_params = from_file.ignore_unknown_query_params;
+    next.methods = from_file.methods;
+  }
+  return Snapshot::Build(SnapshotOptionsFrom(next));
 }
 
 // Blocks the signals main() waits for, so that every thread started later
@@ -37,15 +64,15 @@ sigset_t BlockSignals() {
   return set;
 }
 
-// Serves until SIGINT/SIGTERM; SIGHUP reloads the descriptor sets.
+// Serves until SIGINT/SIGTERM; SIGHUP rebuilds the snapshot from the
+// descriptor sets (and the routing parts of --config, re-read).
 void ServeUntilSignalled(const sigset_t& signals, const GatewayFlags& flags,
                          Gateway& gateway, http::Server& server) {
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig != SIGHUP) break;
-    absl::StatusOr<std::shared_ptr<const Snapshot>> next =
-        Snapshot::Build(SnapshotOptionsFrom(flags));
+    absl::StatusOr<std::shared_ptr<const Snapshot>> next = Rebuild(flags);
     if (next.ok()) {
       gateway.SetSnapshot(*std::move(next));
       PG_LOG(kInfo) << "reloaded descriptor sets";
@@ -82,13 +109,17 @@ int Run(int argc, char** argv) {
                  std::string(snapshot.status().message()).c_str());
     return 1;
   }
-  Gateway gateway(*std::move(snapshot),
-                  {.timeout = flags->timeout, .log_requests = flags->verbose});
+  Gateway gateway(*std::move(snapshot), {.log_requests = flags->verbose,
+                                         .parse = flags->parse,
+                                         .print = flags->print});
   http::ServerOptions server_options;
   server_options.host = flags->listen_host;
   server_options.port = flags->listen_port;
   server_options.io_threads = flags->io_threads;
   server_options.max_body_bytes = flags->max_body_bytes;
+  server_options.max_header_bytes = flags->max_header_bytes;
+  server_options.read_timeout = flags->read_timeout;
+  server_options.idle_timeout = flags->idle_timeout;
   absl::StatusOr<std::unique_ptr<http::Server>> server = http::Server::Start(
       server_options,
       [&gateway](const http::Request& request, http::Responder responder) {

@@ -96,6 +96,42 @@ bool HasHttpBodyResponse(const routing::Route& route) {
                                      : route.method->output_type());
 }
 
+// The setting whose selector is the longest match of `method`'s full name
+// (a method, service or package name at a '.' boundary), or nullptr.
+const MethodSetting* FindSetting(const std::vector<MethodSetting>& settings,
+                                 const google::protobuf::MethodDescriptor& m) {
+  const std::string& name = m.full_name();
+  const MethodSetting* best = nullptr;
+  for (const MethodSetting& s : settings) {
+    bool matches = name == s.selector ||
+                   (name.size() > s.selector.size() &&
+                    name.compare(0, s.selector.size(), s.selector) == 0 &&
+                    name[s.selector.size()] == '.');
+    if (matches &&
+        (best == nullptr || s.selector.size() > best->selector.size())) {
+      best = &s;
+    }
+  }
+  return best;
+}
+
+// Timeout and query handling of one route.
+void ApplyMethodSettings(const SnapshotOptions& options,
+                         const google::protobuf::MethodDescriptor& method,
+                         RouteRuntime& rt) {
+  const MethodSetting* setting = FindSetting(options.methods, method);
+  rt.timeout = setting != nullptr && setting->timeout > absl::ZeroDuration()
+                   ? setting->timeout
+                   : options.upstream.default_timeout;
+  rt.request_spec.query_plus = options.query_plus_as_space
+                                   ? transcoding::QueryPlus::kSpace
+                                   : transcoding::QueryPlus::kLiteral;
+  rt.request_spec.ignored_query_params = options.always_ignored_query_params;
+  rt.request_spec.ignore_unknown_query_params =
+      setting != nullptr ? setting->ignore_unknown_query_params
+                         : options.ignore_unknown_query_params;
+}
+
 // The request's top-level `update_mask` FieldMask of a PATCH route with a
 // body, which the transcoder fills from the body when the client did not.
 const google::protobuf::FieldDescriptor* UpdateMaskField(
@@ -141,7 +177,13 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
   }
   PG_ASSIGN_OR_RETURN(upstreams_, upstream::Upstreams::Create(
                                       options.backends, options.upstream));
-  PG_ASSIGN_OR_RETURN(routes_, routing::RouteTable::Build(services_));
+  routing::RouteTableOptions route_options;
+  route_options.rules = options.http_rules;
+  route_options.grpc_paths =
+      options.grpc_paths ? routing::RouteTableOptions::GrpcPaths::kEnabled
+                         : routing::RouteTableOptions::GrpcPaths::kDisabled;
+  PG_ASSIGN_OR_RETURN(routes_,
+                      routing::RouteTable::Build(services_, route_options));
   PG_ASSIGN_OR_RETURN(openapi_json_, codegen::GenerateOpenApi(
                                          *routes_, {.title = "protogate"}));
 
@@ -154,7 +196,7 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
   }
   PG_ASSIGN_OR_RETURN(codecs_, transcoding::CodecSet::Build(*pool_, roots));
   PG_RETURN_IF_ERROR(CompilePlans());
-  return BuildRuntimes();
+  return BuildRuntimes(options);
 }
 
 absl::Status Snapshot::CompilePlans() {
@@ -188,7 +230,7 @@ const aggregator::CompiledPlan* Snapshot::FindPlan(
   return it == plan_by_method_.end() ? nullptr : it->second;
 }
 
-absl::Status Snapshot::BuildRuntimes() {
+absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
   runtimes_.reserve(routes_->routes().size());
   for (const routing::Route& route : routes_->routes()) {
     const ServiceDescriptor* service = route.method->service();
@@ -208,6 +250,7 @@ absl::Status Snapshot::BuildRuntimes() {
     rt.request_spec.body_field = route.body_field;
     rt.request_spec.update_mask_field = UpdateMaskField(route);
     rt.request_spec.http_body = HasHttpBodyRequest(route);
+    ApplyMethodSettings(options, *route.method, rt);
     rt.http_body_response = HasHttpBodyResponse(route);
     rt.response_codec = codecs_->Find(route.method->output_type());
     rt.channel = channel;

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "aggregator/compiled_plan.h"
 #include "gateway/routing/route_table.h"
+#include "gateway/server/flags.h"
 #include "gateway/transcoding/codec_set.h"
 #include "gateway/transcoding/request_transcoder.h"
 #include "gateway/upstream/upstreams.h"
@@ -43,12 +44,26 @@ struct RouteRuntime {
   // The composition plan of the method, if it has one.
   const aggregator::CompiledPlan* plan = nullptr;
   std::string grpc_method;  // "/package.Service/Method"
+  // The upstream deadline of this method (config `methods`, or the default).
+  absl::Duration timeout = absl::Seconds(15);
 };
 
 struct SnapshotOptions {
   std::vector<std::string> descriptor_sets;
   std::vector<upstream::BackendSpec> backends;
   upstream::UpstreamOptions upstream;
+  // HTTP rules replacing the annotations of the methods they select, and
+  // whether every method also gets POST /package.Service/Method.
+  std::vector<google::api::HttpRule> http_rules;
+  bool grpc_paths = true;
+  // Query handling of every route.
+  bool query_plus_as_space = false;
+  std::vector<std::string> always_ignored_query_params;
+  bool ignore_unknown_query_params = false;
+  // Per-method settings; the longest selector (method, service or package
+  // full name) wins; unset values come from the defaults above and from
+  // upstream.default_timeout.
+  std::vector<MethodSetting> methods;
 };
 
 class Snapshot {
@@ -89,7 +104,7 @@ class Snapshot {
   Snapshot() = default;
   absl::Status Init(const SnapshotOptions& options);
   absl::Status CompilePlans();
-  absl::Status BuildRuntimes();
+  absl::Status BuildRuntimes(const SnapshotOptions& options);
 
   std::unique_ptr<google::protobuf::DescriptorPool> pool_;
   std::vector<const google::protobuf::ServiceDescriptor*> services_;

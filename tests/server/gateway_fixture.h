@@ -3,6 +3,7 @@
 // 127.0.0.1:0. Requests go over real sockets.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,14 +32,18 @@ class GatewayFixture : public ::testing::Test {
     StartGateway(backend_->address());
   }
 
-  void StartGateway(const std::string& backend_target,
-                    absl::Duration timeout = absl::Seconds(5)) {
-    auto snapshot = Snapshot::Build(
-        {.descriptor_sets = {DemoDescriptorSet()},
-         .backends = {{.name = "demo.bookstore", .target = backend_target}}});
+  void StartGateway(
+      const std::string& backend_target,
+      absl::Duration timeout = absl::Seconds(5),
+      const std::function<void(SnapshotOptions&)>& customize = nullptr) {
+    SnapshotOptions snapshot_options{
+        .descriptor_sets = {DemoDescriptorSet()},
+        .backends = {{.name = "demo.bookstore", .target = backend_target}}};
+    snapshot_options.upstream.default_timeout = timeout;
+    if (customize) customize(snapshot_options);
+    auto snapshot = Snapshot::Build(snapshot_options);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
-    gateway_ = std::make_unique<Gateway>(*snapshot,
-                                         GatewayOptions{.timeout = timeout});
+    gateway_ = std::make_unique<Gateway>(*snapshot, GatewayOptions{});
     http::ServerOptions options;
     options.io_threads = 2;
     auto server = http::Server::Start(

@@ -352,6 +352,90 @@ TEST_F(GatewayTest, BackendKilledGives503AndGatewayKeepsServing) {
   EXPECT_EQ(Call("GET", "/-/healthz").status, 200);
 }
 
+// Routing settings from configuration: rules replacing annotations, no
+// implicit gRPC paths, query handling, per-method settings.
+class GatewayConfiguredTest : public GatewayFixture {
+ protected:
+  void SetUp() override {
+    auto backend = demo::DemoServer::Start("127.0.0.1:0");
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    backend_ = *std::move(backend);
+    StartGateway(backend_->address(), absl::Seconds(5),
+                 [](SnapshotOptions& options) {
+                   google::api::HttpRule stats;
+                   stats.set_selector("demo.bookstore.v1.Bookstore.Stats");
+                   stats.set_get("/v1/stats");
+                   google::api::HttpRule shelf;
+                   shelf.set_selector("demo.bookstore.v1.Bookstore.GetShelf");
+                   shelf.set_get("/v2/shelf/{shelf}");
+                   options.http_rules = {stats, shelf};
+                   options.grpc_paths = false;
+                   options.always_ignored_query_params = {"api_key"};
+                   options.query_plus_as_space = true;
+                   options.methods = {
+                       {.selector = "demo.bookstore.v1.Bookstore.ListShelves",
+                        .ignore_unknown_query_params = true},
+                       {.selector = "demo.bookstore.v1.Bookstore.GetBook",
+                        .timeout = absl::Milliseconds(1500)}};
+                 });
+  }
+};
+
+TEST_F(GatewayConfiguredTest, ConfigRulesExposeAndReplaceRoutes) {
+  testing::HttpResponse r = Call("GET", "/v1/stats");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Json(r)["books"].GetInt(), 6);
+  // The config rule replaces GetShelf's annotation.
+  EXPECT_EQ(Call("GET", "/v2/shelf/1").status, 200);
+  EXPECT_EQ(Call("GET", "/v1/shelves/1").status, 404);
+  // No implicit POST /pkg.Service/Method routes.
+  EXPECT_EQ(Call("POST", "/demo.bookstore.v1.Bookstore/Stats", "{}").status,
+            404);
+  r = Call("GET", "/-/routes");
+  EXPECT_THAT(r.body, HasSubstr(R"({"method":"demo.bookstore.v1.Bookstore.)"
+                                R"(Stats","httpMethod":"GET","path":"/v1/)"
+                                R"(stats","source":"config"})"));
+}
+
+TEST_F(GatewayConfiguredTest, QueryHandlingFollowsTheConfig) {
+  // Always-ignored parameter, on every route.
+  EXPECT_EQ(Call("GET", "/v1/shelves/1/books?api_key=secret").status, 200);
+  // Unknown parameters are ignored only where a method setting says so.
+  EXPECT_EQ(Call("GET", "/v1/shelves?colour=red").status, 200);
+  testing::HttpResponse r = Call("GET", "/v1/shelves/1/books?colour=red");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(Json(r)["message"].GetString(), HasSubstr("colour"));
+  // '+' is a space here: "sci+fi" finds the book tagged "sci fi".
+  ASSERT_EQ(Call("POST", "/v1/shelves/2/books",
+                 R"({"title":"Solaris","tags":["sci fi"]})")
+                .status,
+            200);
+  r = Call("GET", "/v1/shelves/2/books?tags=sci+fi");
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document doc = Json(r);
+  ASSERT_TRUE(doc.HasMember("books")) << r.body;
+  EXPECT_STREQ(doc["books"][0]["title"].GetString(), "Solaris");
+}
+
+TEST(SnapshotSettingsTest, LongestSelectorSetsEachRoutesTimeout) {
+  SnapshotOptions options{
+      .descriptor_sets = {DemoDescriptorSet()},
+      .backends = {{.name = "demo", .target = "127.0.0.1:1"}},
+      .methods = {{.selector = "demo.bookstore", .timeout = absl::Seconds(7)},
+                  {.selector = "demo.bookstore.v1.Bookstore.GetBook",
+                   .timeout = absl::Seconds(2)},
+                  {.selector = "demo.book", .timeout = absl::Seconds(1)}}};
+  options.upstream.default_timeout = absl::Seconds(15);
+  auto snapshot = Snapshot::Build(options);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+  for (const routing::Route& route : (*snapshot)->routes().routes()) {
+    absl::Duration want =
+        route.method->name() == "GetBook" ? absl::Seconds(2) : absl::Seconds(7);
+    EXPECT_EQ((*snapshot)->runtime(route).timeout, want)
+        << route.method->full_name();
+  }
+}
+
 class GatewayNoBackendTest : public GatewayFixture {
  protected:
   void SetUp() override {

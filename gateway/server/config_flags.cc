@@ -1,0 +1,122 @@
+#include "gateway/server/config_flags.h"
+
+#include "absl/strings/str_cat.h"
+#include "gateway/base/status_macros.h"
+#include "gateway/config/config_loader.h"
+
+namespace protogate::server {
+namespace {
+
+using config::v1::GatewayConfig;
+
+absl::Duration ToDuration(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+absl::Status Unsupported(absl::string_view section, absl::string_view hint) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("config: \"", section,
+                   "\" is not supported by this protogate binary yet", hint));
+}
+
+// Rejects the sections the binary cannot apply, so none is silently ignored.
+absl::Status CheckSupported(const GatewayConfig& c) {
+  if (!c.clusters().empty()) {
+    return Unsupported("clusters", "; give backends with --backend");
+  }
+  if (!c.routes().empty()) {
+    return Unsupported("routes", "; give backends with --backend");
+  }
+  if (c.has_admin()) return Unsupported("admin", "");
+  if (c.has_headers()) return Unsupported("headers", "");
+  if (!c.descriptors().protos().empty() ||
+      !c.descriptors().proto_paths().empty()) {
+    return Unsupported("descriptors.protos", "; use descriptor_sets");
+  }
+  if (c.method_defaults().has_retries()) {
+    return Unsupported("method_defaults.retries", "");
+  }
+  for (int i = 0; i < c.methods_size(); ++i) {
+    if (c.methods(i).has_retries()) {
+      return Unsupported(absl::StrCat("methods[", i, "].retries"), "");
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ApplyHttp(const config::v1::HttpConfig& http, GatewayFlags& flags) {
+  flags.http_rules.assign(http.rules().begin(), http.rules().end());
+  flags.grpc_paths = !http.has_grpc_paths() || http.grpc_paths();
+  flags.query_plus_as_space = http.query_plus_as_space();
+  flags.always_ignored_query_params.assign(
+      http.always_ignored_query_params().begin(),
+      http.always_ignored_query_params().end());
+}
+
+void ApplyMethods(const GatewayConfig& c, GatewayFlags& flags) {
+  if (c.method_defaults().has_timeout()) {
+    flags.timeout = ToDuration(c.method_defaults().timeout());
+  }
+  flags.ignore_unknown_query_params =
+      c.method_defaults().ignore_unknown_query_params();
+  for (const config::v1::MethodSettings& m : c.methods()) {
+    flags.methods.push_back(
+        {.selector = m.selector(),
+         .timeout =
+             m.has_timeout() ? ToDuration(m.timeout()) : absl::ZeroDuration(),
+         .ignore_unknown_query_params = m.ignore_unknown_query_params()});
+  }
+}
+
+void ApplyTranscoding(const config::v1::TranscodingConfig& t,
+                      GatewayFlags& flags) {
+  flags.print.emit_unpopulated = t.print().emit_unpopulated();
+  flags.print.enums_as_ints = t.print().enums_as_ints();
+  flags.print.proto_field_names = t.print().proto_field_names();
+  flags.print.indent = static_cast<int>(t.print().indent());
+  flags.parse.ignore_unknown_fields = t.parse().ignore_unknown_fields();
+  flags.parse.case_insensitive_enums = t.parse().case_insensitive_enums();
+  if (t.limits().max_depth() > 0) {
+    flags.parse.max_depth = static_cast<int>(t.limits().max_depth());
+  }
+  if (t.limits().max_json_bytes() > 0) {
+    flags.parse.max_input_bytes = t.limits().max_json_bytes();
+  }
+}
+
+void ApplyServer(const config::v1::ServerConfig& s, GatewayFlags& flags) {
+  if (s.io_threads() > 0) flags.io_threads = static_cast<int>(s.io_threads());
+  if (s.max_header_bytes() > 0) flags.max_header_bytes = s.max_header_bytes();
+  if (s.max_body_bytes() > 0) flags.max_body_bytes = s.max_body_bytes();
+  if (s.has_read_timeout()) flags.read_timeout = ToDuration(s.read_timeout());
+  if (s.has_idle_timeout()) flags.idle_timeout = ToDuration(s.idle_timeout());
+  if (s.has_drain_grace()) flags.drain_grace = ToDuration(s.drain_grace());
+}
+
+}  // namespace
+
+absl::Status ApplyConfigFile(const std::string& path, GatewayFlags& flags) {
+  PG_ASSIGN_OR_RETURN(GatewayConfig config,
+                      config::LoadValidatedConfigFile(path));
+  absl::Status status = ApplyConfig(config, flags);
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat(path, ": ", status.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyConfig(const GatewayConfig& c, GatewayFlags& flags) {
+  PG_RETURN_IF_ERROR(CheckSupported(c));
+  if (!c.listen().empty()) PG_RETURN_IF_ERROR(ParseListen(c.listen(), flags));
+  flags.descriptor_sets.assign(c.descriptors().descriptor_sets().begin(),
+                               c.descriptors().descriptor_sets().end());
+  ApplyMethods(c, flags);
+  ApplyHttp(c.http(), flags);
+  ApplyTranscoding(c.transcoding(), flags);
+  ApplyServer(c.server(), flags);
+  flags.verbose = c.logging().log_requests();
+  return absl::OkStatus();
+}
+
+}  // namespace protogate::server
