@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "gateway/upstream/call_validation.h"
+#include "gateway/upstream/channel_reaper.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/slice.h"
@@ -143,7 +144,14 @@ void Reject(CallCallback done, absl::Status status) {
 
 GrpcUnaryChannel::GrpcUnaryChannel(std::shared_ptr<grpc::Channel> channel,
                                    GrpcUnaryChannelOptions options)
-    : channel_(std::move(channel)), stub_(channel_), options_(options) {}
+    : channel_(std::move(channel)),
+      stub_(std::make_unique<grpc::GenericStub>(channel_)),
+      options_(options) {}
+
+GrpcUnaryChannel::~GrpcUnaryChannel() {
+  stub_.reset();
+  RetireChannel(std::move(channel_));
+}
 
 void GrpcUnaryChannel::Call(CallRequest request, CallCallback done) {
   if (absl::Status s = ValidateCallRequest(request); !s.ok()) {
@@ -175,9 +183,9 @@ void GrpcUnaryChannel::Call(CallRequest request, CallCallback done) {
     call->context.AddMetadata(key, value);
   }
   PendingCall* raw = call.release();  // Owned by the completion callback.
-  stub_.UnaryCall(&raw->context, raw->method, grpc::StubOptions(),
-                  &raw->request, &raw->response,
-                  [raw](grpc::Status status) { Complete(raw, status); });
+  stub_->UnaryCall(&raw->context, raw->method, grpc::StubOptions(),
+                   &raw->request, &raw->response,
+                   [raw](grpc::Status status) { Complete(raw, status); });
 }
 
 }  // namespace protogate::upstream

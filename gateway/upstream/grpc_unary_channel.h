@@ -40,6 +40,9 @@ class GrpcUnaryChannel final : public UnaryChannel {
                    GrpcUnaryChannelOptions options);
   GrpcUnaryChannel(const GrpcUnaryChannel&) = delete;
   GrpcUnaryChannel& operator=(const GrpcUnaryChannel&) = delete;
+  // Hands the channel to the reaper (channel_reaper.h): this may run on a
+  // completion callback of the channel itself.
+  ~GrpcUnaryChannel() override;
 
   // Starts the call and returns at once; see UnaryChannel::Call. A request
   // rejected before sending (bad method or metadata: INVALID_ARGUMENT;
@@ -49,7 +52,7 @@ class GrpcUnaryChannel final : public UnaryChannel {
 
  private:
   std::shared_ptr<grpc::Channel> channel_;
-  grpc::GenericStub stub_;
+  std::unique_ptr<grpc::GenericStub> stub_;  // Holds a channel reference.
   GrpcUnaryChannelOptions options_;
 };
 

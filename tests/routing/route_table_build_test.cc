@@ -63,6 +63,7 @@ TEST(RouteTableBuildTest, BuildsEveryDemoRouteInOrder) {
       "GetShelf GET /v1/shelves/{shelf} vars=shelf",
       "GetShelf POST " + svc + "GetShelf body=* [grpc]",
       "ListBooks GET /v1/shelves/{shelf}/books vars=shelf",
+      "ListBooks GET /v1/shelves/{shelf}/books:list response=books vars=shelf",
       "ListBooks POST " + svc + "ListBooks body=* [grpc]",
       "GetBook GET /v1/shelves/{shelf}/books/{book} vars=shelf,book",
       "GetBook POST " + svc + "GetBook body=* [grpc]",
@@ -77,6 +78,14 @@ TEST(RouteTableBuildTest, BuildsEveryDemoRouteInOrder) {
       "LookupBook POST " + svc + "LookupBook body=* [grpc]",
       "CheckIsbns POST /v1/isbn:check body=*",
       "CheckIsbns POST " + svc + "CheckIsbns body=* [grpc]",
+      "GetBookCover GET /v1/shelves/{shelf}/books/{book}/cover "
+      "vars=shelf,book",
+      "GetBookCover POST " + svc + "GetBookCover body=* [grpc]",
+      "UploadBookCover PUT /v1/shelves/{shelf}/books/{book}/cover "
+      "body=cover vars=shelf,book",
+      "UploadBookCover POST " + svc + "UploadBookCover body=* [grpc]",
+      "ImportBooks POST /v1/books:import body=*",
+      "ImportBooks POST " + svc + "ImportBooks body=* [grpc]",
       "Stats POST " + svc + "Stats body=* [grpc]",
   };
   EXPECT_EQ(routes, expected);
@@ -339,7 +348,7 @@ TEST(RouteTableBuildTest, DisabledGrpcPathsAreNotRoutes) {
   options.grpc_paths = RouteTableOptions::GrpcPaths::kDisabled;
   auto table = RouteTable::Build({Bookstore()}, options);
   ASSERT_TRUE(table.ok()) << table.status();
-  EXPECT_EQ((*table)->routes().size(), 10u);
+  EXPECT_EQ((*table)->routes().size(), 14u);
   EXPECT_EQ(
       (*table)->Match("POST", "/demo.bookstore.v1.Bookstore/Stats").outcome,
       Outcome::kNotFound);
