@@ -1,0 +1,313 @@
+#!/usr/bin/env bash
+# protogate benchmark: protogate vs grpc-gateway (the peer) vs one nginx proxy hop,
+# loopback only, on the bench.v1.Bookstore service of ../shared/tools/peer.
+#
+#   bash tools/bench/run.sh                       # default: 3 interleaved runs x 10 s per case
+#   DURATION=3 REPEAT=3 bash tools/bench/run.sh   # smoke (~2 min)
+#
+# What it does (every step bounded; all processes it starts are stopped on exit):
+#   1. builds protogate (tools/build.sh protogate -> build/), and the peers with
+#      WITH_NGINX=1 ../shared/tools/peer/build-peer.sh $PEER_DIR
+#   2. starts the peers' bench_server backend (127.0.0.1:50051) and grpc-gateway
+#      (127.0.0.1:8081, CPU 0) with run-peer.sh, and the nginx baselines
+#      (nginx-baseline.sh: proxy 127.0.0.1:8082 on CPU 0 -> trivial nginx 127.0.0.1:8090)
+#   3. makes a descriptor set for bench.proto (protoc --include_imports, google/api from
+#      the repo's proto/ dir) and starts protogate pinned to CPU 0 (`taskset -c 0`),
+#      --io_threads 1, on 127.0.0.1:9090 -> 127.0.0.1:50051
+#   4. runs the cases through ../shared/tools/peer/bench.sh (wrk on CPU 1, c=CONNS),
+#      one run at a time, interleaved (run 1 of every case, then run 2, ...):
+#        get   GET  /v1/shelves/1/books/42   one book (419 B JSON)
+#        list  GET  /v1/shelves/1/books      20 books (~8.4 KB JSON)
+#        post  POST /v1/shelves/1/books      a book as JSON body
+#        nginx the nginx HTTP/1.1 keep-alive proxy hop, same GET, no transcoding
+#              (the limit reference for "GET >= 1.0x nginx proxy hop")
+#      and reads the front process' CPU time (/proc/PID/stat utime+stime) around each run:
+#      CPU us per request = CPU time delta / requests completed.
+#   5. idle RSS of protogate (at start, and again after the load), and RSS per idle
+#      keep-alive connection (tools/bench/idle_conns.py opens IDLE_CONNS connections,
+#      then sends one keep-alive GET on each; VmRSS before/after).
+#   6. prints a Markdown table: median rps, p50, p99, CPU us/request per case and server,
+#      the ratios protogate/grpc-gateway and protogate/nginx-proxy, and the targets.
+#
+# NOT included: the 4-step aggregated case (one REST call fanning out to several gRPC
+# calls). The gateway has no wiring for aggregation plans yet, so there is nothing to run;
+# add it here when `protogate` can serve a plan.
+#
+# Env knobs:
+#   DURATION=10 REPEAT=3 CONNS=32     per run seconds, runs per case (>= 3 for medians), wrk -c
+#   CASES="get list post nginx"       subset/order of the cases
+#   PEER_DIR=/tmp/protogate-peer      scratch dir for the peers' build (build-peer.sh OUT)
+#   PEER_TOOLS=<repo>/../shared/tools/peer
+#   OUT=/tmp/protogate-bench/<UTC time>   results (runs.tsv, summary.md, raw wrk output, logs)
+#   PG_ADDR=127.0.0.1:9090 PG_CPUS=0 PG_IO_THREADS=1 PG_EXTRA_FLAGS=
+#   IDLE_CONNS=10000                  0 skips the idle-connection measurement
+#   SKIP_BUILD=0 SKIP_PEER_BUILD=0    1 = reuse what is built (PROTOGATE_BIN= to point at a binary)
+#   IDLE_PCT / IDLE_WAIT / LOADGEN_CPUS  passed through to bench.sh
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+HERE="$REPO/tools/bench"
+PEER_TOOLS="${PEER_TOOLS:-$REPO/../shared/tools/peer}"
+PEER_DIR="${PEER_DIR:-/tmp/protogate-peer}"
+DURATION="${DURATION:-10}"
+REPEAT="${REPEAT:-3}"
+CONNS="${CONNS:-32}"
+CASES="${CASES:-get list post nginx}"
+PG_ADDR="${PG_ADDR:-127.0.0.1:9090}"
+PG_CPUS="${PG_CPUS-0}"
+PG_IO_THREADS="${PG_IO_THREADS:-1}"
+PG_EXTRA_FLAGS="${PG_EXTRA_FLAGS:-}"
+BACKEND_ADDR=127.0.0.1:50051
+IDLE_CONNS="${IDLE_CONNS:-10000}"
+OUT="${OUT:-/tmp/protogate-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
+export DURATION CONNS
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+case "$PG_ADDR" in 127.*:*) ;; *) die "PG_ADDR must be a loopback address" ;; esac
+[ "$REPEAT" -ge 1 ] || die "REPEAT must be >= 1"
+[ -x "$PEER_TOOLS/bench.sh" ] || [ -f "$PEER_TOOLS/bench.sh" ] || die "peer tools not found in $PEER_TOOLS"
+mkdir -p "$OUT/raw"
+OUT="$(cd "$OUT" && pwd)"
+log "results in $OUT"
+
+# ------------------------------------------------------------------ 1. builds
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  log "building protogate (tools/build.sh protogate; first time ~10 min)"
+  bash "$REPO/tools/build.sh" protogate >"$OUT/build.log" 2>&1 ||
+    { tail -30 "$OUT/build.log" >&2; die "protogate build failed (log: $OUT/build.log)"; }
+fi
+PG_BIN="${PROTOGATE_BIN:-}"
+if [ -z "$PG_BIN" ]; then
+  PG_BIN="$(find "$REPO/${BUILD_DIR:-build}" -type f -name protogate -perm -u+x 2>/dev/null | head -1)"
+fi
+[ -n "$PG_BIN" ] && [ -x "$PG_BIN" ] || die "protogate binary not found (build it, or set PROTOGATE_BIN)"
+
+if [ "${SKIP_PEER_BUILD:-0}" != 1 ]; then
+  log "building the peers into $PEER_DIR (build-peer.sh, WITH_NGINX=1)"
+  WITH_NGINX=1 bash "$PEER_TOOLS/build-peer.sh" "$PEER_DIR" >"$OUT/peer-build.log" 2>&1 ||
+    { tail -30 "$OUT/peer-build.log" >&2; die "peer build failed (log: $OUT/peer-build.log)"; }
+fi
+[ -x "$PEER_DIR/bin/bench_server" ] && [ -x "$PEER_DIR/bin/bench_gateway" ] ||
+  die "peer binaries missing in $PEER_DIR/bin"
+for t in wrk taskset protoc curl python3 nginx; do
+  command -v "$t" >/dev/null || die "$t not found"
+done
+
+# ------------------------------------------------------------------ 2./3. start
+port_busy() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
+for hp in "$BACKEND_ADDR" 127.0.0.1:8081 127.0.0.1:8082 127.0.0.1:8083 127.0.0.1:8090 "$PG_ADDR"; do
+  port_busy "$hp" && die "$hp is already in use (another benchmark or demo running?)"
+done
+
+PG_PID=""
+cleanup() {
+  set +e
+  if [ -n "$PG_PID" ] && kill -0 "$PG_PID" 2>/dev/null; then
+    kill -TERM "$PG_PID" 2>/dev/null
+    for _ in $(seq 1 50); do kill -0 "$PG_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$PG_PID" 2>/dev/null && kill -KILL "$PG_PID" 2>/dev/null
+  fi
+  bash "$PEER_TOOLS/nginx-baseline.sh" stop "$PEER_DIR" >/dev/null 2>&1
+  bash "$PEER_TOOLS/run-peer.sh" stop "$PEER_DIR" >/dev/null 2>&1
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log "starting bench_server + grpc-gateway (run-peer.sh) and nginx (nginx-baseline.sh)"
+bash "$PEER_TOOLS/run-peer.sh" start "$PEER_DIR" >"$OUT/peer-start.log" 2>&1 ||
+  { cat "$OUT/peer-start.log" >&2; die "run-peer.sh start failed"; }
+if [[ " $CASES " == *" nginx "* ]]; then
+  bash "$PEER_TOOLS/nginx-baseline.sh" start "$PEER_DIR" >>"$OUT/peer-start.log" 2>&1 ||
+    { cat "$OUT/peer-start.log" >&2; die "nginx-baseline.sh start failed"; }
+fi
+
+log "descriptor set for bench.proto"
+protoc -I "$PEER_TOOLS" -I "$REPO/proto" -I /usr/include --include_imports \
+  --descriptor_set_out="$OUT/bench.binpb" "$PEER_TOOLS/bench.proto"
+
+# Idle keep-alive connections need one fd each in the gateway and in the client.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+PIN=(); [ -n "$PG_CPUS" ] && PIN=(taskset -c "$PG_CPUS")
+log "starting protogate ($PG_BIN) on $PG_ADDR, cpus=${PG_CPUS:-any}, --io_threads $PG_IO_THREADS"
+# shellcheck disable=SC2086
+"${PIN[@]}" "$PG_BIN" --listen "$PG_ADDR" --descriptor_set "$OUT/bench.binpb" \
+  --backend "bench.v1=$BACKEND_ADDR" --io_threads "$PG_IO_THREADS" $PG_EXTRA_FLAGS \
+  >"$OUT/protogate.log" 2>&1 &
+PG_PID=$!
+for _ in $(seq 1 100); do port_busy "$PG_ADDR" && break; sleep 0.1; done
+port_busy "$PG_ADDR" || { cat "$OUT/protogate.log" >&2; die "protogate did not start"; }
+
+# Smoke: same routes answer 200 on both gateways (bodies are saved for comparison).
+for gw in "$PG_ADDR" 127.0.0.1:8081; do
+  tag=$([ "$gw" = "$PG_ADDR" ] && echo protogate || echo grpc-gateway)
+  for what in get list post; do
+    case $what in
+      get)  args=("http://$gw/v1/shelves/1/books/42") ;;
+      list) args=("http://$gw/v1/shelves/1/books") ;;
+      post) args=(-X POST -H 'Content-Type: application/json'
+                  --data-binary @"$PEER_DIR/bench/createbook.json" "http://$gw/v1/shelves/1/books") ;;
+    esac
+    code=$(curl -sS --max-time 5 -o "$OUT/smoke-$tag-$what.json" -w '%{http_code}' "${args[@]}" || echo 000)
+    [ "$code" = 200 ] || { cat "$OUT/smoke-$tag-$what.json" >&2; die "$tag $what: HTTP $code"; }
+    log "smoke $tag $what: HTTP 200, $(wc -c <"$OUT/smoke-$tag-$what.json") bytes"
+  done
+done
+
+vmrss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
+sleep 1
+RSS_START_KB=$(vmrss_kb "$PG_PID")
+log "protogate idle RSS at start: $RSS_START_KB kB"
+
+# ------------------------------------------------------------------ 4. load
+CLK_TCK=$(getconf CLK_TCK)
+ticks_of() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12+$13}'; }
+nginx_workers() { local f="$PEER_DIR/nginx/$1/nginx.pid"; [ -f "$f" ] && pgrep -P "$(cat "$f")" || true; }
+nginx_proxy_pids() { nginx_workers proxy; }
+nginx_backend_pids() { nginx_workers backend; }
+sum_ticks() { local t=0 p x; for p in "$@"; do x=$(ticks_of "$p"); t=$((t + ${x:-0})); done; echo "$t"; }
+
+# bench.sh case names per (case, server)
+declare -A BENCH_CASE=(
+  [get:protogate]="rest-get@$PG_ADDR"   [get:grpc-gateway]=rest-get
+  [list:protogate]="rest-list@$PG_ADDR" [list:grpc-gateway]=rest-list
+  [post:protogate]="rest-post@$PG_ADDR" [post:grpc-gateway]=rest-post
+  [nginx:nginx-proxy]=nginx-http-proxy
+)
+RUNS=()
+for c in $CASES; do
+  case $c in
+    get|list|post) RUNS+=("$c:protogate" "$c:grpc-gateway") ;;
+    nginx) RUNS+=("nginx:nginx-proxy") ;;
+    *) die "unknown case $c (get list post nginx)" ;;
+  esac
+done
+
+TSV="$OUT/runs.tsv"
+printf 'case\tserver\trun\trps\tp50_ms\tp99_ms\terrors\trequests\tcpu_s\tcpu_us_per_req\tcpu_pct\tbackend_cpu_pct\tbg_pct\n' >"$TSV"
+BE_PID=$(cat "$PEER_DIR/run/backend.pid")
+GG_PID=$(cat "$PEER_DIR/run/gateway.pid")
+log "load: ${#RUNS[@]} runs x REPEAT=$REPEAT x ${DURATION}s, c=$CONNS (bench.sh, interleaved)"
+for r in $(seq 1 "$REPEAT"); do
+  for k in "${RUNS[@]}"; do
+    c="${k%%:*}"; s="${k#*:}"; bc="${BENCH_CASE[$k]}"
+    case $s in
+      protogate) pids=("$PG_PID") ;;
+      grpc-gateway) pids=("$GG_PID") ;;
+      nginx-proxy) mapfile -t pids < <(nginx_proxy_pids) ;;
+    esac
+    # backend column: bench_server, or the trivial nginx HTTP backend's worker(s)
+    be_pids=("$BE_PID")
+    [ "$s" = nginx-proxy ] && mapfile -t be_pids < <(nginx_backend_pids)
+    res="$OUT/raw/r$r-$c-$s"
+    mkdir -p "$res"
+    t0=$(sum_ticks "${pids[@]}"); b0=$(sum_ticks "${be_pids[@]}"); w0=$(date +%s.%N)
+    REPEAT=1 RESULTS="$res" bash "$PEER_TOOLS/bench.sh" "$PEER_DIR" "$bc" >"$res/bench.out" 2>&1 || true
+    t1=$(sum_ticks "${pids[@]}"); b1=$(sum_ticks "${be_pids[@]}"); w1=$(date +%s.%N)
+    kill -0 "$PG_PID" 2>/dev/null || { cat "$OUT/protogate.log" >&2; die "protogate died"; }
+    # summary.tsv: time case run rps avg p50 p99 errs bg cpu
+    row=$(awk -F'\t' 'NR==2' "$res/summary.tsv" 2>/dev/null)
+    rps=$(cut -f4 <<<"$row"); p50=$(cut -f6 <<<"$row"); p99=$(cut -f7 <<<"$row")
+    errs=$(cut -f8 <<<"$row"); bg=$(cut -f9 <<<"$row")
+    raw=$(ls "$res"/*.txt 2>/dev/null | head -1)
+    reqs=$(awk '/ requests in /{print $1; exit}' "$raw" 2>/dev/null)
+    # bench.sh waits (bounded) for an idle machine before the load: the wall time w1-w0
+    # includes that, so CPU% is over the wrk duration only.
+    read -r cpu_s us pct bpct < <(awk -v t=$((t1 - t0)) -v b=$((b1 - b0)) -v hz="$CLK_TCK" \
+      -v n="${reqs:-0}" -v d="$DURATION" 'BEGIN{
+        s = t / hz; printf "%.2f %s %.0f %.0f\n", s, (n > 0 ? sprintf("%.1f", s * 1e6 / n) : "NA"),
+          100 * s / d, 100 * (b / hz) / d }')
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$s" "$r" "${rps:-NA}" \
+      "${p50:-NA}" "${p99:-NA}" "${errs:-NA}" "${reqs:-NA}" "$cpu_s" "$us" "$pct" "$bpct" "${bg:-NA}" >>"$TSV"
+    log "$(printf 'run %s %-5s %-12s rps=%-9s p50=%-6s p99=%-6s cpu/req=%sus cpu=%s%% backend=%s%% errs=%s bg=%s%%' \
+      "$r" "$c" "$s" "${rps:-NA}" "${p50:-NA}" "${p99:-NA}" "$us" "$pct" "$bpct" "${errs:-NA}" "${bg:-NA}")"
+  done
+done
+
+# ------------------------------------------------------------------ 5. memory
+sleep 2
+RSS_AFTER_KB=$(vmrss_kb "$PG_PID")
+IDLE_LINE=""
+if [ "$IDLE_CONNS" -gt 0 ]; then
+  log "idle keep-alive connections: $IDLE_CONNS"
+  IDLE_LINE=$(python3 "$HERE/idle_conns.py" --pid "$PG_PID" --target "$PG_ADDR" \
+    --conns "$IDLE_CONNS" 2>>"$OUT/idle_conns.log" | tail -1) || true
+  echo "$IDLE_LINE" >>"$OUT/idle_conns.log"
+  log "$IDLE_LINE"
+fi
+idle_get() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$IDLE_LINE"; }
+
+# ------------------------------------------------------------------ 6. report
+SUMMARY="$OUT/summary.md"
+{
+  echo "## protogate benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)."
+  echo "protogate: $PG_BIN (built $(date -u -r "$PG_BIN" '+%Y-%m-%d %H:%M UTC'); tree \`$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo ?)$(git -C "$REPO" diff --quiet 2>/dev/null || echo +dirty)\`), taskset -c ${PG_CPUS:-any}, --io_threads $PG_IO_THREADS."
+  echo "Load: wrk -t1 -c$CONNS on CPU ${LOADGEN_CPUS:-1}, ${DURATION}s per run, REPEAT=$REPEAT interleaved runs, medians of each metric."
+  echo "CPU us/req = front process (protogate / grpc-gateway / nginx proxy worker) utime+stime per completed request; backend = bench_server (nginx case: the trivial nginx backend), % of one core."
+  echo
+  echo "| case | server | rps | p50 ms | p99 ms | CPU us/req | front CPU % | backend CPU % | errors |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  awk -F'\t' 'NR > 1 { k = $1 "\t" $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
+      for (i = 4; i <= 12; i++) v[k, i] = v[k, i] " " $i }
+    function med(s,   a, m, i, j, t, x) {
+      m = split(s, a, " "); x = 0
+      for (i = 1; i <= m; i++) if (a[i] != "NA") b[++x] = a[i] + 0
+      if (!x) return "NA"
+      for (i = 2; i <= x; i++) { t = b[i]; for (j = i - 1; j >= 1 && b[j] > t; j--) b[j + 1] = b[j]; b[j + 1] = t }
+      return (x % 2) ? b[(x + 1) / 2] : (b[x / 2] + b[x / 2 + 1]) / 2 }
+    END { for (i = 1; i <= n; i++) { k = order[i]; split(k, f, "\t")
+        printf "| %s | %s | %.0f | %.2f | %.2f | %.1f | %.0f | %.0f | %s |\n", f[1], f[2],
+          med(v[k, 4]), med(v[k, 5]), med(v[k, 6]), med(v[k, 10]), med(v[k, 11]), med(v[k, 12]), med(v[k, 7]) } }' \
+    "$TSV" | tee "$OUT/medians.md"
+  echo
+  echo "| ratio (protogate / peer) | get | list | post | target |"
+  echo "| --- | ---: | ---: | ---: | --- |"
+  awk -F'|' '{ for (i = 2; i <= NF; i++) gsub(/^ +| +$/, "", $i)
+      k = $2 "/" $3; rps[k] = $4; p99[k] = $6; us[k] = $7 }
+    function r(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "n/a" : sprintf("%.2fx", a / b) }
+    END {
+      printf "| rps vs grpc-gateway | %s | %s | %s | get >= 3x, list >= 10x, post >= 3x |\n",
+        r(rps["get/protogate"], rps["get/grpc-gateway"]), r(rps["list/protogate"], rps["list/grpc-gateway"]),
+        r(rps["post/protogate"], rps["post/grpc-gateway"])
+      printf "| p99 vs grpc-gateway (c=32) | %s | %s | %s | <= 0.5x |\n",
+        r(p99["get/protogate"], p99["get/grpc-gateway"]), r(p99["list/protogate"], p99["list/grpc-gateway"]),
+        r(p99["post/protogate"], p99["post/grpc-gateway"])
+      printf "| CPU us/req vs grpc-gateway | %s | %s | %s | (lower is better) |\n",
+        r(us["get/protogate"], us["get/grpc-gateway"]), r(us["list/protogate"], us["list/grpc-gateway"]),
+        r(us["post/protogate"], us["post/grpc-gateway"])
+      printf "| rps vs nginx proxy hop | %s | | | get >= 1.0x |\n", r(rps["get/protogate"], rps["nginx/nginx-proxy"])
+      printf "| CPU us/req vs nginx proxy hop | %s | | | (lower is better) |\n", r(us["get/protogate"], us["nginx/nginx-proxy"])
+    }' "$OUT/medians.md"
+  # Same ratios per interleaved run (the two runs of a pair are seconds apart, so the
+  # drift of a shared VM mostly cancels), then the median over the runs.
+  awk -F'\t' 'NR > 1 { v[$1, $2, $3] = $4; p[$1, $2, $3] = $6; if ($3 > R) R = $3 }
+    function med(a, n,   i, j, t) { for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return n ? ((n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2) : "" }
+    function pr(c, o, arr,   r, n, x) { n = 0; split("", x)
+      for (r = 1; r <= R; r++) if ((c, "protogate", r) in arr && (c, o, r) in arr && arr[c, o, r] + 0 > 0 && arr[c, "protogate", r] != "NA")
+        x[++n] = arr[c, "protogate", r] / arr[c, o, r]
+      return n ? sprintf("%.2fx", med(x, n)) : "n/a" }
+    END {
+      printf "| rps vs grpc-gateway, median of per-run pairs | %s | %s | %s | |\n", pr("get", "grpc-gateway", v), pr("list", "grpc-gateway", v), pr("post", "grpc-gateway", v)
+      printf "| p99 vs grpc-gateway, median of per-run pairs | %s | %s | %s | |\n", pr("get", "grpc-gateway", p), pr("list", "grpc-gateway", p), pr("post", "grpc-gateway", p)
+      for (r = 1; r <= R; r++) if (("nginx", "nginx-proxy", r) in v) { v["get", "nginx-proxy", r] = v["nginx", "nginx-proxy", r] }
+      printf "| rps vs nginx proxy hop, median of per-run pairs | %s | | | |\n", pr("get", "nginx-proxy", v)
+    }' "$TSV"
+  echo
+  echo "| memory (protogate) | measured | target |"
+  echo "| --- | ---: | --- |"
+  echo "| idle RSS at start | $(awk -v k="$RSS_START_KB" 'BEGIN{printf "%.1f MiB", k/1024}') | <= 30 MB |"
+  echo "| idle RSS after the load | $(awk -v k="$RSS_AFTER_KB" 'BEGIN{printf "%.1f MiB", k/1024}') | |"
+  if [ -n "$IDLE_LINE" ]; then
+    echo "| RSS per idle keep-alive connection ($(idle_get conns) conns, 1 GET each, $(idle_get ok_responses) ok) | $(awk -v b="$(idle_get per_conn_keepalive_bytes)" 'BEGIN{printf "%.1f KiB", b/1024}') | <= 16 KiB |"
+    echo "| RSS per connected, never-used connection | $(awk -v b="$(idle_get per_conn_connected_bytes)" 'BEGIN{printf "%.1f KiB", b/1024}') | |"
+    echo "| RSS with $(idle_get conns) idle connections / after closing them | $(awk -v a="$(idle_get rss_keepalive_kb)" -v b="$(idle_get rss_after_close_kb)" 'BEGIN{printf "%.1f / %.1f MiB", a/1024, b/1024}') | |"
+  fi
+  echo
+  echo "Not measured: the 4-step aggregated case (no gateway wiring for aggregation plans yet)."
+  echo "Command: \`DURATION=$DURATION REPEAT=$REPEAT CONNS=$CONNS bash tools/bench/run.sh\`; per-run rows: \`$TSV\`."
+} >"$SUMMARY"
+cat "$SUMMARY"
