@@ -75,13 +75,11 @@ Gateway::Gateway(std::shared_ptr<const Snapshot> snapshot,
     : options_(std::move(options)), snapshot_(std::move(snapshot)) {}
 
 void Gateway::SetSnapshot(std::shared_ptr<const Snapshot> snapshot) {
-  absl::MutexLock lock(&mu_);
-  snapshot_ = std::move(snapshot);
+  snapshot_.store(std::move(snapshot));
 }
 
 std::shared_ptr<const Snapshot> Gateway::snapshot() const {
-  absl::MutexLock lock(&mu_);
-  return snapshot_;
+  return snapshot_.load();
 }
 
 void Gateway::Handle(const http::Request& request, http::Responder responder) {

@@ -22,7 +22,6 @@
 #include <atomic>
 #include <memory>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "aggregator/executor.h"
 #include "gateway/http/request.h"
@@ -62,8 +61,8 @@ class Gateway {
   const GatewayOptions options_;
   const aggregator::Executor executor_{};
   std::atomic<bool> serving_{true};
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
+  // Read by every request, replaced by reloads.
+  std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
 };
 
 }  // namespace protogate::server
