@@ -2,14 +2,19 @@
 // errors, serving through the real demo_bookstore binary, SIGTERM.
 #include <signal.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
+#include "protogate/aggregator/v1/plan.pb.h"
+#include "rapidjson/document.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
 
@@ -140,6 +145,100 @@ TEST(CliTest, ServesThroughTheDemoBackendAndDrainsOnSigterm) {
   (*gateway)->Signal(SIGTERM);
   auto code = (*gateway)->Wait(absl::Seconds(15));
   ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+}
+
+}  // namespace
+}  // namespace protogate::server
+
+namespace protogate::server {
+namespace {
+
+// Rewrites the plan deadline of Storefront.GetProductPage in a copy of the
+// demo descriptor set, as a changed .proto recompiled would.
+std::string DemoSetWithPlanDeadline(int seconds) {
+  std::ifstream in(testing::BinDir() + "/proto/demo.binpb", std::ios::binary);
+  google::protobuf::FileDescriptorSet set;
+  EXPECT_TRUE(set.ParseFromIstream(&in));
+  for (auto& file : *set.mutable_file()) {
+    for (auto& service : *file.mutable_service()) {
+      for (auto& method : *service.mutable_method()) {
+        if (method.name() != "GetProductPage") continue;
+        auto* plan = method.mutable_options()->MutableExtension(
+            protogate::aggregator::v1::plan);
+        plan->mutable_deadline()->set_seconds(seconds);
+      }
+    }
+  }
+  return set.SerializeAsString();
+}
+
+int PlanDeadlineMs(int port) {
+  auto r = testing::Fetch(
+      port, "GET", "/-/plans/demo.storefront.v1.Storefront.GetProductPage");
+  if (!r.ok() || r->status != 200) return -1;
+  rapidjson::Document doc;
+  doc.Parse(r->body.c_str());
+  return doc.HasParseError() ? -1 : doc["deadline_ms"].GetInt();
+}
+
+// Waits (bounded) until the plan deadline served is `want`.
+bool WaitForPlanDeadline(int port, int want) {
+  absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < give_up) {
+    if (PlanDeadlineMs(port) == want) return true;
+  }
+  return false;
+}
+
+TEST(CliTest, SighupReloadsPlansFromChangedDescriptorsAndKeepsServingOnError) {
+  const std::string set_path = ::testing::TempDir() + "/reload_demo.binpb";
+  std::ofstream(set_path, std::ios::binary) << DemoSetWithPlanDeadline(3);
+  auto bookstore =
+      ChildProcess::Start({BackendBin(), "--listen", "127.0.0.1:0"});
+  auto storefront =
+      ChildProcess::Start({testing::BinDir() + "/tools/demo/demo_storefront",
+                           "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(bookstore.ok() && storefront.ok());
+  int bookstore_port = ReadPort(**bookstore, "listening on ");
+  int storefront_port = ReadPort(**storefront, "listening on ");
+  auto gateway = ChildProcess::Start(
+      {GatewayBin(), "--listen", "127.0.0.1:0", "--descriptor_set", set_path,
+       "--backend",
+       "demo.bookstore=127.0.0.1:" + std::to_string(bookstore_port),
+       "--backend",
+       "demo.storefront=127.0.0.1:" + std::to_string(storefront_port)});
+  ASSERT_TRUE(gateway.ok());
+  int port = ReadPort(**gateway, "protogate listening on http://");
+  ASSERT_GT(port, 0);
+  EXPECT_EQ(PlanDeadlineMs(port), 3000);
+
+  // A changed descriptor set: the new plan is compiled and swapped in.
+  std::ofstream(set_path, std::ios::binary | std::ios::trunc)
+      << DemoSetWithPlanDeadline(2);
+  (*gateway)->Signal(SIGHUP);
+  EXPECT_TRUE(WaitForPlanDeadline(port, 2000));
+  auto page = testing::Fetch(port, "GET", "/v1/products/p1/page");
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->status, 200) << page->body;
+
+  // A broken one is rejected; the last good snapshot keeps serving.
+  std::ofstream(set_path, std::ios::binary | std::ios::trunc) << "garbage";
+  (*gateway)->Signal(SIGHUP);
+  bool rejected = false;
+  while (!rejected) {
+    auto line = (*gateway)->ReadStderrLine(absl::Seconds(20));
+    ASSERT_TRUE(line.ok()) << line.status();
+    rejected = absl::StrContains(*line, "reload rejected");
+  }
+  EXPECT_EQ(PlanDeadlineMs(port), 2000);
+  page = testing::Fetch(port, "GET", "/v1/products/p1/page");
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->status, 200);
+
+  (*gateway)->Signal(SIGTERM);
+  auto code = (*gateway)->Wait(absl::Seconds(15));
+  ASSERT_TRUE(code.ok());
   EXPECT_EQ(*code, 0);
 }
 

@@ -63,29 +63,41 @@ ChildProcess::~ChildProcess() {
   ::close(err_fd_);
 }
 
-absl::StatusOr<std::string> ChildProcess::ReadStdoutLine(
-    absl::Duration timeout) {
+// The next line from `fd`, buffering what follows it in `buffer`.
+static absl::StatusOr<std::string> ReadLine(int fd, std::string& buffer,
+                                            absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
   while (true) {
-    size_t eol = out_buffer_.find('\n');
+    size_t eol = buffer.find('\n');
     if (eol != std::string::npos) {
-      std::string line = out_buffer_.substr(0, eol);
-      out_buffer_.erase(0, eol + 1);
+      std::string line = buffer.substr(0, eol);
+      buffer.erase(0, eol + 1);
       return line;
     }
-    if (!WaitReadable(out_fd_, deadline)) {
+    if (!WaitReadable(fd, deadline)) {
       return absl::DeadlineExceededError("no line from child in time");
     }
     char buf[4096];
-    ssize_t n = ::read(out_fd_, buf, sizeof(buf));
-    if (n <= 0) return absl::OutOfRangeError("child closed stdout");
-    out_buffer_.append(buf, static_cast<size_t>(n));
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n <= 0) return absl::OutOfRangeError("child closed the pipe");
+    buffer.append(buf, static_cast<size_t>(n));
   }
+}
+
+absl::StatusOr<std::string> ChildProcess::ReadStdoutLine(
+    absl::Duration timeout) {
+  return ReadLine(out_fd_, out_buffer_, timeout);
+}
+
+absl::StatusOr<std::string> ChildProcess::ReadStderrLine(
+    absl::Duration timeout) {
+  return ReadLine(err_fd_, err_buffer_, timeout);
 }
 
 std::string ChildProcess::ReadAllStderr(absl::Duration timeout) {
   absl::Time deadline = absl::Now() + timeout;
-  std::string all;
+  std::string all = std::move(err_buffer_);
+  err_buffer_.clear();
   char buf[4096];
   while (WaitReadable(err_fd_, deadline)) {
     ssize_t n = ::read(err_fd_, buf, sizeof(buf));

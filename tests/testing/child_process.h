@@ -29,6 +29,8 @@ class ChildProcess {
   // The next line of stdout (without '\n'), or DeadlineExceeded / OutOfRange
   // (closed) within `timeout`.
   absl::StatusOr<std::string> ReadStdoutLine(absl::Duration timeout);
+  // The same for stderr.
+  absl::StatusOr<std::string> ReadStderrLine(absl::Duration timeout);
   // Everything the child wrote to stderr until it closed it (call after
   // the child exited), bounded by `timeout`.
   std::string ReadAllStderr(absl::Duration timeout);
@@ -44,6 +46,7 @@ class ChildProcess {
   int err_fd_;
   bool reaped_ = false;
   std::string out_buffer_;
+  std::string err_buffer_;
 };
 
 // The build tree's root (PROTOGATE_TEST_BIN_DIR, set by ctest).
