@@ -67,6 +67,10 @@ struct RunOptions {
   std::function<upstream::UnaryChannel*(
       const google::protobuf::ServiceDescriptor&)>
       resolver;
+  // The per-step metrics hook: called once for every step that ends (ok,
+  // fallback, skipped or failed) with its timing and outcome, outside the
+  // run's lock, on an arbitrary thread; may be empty. Must be thread-safe.
+  std::function<void(const StepTiming&)> on_step_done;
 };
 
 using RunCallback = absl::AnyInvocable<void(RunResult) &&>;

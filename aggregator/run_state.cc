@@ -35,6 +35,7 @@ RunState::RunState(const CompiledPlan& plan, const RunOptions& options,
       deadline_(RunDeadline(plan, options)),
       headers_(options.headers),
       resolver_(options.resolver),
+      on_step_done_(options.on_step_done),
       done_(std::move(done)) {}
 
 void RunState::Perform(Actions& actions) {
@@ -353,6 +354,7 @@ void RunState::OnUnitFailed(int s, int u, const absl::Status& status,
     default:
       run.timing.outcome = StepOutcome::kFailed;
       run.timing.end = absl::Now();
+      ReportStep(s, actions);
       RunResult result;
       result.status = InStep(step, status);
       return Finish(std::move(result), actions);
@@ -375,11 +377,18 @@ void RunState::OnStepFailed(int s, const absl::Status& status,
   CompleteStep(s, StepOutcome::kFallback, actions);
 }
 
+void RunState::ReportStep(int s, Actions& actions) {
+  if (!on_step_done_) return;
+  actions.push_back(
+      [hook = on_step_done_, timing = runs_[s].timing] { hook(timing); });
+}
+
 void RunState::CompleteStep(int s, StepOutcome outcome, Actions& actions) {
   StepRun& run = runs_[s];
   run.phase = Phase::kDone;
   run.timing.outcome = outcome;
   run.timing.end = absl::Now();
+  ReportStep(s, actions);
   if (--steps_left_ == 0) return FinishOk(actions);
   for (int d : plan_.steps[s].dependents) {
     if (state_ != State::kRunning || runs_[d].phase != Phase::kWaiting)

@@ -89,6 +89,8 @@ class RunState : public std::enable_shared_from_this<RunState> {
   void FinishOk(Actions& actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Finish(RunResult result, Actions& actions)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Queues the on_step_done hook for step `s`, whose timing is final.
+  void ReportStep(int s, Actions& actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const CompiledPlan& plan_;
   const absl::Time deadline_;
@@ -96,6 +98,7 @@ class RunState : public std::enable_shared_from_this<RunState> {
   std::function<upstream::UnaryChannel*(
       const google::protobuf::ServiceDescriptor&)>
       resolver_;
+  std::function<void(const StepTiming&)> on_step_done_;
   std::atomic<bool> cancelled_{false};
 
   absl::Mutex mu_;

@@ -312,6 +312,32 @@ TEST_F(ExecutorTest, OptionalFailureIsReportedAndFallbackUsed) {
   EXPECT_EQ(TimingOf(r, "reviews").outcome, StepOutcome::kFallback);
 }
 
+TEST_F(ExecutorTest, StepHookSeesEveryStepOnceWithItsOutcome) {
+  fake_.On(kGetUser, Reply("agg.test.User", "id: 1"));
+  fake_.On(kListBooks, [&](const CallRequest& req) {
+    if (RequestText("agg.test.ListBooksRequest", req) == "user_id: 1") {
+      return Ok(plans_.Wire("agg.test.ListBooksResponse", "count: 3"));
+    }
+    return CallResult{absl::UnavailableError("books down")};
+  });
+  fake_.On(kGetReviews, Fail(absl::InternalError("reviews down")));
+  absl::Mutex mu;
+  std::vector<StepTiming> seen;
+  RunOptions options;
+  options.on_step_done = [&](const StepTiming& t) {
+    absl::MutexLock lock(&mu);
+    seen.push_back(t);
+  };
+  RunResult r = Run("Criticality", "user_id: 1 shelf: 's'", options);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(seen.size(), r.timings.size());
+  for (const StepTiming& t : seen) {
+    EXPECT_EQ(t.outcome, TimingOf(r, t.step).outcome) << t.step;
+    EXPECT_LE(t.start, t.end) << t.step;
+  }
+}
+
 TEST_F(ExecutorTest, PlanDeadlineBoundsCalls) {
   fake_.On(kGetUser, Reply("agg.test.User", "id: 1"), absl::Seconds(30));
   const absl::Time start = absl::Now();
