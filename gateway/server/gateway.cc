@@ -1,10 +1,12 @@
 #include "gateway/server/gateway.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/base/logging.h"
 #include "gateway/base/strings.h"
@@ -42,6 +44,48 @@ upstream::Metadata ForwardedMetadata(const http::Request& request) {
   }
   if (!forwarded.empty()) metadata.emplace_back("x-forwarded-for", forwarded);
   return metadata;
+}
+
+// The deadline a client asks for with `grpc-timeout` (gRPC's form: up to 8
+// digits and a unit H, M, S, m, u or n) or `x-server-timeout` (seconds,
+// decimals allowed), or InfiniteDuration when it asks for none.
+// InvalidArgument naming the header for a malformed value.
+absl::StatusOr<absl::Duration> RequestedTimeout(const http::Request& request) {
+  if (auto value = request.header("grpc-timeout")) {
+    absl::string_view v = base::ToAbsl(*value);
+    int64_t amount = 0;
+    if (v.size() >= 2 && v.size() <= 9 &&
+        absl::SimpleAtoi(v.substr(0, v.size() - 1), &amount) && amount >= 0) {
+      switch (v.back()) {
+        case 'H':
+          return absl::Hours(amount);
+        case 'M':
+          return absl::Minutes(amount);
+        case 'S':
+          return absl::Seconds(amount);
+        case 'm':
+          return absl::Milliseconds(amount);
+        case 'u':
+          return absl::Microseconds(amount);
+        case 'n':
+          return absl::Nanoseconds(amount);
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "header grpc-timeout: invalid value \"", v,
+        "\" (expected up to 8 digits and a unit H, M, S, m, u or n)"));
+  }
+  if (auto value = request.header("x-server-timeout")) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(base::ToAbsl(*value), &seconds) || !(seconds >= 0) ||
+        seconds > 1e9) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "header x-server-timeout: invalid value \"", base::ToAbsl(*value),
+          "\" (expected seconds, e.g. 1.5)"));
+    }
+    return absl::Seconds(seconds);
+  }
+  return absl::InfiniteDuration();
 }
 
 http::Response MatchFailure(const RouteMatch& match,
@@ -127,8 +171,15 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
     responder.Send(ErrorResponse(built.code(), base::ToStd(built.message())));
     return;
   }
+  absl::StatusOr<absl::Duration> requested = RequestedTimeout(request);
+  if (!requested.ok()) {
+    responder.Send(ErrorResponse(requested.status().code(),
+                                 base::ToStd(requested.status().message())));
+    return;
+  }
   call.method = rt.grpc_method;
-  call.deadline = absl::Now() + rt.timeout;
+  // The client may ask for a shorter deadline than the route's, not longer.
+  call.deadline = absl::Now() + std::min(rt.timeout, *requested);
   if (rt.plan != nullptr) {
     RunPlan(std::move(snapshot), rt, request, std::move(call),
             std::move(responder));

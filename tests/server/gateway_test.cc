@@ -499,5 +499,36 @@ TEST_F(GatewayHungBackendTest, BackendThatNeverAnswersIs504AtTheDeadline) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
+class GatewayHungBackendLongTimeoutTest : public GatewayFixture {
+ protected:
+  void SetUp() override {
+    StartGateway(absl::StrCat("127.0.0.1:", listener_.port()),
+                 absl::Seconds(30));
+  }
+  SilentListener listener_;
+};
+
+TEST_F(GatewayHungBackendLongTimeoutTest, ClientMayAskForAShorterDeadline) {
+  for (const char* header : {"grpc-timeout: 200m", "X-Server-Timeout: 0.2"}) {
+    absl::Time start = absl::Now();
+    testing::HttpResponse r = Call("GET", "/v1/shelves", "", {header});
+    EXPECT_EQ(r.status, 504) << header << " " << r.body;
+    EXPECT_LT(absl::Now() - start, absl::Seconds(5)) << header;
+  }
+}
+
+TEST_F(GatewayTest, MalformedTimeoutHeadersAre400NamingThem) {
+  testing::HttpResponse r =
+      Call("GET", "/v1/shelves", "", {"grpc-timeout: soon"});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(Json(r)["message"].GetString(), HasSubstr("grpc-timeout"));
+  r = Call("GET", "/v1/shelves", "", {"x-server-timeout: -1"});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(Json(r)["message"].GetString(), HasSubstr("x-server-timeout"));
+  // A longer deadline than the route's is capped, not refused.
+  EXPECT_EQ(Call("GET", "/v1/shelves", "", {"grpc-timeout: 99999999H"}).status,
+            200);
+}
+
 }  // namespace
 }  // namespace protogate::server
