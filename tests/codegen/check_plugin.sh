@@ -31,11 +31,14 @@ mkdir -p "$out/gen" "$out/features"
   --plugin=protoc-gen-protogate="$plugin" --protogate_out="$out/features" \
   codegen_test/features/v1/features.proto
 
-compile_ts() {  # $1: outDir. As ES modules: NodeNext needs the ".js" imports.
-  echo '{"type": "module"}' >"$out/gen/package.json"
+compile_ts() {  # $1: outDir, $2: sources dir (default: gen). As ES modules.
+  local src=${2:-$out/gen}
+  echo '{"type": "module"}' >"$src/package.json"
+  local files=("$src/demo/bookstore.ts" "$src/protogate_runtime.ts")
+  [[ -f "$src/demo/storefront.ts" ]] && files+=("$src/demo/storefront.ts")
   "$bin_tools/tsc" --strict --target es2022 --module nodenext \
     --moduleResolution nodenext --lib es2022,dom --declaration \
-    --outDir "$1" "$out/gen/demo/bookstore.ts" "$out/gen/protogate_runtime.ts"
+    --outDir "$1" "${files[@]}"
   echo '{"type": "module"}' >"$1/package.json"
 }
 
@@ -78,7 +81,13 @@ case $check in
     "$bin_tools/validate-api" "$out/features/openapi.json"
     ;;
   client_e2e)
-    compile_ts "$out/js"
+    # The bookstore and the storefront (whose methods are composition plans
+    # the gateway runs), generated together.
+    mkdir -p "$out/both"
+    "$protoc" -I "$root/proto" --plugin=protoc-gen-protogate="$plugin" \
+      --protogate_out="$out/both" --protogate_opt=target=ts \
+      demo/bookstore.proto demo/storefront.proto
+    compile_ts "$out/js" "$out/both"
     PROTOGATE_CODEGEN_JS="$out/js" node --test "$root/tests/codegen/client_e2e.mjs"
     ;;
   *)

@@ -11,6 +11,7 @@ import path from "node:path";
 const js = process.env.PROTOGATE_CODEGEN_JS;
 const bin = process.env.PROTOGATE_TEST_BIN_DIR;
 const { BookstoreClient } = await import(path.join(js, "demo/bookstore.js"));
+const { StorefrontClient } = await import(path.join(js, "demo/storefront.js"));
 const runtime = await import(path.join(js, "protogate_runtime.js"));
 const { ProtogateError } = runtime;
 
@@ -135,16 +136,21 @@ function start(file, args, children) {
 describe("generated client against the gateway", () => {
   const children = [];
   let client;
+  let shop;
 
   before(async () => {
     const backend = await start(path.join(bin, "tools/demo/demo_bookstore"),
       ["--listen", "127.0.0.1:0"], children);
+    const storefront = await start(path.join(bin, "tools/demo/demo_storefront"),
+      ["--listen", "127.0.0.1:0"], children);
     const gateway = await start(path.join(bin, "gateway/server/protogate"), [
       "--listen", "127.0.0.1:0",
-      "--descriptor_set", path.join(bin, "proto/bookstore.binpb"),
-      "--backend", `demo.bookstore.v1.Bookstore=127.0.0.1:${backend}`,
+      "--descriptor_set", path.join(bin, "proto/demo.binpb"),
+      "--backend", `demo.bookstore=127.0.0.1:${backend}`,
+      "--backend", `demo.storefront=127.0.0.1:${storefront}`,
     ], children);
     client = new BookstoreClient({ baseUrl: `http://127.0.0.1:${gateway}` });
+    shop = new StorefrontClient({ baseUrl: `http://127.0.0.1:${gateway}` });
   });
 
   // SIGTERM drains; waits for both to exit (SIGKILL after 10 s).
@@ -203,6 +209,23 @@ describe("generated client against the gateway", () => {
       assert.equal(error.status.code, 5);
       assert.match(error.status.message, /987654321/);
       assert.ok(Array.isArray(error.status.details));
+      return true;
+    });
+  });
+  test("an aggregated method is an ordinary method", async () => {
+    const page = await shop.getProductPage({ id: "p1" });
+    assert.equal(page.product.id, "p1");
+    assert.equal(page.price.productId, "p1");
+    assert.equal(page.stock.productId, "p1");
+    assert.ok(Array.isArray(page.reviews));
+    const list = await shop.listProductPages({ pageSize: 2 });
+    assert.equal(list.products.length, 2);
+    for (const item of list.products) {
+      assert.equal(item.price.productId, item.id);
+    }
+    await assert.rejects(shop.getProductPage({ id: "nope" }), (error) => {
+      assert.ok(error instanceof ProtogateError);
+      assert.equal(error.httpStatus, 404);
       return true;
     });
   });
