@@ -42,9 +42,19 @@ bool StatusHasNoBody(int status) {
   return status < 200 || status == 204 || status == 304;
 }
 
-std::string HttpDate() {
-  return absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", absl::Now(),
-                          absl::UTCTimeZone());
+// The IMF-fixdate of the current second. Formatting it costs several
+// allocations, so each thread keeps the string of the last second it used.
+const std::string& HttpDate() {
+  thread_local int64_t cached_second = -1;
+  thread_local std::string cached;
+  const absl::Time now = absl::Now();
+  const int64_t second = absl::ToUnixSeconds(now);
+  if (second != cached_second) {
+    cached_second = second;
+    cached =
+        absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", now, absl::UTCTimeZone());
+  }
+  return cached;
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/http/raw_client.h"
@@ -38,7 +40,17 @@ TEST(ServerTest, EchoesGetWithServerHeaders) {
   EXPECT_EQ(response->Header("Content-Length"), "25");
   EXPECT_EQ(response->Header("Content-Type"), "text/plain");
   EXPECT_THAT(response->Header("X-Remote"), StartsWith("127.0.0.1:"));
-  EXPECT_THAT(response->Header("Date"), HasSubstr(" GMT"));
+  EXPECT_THAT(
+      response->Header("Date"),
+      ::testing::MatchesRegex("[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} "
+                              "[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT"));
+  // The cached date is the current one.
+  absl::Time date;
+  std::string err;
+  ASSERT_TRUE(absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT",
+                              response->Header("Date"), &date, &err))
+      << err;
+  EXPECT_LT(absl::AbsDuration(absl::Now() - date), absl::Seconds(5));
 }
 
 TEST(ServerTest, EchoesPostBody) {
