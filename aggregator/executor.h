@@ -21,12 +21,10 @@
 //     on UnaryChannel's contract that a call completes by its deadline.
 //   - Retries: up to the step's max_retries (compiled only for idempotent
 //     methods), on UNAVAILABLE, while the deadline and max_total_calls allow.
-//   - Cancellation hook: when the run ends early (REQUIRED failure,
-//     deadline), the run is marked finished; calls not yet sent are not
-//     sent, and results of calls in flight are dropped when they arrive.
-//     UnaryChannel has no cancel yet; the abandoned calls end at their own
-//     deadlines. (When it gains one, RunState::Finish is the single place to
-//     call it.)
+//   - Cancellation: when the run ends early (REQUIRED failure, deadline),
+//     calls not yet sent are not sent, the calls in flight are cancelled
+//     through their shared upstream::CallCanceller, and their results are
+//     dropped when they arrive.
 //
 // Thread safety: Run() may be called concurrently; per-run state is guarded
 // by a mutex; channel callbacks may arrive on any thread. `done` runs

@@ -219,6 +219,7 @@ void RunState::IssueCall(int s, int u, Actions& actions) {
   entry.owner = s;
   entry.retries_left = step.max_retries;
   entry.request = unit.request;
+  entry.request.canceller = canceller_;
   entry.request.deadline = step.timeout == absl::InfiniteDuration()
                                ? deadline_
                                : std::min(deadline_, now + step.timeout);
@@ -426,6 +427,7 @@ void RunState::Finish(RunResult result, Actions& actions) {
   values_ = RunValues();  // Messages must not outlive the plan.
   runs_.clear();
   memo_.clear();
+  actions.push_back([canceller = canceller_] { canceller->Cancel(); });
   actions.push_back(
       [done = std::move(done_), result = std::move(result)]() mutable {
         std::move(done)(std::move(result));

@@ -100,6 +100,10 @@ class RunState : public std::enable_shared_from_this<RunState> {
       resolver_;
   std::function<void(const StepTiming&)> on_step_done_;
   std::atomic<bool> cancelled_{false};
+  // Cancels the calls still in flight when the run finishes early (a
+  // REQUIRED step failed, or the deadline passed).
+  const std::shared_ptr<upstream::CallCanceller> canceller_ =
+      std::make_shared<upstream::CallCanceller>();
 
   absl::Mutex mu_;
   State state_ ABSL_GUARDED_BY(mu_) = State::kRunning;

@@ -35,6 +35,8 @@ struct PendingCall {
   CallCallback done;
   size_t request_bytes = 0;
   int64_t max_receive_message_bytes = 0;
+  // The call's own reference until it completes; cancellers hold weak ones.
+  std::shared_ptr<PendingCall> self;
 };
 
 void DeleteString(void* user_data) {
@@ -127,10 +129,12 @@ CallResult ToCallResult(PendingCall& call, const grpc::Status& status) {
 }
 
 void Complete(PendingCall* raw, const grpc::Status& status) {
-  std::unique_ptr<PendingCall> call(raw);
+  std::shared_ptr<PendingCall> call = std::move(raw->self);
   CallResult result = ToCallResult(*call, status);
   CallCallback done = std::move(call->done);
-  call.reset();  // Free the context and buffers before handing over.
+  // Free the context (it holds a channel reference) and buffers before
+  // handing over: `done` may release the last owner of the channel.
+  call.reset();
   std::move(done)(std::move(result));
 }
 
@@ -166,7 +170,10 @@ void GrpcUnaryChannel::Call(CallRequest request, CallCallback done) {
             "limit of %d bytes",
             request.payload.size(), options_.max_send_message_bytes)));
   }
-  auto call = std::make_unique<PendingCall>();
+  if (request.canceller != nullptr && request.canceller->cancelled()) {
+    return Reject(std::move(done), absl::CancelledError("call cancelled"));
+  }
+  auto call = std::make_shared<PendingCall>();
   call->method = std::move(request.method);
   call->request = ByteBufferFromString(std::move(request.payload));
   call->done = std::move(done);
@@ -182,7 +189,17 @@ void GrpcUnaryChannel::Call(CallRequest request, CallCallback done) {
   for (const auto& [key, value] : request.metadata) {
     call->context.AddMetadata(key, value);
   }
-  PendingCall* raw = call.release();  // Owned by the completion callback.
+  if (request.canceller != nullptr) {
+    // TryCancel before the call starts is kept by the context and applied
+    // when it starts; after it completes it does nothing.
+    request.canceller->OnCancel([weak = std::weak_ptr<PendingCall>(call)] {
+      if (std::shared_ptr<PendingCall> live = weak.lock()) {
+        live->context.TryCancel();
+      }
+    });
+  }
+  PendingCall* raw = call.get();
+  raw->self = std::move(call);  // Released by Complete().
   stub_->UnaryCall(&raw->context, raw->method, grpc::StubOptions(),
                    &raw->request, &raw->response,
                    [raw](grpc::Status status) { Complete(raw, status); });

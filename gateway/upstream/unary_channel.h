@@ -6,17 +6,65 @@
 // has run).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace protogate::upstream {
 
 using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+// CallCanceller: cancels a group of calls at once (e.g. the siblings of a
+// failed required plan step). Header-only: the aggregator uses it without
+// linking the gRPC implementation.
+//
+// Thread safety: all methods may be called from any thread.
+// Ownership: shared by its user and the calls started with it.
+class CallCanceller {
+ public:
+  // Cancels every call started with this canceller that is still running:
+  // each completes soon with CANCELLED. Calls started later complete with
+  // CANCELLED at once. Idempotent.
+  void Cancel() {
+    std::vector<absl::AnyInvocable<void()>> to_run;
+    {
+      absl::MutexLock lock(&mu_);
+      if (cancelled_) return;
+      cancelled_ = true;
+      to_run.swap(on_cancel_);
+    }
+    for (auto& cancel : to_run) cancel();
+  }
+  bool cancelled() const {
+    absl::MutexLock lock(&mu_);
+    return cancelled_;
+  }
+
+  // For UnaryChannel implementations: runs `cancel` on Cancel(), or at once
+  // (on this thread) if Cancel() already happened. `cancel` must be cheap
+  // and must not block; it may run on any thread.
+  void OnCancel(absl::AnyInvocable<void()> cancel) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!cancelled_) {
+        on_cancel_.push_back(std::move(cancel));
+        return;
+      }
+    }
+    cancel();
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<absl::AnyInvocable<void()>> on_cancel_ ABSL_GUARDED_BY(mu_);
+};
 
 struct CallRequest {
   std::string method;   // "/package.Service/Method"
@@ -24,6 +72,8 @@ struct CallRequest {
   // InfiniteFuture(): the upstream's default_timeout from now.
   absl::Time deadline = absl::InfiniteFuture();
   Metadata metadata;  // Lower-case keys; "-bin" values are raw bytes.
+  // Optional: cancels the call when its Cancel() is called.
+  std::shared_ptr<CallCanceller> canceller;
 };
 
 struct CallResult {

@@ -257,6 +257,11 @@ TEST_F(ExecutorTest, RequiredFailureEndsTheRunWithoutWaitingForSiblings) {
   EXPECT_EQ(TimingOf(r, "user").outcome, StepOutcome::kFailed);
   EXPECT_EQ(TimingOf(r, "books").outcome, StepOutcome::kRunning);
   EXPECT_EQ(TimingOf(r, "count").outcome, StepOutcome::kNotRun);
+  // The sibling still in flight was cancelled before `done` ran.
+  std::vector<FakeUnaryChannel::Record> books = fake_.records(kListBooks);
+  ASSERT_EQ(books.size(), 1u);
+  ASSERT_NE(books[0].canceller, nullptr);
+  EXPECT_TRUE(books[0].canceller->cancelled());
   fake_.Release(kListBooks);  // The late result is dropped.
   EXPECT_EQ(fake_.records(kListBooks).size(), 1u);  // count never started.
 }

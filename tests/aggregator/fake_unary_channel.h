@@ -49,6 +49,7 @@ class FakeUnaryChannel : public upstream::UnaryChannel {
     absl::Time deadline;
     absl::Time start;
     absl::Time end = absl::InfinitePast();  // Set when the callback ran.
+    std::shared_ptr<upstream::CallCanceller> canceller;  // As sent, if any.
   };
 
   FakeUnaryChannel() : worker_([this] { Loop(); }) {}
@@ -104,6 +105,7 @@ class FakeUnaryChannel : public upstream::UnaryChannel {
     const size_t index = records_.size();
     records_.push_back(Record{request.method, request.payload, request.metadata,
                               request.deadline, absl::Now()});
+    records_.back().canceller = request.canceller;
     auto it = routes_.find(request.method);
     CallResult result;
     absl::Duration delay = absl::ZeroDuration();

@@ -90,6 +90,37 @@ TEST_F(GrpcUnaryChannelTest, SlowBackendFailsWithDeadlineExceeded) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
+TEST_F(GrpcUnaryChannelTest, CancellerCancelsARunningCall) {
+  auto canceller = std::make_shared<CallCanceller>();
+  CallRequest request{.method = BookstoreMethod("GetBook"),
+                      .payload = GetBookRequest(1, 1).SerializeAsString(),
+                      .deadline = absl::Now() + absl::Seconds(30),
+                      .metadata = {{"x-demo-delay-ms", "10000"}},
+                      .canceller = canceller};
+  absl::Notification done;
+  CallResult result;
+  const absl::Time start = absl::Now();
+  channel().Call(std::move(request), [&](CallResult r) {
+    result = std::move(r);
+    done.Notify();
+  });
+  EXPECT_FALSE(done.HasBeenNotified());
+  canceller->Cancel();
+  ASSERT_TRUE(done.WaitForNotificationWithTimeout(absl::Seconds(20)));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kCancelled)
+      << result.status;
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST_F(GrpcUnaryChannelTest, CallsWithACancelledCancellerFailAtOnce) {
+  auto canceller = std::make_shared<CallCanceller>();
+  canceller->Cancel();
+  CallRequest request{.method = BookstoreMethod("ListShelves"),
+                      .canceller = canceller};
+  CallResult result = CallAndWait(channel(), std::move(request));
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kCancelled);
+}
+
 TEST_F(GrpcUnaryChannelTest, DefaultTimeoutAppliesWithoutDeadline) {
   UpstreamOptions options;
   options.default_timeout = absl::Milliseconds(200);
