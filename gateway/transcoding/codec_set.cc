@@ -98,11 +98,7 @@ const FieldCodec* MessageCodec::FindByProtoName(std::string_view name) const {
   return it == by_proto_name_.end() ? nullptr : &fields_[it->second];
 }
 
-const FieldCodec* MessageCodec::FindByNumber(uint32_t number) const {
-  if (number < by_number_dense_.size()) {
-    int i = by_number_dense_[number];
-    return i == 0 ? nullptr : &fields_[i - 1];
-  }
+const FieldCodec* MessageCodec::FindSparse(uint32_t number) const {
   auto it = by_number_sparse_.find(number);
   return it == by_number_sparse_.end() ? nullptr : &fields_[it->second];
 }

@@ -39,7 +39,9 @@ absl::Status EncodeFieldMask(const JsonScalar& v, std::string* out) {
   if (!IsValidUtf8(v.text)) {  // A lone "\udc00" escape decodes to bad UTF-8.
     return absl::InvalidArgumentError("invalid UTF-8 in string");
   }
-  for (absl::string_view path : absl::StrSplit(base::ToAbsl(v.text), ',')) {
+  // As libprotobuf: empty paths ("a,,b", ",") are skipped.
+  for (absl::string_view path :
+       absl::StrSplit(base::ToAbsl(v.text), ',', absl::SkipEmpty())) {
     std::string proto_path;
     if (!FieldMaskPathFromJson(base::ToStd(path), &proto_path)) {
       return Expected("field mask string", v);

@@ -77,8 +77,14 @@ class MessageCodec {
   const FieldCodec* FindByJsonOrProtoName(std::string_view name) const;
   // Field by proto name only; nullptr when unknown.
   const FieldCodec* FindByProtoName(std::string_view name) const;
-  // Field by number; nullptr when unknown.
-  const FieldCodec* FindByNumber(uint32_t number) const;
+  // Field by number; nullptr when unknown. Inline: the wire hot path.
+  const FieldCodec* FindByNumber(uint32_t number) const {
+    if (number < by_number_dense_.size()) {
+      const int i = by_number_dense_[number];
+      return i == 0 ? nullptr : &fields_[i - 1];
+    }
+    return FindSparse(number);
+  }
   // The codec of a field descriptor of this message; nullptr if unknown.
   const FieldCodec* Find(const google::protobuf::FieldDescriptor* field) const {
     return FindByNumber(static_cast<uint32_t>(field->number()));
@@ -86,6 +92,7 @@ class MessageCodec {
 
  private:
   friend class CodecBuilder;
+  const FieldCodec* FindSparse(uint32_t number) const;
   const google::protobuf::Descriptor* descriptor_ = nullptr;
   WktKind wkt_ = WktKind::kNone;
   bool map_entry_ = false;

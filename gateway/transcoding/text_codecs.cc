@@ -1,9 +1,11 @@
 #include "gateway/transcoding/text_codecs.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "absl/strings/ascii.h"
@@ -72,6 +74,14 @@ bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   const size_t n = s.size();
   while (i < n) {
+    // ASCII runs, eight bytes at a time.
+    while (n - i >= 8) {
+      uint64_t word;
+      std::memcpy(&word, s.data() + i, sizeof(word));
+      if ((word & 0x8080808080808080u) != 0) break;
+      i += 8;
+    }
+    if (i >= n) break;
     const uint8_t c = static_cast<uint8_t>(s[i]);
     if (c < 0x80) {
       ++i;
@@ -198,16 +208,42 @@ bool ParseJsonDouble(std::string_view s, bool allow_special, double* v) {
   return true;
 }
 
+namespace {
+
+// printf("%.<precision>g", v): std::to_chars with a precision is specified
+// to print exactly that, without printf's locale and multi-precision cost.
+std::string_view FormatG(double v, int precision, char (&buf)[32]) {
+  const std::to_chars_result r = std::to_chars(
+      buf, buf + sizeof(buf), v, std::chars_format::general, precision);
+  return std::string_view(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+// Whether `text` reads back as `v` (T is float or double).
+template <typename T>
+bool RoundTrips(std::string_view text, T v) {
+  T back;
+  const std::from_chars_result r =
+      std::from_chars(text.data(), text.data() + text.size(), back);
+  if (r.ec == std::errc()) return back == v;
+  // Out of range for from_chars (e.g. subnormals): ask strtod as before.
+  const std::string copy(text);
+  if constexpr (sizeof(T) == sizeof(float)) {
+    return std::strtof(copy.c_str(), nullptr) == v;
+  } else {
+    return std::strtod(copy.c_str(), nullptr) == v;
+  }
+}
+
+}  // namespace
+
 std::string FormatDouble(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   char buf[32];
   // As libprotobuf: 15 significant digits when they round-trip, else 17.
-  std::snprintf(buf, sizeof(buf), "%.15g", v);
-  if (std::strtod(buf, nullptr) != v) {
-    std::snprintf(buf, sizeof(buf), "%.17g", v);
-  }
-  return buf;
+  std::string_view text = FormatG(v, 15, buf);
+  if (!RoundTrips(text, v)) text = FormatG(v, 17, buf);
+  return std::string(text);
 }
 
 std::string FormatFloat(float v) {
@@ -215,17 +251,16 @@ std::string FormatFloat(float v) {
   if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
   char buf[32];
   // As libprotobuf: 6 significant digits when they round-trip, else 9.
-  std::snprintf(buf, sizeof(buf), "%.6g", static_cast<double>(v));
-  if (std::strtof(buf, nullptr) != v) {
-    std::snprintf(buf, sizeof(buf), "%.9g", static_cast<double>(v));
-  }
-  return buf;
+  std::string_view text = FormatG(static_cast<double>(v), 6, buf);
+  if (!RoundTrips(text, v)) text = FormatG(static_cast<double>(v), 9, buf);
+  return std::string(text);
 }
 
 bool FieldMaskPathToJson(std::string_view path, std::string* out) {
+  if (path.empty()) return false;
   for (size_t i = 0; i < path.size(); ++i) {
     const char c = path[i];
-    if (absl::ascii_isupper(c)) return false;
+    if (absl::ascii_isupper(c) || c == ',') return false;
     if (c == '_') {
       if (i + 1 >= path.size() || !absl::ascii_islower(path[i + 1])) {
         return false;

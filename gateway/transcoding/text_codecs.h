@@ -42,6 +42,9 @@ absl::Status FormatTimestamp(int64_t seconds, int32_t nanos, std::string* out);
 bool ParseDuration(std::string_view s, int64_t* seconds, int32_t* nanos);
 absl::Status FormatDuration(int64_t seconds, int32_t nanos, std::string* out);
 // FieldMask path conversions between "foo_bar.baz" and "fooBar.baz".
+// ToJson fails for paths that cannot come back from the JSON form: empty,
+// with a ',' (the JSON separator), with upper case or a '_' not before a
+// lower-case letter.
 bool FieldMaskPathToJson(std::string_view path, std::string* out);
 bool FieldMaskPathFromJson(std::string_view path, std::string* out);
 

@@ -5,7 +5,6 @@
 #include <string>
 #include <utility>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/base/strings.h"
@@ -31,22 +30,32 @@ void SortMapEntries(const FieldCodec& key_field, Entries& entries) {
                          type == FieldDescriptor::CPPTYPE_INT64;
   const bool is_unsigned = type == FieldDescriptor::CPPTYPE_UINT32 ||
                            type == FieldDescriptor::CPPTYPE_UINT64;
-  std::stable_sort(entries.begin(), entries.end(),
-                   [&](const auto& a, const auto& b) {
-                     if (is_signed) {
-                       int64_t x = 0, y = 0;
-                       (void)absl::SimpleAtoi(a.first, &x);
-                       (void)absl::SimpleAtoi(b.first, &y);
-                       return x < y;
-                     }
-                     if (is_unsigned) {
-                       uint64_t x = 0, y = 0;
-                       (void)absl::SimpleAtoi(a.first, &x);
-                       (void)absl::SimpleAtoi(b.first, &y);
-                       return x < y;
-                     }
-                     return a.first < b.first;
-                   });
+  const auto less = [&](const auto& a, const auto& b) {
+    if (is_signed) {
+      int64_t x = 0, y = 0;
+      (void)absl::SimpleAtoi(a.first, &x);
+      (void)absl::SimpleAtoi(b.first, &y);
+      return x < y;
+    }
+    if (is_unsigned) {
+      uint64_t x = 0, y = 0;
+      (void)absl::SimpleAtoi(a.first, &x);
+      (void)absl::SimpleAtoi(b.first, &y);
+      return x < y;
+    }
+    return a.first < b.first;
+  };
+  // Small maps (the common case): a stable insertion sort, which unlike
+  // std::stable_sort allocates no buffer.
+  if (entries.size() > 16) {
+    std::stable_sort(entries.begin(), entries.end(), less);
+    return;
+  }
+  for (size_t i = 1; i < entries.size(); ++i) {
+    for (size_t j = i; j > 0 && less(entries[j], entries[j - 1]); --j) {
+      std::swap(entries[j], entries[j - 1]);
+    }
+  }
 }
 
 constexpr int kMaxPrintDepth = 100;
@@ -87,7 +96,9 @@ template <typename Writer>
 absl::Status WirePrinter<Writer>::Collect(const MessageCodec& codec,
                                           std::string_view wire,
                                           std::vector<Occurrences>* fields) {
-  fields->assign(codec.fields().size(), Occurrences());
+  // Reused tables keep their size and any heap storage of their entries.
+  fields->resize(codec.fields().size());
+  for (Occurrences& o : *fields) o.resize(0);
   absl::InlinedVector<int, 2> oneof_last(codec.oneof_count(), -1);
   WireReader r(wire);
   while (!r.done()) {
@@ -103,20 +114,24 @@ absl::Status WirePrinter<Writer>::Collect(const MessageCodec& codec,
       }
       continue;
     }
-    WireValue v{wire_type};
+    // Read in place: copying a just-written WireValue stalls on store
+    // forwarding, and this is the hottest loop of the printer.
+    Occurrences& slot = (*fields)[f->index];
+    WireValue& v = slot.emplace_back();
+    v.wire_type = wire_type;
     if (!WireTypeOk(*f, wire_type) || !ReadValue(&r, &v)) {
       return Bad(absl::StrCat("bad value for field \"", f->proto_name, "\" of ",
                               codec.full_name()));
     }
     if (f->packable && wire_type == kLengthDelimited && v.bytes.empty()) {
-      continue;  // An empty packed run adds no elements.
+      slot.pop_back();  // An empty packed run adds no elements.
+      continue;
     }
     if (f->oneof_index >= 0) {
       int& last = oneof_last[f->oneof_index];
       if (last >= 0 && last != f->index) (*fields)[last].clear();
       last = f->index;
     }
-    (*fields)[f->index].push_back(v);
   }
   return absl::OkStatus();
 }
@@ -124,7 +139,20 @@ absl::Status WirePrinter<Writer>::Collect(const MessageCodec& codec,
 template <typename Writer>
 bool WirePrinter<Writer>::IsDefault(const FieldCodec& field,
                                     const WireValue& v) const {
-  return v.wire_type == kLengthDelimited ? v.bytes.empty() : v.bits == 0;
+  // NullValue has one value: every number of it reads back as the default.
+  if (field.enum_codec != nullptr && field.enum_codec->is_null_value) {
+    return true;
+  }
+  switch (field.type) {
+    case FieldDescriptor::TYPE_INT32:
+    case FieldDescriptor::TYPE_UINT32:
+    case FieldDescriptor::TYPE_SINT32:
+    case FieldDescriptor::TYPE_ENUM:
+      // 32-bit varints are truncated, as libprotobuf reads them.
+      return static_cast<uint32_t>(v.bits) == 0;
+    default:
+      return v.wire_type == kLengthDelimited ? v.bytes.empty() : v.bits == 0;
+  }
 }
 
 template <typename Writer>
@@ -147,7 +175,11 @@ absl::Status WirePrinter<Writer>::Message(const MessageCodec& codec,
 template <typename Writer>
 absl::Status WirePrinter<Writer>::Fields(const MessageCodec& codec,
                                          std::string_view wire) {
-  std::vector<Occurrences> occ;
+  // One occurrence table per nesting level, reused by every message at
+  // that level (a deque: deeper levels never move this one).
+  while (scratch_.size() <= static_cast<size_t>(depth_))
+    scratch_.emplace_back();
+  std::vector<Occurrences>& occ = scratch_[depth_];
   if (absl::Status s = Collect(codec, wire, &occ); !s.ok()) return s;
   for (const FieldCodec& f : codec.fields()) {
     if (f.type == FieldDescriptor::TYPE_GROUP) continue;
@@ -229,7 +261,7 @@ absl::Status WirePrinter<Writer>::Map(const FieldCodec& field,
                                       const Occurrences& occ) {
   const MessageCodec& entry = *field.message;
   std::vector<std::pair<std::string, Occurrences>> entries;
-  absl::flat_hash_map<std::string, size_t> index;
+  entries.reserve(occ.size());
   std::vector<Occurrences> parts;
   for (const WireValue& v : occ) {
     if (absl::Status s = Collect(entry, v.bytes, &parts); !s.ok()) return s;
@@ -240,16 +272,17 @@ absl::Status WirePrinter<Writer>::Map(const FieldCodec& field,
     if (absl::Status s = MapKey(key_field, key_value, &key); !s.ok()) {
       return s;
     }
-    auto [it, inserted] = index.emplace(key, entries.size());
-    if (inserted) {
-      entries.emplace_back(std::move(key), std::move(parts[1]));
-    } else {
-      entries[it->second].second = std::move(parts[1]);  // Last one wins.
-    }
+    entries.emplace_back(std::move(key), std::move(parts[1]));
   }
+  // Stable: entries with one key stay in wire order, and the last one wins.
+  // Keys are canonical text, so equal keys are equal strings.
   SortMapEntries(entry.fields()[0], entries);
   w_.StartObject();
-  for (const auto& [key, value] : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i + 1 < entries.size() && entries[i].first == entries[i + 1].first) {
+      continue;
+    }
+    const auto& [key, value] = entries[i];
     w_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
     if (absl::Status s = FieldValue(entry.fields()[1], value); !s.ok()) {
       return s;
@@ -397,6 +430,8 @@ absl::Status PrintWireJson(const CodecSet& codecs, const MessageCodec& codec,
                            const PrintOptions& options, const PrintFlags& flags,
                            std::string* json) {
   rapidjson::StringBuffer buffer;
+  // JSON is typically 1.5-3x its wire size: grow the buffer once, not ~10x.
+  buffer.Reserve(2 * wire.size() + 256);
   absl::Status s;
   if (options.indent > 0) {
     rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,6 +84,7 @@ class WirePrinter {
   const PrintFlags& flags_;
   Writer& w_;
   int depth_ = 0;
+  std::deque<std::vector<Occurrences>> scratch_;  // Fields() tables by depth.
 };
 
 }  // namespace protogate::transcoding

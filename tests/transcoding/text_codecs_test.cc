@@ -1,8 +1,14 @@
 #include "gateway/transcoding/text_codecs.h"
 
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "gateway/transcoding/query_params.h"
 #include "gateway/transcoding/wire_format.h"
@@ -87,6 +93,66 @@ TEST(NumberTest, DoublesAndFormatting) {
   EXPECT_EQ(FormatDouble(0.30000000000000004), "0.30000000000000004");
   EXPECT_EQ(FormatFloat(0.1f), "0.1");
   EXPECT_EQ(FormatFloat(std::numeric_limits<float>::quiet_NaN()), "NaN");
+}
+
+// The printf formatting FormatDouble/FormatFloat replaced (as libprotobuf):
+// the shorter precision when it reads back, else the longer.
+template <typename T>
+std::string PrintfFormat(T v, int shorter, int longer) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*g", shorter, static_cast<double>(v));
+  const bool same = sizeof(T) == sizeof(float)
+                        ? std::strtof(buf, nullptr) == static_cast<float>(v)
+                        : std::strtod(buf, nullptr) == static_cast<double>(v);
+  if (!same) {
+    std::snprintf(buf, sizeof(buf), "%.*g", longer, static_cast<double>(v));
+  }
+  return buf;
+}
+
+TEST(TextCodecsTest, FloatFormattingIsPrintfExactly) {
+  std::vector<double> doubles = {
+      0.0,
+      -0.0,
+      1e21,
+      1e-7,
+      123456789012345678.0,
+      std::numeric_limits<double>::denorm_min(),
+      std::numeric_limits<double>::min(),
+      std::numeric_limits<double>::max(),
+      std::numeric_limits<double>::lowest(),
+      4.9406564584124654e-324,
+      2.2250738585072009e-308,
+  };
+  std::vector<float> floats = {
+      0.0f,
+      -0.0f,
+      1e-7f,
+      16777217.0f,
+      std::numeric_limits<float>::denorm_min(),
+      std::numeric_limits<float>::min(),
+      std::numeric_limits<float>::max(),
+  };
+  std::mt19937_64 rng(20261126);
+  for (int i = 0; i < 100000; ++i) {
+    const uint64_t bits = rng();
+    double d;
+    std::memcpy(&d, &bits, sizeof(d));
+    if (std::isfinite(d)) doubles.push_back(d);
+    const uint32_t bits32 = static_cast<uint32_t>(bits >> 16);
+    float f;
+    std::memcpy(&f, &bits32, sizeof(f));
+    if (std::isfinite(f)) floats.push_back(f);
+    // Short decimals, as prices and ratings are.
+    doubles.push_back(static_cast<double>(bits % 1000000) / 100.0);
+    floats.push_back(static_cast<float>(bits % 100000) / 10.0f);
+  }
+  for (double d : doubles) {
+    ASSERT_EQ(FormatDouble(d), PrintfFormat(d, 15, 17)) << d;
+  }
+  for (float f : floats) {
+    ASSERT_EQ(FormatFloat(f), PrintfFormat(f, 6, 9)) << f;
+  }
 }
 
 TEST(TimeTest, TimestampsAndDurations) {

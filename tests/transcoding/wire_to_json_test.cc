@@ -169,6 +169,43 @@ TEST(WireToJsonTest, EmptyPackedRunIsAnEmptyField) {
   EXPECT_TRUE(JsonEquals(json, LibJson(lib))) << LibJson(lib);
 }
 
+// Found by wire_to_json_fuzzer: a singular NullValue field with a number
+// other than NULL_VALUE printed "nullValue":null, which reads back as the
+// default, so printing the parsed JSON again gave {}.
+TEST(WireToJsonTest, SingularNullValueOfAnyNumberIsDefault) {
+  const MessageCodec& codec = testing::CodecOf(test::Wkts::descriptor());
+  const std::string wire("\xc0\x01\x0d", 3);  // null_value (24): 13.
+  std::string json;
+  ASSERT_TRUE(
+      WireToJson(testing::Codecs(), codec, wire, PrintOptions(), &json).ok());
+  EXPECT_EQ(json, "{}");
+  // In a Value the kind stays null, whatever the number.
+  const std::string value("\x2a\x02\x08\x0d", 4);  // val (5) {null: 13}.
+  ASSERT_TRUE(
+      WireToJson(testing::Codecs(), codec, value, PrintOptions(), &json).ok());
+  EXPECT_EQ(json, R"({"val":null})");
+}
+
+// Found by wire_to_json_fuzzer: a 32-bit field's varint of 2^32 is 0 once
+// truncated (as libprotobuf reads it), so it is the default, not printed.
+TEST(WireToJsonTest, TruncatedZeroOf32BitVarintIsDefault) {
+  // i32 (1) and color (16) as 2^32; then u32 (3) as 2^32 + 5.
+  const std::string wire(
+      "\x08\x80\x80\x80\x80\x10"
+      "\x80\x01\x80\x80\x80\x80\x10"
+      "\x18\x85\x80\x80\x80\x10",
+      19);
+  std::string json;
+  ASSERT_TRUE(WireToJson(testing::Codecs(),
+                         testing::CodecOf(Scalars::descriptor()), wire,
+                         PrintOptions(), &json)
+                  .ok());
+  EXPECT_EQ(json, R"({"u32":5})");
+  Scalars lib;
+  ASSERT_TRUE(lib.ParseFromString(wire));
+  EXPECT_TRUE(JsonEquals(json, LibJson(lib))) << LibJson(lib);
+}
+
 TEST(WireToJsonTest, UnknownFieldsAreSkipped) {
   const std::string wire("\xa8\x1f\x01\x08\x03", 5);  // field 501, then i32.
   std::string json;

@@ -200,6 +200,11 @@ TEST(WktTest, InvalidWktWireIsRejected) {
       {"dur { seconds: 1 nanos: -1 }"},
       {"dur { seconds: 315576000001 }"},
       {R"(mask { paths: "fooBar" })"},
+      // Found by wire_to_json_fuzzer: paths that do not survive the JSON
+      // form ("a,b" would come back as two paths, "" as none).
+      {R"(mask { paths: "a,b" })"},
+      {R"(mask { paths: "" })"},
+      {R"(mask { paths: "a" paths: "" })"},
       {R"(any { type_url: "x/no.such.Type" value: "\010\001" })"},
       {"val { number_value: nan }"},
   };
@@ -207,6 +212,23 @@ TEST(WktTest, InvalidWktWireIsRejected) {
     EXPECT_EQ(Print(FromText<Wkts>(c.text)).status().code(),
               absl::StatusCode::kInvalidArgument)
         << c.text;
+  }
+}
+
+// Found by json_to_wire_fuzzer: "," parsed as two empty paths, which print
+// as "". As libprotobuf, empty paths are skipped.
+TEST(WktTest, FieldMaskSkipsEmptyPaths) {
+  struct {
+    const char* json;
+    const char* text;
+  } cases[] = {
+      {R"({"mask": ","})", "mask {}"},
+      {R"({"mask": "a,,bC,"})", R"(mask { paths: ["a", "b_c"] })"},
+  };
+  for (const auto& c : cases) {
+    absl::StatusOr<Wkts> got = testing::Parse<Wkts>(c.json);
+    ASSERT_TRUE(got.ok()) << c.json << ": " << got.status();
+    EXPECT_TRUE(testing::Same(*got, FromText<Wkts>(c.text))) << c.json;
   }
 }
 

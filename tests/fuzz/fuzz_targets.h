@@ -1,0 +1,56 @@
+// The bodies of protogate's fuzz targets, shared by the libFuzzer binaries
+// (tests/fuzz/libfuzzer_main.cc, built with -DPROTOGATE_FUZZ=ON and clang)
+// and by fuzz_replay_test, which replays the seed corpora in every normal
+// test run.
+//
+// Each target has two entry points:
+//  - CheckXxx(input) runs the target on one input and returns OK, or
+//    Internal naming the invariant the input broke (a crash is a crash);
+//  - FuzzXxx(data, size), the libFuzzer entry, runs CheckXxx and aborts
+//    with the message when an invariant is broken. Returns 0.
+//
+// Thread safety: the targets build their fixtures (codecs, route table)
+// once, on first use, thread-safely; after that they are stateless.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace protogate::fuzz {
+
+// The input as JSON for test.Scalars and test.Wkts (tests/transcoding/
+// testdata/test_types.proto). Accepted input must round-trip: its wire
+// parses with libprotobuf and prints; the printed JSON (compact, and with
+// every print option set) parses back to the same message; printing that
+// again gives the same text.
+absl::Status CheckJsonToWire(std::string_view input);
+int FuzzJsonToWire(const uint8_t* data, size_t size);
+
+// The input as wire format of test.Scalars and test.Wkts. When it prints,
+// the JSON parses back; printing that again gives the same text; and when
+// libprotobuf parses the input, it sees the same message (unknown fields
+// aside).
+absl::Status CheckWireToJson(std::string_view input);
+int FuzzWireToJson(const uint8_t* data, size_t size);
+
+// The input as a google.api.http path template. Errors are InvalidArgument;
+// an accepted template has consistent variables, and its canonical
+// rendering parses to the same template.
+absl::Status CheckPathTemplate(std::string_view input);
+int FuzzPathTemplate(const uint8_t* data, size_t size);
+
+// The demo bookstore's route table matches the input: the first byte picks
+// the HTTP method (G GET, P POST, U PUT, A PATCH, D DELETE, H HEAD, L the
+// custom LIST, * any other byte: by value), the rest is the path. The
+// outcome is consistent (a match has one value per variable and an allowed
+// method; 405 names the allowed methods; 400/404 say why) and repeatable.
+absl::Status CheckRouteMatcher(std::string_view input);
+int FuzzRouteMatcher(const uint8_t* data, size_t size);
+
+// Prints `status` and the target name to stderr and aborts when not OK.
+int AbortUnlessOk(std::string_view target, const absl::Status& status);
+
+}  // namespace protogate::fuzz
