@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/base/strings.h"
 #include "gateway/transcoding/json_wire_handler.h"
+#include "gateway/transcoding/text_codecs.h"
 #include "gateway/transcoding/wire_format.h"
 #include "rapidjson/reader.h"
 
@@ -84,6 +85,8 @@ bool JsonWireHandler::StartAny(const Slot& slot) {
     return true;
   }
   const std::string_view url = scan.type;
+  // The scan decodes escapes itself: a lone "\udc00" yields bad UTF-8.
+  if (!IsValidUtf8(url)) return Fail("invalid UTF-8 in \"@type\" of Any");
   const size_t slash = url.rfind('/');
   if (slash == std::string_view::npos) {
     return Fail(

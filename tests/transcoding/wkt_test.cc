@@ -173,6 +173,9 @@ TEST(WktTest, InvalidInputsNameTheField) {
       {R"({"lv": {}})", "expected google.protobuf.ListValue"},
       {R"({"any": {"a": 1}})", R"(field "any": missing "@type")"},
       {R"({"any": {"@type": "nope"}})", R"(invalid type URL "nope")"},
+      // Found by json_to_wire_fuzzer: a lone surrogate in an Any's type URL.
+      {R"({"any": {"@type": "\ude00/google.protobuf.Duration"}})",
+       R"(invalid UTF-8 in "@type" of Any)"},
       {R"({"any": {"@type": "x/no.such.Type"}})",
        R"(unknown type "x/no.such.Type")"},
       {R"({"any": {"@type": "x/protogate.transcoding.test.Nested", "z": 1}})",
