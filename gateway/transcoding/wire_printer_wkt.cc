@@ -124,6 +124,9 @@ absl::Status WirePrinter<Writer>::Any(const MessageCodec& codec,
     Base64Encode(value, &text);
     w_.Key("value");
     w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  } else if (target->wkt() == WktKind::kValue && value.empty()) {
+    // A google.protobuf.Value with no kind set has no JSON form ("null" is
+    // null_value); leaving "value" out reads back as the same empty payload.
   } else if (target->wkt() != WktKind::kNone) {
     w_.Key("value");
     s = Message(*target, value);

@@ -289,3 +289,36 @@ TEST(WireFieldToJsonTest, PrintsOneFieldOrItsDefault) {
 
 }  // namespace
 }  // namespace protogate::transcoding
+
+namespace protogate::transcoding {
+namespace {
+
+// Found by json_to_wire_fuzzer: an Any holding a google.protobuf.Value with no
+// kind set must print so that it parses back to the same message.
+TEST(WireToJsonTest, AnyOfAnEmptyValueLeavesValueOut) {
+  std::string wire;
+  ParseOptions lenient;
+  lenient.ignore_unknown_fields = true;
+  ASSERT_TRUE(JsonToWire(testing::Codecs(),
+                         testing::CodecOf(test::Wkts::descriptor()),
+                         R"({"any": {"@type": "type.googleapis.com/)"
+                         R"(google.protobuf.Value", "vale": {}}})",
+                         lenient, &wire)
+                  .ok());
+  std::string json;
+  ASSERT_TRUE(WireToJson(testing::Codecs(),
+                         testing::CodecOf(test::Wkts::descriptor()), wire,
+                         PrintOptions(), &json)
+                  .ok());
+  EXPECT_EQ(json,
+            R"({"any":{"@type":"type.googleapis.com/google.protobuf.Value"}})");
+  std::string again;
+  ASSERT_TRUE(JsonToWire(testing::Codecs(),
+                         testing::CodecOf(test::Wkts::descriptor()), json,
+                         ParseOptions(), &again)
+                  .ok());
+  EXPECT_EQ(again, wire);
+}
+
+}  // namespace
+}  // namespace protogate::transcoding
