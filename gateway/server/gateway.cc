@@ -12,8 +12,6 @@
 #include "gateway/base/strings.h"
 #include "gateway/server/admin.h"
 #include "gateway/server/error_response.h"
-#include "gateway/transcoding/response_transcoder.h"
-#include "gateway/transcoding/status_json.h"
 
 namespace protogate::server {
 namespace {

@@ -208,13 +208,16 @@ absl::Status Snapshot::CompilePlans() {
                           aggregator::CompilePlan(method));
       for (const aggregator::CompiledStep& step : plan->steps) {
         const ServiceDescriptor& called = *step.method->service();
-        if (upstreams_->Resolve(called.full_name()) == nullptr) {
+        upstream::UnaryChannel* channel =
+            upstreams_->Resolve(called.full_name());
+        if (channel == nullptr) {
           return absl::FailedPreconditionError(absl::StrCat(
               "plan \"", method.full_name(), "\": step \"", step.id,
               "\" calls service \"", called.full_name(),
               "\", which has no backend (add --backend ", called.full_name(),
               "=HOST:PORT or a package prefix)"));
         }
+        step_channels_[&called] = channel;
       }
       plan_by_method_[method.full_name()] = plan.get();
       plans_.push_back(std::move(plan));

@@ -93,9 +93,11 @@ class Snapshot {
   const aggregator::CompiledPlan* FindPlan(std::string_view method) const;
   // Resolves the services that plan steps call. Valid for the snapshot's
   // lifetime; every step's service was checked at build time.
+  // A pointer lookup in a table built at load time.
   upstream::UnaryChannel* ResolveService(
       const google::protobuf::ServiceDescriptor& service) const {
-    return upstreams_->Resolve(service.full_name());
+    auto it = step_channels_.find(&service);
+    return it == step_channels_.end() ? nullptr : it->second;
   }
   // The OpenAPI 3.1 document of routes(), generated once at build time.
   const std::string& openapi_json() const { return openapi_json_; }
@@ -114,6 +116,10 @@ class Snapshot {
   std::vector<std::unique_ptr<const aggregator::CompiledPlan>> plans_;
   absl::flat_hash_map<std::string, const aggregator::CompiledPlan*>
       plan_by_method_;
+  // The channel of every service a plan step calls.
+  absl::flat_hash_map<const google::protobuf::ServiceDescriptor*,
+                      upstream::UnaryChannel*>
+      step_channels_;
   std::vector<RouteRuntime> runtimes_;  // Aligned with routes_->routes().
   std::string openapi_json_;
 };
