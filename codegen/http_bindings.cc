@@ -60,6 +60,10 @@ struct QueryWalk {
       const std::string name = prefix + field.name();
       if (IsScalarLike(field)) {
         if (!BoundByPath(*path)) out->push_back({name, *path});
+      } else if (field.is_map()) {
+        if (IsScalarLike(*field.message_type()->map_value())) {
+          out->push_back({name, *path, /*map=*/true});
+        }
       } else if (!field.is_repeated() &&
                  WellKnownOf(*field.message_type()) == WellKnown::kNone &&
                  std::find(stack.begin(), stack.end(), field.message_type()) ==
@@ -107,6 +111,28 @@ std::vector<QueryParameter> QueryParameters(const Route& route) {
   FieldPath path;
   walk.Walk(*route.method->input_type(), &path, "");
   return out;
+}
+
+bool HasRawRequestBody(const Route& route) {
+  const Descriptor* body = nullptr;
+  if (route.body == routing::RouteBody::kWholeMessage) {
+    body = route.method->input_type();
+  } else if (route.body == routing::RouteBody::kField &&
+             route.body_field->message_type() != nullptr &&
+             !route.body_field->is_repeated()) {
+    body = route.body_field->message_type();
+  }
+  return body != nullptr && body->full_name() == "google.api.HttpBody";
+}
+
+bool HasRawResponse(const Route& route) {
+  const Descriptor* result = route.method->output_type();
+  if (route.response_body_field != nullptr) {
+    result = route.response_body_field->is_repeated()
+                 ? nullptr
+                 : route.response_body_field->message_type();
+  }
+  return result != nullptr && result->full_name() == "google.api.HttpBody";
 }
 
 bool HasPrefix(const FieldPath& path, const FieldPath& prefix) {

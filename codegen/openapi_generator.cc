@@ -86,7 +86,14 @@ class DocumentWriter {
     op.AddMember("operationId", Str(id), allocator_);
     Value parameters = Parameters(route);
     if (!parameters.Empty()) op.AddMember("parameters", parameters, allocator_);
-    if (route.body != RouteBody::kNone) {
+    if (HasRawRequestBody(route)) {
+      Value body = RawContent();
+      body.AddMember("description",
+                     "Raw bytes (a google.api.HttpBody): the Content-Type "
+                     "header is its content_type.",
+                     allocator_);
+      op.AddMember("requestBody", body, allocator_);
+    } else if (route.body != RouteBody::kNone) {
       op.AddMember("requestBody", Content(BodySchema(route), false),
                    allocator_);
     }
@@ -135,9 +142,13 @@ class DocumentWriter {
           allocator_);
     }
     for (const QueryParameter& query : QueryParameters(route)) {
-      out.PushBack(
-          Parameter(query.name, "query", schemas_.Field(*query.path.back())),
-          allocator_);
+      Value parameter =
+          Parameter(query.name, "query", schemas_.Field(*query.path.back()));
+      if (query.map) {  // name[key]=value per entry.
+        parameter.AddMember("style", "deepObject", allocator_);
+        parameter.AddMember("explode", true, allocator_);
+      }
+      out.PushBack(parameter, allocator_);
     }
     return out;
   }
@@ -169,7 +180,12 @@ class DocumentWriter {
       content.AddMember("application/json", json, allocator_);
       Value lines(rapidjson::kObjectType);
       lines.AddMember("schema", schema, allocator_);
+      Value events(rapidjson::kObjectType);
+      Value text(rapidjson::kObjectType);
+      text.AddMember("type", "string", allocator_);
+      events.AddMember("schema", text, allocator_);
       content.AddMember("application/x-ndjson", lines, allocator_);
+      content.AddMember("text/event-stream", events, allocator_);
     } else {
       Value json(rapidjson::kObjectType);
       json.AddMember("schema", schema, allocator_);
@@ -180,18 +196,44 @@ class DocumentWriter {
     return out;
   }
 
+  // Any media type, any bytes.
+  Value RawContent() {
+    Value content(rapidjson::kObjectType);
+    content.AddMember("*/*", Value(rapidjson::kObjectType), allocator_);
+    Value out(rapidjson::kObjectType);
+    out.AddMember("content", content, allocator_);
+    return out;
+  }
+
   Value Responses(const Route& route) {
-    Value result = route.response_body_field != nullptr
-                       ? schemas_.Field(*route.response_body_field)
-                       : schemas_.Message(*route.method->output_type());
     const bool stream = route.method->server_streaming();
-    Value ok = Content(std::move(result), stream);
-    ok.AddMember("description",
-                 Str(stream ? "A stream of responses: a JSON array, or one "
-                              "JSON message a line (Accept: "
-                              "application/x-ndjson)."
-                            : "The response."),
-                 allocator_);
+    Value ok(rapidjson::kObjectType);
+    if (HasRawResponse(route)) {
+      ok = RawContent();
+      ok.AddMember("description",
+                   Str(stream ? "Raw bytes: the data of each "
+                                "google.api.HttpBody of the stream, with the "
+                                "first one's content_type."
+                              : "Raw bytes (a google.api.HttpBody) with its "
+                                "content_type."),
+                   allocator_);
+    } else {
+      Value result = route.response_body_field != nullptr
+                         ? schemas_.Field(*route.response_body_field)
+                         : schemas_.Message(*route.method->output_type());
+      ok = Content(std::move(result), stream);
+      ok.AddMember(
+          "description",
+          Str(stream ? "A stream of responses, written as they arrive: a JSON "
+                       "array, one JSON message a line (Accept: "
+                       "application/x-ndjson) or server-sent events (Accept: "
+                       "text/event-stream). An error after the first message "
+                       "is the last element, line or `error` event (a "
+                       "google.rpc.Status), and the response is then cut "
+                       "short."
+                     : "The response."),
+          allocator_);
+    }
     Value error = Content(schemas_.StatusRef(), false);
     error.AddMember("description",
                     "An error: a google.rpc.Status and the HTTP status its "

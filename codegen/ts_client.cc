@@ -139,17 +139,25 @@ std::string ClientMethod(const Binding& binding, TsImports& imports) {
     absl::StrAppend(&out, "    const query = new ", imports.Runtime("Query"),
                     "();\n");
     for (const QueryParameter& parameter : query) {
-      absl::StrAppend(&out, "    query.add(", TsString(parameter.name), ", ",
+      absl::StrAppend(&out, "    query.", parameter.map ? "addMap" : "add", "(",
+                      TsString(parameter.name), ", ",
                       TsAccessor("request", parameter.path), ");\n");
     }
   }
-  absl::StrAppend(&out, "    return this.transport.",
-                  streaming ? "stream" : "unary", "<", result, ">(\n      {\n",
+  const char* transport = streaming               ? "stream"
+                          : HasRawResponse(route) ? "raw"
+                                                  : "unary";
+  absl::StrAppend(&out, "    return this.transport.", transport, "<", result,
+                  ">(\n      {\n",
                   "        method: ", TsString(route.http_method), ",\n",
                   "        path: ", TsPathExpression(route, imports), ",\n");
   if (!query.empty()) out += "        query: query.toString(),\n";
   const std::string body = BodyExpression(route, imports);
-  if (!body.empty()) absl::StrAppend(&out, "        body: ", body, ",\n");
+  if (!body.empty()) {
+    absl::StrAppend(&out, "        ",
+                    HasRawRequestBody(route) ? "rawBody" : "body", ": ", body,
+                    ",\n");
+  }
   out += "      },\n      options,\n    );\n  }\n";
   return out;
 }

@@ -21,8 +21,8 @@ class Request {
   Request(std::string method, std::string target, std::vector<Header> headers,
           std::string body, std::string remote_address);
 
-  const std::string& method() const { return method_; }   // "GET", ...
-  const std::string& target() const { return target_; }   // Raw request-target.
+  const std::string& method() const { return method_; }  // "GET", ...
+  const std::string& target() const { return target_; }  // Raw request-target.
   std::string_view path() const;   // target() before '?', still %-encoded.
   std::string_view query() const;  // target() after '?' (without it), or "".
   // The first header with this name (ASCII case-insensitive), if any.

@@ -24,3 +24,16 @@ void Responder::Send(Response response) {
 }
 
 }  // namespace protogate::http
+
+namespace protogate::http {
+
+ResponseStream Responder::Stream(Response head) {
+  if (sink_ == nullptr) {
+    PG_LOG(kError) << "http::Responder::Stream called after Send or Stream";
+    return ResponseStream(nullptr);
+  }
+  std::shared_ptr<Sink> sink = std::move(sink_);
+  return ResponseStream(sink->StartStream(std::move(head)));
+}
+
+}  // namespace protogate::http

@@ -1,4 +1,5 @@
-// Responder: the one-shot way to answer a Request.
+// Responder: the one-shot way to answer a Request, with a whole Response
+// (Send) or a head whose body follows piece by piece (Stream).
 //
 // Thread safety: Send() may be called from any thread (for example a gRPC
 // completion thread); the write happens on the connection's own executor.
@@ -10,6 +11,7 @@
 #include <memory>
 
 #include "gateway/http/response.h"
+#include "gateway/http/response_stream.h"
 
 namespace protogate::http {
 
@@ -20,6 +22,10 @@ class Responder {
    public:
     virtual ~Sink() = default;
     virtual void SendResponse(Response response) = 0;
+    // Writes `head` (status and headers; its body is the first piece) and
+    // returns the sink of the rest of the body.
+    virtual std::unique_ptr<ResponseStream::Sink> StartStream(
+        Response head) = 0;
   };
 
   explicit Responder(std::shared_ptr<Sink> sink) : sink_(std::move(sink)) {}
@@ -29,8 +35,12 @@ class Responder {
   Responder& operator=(const Responder&) = delete;
   ~Responder();
 
-  // Sends `response`. REQUIRES: called at most once.
+  // Sends `response`. REQUIRES: neither Send() nor Stream() was called.
   void Send(Response response);
+  // Starts a streamed response: `head`'s status and headers, then its body
+  // and whatever is written to the returned stream (see response_stream.h).
+  // REQUIRES: neither Send() nor Stream() was called.
+  ResponseStream Stream(Response head);
 
  private:
   std::shared_ptr<Sink> sink_;

@@ -1,12 +1,16 @@
 #include "gateway/http/response_builder.h"
 
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/write.hpp>
+#include <sstream>
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gateway/base/logging.h"
+#include "gateway/base/strings.h"
 
 namespace protogate::http {
 namespace {
@@ -81,11 +85,26 @@ BeastResponse BuildBeastResponse(Response response,
   out.set(bhttp::field::connection,
           framing.connection == ConnectionDisposition::kClose ? "close"
                                                               : "keep-alive");
-  if (!StatusHasNoBody(status)) {
+  if (framing.body == BodyFraming::kChunked) {
+    out.chunked(true);
+  } else if (framing.body == BodyFraming::kContentLength &&
+             !StatusHasNoBody(status)) {
     out.content_length(response.body.size());
     if (!framing.head_request) out.body() = std::move(response.body);
   }
   return out;
+}
+
+std::string SerializeHead(const BeastResponse& response) {
+  std::ostringstream out;
+  out << response.base();
+  return std::move(out).str();
+}
+
+std::string FrameChunk(std::string_view data) {
+  if (data.empty()) return std::string();
+  return absl::StrCat(absl::Hex(data.size()), "\r\n", base::ToAbsl(data),
+                      "\r\n");
 }
 
 }  // namespace protogate::http

@@ -6,6 +6,7 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <string>
 #include <string_view>
 
 #include "gateway/http/response.h"
@@ -14,10 +15,19 @@ namespace protogate::http {
 
 enum class ConnectionDisposition { kKeepAlive, kClose };
 
+enum class BodyFraming {
+  kContentLength,  // The whole body, with Content-Length.
+  kChunked,        // Transfer-Encoding: chunked; the body follows.
+  kUntilClose,     // Neither: the body follows and ends with the connection.
+};
+
 struct ResponseFraming {
   std::string_view server_name;
   ConnectionDisposition connection = ConnectionDisposition::kKeepAlive;
   bool head_request = false;  // Send Content-Length but no body.
+  // With kChunked or kUntilClose the response's body is not included: the
+  // caller writes it after the head.
+  BodyFraming body = BodyFraming::kContentLength;
 };
 
 using BeastResponse =
@@ -30,5 +40,13 @@ using BeastResponse =
 // (omitted with the body for 1xx, 204 and 304), Date, Server and Connection.
 BeastResponse BuildBeastResponse(Response response,
                                  const ResponseFraming& framing);
+
+// The status line and header block of `response` as bytes on the wire.
+std::string SerializeHead(const BeastResponse& response);
+
+// One piece of a chunked body (empty for empty `data`: an empty chunk would
+// end the body), and the last chunk.
+std::string FrameChunk(std::string_view data);
+inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 }  // namespace protogate::http

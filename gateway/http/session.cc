@@ -31,6 +31,27 @@ constexpr size_t kMaxDiscardBytes = 256 * 1024;
 constexpr absl::Duration kMaxLinger = absl::Seconds(2);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
+// A streamed response's link to its session. Each post carries its own
+// session reference; the last one (End) hands over the sink's.
+class SessionStreamSink : public ResponseStream::Sink {
+ public:
+  explicit SessionStreamSink(std::shared_ptr<Session> session)
+      : session_(std::move(session)) {}
+  void Write(std::string data, WriteDone done) override {
+    if (session_ == nullptr) {
+      std::move(done)(false);
+      return;
+    }
+    Session::PostStreamWrite(session_, std::move(data), std::move(done));
+  }
+  void End(StreamEnd end) override {
+    if (session_ != nullptr) Session::PostStreamEnd(std::move(session_), end);
+  }
+
+ private:
+  std::shared_ptr<Session> session_;
+};
+
 // The Responder's link to its session. Hands its session reference to the
 // posted write, so the last reference is never dropped on a foreign thread
 // while the loop runs.
@@ -42,6 +63,11 @@ class SessionSink : public Responder::Sink {
     if (session_ != nullptr) {
       Session::PostResponse(std::move(session_), std::move(response));
     }
+  }
+  std::unique_ptr<ResponseStream::Sink> StartStream(Response head) override {
+    if (session_ == nullptr) return nullptr;
+    Session::PostStreamHead(session_, std::move(head));
+    return std::make_unique<SessionStreamSink>(std::move(session_));
   }
 
  private:
@@ -111,6 +137,7 @@ void Session::Close() {
   stream_.close();
   loop_->sessions.erase(this);
   work_.reset();
+  FailStreamPieces();
 }
 
 void Session::SetTimeout(absl::Duration timeout) {
@@ -287,6 +314,7 @@ void Session::Dispatch() {
   parser_.reset();
   skipped_empty_line_ = false;
   keep_alive_ = message.keep_alive();
+  http_1_0_ = message.version() < 11;
   head_request_ = message.method() == bhttp::verb::head;
   request_.emplace(std::string(message.method_string()),
                    std::string(message.target()), CopyHeaders(message),
@@ -321,6 +349,144 @@ void Session::WriteResponse(Response response) {
   StartWrite(std::move(response), keep_alive_ && !draining_
                                       ? ConnectionDisposition::kKeepAlive
                                       : ConnectionDisposition::kClose);
+}
+
+void Session::PostStreamHead(std::shared_ptr<Session> self, Response head) {
+  std::shared_ptr<IoLoop> loop = self->loop_;
+  absl::MutexLock lock(&loop->mu);
+  if (loop->stopped) return;
+  asio::post(loop->ioc,
+             [self = std::move(self), head = std::move(head)]() mutable {
+               self->StartStream(std::move(head));
+             });
+}
+
+void Session::PostStreamWrite(std::shared_ptr<Session> self, std::string data,
+                              WriteDone done) {
+  std::shared_ptr<IoLoop> loop = self->loop_;
+  {
+    absl::MutexLock lock(&loop->mu);
+    if (!loop->stopped) {
+      asio::post(loop->ioc, [self = std::move(self), data = std::move(data),
+                             done = std::move(done)]() mutable {
+        self->QueueStreamPiece(std::move(data), std::move(done));
+      });
+      return;
+    }
+  }
+  std::move(done)(false);
+}
+
+void Session::PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end) {
+  std::shared_ptr<IoLoop> loop = self->loop_;
+  absl::MutexLock lock(&loop->mu);
+  if (loop->stopped) return;
+  asio::post(loop->ioc,
+             [self = std::move(self), end] { self->EndStream(end); });
+}
+
+void Session::StartStream(Response head) {
+  if (state_ != State::kHandling) return;  // Closed meanwhile.
+  request_.reset();
+  state_ = State::kStreaming;
+  stream_chunked_ = !http_1_0_;
+  disposition_ = keep_alive_ && !draining_ && !http_1_0_
+                     ? ConnectionDisposition::kKeepAlive
+                     : ConnectionDisposition::kClose;
+  std::string first = std::move(head.body);
+  head.body.clear();
+  stream_bytes_ = SerializeHead(BuildBeastResponse(
+      std::move(head), {.server_name = config_->server_name,
+                        .connection = disposition_,
+                        .head_request = head_request_,
+                        .body = stream_chunked_ ? BodyFraming::kChunked
+                                                : BodyFraming::kUntilClose}));
+  stream_pending_.push_front({.data = std::move(first), .done = nullptr});
+  FlushStream();
+}
+
+void Session::QueueStreamPiece(std::string data, WriteDone done) {
+  if (state_ != State::kStreaming || stream_end_.has_value()) {
+    std::move(done)(false);
+    return;
+  }
+  stream_pending_.push_back({.data = std::move(data), .done = std::move(done)});
+  if (!stream_write_active_) FlushStream();
+}
+
+void Session::EndStream(StreamEnd end) {
+  if (state_ != State::kStreaming || stream_end_.has_value()) return;
+  stream_end_ = end;
+  if (!stream_write_active_) FlushStream();
+}
+
+// Writes everything queued (and the last chunk once the end is known) in
+// one write, after the head if it is still unwritten.
+void Session::FlushStream() {
+  for (StreamPiece& piece : stream_pending_) {
+    if (!head_request_) {
+      stream_bytes_.append(stream_chunked_ ? FrameChunk(piece.data)
+                                           : std::move(piece.data));
+    }
+    if (piece.done != nullptr) stream_writing_.push_back(std::move(piece.done));
+  }
+  stream_pending_.clear();
+  if (stream_end_ == StreamEnd::kComplete && !stream_end_written_) {
+    stream_end_written_ = true;
+    if (stream_chunked_ && !head_request_) stream_bytes_.append(kLastChunk);
+  }
+  if (!stream_bytes_.empty()) {
+    stream_write_active_ = true;
+    SetTimeout(config_->read_timeout);
+    asio::async_write(
+        stream_, asio::buffer(stream_bytes_),
+        [self = shared_from_this()](const error_code& ec, size_t) {
+          self->OnStreamWrite(ec);
+        });
+    return;
+  }
+  if (!stream_writing_.empty()) {  // Only empty pieces: nothing to send.
+    OnStreamWrite({});
+    return;
+  }
+  if (!stream_end_.has_value()) {
+    stream_.expires_never();  // Waiting for the producer, not the client.
+    return;
+  }
+  const StreamEnd end = *std::exchange(stream_end_, std::nullopt);
+  stream_end_written_ = false;
+  work_.reset();
+  if (end == StreamEnd::kAbort) {
+    LingeringClose();
+    return;
+  }
+  state_ = State::kWriting;
+  OnWrite({});
+}
+
+void Session::OnStreamWrite(const error_code& ec) {
+  stream_write_active_ = false;
+  stream_bytes_.clear();
+  if (state_ != State::kStreaming) return;  // Closed meanwhile.
+  if (ec) {
+    Close();
+    return;
+  }
+  std::vector<WriteDone> written = std::move(stream_writing_);
+  stream_writing_.clear();
+  for (WriteDone& done : written) std::move(done)(true);
+  FlushStream();
+}
+
+void Session::FailStreamPieces() {
+  std::vector<WriteDone> failed = std::move(stream_writing_);
+  stream_writing_.clear();
+  for (StreamPiece& piece : stream_pending_) {
+    if (piece.done != nullptr) failed.push_back(std::move(piece.done));
+  }
+  stream_pending_.clear();
+  stream_end_.reset();
+  for (WriteDone& done : failed) std::move(done)(false);
 }
 
 void Session::Reject(const Rejection& rejection) {

@@ -20,9 +20,11 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "gateway/http/io_loop.h"
@@ -30,6 +32,7 @@
 #include "gateway/http/request_checks.h"
 #include "gateway/http/response.h"
 #include "gateway/http/response_builder.h"
+#include "gateway/http/response_stream.h"
 #include "gateway/http/server.h"
 
 namespace protogate::http {
@@ -67,6 +70,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // Any thread. Posts `response` for the current request onto the session's
   // loop, unless the server has stopped (then it is dropped).
   static void PostResponse(std::shared_ptr<Session> self, Response response);
+  // Any thread. The same for a streamed response (response_stream.h): its
+  // head (and first piece), further pieces, and its end. A piece posted
+  // after the server stopped reports `done(false)` on the calling thread.
+  static void PostStreamHead(std::shared_ptr<Session> self, Response head);
+  static void PostStreamWrite(std::shared_ptr<Session> self, std::string data,
+                              WriteDone done);
+  static void PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end);
 
  private:
   enum class State {
@@ -75,6 +85,7 @@ class Session : public std::enable_shared_from_this<Session> {
     kReadingBody,
     kHandling,  // The handler holds the Responder.
     kWriting,
+    kStreaming,  // A streamed response: head written, pieces follow.
     kLingering,  // Response sent with `Connection: close`; discarding input.
     kClosed,
   };
@@ -94,6 +105,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void Reject(const Rejection& rejection);
   void StartWrite(Response response, ConnectionDisposition connection);
   void OnWrite(const boost::beast::error_code& ec);
+  void StartStream(Response head);
+  void QueueStreamPiece(std::string data, WriteDone done);
+  void EndStream(StreamEnd end);
+  void FlushStream();
+  void OnStreamWrite(const boost::beast::error_code& ec);
+  void FailStreamPieces();
   void LingeringClose();
   void DiscardInput();
   void SetTimeout(absl::Duration timeout);
@@ -114,10 +131,24 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<
       boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       work_;
+  // A streamed response: pieces waiting, pieces being written, their framed
+  // bytes, and how it ends once everything queued is written.
+  struct StreamPiece {
+    std::string data;
+    WriteDone done;
+  };
+  std::deque<StreamPiece> stream_pending_;
+  std::vector<WriteDone> stream_writing_;
+  std::string stream_bytes_;
+  std::optional<StreamEnd> stream_end_;
+  bool stream_end_written_ = false;
+  bool stream_chunked_ = false;
+  bool stream_write_active_ = false;
   std::string remote_address_;
   State state_ = State::kIdle;
   bool keep_alive_ = false;
   bool head_request_ = false;
+  bool http_1_0_ = false;
   bool draining_ = false;
   bool skipped_empty_line_ = false;  // A CRLF before this request line.
   ConnectionDisposition disposition_ = ConnectionDisposition::kKeepAlive;

@@ -12,6 +12,8 @@
 #include "gateway/base/strings.h"
 #include "gateway/server/admin.h"
 #include "gateway/server/error_response.h"
+#include "gateway/server/stream_relay.h"
+#include "gateway/server/stream_request.h"
 
 namespace protogate::server {
 namespace {
@@ -144,12 +146,17 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
   const RouteRuntime& rt = snapshot->runtime(*match.route);
   const std::string_view content_type =
       request.header("content-type").value_or("");
+  const bool client_streaming = match.route->method->client_streaming();
   if (!request.body().empty() && !rt.request_spec.http_body &&
       rt.request_spec.body != transcoding::BodyMode::kNone &&
-      !IsJsonContentType(content_type)) {
-    http::Response response =
-        ErrorResponse(absl::StatusCode::kInvalidArgument,
-                      "Content-Type must be application/json");
+      !IsJsonContentType(content_type) &&
+      !(client_streaming && IsNdjsonContentType(content_type))) {
+    http::Response response = ErrorResponse(
+        absl::StatusCode::kInvalidArgument,
+        client_streaming
+            ? "Content-Type must be application/json (a JSON array of "
+              "messages) or application/x-ndjson"
+            : "Content-Type must be application/json");
     response.status = 415;
     responder.Send(std::move(response));
     return;
@@ -158,6 +165,19 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
   for (size_t i = 0; i < match.variable_values.size(); ++i) {
     bindings.push_back({.field_path = &match.route->variable_fields[i],
                         .value = match.variable_values[i]});
+  }
+  absl::StatusOr<absl::Duration> requested = RequestedTimeout(request);
+  if (!requested.ok()) {
+    responder.Send(ErrorResponse(requested.status().code(),
+                                 base::ToStd(requested.status().message())));
+    return;
+  }
+  // The client may ask for a shorter deadline than the route's, not longer.
+  const absl::Time deadline = absl::Now() + std::min(rt.timeout, *requested);
+  if (client_streaming || match.route->method->server_streaming()) {
+    HandleStream(std::move(snapshot), rt, {bindings, deadline}, request,
+                 std::move(responder));
+    return;
   }
   upstream::CallRequest call;
   absl::Status built = transcoding::BuildRequest(
@@ -169,15 +189,8 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
     responder.Send(ErrorResponse(built.code(), base::ToStd(built.message())));
     return;
   }
-  absl::StatusOr<absl::Duration> requested = RequestedTimeout(request);
-  if (!requested.ok()) {
-    responder.Send(ErrorResponse(requested.status().code(),
-                                 base::ToStd(requested.status().message())));
-    return;
-  }
   call.method = rt.grpc_method;
-  // The client may ask for a shorter deadline than the route's, not longer.
-  call.deadline = absl::Now() + std::min(rt.timeout, *requested);
+  call.deadline = deadline;
   if (rt.plan != nullptr) {
     RunPlan(std::move(snapshot), rt, request, std::move(call),
             std::move(responder));
@@ -194,6 +207,45 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
        responder = std::move(responder)](upstream::CallResult result) mutable {
         responder.Send(UpstreamResponse(*snapshot, rt, result, print));
       });
+}
+
+void Gateway::HandleStream(std::shared_ptr<const Snapshot> snapshot,
+                           const RouteRuntime& rt, const StreamCallParts& parts,
+                           const http::Request& request,
+                           http::Responder responder) const {
+  if (rt.channel == nullptr) {  // Plans are unary; this is defensive.
+    responder.Send(ErrorResponse(absl::StatusCode::kUnimplemented,
+                                 "streaming method without a backend"));
+    return;
+  }
+  const bool client_streaming = rt.route->method->client_streaming();
+  absl::StatusOr<std::vector<std::string>> messages = BuildStreamMessages(
+      snapshot->codecs(), rt.request_spec, parts.bindings, request.query(),
+      StreamBody{.bytes = request.body(),
+                 .content_type = request.header("content-type").value_or(""),
+                 .client_streaming = client_streaming},
+      options_.parse);
+  if (!messages.ok()) {
+    responder.Send(ErrorResponse(messages.status().code(),
+                                 base::ToStd(messages.status().message())));
+    return;
+  }
+  upstream::StreamRequest call{.method = rt.grpc_method,
+                               .messages = *std::move(messages),
+                               .deadline = parts.deadline,
+                               .metadata = ForwardedMetadata(request)};
+  if (options_.log_requests) {
+    PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
+                  << rt.grpc_method << " (stream)";
+  }
+  if (!rt.route->method->server_streaming()) {
+    RelayClientStream(std::move(snapshot), rt, std::move(call), options_.print,
+                      std::move(responder));
+    return;
+  }
+  RelayStream(std::move(snapshot), rt, std::move(call),
+              NegotiateStreamFormat(request.header("accept").value_or("")),
+              options_.print, std::move(responder));
 }
 
 void Gateway::RunPlan(std::shared_ptr<const Snapshot> snapshot,

@@ -23,11 +23,13 @@
 #include <memory>
 
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "aggregator/executor.h"
 #include "gateway/http/request.h"
 #include "gateway/http/responder.h"
 #include "gateway/server/snapshot.h"
 #include "gateway/transcoding/options.h"
+#include "gateway/transcoding/request_transcoder.h"
 
 namespace protogate::server {
 
@@ -53,6 +55,16 @@ class Gateway {
   void HandleRoute(std::shared_ptr<const Snapshot> snapshot,
                    const http::Request& request,
                    http::Responder responder) const;
+  // What HandleRoute resolved for a streaming call.
+  struct StreamCallParts {
+    absl::Span<const transcoding::PathBinding> bindings;
+    absl::Time deadline;
+  };
+  // Answers a client-, server- or bidi-streaming method (stream_relay.h).
+  void HandleStream(std::shared_ptr<const Snapshot> snapshot,
+                    const RouteRuntime& rt, const StreamCallParts& parts,
+                    const http::Request& request,
+                    http::Responder responder) const;
   // Answers a method that has a composition plan by running it.
   void RunPlan(std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
                const http::Request& request, upstream::CallRequest call,

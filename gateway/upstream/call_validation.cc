@@ -73,8 +73,12 @@ absl::Status ValidateValue(absl::string_view key, absl::string_view value) {
 }  // namespace
 
 absl::Status ValidateCallRequest(const CallRequest& request) {
-  if (absl::Status s = ValidateMethod(request.method); !s.ok()) return s;
-  for (const auto& [key, value] : request.metadata) {
+  return ValidateCall(request.method, request.metadata);
+}
+
+absl::Status ValidateCall(const std::string& method, const Metadata& metadata) {
+  if (absl::Status s = ValidateMethod(method); !s.ok()) return s;
+  for (const auto& [key, value] : metadata) {
     if (absl::Status s = ValidateKey(key); !s.ok()) return s;
     if (absl::Status s = ValidateValue(key, value); !s.ok()) return s;
   }

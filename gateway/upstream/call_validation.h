@@ -4,6 +4,8 @@
 // Thread safety: stateless functions.
 #pragma once
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "gateway/upstream/unary_channel.h"
 
@@ -17,5 +19,7 @@ namespace protogate::upstream {
 //   connection and other hop-by-hop headers);
 // - a value of a key not ending in "-bin" has bytes outside 0x20..0x7E.
 absl::Status ValidateCallRequest(const CallRequest& request);
+// The same checks for a streaming call's method and metadata.
+absl::Status ValidateCall(const std::string& method, const Metadata& metadata);
 
 }  // namespace protogate::upstream

@@ -12,6 +12,8 @@
 #include "absl/time/clock.h"
 #include "gateway/upstream/call_validation.h"
 #include "gateway/upstream/channel_reaper.h"
+#include "gateway/upstream/grpc_conversions.h"
+#include "gateway/upstream/grpc_stream_call.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/slice.h"
@@ -22,10 +24,6 @@
 namespace protogate::upstream {
 namespace {
 
-using GrpcMetadataMap = std::multimap<grpc::string_ref, grpc::string_ref>;
-
-constexpr absl::string_view kStatusDetailsKey = "grpc-status-details-bin";
-
 // Everything one call needs until its completion callback has run.
 struct PendingCall {
   grpc::ClientContext context;
@@ -33,87 +31,14 @@ struct PendingCall {
   grpc::ByteBuffer request;
   grpc::ByteBuffer response;
   CallCallback done;
-  size_t request_bytes = 0;
-  int64_t max_receive_message_bytes = 0;
+  CallSizes sizes;
   // The call's own reference until it completes; cancellers hold weak ones.
   std::shared_ptr<PendingCall> self;
 };
 
-void DeleteString(void* user_data) {
-  delete static_cast<std::string*>(user_data);
-}
-
-// Wraps `payload` in a ByteBuffer without copying: the slice owns the moved
-// string and deletes it when gRPC drops its last reference.
-grpc::ByteBuffer ByteBufferFromString(std::string&& payload) {
-  auto* owned = new std::string(std::move(payload));
-  grpc::Slice slice(owned->data(), owned->size(), &DeleteString, owned);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-absl::Status ByteBufferToString(const grpc::ByteBuffer& buffer,
-                                std::string& out) {
-  std::vector<grpc::Slice> slices;
-  if (!buffer.Dump(&slices).ok()) {
-    return absl::InternalError("upstream response could not be read");
-  }
-  out.clear();
-  out.reserve(buffer.Length());
-  for (const grpc::Slice& slice : slices) {
-    out.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return absl::OkStatus();
-}
-
-std::string ToString(grpc::string_ref ref) {
-  return std::string(ref.data(), ref.size());
-}
-
-Metadata ToMetadata(const GrpcMetadataMap& map) {
-  Metadata out;
-  out.reserve(map.size());
-  for (const auto& [key, value] : map) {
-    absl::string_view k(key.data(), key.size());
-    if (k == "grpc-status" || k == "grpc-message" || k == kStatusDetailsKey) {
-      continue;
-    }
-    out.emplace_back(ToString(key), ToString(value));
-  }
-  return out;
-}
-
-std::string StatusDetails(const grpc::Status& status,
-                          const GrpcMetadataMap& trailers) {
-  if (!status.error_details().empty()) return status.error_details();
-  auto it = trailers.find(
-      grpc::string_ref(kStatusDetailsKey.data(), kStatusDetailsKey.size()));
-  return it == trailers.end() ? std::string() : ToString(it->second);
-}
-
-// gRPC fails a response over our receive limit with RESOURCE_EXHAUSTED
-// "Received message larger than max (N vs. LIMIT)", the same words a backend
-// uses when our request is over its limit. Ours is the one with our LIMIT and
-// an N other than the request's size: a bad response, so INTERNAL.
-absl::Status ToAbslStatus(const grpc::Status& status, const PendingCall& call) {
-  unsigned received = 0;
-  int limit = 0;
-  if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
-      std::sscanf(status.error_message().c_str(),
-                  "Received message larger than max (%u vs. %d)", &received,
-                  &limit) == 2 &&
-      limit == call.max_receive_message_bytes &&
-      received != call.request_bytes) {
-    return absl::InternalError(absl::StrFormat(
-        "upstream response of %d bytes exceeds the receive limit of %d bytes",
-        received, limit));
-  }
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
-}
-
 CallResult ToCallResult(PendingCall& call, const grpc::Status& status) {
   CallResult result;
-  result.status = ToAbslStatus(status, call);
+  result.status = ToAbslStatus(status, call.sizes);
   result.headers = ToMetadata(call.context.GetServerInitialMetadata());
   const GrpcMetadataMap& trailers = call.context.GetServerTrailingMetadata();
   result.trailers = ToMetadata(trailers);
@@ -177,8 +102,9 @@ void GrpcUnaryChannel::Call(CallRequest request, CallCallback done) {
   call->method = std::move(request.method);
   call->request = ByteBufferFromString(std::move(request.payload));
   call->done = std::move(done);
-  call->request_bytes = call->request.Length();
-  call->max_receive_message_bytes = options_.max_receive_message_bytes;
+  call->sizes = {
+      .max_receive_message_bytes = options_.max_receive_message_bytes,
+      .request_bytes = call->request.Length()};
   const absl::Time deadline = request.deadline == absl::InfiniteFuture()
                                   ? absl::Now() + options_.default_timeout
                                   : request.deadline;
@@ -203,6 +129,15 @@ void GrpcUnaryChannel::Call(CallRequest request, CallCallback done) {
   stub_->UnaryCall(&raw->context, raw->method, grpc::StubOptions(),
                    &raw->request, &raw->response,
                    [raw](grpc::Status status) { Complete(raw, status); });
+}
+
+std::shared_ptr<StreamCall> GrpcUnaryChannel::Stream(
+    StreamRequest request, std::shared_ptr<StreamObserver> observer) {
+  return GrpcStreamCall::Start(
+      *stub_, std::move(request), std::move(observer),
+      {.default_timeout = options_.default_timeout,
+       .max_send_message_bytes = options_.max_send_message_bytes,
+       .max_receive_message_bytes = options_.max_receive_message_bytes});
 }
 
 }  // namespace protogate::upstream

@@ -49,6 +49,9 @@ class GrpcUnaryChannel final : public UnaryChannel {
   // payload over the send limit: RESOURCE_EXHAUSTED) completes inline, on
   // the calling thread, before Call() returns.
   void Call(CallRequest request, CallCallback done) override;
+  // Starts a streaming call (grpc_stream_call.h) with the same options.
+  std::shared_ptr<StreamCall> Stream(
+      StreamRequest request, std::shared_ptr<StreamObserver> observer) override;
 
  private:
   std::shared_ptr<grpc::Channel> channel_;

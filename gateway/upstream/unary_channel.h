@@ -1,5 +1,8 @@
 // UnaryChannel: the upstream interface the gateway and the aggregator call
-// through. No grpcpp here: implementations live behind it.
+// through: unary calls, and streaming calls of every kind (server, client
+// and bidirectional streaming share one shape here: the request messages
+// are sent, the client half-closes, the responses are read one by one).
+// No grpcpp here: implementations live behind it.
 //
 // Thread safety: Call() may be called concurrently from any thread.
 // Ownership: the channel must outlive every call it started (the callback
@@ -91,6 +94,58 @@ struct CallResult {
 
 using CallCallback = absl::AnyInvocable<void(CallResult) &&>;
 
+struct StreamRequest {
+  std::string method;  // "/package.Service/Method"
+  // Sent in order, then the client half-closes. Exactly one for a
+  // server-streaming method.
+  std::vector<std::string> messages;
+  // InfiniteFuture(): the upstream's default_timeout from now.
+  absl::Time deadline = absl::InfiniteFuture();
+  Metadata metadata;  // As CallRequest::metadata.
+};
+
+struct StreamMessage {
+  std::string payload;  // One serialized response message.
+  Metadata headers;     // The backend's initial metadata, on the first only.
+};
+
+class StreamCall;
+
+// Receives the responses of a streaming call.
+//
+// Thread safety: called on arbitrary threads, one call at a time (never
+// concurrently for one stream), and must not block.
+class StreamObserver {
+ public:
+  virtual ~StreamObserver() = default;
+  // The call's handle, before any other method (not called for a stream
+  // rejected before it started).
+  virtual void OnStart(std::shared_ptr<StreamCall> call) = 0;
+  // One response message. The next is read only after StreamCall::ReadNext.
+  virtual void OnMessage(StreamMessage message) = 0;
+  // The end of the call, exactly once and last: its status (as
+  // CallResult::status, with CANCELLED after StreamCall::Cancel), details,
+  // headers and trailers; `payload` is empty.
+  virtual void OnDone(CallResult result) = 0;
+};
+
+// The caller's handle on a streaming call.
+//
+// Thread safety: any thread. Ownership: shared by the caller and the call;
+// valid (its methods then do nothing) after OnDone.
+class StreamCall {
+ public:
+  virtual ~StreamCall() = default;
+  // Reads the next response message: OnMessage or, at the end, OnDone
+  // follows. REQUIRES: once after each OnMessage, unless Cancel() is called
+  // instead (one of the two must follow every message, or the call never
+  // ends).
+  virtual void ReadNext() = 0;
+  // Cancels the call; OnDone follows (with CANCELLED unless it completed
+  // first). Idempotent.
+  virtual void Cancel() = 0;
+};
+
 class UnaryChannel {
  public:
   virtual ~UnaryChannel() = default;
@@ -99,6 +154,32 @@ class UnaryChannel {
   // (INVALID_ARGUMENT: bad method or metadata; RESOURCE_EXHAUSTED: payload
   // over the send limit) completes inline, before Call() returns.
   virtual void Call(CallRequest request, CallCallback done) = 0;
+
+  // Starts a streaming call and returns its handle. The first response
+  // message is read without ReadNext(). `observer` is held until its
+  // OnDone has run; a request rejected before sending (as for Call(), or
+  // any message over the send limit) completes inline. The default
+  // implementation completes with UNIMPLEMENTED.
+  virtual std::shared_ptr<StreamCall> Stream(
+      StreamRequest request, std::shared_ptr<StreamObserver> observer);
 };
+
+// A StreamCall that has already ended: for streams rejected before they
+// started.
+class EndedStreamCall final : public StreamCall {
+ public:
+  void ReadNext() override {}
+  void Cancel() override {}
+};
+
+inline std::shared_ptr<StreamCall> UnaryChannel::Stream(
+    StreamRequest request, std::shared_ptr<StreamObserver> observer) {
+  CallResult result;
+  result.status = absl::UnimplementedError(
+      "this upstream does not support streaming calls (" + request.method +
+      ")");
+  observer->OnDone(std::move(result));
+  return std::make_shared<EndedStreamCall>();
+}
 
 }  // namespace protogate::upstream

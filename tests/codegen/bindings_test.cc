@@ -114,17 +114,34 @@ TEST_F(BindingsTest, QueryFlattensNestedScalarsAndSkipsPathFields) {
   EXPECT_THAT(
       QueryNames(RouteOf("Get", 0)),
       ::testing::ElementsAre("filter.text", "filter.sizes", "filter.after",
-                             "filter.node.label", "body.label", "id"));
+                             "filter.labels", "filter.node.label", "body.label", "id"));
   EXPECT_THAT(QueryNames(RouteOf("Get", 3)),
               ::testing::ElementsAre("name", "filter.sizes", "filter.after",
-                                     "filter.node.label", "body.label", "id"));
+                                     "filter.labels", "filter.node.label", "body.label", "id"));
 }
 
 TEST_F(BindingsTest, QueryLeavesOutTheBodyField) {
   EXPECT_THAT(
       QueryNames(RouteOf("Get", 1)),
       ::testing::ElementsAre("filter.text", "filter.sizes", "filter.after",
-                             "filter.node.label", "id"));
+                             "filter.labels", "filter.node.label", "id"));
+}
+
+TEST_F(BindingsTest, MapsOfScalarsAreQueryParametersByKey) {
+  std::vector<QueryParameter> query = QueryParameters(RouteOf("Get", 0));
+  int maps = 0;
+  for (const QueryParameter& parameter : query) {
+    EXPECT_EQ(parameter.map, parameter.name == "filter.labels");
+    maps += parameter.map;
+  }
+  EXPECT_EQ(maps, 1);
+  TsImports imports("test", TsLayout::kPerFile);
+  auto client = TsClientClass(*RouteOf("Get", 0).method->service(), bindings_,
+                              imports);
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_THAT(*client, ::testing::HasSubstr(
+                           "query.addMap(\"filter.labels\", "
+                           "request.filter?.labels);"));
 }
 
 TEST_F(BindingsTest, NoQueryForWholeMessageBody) {

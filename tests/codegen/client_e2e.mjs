@@ -45,6 +45,12 @@ describe("runtime", () => {
     assert.equal(q.toString(), "?tags=x%20y&tags=c%2Bd&n=0");
     assert.equal(new runtime.Query().toString(), "");
   });
+  test("Query.addMap sends name[key]=value per entry", () => {
+    const q = new runtime.Query();
+    q.addMap("labels", { "a b": "x", lang: "en" });
+    q.addMap("none", undefined);
+    assert.equal(q.toString(), "?labels%5Ba%20b%5D=x&labels%5Blang%5D=en");
+  });
   test("omit removes nested paths without touching the input", () => {
     const input = { a: 1, b: { c: 2, d: 3 } };
     assert.deepEqual(runtime.omit(input, [["a"], ["b", "c"]]), { b: { d: 3 } });
@@ -228,5 +234,62 @@ describe("generated client against the gateway", () => {
       assert.equal(error.httpStatus, 404);
       return true;
     });
+  });
+
+  test("a server stream is an AsyncIterable of messages", async () => {
+    const titles = [];
+    for await (const book of client.streamBooks({ shelf: "1" })) {
+      titles.push(book.title);
+    }
+    assert.equal(titles.length, 3);
+    assert.equal(titles[0], "The Left Hand of Darkness");
+    const repeated = [];
+    for await (const book of client.streamBooks({ shelf: "2", repeat: 50 })) {
+      repeated.push(book.id);
+    }
+    assert.equal(repeated.length, 150);
+  });
+
+  test("a stream failing after its first messages throws the status", async () => {
+    const seen = [];
+    await assert.rejects(async () => {
+      for await (const book of client.streamBooks({ shelf: "1", failAfter: 2 })) {
+        seen.push(book.id);
+      }
+    }, (error) => {
+      assert.ok(error instanceof ProtogateError);
+      assert.equal(error.status.code, 10);
+      assert.equal(error.status.message, "demo stream failure after 2 books");
+      return true;
+    });
+    assert.deepEqual(seen, ["1", "2"]);
+  });
+
+  test("a stream failing before its first message throws at once", async () => {
+    await assert.rejects(async () => {
+      for await (const _ of client.streamBooks({ shelf: "987654321" })) {
+        assert.fail("no message expected");
+      }
+    }, (error) => {
+      assert.ok(error instanceof ProtogateError);
+      assert.equal(error.httpStatus, 404);
+      return true;
+    });
+  });
+
+  test("google.api.HttpBody requests and responses are raw bytes", async () => {
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 7]);
+    const shelf = await client.createShelf({ shelf: { theme: "Covers" } });
+    const book = await client.createBook({ shelf: shelf.id,
+      book: { title: "Pictures" } });
+    const updated = await client.uploadBookCover({ shelf: shelf.id, book: book.id,
+      cover: { contentType: "image/png", data: png.toString("base64") } });
+    assert.equal(updated.coverThumbnail, png.toString("base64"));
+    const cover = await client.getBookCover({ shelf: shelf.id, book: book.id });
+    assert.equal(cover.contentType, "image/png");
+    assert.deepEqual(Buffer.from(cover.data, "base64"), png);
+    const imported = await client.importBooks({ contentType: "text/csv",
+      data: Buffer.from(`${shelf.id},Imported One,GENRE_POETRY\n`).toString("base64") });
+    assert.deepEqual(imported.books.map((b) => b.title), ["Imported One"]);
   });
 });

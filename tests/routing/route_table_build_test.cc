@@ -86,6 +86,13 @@ TEST(RouteTableBuildTest, BuildsEveryDemoRouteInOrder) {
       "UploadBookCover POST " + svc + "UploadBookCover body=* [grpc]",
       "ImportBooks POST /v1/books:import body=*",
       "ImportBooks POST " + svc + "ImportBooks body=* [grpc]",
+      "StreamBooks GET /v1/shelves/{shelf}/books:stream vars=shelf",
+      "StreamBooks POST " + svc + "StreamBooks body=* [grpc]",
+      "CreateBooks POST /v1/shelves/{shelf}/books:batchCreate body=book "
+      "vars=shelf",
+      "CreateBooks POST " + svc + "CreateBooks body=* [grpc]",
+      "LookupBooks POST /v1/books:lookupStream body=*",
+      "LookupBooks POST " + svc + "LookupBooks body=* [grpc]",
       "Stats POST " + svc + "Stats body=* [grpc]",
   };
   EXPECT_EQ(routes, expected);
@@ -348,7 +355,7 @@ TEST(RouteTableBuildTest, DisabledGrpcPathsAreNotRoutes) {
   options.grpc_paths = RouteTableOptions::GrpcPaths::kDisabled;
   auto table = RouteTable::Build({Bookstore()}, options);
   ASSERT_TRUE(table.ok()) << table.status();
-  EXPECT_EQ((*table)->routes().size(), 14u);
+  EXPECT_EQ((*table)->routes().size(), 17u);
   EXPECT_EQ(
       (*table)->Match("POST", "/demo.bookstore.v1.Bookstore/Stats").outcome,
       Outcome::kNotFound);

@@ -246,9 +246,9 @@ TEST_F(GatewayTest, HealthzAndRoutes) {
     }
   }
   EXPECT_TRUE(found_get_book) << r.body;
-  // 13 annotated methods (ListBooks with an additional binding) + 14
+  // 16 annotated methods (ListBooks with an additional binding) + 17
   // implicit gRPC-path routes.
-  EXPECT_EQ(routes.Size(), 28u);
+  EXPECT_EQ(routes.Size(), 34u);
 }
 
 TEST_F(GatewayTest, AdditionalBindingWithResponseBodyAnswersTheBareField) {

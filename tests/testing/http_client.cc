@@ -98,13 +98,31 @@ absl::StatusOr<HttpResponse> HttpConnection::ReadResponse() {
   }
   std::string length = resp.Header("content-length");
   if (absl::EqualsIgnoreCase(resp.Header("transfer-encoding"), "chunked")) {
+    // A close before the last chunk leaves the response incomplete: what
+    // arrived (framing included) is returned with complete = false.
+    auto fill = [&]() -> absl::Status {
+      absl::Status s = Fill();
+      if (eof_) resp.complete = false;
+      return eof_ ? absl::OkStatus() : s;
+    };
     while (true) {
       size_t eol;
-      while ((eol = buffer_.find("\r\n")) == std::string::npos) {
-        PG_RETURN_IF_ERROR(Fill());
+      while ((eol = buffer_.find("\r\n")) == std::string::npos &&
+             resp.complete) {
+        PG_RETURN_IF_ERROR(fill());
       }
-      size_t size = std::stoul(buffer_.substr(0, eol), nullptr, 16);
-      while (buffer_.size() < eol + 2 + size + 2) PG_RETURN_IF_ERROR(Fill());
+      size_t size = 0;
+      if (resp.complete) {
+        size = std::stoul(buffer_.substr(0, eol), nullptr, 16);
+        while (buffer_.size() < eol + 2 + size + 2 && resp.complete) {
+          PG_RETURN_IF_ERROR(fill());
+        }
+      }
+      if (!resp.complete) {
+        resp.body.append(buffer_);
+        buffer_.clear();
+        break;
+      }
       resp.body.append(buffer_, eol + 2, size);
       buffer_.erase(0, eol + 2 + size + 2);
       if (size == 0) break;

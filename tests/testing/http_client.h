@@ -26,6 +26,9 @@ struct HttpResponse {
   int status = 0;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // False when a chunked body was cut short: the connection closed before
+  // the last chunk (`body` holds what arrived).
+  bool complete = true;
   // The first header with this name (case-insensitive), or "".
   std::string Header(absl::string_view name) const;
 };

@@ -1,5 +1,10 @@
 #include "tools/demo/bookstore_service.h"
 
+#include <algorithm>
+
+#include "absl/cleanup/cleanup.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "tools/demo/test_knobs.h"
 
 namespace protogate::demo {
@@ -108,6 +113,76 @@ grpc::Status BookstoreService::Stats(grpc::ServerContext* context,
                                      bookstore_pb::StatsResponse* response) {
   if (grpc::Status s = ApplyTestKnobs(*context); !s.ok()) return s;
   return store_.Stats(*response);
+}
+
+grpc::Status BookstoreService::StreamBooks(
+    grpc::ServerContext* context,
+    const bookstore_pb::StreamBooksRequest* request,
+    grpc::ServerWriter<bookstore_pb::Book>* writer) {
+  active_streams_.fetch_add(1);
+  absl::Cleanup done = [this] { active_streams_.fetch_sub(1); };
+  if (grpc::Status s = ApplyTestKnobs(*context); !s.ok()) return s;
+  if (request->repeat() < 0 || request->repeat() > 100000 ||
+      request->delay_ms() < 0 || request->delay_ms() > 10000 ||
+      request->fail_after() < 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        "repeat must be 0..100000, delay_ms 0..10000 and "
+                        "fail_after >= 0");
+  }
+  bookstore_pb::ListBooksRequest list;
+  list.set_shelf(request->shelf());
+  list.set_genre(request->genre());
+  bookstore_pb::ListBooksResponse books;
+  if (grpc::Status s = store_.ListBooks(list, books); !s.ok()) return s;
+  const absl::Duration delay = absl::Milliseconds(request->delay_ms());
+  int sent = 0;
+  for (int round = 0; round < std::max(1, request->repeat()); ++round) {
+    for (const bookstore_pb::Book& book : books.books()) {
+      if (request->fail_after() > 0 && sent == request->fail_after()) {
+        return grpc::Status(
+            grpc::StatusCode::ABORTED,
+            absl::StrCat("demo stream failure after ", sent, " books"));
+      }
+      if (delay > absl::ZeroDuration()) WaitUnlessCancelled(*context, delay);
+      if (context->IsCancelled() || !writer->Write(book)) {
+        return grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled");
+      }
+      streamed_books_.fetch_add(1);
+      ++sent;
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status BookstoreService::CreateBooks(
+    grpc::ServerContext* context,
+    grpc::ServerReader<bookstore_pb::CreateBookRequest>* reader,
+    bookstore_pb::CreateBooksResponse* response) {
+  if (grpc::Status s = ApplyTestKnobs(*context); !s.ok()) return s;
+  bookstore_pb::CreateBookRequest request;
+  while (reader->Read(&request)) {
+    if (grpc::Status s = store_.CreateBook(request, *response->add_books());
+        !s.ok()) {
+      return s;
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status BookstoreService::LookupBooks(
+    grpc::ServerContext* context,
+    grpc::ServerReaderWriter<bookstore_pb::Book,
+                             bookstore_pb::LookupBookRequest>* stream) {
+  if (grpc::Status s = ApplyTestKnobs(*context); !s.ok()) return s;
+  bookstore_pb::LookupBookRequest request;
+  while (stream->Read(&request)) {
+    bookstore_pb::Book book;
+    if (grpc::Status s = store_.LookupBook(request, book); !s.ok()) return s;
+    if (!stream->Write(book)) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "stream cancelled");
+    }
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace protogate::demo

@@ -12,6 +12,7 @@
 // - "x-demo-echo-<rest>: V": echoed back as trailing metadata with the same
 //   key ("-bin" keys included).
 // Every response carries the initial metadata "x-demo-server: bookstore".
+// StreamBooks has its knobs in the request (repeat, delay_ms, fail_after).
 //
 // Thread safety: handlers run concurrently on gRPC's threads; the store is
 // guarded by a mutex.
@@ -23,6 +24,9 @@
 //   builder.RegisterService(&service);
 // (or use DemoServer::Start() from demo_server.h).
 #pragma once
+
+#include <atomic>
+#include <cstdint>
 
 #include "demo/bookstore.grpc.pb.h"
 #include "google/protobuf/empty.pb.h"
@@ -76,12 +80,32 @@ class BookstoreService final : public bookstore_pb::Bookstore::Service {
   grpc::Status ImportBooks(
       grpc::ServerContext* context, const google::api::HttpBody* request,
       bookstore_pb::ImportBooksResponse* response) override;
+  grpc::Status StreamBooks(
+      grpc::ServerContext* context,
+      const bookstore_pb::StreamBooksRequest* request,
+      grpc::ServerWriter<bookstore_pb::Book>* writer) override;
+  grpc::Status CreateBooks(
+      grpc::ServerContext* context,
+      grpc::ServerReader<bookstore_pb::CreateBookRequest>* reader,
+      bookstore_pb::CreateBooksResponse* response) override;
+  grpc::Status LookupBooks(
+      grpc::ServerContext* context,
+      grpc::ServerReaderWriter<bookstore_pb::Book,
+                               bookstore_pb::LookupBookRequest>* stream)
+      override;
+  // Books written by StreamBooks so far (all calls): lets tests see how far
+  // a stream got.
+  int64_t streamed_books() const { return streamed_books_.load(); }
+  // StreamBooks calls whose handler is running.
+  int active_streams() const { return active_streams_.load(); }
   grpc::Status Stats(grpc::ServerContext* context,
                      const google::protobuf::Empty* request,
                      bookstore_pb::StatsResponse* response) override;
 
  private:
   BookStore store_;
+  std::atomic<int64_t> streamed_books_{0};
+  std::atomic<int> active_streams_{0};
 };
 
 }  // namespace protogate::demo

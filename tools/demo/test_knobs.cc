@@ -21,14 +21,6 @@ absl::string_view View(grpc::string_ref ref) {
   return absl::string_view(ref.data(), ref.size());
 }
 
-void WaitUnlessCancelled(grpc::ServerContext& context, absl::Duration delay) {
-  const absl::Time until = absl::Now() + delay;
-  for (absl::Time now = absl::Now(); now < until && !context.IsCancelled();
-       now = absl::Now()) {
-    absl::SleepFor(std::min(kCancelPollInterval, until - now));
-  }
-}
-
 grpc::Status Delay(grpc::ServerContext& context, absl::string_view value) {
   int ms = 0;
   if (!absl::SimpleAtoi(value, &ms) || ms < 0 || ms > kMaxDelayMs) {
@@ -50,6 +42,14 @@ grpc::Status Fail(absl::string_view value) {
 }
 
 }  // namespace
+
+void WaitUnlessCancelled(grpc::ServerContext& context, absl::Duration delay) {
+  const absl::Time until = absl::Now() + delay;
+  for (absl::Time now = absl::Now(); now < until && !context.IsCancelled();
+       now = absl::Now()) {
+    absl::SleepFor(std::min(kCancelPollInterval, until - now));
+  }
+}
 
 grpc::Status ApplyTestKnobs(grpc::ServerContext& context) {
   return ApplyTestKnobs(context, TestKnobOptions());

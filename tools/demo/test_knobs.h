@@ -36,4 +36,7 @@ grpc::Status ApplyTestKnobs(grpc::ServerContext& context);
 grpc::Status ApplyTestKnobs(grpc::ServerContext& context,
                             const TestKnobOptions& options);
 
+// Waits `delay`, or less if the call is cancelled meanwhile.
+void WaitUnlessCancelled(grpc::ServerContext& context, absl::Duration delay);
+
 }  // namespace protogate::demo

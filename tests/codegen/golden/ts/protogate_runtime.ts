@@ -61,6 +61,31 @@ export interface HttpCall {
   query?: string;
   /** The JSON body; none when undefined. */
   body?: unknown;
+  /** A google.api.HttpBody sent as raw bytes with its content type. */
+  rawBody?: RawBody;
+}
+
+/** A google.api.HttpBody as the proto3 JSON mapping has it. */
+export interface RawBody {
+  contentType?: string;
+  /** base64 */
+  data?: string;
+}
+
+function base64ToBytes(data: string): ArrayBuffer {
+  const binary = atob(data);
+  const buffer = new ArrayBuffer(binary.length);
+  const bytes = new Uint8Array(buffer);
+  for (let i = 0; i < binary.length; ++i) bytes[i] = binary.charCodeAt(i);
+  return buffer;
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    binary += String.fromCharCode(...Array.from(bytes.subarray(i, i + 0x8000)));
+  }
+  return btoa(binary);
 }
 
 /** Encodes a single-segment path variable: every reserved character. */
@@ -88,6 +113,14 @@ export class Query {
     );
   }
 
+  /** A map field: one `name[key]=value` parameter per entry. */
+  addMap(name: string, map: { [key: string]: unknown } | undefined): void {
+    if (map === undefined || map === null) return;
+    for (const [key, value] of Object.entries(map)) {
+      this.add(`${name}[${key}]`, value);
+    }
+  }
+
   toString(): string {
     return this.parts.length === 0 ? "" : `?${this.parts.join("&")}`;
   }
@@ -110,6 +143,32 @@ export function omit(value: unknown, paths: string[][]): unknown {
     }
   }
   return copy;
+}
+
+/** The in-band google.rpc.Status of a stream cut short, if `line` is one. */
+function streamError(
+  line: string | undefined,
+  httpStatus: number,
+): ProtogateError | undefined {
+  if (line === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(line) as {
+      code?: unknown;
+      message?: unknown;
+      details?: unknown;
+    };
+    if (typeof parsed === "object" && parsed !== null &&
+        typeof parsed.code === "number" && typeof parsed.message === "string") {
+      return new ProtogateError(httpStatus, {
+        code: parsed.code,
+        message: parsed.message,
+        details: Array.isArray(parsed.details) ? parsed.details : [],
+      });
+    }
+  } catch {
+    // Not JSON: no status.
+  }
+  return undefined;
 }
 
 async function toError(response: Response): Promise<ProtogateError> {
@@ -157,27 +216,59 @@ export class Transport {
     return (text === "" ? {} : JSON.parse(text)) as T;
   }
 
-  /** A server stream read as NDJSON, one message a line. */
+  /**
+   * A google.api.HttpBody response: the raw body and its Content-Type, as
+   * the JSON mapping types an HttpBody (data in base64).
+   */
+  async raw<T>(call: HttpCall, options?: CallOptions): Promise<T> {
+    const response = await this.send(call, "*/*", options);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const body: RawBody = {
+      contentType: response.headers.get("content-type") ?? "",
+      data: bytesToBase64(bytes),
+    };
+    return body as T;
+  }
+
+  /**
+   * A server stream read as NDJSON, one message a line. The gateway ends a
+   * stream that fails after its first message with the google.rpc.Status
+   * as the last line and cuts the response short, so each line is yielded
+   * only once the next one (or the clean end) has arrived; a cut-short
+   * stream throws ProtogateError with that status.
+   */
   async *stream<T>(call: HttpCall, options?: CallOptions): AsyncGenerator<T> {
     const response = await this.send(call, "application/x-ndjson", options);
     if (response.body === null) return;
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let buffered = "";
+    let held: string | undefined;
     try {
       for (;;) {
-        const { done, value } = await reader.read();
-        buffered += done ? decoder.decode() : decoder.decode(value, { stream: true });
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (error) {
+          throw streamError(held, response.status) ?? error;
+        }
+        buffered += chunk.done
+          ? decoder.decode()
+          : decoder.decode(chunk.value, { stream: true });
         let newline = buffered.indexOf("\n");
         while (newline >= 0) {
           const line = buffered.slice(0, newline).trim();
           buffered = buffered.slice(newline + 1);
-          if (line !== "") yield JSON.parse(line) as T;
+          if (line !== "") {
+            if (held !== undefined) yield JSON.parse(held) as T;
+            held = line;
+          }
           newline = buffered.indexOf("\n");
         }
-        if (done) break;
+        if (chunk.done) break;
       }
       const last = buffered.trim();
+      if (held !== undefined) yield JSON.parse(held) as T;
       if (last !== "") yield JSON.parse(last) as T;
     } finally {
       reader.releaseLock();
@@ -195,7 +286,11 @@ export class Transport {
       ...options?.headers,
     };
     const init: RequestInit = { method: call.method, headers };
-    if (call.body !== undefined) {
+    if (call.rawBody !== undefined) {
+      headers["Content-Type"] =
+        call.rawBody.contentType || "application/octet-stream";
+      init.body = base64ToBytes(call.rawBody.data ?? "");
+    } else if (call.body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(call.body);
     }

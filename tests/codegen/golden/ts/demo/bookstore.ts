@@ -81,6 +81,32 @@ export interface ListBooksResponse {
   total?: number;
 }
 
+export interface StreamBooksRequest {
+  shelf?: string;
+  /**
+   * Only books of this genre when set.
+   */
+  genre?: Genre;
+  /**
+   * Sends the shelf's books this many times (0 or 1: once); at most 100000.
+   */
+  repeat?: number;
+  /**
+   * Waits this many milliseconds before each book (at most 10000), to watch
+   * a stream arrive.
+   */
+  delayMs?: number;
+  /**
+   * Fails the stream with ABORTED after this many books (0: never), to show
+   * an error after the first message.
+   */
+  failAfter?: number;
+}
+
+export interface CreateBooksResponse {
+  books?: Book[];
+}
+
 export interface GetBookRequest {
   shelf?: string;
   book?: string;
@@ -367,7 +393,7 @@ export class BookstoreClient {
     request: GetBookRequest = {},
     options?: $pg.CallOptions,
   ): Promise<$google_api_httpbody.HttpBody> {
-    return this.transport.unary<$google_api_httpbody.HttpBody>(
+    return this.transport.raw<$google_api_httpbody.HttpBody>(
       {
         method: "GET",
         path: `/v1/shelves/${$pg.encodeSegment(request.shelf ?? "0")}/books/${$pg.encodeSegment(request.book ?? "0")}/cover`,
@@ -390,7 +416,7 @@ export class BookstoreClient {
       {
         method: "PUT",
         path: `/v1/shelves/${$pg.encodeSegment(request.shelf ?? "0")}/books/${$pg.encodeSegment(request.book ?? "0")}/cover`,
-        body: request.cover ?? {},
+        rawBody: request.cover ?? {},
       },
       options,
     );
@@ -410,7 +436,32 @@ export class BookstoreClient {
       {
         method: "POST",
         path: `/v1/books:import`,
-        body: request,
+        rawBody: request,
+      },
+      options,
+    );
+  }
+
+  /**
+   * Streams the books of a shelf, one message per book (server streaming);
+   * the format follows Accept: a JSON array, NDJSON or server-sent events.
+   *
+   * `GET /v1/shelves/{shelf}/books:stream`
+   */
+  streamBooks(
+    request: StreamBooksRequest = {},
+    options?: $pg.CallOptions,
+  ): AsyncIterable<Book> {
+    const query = new $pg.Query();
+    query.add("genre", request.genre);
+    query.add("repeat", request.repeat);
+    query.add("delay_ms", request.delayMs);
+    query.add("fail_after", request.failAfter);
+    return this.transport.stream<Book>(
+      {
+        method: "GET",
+        path: `/v1/shelves/${$pg.encodeSegment(request.shelf ?? "0")}/books:stream`,
+        query: query.toString(),
       },
       options,
     );

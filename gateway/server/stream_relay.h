@@ -1,0 +1,42 @@
+// Streaming calls through the gateway (HTTP_RULES.md, Streams).
+//
+// RelayStream answers a server-streaming or bidirectional method: each
+// response message is transcoded and written to the client as soon as it
+// arrives, in the format of stream_format.h. The next message is read from
+// the backend only once the previous one was written to the client's
+// socket, so a slow client holds back the backend (through gRPC flow
+// control) instead of making the gateway buffer the stream; a client that
+// goes away cancels the call. An error before the first message is an
+// ordinary error response; after it, it is delivered in-band and the
+// response is cut short.
+//
+// RelayClientStream answers a client-streaming method (one response): as an
+// unary call would.
+//
+// Thread safety: start from any thread; the relays run on gRPC and I/O
+// threads and keep the snapshot alive until the call ends.
+#pragma once
+
+#include <memory>
+
+#include "gateway/http/responder.h"
+#include "gateway/server/snapshot.h"
+#include "gateway/server/stream_format.h"
+#include "gateway/transcoding/options.h"
+#include "gateway/upstream/unary_channel.h"
+
+namespace protogate::server {
+
+// REQUIRES: rt.channel != nullptr and `rt` belongs to `snapshot`.
+void RelayStream(std::shared_ptr<const Snapshot> snapshot,
+                 const RouteRuntime& rt, upstream::StreamRequest request,
+                 StreamFormat format, const transcoding::PrintOptions& print,
+                 http::Responder responder);
+
+// REQUIRES: as above.
+void RelayClientStream(std::shared_ptr<const Snapshot> snapshot,
+                       const RouteRuntime& rt, upstream::StreamRequest request,
+                       const transcoding::PrintOptions& print,
+                       http::Responder responder);
+
+}  // namespace protogate::server

@@ -1,0 +1,49 @@
+// Conversions between gRPC's types and the upstream interface's, shared by
+// the unary and streaming calls. Internal to protogate::upstream.
+//
+// Thread safety: stateless functions.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "gateway/upstream/unary_channel.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/status.h"
+#include "grpcpp/support/string_ref.h"
+
+namespace protogate::upstream {
+
+using GrpcMetadataMap = std::multimap<grpc::string_ref, grpc::string_ref>;
+
+// Wraps `payload` in a ByteBuffer without copying: the slice owns the moved
+// string and deletes it when gRPC drops its last reference.
+grpc::ByteBuffer ByteBufferFromString(std::string&& payload);
+
+// INTERNAL if the buffer cannot be read.
+absl::Status ByteBufferToString(const grpc::ByteBuffer& buffer,
+                                std::string& out);
+
+// Metadata minus grpc-status, grpc-message and grpc-status-details-bin.
+Metadata ToMetadata(const GrpcMetadataMap& map);
+
+// The serialized google.rpc.Status of a failed call, or empty.
+std::string StatusDetails(const grpc::Status& status,
+                          const GrpcMetadataMap& trailers);
+
+// What a call knows about its own sizes, to tell our receive limit apart
+// from the backend's.
+struct CallSizes {
+  int64_t max_receive_message_bytes = 0;
+  size_t request_bytes = 0;
+};
+
+// The call's status as an absl::Status. gRPC fails a response over our
+// receive limit with RESOURCE_EXHAUSTED "Received message larger than max
+// (N vs. LIMIT)", the same words a backend uses when our request is over its
+// limit; ours (our LIMIT, N other than the request's size) becomes INTERNAL.
+absl::Status ToAbslStatus(const grpc::Status& status, const CallSizes& sizes);
+
+}  // namespace protogate::upstream

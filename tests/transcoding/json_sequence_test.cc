@@ -1,0 +1,77 @@
+#include "gateway/transcoding/json_sequence.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace protogate::transcoding {
+namespace {
+
+std::vector<std::string> Split(std::string_view body, SequenceFormat format,
+                               size_t max_items = 100) {
+  absl::StatusOr<std::vector<std::string_view>> items =
+      SplitJsonSequence(body, format, max_items);
+  if (!items.ok()) return {std::string(items.status().message())};
+  return std::vector<std::string>(items->begin(), items->end());
+}
+
+std::string Error(std::string_view what, size_t offset) {
+  return std::string("request body: ") + std::string(what) + " at byte " +
+         std::to_string(offset) +
+         " (a client stream is a JSON array of messages or NDJSON, one "
+         "message a line)";
+}
+
+TEST(JsonSequenceTest, Arrays) {
+  constexpr auto kArray = SequenceFormat::kJsonArray;
+  EXPECT_EQ(Split("[]", kArray), std::vector<std::string>{});
+  EXPECT_EQ(Split(" [ ] \n", kArray), std::vector<std::string>{});
+  EXPECT_EQ(Split(R"([{"a":1}])", kArray),
+            (std::vector<std::string>{R"({"a":1})"}));
+  EXPECT_EQ(Split(R"( [ {"a":[1,2]} , {"b":"x,]}"}, 3 ,"s"] )", kArray),
+            (std::vector<std::string>{R"({"a":[1,2]})", R"({"b":"x,]}"})", "3",
+                                      R"("s")"}));
+  EXPECT_EQ(Split(R"([{"q":"a\"],"}])", kArray),
+            (std::vector<std::string>{R"({"q":"a\"],"})"}));
+}
+
+TEST(JsonSequenceTest, MalformedArrays) {
+  constexpr auto kArray = SequenceFormat::kJsonArray;
+  EXPECT_EQ(Split("", kArray)[0], Error("expected '['", 0));
+  EXPECT_EQ(Split(R"({"a":1})", kArray)[0], Error("expected '['", 0));
+  EXPECT_EQ(Split("[1,]", kArray)[0], Error("empty element", 3));
+  EXPECT_EQ(Split("[,1]", kArray)[0], Error("empty element", 1));
+  EXPECT_EQ(Split("[1", kArray)[0], Error("unterminated array", 2));
+  EXPECT_EQ(Split("[1,", kArray)[0], Error("unterminated array", 3));
+  EXPECT_EQ(Split("[1] x", kArray)[0],
+            Error("unexpected text after the array", 3));
+  EXPECT_EQ(Split("[] []", kArray)[0],
+            Error("unexpected text after the array", 2));
+  EXPECT_EQ(Split(R"([{"a":"x])", kArray)[0], Error("unterminated string", 9));
+  EXPECT_EQ(Split(R"([{"a":[1}])", kArray)[0], Error("mismatched bracket", 8));
+  EXPECT_EQ(Split(R"([{"a":1])", kArray)[0], Error("mismatched bracket", 7));
+}
+
+TEST(JsonSequenceTest, ItemLimit) {
+  EXPECT_EQ(Split("[1,2,3]", SequenceFormat::kJsonArray, 3).size(), 3u);
+  EXPECT_EQ(Split("[1,2,3,4]", SequenceFormat::kJsonArray, 3)[0],
+            "request body: more than 3 messages in the client stream");
+  EXPECT_EQ(Split("1\n2\n3\n4\n", SequenceFormat::kNdjson, 3)[0],
+            "request body: more than 3 messages in the client stream");
+}
+
+TEST(JsonSequenceTest, Ndjson) {
+  constexpr auto kLines = SequenceFormat::kNdjson;
+  EXPECT_EQ(Split("", kLines), std::vector<std::string>{});
+  EXPECT_EQ(Split("\n \r\n", kLines), std::vector<std::string>{});
+  EXPECT_EQ(Split("{\"a\":1}\r\n\n  {\"b\":[1,2]}  \n7", kLines),
+            (std::vector<std::string>{R"({"a":1})", R"({"b":[1,2]})", "7"}));
+  EXPECT_EQ(Split("{\"a\":1}\n{\"b\":", kLines)[0],
+            Error("unterminated value", 13));
+  EXPECT_EQ(Split("{\"a\":1}, {\"b\":2}\n", kLines)[0],
+            Error("more than one value on a line", 7));
+}
+
+}  // namespace
+}  // namespace protogate::transcoding
