@@ -29,13 +29,14 @@
 #   6. prints a Markdown table: median rps, p50, p99, CPU us/request per case and server,
 #      the ratios protogate/grpc-gateway and protogate/nginx-proxy, and the targets.
 #
-# NOT included: the 4-step aggregated case (one REST call fanning out to several gRPC
-# calls). The gateway has no wiring for aggregation plans yet, so there is nothing to run;
-# add it here when `protogate` can serve a plan.
+#   7. the aggregated case (CASES "agg"): GET /v1/shelves/1/quartet?a=..&d=.. on protogate,
+#      answered by the 4-step plan of tools/bench/bench_agg.proto (four parallel GetBook
+#      calls to bench_server), run with wrk like the others and compared with the sum of
+#      four single protogate GETs (4 x the "get" case's p50 and CPU us/request).
 #
 # Env knobs:
 #   DURATION=10 REPEAT=3 CONNS=32     per run seconds, runs per case (>= 3 for medians), wrk -c
-#   CASES="get list post nginx"       subset/order of the cases
+#   CASES="get list post nginx agg"   subset/order of the cases
 #   PEER_DIR=/tmp/protogate-peer      scratch dir for the peers' build (build-peer.sh OUT)
 #   PEER_TOOLS=<repo>/../shared/tools/peer
 #   OUT=/tmp/protogate-bench/<UTC time>   results (runs.tsv, summary.md, raw wrk output, logs)
@@ -52,7 +53,7 @@ PEER_DIR="${PEER_DIR:-/tmp/protogate-peer}"
 DURATION="${DURATION:-10}"
 REPEAT="${REPEAT:-3}"
 CONNS="${CONNS:-32}"
-CASES="${CASES:-get list post nginx}"
+CASES="${CASES:-get list post nginx agg}"
 PG_ADDR="${PG_ADDR:-127.0.0.1:9090}"
 PG_CPUS="${PG_CPUS-0}"
 PG_IO_THREADS="${PG_IO_THREADS:-1}"
@@ -123,9 +124,10 @@ if [[ " $CASES " == *" nginx "* ]]; then
     { cat "$OUT/peer-start.log" >&2; die "nginx-baseline.sh start failed"; }
 fi
 
-log "descriptor set for bench.proto"
-protoc -I "$PEER_TOOLS" -I "$REPO/proto" -I /usr/include --include_imports \
-  --descriptor_set_out="$OUT/bench.binpb" "$PEER_TOOLS/bench.proto"
+log "descriptor set for bench.proto and the aggregated case (bench_agg.proto)"
+protoc -I "$PEER_TOOLS" -I "$HERE" -I "$REPO/proto" -I /usr/include --include_imports \
+  --descriptor_set_out="$OUT/bench.binpb" "$PEER_TOOLS/bench.proto" "$HERE/bench_agg.proto"
+AGG_URL="http://$PG_ADDR/v1/shelves/1/quartet?a=42&b=43&c=44&d=45"
 
 # Idle keep-alive connections need one fd each in the gateway and in the client.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -154,6 +156,9 @@ for gw in "$PG_ADDR" 127.0.0.1:8081; do
     log "smoke $tag $what: HTTP 200, $(wc -c <"$OUT/smoke-$tag-$what.json") bytes"
   done
 done
+code=$(curl -sS --max-time 5 -o "$OUT/smoke-protogate-agg.json" -w '%{http_code}' "$AGG_URL" || echo 000)
+[ "$code" = 200 ] || { cat "$OUT/smoke-protogate-agg.json" >&2; die "protogate agg: HTTP $code"; }
+log "smoke protogate agg: HTTP 200, $(wc -c <"$OUT/smoke-protogate-agg.json") bytes"
 
 vmrss_kb() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
 sleep 1
@@ -180,9 +185,31 @@ for c in $CASES; do
   case $c in
     get|list|post) RUNS+=("$c:protogate" "$c:grpc-gateway") ;;
     nginx) RUNS+=("nginx:nginx-proxy") ;;
-    *) die "unknown case $c (get list post nginx)" ;;
+    agg) RUNS+=("agg:protogate") ;;
+    *) die "unknown case $c (get list post nginx agg)" ;;
   esac
 done
+
+# The aggregated case: wrk pinned like bench.sh pins it, with the same summary.tsv
+# columns (time case run rps avg p50 p99 errs bg).
+wrk_ms() { awk -v v="$1" 'BEGIN{ if (v ~ /us$/) {sub(/us$/,"",v); print v/1000}
+  else if (v ~ /ms$/) {sub(/ms$/,"",v); print v+0}
+  else if (v ~ /s$/) {sub(/s$/,"",v); print v*1000}
+  else print "NA" }'; }
+run_agg() {  # $1 = result dir
+  local raw="$1/wrk-agg.txt" lpin=()
+  [ -n "${LOADGEN_CPUS-1}" ] && lpin=(taskset -c "${LOADGEN_CPUS-1}")
+  timeout $((DURATION + 30)) "${lpin[@]}" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency \
+    "$AGG_URL" >"$raw" 2>&1 || true
+  printf 'time\tcase\trun\trps\tavg\tp50\tp99\terrs\tbg\n' >"$1/summary.tsv"
+  printf '%s\tagg\t1\t%s\t%s\t%s\t%s\t%s\tNA\n' "$(date -u +%H:%M:%S)" \
+    "$(awk '/^Requests\/sec:/{print $2}' "$raw")" \
+    "$(wrk_ms "$(awk '$1=="Latency" && NF>=5 {print $2; exit}' "$raw")")" \
+    "$(wrk_ms "$(awk '$1=="50%"{print $2}' "$raw")")" \
+    "$(wrk_ms "$(awk '$1=="99%"{print $2}' "$raw")")" \
+    "$(awk '/Non-2xx or 3xx responses:/{n+=$NF} /Socket errors:/{for(i=1;i<=NF;i++) if($i ~ /^[0-9]+,?$/) {gsub(",","",$i); n+=$i}} END{print n+0}' "$raw")" \
+    >>"$1/summary.tsv"
+}
 
 TSV="$OUT/runs.tsv"
 printf 'case\tserver\trun\trps\tp50_ms\tp99_ms\terrors\trequests\tcpu_s\tcpu_us_per_req\tcpu_pct\tbackend_cpu_pct\tbg_pct\n' >"$TSV"
@@ -191,7 +218,7 @@ GG_PID=$(cat "$PEER_DIR/run/gateway.pid")
 log "load: ${#RUNS[@]} runs x REPEAT=$REPEAT x ${DURATION}s, c=$CONNS (bench.sh, interleaved)"
 for r in $(seq 1 "$REPEAT"); do
   for k in "${RUNS[@]}"; do
-    c="${k%%:*}"; s="${k#*:}"; bc="${BENCH_CASE[$k]}"
+    c="${k%%:*}"; s="${k#*:}"; bc="${BENCH_CASE[$k]:-}"
     case $s in
       protogate) pids=("$PG_PID") ;;
       grpc-gateway) pids=("$GG_PID") ;;
@@ -203,7 +230,11 @@ for r in $(seq 1 "$REPEAT"); do
     res="$OUT/raw/r$r-$c-$s"
     mkdir -p "$res"
     t0=$(sum_ticks "${pids[@]}"); b0=$(sum_ticks "${be_pids[@]}"); w0=$(date +%s.%N)
-    REPEAT=1 RESULTS="$res" bash "$PEER_TOOLS/bench.sh" "$PEER_DIR" "$bc" >"$res/bench.out" 2>&1 || true
+    if [ "$c" = agg ]; then
+      run_agg "$res"
+    else
+      REPEAT=1 RESULTS="$res" bash "$PEER_TOOLS/bench.sh" "$PEER_DIR" "$bc" >"$res/bench.out" 2>&1 || true
+    fi
     t1=$(sum_ticks "${pids[@]}"); b1=$(sum_ticks "${be_pids[@]}"); w1=$(date +%s.%N)
     kill -0 "$PG_PID" 2>/dev/null || { cat "$OUT/protogate.log" >&2; die "protogate died"; }
     # summary.tsv: time case run rps avg p50 p99 errs bg cpu
@@ -266,7 +297,7 @@ SUMMARY="$OUT/summary.md"
   echo "| ratio (protogate / peer) | get | list | post | target |"
   echo "| --- | ---: | ---: | ---: | --- |"
   awk -F'|' '{ for (i = 2; i <= NF; i++) gsub(/^ +| +$/, "", $i)
-      k = $2 "/" $3; rps[k] = $4; p99[k] = $6; us[k] = $7 }
+      k = $2 "/" $3; rps[k] = $4; p50[k] = $5; p99[k] = $6; us[k] = $7 }
     function r(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "n/a" : sprintf("%.2fx", a / b) }
     END {
       printf "| rps vs grpc-gateway | %s | %s | %s | get >= 3x, list >= 10x, post >= 3x |\n",
@@ -296,6 +327,17 @@ SUMMARY="$OUT/summary.md"
       for (r = 1; r <= R; r++) if (("nginx", "nginx-proxy", r) in v) { v["get", "nginx-proxy", r] = v["nginx", "nginx-proxy", r] }
       printf "| rps vs nginx proxy hop, median of per-run pairs | %s | | | |\n", pr("get", "nginx-proxy", v)
     }' "$TSV"
+  # The aggregated case against the sum of four single calls through protogate.
+  awk -F'|' '{ for (i = 2; i <= NF; i++) gsub(/^ +| +$/, "", $i)
+      k = $2 "/" $3; rps[k] = $4; p50[k] = $5; us[k] = $7 }
+    function r(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "n/a" : sprintf("%.2fx", a / b) }
+    END {
+      if ("agg/protogate" in rps) {
+        printf "\n| aggregated (4 parallel GetBook) vs the sum of 4 single GETs | p50 | CPU us/req | rps |\n| --- | ---: | ---: | ---: |\n"
+        printf "| agg / (4 x get), protogate | %s | %s | %s (vs get) |\n", r(p50["agg/protogate"], 4 * p50["get/protogate"]),
+          r(us["agg/protogate"], 4 * us["get/protogate"]), r(rps["agg/protogate"], rps["get/protogate"])
+      }
+    }' "$OUT/medians.md"
   echo
   echo "| memory (protogate) | measured | target |"
   echo "| --- | ---: | --- |"
@@ -307,7 +349,6 @@ SUMMARY="$OUT/summary.md"
     echo "| RSS with $(idle_get conns) idle connections / after closing them | $(awk -v a="$(idle_get rss_keepalive_kb)" -v b="$(idle_get rss_after_close_kb)" 'BEGIN{printf "%.1f / %.1f MiB", a/1024, b/1024}') | |"
   fi
   echo
-  echo "Not measured: the 4-step aggregated case (no gateway wiring for aggregation plans yet)."
   echo "Command: \`DURATION=$DURATION REPEAT=$REPEAT CONNS=$CONNS bash tools/bench/run.sh\`; per-run rows: \`$TSV\`."
 } >"$SUMMARY"
 cat "$SUMMARY"
