@@ -6,11 +6,14 @@
 // has sent the response (or is destroyed).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "gateway/http/body_stream.h"
 
 namespace protogate::http {
 
@@ -31,6 +34,14 @@ class Request {
   const std::string& body() const { return body_; }
   std::string& mutable_body() { return body_; }
   const std::string& remote_address() const { return remote_address_; }
+  // The body still to be read, for a request dispatched before its body
+  // (ServerOptions::stream_body); body() is then empty. Null otherwise.
+  const std::shared_ptr<BodyStream>& body_stream() const {
+    return body_stream_;
+  }
+  void set_body_stream(std::shared_ptr<BodyStream> stream) {
+    body_stream_ = std::move(stream);
+  }
 
  private:
   std::string method_;
@@ -38,6 +49,7 @@ class Request {
   std::vector<Header> headers_;
   std::string body_;
   std::string remote_address_;
+  std::shared_ptr<BodyStream> body_stream_;
 };
 
 }  // namespace protogate::http

@@ -110,6 +110,7 @@ std::shared_ptr<const SessionConfig> MakeConfig(const ServerOptions& options,
   config->idle_timeout = options.idle_timeout;
   config->server_name = options.server_name;
   config->handler = std::move(handler);
+  config->stream_body = options.stream_body;
   return config;
 }
 

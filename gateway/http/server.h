@@ -33,6 +33,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -58,6 +59,13 @@ struct ServerOptions {
   // requests of a keep-alive connection. On expiry the connection is closed.
   absl::Duration idle_timeout = absl::Seconds(60);
   std::string server_name = "protogate";  // Server header; "" omits it.
+  // Called on the I/O thread when a request's head is complete and its body
+  // is not: returning true hands the request to the handler at once, with
+  // its body to read through Request::body_stream() (each read bounded by
+  // read_timeout, the whole by max_body_bytes). Null: bodies are read
+  // whole first.
+  std::function<bool(std::string_view method, std::string_view target)>
+      stream_body;
 };
 
 using Handler = std::function<void(const Request&, Responder)>;

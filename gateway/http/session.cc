@@ -14,6 +14,7 @@
 #include "gateway/base/logging.h"
 #include "gateway/http/error_response.h"
 #include "gateway/http/responder.h"
+#include "gateway/http/session_util.h"
 
 namespace protogate::http {
 namespace {
@@ -83,24 +84,6 @@ std::string FormatEndpoint(const asio::ip::tcp::socket& socket) {
                         "]:", endpoint.port());
   }
   return absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
-}
-
-// True for errors of the HTTP parser (as opposed to I/O errors and the peer
-// going away).
-bool IsParseError(const error_code& ec) {
-  return ec.category() ==
-             bhttp::make_error_code(bhttp::error::bad_method).category() &&
-         ec != bhttp::error::end_of_stream &&
-         ec != bhttp::error::partial_message;
-}
-
-std::vector<Request::Header> CopyHeaders(const bhttp::fields& fields) {
-  std::vector<Request::Header> headers;
-  for (const auto& field : fields) {
-    headers.emplace_back(std::string(field.name_string()),
-                         std::string(field.value()));
-  }
-  return headers;
 }
 
 }  // namespace
@@ -271,6 +254,14 @@ void Session::OnHead() {
     return;
   }
   const auto& head = parser_->get();
+  if (config_->stream_body &&
+      config_->stream_body(
+          std::string_view(head.method_string().data(),
+                           head.method_string().size()),
+          std::string_view(head.target().data(), head.target().size()))) {
+    DispatchStreamingBody();
+    return;
+  }
   state_ = State::kReadingBody;
   if (head.version() < 11 ||
       !beast::iequals(head[bhttp::field::expect], "100-continue")) {
@@ -319,6 +310,10 @@ void Session::Dispatch() {
   request_.emplace(std::string(message.method_string()),
                    std::string(message.target()), CopyHeaders(message),
                    std::move(message.body()), remote_address_);
+  CallHandler();
+}
+
+void Session::CallHandler() {
   state_ = State::kHandling;
   stream_.expires_never();
   work_.emplace(asio::make_work_guard(loop_->ioc));
@@ -344,6 +339,10 @@ void Session::PostResponse(std::shared_ptr<Session> self, Response response) {
 
 void Session::WriteResponse(Response response) {
   if (state_ != State::kHandling) return;  // Closed meanwhile.
+  if (!EndBodyStreaming()) {
+    deferred_response_ = std::move(response);
+    return;
+  }
   work_.reset();
   request_.reset();
   StartWrite(std::move(response), keep_alive_ && !draining_
@@ -387,7 +386,7 @@ void Session::PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end) {
 
 void Session::StartStream(Response head) {
   if (state_ != State::kHandling) return;  // Closed meanwhile.
-  request_.reset();
+  request_.reset();  // The body stream, if any, stays readable.
   state_ = State::kStreaming;
   stream_chunked_ = !http_1_0_;
   disposition_ = keep_alive_ && !draining_ && !http_1_0_
@@ -450,9 +449,11 @@ void Session::FlushStream() {
     return;
   }
   if (!stream_end_.has_value()) {
-    stream_.expires_never();  // Waiting for the producer, not the client.
+    // Waiting for the producer, not the client (unless its body is read).
+    if (!body_read_pending_) stream_.expires_never();
     return;
   }
+  if (!EndBodyStreaming()) return;  // Resumed when the body read ends.
   const StreamEnd end = *std::exchange(stream_end_, std::nullopt);
   stream_end_written_ = false;
   work_.reset();

@@ -44,6 +44,8 @@ struct SessionConfig {
   absl::Duration idle_timeout;
   std::string server_name;
   Handler handler;
+  std::function<bool(std::string_view method, std::string_view target)>
+      stream_body;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -77,6 +79,9 @@ class Session : public std::enable_shared_from_this<Session> {
   static void PostStreamWrite(std::shared_ptr<Session> self, std::string data,
                               WriteDone done);
   static void PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end);
+  // Any thread. Reads the next piece of a request body dispatched before it
+  // was read (body_stream.h).
+  static void PostBodyRead(std::shared_ptr<Session> self, BodyReadDone done);
 
  private:
   enum class State {
@@ -101,6 +106,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadBody();
   void OnBodyRead(const boost::beast::error_code& ec);
   void Dispatch();
+  void CallHandler();
+  void DispatchStreamingBody();
+  void ReadBodyPiece(BodyReadDone done);
+  void OnBodyPiece(const boost::beast::error_code& ec, BodyReadDone done);
+  // Before the response completes: ends body streaming; false (and the
+  // response waits) while a body read is still pending.
+  bool EndBodyStreaming();
   void WriteResponse(Response response);
   void Reject(const Rejection& rejection);
   void StartWrite(Response response, ConnectionDisposition connection);
@@ -144,6 +156,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool stream_end_written_ = false;
   bool stream_chunked_ = false;
   bool stream_write_active_ = false;
+  // A request body read piece by piece (DispatchStreamingBody): reading,
+  // 100 Continue still owed, and a response waiting for the read to end.
+  bool body_streaming_ = false;
+  bool body_read_pending_ = false;
+  bool expect_continue_ = false;
+  std::optional<Response> deferred_response_;
   std::string remote_address_;
   State state_ = State::kIdle;
   bool keep_alive_ = false;

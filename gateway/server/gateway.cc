@@ -11,6 +11,7 @@
 #include "gateway/base/logging.h"
 #include "gateway/base/strings.h"
 #include "gateway/server/admin.h"
+#include "gateway/server/body_pump.h"
 #include "gateway/server/error_response.h"
 #include "gateway/server/stream_relay.h"
 #include "gateway/server/stream_request.h"
@@ -147,7 +148,8 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
   const std::string_view content_type =
       request.header("content-type").value_or("");
   const bool client_streaming = match.route->method->client_streaming();
-  if (!request.body().empty() && !rt.request_spec.http_body &&
+  if ((!request.body().empty() || request.body_stream() != nullptr) &&
+      !rt.request_spec.http_body &&
       rt.request_spec.body != transcoding::BodyMode::kNone &&
       !IsJsonContentType(content_type) &&
       !(client_streaming && IsNdjsonContentType(content_type))) {
@@ -218,34 +220,68 @@ void Gateway::HandleStream(std::shared_ptr<const Snapshot> snapshot,
                                  "streaming method without a backend"));
     return;
   }
-  const bool client_streaming = rt.route->method->client_streaming();
-  absl::StatusOr<std::vector<std::string>> messages = BuildStreamMessages(
-      snapshot->codecs(), rt.request_spec, parts.bindings, request.query(),
-      StreamBody{.bytes = request.body(),
-                 .content_type = request.header("content-type").value_or(""),
-                 .client_streaming = client_streaming},
-      options_.parse);
-  if (!messages.ok()) {
-    responder.Send(ErrorResponse(messages.status().code(),
-                                 base::ToStd(messages.status().message())));
-    return;
-  }
+  const std::string_view content_type =
+      request.header("content-type").value_or("");
+  // A client stream whose body the server did not read yet is pumped into
+  // the call as it arrives (body_pump.h).
+  const bool pump = request.body_stream() != nullptr;
   upstream::StreamRequest call{.method = rt.grpc_method,
-                               .messages = *std::move(messages),
+                               .write_incrementally = pump,
                                .deadline = parts.deadline,
                                .metadata = ForwardedMetadata(request)};
+  if (!pump) {
+    absl::StatusOr<std::vector<std::string>> messages = BuildStreamMessages(
+        snapshot->codecs(), rt.request_spec, parts.bindings, request.query(),
+        StreamBody{.bytes = request.body(),
+                   .content_type = content_type,
+                   .client_streaming = rt.route->method->client_streaming()},
+        options_.parse);
+    if (!messages.ok()) {
+      responder.Send(ErrorResponse(messages.status().code(),
+                                   base::ToStd(messages.status().message())));
+      return;
+    }
+    call.messages = *std::move(messages);
+  }
   if (options_.log_requests) {
     PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
                   << rt.grpc_method << " (stream)";
   }
-  if (!rt.route->method->server_streaming()) {
-    RelayClientStream(std::move(snapshot), rt, std::move(call), options_.print,
-                      std::move(responder));
-    return;
+  RelayOptions relay{
+      .format = NegotiateStreamFormat(request.header("accept").value_or("")),
+      .print = options_.print,
+      .failure = pump ? std::make_shared<StreamFailure>() : nullptr};
+  std::shared_ptr<StreamFailure> failure = relay.failure;
+  std::shared_ptr<const Snapshot> pump_snapshot = pump ? snapshot : nullptr;
+  std::shared_ptr<upstream::StreamCall> handle =
+      rt.route->method->server_streaming()
+          ? RelayStream(std::move(snapshot), rt, std::move(call),
+                        std::move(relay), std::move(responder))
+          : RelayClientStream(std::move(snapshot), rt, std::move(call),
+                              std::move(relay), std::move(responder));
+  if (!pump) return;
+  BodyPumpInput input{.body = request.body_stream(),
+                      .format = IsNdjsonContentType(content_type)
+                                    ? transcoding::SequenceFormat::kNdjson
+                                    : transcoding::SequenceFormat::kJsonArray,
+                      .query = std::string(request.query()),
+                      .parse = options_.parse};
+  for (const transcoding::PathBinding& binding : parts.bindings) {
+    input.path_values.emplace_back(binding.value);
   }
-  RelayStream(std::move(snapshot), rt, std::move(call),
-              NegotiateStreamFormat(request.header("accept").value_or("")),
-              options_.print, std::move(responder));
+  StartBodyPump(std::move(pump_snapshot), rt, std::move(input),
+                std::move(handle), std::move(failure));
+}
+
+bool Gateway::StreamsRequestBody(std::string_view method,
+                                 std::string_view target) const {
+  std::shared_ptr<const Snapshot> current = snapshot();
+  if (!current->has_client_streams()) return false;
+  RouteMatch match =
+      current->routes().Match(method, target.substr(0, target.find('?')));
+  return match.outcome == RouteMatch::Outcome::kMatched &&
+         match.route->method->client_streaming() &&
+         !current->runtime(*match.route).request_spec.http_body;
 }
 
 void Gateway::RunPlan(std::shared_ptr<const Snapshot> snapshot,

@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string_view>
 
 #include "absl/time/time.h"
 #include "absl/types/span.h"
@@ -47,6 +48,12 @@ class Gateway {
 
   // Replaces the snapshot new requests use. REQUIRES: snapshot != nullptr.
   void SetSnapshot(std::shared_ptr<const Snapshot> snapshot);
+  // For http::ServerOptions::stream_body: true when the request goes to a
+  // client- or bidi-streaming route, whose body is then pumped into the
+  // call as it arrives instead of being read whole first. Any thread.
+  bool StreamsRequestBody(std::string_view method,
+                          std::string_view target) const;
+
   // While not serving, /-/healthz answers 503 (used while draining).
   void SetServing(bool serving) { serving_.store(serving); }
 

@@ -124,6 +124,10 @@ int Run(int argc, char** argv) {
   server_options.max_header_bytes = flags->max_header_bytes;
   server_options.read_timeout = flags->read_timeout;
   server_options.idle_timeout = flags->idle_timeout;
+  server_options.stream_body = [&gateway](std::string_view method,
+                                          std::string_view target) {
+    return gateway.StreamsRequestBody(method, target);
+  };
   absl::StatusOr<std::unique_ptr<http::Server>> server = http::Server::Start(
       server_options,
       [&gateway](const http::Request& request, http::Responder responder) {

@@ -248,6 +248,7 @@ absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
     RouteRuntime& rt = runtimes_.emplace_back();
     rt.route = &route;
     rt.plan = plan;
+    has_client_streams_ |= route.method->client_streaming();
     rt.request_spec.codec = codecs_->Find(route.method->input_type());
     rt.request_spec.body = ToBodyMode(route.body);
     rt.request_spec.body_field = route.body_field;

@@ -101,6 +101,9 @@ class Snapshot {
   }
   // The OpenAPI 3.1 document of routes(), generated once at build time.
   const std::string& openapi_json() const { return openapi_json_; }
+  // Whether some route is client- or bidi-streaming (so request bodies may
+  // need streaming; see Gateway::StreamsRequestBody).
+  bool has_client_streams() const { return has_client_streams_; }
 
  private:
   Snapshot() = default;
@@ -122,6 +125,7 @@ class Snapshot {
       step_channels_;
   std::vector<RouteRuntime> runtimes_;  // Aligned with routes_->routes().
   std::string openapi_json_;
+  bool has_client_streams_ = false;
 };
 
 }  // namespace protogate::server

@@ -16,19 +16,24 @@ using upstream::CallResult;
 using upstream::StreamCall;
 using upstream::StreamMessage;
 
+std::optional<http::Response> Failure(
+    const std::shared_ptr<StreamFailure>& failure) {
+  return failure == nullptr ? std::nullopt : failure->Get();
+}
+
 // One server stream: see RelayStream. OnMessage and OnDone never run
 // concurrently (StreamObserver's contract); the write callbacks touch only
 // the immutable call handle.
 class ServerStreamRelay final : public upstream::StreamObserver {
  public:
   ServerStreamRelay(std::shared_ptr<const Snapshot> snapshot,
-                    const RouteRuntime& rt, StreamFormat format,
-                    const transcoding::PrintOptions& print,
+                    const RouteRuntime& rt, RelayOptions options,
                     http::Responder responder)
       : snapshot_(std::move(snapshot)),
         rt_(rt),
-        format_(rt.http_body_response ? StreamFormat::kRaw : format),
-        print_(print),
+        format_(rt.http_body_response ? StreamFormat::kRaw : options.format),
+        print_(options.print),
+        failure_(std::move(options.failure)),
         responder_(std::move(responder)) {
     print_.indent = 0;  // One message a line (NDJSON) or a data field (SSE).
   }
@@ -68,6 +73,15 @@ class ServerStreamRelay final : public upstream::StreamObserver {
   }
 
   void OnDone(CallResult result) override {
+    if (std::optional<http::Response> failed = Failure(failure_)) {
+      if (!stream_.has_value()) {
+        responder_->Send(*std::move(failed));
+        return;
+      }
+      stream_->Write(FrameError(format_, failed->body), [](bool) {});
+      stream_->Abort();
+      return;
+    }
     const bool complete = result.status.ok() && !bad_payload_.has_value();
     if (bad_payload_.has_value()) {
       // UpstreamResponse answers a payload it cannot transcode with 502.
@@ -122,6 +136,7 @@ class ServerStreamRelay final : public upstream::StreamObserver {
   const RouteRuntime& rt_;
   const StreamFormat format_;
   transcoding::PrintOptions print_;
+  const std::shared_ptr<StreamFailure> failure_;
   std::shared_ptr<StreamCall> call_;
   std::optional<http::Responder> responder_;  // Until the head is sent.
   std::optional<http::ResponseStream> stream_;
@@ -133,12 +148,12 @@ class ServerStreamRelay final : public upstream::StreamObserver {
 class ClientStreamCollector final : public upstream::StreamObserver {
  public:
   ClientStreamCollector(std::shared_ptr<const Snapshot> snapshot,
-                        const RouteRuntime& rt,
-                        const transcoding::PrintOptions& print,
+                        const RouteRuntime& rt, RelayOptions options,
                         http::Responder responder)
       : snapshot_(std::move(snapshot)),
         rt_(rt),
-        print_(print),
+        print_(options.print),
+        failure_(std::move(options.failure)),
         responder_(std::move(responder)) {}
 
   void OnStart(std::shared_ptr<StreamCall> call) override {
@@ -156,6 +171,10 @@ class ClientStreamCollector final : public upstream::StreamObserver {
   }
 
   void OnDone(CallResult result) override {
+    if (std::optional<http::Response> failed = Failure(failure_)) {
+      responder_.Send(*std::move(failed));
+      return;
+    }
     if (extra_message_) {
       result = CallResult{.status = absl::InternalError(
                               "upstream sent more than one response message "
@@ -175,6 +194,7 @@ class ClientStreamCollector final : public upstream::StreamObserver {
   const std::shared_ptr<const Snapshot> snapshot_;
   const RouteRuntime& rt_;
   const transcoding::PrintOptions print_;
+  const std::shared_ptr<StreamFailure> failure_;
   http::Responder responder_;
   std::shared_ptr<StreamCall> call_;
   std::optional<std::string> payload_;
@@ -183,22 +203,22 @@ class ClientStreamCollector final : public upstream::StreamObserver {
 
 }  // namespace
 
-void RelayStream(std::shared_ptr<const Snapshot> snapshot,
-                 const RouteRuntime& rt, upstream::StreamRequest request,
-                 StreamFormat format, const transcoding::PrintOptions& print,
-                 http::Responder responder) {
+std::shared_ptr<upstream::StreamCall> RelayStream(
+    std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
+    upstream::StreamRequest request, RelayOptions options,
+    http::Responder responder) {
   auto relay = std::make_shared<ServerStreamRelay>(
-      std::move(snapshot), rt, format, print, std::move(responder));
-  rt.channel->Stream(std::move(request), std::move(relay));
+      std::move(snapshot), rt, std::move(options), std::move(responder));
+  return rt.channel->Stream(std::move(request), std::move(relay));
 }
 
-void RelayClientStream(std::shared_ptr<const Snapshot> snapshot,
-                       const RouteRuntime& rt, upstream::StreamRequest request,
-                       const transcoding::PrintOptions& print,
-                       http::Responder responder) {
+std::shared_ptr<upstream::StreamCall> RelayClientStream(
+    std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
+    upstream::StreamRequest request, RelayOptions options,
+    http::Responder responder) {
   auto collector = std::make_shared<ClientStreamCollector>(
-      std::move(snapshot), rt, print, std::move(responder));
-  rt.channel->Stream(std::move(request), std::move(collector));
+      std::move(snapshot), rt, std::move(options), std::move(responder));
+  return rt.channel->Stream(std::move(request), std::move(collector));
 }
 
 }  // namespace protogate::server

@@ -20,6 +20,7 @@
 #include <memory>
 
 #include "gateway/http/responder.h"
+#include "gateway/server/body_pump.h"
 #include "gateway/server/snapshot.h"
 #include "gateway/server/stream_format.h"
 #include "gateway/transcoding/options.h"
@@ -27,16 +28,27 @@
 
 namespace protogate::server {
 
-// REQUIRES: rt.channel != nullptr and `rt` belongs to `snapshot`.
-void RelayStream(std::shared_ptr<const Snapshot> snapshot,
-                 const RouteRuntime& rt, upstream::StreamRequest request,
-                 StreamFormat format, const transcoding::PrintOptions& print,
-                 http::Responder responder);
+struct RelayOptions {
+  StreamFormat format = StreamFormat::kJsonArray;  // Server streams only.
+  transcoding::PrintOptions print;
+  // When set and holding a response at the end, that response (or, after
+  // the first message, its body in-band) replaces the call's outcome: a
+  // failure of the request body (body_pump.h).
+  std::shared_ptr<StreamFailure> failure;
+};
+
+// Starts the call and returns its handle (for writing the request
+// incrementally). REQUIRES: rt.channel != nullptr and `rt` belongs to
+// `snapshot`.
+std::shared_ptr<upstream::StreamCall> RelayStream(
+    std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
+    upstream::StreamRequest request, RelayOptions options,
+    http::Responder responder);
 
 // REQUIRES: as above.
-void RelayClientStream(std::shared_ptr<const Snapshot> snapshot,
-                       const RouteRuntime& rt, upstream::StreamRequest request,
-                       const transcoding::PrintOptions& print,
-                       http::Responder responder);
+std::shared_ptr<upstream::StreamCall> RelayClientStream(
+    std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
+    upstream::StreamRequest request, RelayOptions options,
+    http::Responder responder);
 
 }  // namespace protogate::server

@@ -33,7 +33,7 @@ absl::StatusOr<std::vector<std::string>> BuildStreamMessages(
     return messages;
   }
   if (body.bytes.empty()) return messages;  // No body: an empty stream.
-  absl::StatusOr<std::vector<std::string_view>> items =
+  absl::StatusOr<std::vector<std::string>> items =
       transcoding::SplitJsonSequence(
           body.bytes,
           IsNdjsonContentType(body.content_type)

@@ -65,14 +65,22 @@ std::shared_ptr<StreamCall> GrpcStreamCall::Start(
   for (const auto& [key, value] : request.metadata) {
     call->context_.AddMetadata(key, value);
   }
+  call->incremental_ = request.write_incrementally;
   call->self_ = call;
   call->observer_->OnStart(call);
   stub.PrepareBidiStreamingCall(&call->context_, call->method_,
                                 grpc::StubOptions(), call.get());
   call->AddHold();
-  call->read_pending_ = true;  // Not shared yet: no lock needed.
+  {
+    absl::MutexLock lock(&call->mu_);  // Uncontended: not shared yet.
+    call->read_pending_ = true;
+    if (call->incremental_) {
+      call->AddHold();
+      call->write_holding_ = true;
+    }
+  }
   call->StartRead(&call->response_);
-  call->WriteNext();
+  if (!call->incremental_) call->WriteNext();
   call->StartCall();
   return call;
 }
@@ -91,8 +99,51 @@ void GrpcStreamCall::WriteNext() {
 }
 
 void GrpcStreamCall::OnWriteDone(bool ok) {
+  if (incremental_) {
+    StreamWriteDone done;
+    {
+      absl::MutexLock lock(&mu_);
+      done = std::move(write_done_);
+    }
+    if (done != nullptr) std::move(done)(ok);
+    return;
+  }
   // Not ok: the call is failing; OnDone reports why.
   if (ok) WriteNext();
+}
+
+void GrpcStreamCall::Write(std::string message, StreamWriteDone done) {
+  bool writable = false;
+  {
+    absl::MutexLock lock(&mu_);
+    writable = incremental_ && write_holding_ && write_done_ == nullptr;
+    if (writable) write_done_ = std::move(done);
+  }
+  if (!writable) {
+    std::move(done)(false);
+    return;
+  }
+  write_ = ByteBufferFromString(std::move(message));
+  StartWrite(&write_);
+}
+
+void GrpcStreamCall::WritesDone() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!write_holding_) return;
+    write_holding_ = false;
+  }
+  StartWritesDone();
+  RemoveHold();
+}
+
+void GrpcStreamCall::ReleaseWriteHold() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!write_holding_) return;
+    write_holding_ = false;
+  }
+  RemoveHold();
 }
 
 void GrpcStreamCall::ReadNext() {
@@ -106,6 +157,7 @@ void GrpcStreamCall::ReadNext() {
 
 void GrpcStreamCall::Cancel() {
   context_.TryCancel();
+  ReleaseWriteHold();
   bool release = false;
   {
     absl::MutexLock lock(&mu_);

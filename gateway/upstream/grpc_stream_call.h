@@ -53,6 +53,8 @@ class GrpcStreamCall final
 
   void ReadNext() override;
   void Cancel() override;
+  void Write(std::string message, StreamWriteDone done) override;
+  void WritesDone() override;
 
   // grpc::ClientBidiReactor.
   void OnWriteDone(bool ok) override;
@@ -62,8 +64,10 @@ class GrpcStreamCall final
  private:
   GrpcStreamCall() = default;
   void WriteNext();
-  // Releases the hold once; returns whether this call released it.
+  // Releases the read hold once; returns whether this call released it.
   bool ReleaseHold();
+  // Releases the write hold once (write_incrementally).
+  void ReleaseWriteHold();
 
   grpc::ClientContext context_;
   std::string method_;
@@ -75,9 +79,15 @@ class GrpcStreamCall final
   std::shared_ptr<StreamObserver> observer_;
   std::shared_ptr<GrpcStreamCall> self_;  // Until OnDone.
 
+  bool incremental_ = false;  // StreamRequest::write_incrementally.
+  grpc::ByteBuffer write_;    // The message of the pending Write().
+
   absl::Mutex mu_;
   bool read_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool holding_ ABSL_GUARDED_BY(mu_) = true;
+  // write_incrementally: the writer may still write (a second hold).
+  bool write_holding_ ABSL_GUARDED_BY(mu_) = false;
+  StreamWriteDone write_done_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace protogate::upstream

@@ -99,10 +99,17 @@ struct StreamRequest {
   // Sent in order, then the client half-closes. Exactly one for a
   // server-streaming method.
   std::vector<std::string> messages;
+  // When true, `messages` must be empty: the messages are sent one by one
+  // with StreamCall::Write() and WritesDone() half-closes.
+  bool write_incrementally = false;
   // InfiniteFuture(): the upstream's default_timeout from now.
   absl::Time deadline = absl::InfiniteFuture();
   Metadata metadata;  // As CallRequest::metadata.
 };
+
+// Runs once per StreamCall::Write(): true when the message was handed to
+// the transport (there is room for the next), false when the call is ending.
+using StreamWriteDone = absl::AnyInvocable<void(bool written) &&>;
 
 struct StreamMessage {
   std::string payload;  // One serialized response message.
@@ -144,6 +151,14 @@ class StreamCall {
   // Cancels the call; OnDone follows (with CANCELLED unless it completed
   // first). Idempotent.
   virtual void Cancel() = 0;
+  // Sends one more request message (StreamRequest::write_incrementally).
+  // Waiting for `done` before the next Write() is the backpressure: gRPC
+  // flow control holds it back while the backend does not read. REQUIRES:
+  // one write at a time, before WritesDone(); after `done(false)`, call
+  // WritesDone() or Cancel() (the call cannot end before one of them).
+  virtual void Write(std::string message, StreamWriteDone done) = 0;
+  // Half-closes the request stream (write_incrementally). Idempotent.
+  virtual void WritesDone() = 0;
 };
 
 class UnaryChannel {
@@ -170,6 +185,10 @@ class EndedStreamCall final : public StreamCall {
  public:
   void ReadNext() override {}
   void Cancel() override {}
+  void Write(std::string, StreamWriteDone done) override {
+    std::move(done)(false);
+  }
+  void WritesDone() override {}
 };
 
 inline std::shared_ptr<StreamCall> UnaryChannel::Stream(

@@ -46,6 +46,10 @@ class GatewayFixture : public ::testing::Test {
     gateway_ = std::make_unique<Gateway>(*snapshot, GatewayOptions{});
     http::ServerOptions options;
     options.io_threads = 2;
+    options.stream_body = [gateway = gateway_.get()](std::string_view method,
+                                                     std::string_view target) {
+      return gateway->StreamsRequestBody(method, target);
+    };
     auto server = http::Server::Start(
         options, [gateway = gateway_.get()](const http::Request& request,
                                             http::Responder responder) {

@@ -100,11 +100,13 @@ TEST_F(StreamTest, ErrorBeforeTheFirstMessageIsAnOrdinaryResponse) {
 }
 
 TEST_F(StreamTest, EmptyStream) {
-  HttpResponse array = Call("GET", "/v1/shelves/1/books:stream?genre=GENRE_POETRY");
+  HttpResponse array =
+      Call("GET", "/v1/shelves/1/books:stream?genre=GENRE_POETRY");
   EXPECT_EQ(array.status, 200);
   EXPECT_EQ(array.body, "[]");
-  HttpResponse ndjson = Call("GET", "/v1/shelves/1/books:stream?genre=GENRE_POETRY",
-                             "", {"Accept: application/x-ndjson"});
+  HttpResponse ndjson =
+      Call("GET", "/v1/shelves/1/books:stream?genre=GENRE_POETRY", "",
+           {"Accept: application/x-ndjson"});
   EXPECT_EQ(ndjson.status, 200);
   EXPECT_EQ(ndjson.body, "");
 }
@@ -318,6 +320,85 @@ TEST_F(StreamTest, BidirectionalStreamFailingMidway) {
   EXPECT_TRUE(absl::StartsWith(r.body, R"([{"id":"2")"));
   EXPECT_TRUE(absl::StrContains(
       r.body, R"(,{"code":5,"message":"book 99 not found on shelf 1")"));
+}
+
+std::string Chunk(absl::string_view data) {
+  return absl::StrCat(absl::Hex(data.size()), "\r\n", data, "\r\n");
+}
+
+// The body is pumped into the call as it arrives: the answer to the first
+// lookup comes back before the client has sent the second.
+TEST_F(StreamTest, BidirectionalStreamIsInteractive) {
+  auto conn = HttpConnection::Connect(server_->port());
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE((*conn)
+                  ->Write(absl::StrCat(
+                      "POST /v1/books:lookupStream HTTP/1.1\r\nHost: x\r\n"
+                      "Content-Type: application/x-ndjson\r\n"
+                      "Accept: application/x-ndjson\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n",
+                      Chunk("{\"name\":\"shelves/1/books/2\"}\n")))
+                  .ok());
+  ASSERT_TRUE((*conn)->WaitFor("\"title\":\"Beloved\"").ok())
+      << "no answer before the rest of the body";
+  ASSERT_TRUE((*conn)
+                  ->Write(absl::StrCat(Chunk("{\"name\":\"shelves/2/"),
+                                       Chunk("books/4\"}\n"), "0\r\n\r\n"))
+                  .ok());
+  auto r = (*conn)->ReadResponse();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->complete);
+  std::vector<std::string> lines = Lines(r->body);
+  ASSERT_EQ(lines.size(), 2u) << r->body;
+  EXPECT_TRUE(absl::StartsWith(lines[1], R"({"id":"4","shelfId":"2")"));
+  // The whole body was read: the connection serves the next request.
+  auto next = (*conn)->RoundTrip("GET /v1/shelves HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->status, 200);
+}
+
+// A chunked body has no declared length: the limit is found while the body
+// is pumped into the call.
+TEST_F(StreamTest, StreamedBodyOverTheLimitIs413) {
+  // 41 books of 100 KiB each: just over the server's 4 MiB body limit (so
+  // the client's writes complete before the connection closes).
+  const std::string line =
+      absl::StrCat(R"({"title":")", std::string(100 * 1024, 't'), "\"}\n");
+  auto conn = HttpConnection::Connect(server_->port());
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE((*conn)
+                  ->Write("POST /v1/shelves/2/books:batchCreate HTTP/1.1\r\n"
+                          "Host: x\r\nContent-Type: application/x-ndjson\r\n"
+                          "Transfer-Encoding: chunked\r\n\r\n")
+                  .ok());
+  for (int i = 0; i < 41; ++i) {
+    if (!(*conn)->Write(Chunk(line)).ok()) break;  // Closed: read the answer.
+  }
+  (void)(*conn)->Write("0\r\n\r\n");
+  auto r = (*conn)->ReadResponse();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(r->Header("connection"), "close");
+  EXPECT_EQ(Json(*r)["code"].GetInt(), 8);
+}
+
+TEST_F(StreamTest, MalformedStreamedBodyMidwayIs400AndCancelsTheCall) {
+  auto conn = HttpConnection::Connect(server_->port());
+  ASSERT_TRUE(conn.ok());
+  auto r = (*conn)->RoundTrip(absl::StrCat(
+      "POST /v1/shelves/2/books:batchCreate HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+      Chunk(R"([{"title":"A"},)"), Chunk(R"({"title":"B"} {)"), "0\r\n\r\n"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 400);
+  EXPECT_EQ(Json(*r)["message"].GetString(),
+            std::string("request body: unterminated value at byte 30 (a "
+                        "client stream is a JSON array of messages or NDJSON, "
+                        "one message a line)"));
+  // "B" was never complete, so never sent; "A" may have been.
+  HttpResponse stats = Call("POST", "/demo.bookstore.v1.Bookstore/Stats", "{}",
+                            {"Content-Type: application/json"});
+  EXPECT_LE(Json(stats)["books"].GetInt(), 7);
 }
 
 TEST(StreamFormatTest, Negotiation) {

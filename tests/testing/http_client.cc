@@ -74,6 +74,11 @@ bool HttpConnection::PeerClosed() {
   return eof_;
 }
 
+absl::Status HttpConnection::WaitFor(absl::string_view marker) {
+  while (!absl::StrContains(buffer_, marker)) PG_RETURN_IF_ERROR(Fill());
+  return absl::OkStatus();
+}
+
 absl::StatusOr<HttpResponse> HttpConnection::ReadResponse() {
   size_t head_end;
   while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {

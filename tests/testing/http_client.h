@@ -45,6 +45,10 @@ class HttpConnection {
   absl::StatusOr<HttpResponse> RoundTrip(absl::string_view request);
   // True when the peer closed the connection (reads EOF within the timeout).
   bool PeerClosed();
+  // Reads until the bytes received so far contain `marker` (they stay
+  // buffered for ReadResponse()); an error if the connection ends or times
+  // out first.
+  absl::Status WaitFor(absl::string_view marker);
 
  private:
   explicit HttpConnection(int fd) : fd_(fd) {}
