@@ -71,7 +71,8 @@ TEST(FlagsTest, RejectsBadFlagsNamingThem) {
       {{"--descriptor_set=a", "--io_threads=x"}, "flag --io_threads"},
       {{"--descriptor_set"}, "flag --descriptor_set needs a value"},
       {{"positional"}, "unexpected argument \"positional\""},
-      {{"--listen=127.0.0.1:1"}, "flag --descriptor_set is required"},
+      {{"--listen=127.0.0.1:1"},
+       "flag --descriptor_set, --proto or --reflection is required"},
   };
   for (const BadFlagCase& c : cases) {
     absl::StatusOr<GatewayFlags> flags = Parse(c.args);

@@ -1,0 +1,175 @@
+// gRPC server reflection as a descriptor source: the client against real
+// servers speaking v1 (our service) and v1alpha (gRPC's plugin), and the
+// real gateway binary serving a backend it has no descriptors for.
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "gateway/upstream/reflection_client.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/server/reflection_backend.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/http_client.h"
+
+namespace protogate::server {
+namespace {
+
+using ::protogate::testing::ChildProcess;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using testing::ReflectionBackend;
+using testing::ReflectionVersion;
+
+TEST(ReflectionClientTest, ReadsServicesAndFilesOverV1) {
+  auto backend = ReflectionBackend::Start(ReflectionVersion::kV1);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  auto result = upstream::FetchReflection((*backend)->address(), {});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->protocol, "v1");
+  EXPECT_THAT(result->services, ElementsAre("demo.bookstore.v1.Bookstore"));
+  std::vector<std::string> names;
+  for (const auto& [name, bytes] : result->files) names.push_back(name);
+  // The service's file and everything it imports, transitively.
+  for (const char* file :
+       {"demo/bookstore.proto", "google/api/annotations.proto",
+        "google/api/http.proto", "google/protobuf/descriptor.proto",
+        "google/protobuf/timestamp.proto"}) {
+    EXPECT_THAT(names, Contains(file));
+  }
+}
+
+TEST(ReflectionClientTest, FallsBackToV1AlphaAndSkipsInfrastructure) {
+  auto backend = ReflectionBackend::Start(ReflectionVersion::kV1Alpha);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  auto result = upstream::FetchReflection((*backend)->address(), {});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->protocol, "v1alpha");
+  EXPECT_THAT(result->services, ElementsAre("demo.bookstore.v1.Bookstore",
+                                            "demo.storefront.v1.Catalog"));
+  EXPECT_TRUE(result->files.contains("demo/storefront.proto"));
+}
+
+TEST(ReflectionClientTest, ServerWithoutReflectionIsUnimplemented) {
+  // The demo_bookstore binary serves no reflection (in this process every
+  // server would: grpc++_reflection registers itself globally).
+  auto server = ChildProcess::Start(
+      {protogate::testing::BinDir() + "/tools/demo/demo_bookstore", "--listen",
+       "127.0.0.1:0"});
+  ASSERT_TRUE(server.ok());
+  auto line = (*server)->ReadStdoutLine(absl::Seconds(30));
+  ASSERT_TRUE(line.ok()) << line.status();
+  const std::string address = line->substr(line->rfind(' ') + 1);
+  auto result = upstream::FetchReflection(address, {});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(std::string(result.status().message()),
+              HasSubstr("reflection " + address));
+}
+
+TEST(ReflectionClientTest, UnreachableServerFailsWithinTheTimeout) {
+  auto result = upstream::FetchReflection("127.0.0.1:1",
+                                          {.timeout = absl::Milliseconds(500)});
+  ASSERT_FALSE(result.ok());
+  EXPECT_THAT(result.status().code(),
+              ::testing::AnyOf(absl::StatusCode::kUnavailable,
+                               absl::StatusCode::kDeadlineExceeded));
+}
+
+std::string GatewayBin() {
+  return protogate::testing::BinDir() + "/gateway/server/protogate";
+}
+
+int ReadGatewayPort(ChildProcess& child) {
+  auto line = child.ReadStdoutLine(absl::Seconds(30));
+  EXPECT_TRUE(line.ok()) << line.status();
+  int port = 0;
+  if (line.ok()) {
+    EXPECT_TRUE(absl::SimpleAtoi(line->substr(line->rfind(':') + 1), &port));
+  }
+  return port;
+}
+
+// Polls (bounded) until GET `path` answers `status`.
+bool WaitForStatus(int port, const std::string& path, int status) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < give_up) {
+    auto r = protogate::testing::Fetch(port, "GET", path);
+    if (r.ok() && r->status == status) return true;
+  }
+  return false;
+}
+
+TEST(ReflectionCliTest, ServesAReflectionOnlyBackendEndToEnd) {
+  auto backend = ReflectionBackend::Start(ReflectionVersion::kV1Alpha);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  auto gateway = ChildProcess::Start({GatewayBin(), "--listen", "127.0.0.1:0",
+                                      "--reflection", (*backend)->address()});
+  ASSERT_TRUE(gateway.ok());
+  int port = ReadGatewayPort(**gateway);
+  ASSERT_GT(port, 0);
+  auto r = protogate::testing::Fetch(port, "GET", "/v1/shelves/2");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body, R"({"id":"2","theme":"Science","bookCount":3})");
+  r = protogate::testing::Fetch(port, "GET", "/v1/catalog/products/p1");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_THAT(r->body, HasSubstr(R"("id":"p1")"));
+  (*gateway)->Signal(SIGTERM);
+  auto code = (*gateway)->Wait(absl::Seconds(15));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0);
+}
+
+TEST(ReflectionCliTest, RefreshPicksUpAChangedService) {
+  auto backend = ReflectionBackend::Start(ReflectionVersion::kV1);
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  auto gateway = ChildProcess::Start({GatewayBin(), "--listen", "127.0.0.1:0",
+                                      "--reflection", (*backend)->address(),
+                                      "--reflection_refresh", "100ms"});
+  ASSERT_TRUE(gateway.ok());
+  int port = ReadGatewayPort(**gateway);
+  ASSERT_GT(port, 0);
+  EXPECT_TRUE(WaitForStatus(port, "/v1/shelves/2", 200));
+  auto r = protogate::testing::Fetch(port, "GET", "/v1/catalog/products/p1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 404);  // Not listed yet.
+
+  (*backend)->SetListedServices(
+      {"demo.bookstore.v1.Bookstore", "demo.storefront.v1.Catalog"});
+  bool reloaded = false;
+  while (!reloaded) {
+    auto line = (*gateway)->ReadStderrLine(absl::Seconds(20));
+    ASSERT_TRUE(line.ok()) << line.status();
+    reloaded = absl::StrContains(
+        *line, "reloaded (reflection change: " + (*backend)->address());
+  }
+  r = protogate::testing::Fetch(port, "GET", "/v1/catalog/products/p1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_TRUE(WaitForStatus(port, "/v1/shelves/2", 200));
+
+  (*gateway)->Signal(SIGTERM);
+  auto code = (*gateway)->Wait(absl::Seconds(15));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 0);
+}
+
+TEST(ReflectionCliTest, AnUnreachableSourceAtStartUpIsAnError) {
+  auto gateway = ChildProcess::Start(
+      {GatewayBin(), "--listen", "127.0.0.1:0", "--reflection", "127.0.0.1:1"});
+  ASSERT_TRUE(gateway.ok());
+  auto code = (*gateway)->Wait(absl::Seconds(30));
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, 1);
+  EXPECT_THAT((*gateway)->ReadAllStderr(absl::Seconds(5)),
+              HasSubstr("protogate: reflection 127.0.0.1:1: "));
+}
+
+}  // namespace
+}  // namespace protogate::server
