@@ -35,6 +35,10 @@ absl::Duration Tick(const ReloaderOptions& options) {
   return std::max(tick, absl::Milliseconds(10));
 }
 
+bool Same(const ReflectedDescriptors& a, const ReflectedDescriptors& b) {
+  return a.target == b.target && a.services == b.services && a.files == b.files;
+}
+
 }  // namespace
 
 Reloader::Reloader(ReloaderOptions options) : options_(std::move(options)) {}
@@ -70,6 +74,7 @@ absl::StatusOr<std::unique_ptr<Reloader>> Reloader::Create(
   PG_ASSIGN_OR_RETURN(reloader->initial_, Snapshot::Build(first));
   absl::MutexLock lock(&reloader->mu_);
   reloader->current_ = reloader->initial_;
+  reloader->rejected_.resize(reflected.size());
   reloader->reflected_ = std::move(reflected);
   reloader->RecordWatchedFiles();
   return reloader;
@@ -163,15 +168,15 @@ void Reloader::RefreshReflection(size_t index) {
     return;
   }
   absl::MutexLock lock(&mu_);
-  const ReflectedDescriptors& old = reflected_[index];
-  if (fetched->services == old.services && fetched->files == old.files) {
+  if (Same(*fetched, reflected_[index]) || Same(*fetched, rejected_[index])) {
     return;
   }
   std::vector<ReflectedDescriptors> reflected = reflected_;
-  reflected[index] = *std::move(fetched);
-  Build(absl::StrCat("reflection change: ", options_.reflection[index].target),
-        std::move(reflected))
-      .IgnoreError();
+  reflected[index] = *fetched;
+  absl::Status built = Build(
+      absl::StrCat("reflection change: ", options_.reflection[index].target),
+      std::move(reflected));
+  rejected_[index] = built.ok() ? ReflectedDescriptors{} : *std::move(fetched);
 }
 
 void Reloader::Run() {

@@ -21,9 +21,10 @@
 //
 // Reflection: each source is fetched again every `refresh_interval`. If the
 // listed services or any file differ from the ones the current snapshot was
-// built with, the snapshot is rebuilt. A failed fetch is logged and the
-// previous descriptors of that source are kept (also on SIGHUP and file
-// reloads); at start-up it is an error.
+// built with, the snapshot is rebuilt (once per distinct fetched set: a
+// rejected set is not retried until the source changes again). A failed
+// fetch is logged and the previous descriptors of that source are kept (also
+// on SIGHUP and file reloads); at start-up it is an error.
 //
 // Thread safety: Reload() may be called from any thread; reloads are
 // serialized. The background thread runs between Start() and destruction.
@@ -111,6 +112,9 @@ class Reloader {
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
   // The reflected descriptors current_ was built with, by source.
   std::vector<ReflectedDescriptors> reflected_ ABSL_GUARDED_BY(mu_);
+  // By source: the last fetched descriptors whose snapshot was rejected, so
+  // that the same bad descriptors are not rebuilt every interval.
+  std::vector<ReflectedDescriptors> rejected_ ABSL_GUARDED_BY(mu_);
   // Watched file -> "inode size mtime" when last looked at.
   std::map<std::string, std::string> stamps_ ABSL_GUARDED_BY(mu_);
   bool change_pending_ ABSL_GUARDED_BY(mu_) = false;

@@ -154,6 +154,21 @@ TEST(ReflectionCliTest, RefreshPicksUpAChangedService) {
   EXPECT_EQ(r->status, 200) << r->body;
   EXPECT_TRUE(WaitForStatus(port, "/v1/shelves/2", 200));
 
+  // A refresh that fails (a listed service the server has no file for) is
+  // logged; the previous descriptors keep serving.
+  (*backend)->SetListedServices(
+      {"demo.bookstore.v1.Bookstore", "demo.storefront.v1.Missing"});
+  bool failed = false;
+  while (!failed) {
+    auto line = (*gateway)->ReadStderrLine(absl::Seconds(20));
+    ASSERT_TRUE(line.ok()) << line.status();
+    failed = absl::StrContains(*line, "reflection refresh failed") &&
+             absl::StrContains(*line, "demo.storefront.v1.Missing");
+  }
+  r = protogate::testing::Fetch(port, "GET", "/v1/catalog/products/p1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200) << r->body;
+
   (*gateway)->Signal(SIGTERM);
   auto code = (*gateway)->Wait(absl::Seconds(15));
   ASSERT_TRUE(code.ok());
