@@ -40,9 +40,10 @@ struct CompiledProtos {
 
 // Compiles `files` with `import_paths` (an empty list means the current
 // directory, as with protoc). Returns InvalidArgument with every error as
-// "FILE:LINE:COLUMN: message" (one per line; LINE and COLUMN 1-based, as
+// "FILE:LINE:COLUMN: message" (LINE and COLUMN 1-based, as
 // protoc prints them) for syntax errors, unknown types and missing imports,
-// and NotFound naming a requested file that no import path holds.
+// and NotFound naming a requested file that no import path holds. Several
+// errors are joined with "; " (one line).
 absl::StatusOr<CompiledProtos> CompileProtoFiles(
     const std::vector<std::string>& files,
     const std::vector<std::string>& import_paths);
