@@ -113,6 +113,8 @@ absl::Status Reloader::Build(std::string_view cause,
   }
   current_ = *next;
   reflected_ = std::move(reflected);
+  // What was rejected may build now (e.g. the config file was repaired).
+  for (ReflectedDescriptors& r : rejected_) r = ReflectedDescriptors{};
   gateway_->SetSnapshot(*std::move(next));
   RecordWatchedFiles();
   PG_LOG(kInfo) << "reloaded (" << cause << ")";

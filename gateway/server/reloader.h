@@ -22,7 +22,8 @@
 // Reflection: each source is fetched again every `refresh_interval`. If the
 // listed services or any file differ from the ones the current snapshot was
 // built with, the snapshot is rebuilt (once per distinct fetched set: a
-// rejected set is not retried until the source changes again). A failed
+// rejected set is not retried until the source changes again or another
+// reload succeeds). A failed
 // fetch is logged and the previous descriptors of that source are kept (also
 // on SIGHUP and file reloads); at start-up it is an error.
 //

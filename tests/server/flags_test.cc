@@ -84,9 +84,11 @@ TEST(FlagsTest, RejectsBadFlagsNamingThem) {
 
 TEST(FlagsTest, UsageDocumentsEveryFlag) {
   std::string usage = Usage();
-  for (const char* flag : {"--listen", "--descriptor_set", "--backend",
-                           "--timeout", "--drain_grace", "--io_threads",
-                           "--max_body_bytes", "--verbose", "--help"}) {
+  for (const char* flag :
+       {"--listen", "--descriptor_set", "--backend", "--timeout",
+        "--drain_grace", "--io_threads", "--max_body_bytes", "--verbose",
+        "--help", "--proto", "--proto_path", "--reflection",
+        "--reflection_refresh", "--watch_interval"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
 }
