@@ -22,7 +22,7 @@
 #include "tools/demo/bookstore_service.h"
 #include "tools/demo/catalog_service.h"
 
-namespace protogate::server::testing {
+namespace protogate::upstream::testing {
 
 // grpc.reflection.v1.ServerReflection over the generated pool: the listed
 // services are the configured ones; file requests answer the file and every
@@ -75,4 +75,4 @@ class ReflectionBackend {
   std::string address_;
 };
 
-}  // namespace protogate::server::testing
+}  // namespace protogate::upstream::testing

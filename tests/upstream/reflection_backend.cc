@@ -1,4 +1,4 @@
-#include "tests/server/reflection_backend.h"
+#include "tests/upstream/reflection_backend.h"
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -7,7 +7,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
-namespace protogate::server::testing {
+namespace protogate::upstream::testing {
 namespace {
 
 using google::protobuf::DescriptorPool;
@@ -126,4 +126,4 @@ absl::StatusOr<std::unique_ptr<ReflectionBackend>> ReflectionBackend::Start(
   return backend;
 }
 
-}  // namespace protogate::server::testing
+}  // namespace protogate::upstream::testing
