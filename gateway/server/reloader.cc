@@ -163,11 +163,21 @@ void Reloader::CheckFiles() {
 
 void Reloader::RefreshReflection(size_t index) {
   absl::StatusOr<ReflectedDescriptors> fetched = Fetch(index);
+  // Logged once per distinct error, not every interval.
+  std::string& last_error = refresh_errors_[index];
   if (!fetched.ok()) {
-    PG_LOG(kWarning) << "reflection refresh failed, keeping the previous "
-                        "descriptors: "
-                     << fetched.status().message();
+    if (last_error != fetched.status().message()) {
+      last_error = std::string(fetched.status().message());
+      PG_LOG(kWarning) << "reflection refresh failed, keeping the previous "
+                          "descriptors: "
+                       << last_error;
+    }
     return;
+  }
+  if (!last_error.empty()) {
+    last_error.clear();
+    PG_LOG(kInfo) << "reflection refresh of "
+                  << options_.reflection[index].target << " works again";
   }
   absl::MutexLock lock(&mu_);
   if (Same(*fetched, reflected_[index]) || Same(*fetched, rejected_[index])) {
@@ -185,6 +195,7 @@ void Reloader::Run() {
   const absl::Duration tick = Tick(options_);
   const absl::Time start = absl::Now();
   absl::Time next_watch = start + options_.watch_interval;
+  refresh_errors_.resize(options_.reflection.size());
   std::vector<absl::Time> next_refresh;
   for (const ReflectionSourceSpec& source : options_.reflection) {
     next_refresh.push_back(start + source.refresh_interval);

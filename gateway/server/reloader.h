@@ -23,9 +23,9 @@
 // listed services or any file differ from the ones the current snapshot was
 // built with, the snapshot is rebuilt (once per distinct fetched set: a
 // rejected set is not retried until the source changes again or another
-// reload succeeds). A failed
-// fetch is logged and the previous descriptors of that source are kept (also
-// on SIGHUP and file reloads); at start-up it is an error.
+// reload succeeds). A failed fetch is logged (once per distinct error) and
+// the previous descriptors of that source are kept (also on SIGHUP and file
+// reloads); at start-up it is an error.
 //
 // Thread safety: Reload() may be called from any thread; reloads are
 // serialized. The background thread runs between Start() and destruction.
@@ -107,6 +107,8 @@ class Reloader {
   std::shared_ptr<const Snapshot> initial_;
   Gateway* gateway_ = nullptr;
   std::thread thread_;
+  // By source, the last refresh error logged. Used by thread_ only.
+  std::vector<std::string> refresh_errors_;
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
