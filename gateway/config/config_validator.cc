@@ -46,6 +46,19 @@ absl::Status ValidateDescriptors(const v1::DescriptorSources& d) {
     return ConfigPathError("descriptors.proto_paths",
                            "required when protos are given");
   }
+  for (int i = 0; i < d.reflection_size(); ++i) {
+    const std::string path = Index("descriptors.reflection", i);
+    if (d.reflection(i).target().empty()) {
+      return ConfigPathError(path + ".target", "empty");
+    }
+    if (d.reflection(i).refresh_interval().seconds() < 0 ||
+        d.reflection(i).refresh_interval().nanos() < 0) {
+      return ConfigPathError(path + ".refresh_interval", "negative");
+    }
+  }
+  if (d.watch_interval().seconds() < 0 || d.watch_interval().nanos() < 0) {
+    return ConfigPathError("descriptors.watch_interval", "negative");
+  }
   return absl::OkStatus();
 }
 

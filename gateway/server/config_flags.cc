@@ -29,10 +29,6 @@ absl::Status CheckSupported(const GatewayConfig& c) {
   }
   if (c.has_admin()) return Unsupported("admin", "");
   if (c.has_headers()) return Unsupported("headers", "");
-  if (!c.descriptors().protos().empty() ||
-      !c.descriptors().proto_paths().empty()) {
-    return Unsupported("descriptors.protos", "; use descriptor_sets");
-  }
   if (c.method_defaults().has_retries()) {
     return Unsupported("method_defaults.retries", "");
   }
@@ -51,6 +47,21 @@ void ApplyHttp(const config::v1::HttpConfig& http, GatewayFlags& flags) {
   flags.always_ignored_query_params.assign(
       http.always_ignored_query_params().begin(),
       http.always_ignored_query_params().end());
+}
+
+void ApplyReflection(const config::v1::DescriptorSources& d,
+                     GatewayFlags& flags) {
+  flags.reflection.clear();
+  for (const config::v1::ReflectionSource& r : d.reflection()) {
+    ReflectionSourceSpec& source = flags.reflection.emplace_back();
+    source.target = r.target();
+    if (r.has_refresh_interval()) {
+      source.refresh_interval = ToDuration(r.refresh_interval());
+    }
+  }
+  if (d.has_watch_interval()) {
+    flags.watch_interval = ToDuration(d.watch_interval());
+  }
 }
 
 void ApplyMethods(const GatewayConfig& c, GatewayFlags& flags) {
@@ -111,6 +122,11 @@ absl::Status ApplyConfig(const GatewayConfig& c, GatewayFlags& flags) {
   if (!c.listen().empty()) PG_RETURN_IF_ERROR(ParseListen(c.listen(), flags));
   flags.descriptor_sets.assign(c.descriptors().descriptor_sets().begin(),
                                c.descriptors().descriptor_sets().end());
+  flags.protos.assign(c.descriptors().protos().begin(),
+                      c.descriptors().protos().end());
+  flags.proto_paths.assign(c.descriptors().proto_paths().begin(),
+                           c.descriptors().proto_paths().end());
+  ApplyReflection(c.descriptors(), flags);
   ApplyMethods(c, flags);
   ApplyHttp(c.http(), flags);
   ApplyTranscoding(c.transcoding(), flags);

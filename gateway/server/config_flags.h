@@ -1,10 +1,10 @@
 // Reads a --config file (protogate.config.v1.GatewayConfig, YAML or JSON)
 // into GatewayFlags, before the command-line flags are applied over it.
 //
-// The binary applies these sections: listen, descriptors.descriptor_sets,
-// method_defaults and methods (timeout, ignore_unknown_query_params), http,
-// transcoding, server and logging. Sections it cannot apply yet — clusters,
-// routes, admin, headers, descriptors.protos/proto_paths and retries — are
+// The binary applies these sections: listen, descriptors (descriptor_sets,
+// protos, proto_paths), method_defaults and methods (timeout,
+// ignore_unknown_query_params), http, transcoding, server and logging. Sections
+// it cannot apply yet — clusters, routes, admin, headers and retries — are
 // rejected with FailedPrecondition naming the section, never ignored.
 //
 // Thread safety: stateless functions.

@@ -59,6 +59,15 @@ absl::Status ParseDurationFlag(absl::string_view flag, absl::string_view value,
   return absl::OkStatus();
 }
 
+absl::Status ParseDurationOrZero(absl::string_view flag,
+                                 absl::string_view value, absl::Duration& out) {
+  if (!absl::ParseDuration(value, &out) || out < absl::ZeroDuration() ||
+      out == absl::InfiniteDuration()) {
+    return BadValue(flag, value, "a duration such as 30s, or 0 for never");
+  }
+  return absl::OkStatus();
+}
+
 // Applies one flag with its value.
 absl::Status Apply(absl::string_view name, absl::string_view value,
                    GatewayFlags& flags) {
@@ -67,6 +76,26 @@ absl::Status Apply(absl::string_view name, absl::string_view value,
   if (name == "descriptor_set") {
     flags.descriptor_sets.emplace_back(value);
     return absl::OkStatus();
+  }
+  if (name == "proto") {
+    flags.protos.emplace_back(value);
+    return absl::OkStatus();
+  }
+  if (name == "proto_path") {
+    flags.proto_paths.emplace_back(value);
+    return absl::OkStatus();
+  }
+  if (name == "reflection") {
+    // The refresh interval is --reflection_refresh's, wherever it stands.
+    flags.reflection.push_back({.target = std::string(value),
+                                .refresh_interval = absl::InfiniteDuration()});
+    return absl::OkStatus();
+  }
+  if (name == "reflection_refresh") {
+    return ParseDurationOrZero(name, value, flags.reflection_refresh);
+  }
+  if (name == "watch_interval") {
+    return ParseDurationOrZero(name, value, flags.watch_interval);
   }
   if (name == "backend") return ParseBackend(value, flags);
   if (name == "timeout") return ParseDurationFlag(name, value, flags.timeout);
@@ -141,9 +170,16 @@ absl::StatusOr<GatewayFlags> ParseFlags(absl::Span<const char* const> args) {
     }
     PG_RETURN_IF_ERROR(Apply(name, value, flags));
   }
-  if (flags.descriptor_sets.empty()) {
+  for (ReflectionSourceSpec& source : flags.reflection) {
+    if (source.refresh_interval == absl::InfiniteDuration()) {
+      source.refresh_interval = flags.reflection_refresh;
+    }
+  }
+  if (flags.descriptor_sets.empty() && flags.protos.empty() &&
+      flags.reflection.empty()) {
     return absl::InvalidArgumentError(
-        "flag --descriptor_set is required (see --help)");
+        "flag --descriptor_set, --proto or --reflection is required (see "
+        "--help)");
   }
   return flags;
 }
@@ -164,6 +200,24 @@ Flags:
   --descriptor_set FILE    A FileDescriptorSet made with
                            `protoc --include_imports --descriptor_set_out=FILE`.
                            Repeatable; every service in the sets is served.
+  --proto FILE             A .proto file compiled at start-up, named relative
+                           to a --proto_path (like protoc). Repeatable; its
+                           services are served. google/api, google/rpc,
+                           google/protobuf and protogate/aggregator imports
+                           are built in.
+  --proto_path DIR         An import directory for --proto (like protoc -I).
+                           Repeatable; default: the current directory.
+  --reflection TARGET      A gRPC server whose services are read through
+                           server reflection (grpc.reflection.v1, else
+                           v1alpha) and served, with calls going to TARGET
+                           unless a --backend names them. Repeatable.
+  --reflection_refresh DURATION
+                           How often --reflection sources are read again; a
+                           change rebuilds the routes (default 30s; 0: never).
+  --watch_interval DURATION
+                           How often the config file, descriptor sets and
+                           .proto files are checked for changes, which reload
+                           them like SIGHUP (default 1s; 0: never).
   --backend NAME=TARGET    Send calls of services named NAME (a fully-qualified
                            service name or a package prefix; the longest match
                            wins) to the gRPC TARGET (`host:port`,

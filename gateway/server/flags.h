@@ -29,6 +29,14 @@ struct MethodSetting {
   bool ignore_unknown_query_params = false;
 };
 
+// A gRPC server whose services and descriptors are read through server
+// reflection (config `descriptors.reflection`, --reflection).
+struct ReflectionSourceSpec {
+  std::string target;  // Any gRPC target: "host:port", "dns:///host:port".
+  // How often the descriptors are fetched again; zero: never.
+  absl::Duration refresh_interval = absl::Seconds(30);
+};
+
 // Everything the binary is configured with: the flags, over the values of
 // the --config file when one is given.
 struct GatewayFlags {
@@ -37,6 +45,13 @@ struct GatewayFlags {
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
   std::vector<std::string> descriptor_sets;
+  std::vector<std::string> protos;               // --proto, descriptors.protos
+  std::vector<std::string> proto_paths;          // --proto_path, .proto_paths
+  std::vector<ReflectionSourceSpec> reflection;  // --reflection
+  // Of the --reflection sources (config sources have their own).
+  absl::Duration reflection_refresh = absl::Seconds(30);
+  // How often watched files are checked for changes; zero: never.
+  absl::Duration watch_interval = absl::Seconds(1);
   std::vector<upstream::BackendSpec> backends;
   absl::Duration timeout = absl::Seconds(15);
   absl::Duration drain_grace = absl::Seconds(10);
@@ -61,8 +76,9 @@ struct GatewayFlags {
 // `--flag=value`; repeated flags accumulate where documented. With
 // `--config FILE` the file is read first (config_flags.h) and the other
 // flags override or add to it, wherever they stand. Returns InvalidArgument
-// naming the flag for unknown flags, missing or bad values, and a missing
-// --descriptor_set (unless --help); the config file's errors as they come.
+// naming the flag for unknown flags, missing or bad values, and no
+// descriptor source at all (unless --help); the config file's errors as
+// they come.
 absl::StatusOr<GatewayFlags> ParseFlags(absl::Span<const char* const> args);
 
 // Sets flags.listen_host/listen_port from "HOST:PORT" ("[::1]:80" too).

@@ -15,6 +15,7 @@
 #include "gateway/server/config_flags.h"
 #include "gateway/server/flags.h"
 #include "gateway/server/gateway.h"
+#include "gateway/server/reloader.h"
 #include "gateway/server/snapshot.h"
 
 namespace protogate::server {
@@ -31,14 +32,17 @@ SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
   options.always_ignored_query_params = flags.always_ignored_query_params;
   options.ignore_unknown_query_params = flags.ignore_unknown_query_params;
   options.methods = flags.methods;
+  options.protos = flags.protos;
+  options.proto_paths = flags.proto_paths;
   return options;
 }
 
-// A new snapshot for SIGHUP: the config file is read again (its routing,
-// method and HTTP settings apply; listen address, threads and limits of the
-// running server do not change), with the command-line flags over it.
-absl::StatusOr<std::shared_ptr<const Snapshot>> Rebuild(
-    const GatewayFlags& flags) {
+// The options of a reloaded snapshot (SIGHUP, file change, reflection
+// change): the config file is read again (its routing, method and HTTP
+// settings apply; listen address, threads and limits of the running server
+// and the list of descriptor sources do not change), with the command-line
+// flags over it.
+absl::StatusOr<SnapshotOptions> NextSnapshotOptions(const GatewayFlags& flags) {
   GatewayFlags next = flags;
   if (!flags.config_file.empty()) {
     GatewayFlags from_file;
@@ -50,7 +54,19 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Rebuild(
     next.ignore_unknown_query_params = from_file.ignore_unknown_query_params;
     next.methods = from_file.methods;
   }
-  return Snapshot::Build(SnapshotOptionsFrom(next));
+  return SnapshotOptionsFrom(next);
+}
+
+ReloaderOptions ReloaderOptionsFrom(const GatewayFlags& flags) {
+  ReloaderOptions options;
+  options.initial = SnapshotOptionsFrom(flags);
+  options.next = [flags] { return NextSnapshotOptions(flags); };
+  options.reflection = flags.reflection;
+  if (!flags.config_file.empty()) {
+    options.watched_files.push_back(flags.config_file);
+  }
+  options.watch_interval = flags.watch_interval;
+  return options;
 }
 
 // Blocks the signals main() waits for, so that every thread started later
@@ -65,23 +81,15 @@ sigset_t BlockSignals() {
   return set;
 }
 
-// Serves until SIGINT/SIGTERM; SIGHUP rebuilds the snapshot from the
-// descriptor sets (and the routing parts of --config, re-read).
+// Serves until SIGINT/SIGTERM; SIGHUP rebuilds the snapshot (reloader.h).
 void ServeUntilSignalled(const sigset_t& signals, const GatewayFlags& flags,
-                         Gateway& gateway, http::Server& server) {
+                         Gateway& gateway, http::Server& server,
+                         Reloader& reloader) {
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig != SIGHUP) break;
-    absl::StatusOr<std::shared_ptr<const Snapshot>> next = Rebuild(flags);
-    if (next.ok()) {
-      gateway.SetSnapshot(*std::move(next));
-      PG_LOG(kInfo) << "reloaded descriptor sets";
-    } else {
-      PG_LOG(kError) << "reload rejected, still serving the previous "
-                        "configuration: "
-                     << next.status().message();
-    }
+    reloader.Reload("SIGHUP").IgnoreError();  // Logged.
   }
   PG_LOG(kInfo) << "draining (grace " << absl::FormatDuration(flags.drain_grace)
                 << ")";
@@ -106,16 +114,17 @@ int Run(int argc, char** argv) {
     std::fputs(Usage().c_str(), stdout);
     return 0;
   }
-  absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot =
-      Snapshot::Build(SnapshotOptionsFrom(*flags));
-  if (!snapshot.ok()) {
+  absl::StatusOr<std::unique_ptr<Reloader>> reloader =
+      Reloader::Create(ReloaderOptionsFrom(*flags));
+  if (!reloader.ok()) {
     std::fprintf(stderr, "protogate: %s\n",
-                 std::string(snapshot.status().message()).c_str());
+                 std::string(reloader.status().message()).c_str());
     return 1;
   }
-  Gateway gateway(*std::move(snapshot), {.log_requests = flags->verbose,
-                                         .parse = flags->parse,
-                                         .print = flags->print});
+  Gateway gateway((*reloader)->initial_snapshot(),
+                  {.log_requests = flags->verbose,
+                   .parse = flags->parse,
+                   .print = flags->print});
   http::ServerOptions server_options;
   server_options.host = flags->listen_host;
   server_options.port = flags->listen_port;
@@ -141,7 +150,9 @@ int Run(int argc, char** argv) {
   std::printf("protogate listening on http://%s:%u\n",
               flags->listen_host.c_str(), (*server)->port());
   std::fflush(stdout);
-  ServeUntilSignalled(signals, *flags, gateway, **server);
+  (*reloader)->Start(gateway);
+  ServeUntilSignalled(signals, *flags, gateway, **server, **reloader);
+  reloader->reset();  // Stops reloading before the gateway goes away.
   return 0;
 }
 

@@ -5,17 +5,14 @@
 #include "aggregator/plan_compiler.h"
 #include "codegen/openapi_generator.h"
 #include "gateway/base/status_macros.h"
-#include "gateway/descriptors/descriptor_set_source.h"
+#include "gateway/server/descriptor_sources.h"
 #include "gateway/transcoding/http_body.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 
 namespace protogate::server {
 namespace {
 
 using google::protobuf::Descriptor;
 using google::protobuf::DescriptorPool;
-using google::protobuf::FileDescriptorSet;
 using google::protobuf::ServiceDescriptor;
 
 transcoding::BodyMode ToBodyMode(routing::RouteBody body) {
@@ -28,51 +25,6 @@ transcoding::BodyMode ToBodyMode(routing::RouteBody body) {
       return transcoding::BodyMode::kField;
   }
   return transcoding::BodyMode::kNone;
-}
-
-// Every service of every file in the sets, in file order.
-std::vector<const ServiceDescriptor*> ServicesOf(
-    const DescriptorPool& pool, const std::vector<FileDescriptorSet>& sets) {
-  std::vector<const ServiceDescriptor*> services;
-  absl::flat_hash_set<std::string> seen;
-  for (const FileDescriptorSet& set : sets) {
-    for (const auto& file_proto : set.file()) {
-      if (!seen.insert(file_proto.name()).second) continue;
-      const auto* file = pool.FindFileByName(file_proto.name());
-      for (int i = 0; file != nullptr && i < file->service_count(); ++i) {
-        services.push_back(file->service(i));
-      }
-    }
-  }
-  return services;
-}
-
-// Adds `file` and its imports to `set` unless a file of that name is in
-// `present` already.
-void AddBuiltinFile(const google::protobuf::FileDescriptor& file,
-                    absl::flat_hash_set<std::string>& present,
-                    FileDescriptorSet& set) {
-  if (!present.insert(file.name()).second) return;
-  for (int i = 0; i < file.dependency_count(); ++i) {
-    AddBuiltinFile(*file.dependency(i), present, set);
-  }
-  file.CopyTo(set.add_file());
-}
-
-// The google.rpc status and error detail types, so that backend error
-// details decode to JSON even when the user's descriptor sets lack them.
-// Files the user's sets already hold are taken from there.
-FileDescriptorSet BuiltinErrorTypes(
-    const std::vector<FileDescriptorSet>& sets) {
-  absl::flat_hash_set<std::string> present;
-  for (const FileDescriptorSet& set : sets) {
-    for (const auto& file : set.file()) present.insert(file.name());
-  }
-  FileDescriptorSet builtin;
-  AddBuiltinFile(*google::rpc::Status::descriptor()->file(), present, builtin);
-  AddBuiltinFile(*google::rpc::BadRequest::descriptor()->file(), present,
-                 builtin);
-  return builtin;
 }
 
 // Whether the route's body target (the request, or its body field) is a
@@ -161,22 +113,19 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
 }
 
 absl::Status Snapshot::Init(const SnapshotOptions& options) {
-  std::vector<FileDescriptorSet> sets;
-  for (const std::string& path : options.descriptor_sets) {
-    PG_ASSIGN_OR_RETURN(FileDescriptorSet set,
-                        descriptors::ReadDescriptorSet(path));
-    sets.push_back(std::move(set));
-  }
-  std::vector<FileDescriptorSet> all = sets;
-  all.push_back(BuiltinErrorTypes(sets));
-  PG_ASSIGN_OR_RETURN(pool_, descriptors::BuildPool(all));
-  services_ = ServicesOf(*pool_, sets);
-  if (services_.empty()) {
-    return absl::FailedPreconditionError(
-        "the descriptor sets define no service to serve");
-  }
+  PG_ASSIGN_OR_RETURN(
+      LoadedDescriptors loaded,
+      LoadDescriptors({.descriptor_sets = options.descriptor_sets,
+                       .protos = options.protos,
+                       .proto_paths = options.proto_paths,
+                       .reflected = options.reflected}));
+  pool_ = std::move(loaded.pool);
+  services_ = std::move(loaded.services);
+  source_files_ = std::move(loaded.disk_files);
   PG_ASSIGN_OR_RETURN(upstreams_, upstream::Upstreams::Create(
-                                      options.backends, options.upstream));
+                                      WithReflectionBackends(options.backends,
+                                                             options.reflected),
+                                      options.upstream));
   routing::RouteTableOptions route_options;
   route_options.rules = options.http_rules;
   route_options.grpc_paths =

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "aggregator/compiled_plan.h"
 #include "gateway/routing/route_table.h"
+#include "gateway/server/descriptor_sources.h"
 #include "gateway/server/flags.h"
 #include "gateway/transcoding/codec_set.h"
 #include "gateway/transcoding/request_transcoder.h"
@@ -64,16 +65,23 @@ struct SnapshotOptions {
   // full name) wins; unset values come from the defaults above and from
   // upstream.default_timeout.
   std::vector<MethodSetting> methods;
+  // .proto files compiled at load time and their import paths, and the
+  // descriptors fetched by reflection (combined as descriptor_sources.h
+  // says).
+  std::vector<std::string> protos;
+  std::vector<std::string> proto_paths;
+  std::vector<ReflectedDescriptors> reflected;
 };
 
 class Snapshot {
  public:
-  // Loads the descriptor sets, builds routes and codecs for every service in
-  // them, compiles the composition plans of methods that have one, and
-  // resolves each service's backend (services whose methods all have plans
-  // need none; the services plan steps call do). Errors name the file,
-  // method, template, plan step or service at fault (e.g. FailedPrecondition
-  // `service "pkg.Svc" has no backend (add --backend pkg.Svc=HOST:PORT)`).
+  // Loads the descriptor sources (descriptor_sources.h), builds routes and
+  // codecs for every service in them, compiles the composition plans of methods
+  // that have one, and resolves each service's backend (services whose methods
+  // all have plans need none; the services plan steps call do). Errors name the
+  // file, method, template, plan step or service at fault (e.g.
+  // FailedPrecondition `service "pkg.Svc" has no backend (add --backend
+  // pkg.Svc=HOST:PORT)`).
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Build(
       const SnapshotOptions& options);
 
@@ -99,6 +107,9 @@ class Snapshot {
     auto it = step_channels_.find(&service);
     return it == step_channels_.end() ? nullptr : it->second;
   }
+  // The files the descriptors were read from (descriptor sets, .proto
+  // files and their imports on disk).
+  const std::vector<std::string>& source_files() const { return source_files_; }
   // The OpenAPI 3.1 document of routes(), generated once at build time.
   const std::string& openapi_json() const { return openapi_json_; }
   // Whether some route is client- or bidi-streaming (so request bodies may
@@ -125,6 +136,7 @@ class Snapshot {
       step_channels_;
   std::vector<RouteRuntime> runtimes_;  // Aligned with routes_->routes().
   std::string openapi_json_;
+  std::vector<std::string> source_files_;
   bool has_client_streams_ = false;
 };
 

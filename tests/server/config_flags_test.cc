@@ -137,3 +137,56 @@ TEST(ConfigFlagsTest, FileErrorsNameFileLineAndPath) {
 
 }  // namespace
 }  // namespace protogate::server
+
+namespace protogate::server {
+namespace {
+
+TEST(ConfigFlagsTest, AppliesProtosReflectionAndWatchInterval) {
+  std::string path = WriteConfig("sources.yaml", R"(
+descriptors:
+  protos: [shop/v1/shop.proto]
+  proto_paths: [protos, third_party]
+  reflection:
+    - {target: "127.0.0.1:50051", refresh_interval: 5s}
+    - {target: "dns:///inventory:50051"}
+  watch_interval: 0.25s
+)");
+  absl::StatusOr<GatewayFlags> f =
+      Parse({"--config", path, "--reflection=127.0.0.1:1",
+             "--reflection_refresh=0", "--proto=x.proto"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_THAT(f->protos,
+              ::testing::ElementsAre("shop/v1/shop.proto", "x.proto"));
+  EXPECT_THAT(f->proto_paths, ::testing::ElementsAre("protos", "third_party"));
+  ASSERT_EQ(f->reflection.size(), 3u);
+  EXPECT_EQ(f->reflection[0].target, "127.0.0.1:50051");
+  EXPECT_EQ(f->reflection[0].refresh_interval, absl::Seconds(5));
+  EXPECT_EQ(f->reflection[1].refresh_interval, absl::Seconds(30));
+  EXPECT_EQ(f->reflection[2].target, "127.0.0.1:1");
+  EXPECT_EQ(f->reflection[2].refresh_interval, absl::ZeroDuration());
+  EXPECT_EQ(f->watch_interval, absl::Milliseconds(250));
+}
+
+TEST(ConfigFlagsTest, ReflectionAloneIsADescriptorSource) {
+  absl::StatusOr<GatewayFlags> f =
+      Parse({"--reflection", "127.0.0.1:9", "--watch_interval=0"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_EQ(f->watch_interval, absl::ZeroDuration());
+  EXPECT_EQ(f->reflection[0].refresh_interval, absl::Seconds(30));
+  auto bad = Parse({"--reflection", "x:1", "--reflection_refresh=-1s"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr("flag --reflection_refresh: invalid value \"-1s\""));
+}
+
+TEST(ConfigFlagsTest, ReflectionSourceWithoutTargetNamesItsPath) {
+  std::string path = WriteConfig(
+      "bad_reflection.yaml", "descriptors: {reflection: [{target: \"\"}]}\n");
+  auto f = Parse({"--config", path});
+  ASSERT_FALSE(f.ok());
+  EXPECT_THAT(std::string(f.status().message()),
+              HasSubstr("descriptors.reflection[0].target"));
+}
+
+}  // namespace
+}  // namespace protogate::server

@@ -71,7 +71,8 @@ TEST(FlagsTest, RejectsBadFlagsNamingThem) {
       {{"--descriptor_set=a", "--io_threads=x"}, "flag --io_threads"},
       {{"--descriptor_set"}, "flag --descriptor_set needs a value"},
       {{"positional"}, "unexpected argument \"positional\""},
-      {{"--listen=127.0.0.1:1"}, "flag --descriptor_set is required"},
+      {{"--listen=127.0.0.1:1"},
+       "flag --descriptor_set, --proto or --reflection is required"},
   };
   for (const BadFlagCase& c : cases) {
     absl::StatusOr<GatewayFlags> flags = Parse(c.args);
@@ -83,9 +84,11 @@ TEST(FlagsTest, RejectsBadFlagsNamingThem) {
 
 TEST(FlagsTest, UsageDocumentsEveryFlag) {
   std::string usage = Usage();
-  for (const char* flag : {"--listen", "--descriptor_set", "--backend",
-                           "--timeout", "--drain_grace", "--io_threads",
-                           "--max_body_bytes", "--verbose", "--help"}) {
+  for (const char* flag :
+       {"--listen", "--descriptor_set", "--backend", "--timeout",
+        "--drain_grace", "--io_threads", "--max_body_bytes", "--verbose",
+        "--help", "--proto", "--proto_path", "--reflection",
+        "--reflection_refresh", "--watch_interval"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
 }
