@@ -38,6 +38,9 @@ struct GatewayFlags {
   uint16_t listen_port = 8080;
   std::vector<std::string> descriptor_sets;
   std::vector<upstream::BackendSpec> backends;
+  // Config `clusters` and `routes` (--backend adds to them).
+  std::vector<upstream::ClusterSpec> clusters;
+  std::vector<upstream::RouteSpec> routes;
   absl::Duration timeout = absl::Seconds(15);
   absl::Duration drain_grace = absl::Seconds(10);
   int io_threads = 0;

@@ -23,6 +23,8 @@ namespace {
 SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
   SnapshotOptions options;
   options.descriptor_sets = flags.descriptor_sets;
+  options.clusters = flags.clusters;
+  options.routes = flags.routes;
   options.backends = flags.backends;
   options.upstream.default_timeout = flags.timeout;
   options.http_rules = flags.http_rules;
@@ -34,9 +36,9 @@ SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
   return options;
 }
 
-// A new snapshot for SIGHUP: the config file is read again (its routing,
-// method and HTTP settings apply; listen address, threads and limits of the
-// running server do not change), with the command-line flags over it.
+// A new snapshot for SIGHUP: the config file is read again (its clusters,
+// routes, method and HTTP settings apply; listen address, threads and limits of
+// the running server do not change), with the command-line flags over it.
 absl::StatusOr<std::shared_ptr<const Snapshot>> Rebuild(
     const GatewayFlags& flags) {
   GatewayFlags next = flags;
@@ -49,6 +51,9 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Rebuild(
     next.always_ignored_query_params = from_file.always_ignored_query_params;
     next.ignore_unknown_query_params = from_file.ignore_unknown_query_params;
     next.methods = from_file.methods;
+    // New channels and health checks; health starts over (all healthy).
+    next.clusters = from_file.clusters;
+    next.routes = from_file.routes;
   }
   return Snapshot::Build(SnapshotOptionsFrom(next));
 }
