@@ -60,7 +60,9 @@ struct ClusterSpec {
   int64_t max_receive_message_bytes = 16 * 1024 * 1024;
   // Absent: plaintext (h2c).
   std::optional<TlsSpec> tls;
-  // Absent: no health checks; every endpoint counts as healthy.
+  // Absent: no health checks; every endpoint counts as healthy. A scheme
+  // target is checked through its one channel (an address gRPC picks), so
+  // its health is that of the target as a whole.
   std::optional<HealthCheckSpec> health_check;
 };
 

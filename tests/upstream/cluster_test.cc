@@ -98,6 +98,27 @@ TEST_F(ClusterTest, RoundRobinSpreadsCallsOverEveryEndpoint) {
   EXPECT_THAT(Calls(), ElementsAre(10, 10, 10));
 }
 
+TEST_F(ClusterTest, WithoutHealthChecksAnEndpointFailingToConnectIsPassedOver) {
+  StartBackends(1);
+  RefusingPort refused;
+  Build({{.name = "books",
+          .endpoints = {"127.0.0.1:" + std::to_string(refused.port()),
+                        backends_[0]->address()}}},
+        {{.service = "demo.bookstore", .cluster = "books"}});
+  int failures = 0;
+  for (int i = 0; i < 20; ++i) {
+    CallResult result = ListShelves();
+    if (!result.status.ok()) {
+      ++failures;
+      EXPECT_EQ(result.status.code(), absl::StatusCode::kUnavailable);
+    }
+  }
+  // Only calls made before the refused channel reported TRANSIENT_FAILURE
+  // fail (plain round robin would fail every other call).
+  EXPECT_LE(failures, 3);
+  EXPECT_EQ(backends_[0]->calls(), 20 - failures);
+}
+
 TEST_F(ClusterTest, PickFirstSendsEveryCallToTheFirstEndpoint) {
   StartBackends(3);
   Build({Books(LbPolicy::kPickFirst, false)},
