@@ -64,6 +64,10 @@ class GrpcTestBackend {
   void SetServing(bool serving) {
     server_->GetHealthCheckService()->SetServingStatus(serving);
   }
+  // What the health service answers for `service` alone.
+  void SetServing(const std::string& service, bool serving) {
+    server_->GetHealthCheckService()->SetServingStatus(service, serving);
+  }
   // Stops the server (running calls are cancelled at once). Idempotent.
   void Shutdown() {
     if (server_ == nullptr) return;

@@ -199,6 +199,28 @@ TEST_F(ClusterTest, NoHealthyEndpointFailsFastNamingTheCluster) {
   EXPECT_THAT(Calls(), ElementsAre(0, 0));
 }
 
+TEST_F(ClusterTest, HealthChecksAskForTheConfiguredService) {
+  StartBackends(1);
+  backends_[0]->SetServing("books.v1", true);
+  ClusterSpec spec = Books(LbPolicy::kRoundRobin, true);
+  spec.health_check->service = "books.v1";
+  Build({spec}, {{.service = "demo", .cluster = "books"}});
+  // Only "books.v1" stops serving; the server as a whole ("") still serves.
+  backends_[0]->SetServing("books.v1", false);
+  ASSERT_TRUE(WaitForEndpoint(0, false));
+  backends_[0]->SetServing("books.v1", true);
+  ASSERT_TRUE(WaitForEndpoint(0, true));
+}
+
+TEST_F(ClusterTest, AServiceTheHealthServiceDoesNotKnowIsUnhealthy) {
+  StartBackends(1);
+  ClusterSpec spec = Books(LbPolicy::kRoundRobin, true);
+  spec.health_check->service = "no.such.Service";  // Check: NOT_FOUND.
+  Build({spec}, {{.service = "demo", .cluster = "books"}});
+  ASSERT_TRUE(WaitForEndpoint(0, false));
+  EXPECT_EQ(ListShelves().status.code(), absl::StatusCode::kUnavailable);
+}
+
 TEST_F(ClusterTest, EndpointsStartHealthyBeforeTheFirstCheck) {
   StartBackends(1);
   ClusterSpec spec = Books(LbPolicy::kRoundRobin, false);
