@@ -41,9 +41,16 @@ absl::Status CheckEndpoints(std::string_view path, const v1::Cluster& c) {
   if (c.endpoints().empty()) {
     return ConfigPathError(endpoints, "at least one endpoint is required");
   }
+  absl::flat_hash_map<std::string, int> seen;
   for (int i = 0; i < c.endpoints_size(); ++i) {
     const std::string& e = c.endpoints(i);
     const std::string at = Index(endpoints, i);
+    auto [it, inserted] = seen.emplace(e, i);
+    if (!inserted) {
+      return ConfigPathError(
+          at, absl::StrFormat("duplicate endpoint \"%s\" (also endpoints[%d])",
+                              e, it->second));
+    }
     const bool dns = absl::StartsWith(e, "dns:///");
     const bool unix_socket = absl::StartsWith(e, "unix:///");
     if ((dns || unix_socket) && c.endpoints_size() > 1) {

@@ -1,6 +1,7 @@
 #include "gateway/config/validation_checks.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstdint>
 
@@ -136,9 +137,18 @@ absl::Status CheckDottedName(std::string_view path, std::string_view value) {
 absl::Status CheckReadableFile(std::string_view path, std::string_view file) {
   if (file.empty()) return ConfigPathError(path, "empty file name");
   struct stat st;
-  if (::stat(std::string(file).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  const std::string name(file);
+  if (::stat(name.c_str(), &st) != 0) {
     return ConfigPathError(
         path, absl::StrFormat("file \"%s\" does not exist", ToAbsl(file)));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return ConfigPathError(
+        path, absl::StrFormat("\"%s\" is not a regular file", ToAbsl(file)));
+  }
+  if (::access(name.c_str(), R_OK) != 0) {
+    return ConfigPathError(
+        path, absl::StrFormat("file \"%s\" is not readable", ToAbsl(file)));
   }
   return absl::OkStatus();
 }

@@ -40,7 +40,7 @@ absl::Status CheckDuration(std::string_view path,
 // Dotted protobuf names: "pkg", "pkg.Service", "pkg.Service.Method".
 absl::Status CheckDottedName(std::string_view path, std::string_view value);
 
-// An existing regular file.
+// An existing, readable regular file.
 absl::Status CheckReadableFile(std::string_view path, std::string_view file);
 
 // An HTTP field name (RFC 9110 token).

@@ -77,14 +77,56 @@ http::Response PlanExplain(const Snapshot& snapshot,
   return Json(200, aggregator::ExplainJson(*plan));
 }
 
+// GET /-/readyz: 200 when every cluster a route uses has a healthy
+// endpoint, else 503 naming the clusters that have none.
+http::Response Readiness(const Snapshot& snapshot, bool serving) {
+  if (!serving) {
+    return ErrorResponse(absl::StatusCode::kUnavailable,
+                         "not ready: the gateway is draining");
+  }
+  std::vector<upstream::ClusterHealth> clusters = snapshot.ClusterHealth();
+  std::string unready;
+  for (const upstream::ClusterHealth& c : clusters) {
+    if (!c.routed || c.any_healthy()) continue;
+    absl::StrAppend(&unready, unready.empty() ? "" : ", ", "\"", c.name, "\"");
+  }
+  if (!unready.empty()) {
+    return ErrorResponse(
+        absl::StatusCode::kUnavailable,
+        absl::StrCat("not ready: no healthy endpoint in cluster ", unready));
+  }
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("ready");
+  w.Bool(true);
+  w.Key("clusters");
+  w.StartArray();
+  for (const upstream::ClusterHealth& c : clusters) {
+    int healthy = 0;
+    for (bool h : c.endpoint_healthy) healthy += h ? 1 : 0;
+    w.StartObject();
+    w.Key("name");
+    w.String(c.name.c_str());
+    w.Key("healthyEndpoints");
+    w.Int(healthy);
+    w.Key("endpoints");
+    w.Int(static_cast<int>(c.endpoint_healthy.size()));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return Json(200, std::string(buffer.GetString(), buffer.GetSize()));
+}
+
 }  // namespace
 
 http::Response HandleAdminRequest(const Snapshot& snapshot,
                                   const http::Request& request, bool serving) {
   std::string_view path = request.path();
   bool plans = absl::StartsWith(base::ToAbsl(path), "/-/plans/");
-  bool known = plans || path == "/-/healthz" || path == "/-/routes" ||
-               path == "/-/openapi.json";
+  bool known = plans || path == "/-/healthz" || path == "/-/readyz" ||
+               path == "/-/routes" || path == "/-/openapi.json";
   if (!known) {
     return ErrorResponse(
         absl::StatusCode::kNotFound,
@@ -103,6 +145,7 @@ http::Response HandleAdminRequest(const Snapshot& snapshot,
     return serving ? Json(200, R"({"status":"SERVING"})")
                    : Json(503, R"({"status":"DRAINING"})");
   }
+  if (path == "/-/readyz") return Readiness(snapshot, serving);
   if (path == "/-/openapi.json") return Json(200, snapshot.openapi_json());
   if (plans) return PlanExplain(snapshot, request);
   return Json(200, RoutesJson(snapshot));

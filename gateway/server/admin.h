@@ -1,5 +1,10 @@
 // The admin endpoints under /-/:
 //   GET /-/healthz  200 {"status":"SERVING"} while serving, 503 while draining
+//   GET /-/readyz   200 {"ready":true,"clusters":[{"name":..,
+//                   "healthyEndpoints":N,"endpoints":M}]} when every cluster
+//                   some route uses has a healthy endpoint; otherwise (or
+//                   while draining) 503 with a google.rpc.Status body, e.g.
+//                   "not ready: no healthy endpoint in cluster \"books\""
 //   GET /-/routes   every route: gRPC method, HTTP method, template, source
 //   GET /-/openapi.json  the OpenAPI 3.1 document of the live routes
 //   GET /-/plans/{method}[?format=dot]  a compiled composition plan with its

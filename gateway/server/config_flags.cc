@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/config/config_loader.h"
+#include "gateway/server/cluster_config.h"
 
 namespace protogate::server {
 namespace {
@@ -21,12 +22,6 @@ absl::Status Unsupported(absl::string_view section, absl::string_view hint) {
 
 // Rejects the sections the binary cannot apply, so none is silently ignored.
 absl::Status CheckSupported(const GatewayConfig& c) {
-  if (!c.clusters().empty()) {
-    return Unsupported("clusters", "; give backends with --backend");
-  }
-  if (!c.routes().empty()) {
-    return Unsupported("routes", "; give backends with --backend");
-  }
   if (c.has_admin()) return Unsupported("admin", "");
   if (c.has_headers()) return Unsupported("headers", "");
   if (c.method_defaults().has_retries()) {
@@ -127,6 +122,8 @@ absl::Status ApplyConfig(const GatewayConfig& c, GatewayFlags& flags) {
   flags.proto_paths.assign(c.descriptors().proto_paths().begin(),
                            c.descriptors().proto_paths().end());
   ApplyReflection(c.descriptors(), flags);
+  flags.clusters = ClustersFromConfig(c.clusters());
+  flags.routes = RoutesFromConfig(c.routes());
   ApplyMethods(c, flags);
   ApplyHttp(c.http(), flags);
   ApplyTranscoding(c.transcoding(), flags);

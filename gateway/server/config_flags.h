@@ -2,10 +2,11 @@
 // into GatewayFlags, before the command-line flags are applied over it.
 //
 // The binary applies these sections: listen, descriptors (descriptor_sets,
-// protos, proto_paths), method_defaults and methods (timeout,
-// ignore_unknown_query_params), http, transcoding, server and logging. Sections
-// it cannot apply yet — clusters, routes, admin, headers and retries — are
-// rejected with FailedPrecondition naming the section, never ignored.
+// protos, proto_paths, reflection), clusters and routes (cluster_config.h),
+// method_defaults and methods (timeout, ignore_unknown_query_params), http,
+// transcoding, server and logging. Sections it cannot apply yet — admin,
+// headers and retries — are rejected with FailedPrecondition naming the
+// section, never ignored.
 //
 // Thread safety: stateless functions.
 #pragma once

@@ -222,7 +222,8 @@ Flags:
                            service name or a package prefix; the longest match
                            wins) to the gRPC TARGET (`host:port`,
                            `dns:///host:port`, `unix:///path`). Repeatable;
-                           every served service needs one.
+                           every served service needs one (or a route
+                           in --config).
   --timeout DURATION       Deadline of each upstream call (default 15s).
   --drain_grace DURATION   On SIGTERM/SIGINT, time given to in-flight requests
                            before connections are closed (default 10s).
@@ -231,7 +232,7 @@ Flags:
   --verbose                Log every request.
   --help                   Print this text.
 
-Admin endpoints: GET /-/healthz, GET /-/routes, GET /-/openapi.json.
+Admin endpoints: GET /-/healthz, GET /-/readyz, GET /-/routes, GET /-/openapi.json.
 )";
 }
 

@@ -53,6 +53,9 @@ struct GatewayFlags {
   // How often watched files are checked for changes; zero: never.
   absl::Duration watch_interval = absl::Seconds(1);
   std::vector<upstream::BackendSpec> backends;
+  // Config `clusters` and `routes` (--backend adds to them).
+  std::vector<upstream::ClusterSpec> clusters;
+  std::vector<upstream::RouteSpec> routes;
   absl::Duration timeout = absl::Seconds(15);
   absl::Duration drain_grace = absl::Seconds(10);
   int io_threads = 0;

@@ -24,6 +24,8 @@ namespace {
 SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
   SnapshotOptions options;
   options.descriptor_sets = flags.descriptor_sets;
+  options.clusters = flags.clusters;
+  options.routes = flags.routes;
   options.backends = flags.backends;
   options.upstream.default_timeout = flags.timeout;
   options.http_rules = flags.http_rules;
@@ -38,10 +40,10 @@ SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
 }
 
 // The options of a reloaded snapshot (SIGHUP, file change, reflection
-// change): the config file is read again (its routing, method and HTTP
-// settings apply; listen address, threads and limits of the running server
-// and the list of descriptor sources do not change), with the command-line
-// flags over it.
+// change): the config file is read again (its clusters, routes, method and
+// HTTP settings apply; listen address, threads and limits of the running
+// server and the list of descriptor sources do not change), with the
+// command-line flags over it.
 absl::StatusOr<SnapshotOptions> NextSnapshotOptions(const GatewayFlags& flags) {
   GatewayFlags next = flags;
   if (!flags.config_file.empty()) {
@@ -53,6 +55,9 @@ absl::StatusOr<SnapshotOptions> NextSnapshotOptions(const GatewayFlags& flags) {
     next.always_ignored_query_params = from_file.always_ignored_query_params;
     next.ignore_unknown_query_params = from_file.ignore_unknown_query_params;
     next.methods = from_file.methods;
+    // New channels and health checks; health starts over (all healthy).
+    next.clusters = from_file.clusters;
+    next.routes = from_file.routes;
   }
   return SnapshotOptionsFrom(next);
 }

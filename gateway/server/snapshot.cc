@@ -122,10 +122,14 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
   pool_ = std::move(loaded.pool);
   services_ = std::move(loaded.services);
   source_files_ = std::move(loaded.disk_files);
-  PG_ASSIGN_OR_RETURN(upstreams_, upstream::Upstreams::Create(
-                                      WithReflectionBackends(options.backends,
-                                                             options.reflected),
-                                      options.upstream));
+  PG_ASSIGN_OR_RETURN(
+      upstreams_,
+      upstream::Upstreams::CreateFromConfig(
+          upstream::UpstreamsConfig{.clusters = options.clusters,
+                                    .routes = options.routes,
+                                    .backends = WithReflectionBackends(
+                                        options.backends, options.reflected)},
+          options.upstream));
   routing::RouteTableOptions route_options;
   route_options.rules = options.http_rules;
   route_options.grpc_paths =
@@ -163,8 +167,8 @@ absl::Status Snapshot::CompilePlans() {
           return absl::FailedPreconditionError(absl::StrCat(
               "plan \"", method.full_name(), "\": step \"", step.id,
               "\" calls service \"", called.full_name(),
-              "\", which has no backend (add --backend ", called.full_name(),
-              "=HOST:PORT or a package prefix)"));
+              "\", which has no backend (add a route for it or --backend ",
+              called.full_name(), "=HOST:PORT)"));
         }
         step_channels_[&called] = channel;
       }
@@ -189,10 +193,10 @@ absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
     const aggregator::CompiledPlan* plan = FindPlan(route.method->full_name());
     upstream::UnaryChannel* channel = upstreams_->Resolve(service->full_name());
     if (channel == nullptr && plan == nullptr) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "service \"", service->full_name(),
-          "\" has no backend (add --backend ", service->full_name(),
-          "=HOST:PORT or a package prefix)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("service \"", service->full_name(),
+                       "\" has no backend (add a route for it or --backend ",
+                       service->full_name(), "=HOST:PORT)"));
     }
     RouteRuntime& rt = runtimes_.emplace_back();
     rt.route = &route;

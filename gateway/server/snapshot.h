@@ -51,6 +51,11 @@ struct RouteRuntime {
 
 struct SnapshotOptions {
   std::vector<std::string> descriptor_sets;
+  // The backends: config `clusters` and `routes`, and --backend flags (each
+  // a one-endpoint cluster with a route; it replaces a config route of the
+  // same service). See upstream::UpstreamsConfig.
+  std::vector<upstream::ClusterSpec> clusters;
+  std::vector<upstream::RouteSpec> routes;
   std::vector<upstream::BackendSpec> backends;
   upstream::UpstreamOptions upstream;
   // HTTP rules replacing the annotations of the methods they select, and
@@ -76,12 +81,13 @@ struct SnapshotOptions {
 class Snapshot {
  public:
   // Loads the descriptor sources (descriptor_sources.h), builds routes and
-  // codecs for every service in them, compiles the composition plans of methods
-  // that have one, and resolves each service's backend (services whose methods
-  // all have plans need none; the services plan steps call do). Errors name the
-  // file, method, template, plan step or service at fault (e.g.
-  // FailedPrecondition `service "pkg.Svc" has no backend (add --backend
-  // pkg.Svc=HOST:PORT)`).
+  // codecs for every service in them, compiles the composition plans of
+  // methods that have one, and resolves each service's backend (services
+  // whose methods all have plans need none; the services plan steps call
+  // do). Errors name the file, method, template, plan step, cluster or
+  // service at fault (e.g. FailedPrecondition `service "pkg.Svc" has no
+  // backend (add a route for it or --backend pkg.Svc=HOST:PORT)`). Starts
+  // the clusters' health checks.
   static absl::StatusOr<std::shared_ptr<const Snapshot>> Build(
       const SnapshotOptions& options);
 
@@ -110,6 +116,11 @@ class Snapshot {
   // The files the descriptors were read from (descriptor sets, .proto
   // files and their imports on disk).
   const std::vector<std::string>& source_files() const { return source_files_; }
+  // The health of every cluster (health checks run while the snapshot
+  // lives; a new snapshot starts with every endpoint healthy).
+  std::vector<upstream::ClusterHealth> ClusterHealth() const {
+    return upstreams_->Health();
+  }
   // The OpenAPI 3.1 document of routes(), generated once at build time.
   const std::string& openapi_json() const { return openapi_json_; }
   // Whether some route is client- or bidi-streaming (so request bodies may

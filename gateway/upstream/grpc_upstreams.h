@@ -1,14 +1,15 @@
 // GrpcUpstreams: the gRPC implementation of Upstreams (see upstreams.h),
-// returned by Upstreams::Create().
+// returned by Upstreams::Create() and Upstreams::CreateFromConfig().
 //
-// One grpc::Channel per distinct target (backends naming the same target
-// share it), created with insecure credentials and the channel arguments
-// derived from UpstreamOptions: message size limits, keepalive time and the
-// maximum reconnect backoff. Channels connect lazily, on the first call.
+// One GrpcCluster per cluster (one grpc::Channel per endpoint, created with
+// the cluster's credentials and channel arguments; channels connect lazily,
+// on the first call or health check), the routes as a map from service or
+// package name to cluster, and one HealthMonitor for the clusters that have
+// a health_check.
 //
-// Thread safety: immutable after Create(); Resolve() and the channels may be
-// used concurrently from any thread.
-// Ownership: owns the channels; a channel returned by Resolve() lives as
+// Thread safety: immutable after Create() (apart from the health flags);
+// Resolve(), Health() and the channels may be used concurrently.
+// Ownership: owns the clusters; a channel returned by Resolve() lives as
 // long as the GrpcUpstreams, which must outlive every call started on it.
 #pragma once
 
@@ -19,28 +20,32 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "gateway/upstream/grpc_unary_channel.h"
+#include "gateway/upstream/grpc_cluster.h"
+#include "gateway/upstream/health_monitor.h"
 #include "gateway/upstream/upstreams.h"
 
 namespace protogate::upstream {
 
 class GrpcUpstreams final : public Upstreams {
  public:
-  // Returns INVALID_ARGUMENT for an empty or malformed name (empty segment,
-  // e.g. "a..b"), an empty target, a name given twice, or an option out of
-  // range (non-positive timeout, message size or keepalive time). Messages
-  // name the backend (by index and name) or the option.
+  // See Upstreams::CreateFromConfig.
   static absl::StatusOr<std::unique_ptr<GrpcUpstreams>> Create(
-      std::vector<BackendSpec> backends, UpstreamOptions options);
+      UpstreamsConfig config, UpstreamOptions options);
 
   // Longest match at '.' boundaries: "demo" matches "demo.bookstore.v1.X",
   // "demo.book" does not. Returns nullptr when nothing matches.
   UnaryChannel* Resolve(std::string_view service_full_name) const override;
 
+  std::vector<ClusterHealth> Health() const override;
+
  private:
   GrpcUpstreams() = default;
+  absl::Status AddRoutes(const std::vector<RouteSpec>& routes);
 
-  absl::flat_hash_map<std::string, std::unique_ptr<GrpcUnaryChannel>> by_name_;
+  std::vector<std::unique_ptr<GrpcCluster>> clusters_;
+  absl::flat_hash_map<std::string, GrpcCluster*> by_route_;
+  // Declared last: stops checking before the clusters go away.
+  std::unique_ptr<HealthMonitor> monitor_;
 };
 
 }  // namespace protogate::upstream

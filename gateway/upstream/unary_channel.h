@@ -167,7 +167,8 @@ class UnaryChannel {
   // Starts a unary call and returns at once. `done` runs exactly once, on an
   // arbitrary thread, and must not block. A request rejected before sending
   // (INVALID_ARGUMENT: bad method or metadata; RESOURCE_EXHAUSTED: payload
-  // over the send limit) completes inline, before Call() returns.
+  // over the send limit; UNAVAILABLE: a cluster without a healthy endpoint)
+  // completes inline, before Call() returns.
   virtual void Call(CallRequest request, CallCallback done) = 0;
 
   // Starts a streaming call and returns its handle. The first response

@@ -181,7 +181,29 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"clusters",
                 "[{name: books, endpoints: [a:1], health_check: {timeout: "
                 "2s}}]",
-                "clusters[0].health_check.interval: must be positive"}),
+                "clusters[0].health_check.interval: must be positive"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], health_check: {interval: "
+                "1s, timeout: 1s, healthy_threshold: 1}}]",
+                "clusters[0].health_check.unhealthy_threshold: 0 is out of "
+                "range (1 to 100)"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], health_check: {interval: "
+                "1s, timeout: 1s, unhealthy_threshold: 101, "
+                "healthy_threshold: 1}}]",
+                "clusters[0].health_check.unhealthy_threshold: 101 is out of "
+                "range (1 to 100)"},
+        BadCase{"clusters", "[{name: books, endpoints: [a:1, b:2, a:1]}]",
+                "clusters[0].endpoints[2]: duplicate endpoint \"a:1\" (also "
+                "endpoints[0])"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], tls: {ca_file: /tmp}}]",
+                "clusters[0].tls.ca_file: \"/tmp\" is not a regular file"},
+        BadCase{"clusters",
+                "[{name: books, endpoints: [a:1], tls: {cert_file: "
+                "/nonexistent/c.pem, key_file: /nonexistent/k.pem}}]",
+                "clusters[0].tls.cert_file: file \"/nonexistent/c.pem\" does "
+                "not exist"}),
     [](const auto& info) { return "case" + std::to_string(info.index); });
 
 INSTANTIATE_TEST_SUITE_P(
@@ -189,6 +211,10 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadCase{"routes", "[{service: demo.bookstore, cluster: x}]",
                 "routes[0].cluster: unknown cluster \"x\""},
+        BadCase{"routes", "[{service: demo.bookstore}]",
+                "routes[0].cluster: unknown cluster \"\""},
+        BadCase{"routes", "[{cluster: books}]",
+                "routes[0].service: \"\" is not a dotted protobuf name"},
         BadCase{"routes", "[{service: \"demo..x\", cluster: books}]",
                 "routes[0].service: \"demo..x\" is not a dotted protobuf "
                 "name"},

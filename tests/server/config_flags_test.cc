@@ -1,11 +1,13 @@
-// --config: the file's sections reach GatewayFlags, flags override them,
-// and sections the binary cannot apply yet are refused.
+// --config: the file's sections (clusters and routes included) reach
+// GatewayFlags, flags override them, and sections the binary cannot apply
+// yet are refused.
 #include "gateway/server/config_flags.h"
 
 #include <fstream>
 #include <string>
 #include <vector>
 
+#include "gateway/config/config_loader.h"
 #include "gateway/server/flags.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -106,8 +108,8 @@ TEST(ConfigFlagsTest, RefusesSectionsItCannotApply) {
     const char* yaml;
     const char* message;
   } cases[] = {
-      {"clusters: [{name: a, endpoints: ['127.0.0.1:1']}]\n",
-       "\"clusters\" is not supported by this protogate binary yet"},
+      {"admin: {listen: 127.0.0.1:9901}\n",
+       "\"admin\" is not supported by this protogate binary yet"},
       {"headers: {forward: [x-a]}\n", "\"headers\" is not supported"},
       {"methods: [{selector: a.B, retries: {max_attempts: 2}}]\n",
        "\"methods[0].retries\" is not supported"},
@@ -121,6 +123,86 @@ TEST(ConfigFlagsTest, RefusesSectionsItCannotApply) {
     EXPECT_THAT(std::string(f.status().message()), HasSubstr(c.message));
     EXPECT_THAT(std::string(f.status().message()), HasSubstr(path));
   }
+}
+
+TEST(ConfigFlagsTest, AppliesClustersAndRoutes) {
+  std::string path = WriteConfig("clusters.yaml", R"(
+descriptors: {descriptor_sets: [a.binpb]}
+clusters:
+  - name: books
+    endpoints: [127.0.0.1:5001, 127.0.0.1:5002]
+    lb_policy: PICK_FIRST
+    connect_timeout: 2s
+    keepalive: {time: 60s, timeout: 5s, permit_without_calls: true}
+    max_send_message_bytes: 1000
+    health_check:
+      interval: 0.5s
+      timeout: 0.25s
+      unhealthy_threshold: 3
+      healthy_threshold: 2
+      service: demo.bookstore.v1.Bookstore
+  - name: other
+    endpoints: ["dns:///other.internal:443"]
+    tls: {server_name: other.test}
+routes:
+  - {service: demo, cluster: other}
+  - {service: demo.bookstore, cluster: books}
+)");
+  absl::StatusOr<GatewayFlags> f =
+      Parse({"--config", path, "--backend=x.y=127.0.0.1:7"});
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(f->clusters.size(), 2u);
+  const upstream::ClusterSpec& books = f->clusters[0];
+  EXPECT_EQ(books.name, "books");
+  EXPECT_THAT(books.endpoints,
+              ::testing::ElementsAre("127.0.0.1:5001", "127.0.0.1:5002"));
+  EXPECT_EQ(books.lb_policy, upstream::LbPolicy::kPickFirst);
+  EXPECT_EQ(books.connect_timeout, absl::Seconds(2));
+  EXPECT_EQ(books.keepalive_time, absl::Seconds(60));
+  EXPECT_EQ(books.keepalive_timeout, absl::Seconds(5));
+  EXPECT_TRUE(books.keepalive_permit_without_calls);
+  EXPECT_EQ(books.max_send_message_bytes, 1000);
+  EXPECT_EQ(books.max_receive_message_bytes, 16 * 1024 * 1024);
+  EXPECT_FALSE(books.tls.has_value());
+  ASSERT_TRUE(books.health_check.has_value());
+  EXPECT_EQ(books.health_check->interval, absl::Milliseconds(500));
+  EXPECT_EQ(books.health_check->timeout, absl::Milliseconds(250));
+  EXPECT_EQ(books.health_check->unhealthy_threshold, 3);
+  EXPECT_EQ(books.health_check->healthy_threshold, 2);
+  EXPECT_EQ(books.health_check->service, "demo.bookstore.v1.Bookstore");
+  const upstream::ClusterSpec& other = f->clusters[1];
+  EXPECT_EQ(other.lb_policy, upstream::LbPolicy::kRoundRobin);
+  EXPECT_EQ(other.connect_timeout, absl::Seconds(5));
+  ASSERT_TRUE(other.tls.has_value());
+  EXPECT_EQ(other.tls->server_name, "other.test");
+  EXPECT_FALSE(other.health_check.has_value());
+  ASSERT_EQ(f->routes.size(), 2u);
+  EXPECT_EQ(f->routes[1].service, "demo.bookstore");
+  EXPECT_EQ(f->routes[1].cluster, "books");
+  // --backend adds to them (a one-endpoint cluster, made by Upstreams).
+  ASSERT_EQ(f->backends.size(), 1u);
+  EXPECT_EQ(f->backends[0].name, "x.y");
+}
+
+TEST(ConfigFlagsTest, TheExampleConfigsClustersAndRoutesApply) {
+  // The example's other sections (admin, headers, retries) belong to later
+  // work; without them the file applies.
+  absl::StatusOr<config::v1::GatewayConfig> example =
+      config::LoadValidatedConfigFile("tools/demo/protogate.yaml");
+  ASSERT_TRUE(example.ok()) << example.status();
+  example->clear_admin();
+  example->clear_headers();
+  for (auto& m : *example->mutable_methods()) m.clear_retries();
+  GatewayFlags flags;
+  absl::Status status = ApplyConfig(*example, flags);
+  ASSERT_TRUE(status.ok()) << status;
+  ASSERT_EQ(flags.clusters.size(), 1u);
+  EXPECT_EQ(flags.clusters[0].name, "bookstore");
+  EXPECT_EQ(flags.clusters[0].connect_timeout, absl::Seconds(2));
+  ASSERT_TRUE(flags.clusters[0].health_check.has_value());
+  EXPECT_EQ(flags.clusters[0].health_check->unhealthy_threshold, 3);
+  ASSERT_EQ(flags.routes.size(), 1u);
+  EXPECT_EQ(flags.routes[0].cluster, "bookstore");
 }
 
 TEST(ConfigFlagsTest, FileErrorsNameFileLineAndPath) {

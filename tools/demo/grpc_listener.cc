@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpc/grpc.h"
+#include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 
@@ -24,6 +25,9 @@ absl::StatusOr<ListeningServer> StartGrpcServer(
   // GOAWAY "too_many_pings".
   builder.AddChannelArgument(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  // grpc.health.v1.Health, SERVING while the server runs, for the
+  // gateway's cluster health checks.
+  grpc::EnableDefaultHealthCheckService(true);
   result.server = builder.BuildAndStart();
   if (result.server == nullptr || result.port == 0) {
     return absl::UnavailableError(

@@ -1,0 +1,72 @@
+#include "gateway/server/cluster_config.h"
+
+namespace protogate::server {
+namespace {
+
+using config::v1::Cluster;
+
+absl::Duration ToDuration(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+upstream::HealthCheckSpec ToHealthCheck(const config::v1::HealthCheck& h) {
+  return {.interval = ToDuration(h.interval()),
+          .timeout = ToDuration(h.timeout()),
+          .unhealthy_threshold = static_cast<int>(h.unhealthy_threshold()),
+          .healthy_threshold = static_cast<int>(h.healthy_threshold()),
+          .service = h.service()};
+}
+
+upstream::ClusterSpec ToClusterSpec(const Cluster& c) {
+  upstream::ClusterSpec spec;
+  spec.name = c.name();
+  spec.endpoints.assign(c.endpoints().begin(), c.endpoints().end());
+  spec.lb_policy = c.lb_policy() == Cluster::PICK_FIRST
+                       ? upstream::LbPolicy::kPickFirst
+                       : upstream::LbPolicy::kRoundRobin;
+  if (c.has_connect_timeout()) {
+    spec.connect_timeout = ToDuration(c.connect_timeout());
+  }
+  if (c.keepalive().has_time()) {
+    spec.keepalive_time = ToDuration(c.keepalive().time());
+  }
+  if (c.keepalive().has_timeout()) {
+    spec.keepalive_timeout = ToDuration(c.keepalive().timeout());
+  }
+  spec.keepalive_permit_without_calls = c.keepalive().permit_without_calls();
+  if (c.max_send_message_bytes() > 0) {
+    spec.max_send_message_bytes = c.max_send_message_bytes();
+  }
+  if (c.max_receive_message_bytes() > 0) {
+    spec.max_receive_message_bytes = c.max_receive_message_bytes();
+  }
+  if (c.has_tls()) {
+    spec.tls = upstream::TlsSpec{.ca_file = c.tls().ca_file(),
+                                 .cert_file = c.tls().cert_file(),
+                                 .key_file = c.tls().key_file(),
+                                 .server_name = c.tls().server_name()};
+  }
+  if (c.has_health_check()) spec.health_check = ToHealthCheck(c.health_check());
+  return spec;
+}
+
+}  // namespace
+
+std::vector<upstream::ClusterSpec> ClustersFromConfig(
+    const google::protobuf::RepeatedPtrField<Cluster>& clusters) {
+  std::vector<upstream::ClusterSpec> specs;
+  for (const Cluster& c : clusters) specs.push_back(ToClusterSpec(c));
+  return specs;
+}
+
+std::vector<upstream::RouteSpec> RoutesFromConfig(
+    const google::protobuf::RepeatedPtrField<config::v1::ServiceRoute>&
+        routes) {
+  std::vector<upstream::RouteSpec> specs;
+  for (const auto& r : routes) {
+    specs.push_back({.service = r.service(), .cluster = r.cluster()});
+  }
+  return specs;
+}
+
+}  // namespace protogate::server

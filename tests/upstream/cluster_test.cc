@@ -1,0 +1,331 @@
+// Clusters over several real gRPC backends (127.0.0.1:0): balancing, health
+// checks, routes and Create() errors.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "gateway/upstream/upstreams.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/empty.pb.h"
+#include "gtest/gtest.h"
+#include "tests/testing/grpc_test_backend.h"
+#include "tests/upstream/upstream_test_util.h"
+
+namespace protogate::upstream::testing {
+namespace {
+
+using ::protogate::testing::GrpcTestBackend;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Short health checks; two failures in a row make an endpoint unhealthy so
+// that one slow check on a loaded machine does not.
+HealthCheckSpec FastChecks() {
+  return {.interval = absl::Milliseconds(50),
+          .timeout = absl::Milliseconds(50),
+          .unhealthy_threshold = 2,
+          .healthy_threshold = 1};
+}
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void StartBackends(int n) {
+    for (int i = 0; i < n; ++i) {
+      backends_.push_back(GrpcTestBackend::Start());
+      ASSERT_NE(backends_.back(), nullptr);
+    }
+  }
+
+  ClusterSpec Books(LbPolicy policy, bool checked) {
+    ClusterSpec spec{.name = "books", .lb_policy = policy};
+    for (const auto& b : backends_) spec.endpoints.push_back(b->address());
+    if (checked) spec.health_check = FastChecks();
+    return spec;
+  }
+
+  void Build(std::vector<ClusterSpec> clusters, std::vector<RouteSpec> routes) {
+    UpstreamsConfig config{.clusters = std::move(clusters),
+                           .routes = std::move(routes)};
+    auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+    ASSERT_TRUE(upstreams.ok()) << upstreams.status();
+    upstreams_ = *std::move(upstreams);
+  }
+
+  CallResult ListShelves(const std::string& service = "demo.bookstore") {
+    UnaryChannel* channel = upstreams_->Resolve(service);
+    EXPECT_NE(channel, nullptr);
+    if (channel == nullptr) return {};
+    CallRequest request{
+        .method = BookstoreMethod("ListShelves"),
+        .payload = google::protobuf::Empty().SerializeAsString(),
+        .deadline = absl::Now() + absl::Seconds(10)};
+    return CallAndWait(*channel, std::move(request));
+  }
+
+  std::vector<int> Calls() const {
+    std::vector<int> calls;
+    for (const auto& b : backends_) calls.push_back(b->calls());
+    return calls;
+  }
+
+  // Polls Health() until endpoint `index` of the first cluster is
+  // `healthy`, for at most 10 s.
+  bool WaitForEndpoint(size_t index, bool healthy) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      if (upstreams_->Health()[0].endpoint_healthy[index] == healthy) {
+        return true;
+      }
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  }
+
+  std::vector<std::unique_ptr<GrpcTestBackend>> backends_;
+  std::unique_ptr<Upstreams> upstreams_;
+};
+
+TEST_F(ClusterTest, RoundRobinSpreadsCallsOverEveryEndpoint) {
+  StartBackends(3);
+  Build({Books(LbPolicy::kRoundRobin, false)},
+        {{.service = "demo.bookstore", .cluster = "books"}});
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(ListShelves().status.ok()) << i;
+  }
+  EXPECT_THAT(Calls(), ElementsAre(10, 10, 10));
+}
+
+TEST_F(ClusterTest, WithoutHealthChecksAnEndpointFailingToConnectIsPassedOver) {
+  StartBackends(1);
+  RefusingPort refused;
+  Build({{.name = "books",
+          .endpoints = {"127.0.0.1:" + std::to_string(refused.port()),
+                        backends_[0]->address()}}},
+        {{.service = "demo.bookstore", .cluster = "books"}});
+  int failures = 0;
+  for (int i = 0; i < 20; ++i) {
+    CallResult result = ListShelves();
+    if (!result.status.ok()) {
+      ++failures;
+      EXPECT_EQ(result.status.code(), absl::StatusCode::kUnavailable);
+    }
+  }
+  // Only calls made before the refused channel reported TRANSIENT_FAILURE
+  // fail (plain round robin would fail every other call).
+  EXPECT_LE(failures, 3);
+  EXPECT_EQ(backends_[0]->calls(), 20 - failures);
+}
+
+TEST_F(ClusterTest, PickFirstSendsEveryCallToTheFirstEndpoint) {
+  StartBackends(3);
+  Build({Books(LbPolicy::kPickFirst, false)},
+        {{.service = "demo.bookstore", .cluster = "books"}});
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(ListShelves().status.ok()) << i;
+  }
+  EXPECT_THAT(Calls(), ElementsAre(10, 0, 0));
+}
+
+TEST_F(ClusterTest, PickFirstMovesOnWhenTheFirstStopsServing) {
+  StartBackends(2);
+  Build({Books(LbPolicy::kPickFirst, true)},
+        {{.service = "demo.bookstore", .cluster = "books"}});
+  backends_[0]->SetServing(false);
+  ASSERT_TRUE(WaitForEndpoint(0, false));
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(ListShelves().status.ok()) << i;
+  }
+  EXPECT_THAT(Calls(), ElementsAre(0, 10));
+  backends_[0]->SetServing(true);
+  ASSERT_TRUE(WaitForEndpoint(0, true));
+  ASSERT_TRUE(ListShelves().status.ok());
+  EXPECT_THAT(Calls(), ElementsAre(1, 10));
+}
+
+TEST_F(ClusterTest, RoundRobinSkipsAnEndpointNotServingUntilItRecovers) {
+  StartBackends(3);
+  Build({Books(LbPolicy::kRoundRobin, true)},
+        {{.service = "demo.bookstore", .cluster = "books"}});
+  backends_[1]->SetServing(false);
+  ASSERT_TRUE(WaitForEndpoint(1, false));
+  const std::vector<int> before = Calls();
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(ListShelves().status.ok()) << i;
+  }
+  std::vector<int> after = Calls();
+  EXPECT_EQ(after[1], before[1]);
+  EXPECT_GT(after[0], before[0]);
+  EXPECT_GT(after[2], before[2]);
+  EXPECT_EQ(after[0] + after[2] - before[0] - before[2], 20);
+
+  backends_[1]->SetServing(true);
+  ASSERT_TRUE(WaitForEndpoint(1, true));
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(ListShelves().status.ok()) << i;
+  }
+  EXPECT_GT(Calls()[1], after[1]);
+}
+
+TEST_F(ClusterTest, KilledBackendIsSkippedAfterTheChecks) {
+  StartBackends(2);
+  Build({Books(LbPolicy::kRoundRobin, true)},
+        {{.service = "demo.bookstore", .cluster = "books"}});
+  backends_[0]->Shutdown();
+  ASSERT_TRUE(WaitForEndpoint(0, false));
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(ListShelves().status.ok()) << i;
+  }
+  EXPECT_EQ(Calls()[1], 10);
+}
+
+TEST_F(ClusterTest, NoHealthyEndpointFailsFastNamingTheCluster) {
+  StartBackends(2);
+  Build({Books(LbPolicy::kRoundRobin, true)},
+        {{.service = "demo.bookstore", .cluster = "books"}});
+  EXPECT_TRUE(upstreams_->Health()[0].any_healthy());
+  backends_[0]->SetServing(false);
+  backends_[1]->SetServing(false);
+  ASSERT_TRUE(WaitForEndpoint(0, false));
+  ASSERT_TRUE(WaitForEndpoint(1, false));
+  EXPECT_FALSE(upstreams_->Health()[0].any_healthy());
+  CallResult result = ListShelves();
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(result.status.message(),
+            "cluster \"books\": no healthy endpoint (2 of 2 failing health "
+            "checks)");
+  EXPECT_THAT(Calls(), ElementsAre(0, 0));
+}
+
+TEST_F(ClusterTest, HealthChecksAskForTheConfiguredService) {
+  StartBackends(1);
+  backends_[0]->SetServing("books.v1", true);
+  ClusterSpec spec = Books(LbPolicy::kRoundRobin, true);
+  spec.health_check->service = "books.v1";
+  Build({spec}, {{.service = "demo", .cluster = "books"}});
+  // Only "books.v1" stops serving; the server as a whole ("") still serves.
+  backends_[0]->SetServing("books.v1", false);
+  ASSERT_TRUE(WaitForEndpoint(0, false));
+  backends_[0]->SetServing("books.v1", true);
+  ASSERT_TRUE(WaitForEndpoint(0, true));
+}
+
+TEST_F(ClusterTest, AServiceTheHealthServiceDoesNotKnowIsUnhealthy) {
+  StartBackends(1);
+  ClusterSpec spec = Books(LbPolicy::kRoundRobin, true);
+  spec.health_check->service = "no.such.Service";  // Check: NOT_FOUND.
+  Build({spec}, {{.service = "demo", .cluster = "books"}});
+  ASSERT_TRUE(WaitForEndpoint(0, false));
+  EXPECT_EQ(ListShelves().status.code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(ClusterTest, EndpointsStartHealthyBeforeTheFirstCheck) {
+  StartBackends(1);
+  ClusterSpec spec = Books(LbPolicy::kRoundRobin, false);
+  spec.health_check =
+      HealthCheckSpec{.interval = absl::Hours(1), .timeout = absl::Seconds(1)};
+  Build({spec}, {{.service = "demo", .cluster = "books"}});
+  EXPECT_THAT(upstreams_->Health()[0].endpoint_healthy, ElementsAre(true));
+  EXPECT_TRUE(upstreams_->Health()[0].routed);
+  EXPECT_TRUE(ListShelves().status.ok());
+}
+
+TEST_F(ClusterTest, RoutesPickTheLongestMatchAtDotBoundaries) {
+  StartBackends(2);
+  Build({{.name = "a", .endpoints = {backends_[0]->address()}},
+         {.name = "b", .endpoints = {backends_[1]->address()}},
+         {.name = "unused", .endpoints = {backends_[1]->address()}}},
+        {{.service = "demo", .cluster = "a"},
+         {.service = "demo.bookstore.v1.Bookstore", .cluster = "b"}});
+  UnaryChannel* bookstore = upstreams_->Resolve("demo.bookstore.v1.Bookstore");
+  UnaryChannel* other = upstreams_->Resolve("demo.bookstore.v1.Other");
+  EXPECT_NE(bookstore, nullptr);
+  EXPECT_NE(other, nullptr);
+  EXPECT_NE(bookstore, other);
+  EXPECT_EQ(upstreams_->Resolve("demo.bookstore.v1.BookstoreX"), other);
+  EXPECT_EQ(upstreams_->Resolve("demox.Service"), nullptr);
+  ASSERT_TRUE(ListShelves("demo.bookstore.v1.Bookstore").status.ok());
+  ASSERT_TRUE(ListShelves("demo.bookstore.v1.Other").status.ok());
+  EXPECT_THAT(Calls(), ElementsAre(1, 1));
+  std::vector<ClusterHealth> health = upstreams_->Health();
+  ASSERT_EQ(health.size(), 3u);
+  EXPECT_TRUE(health[0].routed);
+  EXPECT_TRUE(health[1].routed);
+  EXPECT_FALSE(health[2].routed);
+}
+
+TEST_F(ClusterTest, BackendFlagReplacesTheRouteOfItsService) {
+  StartBackends(2);
+  UpstreamsConfig config;
+  config.clusters.push_back(
+      {.name = "books", .endpoints = {backends_[0]->address()}});
+  config.routes.push_back({.service = "demo.bookstore", .cluster = "books"});
+  config.backends.push_back(
+      {.name = "demo.bookstore", .target = backends_[1]->address()});
+  auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+  ASSERT_TRUE(upstreams.ok()) << upstreams.status();
+  upstreams_ = *std::move(upstreams);
+  ASSERT_TRUE(ListShelves().status.ok());
+  EXPECT_THAT(Calls(), ElementsAre(0, 1));
+}
+
+absl::Status CreateStatus(std::vector<ClusterSpec> clusters,
+                          std::vector<RouteSpec> routes) {
+  UpstreamsConfig config{.clusters = std::move(clusters),
+                         .routes = std::move(routes)};
+  return Upstreams::CreateFromConfig(std::move(config), {}).status();
+}
+
+TEST(ClusterCreateTest, RejectsBadClustersAndRoutes) {
+  const ClusterSpec ok{.name = "a", .endpoints = {"127.0.0.1:1"}};
+  EXPECT_EQ(CreateStatus({ok, ok}, {}).message(),
+            "cluster \"a\": the name is given twice");
+  EXPECT_EQ(CreateStatus({{.name = "a"}}, {}).message(),
+            "cluster \"a\": no endpoints");
+  EXPECT_EQ(
+      CreateStatus({{.name = "a", .endpoints = {"dns:///x:1", "h:1"}}}, {})
+          .message(),
+      "cluster \"a\": \"dns:///x:1\" is a target with a scheme: it must be "
+      "the only endpoint");
+  ClusterSpec zero = ok;
+  zero.health_check = HealthCheckSpec{.unhealthy_threshold = 0};
+  EXPECT_EQ(CreateStatus({zero}, {}).message(),
+            "cluster \"a\": health check thresholds must be at least 1");
+  EXPECT_EQ(CreateStatus({ok}, {{.service = "demo", .cluster = "b"}}).message(),
+            "routes[0] (\"demo\"): unknown cluster \"b\"");
+  EXPECT_EQ(CreateStatus({ok}, {{.service = "demo", .cluster = "a"},
+                                {.service = "demo", .cluster = "a"}})
+                .message(),
+            "routes[1] (\"demo\"): the service is given twice");
+  EXPECT_EQ(CreateStatus({ok}, {{.service = "demo..x", .cluster = "a"}}).code(),
+            absl::StatusCode::kInvalidArgument);
+  ClusterSpec tls = ok;
+  tls.tls = TlsSpec{.ca_file = "/nonexistent/ca.pem"};
+  absl::Status missing = CreateStatus({tls}, {});
+  EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(missing.message(),
+              HasSubstr("cluster \"a\": tls.ca_file \"/nonexistent/ca.pem\""));
+}
+
+TEST(ClusterCreateTest, DnsTargetIsOneEndpoint) {
+  auto backend = GrpcTestBackend::Start();
+  ASSERT_NE(backend, nullptr);
+  UpstreamsConfig config;
+  config.clusters.push_back({.name = "dns",
+                             .endpoints = {"dns:///" + backend->address()},
+                             .lb_policy = LbPolicy::kPickFirst});
+  config.routes.push_back({.service = "demo", .cluster = "dns"});
+  auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+  ASSERT_TRUE(upstreams.ok()) << upstreams.status();
+  CallRequest request{.method = BookstoreMethod("ListShelves"),
+                      .payload = google::protobuf::Empty().SerializeAsString()};
+  EXPECT_TRUE(CallAndWait(*(*upstreams)->Resolve("demo.bookstore.v1.Bookstore"),
+                          std::move(request))
+                  .status.ok());
+  EXPECT_EQ(backend->calls(), 1);
+}
+
+}  // namespace
+}  // namespace protogate::upstream::testing
