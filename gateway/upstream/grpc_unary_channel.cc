@@ -7,11 +7,13 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "gateway/upstream/call_validation.h"
 #include "gateway/upstream/channel_reaper.h"
+#include "gateway/upstream/malformed_response.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/slice.h"
@@ -111,9 +113,27 @@ absl::Status ToAbslStatus(const grpc::Status& status, const PendingCall& call) {
                       status.error_message());
 }
 
+// Whether gRPC reports a response that was not valid gRPC: see
+// malformed_response.h for the statuses gRPC 1.51 gives.
+bool IsMalformedResponse(const grpc::Status& status,
+                         const GrpcMetadataMap& trailers) {
+  return IsMalformedResponseStatus(
+      static_cast<absl::StatusCode>(status.error_code()),
+      absl::string_view(status.error_message()),
+      !StatusDetails(status, trailers).empty());
+}
+
 CallResult ToCallResult(PendingCall& call, const grpc::Status& status) {
   CallResult result;
   result.status = ToAbslStatus(status, call);
+  if (IsMalformedResponse(status, call.context.GetServerTrailingMetadata())) {
+    result.malformed_response = true;
+    result.status = absl::InternalError(
+        absl::StrCat("malformed upstream response: ", status.error_message()));
+  } else if (result.status.code() == absl::StatusCode::kInternal &&
+             status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    result.malformed_response = true;  // Over the receive limit.
+  }
   result.headers = ToMetadata(call.context.GetServerInitialMetadata());
   const GrpcMetadataMap& trailers = call.context.GetServerTrailingMetadata();
   result.trailers = ToMetadata(trailers);
@@ -121,6 +141,7 @@ CallResult ToCallResult(PendingCall& call, const grpc::Status& status) {
   if (result.status.ok()) {
     if (!call.response.Valid()) {
       result.status = absl::InternalError("upstream sent no response message");
+      result.malformed_response = true;
     } else {
       result.status = ByteBufferToString(call.response, result.payload);
     }

@@ -69,6 +69,11 @@ grpc::ChannelArguments MakeChannelArguments(const UpstreamOptions& options) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               ClampedMillis(options.max_reconnect_backoff));
   args.SetUserAgentPrefix("protogate");
+  // gRPC's own retry filter is off: protogate retries in RetryingChannel,
+  // and in gRPC 1.51 that filter aborts the process (an assertion on a
+  // missing grpc-status) when a backend sends trailers without grpc-status
+  // (tests/upstream/malformed_response_test.cc).
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   return args;
 }
 
