@@ -34,5 +34,8 @@ absl::Status ValidateClusters(
     const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters);
 absl::Status ValidateHttp(const v1::HttpConfig& http);
 absl::Status ValidateHeaders(const v1::HeadersConfig& headers);
+// The forwarding rules of `headers` (validate_headers.cc): nothing that is
+// never forwarded (grpc-*, hop-by-hop, transport headers) may be named.
+absl::Status ValidateHeaderForwarding(const v1::HeadersConfig& headers);
 
 }  // namespace protogate::config

@@ -157,6 +157,7 @@ absl::Status ValidateHeaders(const v1::HeadersConfig& headers) {
   PG_RETURN_IF_ERROR(CheckNames("headers.forward_prefixes",
                                 headers.forward_prefixes(), IsHeaderName,
                                 NameCase::kInsensitive));
+  PG_RETURN_IF_ERROR(ValidateHeaderForwarding(headers));
   for (int i = 0; i < headers.response_size(); ++i) {
     PG_RETURN_IF_ERROR(
         CheckResponseRule(Index("headers.response", i), headers.response(i)));
