@@ -8,6 +8,7 @@ namespace protogate::server {
 namespace {
 
 using config::v1::GatewayConfig;
+using config::v1::MethodSettings;
 
 absl::Duration ToDuration(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
@@ -27,20 +28,31 @@ absl::Status CheckSupported(const GatewayConfig& c) {
   if (!c.routes().empty()) {
     return Unsupported("routes", "; give backends with --backend");
   }
-  if (c.has_admin()) return Unsupported("admin", "");
-  if (c.has_headers()) return Unsupported("headers", "");
   if (!c.descriptors().protos().empty() ||
       !c.descriptors().proto_paths().empty()) {
     return Unsupported("descriptors.protos", "; use descriptor_sets");
   }
-  if (c.method_defaults().has_retries()) {
-    return Unsupported("method_defaults.retries", "");
+  return absl::OkStatus();
+}
+
+std::optional<RetrySetting> ToRetrySetting(const MethodSettings& m) {
+  if (!m.has_retries()) return std::nullopt;
+  RetrySetting retries{
+      .max_attempts = static_cast<int>(m.retries().max_attempts()),
+      .idempotent_only = m.retries().idempotent_only()};
+  if (m.retries().has_initial_backoff()) {
+    retries.initial_backoff = ToDuration(m.retries().initial_backoff());
   }
-  for (int i = 0; i < c.methods_size(); ++i) {
-    if (c.methods(i).has_retries()) {
-      return Unsupported(absl::StrCat("methods[", i, "].retries"), "");
-    }
-  }
+  return retries;
+}
+
+absl::Status ApplyAdmin(const config::v1::AdminConfig& admin,
+                        GatewayFlags& flags) {
+  if (admin.listen().empty()) return absl::OkStatus();
+  GatewayFlags parsed;
+  PG_RETURN_IF_ERROR(ParseListen(admin.listen(), parsed));
+  flags.admin_host = parsed.listen_host;
+  flags.admin_port = parsed.listen_port;
   return absl::OkStatus();
 }
 
@@ -59,12 +71,14 @@ void ApplyMethods(const GatewayConfig& c, GatewayFlags& flags) {
   }
   flags.ignore_unknown_query_params =
       c.method_defaults().ignore_unknown_query_params();
-  for (const config::v1::MethodSettings& m : c.methods()) {
+  flags.default_retries = ToRetrySetting(c.method_defaults());
+  for (const MethodSettings& m : c.methods()) {
     flags.methods.push_back(
         {.selector = m.selector(),
          .timeout =
              m.has_timeout() ? ToDuration(m.timeout()) : absl::ZeroDuration(),
-         .ignore_unknown_query_params = m.ignore_unknown_query_params()});
+         .ignore_unknown_query_params = m.ignore_unknown_query_params(),
+         .retries = ToRetrySetting(m)});
   }
 }
 
@@ -115,6 +129,8 @@ absl::Status ApplyConfig(const GatewayConfig& c, GatewayFlags& flags) {
   ApplyHttp(c.http(), flags);
   ApplyTranscoding(c.transcoding(), flags);
   ApplyServer(c.server(), flags);
+  PG_RETURN_IF_ERROR(ApplyAdmin(c.admin(), flags));
+  flags.headers = c.headers();
   flags.verbose = c.logging().log_requests();
   return absl::OkStatus();
 }

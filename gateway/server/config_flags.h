@@ -1,11 +1,12 @@
 // Reads a --config file (protogate.config.v1.GatewayConfig, YAML or JSON)
 // into GatewayFlags, before the command-line flags are applied over it.
 //
-// The binary applies these sections: listen, descriptors.descriptor_sets,
-// method_defaults and methods (timeout, ignore_unknown_query_params), http,
-// transcoding, server and logging. Sections it cannot apply yet — clusters,
-// routes, admin, headers, descriptors.protos/proto_paths and retries — are
-// rejected with FailedPrecondition naming the section, never ignored.
+// The binary applies these sections: listen, admin, descriptors.
+// descriptor_sets, method_defaults and methods (timeout, retries,
+// ignore_unknown_query_params), http, headers, transcoding, server and
+// logging. Sections it cannot apply yet — clusters, routes and
+// descriptors.protos/proto_paths — are rejected with FailedPrecondition
+// naming the section, never ignored.
 //
 // Thread safety: stateless functions.
 #pragma once

@@ -31,6 +31,8 @@ SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
   options.always_ignored_query_params = flags.always_ignored_query_params;
   options.ignore_unknown_query_params = flags.ignore_unknown_query_params;
   options.methods = flags.methods;
+  options.default_retries = flags.default_retries;
+  options.headers = flags.headers;
   return options;
 }
 
@@ -49,6 +51,8 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Rebuild(
     next.always_ignored_query_params = from_file.always_ignored_query_params;
     next.ignore_unknown_query_params = from_file.ignore_unknown_query_params;
     next.methods = from_file.methods;
+    next.default_retries = from_file.default_retries;
+    next.headers = from_file.headers;
   }
   return Snapshot::Build(SnapshotOptionsFrom(next));
 }
@@ -68,7 +72,8 @@ sigset_t BlockSignals() {
 // Serves until SIGINT/SIGTERM; SIGHUP rebuilds the snapshot from the
 // descriptor sets (and the routing parts of --config, re-read).
 void ServeUntilSignalled(const sigset_t& signals, const GatewayFlags& flags,
-                         Gateway& gateway, http::Server& server) {
+                         Gateway& gateway, http::Server& server,
+                         http::Server* admin_server) {
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
@@ -87,6 +92,25 @@ void ServeUntilSignalled(const sigset_t& signals, const GatewayFlags& flags,
                 << ")";
   gateway.SetServing(false);
   server.Shutdown(flags.drain_grace);
+  if (admin_server != nullptr) admin_server->Shutdown(absl::ZeroDuration());
+}
+
+// The admin listener (config admin.listen), or nullptr when the admin
+// endpoints share the public listener.
+absl::StatusOr<std::unique_ptr<http::Server>> StartAdminServer(
+    const GatewayFlags& flags, Gateway& gateway) {
+  if (!flags.admin_host) return nullptr;
+  http::ServerOptions options;
+  options.host = *flags.admin_host;
+  options.port = flags.admin_port;
+  options.io_threads = 1;
+  PG_ASSIGN_OR_RETURN(
+      std::unique_ptr<http::Server> server,
+      http::Server::Start(options, [&gateway](const http::Request& request,
+                                              http::Responder responder) {
+        gateway.HandleAdmin(request, std::move(responder));
+      }));
+  return server;
 }
 
 int Run(int argc, char** argv) {
@@ -113,9 +137,13 @@ int Run(int argc, char** argv) {
                  std::string(snapshot.status().message()).c_str());
     return 1;
   }
-  Gateway gateway(*std::move(snapshot), {.log_requests = flags->verbose,
-                                         .parse = flags->parse,
-                                         .print = flags->print});
+  Gateway gateway(
+      *std::move(snapshot),
+      {.log_requests = flags->verbose,
+       .admin = flags->admin_host ? AdminEndpoints::kSeparateListener
+                                  : AdminEndpoints::kPublicListener,
+       .parse = flags->parse,
+       .print = flags->print});
   http::ServerOptions server_options;
   server_options.host = flags->listen_host;
   server_options.port = flags->listen_port;
@@ -134,10 +162,21 @@ int Run(int argc, char** argv) {
                  std::string(server.status().message()).c_str());
     return 1;
   }
+  absl::StatusOr<std::unique_ptr<http::Server>> admin_server =
+      StartAdminServer(*flags, gateway);
+  if (!admin_server.ok()) {
+    std::fprintf(stderr, "protogate: admin.listen: %s\n",
+                 std::string(admin_server.status().message()).c_str());
+    return 1;
+  }
   std::printf("protogate listening on http://%s:%u\n",
               flags->listen_host.c_str(), (*server)->port());
+  if (*admin_server != nullptr) {
+    std::printf("protogate admin listening on http://%s:%u\n",
+                flags->admin_host->c_str(), (*admin_server)->port());
+  }
   std::fflush(stdout);
-  ServeUntilSignalled(signals, *flags, gateway, **server);
+  ServeUntilSignalled(signals, *flags, gateway, **server, admin_server->get());
   return 0;
 }
 

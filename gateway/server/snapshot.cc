@@ -175,8 +175,10 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
     return absl::FailedPreconditionError(
         "the descriptor sets define no service to serve");
   }
+  PG_ASSIGN_OR_RETURN(header_rules_, HeaderRules::Create(options.headers));
   PG_ASSIGN_OR_RETURN(upstreams_, upstream::Upstreams::Create(
                                       options.backends, options.upstream));
+  retries_ = std::make_unique<RouteRetries>(options.retry_budget);
   routing::RouteTableOptions route_options;
   route_options.rules = options.http_rules;
   route_options.grpc_paths =
@@ -256,7 +258,15 @@ absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
     ApplyMethodSettings(options, *route.method, rt);
     rt.http_body_response = HasHttpBodyResponse(route);
     rt.response_codec = codecs_->Find(route.method->output_type());
-    rt.channel = channel;
+    rt.channel =
+        plan != nullptr
+            ? channel
+            : retries_->Wrap(
+                  channel,
+                  RetryOptionsFor(*route.method,
+                                  FindSetting(options.methods, *route.method),
+                                  options.default_retries,
+                                  options.upstream.default_timeout));
     rt.grpc_method =
         absl::StrCat("/", service->full_name(), "/", route.method->name());
     if (rt.request_spec.codec == nullptr || rt.response_codec == nullptr) {

@@ -24,6 +24,8 @@
 #include "aggregator/compiled_plan.h"
 #include "gateway/routing/route_table.h"
 #include "gateway/server/flags.h"
+#include "gateway/server/header_rules.h"
+#include "gateway/server/route_retries.h"
 #include "gateway/transcoding/codec_set.h"
 #include "gateway/transcoding/request_transcoder.h"
 #include "gateway/upstream/upstreams.h"
@@ -64,6 +66,12 @@ struct SnapshotOptions {
   // full name) wins; unset values come from the defaults above and from
   // upstream.default_timeout.
   std::vector<MethodSetting> methods;
+  // Retries where no `methods` entry sets them (route_retries.h), and the
+  // retry budget of each backend.
+  std::optional<RetrySetting> default_retries;
+  upstream::RetryBudgetOptions retry_budget;
+  // Header forwarding (config `headers`; header_rules.h).
+  config::v1::HeadersConfig headers;
 };
 
 class Snapshot {
@@ -99,6 +107,8 @@ class Snapshot {
     auto it = step_channels_.find(&service);
     return it == step_channels_.end() ? nullptr : it->second;
   }
+  // Which headers cross the gateway (config `headers`).
+  const HeaderRules& header_rules() const { return header_rules_; }
   // The OpenAPI 3.1 document of routes(), generated once at build time.
   const std::string& openapi_json() const { return openapi_json_; }
 
@@ -120,6 +130,9 @@ class Snapshot {
   absl::flat_hash_map<const google::protobuf::ServiceDescriptor*,
                       upstream::UnaryChannel*>
       step_channels_;
+  HeaderRules header_rules_;
+  // Retrying wrappers of route channels; destroyed before upstreams_.
+  std::unique_ptr<RouteRetries> retries_;
   std::vector<RouteRuntime> runtimes_;  // Aligned with routes_->routes().
   std::string openapi_json_;
 };

@@ -32,12 +32,19 @@ TEST(ConfigFlagsTest, AppliesEverySupportedSection) {
 listen: 127.0.0.1:9191
 descriptors:
   descriptor_sets: [a.binpb, b.binpb]
+admin: {listen: 127.0.0.1:9292}
 method_defaults:
   timeout: 3s
   ignore_unknown_query_params: true
+  retries: {max_attempts: 3}
 methods:
   - selector: demo.bookstore.v1.Bookstore.GetBook
     timeout: 0.5s
+    retries: {max_attempts: 4, idempotent_only: true, initial_backoff: 0.25s}
+headers:
+  forward: [x-tenant]
+  forward_prefixes: [x-custom-]
+  forward_response: [{name: x-a, rename: x-b}]
 http:
   rules:
     - selector: demo.bookstore.v1.Bookstore.Stats
@@ -66,6 +73,21 @@ logging: {log_requests: true}
   EXPECT_TRUE(f->ignore_unknown_query_params);
   ASSERT_EQ(f->methods.size(), 1u);
   EXPECT_EQ(f->methods[0].timeout, absl::Milliseconds(500));
+  ASSERT_TRUE(f->methods[0].retries.has_value());
+  EXPECT_EQ(f->methods[0].retries->max_attempts, 4);
+  EXPECT_TRUE(f->methods[0].retries->idempotent_only);
+  EXPECT_EQ(f->methods[0].retries->initial_backoff, absl::Milliseconds(250));
+  ASSERT_TRUE(f->default_retries.has_value());
+  EXPECT_EQ(f->default_retries->max_attempts, 3);
+  EXPECT_FALSE(f->default_retries->idempotent_only);
+  EXPECT_EQ(f->default_retries->initial_backoff, absl::Milliseconds(100));
+  EXPECT_EQ(f->admin_host, "127.0.0.1");
+  EXPECT_EQ(f->admin_port, 9292);
+  EXPECT_THAT(f->headers.forward(), ::testing::ElementsAre("x-tenant"));
+  EXPECT_THAT(f->headers.forward_prefixes(),
+              ::testing::ElementsAre("x-custom-"));
+  ASSERT_EQ(f->headers.forward_response_size(), 1);
+  EXPECT_EQ(f->headers.forward_response(0).rename(), "x-b");
   ASSERT_EQ(f->http_rules.size(), 1u);
   EXPECT_EQ(f->http_rules[0].get(), "/v1/stats");
   EXPECT_FALSE(f->grpc_paths);
@@ -108,9 +130,8 @@ TEST(ConfigFlagsTest, RefusesSectionsItCannotApply) {
   } cases[] = {
       {"clusters: [{name: a, endpoints: ['127.0.0.1:1']}]\n",
        "\"clusters\" is not supported by this protogate binary yet"},
-      {"headers: {forward: [x-a]}\n", "\"headers\" is not supported"},
-      {"methods: [{selector: a.B, retries: {max_attempts: 2}}]\n",
-       "\"methods[0].retries\" is not supported"},
+      {"descriptors: {protos: [a.proto], proto_paths: [.]}\n",
+       "\"descriptors.protos\" is not supported"},
   };
   for (const Case& c : cases) {
     std::string path = WriteConfig("unsupported.yaml", c.yaml);
