@@ -67,6 +67,17 @@ absl::Status CheckResponseForward(std::string_view path,
 
 }  // namespace
 
+absl::Status ValidateResponseHeaderName(std::string_view path,
+                                        std::string_view name) {
+  const std::string lower = absl::AsciiStrToLower(base::ToAbsl(name));
+  if (lower == "content-length" ||
+      base::ForbiddenHeaderReason(lower) == "a hop-by-hop header") {
+    return ConfigPathError(
+        path, absl::StrFormat("\"%s\" is managed by the HTTP server", lower));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateHeaderForwarding(const v1::HeadersConfig& headers) {
   for (int i = 0; i < headers.forward_size(); ++i) {
     PG_RETURN_IF_ERROR(

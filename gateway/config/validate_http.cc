@@ -115,6 +115,8 @@ bool IsHeaderValue(std::string_view value) {
 absl::Status CheckResponseRule(std::string_view path,
                                const v1::ResponseHeaderRule& rule) {
   PG_RETURN_IF_ERROR(CheckHeaderName(Field(path, "name"), rule.name()));
+  PG_RETURN_IF_ERROR(
+      ValidateResponseHeaderName(Field(path, "name"), rule.name()));
   switch (rule.action_case()) {
     case v1::ResponseHeaderRule::kSet:
       if (IsHeaderValue(rule.set())) return absl::OkStatus();

@@ -78,10 +78,8 @@ http::Response MalformedUpstreamResponse(const RouteRuntime& rt,
                                          const absl::Status& status) {
   PG_LOG(kWarning) << rt.grpc_method
                    << ": malformed upstream response: " << status.ToString();
-  http::Response response =
-      ErrorResponse(absl::StatusCode::kInternal,
-                    "upstream response was malformed (not a valid gRPC "
-                    "response)");
+  http::Response response = ErrorResponse(absl::StatusCode::kInternal,
+                                          "upstream response was malformed");
   response.status = 502;
   return response;
 }

@@ -194,7 +194,7 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
   call.metadata = *std::move(metadata);
   if (options_.log_requests) {
     PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
-                  << rt.grpc_method;
+                  << rt.grpc_method << " id=" << request_id;
   }
   rt.channel->Call(
       std::move(call),

@@ -313,6 +313,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"headers", "{internal: [X-Request-Id]}",
                 "headers.internal[0]: \"x-request-id\" is always forwarded "
                 "by the gateway"},
+        BadCase{"headers", "{response: [{name: Transfer-Encoding, set: x}]}",
+                "headers.response[0].name: \"transfer-encoding\" is managed "
+                "by the HTTP server"},
+        BadCase{"headers", "{response: [{name: content-length, remove: true}]}",
+                "headers.response[0].name: \"content-length\" is managed by "
+                "the HTTP server"},
         BadCase{"headers", "{forward_response: [{name: a, prefix: b}]}",
                 "headers.forward_response[0]: set exactly one of name and "
                 "prefix"},
