@@ -1,6 +1,7 @@
 // Snapshot: everything one configuration generation serves with —
-// descriptors, routes, compiled codecs and upstream channels — built and
-// validated completely before it is used.
+// descriptors, routes, compiled codecs, upstream channels (with their retry
+// wrappers and budgets) and header rules — built and validated completely
+// before it is used.
 //
 // Thread safety: immutable after Build(); shared by concurrent requests
 // through std::shared_ptr<const Snapshot>. A request keeps the snapshot it
@@ -41,7 +42,9 @@ struct RouteRuntime {
   // The response (or its response_body field) is a google.api.HttpBody: it
   // is sent as its content type and raw bytes, not as JSON.
   bool http_body_response = false;
-  // The backend channel; null for methods answered by a plan.
+  // The backend channel (a RetryingChannel over it when the method's direct
+  // calls are retried, route_retries.h); null for methods answered by a
+  // plan.
   upstream::UnaryChannel* channel = nullptr;
   // The composition plan of the method, if it has one.
   const aggregator::CompiledPlan* plan = nullptr;
