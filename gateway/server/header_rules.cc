@@ -238,7 +238,7 @@ void HeaderRules::FinishResponse(std::string_view request_id,
     }
   }
   EraseHeader(response, "x-request-id");
-  response.headers.emplace_back("x-request-id", std::string(request_id));
+  response.headers.emplace_back("X-Request-Id", std::string(request_id));
 }
 
 }  // namespace protogate::server

@@ -70,7 +70,7 @@ TEST(HeaderRulesTest, ResponseRulesSetAddAndRemoveThenTheRequestId) {
   rules->FinishResponse("req-9", response);
   EXPECT_THAT(response.headers,
               ElementsAre(Pair("x-a", "1"), Pair("Cache-Control", "no-store"),
-                          Pair("x-a", "2"), Pair("x-request-id", "req-9")));
+                          Pair("x-a", "2"), Pair("X-Request-Id", "req-9")));
 }
 
 TEST(HeaderRulesTest, BackendMetadataFirstMatchingRuleWinsNeverForbidden) {
