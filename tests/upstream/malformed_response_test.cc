@@ -163,6 +163,14 @@ TEST(RawH2BackendTest, UnknownWithoutMessageOrDetailsIsFlagged) {
   EXPECT_EQ(result.status, absl::UnknownError("it broke"));
 }
 
+// A backend that dies mid-call is unavailable (503), not malformed (502).
+TEST(RawH2BackendTest, ConnectionDroppedMidCallIsNotFlagged) {
+  CallResult result = CallRaw({.close_on_request = true});
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kUnavailable)
+      << result.status;
+  EXPECT_FALSE(result.malformed_response) << result.status;
+}
+
 TEST(RawH2BackendTest, OkWithoutAMessageIsFlagged) {
   CallResult result =
       CallRaw({.send_message = false, .trailers = {{"grpc-status", "0"}}});

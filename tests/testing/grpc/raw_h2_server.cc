@@ -190,6 +190,10 @@ void RawH2Server::Serve(int fd) {
       } else if (type == kHeaders && stream > last_stream) {
         last_stream = stream;
         requests_.fetch_add(1);
+        if (response_.close_on_request) {
+          ::shutdown(fd, SHUT_RDWR);
+          return;
+        }
         reply = ResponseFrames(stream);
       }
       if (!reply.empty() && !WriteAll(fd, reply)) return;

@@ -40,6 +40,9 @@ struct RawH2Response {
   // Trailer fields; empty: no trailers frame (END_STREAM goes on the DATA
   // frame, or on the HEADERS frame when no message is sent).
   std::vector<std::pair<std::string, std::string>> trailers;
+  // Instead of answering, close the connection when a request arrives (a
+  // backend that dies mid-call).
+  bool close_on_request = false;
 };
 
 class RawH2Server {
