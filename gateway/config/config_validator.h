@@ -20,6 +20,8 @@
 //   PG_RETURN_IF_ERROR(ValidateConfig(config));
 #pragma once
 
+#include <string_view>
+
 #include "absl/status/status.h"
 #include "protogate/config/v1/config.pb.h"
 
@@ -34,5 +36,12 @@ absl::Status ValidateClusters(
     const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters);
 absl::Status ValidateHttp(const v1::HttpConfig& http);
 absl::Status ValidateHeaders(const v1::HeadersConfig& headers);
+// The forwarding rules of `headers` (validate_headers.cc): nothing that is
+// never forwarded (grpc-*, hop-by-hop, transport headers) may be named.
+absl::Status ValidateHeaderForwarding(const v1::HeadersConfig& headers);
+// A `headers.response` rule's name: not one the HTTP server manages
+// (content-length, hop-by-hop headers).
+absl::Status ValidateResponseHeaderName(std::string_view path,
+                                        std::string_view name);
 
 }  // namespace protogate::config

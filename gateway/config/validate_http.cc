@@ -115,6 +115,8 @@ bool IsHeaderValue(std::string_view value) {
 absl::Status CheckResponseRule(std::string_view path,
                                const v1::ResponseHeaderRule& rule) {
   PG_RETURN_IF_ERROR(CheckHeaderName(Field(path, "name"), rule.name()));
+  PG_RETURN_IF_ERROR(
+      ValidateResponseHeaderName(Field(path, "name"), rule.name()));
   switch (rule.action_case()) {
     case v1::ResponseHeaderRule::kSet:
       if (IsHeaderValue(rule.set())) return absl::OkStatus();
@@ -157,6 +159,7 @@ absl::Status ValidateHeaders(const v1::HeadersConfig& headers) {
   PG_RETURN_IF_ERROR(CheckNames("headers.forward_prefixes",
                                 headers.forward_prefixes(), IsHeaderName,
                                 NameCase::kInsensitive));
+  PG_RETURN_IF_ERROR(ValidateHeaderForwarding(headers));
   for (int i = 0; i < headers.response_size(); ++i) {
     PG_RETURN_IF_ERROR(
         CheckResponseRule(Index("headers.response", i), headers.response(i)));

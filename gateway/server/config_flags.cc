@@ -9,29 +9,30 @@ namespace protogate::server {
 namespace {
 
 using config::v1::GatewayConfig;
+using config::v1::MethodSettings;
 
 absl::Duration ToDuration(const google::protobuf::Duration& d) {
   return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
 }
 
-absl::Status Unsupported(absl::string_view section, absl::string_view hint) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("config: \"", section,
-                   "\" is not supported by this protogate binary yet", hint));
+std::optional<RetrySetting> ToRetrySetting(const MethodSettings& m) {
+  if (!m.has_retries()) return std::nullopt;
+  RetrySetting retries{
+      .max_attempts = static_cast<int>(m.retries().max_attempts()),
+      .idempotent_only = m.retries().idempotent_only()};
+  if (m.retries().has_initial_backoff()) {
+    retries.initial_backoff = ToDuration(m.retries().initial_backoff());
+  }
+  return retries;
 }
 
-// Rejects the sections the binary cannot apply, so none is silently ignored.
-absl::Status CheckSupported(const GatewayConfig& c) {
-  if (c.has_admin()) return Unsupported("admin", "");
-  if (c.has_headers()) return Unsupported("headers", "");
-  if (c.method_defaults().has_retries()) {
-    return Unsupported("method_defaults.retries", "");
-  }
-  for (int i = 0; i < c.methods_size(); ++i) {
-    if (c.methods(i).has_retries()) {
-      return Unsupported(absl::StrCat("methods[", i, "].retries"), "");
-    }
-  }
+absl::Status ApplyAdmin(const config::v1::AdminConfig& admin,
+                        GatewayFlags& flags) {
+  if (admin.listen().empty()) return absl::OkStatus();
+  GatewayFlags parsed;
+  PG_RETURN_IF_ERROR(ParseListen(admin.listen(), parsed));
+  flags.admin_host = parsed.listen_host;
+  flags.admin_port = parsed.listen_port;
   return absl::OkStatus();
 }
 
@@ -65,12 +66,14 @@ void ApplyMethods(const GatewayConfig& c, GatewayFlags& flags) {
   }
   flags.ignore_unknown_query_params =
       c.method_defaults().ignore_unknown_query_params();
-  for (const config::v1::MethodSettings& m : c.methods()) {
+  flags.default_retries = ToRetrySetting(c.method_defaults());
+  for (const MethodSettings& m : c.methods()) {
     flags.methods.push_back(
         {.selector = m.selector(),
          .timeout =
              m.has_timeout() ? ToDuration(m.timeout()) : absl::ZeroDuration(),
-         .ignore_unknown_query_params = m.ignore_unknown_query_params()});
+         .ignore_unknown_query_params = m.ignore_unknown_query_params(),
+         .retries = ToRetrySetting(m)});
   }
 }
 
@@ -113,7 +116,6 @@ absl::Status ApplyConfigFile(const std::string& path, GatewayFlags& flags) {
 }
 
 absl::Status ApplyConfig(const GatewayConfig& c, GatewayFlags& flags) {
-  PG_RETURN_IF_ERROR(CheckSupported(c));
   if (!c.listen().empty()) PG_RETURN_IF_ERROR(ParseListen(c.listen(), flags));
   flags.descriptor_sets.assign(c.descriptors().descriptor_sets().begin(),
                                c.descriptors().descriptor_sets().end());
@@ -128,6 +130,8 @@ absl::Status ApplyConfig(const GatewayConfig& c, GatewayFlags& flags) {
   ApplyHttp(c.http(), flags);
   ApplyTranscoding(c.transcoding(), flags);
   ApplyServer(c.server(), flags);
+  PG_RETURN_IF_ERROR(ApplyAdmin(c.admin(), flags));
+  flags.headers = c.headers();
   flags.verbose = c.logging().log_requests();
   return absl::OkStatus();
 }

@@ -1,12 +1,11 @@
 // Reads a --config file (protogate.config.v1.GatewayConfig, YAML or JSON)
 // into GatewayFlags, before the command-line flags are applied over it.
 //
-// The binary applies these sections: listen, descriptors (descriptor_sets,
-// protos, proto_paths, reflection), clusters and routes (cluster_config.h),
-// method_defaults and methods (timeout, ignore_unknown_query_params), http,
-// transcoding, server and logging. Sections it cannot apply yet — admin,
-// headers and retries — are rejected with FailedPrecondition naming the
-// section, never ignored.
+// The binary applies every section: listen, admin, descriptors
+// (descriptor_sets, protos, proto_paths, reflection, watch_interval),
+// clusters and routes (cluster_config.h), method_defaults and methods
+// (timeout, retries, ignore_unknown_query_params), http, headers,
+// transcoding, server and logging.
 //
 // Thread safety: stateless functions.
 #pragma once

@@ -64,10 +64,22 @@ http::Response BadUpstreamResponse(const RouteRuntime& rt,
                                    const absl::Status& status) {
   PG_LOG(kWarning) << rt.grpc_method
                    << ": bad upstream response: " << status.message();
-  http::Response response =
-      ErrorResponse(absl::StatusCode::kInternal,
-                    absl::StrCat("upstream response is not a valid ",
-                                 rt.route->method->output_type()->full_name()));
+  http::Response response = ErrorResponse(
+      absl::StatusCode::kInternal,
+      absl::StrCat("upstream response was malformed: not a valid ",
+                   rt.route->method->output_type()->full_name()));
+  response.status = 502;
+  return response;
+}
+
+// A 502 for a backend answer that is not a valid gRPC response (no valid
+// grpc-status, ...: CallResult::malformed_response).
+http::Response MalformedUpstreamResponse(const RouteRuntime& rt,
+                                         const absl::Status& status) {
+  PG_LOG(kWarning) << rt.grpc_method
+                   << ": malformed upstream response: " << status.ToString();
+  http::Response response = ErrorResponse(absl::StatusCode::kInternal,
+                                          "upstream response was malformed");
   response.status = 502;
   return response;
 }
@@ -134,6 +146,9 @@ http::Response UpstreamResponse(const Snapshot& snapshot,
                                 const RouteRuntime& rt,
                                 const upstream::CallResult& result,
                                 const transcoding::PrintOptions& print) {
+  if (result.malformed_response) {
+    return MalformedUpstreamResponse(rt, result.status);
+  }
   if (!result.status.ok()) {
     return UpstreamError(snapshot, rt, result.status, result.status_details);
   }

@@ -20,11 +20,13 @@ http::Response ErrorResponse(absl::StatusCode code, std::string_view message);
 // The HTTP response for a finished upstream call of route `rt`: the JSON
 // response (200) — or, for a google.api.HttpBody response, its content type
 // and raw bytes — the backend's error as google.rpc.Status JSON (its details
-// included) with the mapped status, or 502 for a response that is not a
-// valid message of the method's output type. Messages of transport-level
-// failures (UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN, INTERNAL, DATA_LOSS
-// without details) are replaced by a generic one and logged, so no internal
-// address leaks to clients.
+// included) with the mapped status, or 502 (code INTERNAL, "upstream response
+// was malformed") for a response that is not a valid gRPC response
+// (CallResult::malformed_response; the detail is logged) or ("...: not a
+// valid <type>") not a valid message of the method's output type. Messages of
+// transport-level failures (UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN, INTERNAL,
+// DATA_LOSS without details) are replaced by a generic one and logged, so no
+// internal address leaks to clients.
 http::Response UpstreamResponse(const Snapshot& snapshot,
                                 const RouteRuntime& rt,
                                 const upstream::CallResult& result,

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,17 @@
 #include "gateway/transcoding/options.h"
 #include "gateway/upstream/upstreams.h"
 #include "google/api/http.pb.h"
+#include "protogate/config/v1/config.pb.h"
 
 namespace protogate::server {
+
+// Retries of a method's direct calls (config `retries`, RetryPolicy).
+struct RetrySetting {
+  int max_attempts = 1;  // Including the first.
+  // Applies only to methods idempotent by their descriptor.
+  bool idempotent_only = false;
+  absl::Duration initial_backoff = absl::Milliseconds(100);
+};
 
 // Call settings of the methods a selector names (config `methods`).
 struct MethodSetting {
@@ -27,6 +37,7 @@ struct MethodSetting {
   std::string selector;
   absl::Duration timeout = absl::ZeroDuration();  // Zero: inherited.
   bool ignore_unknown_query_params = false;
+  std::optional<RetrySetting> retries;  // Unset: inherited.
 };
 
 // A gRPC server whose services and descriptors are read through server
@@ -68,6 +79,12 @@ struct GatewayFlags {
   std::vector<std::string> always_ignored_query_params;
   bool ignore_unknown_query_params = false;  // method_defaults
   std::vector<MethodSetting> methods;
+  std::optional<RetrySetting> default_retries;  // method_defaults.retries
+  config::v1::HeadersConfig headers;
+  // admin.listen: the admin endpoints on their own listener (and then not
+  // on the public one).
+  std::optional<std::string> admin_host;
+  uint16_t admin_port = 0;
   transcoding::ParseOptions parse;
   transcoding::PrintOptions print;
   size_t max_header_bytes = 16 * 1024;

@@ -21,30 +21,10 @@ namespace {
 
 using routing::RouteMatch;
 
-// Request headers forwarded to backends as metadata (lower-case).
-constexpr std::string_view kForwardedHeaders[] = {
-    "authorization", "x-request-id", "traceparent", "tracestate"};
-
 bool IsJsonContentType(std::string_view value) {
   absl::string_view type = base::ToAbsl(value.substr(0, value.find(';')));
   return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(type),
                                 "application/json");
-}
-
-upstream::Metadata ForwardedMetadata(const http::Request& request) {
-  upstream::Metadata metadata;
-  for (std::string_view name : kForwardedHeaders) {
-    if (auto value = request.header(name)) {
-      metadata.emplace_back(std::string(name), std::string(*value));
-    }
-  }
-  std::string forwarded(request.header("x-forwarded-for").value_or(""));
-  if (!request.remote_address().empty()) {
-    if (!forwarded.empty()) forwarded.append(", ");
-    forwarded.append(request.remote_address());
-  }
-  if (!forwarded.empty()) metadata.emplace_back("x-forwarded-for", forwarded);
-  return metadata;
 }
 
 // The deadline a client asks for with `grpc-timeout` (gRPC's form: up to 8
@@ -129,15 +109,36 @@ std::shared_ptr<const Snapshot> Gateway::snapshot() const {
 
 void Gateway::Handle(const http::Request& request, http::Responder responder) {
   std::shared_ptr<const Snapshot> current = snapshot();
-  if (request.path().starts_with("/-/")) {
+  std::string request_id = RequestIdFor(request);
+  responder = FinishingResponder(
+      std::shared_ptr<const HeaderRules>(current, &current->header_rules()),
+      request_id, std::move(responder));
+  if (options_.admin == AdminEndpoints::kPublicListener &&
+      request.path().starts_with("/-/")) {
     responder.Send(HandleAdminRequest(*current, request, serving_.load()));
     return;
   }
-  HandleRoute(std::move(current), request, std::move(responder));
+  HandleRoute(std::move(current), request, request_id, std::move(responder));
+}
+
+void Gateway::HandleAdmin(const http::Request& request,
+                          http::Responder responder) {
+  std::shared_ptr<const Snapshot> current = snapshot();
+  responder = FinishingResponder(
+      std::shared_ptr<const HeaderRules>(current, &current->header_rules()),
+      RequestIdFor(request), std::move(responder));
+  if (!request.path().starts_with("/-/")) {
+    responder.Send(ErrorResponse(
+        absl::StatusCode::kNotFound,
+        absl::StrCat("no admin endpoint ", base::ToAbsl(request.path()))));
+    return;
+  }
+  responder.Send(HandleAdminRequest(*current, request, serving_.load()));
 }
 
 void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
                           const http::Request& request,
+                          std::string_view request_id,
                           http::Responder responder) const {
   RouteMatch match = snapshot->routes().Match(request.method(), request.path());
   if (match.outcome != RouteMatch::Outcome::kMatched) {
@@ -176,8 +177,16 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
   }
   // The client may ask for a shorter deadline than the route's, not longer.
   const absl::Time deadline = absl::Now() + std::min(rt.timeout, *requested);
+  absl::StatusOr<upstream::Metadata> metadata =
+      snapshot->header_rules().RequestMetadata(request, request_id);
+  if (!metadata.ok()) {
+    responder.Send(ErrorResponse(metadata.status().code(),
+                                 base::ToStd(metadata.status().message())));
+    return;
+  }
   if (client_streaming || match.route->method->server_streaming()) {
-    HandleStream(std::move(snapshot), rt, {bindings, deadline}, request,
+    HandleStream(std::move(snapshot), rt,
+                 {bindings, deadline, *std::move(metadata)}, request,
                  std::move(responder));
     return;
   }
@@ -194,25 +203,29 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
   call.method = rt.grpc_method;
   call.deadline = deadline;
   if (rt.plan != nullptr) {
-    RunPlan(std::move(snapshot), rt, request, std::move(call),
+    RunPlan(std::move(snapshot), rt, *std::move(metadata), std::move(call),
             std::move(responder));
     return;
   }
-  call.metadata = ForwardedMetadata(request);
+  call.metadata = *std::move(metadata);
   if (options_.log_requests) {
     PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
-                  << rt.grpc_method;
+                  << rt.grpc_method << " id=" << request_id;
   }
   rt.channel->Call(
       std::move(call),
       [snapshot = std::move(snapshot), &rt, print = options_.print,
        responder = std::move(responder)](upstream::CallResult result) mutable {
-        responder.Send(UpstreamResponse(*snapshot, rt, result, print));
+        http::Response response =
+            UpstreamResponse(*snapshot, rt, result, print);
+        snapshot->header_rules().AddBackendHeaders(result.headers,
+                                                   result.trailers, response);
+        responder.Send(std::move(response));
       });
 }
 
 void Gateway::HandleStream(std::shared_ptr<const Snapshot> snapshot,
-                           const RouteRuntime& rt, const StreamCallParts& parts,
+                           const RouteRuntime& rt, StreamCallParts parts,
                            const http::Request& request,
                            http::Responder responder) const {
   if (rt.channel == nullptr) {  // Plans are unary; this is defensive.
@@ -228,7 +241,7 @@ void Gateway::HandleStream(std::shared_ptr<const Snapshot> snapshot,
   upstream::StreamRequest call{.method = rt.grpc_method,
                                .write_incrementally = pump,
                                .deadline = parts.deadline,
-                               .metadata = ForwardedMetadata(request)};
+                               .metadata = std::move(parts.metadata)};
   if (!pump) {
     absl::StatusOr<std::vector<std::string>> messages = BuildStreamMessages(
         snapshot->codecs(), rt.request_spec, parts.bindings, request.query(),
@@ -285,12 +298,12 @@ bool Gateway::StreamsRequestBody(std::string_view method,
 }
 
 void Gateway::RunPlan(std::shared_ptr<const Snapshot> snapshot,
-                      const RouteRuntime& rt, const http::Request& request,
+                      const RouteRuntime& rt, upstream::Metadata metadata,
                       upstream::CallRequest call,
                       http::Responder responder) const {
   aggregator::RunOptions run;
   run.deadline = call.deadline;
-  run.headers = ForwardedMetadata(request);
+  run.headers = std::move(metadata);
   // The resolver lives in the run until its last call completes, so it
   // keeps the snapshot (plan, channels) alive for calls a failure abandoned.
   run.resolver =

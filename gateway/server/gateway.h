@@ -4,7 +4,11 @@
 // Per request: match the route in the current snapshot, assemble the
 // protobuf request (path, query, body), call the backend without blocking
 // (or run the method's composition plan), and write the JSON response or a
-// google.rpc.Status error body with the mapped HTTP status.
+// google.rpc.Status error body with the mapped HTTP status. Every request
+// gets a request id (header_rules.h: the client's x-request-id or a new
+// one), its forwarded headers become the call's metadata by the snapshot's
+// HeaderRules, and every response carries x-request-id and the configured
+// response headers.
 //
 // Thread safety: Handle() is called concurrently from HTTP I/O threads;
 // SetSnapshot()/SetServing() may be called from any thread. A request keeps
@@ -34,8 +38,15 @@
 
 namespace protogate::server {
 
+// Where the admin endpoints (/-/...) are served.
+enum class AdminEndpoints {
+  kPublicListener,    // Handle() serves them.
+  kSeparateListener,  // Only HandleAdmin(); Handle() answers /-/ with 404.
+};
+
 struct GatewayOptions {
   bool log_requests = false;
+  AdminEndpoints admin = AdminEndpoints::kPublicListener;
   transcoding::ParseOptions parse;
   transcoding::PrintOptions print;
 };
@@ -44,7 +55,11 @@ class Gateway {
  public:
   Gateway(std::shared_ptr<const Snapshot> snapshot, GatewayOptions options);
 
+  // Serves a request of the public listener (the admin endpoints too,
+  // unless options.admin is kSeparateListener: then /-/ paths are 404).
   void Handle(const http::Request& request, http::Responder responder);
+  // Serves a request of the admin listener: /-/ endpoints only, others 404.
+  void HandleAdmin(const http::Request& request, http::Responder responder);
 
   // Replaces the snapshot new requests use. REQUIRES: snapshot != nullptr.
   void SetSnapshot(std::shared_ptr<const Snapshot> snapshot);
@@ -60,21 +75,22 @@ class Gateway {
  private:
   std::shared_ptr<const Snapshot> snapshot() const;
   void HandleRoute(std::shared_ptr<const Snapshot> snapshot,
-                   const http::Request& request,
+                   const http::Request& request, std::string_view request_id,
                    http::Responder responder) const;
   // What HandleRoute resolved for a streaming call.
   struct StreamCallParts {
     absl::Span<const transcoding::PathBinding> bindings;
     absl::Time deadline;
+    upstream::Metadata metadata;  // Request headers by the header rules.
   };
   // Answers a client-, server- or bidi-streaming method (stream_relay.h).
   void HandleStream(std::shared_ptr<const Snapshot> snapshot,
-                    const RouteRuntime& rt, const StreamCallParts& parts,
+                    const RouteRuntime& rt, StreamCallParts parts,
                     const http::Request& request,
                     http::Responder responder) const;
   // Answers a method that has a composition plan by running it.
   void RunPlan(std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
-               const http::Request& request, upstream::CallRequest call,
+               upstream::Metadata metadata, upstream::CallRequest call,
                http::Responder responder) const;
 
   const GatewayOptions options_;

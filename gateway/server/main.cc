@@ -36,6 +36,8 @@ SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
   options.methods = flags.methods;
   options.protos = flags.protos;
   options.proto_paths = flags.proto_paths;
+  options.default_retries = flags.default_retries;
+  options.headers = flags.headers;
   return options;
 }
 
@@ -58,6 +60,8 @@ absl::StatusOr<SnapshotOptions> NextSnapshotOptions(const GatewayFlags& flags) {
     // New channels and health checks; health starts over (all healthy).
     next.clusters = from_file.clusters;
     next.routes = from_file.routes;
+    next.default_retries = from_file.default_retries;
+    next.headers = from_file.headers;
   }
   return SnapshotOptionsFrom(next);
 }
@@ -89,7 +93,7 @@ sigset_t BlockSignals() {
 // Serves until SIGINT/SIGTERM; SIGHUP rebuilds the snapshot (reloader.h).
 void ServeUntilSignalled(const sigset_t& signals, const GatewayFlags& flags,
                          Gateway& gateway, http::Server& server,
-                         Reloader& reloader) {
+                         Reloader& reloader, http::Server* admin_server) {
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
@@ -100,6 +104,25 @@ void ServeUntilSignalled(const sigset_t& signals, const GatewayFlags& flags,
                 << ")";
   gateway.SetServing(false);
   server.Shutdown(flags.drain_grace);
+  if (admin_server != nullptr) admin_server->Shutdown(absl::ZeroDuration());
+}
+
+// The admin listener (config admin.listen), or nullptr when the admin
+// endpoints share the public listener.
+absl::StatusOr<std::unique_ptr<http::Server>> StartAdminServer(
+    const GatewayFlags& flags, Gateway& gateway) {
+  if (!flags.admin_host) return nullptr;
+  http::ServerOptions options;
+  options.host = *flags.admin_host;
+  options.port = flags.admin_port;
+  options.io_threads = 1;
+  PG_ASSIGN_OR_RETURN(
+      std::unique_ptr<http::Server> server,
+      http::Server::Start(options, [&gateway](const http::Request& request,
+                                              http::Responder responder) {
+        gateway.HandleAdmin(request, std::move(responder));
+      }));
+  return server;
 }
 
 int Run(int argc, char** argv) {
@@ -126,10 +149,13 @@ int Run(int argc, char** argv) {
                  std::string(reloader.status().message()).c_str());
     return 1;
   }
-  Gateway gateway((*reloader)->initial_snapshot(),
-                  {.log_requests = flags->verbose,
-                   .parse = flags->parse,
-                   .print = flags->print});
+  Gateway gateway(
+      (*reloader)->initial_snapshot(),
+      {.log_requests = flags->verbose,
+       .admin = flags->admin_host ? AdminEndpoints::kSeparateListener
+                                  : AdminEndpoints::kPublicListener,
+       .parse = flags->parse,
+       .print = flags->print});
   http::ServerOptions server_options;
   server_options.host = flags->listen_host;
   server_options.port = flags->listen_port;
@@ -152,11 +178,23 @@ int Run(int argc, char** argv) {
                  std::string(server.status().message()).c_str());
     return 1;
   }
+  absl::StatusOr<std::unique_ptr<http::Server>> admin_server =
+      StartAdminServer(*flags, gateway);
+  if (!admin_server.ok()) {
+    std::fprintf(stderr, "protogate: admin.listen: %s\n",
+                 std::string(admin_server.status().message()).c_str());
+    return 1;
+  }
   std::printf("protogate listening on http://%s:%u\n",
               flags->listen_host.c_str(), (*server)->port());
+  if (*admin_server != nullptr) {
+    std::printf("protogate admin listening on http://%s:%u\n",
+                flags->admin_host->c_str(), (*admin_server)->port());
+  }
   std::fflush(stdout);
   (*reloader)->Start(gateway);
-  ServeUntilSignalled(signals, *flags, gateway, **server, **reloader);
+  ServeUntilSignalled(signals, *flags, gateway, **server, **reloader,
+                      admin_server->get());
   reloader->reset();  // Stops reloading before the gateway goes away.
   return 0;
 }

@@ -130,6 +130,8 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
                                     .backends = WithReflectionBackends(
                                         options.backends, options.reflected)},
           options.upstream));
+  PG_ASSIGN_OR_RETURN(header_rules_, HeaderRules::Create(options.headers));
+  retries_ = std::make_unique<RouteRetries>(options.retry_budget);
   routing::RouteTableOptions route_options;
   route_options.rules = options.http_rules;
   route_options.grpc_paths =
@@ -210,7 +212,15 @@ absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
     ApplyMethodSettings(options, *route.method, rt);
     rt.http_body_response = HasHttpBodyResponse(route);
     rt.response_codec = codecs_->Find(route.method->output_type());
-    rt.channel = channel;
+    rt.channel =
+        plan != nullptr
+            ? channel
+            : retries_->Wrap(
+                  channel,
+                  RetryOptionsFor(*route.method,
+                                  FindSetting(options.methods, *route.method),
+                                  options.default_retries,
+                                  options.upstream.default_timeout));
     rt.grpc_method =
         absl::StrCat("/", service->full_name(), "/", route.method->name());
     if (rt.request_spec.codec == nullptr || rt.response_codec == nullptr) {

@@ -1,6 +1,7 @@
 // Snapshot: everything one configuration generation serves with —
-// descriptors, routes, compiled codecs and upstream channels — built and
-// validated completely before it is used.
+// descriptors, routes, compiled codecs, upstream channels (with their retry
+// wrappers and budgets) and header rules — built and validated completely
+// before it is used.
 //
 // Thread safety: immutable after Build(); shared by concurrent requests
 // through std::shared_ptr<const Snapshot>. A request keeps the snapshot it
@@ -25,6 +26,8 @@
 #include "gateway/routing/route_table.h"
 #include "gateway/server/descriptor_sources.h"
 #include "gateway/server/flags.h"
+#include "gateway/server/header_rules.h"
+#include "gateway/server/route_retries.h"
 #include "gateway/transcoding/codec_set.h"
 #include "gateway/transcoding/request_transcoder.h"
 #include "gateway/upstream/upstreams.h"
@@ -40,7 +43,9 @@ struct RouteRuntime {
   // The response (or its response_body field) is a google.api.HttpBody: it
   // is sent as its content type and raw bytes, not as JSON.
   bool http_body_response = false;
-  // The backend channel; null for methods answered by a plan.
+  // The backend channel (a RetryingChannel over it when the method's direct
+  // calls are retried, route_retries.h); null for methods answered by a
+  // plan.
   upstream::UnaryChannel* channel = nullptr;
   // The composition plan of the method, if it has one.
   const aggregator::CompiledPlan* plan = nullptr;
@@ -76,6 +81,12 @@ struct SnapshotOptions {
   std::vector<std::string> protos;
   std::vector<std::string> proto_paths;
   std::vector<ReflectedDescriptors> reflected;
+  // Retries where no `methods` entry sets them (route_retries.h), and the
+  // retry budget of each backend.
+  std::optional<RetrySetting> default_retries;
+  upstream::RetryBudgetOptions retry_budget;
+  // Header forwarding (config `headers`; header_rules.h).
+  config::v1::HeadersConfig headers;
 };
 
 class Snapshot {
@@ -121,6 +132,8 @@ class Snapshot {
   std::vector<upstream::ClusterHealth> ClusterHealth() const {
     return upstreams_->Health();
   }
+  // Which headers cross the gateway (config `headers`).
+  const HeaderRules& header_rules() const { return header_rules_; }
   // The OpenAPI 3.1 document of routes(), generated once at build time.
   const std::string& openapi_json() const { return openapi_json_; }
   // Whether some route is client- or bidi-streaming (so request bodies may
@@ -145,6 +158,9 @@ class Snapshot {
   absl::flat_hash_map<const google::protobuf::ServiceDescriptor*,
                       upstream::UnaryChannel*>
       step_channels_;
+  HeaderRules header_rules_;
+  // Retrying wrappers of route channels; destroyed before upstreams_.
+  std::unique_ptr<RouteRetries> retries_;
   std::vector<RouteRuntime> runtimes_;  // Aligned with routes_->routes().
   std::string openapi_json_;
   std::vector<std::string> source_files_;

@@ -60,6 +60,7 @@ class ServerStreamRelay final : public upstream::StreamObserver {
       if (format_ == StreamFormat::kSse) {
         head.headers.emplace_back("Cache-Control", "no-cache");
       }
+      snapshot_->header_rules().AddBackendHeaders(message.headers, {}, head);
       stream_.emplace(responder_->Stream(std::move(head)));
       responder_.reset();
     }
@@ -89,9 +90,12 @@ class ServerStreamRelay final : public upstream::StreamObserver {
                           .payload = *std::move(bad_payload_)};
     }
     if (!stream_.has_value()) {
-      responder_->Send(complete
-                           ? EmptyStream()
-                           : UpstreamResponse(*snapshot_, rt_, result, print_));
+      http::Response response =
+          complete ? EmptyStream()
+                   : UpstreamResponse(*snapshot_, rt_, result, print_);
+      snapshot_->header_rules().AddBackendHeaders(result.headers,
+                                                  result.trailers, response);
+      responder_->Send(std::move(response));
       return;
     }
     if (complete) {
@@ -187,7 +191,10 @@ class ClientStreamCollector final : public upstream::StreamObserver {
         result.payload = *std::move(payload_);
       }
     }
-    responder_.Send(UpstreamResponse(*snapshot_, rt_, result, print_));
+    http::Response response = UpstreamResponse(*snapshot_, rt_, result, print_);
+    snapshot_->header_rules().AddBackendHeaders(result.headers, result.trailers,
+                                                response);
+    responder_.Send(std::move(response));
   }
 
  private:

@@ -92,6 +92,11 @@ grpc::ChannelArguments Arguments(const ClusterSpec& cluster,
             : R"({"loadBalancingConfig":[{"round_robin":{}}]})");
   }
   args.SetUserAgentPrefix("protogate");
+  // gRPC's own retry filter is off: protogate retries in RetryingChannel,
+  // and in gRPC 1.51 that filter aborts the process (an assertion on a
+  // missing grpc-status) when a backend sends trailers without grpc-status
+  // (tests/upstream/malformed_response_test.cc).
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
   return args;
 }
 

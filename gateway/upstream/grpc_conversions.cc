@@ -4,8 +4,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "gateway/upstream/malformed_response.h"
 #include "grpcpp/support/slice.h"
 
 namespace protogate::upstream {
@@ -79,6 +81,22 @@ absl::Status ToAbslStatus(const grpc::Status& status, const CallSizes& sizes) {
   }
   return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                       status.error_message());
+}
+
+void MarkMalformedResponse(const grpc::Status& status,
+                           const GrpcMetadataMap& trailers,
+                           CallResult& result) {
+  if (IsMalformedResponseStatus(
+          static_cast<absl::StatusCode>(status.error_code()),
+          absl::string_view(status.error_message()),
+          !StatusDetails(status, trailers).empty())) {
+    result.malformed_response = true;
+    result.status = absl::InternalError(
+        absl::StrCat("malformed upstream response: ", status.error_message()));
+  } else if (result.status.code() == absl::StatusCode::kInternal &&
+             status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    result.malformed_response = true;  // Over the receive limit.
+  }
 }
 
 }  // namespace protogate::upstream

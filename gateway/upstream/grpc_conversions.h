@@ -46,4 +46,11 @@ struct CallSizes {
 // limit; ours (our LIMIT, N other than the request's size) becomes INTERNAL.
 absl::Status ToAbslStatus(const grpc::Status& status, const CallSizes& sizes);
 
+// When gRPC reports a response that was not valid gRPC (see
+// malformed_response.h for the statuses gRPC 1.51 gives) or one over the
+// receive limit (`result.status` INTERNAL from ToAbslStatus), sets
+// result.malformed_response and, for the former, an INTERNAL status.
+void MarkMalformedResponse(const grpc::Status& status,
+                           const GrpcMetadataMap& trailers, CallResult& result);
+
 }  // namespace protogate::upstream

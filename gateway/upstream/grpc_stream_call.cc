@@ -208,6 +208,7 @@ void GrpcStreamCall::OnDone(const grpc::Status& status) {
   const GrpcMetadataMap& trailers = context_.GetServerTrailingMetadata();
   result.trailers = ToMetadata(trailers);
   result.status_details = StatusDetails(status, trailers);
+  MarkMalformedResponse(status, trailers, result);
   std::shared_ptr<StreamObserver> observer = std::move(observer_);
   std::shared_ptr<GrpcStreamCall> self = std::move(self_);
   requests_.clear();

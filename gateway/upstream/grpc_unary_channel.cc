@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
@@ -14,6 +15,7 @@
 #include "gateway/upstream/channel_reaper.h"
 #include "gateway/upstream/grpc_conversions.h"
 #include "gateway/upstream/grpc_stream_call.h"
+#include "gateway/upstream/malformed_response.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/slice.h"
@@ -39,6 +41,8 @@ struct PendingCall {
 CallResult ToCallResult(PendingCall& call, const grpc::Status& status) {
   CallResult result;
   result.status = ToAbslStatus(status, call.sizes);
+  MarkMalformedResponse(status, call.context.GetServerTrailingMetadata(),
+                        result);
   result.headers = ToMetadata(call.context.GetServerInitialMetadata());
   const GrpcMetadataMap& trailers = call.context.GetServerTrailingMetadata();
   result.trailers = ToMetadata(trailers);
@@ -46,6 +50,7 @@ CallResult ToCallResult(PendingCall& call, const grpc::Status& status) {
   if (result.status.ok()) {
     if (!call.response.Valid()) {
       result.status = absl::InternalError("upstream sent no response message");
+      result.malformed_response = true;
     } else {
       result.status = ByteBufferToString(call.response, result.payload);
     }

@@ -82,10 +82,14 @@ struct CallRequest {
 struct CallResult {
   // OK, or the backend's code and message. UNAVAILABLE when the backend
   // cannot be reached, DEADLINE_EXCEEDED at the deadline, INTERNAL for a
-  // malformed response (no valid grpc-status, no message, or one over the
-  // receive limit), RESOURCE_EXHAUSTED when the request is over the send
-  // limit (or the backend's receive limit).
+  // malformed response (see malformed_response), RESOURCE_EXHAUSTED when
+  // the request is over the send limit (or the backend's receive limit).
   absl::Status status;
+  // The backend's answer was not a valid gRPC response: no or a non-numeric
+  // grpc-status, an HTTP status other than 200, an OK status without a
+  // message, or a message over the receive limit. `status` is then INTERNAL
+  // with the detail; the gateway answers 502. Never retried.
+  bool malformed_response = false;
   std::string payload;         // Serialized response when status is OK.
   std::string status_details;  // Serialized google.rpc.Status, if sent.
   Metadata headers;            // Initial metadata from the backend.

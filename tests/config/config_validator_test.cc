@@ -64,6 +64,10 @@ TEST(ValidateConfigTest, AcceptsEveryValidForm) {
            {"headers",
             "{forward: [x-a, X-B], response: [{name: x, "
             "remove: true}]}"},
+           {"headers",
+            "{forward_prefixes: [x-tenant-], internal: [authorization], "
+            "forward_response: [{name: x-a-bin}, {prefix: x-b-, rename: "
+            "x-c-}]}"},
        }) {
     absl::Status status = ValidateConfig(ConfigWith(section, yaml));
     EXPECT_TRUE(status.ok()) << section << ": " << yaml << ": " << status;
@@ -313,7 +317,44 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"headers", "{response: [{name: x, add: \"a\\nb\"}]}",
                 "headers.response[0].add: CR, LF or NUL in value"},
         BadCase{"headers", "{response: [{name: x, remove: false}]}",
-                "headers.response[0].remove: must be true when given"}),
+                "headers.response[0].remove: must be true when given"},
+        BadCase{"headers", "{forward: [x-a, grpc-timeout]}",
+                "headers.forward[1]: \"grpc-timeout\" is never forwarded: "
+                "reserved for gRPC"},
+        BadCase{"headers", "{forward: [Connection]}",
+                "headers.forward[0]: \"connection\" is never forwarded: a "
+                "hop-by-hop header"},
+        BadCase{"headers", "{forward: [content-length]}",
+                "headers.forward[0]: \"content-length\" is never forwarded: "
+                "set by the transport"},
+        BadCase{"headers", "{forward: [\"x!y\"]}",
+                "headers.forward[0]: \"x!y\" cannot be gRPC metadata (only "
+                "letters, digits, '-', '_' and '.')"},
+        BadCase{"headers", "{forward_prefixes: [grpc-]}",
+                "headers.forward_prefixes[0]: \"grpc-\" is never forwarded: "
+                "reserved for gRPC"},
+        BadCase{"headers", "{forward_prefixes: [Proxy-X]}",
+                "headers.forward_prefixes[0]: \"proxy-x\" is never "
+                "forwarded: a hop-by-hop header"},
+        BadCase{"headers", "{internal: [X-Request-Id]}",
+                "headers.internal[0]: \"x-request-id\" is always forwarded "
+                "by the gateway"},
+        BadCase{"headers", "{response: [{name: Transfer-Encoding, set: x}]}",
+                "headers.response[0].name: \"transfer-encoding\" is managed "
+                "by the HTTP server"},
+        BadCase{"headers", "{response: [{name: content-length, remove: true}]}",
+                "headers.response[0].name: \"content-length\" is managed by "
+                "the HTTP server"},
+        BadCase{"headers", "{forward_response: [{name: a, prefix: b}]}",
+                "headers.forward_response[0]: set exactly one of name and "
+                "prefix"},
+        BadCase{"headers", "{forward_response: [{name: grpc-status}]}",
+                "headers.forward_response[0].name: \"grpc-status\" is never "
+                "forwarded: reserved for gRPC"},
+        BadCase{"headers",
+                "{forward_response: [{name: x-a, rename: transfer-encoding}]}",
+                "headers.forward_response[0].rename: \"transfer-encoding\" "
+                "is never forwarded: a hop-by-hop header"}),
     [](const auto& info) { return "case" + std::to_string(info.index); });
 
 TEST(ValidateConfigTest, AcceptsExistingTlsFiles) {

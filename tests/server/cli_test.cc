@@ -148,6 +148,42 @@ TEST(CliTest, ServesThroughTheDemoBackendAndDrainsOnSigterm) {
   EXPECT_EQ(*code, 0);
 }
 
+TEST(CliTest,
+     AdminListenerFromTheConfigTakesTheAdminEndpointsOffThePublicPort) {
+  const std::string config = ::testing::TempDir() + "/cli_admin.yaml";
+  std::ofstream(config) << "admin: {listen: 127.0.0.1:0}\n"
+                           "headers: {forward: [x-tenant]}\n"
+                           "methods: [{selector: demo.bookstore, retries: "
+                           "{max_attempts: 2}}]\n";
+  auto gateway =
+      ChildProcess::Start({GatewayBin(), "--config", config, "--listen",
+                           "127.0.0.1:0", "--descriptor_set", DemoSet(),
+                           "--backend", "demo.bookstore=127.0.0.1:1"});
+  ASSERT_TRUE(gateway.ok());
+  int port = ReadPort(**gateway, "protogate listening on http://");
+  int admin = ReadPort(**gateway, "protogate admin listening on http://");
+  ASSERT_GT(port, 0);
+  ASSERT_GT(admin, 0);
+  ASSERT_NE(port, admin);
+
+  auto r = testing::Fetch(port, "GET", "/-/healthz");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 404) << r->body;
+  r = testing::Fetch(admin, "GET", "/-/healthz", "", {"X-Request-Id: cli-1"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, R"({"status":"SERVING"})");
+  EXPECT_EQ(r->Header("x-request-id"), "cli-1");
+  r = testing::Fetch(admin, "GET", "/v1/shelves");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 404);
+
+  (*gateway)->Signal(SIGTERM);
+  auto code = (*gateway)->Wait(absl::Seconds(15));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+}
+
 }  // namespace
 }  // namespace protogate::server
 

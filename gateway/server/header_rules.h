@@ -1,0 +1,97 @@
+// HeaderRules: which headers cross the gateway, built once per snapshot from
+// the config's `headers` section (config.proto HeadersConfig documents the
+// rules), and the request id every request gets.
+//
+// Request side: the forwarded request headers become gRPC metadata
+// (lower-case keys, "-bin" values base64-decoded), plus x-forwarded-for with
+// the client address appended and x-request-id. Response side: backend
+// initial metadata and trailers become HTTP headers by the forward_response
+// rules; then the `response` set/add/remove rules and x-request-id apply to
+// every response the gateway sends.
+//
+// Thread safety: immutable after Create(); used concurrently by requests.
+//
+// Example:
+//   PG_ASSIGN_OR_RETURN(HeaderRules rules, HeaderRules::Create(config));
+//   std::string id = RequestIdFor(request);
+//   PG_ASSIGN_OR_RETURN(upstream::Metadata md,
+//                       rules.RequestMetadata(request, id));
+//   ... rules.AddBackendHeaders(result.headers, result.trailers, response);
+//   rules.FinishResponse(id, response);
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "gateway/http/request.h"
+#include "gateway/http/responder.h"
+#include "gateway/http/response.h"
+#include "gateway/upstream/unary_channel.h"
+#include "protogate/config/v1/config.pb.h"
+
+namespace protogate::server {
+
+// The request headers forwarded without any config.
+inline constexpr std::string_view kDefaultForwardedHeaders[] = {
+    "authorization", "x-request-id", "traceparent", "tracestate"};
+
+// The client's x-request-id when it is valid (1 to 128 printable ASCII
+// characters), else a new random one (32 lower-case hex digits).
+std::string RequestIdFor(const http::Request& request);
+
+class HeaderRules;
+
+// A Responder that applies rules->FinishResponse(request_id, ...) to the
+// response before `inner` sends it (also to the 500 a dropped responder
+// sends). `rules` may alias a snapshot, which it then keeps alive.
+http::Responder FinishingResponder(std::shared_ptr<const HeaderRules> rules,
+                                   std::string request_id,
+                                   http::Responder inner);
+
+class HeaderRules {
+ public:
+  // The default rules (no `headers` section).
+  HeaderRules();
+  // FailedPrecondition naming the config path for rules that break the
+  // checks of config::ValidateHeaders (e.g. forwarding grpc-timeout).
+  static absl::StatusOr<HeaderRules> Create(
+      const config::v1::HeadersConfig& config);
+
+  // The metadata for the upstream call of `request`. InvalidArgument naming
+  // the header for a "-bin" value that is not base64 and for a value with
+  // bytes outside printable ASCII.
+  absl::StatusOr<upstream::Metadata> RequestMetadata(
+      const http::Request& request, std::string_view request_id) const;
+
+  // Adds the backend metadata the forward_response rules select (initial
+  // metadata first, then trailers) to `response`.
+  void AddBackendHeaders(const upstream::Metadata& headers,
+                         const upstream::Metadata& trailers,
+                         http::Response& response) const;
+
+  // Applies the `response` rules, then sets x-request-id: `request_id`.
+  void FinishResponse(std::string_view request_id,
+                      http::Response& response) const;
+
+ private:
+  struct ResponseForward {
+    std::string name;    // Exact key, or empty.
+    std::string prefix;  // Key prefix, or empty.
+    std::string rename;
+  };
+  bool Forwards(std::string_view lower_name) const;
+  void AddBackendHeader(const std::string& key, const std::string& value,
+                        http::Response& response) const;
+
+  absl::flat_hash_set<std::string> forward_;  // Lower-case.
+  std::vector<std::string> forward_prefixes_;
+  absl::flat_hash_set<std::string> internal_;
+  std::vector<ResponseForward> forward_response_;
+  std::vector<config::v1::ResponseHeaderRule> response_rules_;
+};
+
+}  // namespace protogate::server

@@ -1,0 +1,106 @@
+// HeaderRules on its own: requests built in memory, no network.
+#include "gateway/server/header_rules.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace protogate::server {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+
+http::Request MakeRequest(std::vector<http::Request::Header> headers,
+                          std::string remote = "10.1.2.3:5555") {
+  return http::Request("GET", "/x", std::move(headers), "", std::move(remote));
+}
+
+TEST(HeaderRulesTest, DefaultRulesForwardTheSafeSetInRequestOrder) {
+  HeaderRules rules;
+  auto md = rules.RequestMetadata(MakeRequest({{"TraceState", "a=1"},
+                                               {"Cookie", "c"},
+                                               {"Authorization", "Bearer x"},
+                                               {"X-Forwarded-For", "1.1.1.1"}}),
+                                  "id-1");
+  ASSERT_TRUE(md.ok()) << md.status();
+  EXPECT_THAT(*md, ElementsAre(Pair("tracestate", "a=1"),
+                               Pair("authorization", "Bearer x"),
+                               Pair("x-request-id", "id-1"),
+                               Pair("x-forwarded-for", "1.1.1.1, 10.1.2.3")));
+}
+
+TEST(HeaderRulesTest, ForwardedForCarriesTheBareIpv6Address) {
+  HeaderRules rules;
+  auto md = rules.RequestMetadata(MakeRequest({}, "[::1]:8080"), "i");
+  ASSERT_TRUE(md.ok());
+  EXPECT_THAT(*md, ElementsAre(Pair("x-request-id", "i"),
+                               Pair("x-forwarded-for", "::1")));
+}
+
+TEST(HeaderRulesTest, NonAsciiValueIs400NamingTheHeader) {
+  HeaderRules rules;
+  auto md = rules.RequestMetadata(
+      MakeRequest({{"Authorization", "Bearer \xc3\xa9"}}), "i");
+  ASSERT_FALSE(md.ok());
+  EXPECT_EQ(md.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(md.status().message()), HasSubstr("authorization"));
+}
+
+TEST(HeaderRulesTest, ResponseRulesSetAddAndRemoveThenTheRequestId) {
+  config::v1::HeadersConfig config;
+  auto* set = config.add_response();
+  set->set_name("Cache-Control");
+  set->set_set("no-store");
+  auto* add = config.add_response();
+  add->set_name("x-a");
+  add->set_add("2");
+  config.add_response()->set_name("x-gone");
+  config.mutable_response(2)->set_remove(true);
+  auto rules = HeaderRules::Create(config);
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  http::Response response;
+  response.headers = {{"cache-control", "max-age=60"},
+                      {"x-a", "1"},
+                      {"X-Gone", "v"},
+                      {"x-request-id", "from-backend"}};
+  rules->FinishResponse("req-9", response);
+  EXPECT_THAT(response.headers,
+              ElementsAre(Pair("x-a", "1"), Pair("Cache-Control", "no-store"),
+                          Pair("x-a", "2"), Pair("X-Request-Id", "req-9")));
+}
+
+TEST(HeaderRulesTest, BackendMetadataFirstMatchingRuleWinsNeverForbidden) {
+  config::v1::HeadersConfig config;
+  config.add_forward_response()->set_name("x-b-exact");
+  auto* prefix = config.add_forward_response();
+  prefix->set_prefix("x-b-");
+  prefix->set_rename("x-up-");
+  auto rules = HeaderRules::Create(config);
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  http::Response response;
+  rules->AddBackendHeaders({{"x-b-exact", "1"}, {"content-type", "x"}},
+                           {{"x-b-t", "2"}, {"x-other", "3"}}, response);
+  EXPECT_THAT(response.headers,
+              ElementsAre(Pair("x-b-exact", "1"), Pair("x-up-t", "2")));
+}
+
+TEST(HeaderRulesTest, RequestIdsAreKeptWhenValidAndUniqueWhenMade) {
+  EXPECT_EQ(RequestIdFor(MakeRequest({{"X-Request-Id", "abc"}})), "abc");
+  EXPECT_EQ(RequestIdFor(MakeRequest({{"X-Request-Id", std::string(128, 'x')}}))
+                .size(),
+            128u);
+  for (std::string bad : {std::string(129, 'x'), std::string(""),
+                          std::string("a\x01"), std::string("caf\xc3\xa9")}) {
+    std::string id = RequestIdFor(MakeRequest({{"X-Request-Id", bad}}));
+    EXPECT_EQ(id.size(), 32u) << bad;
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  }
+  EXPECT_NE(RequestIdFor(MakeRequest({})), RequestIdFor(MakeRequest({})));
+}
+
+}  // namespace
+}  // namespace protogate::server

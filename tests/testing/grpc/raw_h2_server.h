@@ -1,0 +1,77 @@
+// RawH2Server: a tiny plaintext HTTP/2 (h2c, prior knowledge) server on
+// 127.0.0.1:0 that answers every request stream with a fixed, possibly
+// malformed, gRPC-looking response — what a broken backend or a proxy in
+// front of one may send, and what no gRPC server library can be made to
+// send. Used to pin down how gRPC reports such responses.
+//
+// Protocol subset: reads the client preface and frames; sends an empty
+// SETTINGS, acknowledges the client's SETTINGS and PINGs, ignores other
+// frames; answers each new request HEADERS frame with a HEADERS frame
+// (HPACK literal fields without indexing, no Huffman), optionally one DATA
+// frame holding a gRPC-framed message, and optionally a trailers HEADERS
+// frame. The last frame sent carries END_STREAM.
+//
+// Thread safety: all methods may be called from any thread.
+// Ownership: owns a listener thread and one thread per connection; the
+// destructor closes every socket and joins them.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+
+namespace protogate::testing {
+
+struct RawH2Response {
+  // Response header fields after :status (e.g. content-type).
+  int http_status = 200;
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"content-type", "application/grpc"}};
+  // Whether a DATA frame with `message` (gRPC length-prefixed) is sent.
+  bool send_message = true;
+  std::string message;
+  // Trailer fields; empty: no trailers frame (END_STREAM goes on the DATA
+  // frame, or on the HEADERS frame when no message is sent).
+  std::vector<std::pair<std::string, std::string>> trailers;
+  // Instead of answering, close the connection when a request arrives (a
+  // backend that dies mid-call).
+  bool close_on_request = false;
+};
+
+class RawH2Server {
+ public:
+  static absl::StatusOr<std::unique_ptr<RawH2Server>> Start(
+      RawH2Response response);
+  ~RawH2Server();
+  RawH2Server(const RawH2Server&) = delete;
+  RawH2Server& operator=(const RawH2Server&) = delete;
+
+  std::string address() const;                       // "127.0.0.1:PORT"
+  int requests() const { return requests_.load(); }  // Streams answered.
+
+ private:
+  explicit RawH2Server(RawH2Response response)
+      : response_(std::move(response)) {}
+  void AcceptLoop();
+  void Serve(int fd);
+  std::string ResponseFrames(uint32_t stream_id) const;
+
+  const RawH2Response response_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> requests_{0};
+  std::thread acceptor_;
+  absl::Mutex mu_;
+  std::vector<int> fds_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::thread> connections_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace protogate::testing
