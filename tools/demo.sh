@@ -5,8 +5,11 @@
 # 127.0.0.1:8080 serving the REST routes of proto/demo/*.proto, including the
 # storefront's composition plans. Ctrl-C (or SIGTERM) stops everything.
 #
+# The gateway runs with the example config tools/demo/protogate.yaml (which
+# reads build/proto/demo.binpb).
+#
 # Env: PROTOGATE_PORT (8080), BACKEND_PORT (50051), STOREFRONT_PORT (50052),
-# BUILD_DIR (build), STOREFRONT_FLAGS (e.g. "--fail reviews").
+# BUILD_DIR (build: binaries), STOREFRONT_FLAGS (e.g. "--fail reviews").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,24 +34,43 @@ pids+=($!)
 "$BUILD_DIR/tools/demo/demo_storefront" --listen "127.0.0.1:$STOREFRONT_PORT" \
   ${STOREFRONT_FLAGS:-} &
 pids+=($!)
-"$BUILD_DIR/gateway/server/protogate" \
-  --listen "127.0.0.1:$GATEWAY_PORT" \
-  --descriptor_set "$BUILD_DIR/proto/demo.binpb" \
-  --backend "demo.bookstore=127.0.0.1:$BACKEND_PORT" \
-  --backend "demo.storefront=127.0.0.1:$STOREFRONT_PORT" &
+# The documented example config; flags override its listen address and, when
+# the ports are not the defaults, its routes. It reads build/proto/demo.binpb:
+# with another BUILD_DIR, a copy reads that directory's.
+config=tools/demo/protogate.yaml
+if [[ $BUILD_DIR != build ]]; then
+  config=$(mktemp --suffix=.yaml)
+  sed "s|build/proto/demo.binpb|$BUILD_DIR/proto/demo.binpb|" \
+    tools/demo/protogate.yaml >"$config"
+fi
+overrides=(--listen "127.0.0.1:$GATEWAY_PORT")
+if [[ $BACKEND_PORT != 50051 || $STOREFRONT_PORT != 50052 ]]; then
+  overrides+=(--backend "demo.bookstore=127.0.0.1:$BACKEND_PORT"
+              --backend "demo.storefront=127.0.0.1:$STOREFRONT_PORT")
+fi
+"$BUILD_DIR/gateway/server/protogate" --config "$config" \
+  "${overrides[@]}" &
 pids+=($!)
 
 # Wait (bounded) until the gateway answers its health check.
+up=0
 for _ in $(seq 1 100); do
   if curl -fsS "http://127.0.0.1:$GATEWAY_PORT/-/healthz" >/dev/null 2>&1; then
+    up=1
     break
   fi
-  if ! kill -0 "${pids[@]}" 2>/dev/null; then
-    echo "demo: a process exited during start-up (is port $GATEWAY_PORT or $BACKEND_PORT in use?)" >&2
-    exit 1
-  fi
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "demo: a process exited during start-up (is port $GATEWAY_PORT, $BACKEND_PORT or $STOREFRONT_PORT in use?)" >&2
+      exit 1
+    fi
+  done
   sleep 0.1
 done
+if ((!up)); then
+  echo "demo: the gateway did not answer /-/healthz within 10 s" >&2
+  exit 1
+fi
 
 base="http://127.0.0.1:$GATEWAY_PORT"
 cat <<EOT
@@ -73,6 +95,10 @@ Try (see README.md for the output):
   curl -s -i $base/v1/products/p1/page
   curl -s '$base/v1/product-pages?pageSize=2'
   curl -s $base/-/plans/demo.storefront.v1.Storefront.GetProductPage
+  curl -s -H 'Accept: application/x-ndjson' '$base/v1/shelves/1/books:stream?fail_after=1'
+  curl -s -X POST $base/v1/shelves/2/books:batchCreate -H 'Content-Type: application/x-ndjson' \
+       --data-binary \$'{"title":"Contact"}\\n{"title":"Solaris"}\\n'
+  curl -s $base/-/readyz
   curl -s $base/-/routes
   curl -s $base/-/openapi.json
 

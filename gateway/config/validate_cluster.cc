@@ -144,8 +144,12 @@ absl::Status CheckHealth(std::string_view path, const v1::Cluster& c) {
   if (longer(h.timeout(), h.interval())) {
     return ConfigPathError(Field(hc, "timeout"), "longer than interval");
   }
-  PG_RETURN_IF_ERROR(CheckRange(Field(hc, "unhealthy_threshold"),
-                                h.unhealthy_threshold(), 1, 100));
+  // 0 (unset) takes the default (see config.proto).
+  if (h.unhealthy_threshold() != 0) {
+    PG_RETURN_IF_ERROR(CheckRange(Field(hc, "unhealthy_threshold"),
+                                  h.unhealthy_threshold(), 1, 100));
+  }
+  if (h.healthy_threshold() == 0) return absl::OkStatus();
   return CheckRange(Field(hc, "healthy_threshold"), h.healthy_threshold(), 1,
                     100);
 }

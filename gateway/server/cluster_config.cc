@@ -12,8 +12,13 @@ absl::Duration ToDuration(const google::protobuf::Duration& d) {
 upstream::HealthCheckSpec ToHealthCheck(const config::v1::HealthCheck& h) {
   return {.interval = ToDuration(h.interval()),
           .timeout = ToDuration(h.timeout()),
-          .unhealthy_threshold = static_cast<int>(h.unhealthy_threshold()),
-          .healthy_threshold = static_cast<int>(h.healthy_threshold()),
+          .unhealthy_threshold =
+              h.unhealthy_threshold() == 0
+                  ? 3
+                  : static_cast<int>(h.unhealthy_threshold()),
+          .healthy_threshold = h.healthy_threshold() == 0
+                                   ? 1
+                                   : static_cast<int>(h.healthy_threshold()),
           .service = h.service()};
 }
 
