@@ -23,17 +23,22 @@ TEST(ExampleConfigTest, LoadsValidated) {
   EXPECT_TRUE(config.ok()) << config.status();
 }
 
-TEST(ExampleConfigTest, DescribesTheBookstoreDemo) {
+TEST(ExampleConfigTest, DescribesTheDemo) {
   absl::StatusOr<v1::GatewayConfig> config = LoadConfigFile(kExample);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listen(), "127.0.0.1:8080");
-  ASSERT_EQ(config->clusters_size(), 1);
+  EXPECT_FALSE(config->has_admin()) << "the README's /-/ lines use 8080";
+  ASSERT_EQ(config->clusters_size(), 2);
   EXPECT_EQ(config->clusters(0).name(), "bookstore");
   ASSERT_EQ(config->clusters(0).endpoints_size(), 1);
   EXPECT_EQ(config->clusters(0).endpoints(0), "127.0.0.1:50051");
-  ASSERT_EQ(config->routes_size(), 1);
+  EXPECT_EQ(config->clusters(1).name(), "storefront");
+  EXPECT_EQ(config->clusters(1).endpoints(0), "127.0.0.1:50052");
+  ASSERT_EQ(config->routes_size(), 2);
   EXPECT_EQ(config->routes(0).service(), "demo.bookstore");
   EXPECT_EQ(config->routes(0).cluster(), "bookstore");
+  EXPECT_EQ(config->routes(1).service(), "demo.storefront");
+  EXPECT_EQ(config->routes(1).cluster(), "storefront");
   ASSERT_EQ(config->http().rules_size(), 1);
   EXPECT_EQ(config->http().rules(0).selector(),
             "demo.bookstore.v1.Bookstore.Stats");

@@ -130,7 +130,7 @@ TEST(ConfigFlagsTest, AppliesEverySectionOfTheExampleConfig) {
   absl::StatusOr<GatewayFlags> f =
       Parse({"--config", "tools/demo/protogate.yaml"});
   ASSERT_TRUE(f.ok()) << f.status();
-  EXPECT_EQ(f->admin_port, 9901);
+  EXPECT_FALSE(f->admin_host.has_value());
   EXPECT_FALSE(f->clusters.empty());
   EXPECT_FALSE(f->routes.empty());
   EXPECT_FALSE(f->headers.forward().empty());
@@ -201,24 +201,24 @@ routes:
 }
 
 TEST(ConfigFlagsTest, TheExampleConfigsClustersAndRoutesApply) {
-  // The example's other sections (admin, headers, retries) belong to later
-  // work; without them the file applies.
   absl::StatusOr<config::v1::GatewayConfig> example =
       config::LoadValidatedConfigFile("tools/demo/protogate.yaml");
   ASSERT_TRUE(example.ok()) << example.status();
-  example->clear_admin();
-  example->clear_headers();
-  for (auto& m : *example->mutable_methods()) m.clear_retries();
   GatewayFlags flags;
   absl::Status status = ApplyConfig(*example, flags);
   ASSERT_TRUE(status.ok()) << status;
-  ASSERT_EQ(flags.clusters.size(), 1u);
+  ASSERT_EQ(flags.clusters.size(), 2u);
   EXPECT_EQ(flags.clusters[0].name, "bookstore");
   EXPECT_EQ(flags.clusters[0].connect_timeout, absl::Seconds(2));
   ASSERT_TRUE(flags.clusters[0].health_check.has_value());
   EXPECT_EQ(flags.clusters[0].health_check->unhealthy_threshold, 3);
-  ASSERT_EQ(flags.routes.size(), 1u);
+  // The storefront's thresholds are unset: the defaults.
+  ASSERT_TRUE(flags.clusters[1].health_check.has_value());
+  EXPECT_EQ(flags.clusters[1].health_check->unhealthy_threshold, 3);
+  EXPECT_EQ(flags.clusters[1].health_check->healthy_threshold, 1);
+  ASSERT_EQ(flags.routes.size(), 2u);
   EXPECT_EQ(flags.routes[0].cluster, "bookstore");
+  EXPECT_EQ(flags.routes[1].cluster, "storefront");
 }
 
 TEST(ConfigFlagsTest, FileErrorsNameFileLineAndPath) {
