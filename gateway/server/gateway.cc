@@ -149,6 +149,14 @@ void Gateway::HandleRoute(std::shared_ptr<const Snapshot> snapshot,
   const std::string_view content_type =
       request.header("content-type").value_or("");
   const bool client_streaming = match.route->method->client_streaming();
+  if (request.body_stream() != nullptr && !client_streaming) {
+    // A reload between the request head (StreamsRequestBody) and now made
+    // this a route whose body must be read whole: ask for a retry.
+    responder.Send(ErrorResponse(
+        absl::StatusCode::kUnavailable,
+        "the route changed while the request was read; retry the request"));
+    return;
+  }
   if ((!request.body().empty() || request.body_stream() != nullptr) &&
       !rt.request_spec.http_body &&
       rt.request_spec.body != transcoding::BodyMode::kNone &&
