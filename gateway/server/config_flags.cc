@@ -77,6 +77,14 @@ void ApplyMethods(const GatewayConfig& c, GatewayFlags& flags) {
   }
 }
 
+void ApplyRetryBudget(const config::v1::RetryBudget& b, GatewayFlags& flags) {
+  if (b.ratio() != 0) flags.retry_budget.ratio = b.ratio();
+  if (b.min_per_second() != 0) {
+    flags.retry_budget.min_per_second = b.min_per_second();
+  }
+  if (b.max_tokens() != 0) flags.retry_budget.max_tokens = b.max_tokens();
+}
+
 void ApplyTranscoding(const config::v1::TranscodingConfig& t,
                       GatewayFlags& flags) {
   flags.print.emit_unpopulated = t.print().emit_unpopulated();
@@ -132,6 +140,7 @@ absl::Status ApplyConfig(const GatewayConfig& c, GatewayFlags& flags) {
   ApplyServer(c.server(), flags);
   PG_RETURN_IF_ERROR(ApplyAdmin(c.admin(), flags));
   flags.headers = c.headers();
+  ApplyRetryBudget(c.retry_budget(), flags);
   flags.verbose = c.logging().log_requests();
   return absl::OkStatus();
 }

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "gateway/transcoding/options.h"
+#include "gateway/upstream/retry_budget.h"
 #include "gateway/upstream/upstreams.h"
 #include "google/api/http.pb.h"
 #include "protogate/config/v1/config.pb.h"
@@ -80,6 +81,7 @@ struct GatewayFlags {
   bool ignore_unknown_query_params = false;  // method_defaults
   std::vector<MethodSetting> methods;
   std::optional<RetrySetting> default_retries;  // method_defaults.retries
+  upstream::RetryBudgetOptions retry_budget;    // Config retry_budget.
   config::v1::HeadersConfig headers;
   // admin.listen: the admin endpoints on their own listener (and then not
   // on the public one).

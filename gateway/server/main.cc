@@ -37,6 +37,7 @@ SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
   options.protos = flags.protos;
   options.proto_paths = flags.proto_paths;
   options.default_retries = flags.default_retries;
+  options.retry_budget = flags.retry_budget;
   options.headers = flags.headers;
   return options;
 }
@@ -61,6 +62,7 @@ absl::StatusOr<SnapshotOptions> NextSnapshotOptions(const GatewayFlags& flags) {
     next.clusters = from_file.clusters;
     next.routes = from_file.routes;
     next.default_retries = from_file.default_retries;
+    next.retry_budget = from_file.retry_budget;
     next.headers = from_file.headers;
   }
   return SnapshotOptionsFrom(next);

@@ -193,6 +193,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "healthy_threshold: 1}}]",
                 "clusters[0].health_check.unhealthy_threshold: 101 is out of "
                 "range (1 to 100)"},
+        BadCase{"retry_budget", "{ratio: 1.5}",
+                "retry_budget.ratio: 1.5 is out of range (0 to 1)"},
+        BadCase{"retry_budget", "{max_tokens: 0.5}",
+                "retry_budget.max_tokens: 0.5 is out of range (1 to 10000)"},
+        BadCase{"retry_budget", "{min_per_second: -1}",
+                "retry_budget.min_per_second: -1 is out of range (0 to 1000)"},
         BadCase{"clusters", "[{name: books, endpoints: [a:1, b:2, a:1]}]",
                 "clusters[0].endpoints[2]: duplicate endpoint \"a:1\" (also "
                 "endpoints[0])"},

@@ -221,6 +221,18 @@ TEST(ConfigFlagsTest, TheExampleConfigsClustersAndRoutesApply) {
   EXPECT_EQ(flags.routes[1].cluster, "storefront");
 }
 
+TEST(ConfigFlagsTest, RetryBudgetSetsOnlyWhatIsGiven) {
+  std::string path = WriteConfig("budget.yaml", R"(
+descriptors: {descriptor_sets: [a.binpb]}
+retry_budget: {ratio: 0.05, max_tokens: 3}
+)");
+  absl::StatusOr<GatewayFlags> f = Parse({"--config", path});
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_DOUBLE_EQ(f->retry_budget.ratio, 0.05);
+  EXPECT_DOUBLE_EQ(f->retry_budget.min_per_second, 1.0);  // The default.
+  EXPECT_DOUBLE_EQ(f->retry_budget.max_tokens, 3);
+}
+
 TEST(ConfigFlagsTest, FileErrorsNameFileLineAndPath) {
   std::string path = WriteConfig("bad.yaml", "lisen: 127.0.0.1:1\n");
   absl::StatusOr<GatewayFlags> f = Parse({"--config=" + path});
