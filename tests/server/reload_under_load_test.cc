@@ -30,14 +30,20 @@ using ::protogate::testing::ChildProcess;
 constexpr int kThreads = 4;
 constexpr int kMaxRequestsPerThread = 20000;
 
-// A config whose only generation-specific part is the path of Stats.
+// A config whose generation-specific parts are the path of Stats and a
+// response header rule (both seen to change with each good reload), and the
+// retry policy and budget (changed each time, so their reload is exercised).
 std::string Config(const std::string& set, int generation) {
-  return absl::StrCat("descriptors:\n  descriptor_sets: [\"", set,
-                      "\"]\n  watch_interval: 0.2s\n"
-                      "http:\n  rules:\n"
-                      "    - selector: demo.bookstore.v1.Bookstore.Stats\n"
-                      "      get: /v1/stats-",
-                      generation, "\n");
+  return absl::StrCat(
+      "descriptors:\n  descriptor_sets: [\"", set,
+      "\"]\n  watch_interval: 0.2s\n"
+      "http:\n  rules:\n"
+      "    - selector: demo.bookstore.v1.Bookstore.Stats\n"
+      "      get: /v1/stats-",
+      generation, "\nheaders:\n  response: [{name: x-generation, set: \"",
+      generation,
+      "\"}]\nmethod_defaults:\n  retries: {max_attempts: ", 1 + generation % 4,
+      "}\nretry_budget: {max_tokens: ", 10 + generation, "}\n");
 }
 
 // Rewrites the file in place (truncate, then write).
@@ -125,6 +131,12 @@ class ReloadUnderLoadTest : public ::testing::Test {
     return r.ok() ? r->status : -1;
   }
 
+  // The x-generation response header the current header rules set.
+  std::string Generation() {
+    auto r = protogate::testing::Fetch(port_, "GET", "/v1/shelves/1");
+    return r.ok() ? r->Header("x-generation") : "";
+  }
+
   std::unique_ptr<ChildProcess> gateway_;
   int port_ = 0;
 };
@@ -150,6 +162,7 @@ TEST_F(ReloadUnderLoadTest, GoodAndBadReloadsBySighupAndFileChangeLoseNothing) {
   ASSERT_TRUE(line.ok()) << line.status();
   ASSERT_TRUE(absl::SimpleAtoi(line->substr(line->rfind(':') + 1), &port_));
   ASSERT_EQ(Status("/v1/stats-1"), 200);
+  EXPECT_EQ(Generation(), "1");
 
   Load load(port_);
   // 1. Good, by SIGHUP.
@@ -158,6 +171,7 @@ TEST_F(ReloadUnderLoadTest, GoodAndBadReloadsBySighupAndFileChangeLoseNothing) {
   WaitForLog("reloaded (SIGHUP)");
   EXPECT_EQ(Status("/v1/stats-2"), 200);
   EXPECT_EQ(Status("/v1/stats-1"), 404);
+  EXPECT_EQ(Generation(), "2");
   // 2. Bad, by SIGHUP: generation 2 keeps serving.
   Replace(config, "http: {rules: [\n");
   gateway_->Signal(SIGHUP);
@@ -168,6 +182,7 @@ TEST_F(ReloadUnderLoadTest, GoodAndBadReloadsBySighupAndFileChangeLoseNothing) {
   WaitForLog("reloaded (file change)");
   EXPECT_EQ(Status("/v1/stats-3"), 200);
   EXPECT_EQ(Status("/v1/stats-2"), 404);
+  EXPECT_EQ(Generation(), "3");
   // 4. Bad, by a change of the descriptor set; then repaired.
   Write(set, "not a descriptor set");
   WaitForLog("reload rejected (file change)");
@@ -179,6 +194,7 @@ TEST_F(ReloadUnderLoadTest, GoodAndBadReloadsBySighupAndFileChangeLoseNothing) {
   gateway_->Signal(SIGHUP);
   WaitForLog("reloaded (SIGHUP)");
   EXPECT_EQ(Status("/v1/stats-5"), 200);
+  EXPECT_EQ(Generation(), "5");
   const int ok_during_reloads = load.ok();
   load.Stop();
 
