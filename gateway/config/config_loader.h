@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "protogate/config/v1/config.pb.h"
 
 namespace protogate::config {
@@ -54,5 +55,10 @@ absl::StatusOr<v1::GatewayConfig> ParseValidatedConfigText(
 // ParseValidatedConfigText.
 absl::StatusOr<v1::GatewayConfig> LoadValidatedConfigFile(
     const std::string& path);
+
+// A config duration (google.protobuf.Duration) as an absl::Duration.
+inline absl::Duration ToDuration(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
 
 }  // namespace protogate::config

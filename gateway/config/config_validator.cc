@@ -3,7 +3,6 @@
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/config/validation_checks.h"
@@ -164,25 +163,18 @@ absl::Status ValidateServer(const v1::ServerConfig& s) {
   return absl::OkStatus();
 }
 
-absl::Status CheckBetween(std::string_view path, double value, double min,
-                          double max) {
-  if (value >= min && value <= max) return absl::OkStatus();
-  return ConfigPathError(
-      path, absl::StrCat(value, " is out of range (", min, " to ", max, ")"));
-}
-
 // 0 means the default, so only set values are checked.
 absl::Status ValidateRetryBudget(const v1::RetryBudget& b) {
   if (b.ratio() != 0) {
-    PG_RETURN_IF_ERROR(CheckBetween("retry_budget.ratio", b.ratio(), 0, 1));
+    PG_RETURN_IF_ERROR(CheckDoubleRange("retry_budget.ratio", b.ratio(), 0, 1));
   }
   if (b.min_per_second() != 0) {
-    PG_RETURN_IF_ERROR(CheckBetween("retry_budget.min_per_second",
-                                    b.min_per_second(), 0, 1000));
+    PG_RETURN_IF_ERROR(CheckDoubleRange("retry_budget.min_per_second",
+                                        b.min_per_second(), 0, 1000));
   }
   if (b.max_tokens() != 0) {
     PG_RETURN_IF_ERROR(
-        CheckBetween("retry_budget.max_tokens", b.max_tokens(), 1, 10000));
+        CheckDoubleRange("retry_budget.max_tokens", b.max_tokens(), 1, 10000));
   }
   return absl::OkStatus();
 }

@@ -168,6 +168,13 @@ absl::Status CheckRange(std::string_view path, int64_t value, int64_t min,
       path, absl::StrFormat("%d is out of range (%d to %d)", value, min, max));
 }
 
+absl::Status CheckDoubleRange(std::string_view path, double value, double min,
+                              double max) {
+  if (value >= min && value <= max) return absl::OkStatus();
+  return ConfigPathError(
+      path, absl::StrCat(value, " is out of range (", min, " to ", max, ")"));
+}
+
 absl::Status CheckAtMost(std::string_view path, uint64_t value, uint64_t max) {
   if (value <= max) return absl::OkStatus();
   return ConfigPathError(

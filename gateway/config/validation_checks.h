@@ -49,6 +49,9 @@ absl::Status CheckHeaderName(std::string_view path, std::string_view name);
 // `value` in [min, max].
 absl::Status CheckRange(std::string_view path, int64_t value, int64_t min,
                         int64_t max);
+// The same for floating-point fields.
+absl::Status CheckDoubleRange(std::string_view path, double value, double min,
+                              double max);
 // `value` <= `max`, for unsigned fields.
 absl::Status CheckAtMost(std::string_view path, uint64_t value, uint64_t max);
 

@@ -3,14 +3,27 @@
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/base/strings.h"
 #include "gateway/server/error_response.h"
-#include "gateway/server/stream_request.h"
 #include "gateway/transcoding/request_transcoder.h"
 
 namespace protogate::server {
 namespace {
+
+class WholeBodyStream final : public http::BodyStream {
+ public:
+  explicit WholeBodyStream(std::string body) : body_(std::move(body)) {}
+  void Read(http::BodyReadDone done) override {
+    std::move(done)(
+        http::BodyPiece{.data = std::exchange(body_, {}), .last = true});
+  }
+
+ private:
+  std::string body_;
+};
 
 class BodyPump : public std::enable_shared_from_this<BodyPump> {
  public:
@@ -37,10 +50,15 @@ class BodyPump : public std::enable_shared_from_this<BodyPump> {
       Fail(piece.status());
       return;
     }
+    empty_ &= piece->data.empty();
     splitter_.Feed(piece->data);
     if (piece->last) {
-      splitter_.Finish();
       body_done_ = true;
+      if (empty_) {  // No body at all: an empty stream.
+        call_->WritesDone();
+        return;
+      }
+      splitter_.Finish();
     }
     WriteNext();
   }
@@ -111,10 +129,23 @@ class BodyPump : public std::enable_shared_from_this<BodyPump> {
   const std::shared_ptr<upstream::StreamCall> call_;
   const std::shared_ptr<StreamFailure> failure_;
   bool body_done_ = false;
-  size_t index_ = 0;  // Messages written.
+  bool empty_ = true;  // No body byte so far.
+  size_t index_ = 0;   // Messages written.
 };
 
 }  // namespace
+
+bool IsNdjsonContentType(std::string_view content_type) {
+  absl::string_view type = absl::StripAsciiWhitespace(
+      base::ToAbsl(content_type.substr(0, content_type.find(';'))));
+  return absl::EqualsIgnoreCase(type, "application/x-ndjson") ||
+         absl::EqualsIgnoreCase(type, "application/ndjson") ||
+         absl::EqualsIgnoreCase(type, "application/jsonl");
+}
+
+std::shared_ptr<http::BodyStream> WholeBody(std::string body) {
+  return std::make_shared<WholeBodyStream>(std::move(body));
+}
 
 void StartBodyPump(std::shared_ptr<const Snapshot> snapshot,
                    const RouteRuntime& rt, BodyPumpInput input,

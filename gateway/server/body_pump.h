@@ -1,5 +1,6 @@
-// The request messages of a client- or bidi-streaming call whose HTTP body
-// is read piece by piece (http::BodyStream): each piece is split into JSON
+// The request messages of a client- or bidi-streaming call: the HTTP body,
+// read piece by piece (http::BodyStream; a body the server already read
+// whole is one piece), is split into JSON
 // elements (transcoding::JsonSequenceSplitter), each element transcoded like
 // an unary body (path and query bindings applied to every message) and
 // written to the call; the next piece is read only when the call took the
@@ -19,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -30,6 +32,15 @@
 #include "gateway/upstream/unary_channel.h"
 
 namespace protogate::server {
+
+// The most messages one client-stream body may hold.
+inline constexpr size_t kMaxClientStreamMessages = 100000;
+
+// True for the Content-Types of an NDJSON body (else a JSON array).
+bool IsNdjsonContentType(std::string_view content_type);
+
+// A body the server has already read whole, as a BodyStream of one piece.
+std::shared_ptr<http::BodyStream> WholeBody(std::string body);
 
 // The first failure on the gateway's side of a stream, answered instead of
 // the call's own outcome.
@@ -50,6 +61,7 @@ class StreamFailure {
 };
 
 struct BodyPumpInput {
+  // An empty body is an empty stream (no message).
   std::shared_ptr<http::BodyStream> body;
   transcoding::SequenceFormat format = transcoding::SequenceFormat::kJsonArray;
   // The path variables' values, aligned with the route's variable_fields.

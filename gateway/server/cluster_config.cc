@@ -1,25 +1,25 @@
 #include "gateway/server/cluster_config.h"
 
+#include "gateway/config/config_loader.h"
+
 namespace protogate::server {
 namespace {
 
 using config::v1::Cluster;
 
-absl::Duration ToDuration(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
+using config::ToDuration;
 
 upstream::HealthCheckSpec ToHealthCheck(const config::v1::HealthCheck& h) {
-  return {.interval = ToDuration(h.interval()),
-          .timeout = ToDuration(h.timeout()),
-          .unhealthy_threshold =
-              h.unhealthy_threshold() == 0
-                  ? 3
-                  : static_cast<int>(h.unhealthy_threshold()),
-          .healthy_threshold = h.healthy_threshold() == 0
-                                   ? 1
-                                   : static_cast<int>(h.healthy_threshold()),
-          .service = h.service()};
+  return {
+      .interval = ToDuration(h.interval()),
+      .timeout = ToDuration(h.timeout()),
+      .unhealthy_threshold = h.unhealthy_threshold() == 0
+                                 ? 3
+                                 : static_cast<int>(h.unhealthy_threshold()),
+      .healthy_threshold = h.healthy_threshold() == 0
+                               ? 1
+                               : static_cast<int>(h.healthy_threshold()),
+      .service = h.service()};
 }
 
 upstream::ClusterSpec ToClusterSpec(const Cluster& c) {

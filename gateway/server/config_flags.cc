@@ -11,9 +11,7 @@ namespace {
 using config::v1::GatewayConfig;
 using config::v1::MethodSettings;
 
-absl::Duration ToDuration(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
+using config::ToDuration;
 
 std::optional<RetrySetting> ToRetrySetting(const MethodSettings& m) {
   if (!m.has_retries()) return std::nullopt;

@@ -14,7 +14,6 @@
 #include "gateway/server/body_pump.h"
 #include "gateway/server/error_response.h"
 #include "gateway/server/stream_relay.h"
-#include "gateway/server/stream_request.h"
 
 namespace protogate::server {
 namespace {
@@ -243,26 +242,22 @@ void Gateway::HandleStream(std::shared_ptr<const Snapshot> snapshot,
   }
   const std::string_view content_type =
       request.header("content-type").value_or("");
-  // A client stream whose body the server did not read yet is pumped into
-  // the call as it arrives (body_pump.h).
-  const bool pump = request.body_stream() != nullptr;
+  const bool client_streaming = rt.route->method->client_streaming();
   upstream::StreamRequest call{.method = rt.grpc_method,
-                               .write_incrementally = pump,
+                               .write_incrementally = client_streaming,
                                .deadline = parts.deadline,
                                .metadata = std::move(parts.metadata)};
-  if (!pump) {
-    absl::StatusOr<std::vector<std::string>> messages = BuildStreamMessages(
+  if (!client_streaming) {  // Server streaming: one request message.
+    std::string& wire = call.messages.emplace_back();
+    absl::Status built = transcoding::BuildRequest(
         snapshot->codecs(), rt.request_spec, parts.bindings, request.query(),
-        StreamBody{.bytes = request.body(),
-                   .content_type = content_type,
-                   .client_streaming = rt.route->method->client_streaming()},
-        options_.parse);
-    if (!messages.ok()) {
-      responder.Send(ErrorResponse(messages.status().code(),
-                                   base::ToStd(messages.status().message())));
+        transcoding::RequestBody{.bytes = request.body(),
+                                 .content_type = content_type},
+        options_.parse, &wire);
+    if (!built.ok()) {
+      responder.Send(ErrorResponse(built.code(), base::ToStd(built.message())));
       return;
     }
-    call.messages = *std::move(messages);
   }
   if (options_.log_requests) {
     PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
@@ -271,17 +266,22 @@ void Gateway::HandleStream(std::shared_ptr<const Snapshot> snapshot,
   RelayOptions relay{
       .format = NegotiateStreamFormat(request.header("accept").value_or("")),
       .print = options_.print,
-      .failure = pump ? std::make_shared<StreamFailure>() : nullptr};
+      .failure =
+          client_streaming ? std::make_shared<StreamFailure>() : nullptr};
   std::shared_ptr<StreamFailure> failure = relay.failure;
-  std::shared_ptr<const Snapshot> pump_snapshot = pump ? snapshot : nullptr;
+  std::shared_ptr<const Snapshot> pump_snapshot =
+      client_streaming ? snapshot : nullptr;
   std::shared_ptr<upstream::StreamCall> handle =
       rt.route->method->server_streaming()
           ? RelayStream(std::move(snapshot), rt, std::move(call),
                         std::move(relay), std::move(responder))
           : RelayClientStream(std::move(snapshot), rt, std::move(call),
                               std::move(relay), std::move(responder));
-  if (!pump) return;
-  BodyPumpInput input{.body = request.body_stream(),
+  if (!client_streaming) return;
+  // The body, still to be read (pumped as it arrives) or read whole.
+  BodyPumpInput input{.body = request.body_stream() != nullptr
+                                  ? request.body_stream()
+                                  : WholeBody(request.body()),
                       .format = IsNdjsonContentType(content_type)
                                     ? transcoding::SequenceFormat::kNdjson
                                     : transcoding::SequenceFormat::kJsonArray,

@@ -165,18 +165,4 @@ absl::StatusOr<std::optional<std::string>> JsonSequenceSplitter::NextLine() {
   }
 }
 
-absl::StatusOr<std::vector<std::string>> SplitJsonSequence(
-    std::string_view body, SequenceFormat format, size_t max_items) {
-  JsonSequenceSplitter splitter(format, max_items);
-  splitter.Feed(body);
-  splitter.Finish();
-  std::vector<std::string> items;
-  while (true) {
-    absl::StatusOr<std::optional<std::string>> item = splitter.Next();
-    if (!item.ok()) return item.status();
-    if (!item->has_value()) return items;
-    items.push_back(**std::move(item));
-  }
-}
-
 }  // namespace protogate::transcoding

@@ -3,8 +3,8 @@
 // blank lines skipped). Only the structure is checked here; each element is
 // then transcoded (and fully validated) on its own.
 //
-// JsonSequenceSplitter works incrementally, on a body that arrives piece by
-// piece: it holds only the bytes of the element being read.
+// It works incrementally, on a body that arrives piece by piece, and holds
+// only the bytes of the element being read.
 //
 // Errors (InvalidArgument, naming the byte offset from the start of the
 // body): not one JSON array (missing '[', an empty element, a trailing
@@ -76,9 +76,5 @@ class JsonSequenceSplitter {
   bool escape_ = false;
   absl::Status error_;
 };
-
-// The whole body at once: its elements, or the splitter's error.
-absl::StatusOr<std::vector<std::string>> SplitJsonSequence(
-    std::string_view body, SequenceFormat format, size_t max_items);
 
 }  // namespace protogate::transcoding

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "gateway/upstream/malformed_response.h"
 #include "grpcpp/support/slice.h"
 
@@ -24,6 +25,16 @@ std::string ToString(grpc::string_ref ref) {
 }
 
 }  // namespace
+
+void ConfigureContext(absl::Time deadline, absl::Duration default_timeout,
+                      const Metadata& metadata, grpc::ClientContext& context) {
+  if (deadline == absl::InfiniteFuture()) {
+    deadline = absl::Now() + default_timeout;
+  }
+  context.set_deadline(absl::ToChronoTime(deadline));
+  context.set_wait_for_ready(false);
+  for (const auto& [key, value] : metadata) context.AddMetadata(key, value);
+}
 
 grpc::ByteBuffer ByteBufferFromString(std::string&& payload) {
   auto* owned = new std::string(std::move(payload));

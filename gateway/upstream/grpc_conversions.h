@@ -9,7 +9,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "gateway/upstream/unary_channel.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/status.h"
 #include "grpcpp/support/string_ref.h"
@@ -17,6 +19,13 @@
 namespace protogate::upstream {
 
 using GrpcMetadataMap = std::multimap<grpc::string_ref, grpc::string_ref>;
+
+// Sets up a call's context: its deadline (`deadline`, or `default_timeout`
+// from now for InfiniteFuture()), fail-fast (UNAVAILABLE at once while the
+// backend cannot be reached, instead of queueing until the deadline), and
+// the request metadata.
+void ConfigureContext(absl::Time deadline, absl::Duration default_timeout,
+                      const Metadata& metadata, grpc::ClientContext& context);
 
 // Wraps `payload` in a ByteBuffer without copying: the slice owns the moved
 // string and deletes it when gRPC drops its last reference.

@@ -57,14 +57,8 @@ std::shared_ptr<StreamCall> GrpcStreamCall::Start(
       .max_receive_message_bytes = options.max_receive_message_bytes,
       .request_bytes = call->requests_.size() == 1 ? request_bytes : 0};
   call->observer_ = std::move(observer);
-  const absl::Time deadline = request.deadline == absl::InfiniteFuture()
-                                  ? absl::Now() + options.default_timeout
-                                  : request.deadline;
-  call->context_.set_deadline(absl::ToChronoTime(deadline));
-  call->context_.set_wait_for_ready(false);
-  for (const auto& [key, value] : request.metadata) {
-    call->context_.AddMetadata(key, value);
-  }
+  ConfigureContext(request.deadline, options.default_timeout, request.metadata,
+                   call->context_);
   call->incremental_ = request.write_incrementally;
   call->self_ = call;
   call->observer_->OnStart(call);

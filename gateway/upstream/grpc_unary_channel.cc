@@ -110,16 +110,8 @@ void GrpcUnaryChannel::Call(CallRequest request, CallCallback done) {
   call->sizes = {
       .max_receive_message_bytes = options_.max_receive_message_bytes,
       .request_bytes = call->request.Length()};
-  const absl::Time deadline = request.deadline == absl::InfiniteFuture()
-                                  ? absl::Now() + options_.default_timeout
-                                  : request.deadline;
-  call->context.set_deadline(absl::ToChronoTime(deadline));
-  // Fail fast with UNAVAILABLE while the backend cannot be reached, instead
-  // of queueing until the deadline.
-  call->context.set_wait_for_ready(false);
-  for (const auto& [key, value] : request.metadata) {
-    call->context.AddMetadata(key, value);
-  }
+  ConfigureContext(request.deadline, options_.default_timeout, request.metadata,
+                   call->context);
   if (request.canceller != nullptr) {
     // TryCancel before the call starts is kept by the context and applied
     // when it starts; after it completes it does nothing.

@@ -269,6 +269,13 @@ TEST_F(StreamTest, EmptyClientStream) {
   EXPECT_EQ(r.body, "{}");
 }
 
+TEST_F(StreamTest, NoBodyIsAnEmptyClientStream) {
+  HttpResponse r = Call("POST", "/v1/shelves/2/books:batchCreate", "",
+                        {"Content-Type: application/json"});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, "{}");
+}
+
 TEST_F(StreamTest, BadClientStreams) {
   struct Case {
     std::string body;

@@ -8,12 +8,19 @@
 namespace protogate::transcoding {
 namespace {
 
+// The elements of a whole body, or {the error message}.
 std::vector<std::string> Split(std::string_view body, SequenceFormat format,
                                size_t max_items = 100) {
-  absl::StatusOr<std::vector<std::string>> items =
-      SplitJsonSequence(body, format, max_items);
-  if (!items.ok()) return {std::string(items.status().message())};
-  return *items;
+  JsonSequenceSplitter splitter(format, max_items);
+  splitter.Feed(body);
+  splitter.Finish();
+  std::vector<std::string> items;
+  while (true) {
+    absl::StatusOr<std::optional<std::string>> item = splitter.Next();
+    if (!item.ok()) return {std::string(item.status().message())};
+    if (!item->has_value()) return items;
+    items.push_back(**std::move(item));
+  }
 }
 
 std::string Error(std::string_view what, size_t offset) {

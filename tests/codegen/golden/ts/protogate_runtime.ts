@@ -145,56 +145,48 @@ export function omit(value: unknown, paths: string[][]): unknown {
   return copy;
 }
 
-/** The in-band google.rpc.Status of a stream cut short, if `line` is one. */
-function streamError(
-  line: string | undefined,
-  httpStatus: number,
-): ProtogateError | undefined {
-  if (line === undefined) return undefined;
-  try {
-    const parsed = JSON.parse(line) as {
-      code?: unknown;
-      message?: unknown;
-      details?: unknown;
-    };
-    if (typeof parsed === "object" && parsed !== null &&
-        typeof parsed.code === "number" && typeof parsed.message === "string") {
-      return new ProtogateError(httpStatus, {
-        code: parsed.code,
-        message: parsed.message,
-        details: Array.isArray(parsed.details) ? parsed.details : [],
-      });
-    }
-  } catch {
-    // Not JSON: no status.
-  }
-  return undefined;
-}
-
-async function toError(response: Response): Promise<ProtogateError> {
-  const text = await response.text();
-  let status: Status = {
-    code: 2,
-    message: text === "" ? response.statusText : text,
-    details: [],
-  };
+/**
+ * The google.rpc.Status in `text`: a JSON object with a numeric `code`
+ * (and, when `requireMessage`, a string `message`); undefined otherwise.
+ */
+function parseStatus(text: string, requireMessage: boolean): Status | undefined {
   try {
     const parsed = JSON.parse(text) as {
       code?: unknown;
       message?: unknown;
       details?: unknown;
     };
-    if (typeof parsed === "object" && parsed !== null &&
-        typeof parsed.code === "number") {
-      status = {
-        code: parsed.code,
-        message: typeof parsed.message === "string" ? parsed.message : "",
-        details: Array.isArray(parsed.details) ? parsed.details : [],
-      };
+    if (typeof parsed !== "object" || parsed === null ||
+        typeof parsed.code !== "number" ||
+        (requireMessage && typeof parsed.message !== "string")) {
+      return undefined;
     }
+    return {
+      code: parsed.code,
+      message: typeof parsed.message === "string" ? parsed.message : "",
+      details: Array.isArray(parsed.details) ? parsed.details : [],
+    };
   } catch {
-    // Not JSON: the text is the message.
+    return undefined;  // Not JSON.
   }
+}
+
+/** The in-band google.rpc.Status of a stream cut short, if `line` is one. */
+function streamError(
+  line: string | undefined,
+  httpStatus: number,
+): ProtogateError | undefined {
+  const status = line === undefined ? undefined : parseStatus(line, true);
+  return status === undefined ? undefined : new ProtogateError(httpStatus, status);
+}
+
+async function toError(response: Response): Promise<ProtogateError> {
+  const text = await response.text();
+  const status: Status = parseStatus(text, false) ?? {
+    code: 2,
+    message: text === "" ? response.statusText : text,
+    details: [],
+  };
   return new ProtogateError(response.status, status);
 }
 
