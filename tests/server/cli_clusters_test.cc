@@ -113,5 +113,60 @@ TEST(CliClustersTest, ServesFromAConfigClusterAndReloadsIt) {
   EXPECT_EQ(*code, 0);
 }
 
+// Two backends in one cluster; one is stopped (SIGSTOP: it accepts nothing
+// and answers nothing, the hardest failure to see). The health checks time
+// out, the endpoint is skipped, and every request is served by the other at
+// once instead of waiting for its deadline; resumed, it serves again.
+TEST(CliClustersTest, AStoppedBackendIsSkippedAfterTheChecks) {
+  int a_port = 0, b_port = 0;
+  std::unique_ptr<ChildProcess> a = StartBackend(a_port);
+  std::unique_ptr<ChildProcess> b = StartBackend(b_port);
+  ASSERT_GT(a_port, 0);
+  ASSERT_GT(b_port, 0);
+  const std::string config = ::testing::TempDir() + "/cli_clusters_stop.yaml";
+  std::ofstream(config) << absl::StrCat(
+      "descriptors: {descriptor_sets: [\"", testing::BinDir(),
+      "/proto/bookstore.binpb\"]}\n"
+      "clusters:\n  - name: books\n    endpoints: [\"127.0.0.1:",
+      a_port, "\", \"127.0.0.1:", b_port,
+      "\"]\n    health_check: {interval: 0.05s, timeout: 0.05s, "
+      "unhealthy_threshold: 2}\n"
+      "routes: [{service: demo.bookstore, cluster: books}]\n"
+      "method_defaults: {timeout: 2s}\n");
+  auto gateway =
+      ChildProcess::Start({testing::BinDir() + "/gateway/server/protogate",
+                           "--config", config, "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(gateway.ok());
+  const int port = ReadPort(**gateway, "protogate listening on http://");
+  ASSERT_GT(port, 0);
+  ASSERT_EQ(WaitForStatus(port, "/v1/shelves/2", 200), 200);
+
+  a->Signal(SIGSTOP);
+  // Until the checks have caught up, a request may still go to `a` (and
+  // take up to its 2 s deadline); then 20 in a row are served at once.
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  int fast_in_a_row = 0;
+  while (fast_in_a_row < 20 && absl::Now() < give_up) {
+    const absl::Time start = absl::Now();
+    auto r = testing::Fetch(port, "GET", "/v1/shelves/2");
+    const bool fast =
+        r.ok() && r->status == 200 && absl::Now() - start < absl::Seconds(1);
+    fast_in_a_row = fast ? fast_in_a_row + 1 : 0;
+  }
+  EXPECT_EQ(fast_in_a_row, 20) << "the stopped backend was not skipped";
+  EXPECT_EQ(WaitForStatus(port, "/-/readyz", 200), 200);  // `b` is healthy.
+
+  a->Signal(SIGCONT);
+  b->Signal(SIGKILL);
+  ASSERT_TRUE(b->Wait(absl::Seconds(10)).ok());
+  // Only `a` is left: once its checks pass again it serves every request.
+  EXPECT_EQ(WaitForStatus(port, "/v1/shelves/2", 200), 200);
+
+  (*gateway)->Signal(SIGTERM);
+  auto code = (*gateway)->Wait(absl::Seconds(15));
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+}
+
 }  // namespace
 }  // namespace protogate::server
