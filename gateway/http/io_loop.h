@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "gateway/base/io_thread.h"
 
 namespace protogate::http {
 
@@ -30,5 +31,11 @@ struct IoLoop {
   absl::Mutex mu;
   bool stopped ABSL_GUARDED_BY(mu) = false;
 };
+
+// Loop thread: once a draining loop has no connection left, lets go of
+// what other libraries keep open on it (base/io_thread.h), so it can end.
+inline void ReleaseLoopIfDrained(const IoLoop& loop) {
+  if (loop.draining && loop.sessions.empty()) base::DrainIoThreadResidents();
+}
 
 }  // namespace protogate::http

@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "gateway/base/io_thread.h"
 #include "gateway/base/logging.h"
 #include "gateway/http/io_loop.h"
 #include "gateway/http/session.h"
@@ -52,6 +53,7 @@ void DrainLoop(IoLoop& loop) {
   loop.draining = true;
   std::vector<Session*> sessions(loop.sessions.begin(), loop.sessions.end());
   for (Session* session : sessions) session->BeginDrain();
+  ReleaseLoopIfDrained(loop);
 }
 
 }  // namespace
@@ -66,7 +68,7 @@ struct Server::Impl {
   void DoAccept();
   void OnAccept(const error_code& ec, size_t loop_index, tcp::socket socket);
   void CloseAcceptor();
-  void RunLoop(IoLoop& loop);
+  void RunLoop(const std::shared_ptr<IoLoop>& loop);
   bool WaitForThreads(absl::Time deadline);
   void Shutdown(absl::Duration grace);
 
@@ -148,7 +150,7 @@ absl::Status Server::Impl::StartThreads() {
       ++running_threads;
     }
     try {
-      threads.emplace_back([this, loop = loop.get()] { RunLoop(*loop); });
+      threads.emplace_back([this, loop] { RunLoop(loop); });
     } catch (const std::system_error& e) {
       absl::MutexLock lock(&mu);
       --running_threads;
@@ -159,10 +161,13 @@ absl::Status Server::Impl::StartThreads() {
   return absl::OkStatus();
 }
 
-void Server::Impl::RunLoop(IoLoop& loop) {
+void Server::Impl::RunLoop(const std::shared_ptr<IoLoop>& loop) {
+  // Lets upstream calls started on this thread stay on it (io_thread.h).
+  const base::ScopedIoThread registration(
+      &loop->ioc, std::shared_ptr<boost::asio::io_context>(loop, &loop->ioc));
   for (;;) {
     try {
-      loop.ioc.run();
+      loop->ioc.run();
       break;
     } catch (const std::exception& e) {
       PG_LOG(kError) << "http: exception on an I/O thread: " << e.what();

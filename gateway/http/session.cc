@@ -121,6 +121,7 @@ void Session::Close() {
   loop_->sessions.erase(this);
   work_.reset();
   FailStreamPieces();
+  ReleaseLoopIfDrained(*loop_);
 }
 
 void Session::SetTimeout(absl::Duration timeout) {

@@ -1,5 +1,7 @@
 #include "gateway/upstream/grpc_cluster.h"
 
+#include <algorithm>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -21,7 +23,29 @@ absl::StatusOr<std::unique_ptr<GrpcCluster>> GrpcCluster::Create(
     e.address = address;
     PG_ASSIGN_OR_RETURN(e.channel,
                         CreateEndpointChannel(spec, address, options));
-    e.calls = std::make_unique<GrpcUnaryChannel>(e.channel, call_options);
+    auto grpc_calls =
+        std::make_unique<GrpcUnaryChannel>(e.channel, call_options);
+    std::optional<H2Endpoint> h2 = ParseH2Endpoint(address);
+    if (h2.has_value() && !spec.tls.has_value()) {
+      auto calls = std::make_unique<H2UnaryChannel>(
+          H2ChannelOptions{
+              .endpoint = *std::move(h2),
+              .default_timeout = options.default_timeout,
+              .max_send_message_bytes = spec.max_send_message_bytes,
+              .max_receive_message_bytes = spec.max_receive_message_bytes,
+              .connect_timeout = spec.connect_timeout,
+              .max_reconnect_backoff =
+                  std::max(options.max_reconnect_backoff, spec.connect_timeout),
+              .keepalive_time = spec.keepalive_time,
+              .keepalive_timeout = spec.keepalive_timeout,
+              .keepalive_permit_without_calls =
+                  spec.keepalive_permit_without_calls},
+          std::move(grpc_calls));
+      e.h2 = calls.get();
+      e.calls = std::move(calls);
+    } else {
+      e.calls = std::move(grpc_calls);
+    }
     e.health = std::make_shared<EndpointHealth>();
   }
   return std::unique_ptr<GrpcCluster>(
@@ -37,6 +61,7 @@ GrpcCluster::GrpcCluster(const ClusterSpec& spec,
 
 GrpcCluster::~GrpcCluster() {
   for (Endpoint& e : endpoints_) {
+    e.h2 = nullptr;
     e.calls.reset();
     RetireChannel(std::move(e.channel));
   }
@@ -52,8 +77,10 @@ int GrpcCluster::Pick() {
     const size_t i = (start + k) % n;
     const Endpoint& e = endpoints_[i];
     if (!e.health->healthy.load(std::memory_order_relaxed)) continue;
-    if (n == 1 ||
-        e.channel->GetState(false) != GRPC_CHANNEL_TRANSIENT_FAILURE) {
+    const bool failing = e.h2 != nullptr ? e.h2->failing()
+                                         : e.channel->GetState(false) ==
+                                               GRPC_CHANNEL_TRANSIENT_FAILURE;
+    if (n == 1 || !failing) {
       return static_cast<int>(i);
     }
     if (fallback < 0) fallback = static_cast<int>(i);

@@ -2,13 +2,17 @@
 // protogate::upstream: other libraries see only UnaryChannel.
 //
 // One grpc::Channel per endpoint, created once and shared by every route
-// of the cluster (and by the health checks). A call goes to an endpoint
-// chosen among the healthy ones (see health_monitor.h; without health
-// checks all are healthy): ROUND_ROBIN takes the next one after an atomic
-// counter, PICK_FIRST the first in list order. Among healthy endpoints,
-// those whose channel is in TRANSIENT_FAILURE (connection refused, ...)
-// are passed over while another one is not. A scheme target ("dns:///...")
-// is one endpoint whose channel balances the resolved addresses itself.
+// of the cluster (and by the health checks and streaming calls); unary calls
+// to a plaintext "host:port" endpoint go over protogate's own HTTP/2 client
+// instead (h2_channel.h), which keeps them on the caller's event loop. A call
+// goes to an endpoint chosen among the healthy ones (see health_monitor.h;
+// without health checks all are healthy): ROUND_ROBIN takes the next one after
+// an atomic counter, PICK_FIRST the first in list order. Among healthy
+// endpoints, those whose channel is in TRANSIENT_FAILURE (connection refused,
+// ...) (or whose own HTTP/2 client is backing off after a failed connection
+// attempt) are passed over while another one is not. A scheme target
+// ("dns:///...") is one endpoint whose channel balances the resolved addresses
+// itself.
 //
 // Thread safety: Call() may be called concurrently from any thread.
 // Ownership: owns the endpoints' GrpcUnaryChannels; shares their channels
@@ -26,6 +30,7 @@
 #include "absl/status/statusor.h"
 #include "gateway/upstream/cluster_spec.h"
 #include "gateway/upstream/grpc_unary_channel.h"
+#include "gateway/upstream/h2_channel.h"
 #include "gateway/upstream/health_monitor.h"
 #include "gateway/upstream/unary_channel.h"
 #include "gateway/upstream/upstreams.h"
@@ -63,7 +68,11 @@ class GrpcCluster final : public UnaryChannel {
   struct Endpoint {
     std::string address;
     std::shared_ptr<grpc::Channel> channel;
-    std::unique_ptr<GrpcUnaryChannel> calls;
+    // Unary calls: over our own HTTP/2 client on the caller's event loop
+    // (h2_channel.h) for a plaintext "host:port", else over `channel`.
+    // Streaming calls always go over `channel`.
+    std::unique_ptr<UnaryChannel> calls;
+    H2UnaryChannel* h2 = nullptr;  // `calls`, when it is one.
     std::shared_ptr<EndpointHealth> health;
   };
 

@@ -150,12 +150,14 @@ TEST(RawH2BackendTest, BackendStatusesAreNotFlagged) {
   }
 }
 
-// gRPC 1.51 cannot tell a non-numeric grpc-status from this: both are
-// UNKNOWN without a message, so both are a 502 (documented).
-TEST(RawH2BackendTest, UnknownWithoutMessageOrDetailsIsFlagged) {
+// protogate's own HTTP/2 client reads grpc-status itself, so a genuine
+// UNKNOWN without a message is the backend's status (500), unlike a
+// non-numeric grpc-status (502, above).
+TEST(RawH2BackendTest, UnknownWithoutMessageIsTheBackendsStatus) {
   CallResult result =
       CallRaw({.send_message = false, .trailers = {{"grpc-status", "2"}}});
-  EXPECT_TRUE(result.malformed_response) << result.status;
+  EXPECT_FALSE(result.malformed_response) << result.status;
+  EXPECT_EQ(result.status, absl::UnknownError(""));
   result = CallRaw(
       {.send_message = false,
        .trailers = {{"grpc-status", "2"}, {"grpc-message", "it broke"}}});

@@ -1,0 +1,99 @@
+// H2UnaryChannel: a UnaryChannel to one plaintext (h2c) endpoint that runs
+// each unary call on the event loop of the thread that starts it, over an
+// HTTP/2 connection that loop owns (h2_session.h). A request that arrives
+// on an HTTP I/O thread (base/io_thread.h) is sent, answered and completed
+// on that same thread: no hand-off to gRPC's threads, no wake-ups between
+// threads. Calls from any other thread run on one shared fallback loop.
+//
+// Per loop, one connection, opened on the first call and reopened on the
+// next call after it closes or receives GOAWAY. A failed connection attempt
+// fails the calls waiting for it with UNAVAILABLE, and calls on that loop
+// fail at once with the same error until a backoff has passed (1 s, times
+// 1.6 after each failure, capped at max_reconnect_backoff), as gRPC does for
+// a fail-fast call on a channel in TRANSIENT_FAILURE. Streaming calls go to
+// `streams` (a gRPC channel to the same endpoint).
+//
+// Thread safety: Call() and Stream() may be called concurrently from any
+// thread; failing() too.
+// Ownership: the loops' clients are shared with their pending operations;
+// the destructor asks each loop to close its connection. The channel must
+// outlive every call it started (until its callback ran).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "gateway/base/io_thread.h"
+#include "gateway/upstream/h2_session.h"
+#include "gateway/upstream/unary_channel.h"
+
+namespace protogate::upstream {
+
+struct H2Endpoint {
+  std::string host;  // A name or an IP literal (without brackets).
+  uint16_t port = 0;
+  std::string authority;  // As given: "host:port".
+};
+
+// "host:port" or "[v6]:port"; nullopt for anything else (a scheme target).
+std::optional<H2Endpoint> ParseH2Endpoint(const std::string& address);
+
+struct H2ChannelOptions {
+  H2Endpoint endpoint;
+  absl::Duration default_timeout = absl::Seconds(15);
+  int64_t max_send_message_bytes = 16 * 1024 * 1024;
+  int64_t max_receive_message_bytes = 16 * 1024 * 1024;
+  absl::Duration connect_timeout = absl::Seconds(5);
+  absl::Duration max_reconnect_backoff = absl::Seconds(5);
+  absl::Duration keepalive_time = absl::Minutes(5);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  bool keepalive_permit_without_calls = false;
+};
+
+class H2UnaryChannel final : public UnaryChannel {
+ public:
+  // REQUIRES: `streams` is non-null.
+  H2UnaryChannel(H2ChannelOptions options,
+                 std::unique_ptr<UnaryChannel> streams);
+  ~H2UnaryChannel() override;
+  H2UnaryChannel(const H2UnaryChannel&) = delete;
+  H2UnaryChannel& operator=(const H2UnaryChannel&) = delete;
+
+  // See UnaryChannel::Call. Rejections (bad method or metadata, payload over
+  // the send limit, an already cancelled canceller) complete inline.
+  void Call(CallRequest request, CallCallback done) override;
+  std::shared_ptr<StreamCall> Stream(
+      StreamRequest request, std::shared_ptr<StreamObserver> observer) override;
+
+  // Whether some loop's last connection attempt failed and it is backing
+  // off (the endpoint is as good as down).
+  bool failing() const { return failing_loops_->load() > 0; }
+
+  class LoopClient;
+
+ private:
+  static constexpr int kMaxLoops = 64;
+  struct Slot {
+    boost::asio::io_context* ioc = nullptr;
+    std::shared_ptr<void> owner;
+    std::shared_ptr<LoopClient> client;
+  };
+
+  // On the loop's own thread.
+  void CallOnLoop(const base::IoThread& loop, CallRequest request,
+                  CallCallback done);
+  LoopClient& ClientFor(const base::IoThread& loop);
+
+  const std::shared_ptr<const H2ChannelOptions> options_;
+  const std::unique_ptr<UnaryChannel> streams_;
+  const std::shared_ptr<std::atomic<int>> failing_loops_;
+  // slots_[id] is touched only by the thread registered with that id.
+  std::array<Slot, kMaxLoops> slots_;
+};
+
+}  // namespace protogate::upstream

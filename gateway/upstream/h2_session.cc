@@ -1,0 +1,453 @@
+#include "gateway/upstream/h2_session.h"
+
+#include <nghttp2/nghttp2.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "gateway/base/logging.h"
+
+namespace protogate::upstream {
+namespace {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+
+constexpr size_t kReadBytes = 64 * 1024;
+// Stop collecting frames for one write beyond this.
+constexpr size_t kMaxWriteBytes = 256 * 1024;
+// Per-stream and connection receive windows: large enough that a backend
+// sending a response up to the usual 16 MiB limit rarely waits for a
+// WINDOW_UPDATE; nghttp2 sends them as data is consumed.
+constexpr int32_t kStreamWindow = 8 * 1024 * 1024;
+constexpr int32_t kConnectionWindow = 32 * 1024 * 1024;
+
+absl::string_view View(const uint8_t* p, size_t n) {
+  return {reinterpret_cast<const char*>(p), n};
+}
+
+nghttp2_nv Header(absl::string_view name, absl::string_view value) {
+  return {const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
+          const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
+          name.size(), value.size(),
+          NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+}
+
+// Headers gRPC's own client never shows the application as metadata.
+bool IsTransportHeader(absl::string_view name) {
+  return name == "content-type" || name == "grpc-encoding" ||
+         name == "grpc-accept-encoding" || name == "te" ||
+         name == "content-length";
+}
+
+H2Call* CallOf(nghttp2_session* session, int32_t stream_id) {
+  return static_cast<H2Call*>(
+      nghttp2_session_get_stream_user_data(session, stream_id));
+}
+
+}  // namespace
+
+void FinishCall(H2Call& call, CallResult result) {
+  if (call.finished) return;
+  call.finished = true;
+  call.timer.cancel();
+  CallCallback done = std::move(call.done);
+  std::move(done)(std::move(result));
+}
+
+void FinishCall(H2Call& call, absl::Status status) {
+  CallResult result;
+  result.status = std::move(status);
+  FinishCall(call, std::move(result));
+}
+
+// nghttp2's callbacks, with the session as user data.
+struct H2Session::Callbacks {
+  static ssize_t ReadBody(nghttp2_session*, int32_t, uint8_t* buf,
+                          size_t length, uint32_t* flags,
+                          nghttp2_data_source* source, void*) {
+    auto* call = static_cast<H2Call*>(source->ptr);
+    const size_t total = call->prefix.size() + call->payload.size();
+    size_t n = 0;
+    while (n < length && call->sent < total) {
+      if (call->sent < call->prefix.size()) {
+        const size_t k = std::min(length - n, call->prefix.size() - call->sent);
+        std::memcpy(buf + n, call->prefix.data() + call->sent, k);
+        n += k;
+        call->sent += k;
+      } else {
+        const size_t offset = call->sent - call->prefix.size();
+        const size_t k = std::min(length - n, call->payload.size() - offset);
+        std::memcpy(buf + n, call->payload.data() + offset, k);
+        n += k;
+        call->sent += k;
+      }
+    }
+    if (call->sent == total) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  }
+
+  static int OnHeader(nghttp2_session* session, const nghttp2_frame* frame,
+                      const uint8_t* name_p, size_t name_len,
+                      const uint8_t* value_p, size_t value_len, uint8_t,
+                      void*) {
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    H2Call* call = CallOf(session, frame->hd.stream_id);
+    if (call == nullptr) return 0;
+    const absl::string_view name = View(name_p, name_len);
+    const absl::string_view value = View(value_p, value_len);
+    GrpcResponseParts& r = call->response;
+    const bool first = frame->headers.cat == NGHTTP2_HCAT_RESPONSE;
+    // Trailers, or a Trailers-Only response (one HEADERS with END_STREAM).
+    const bool trailing =
+        !first || (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    if (name == ":status") {
+      int status = 0;
+      for (char c : value) status = status * 10 + (c - '0');
+      if (first) r.http_status = status;
+      return 0;
+    }
+    if (trailing) r.trailers = true;
+    if (name[0] == ':') return 0;
+    if (name == "grpc-status") {
+      r.grpc_status = std::string(value);
+    } else if (name == "grpc-message") {
+      r.grpc_message = std::string(value);
+    } else if (name == "grpc-status-details-bin") {
+      r.status_details = DecodeBinaryHeader(value).value_or(std::string());
+    } else if (!IsTransportHeader(name)) {
+      std::string v =
+          absl::EndsWith(name, "-bin")
+              ? DecodeBinaryHeader(value).value_or(std::string(value))
+              : std::string(value);
+      (trailing ? r.trailer_metadata : r.headers)
+          .emplace_back(std::string(name), std::move(v));
+    }
+    return 0;
+  }
+
+  static int OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,
+                         const uint8_t* data, size_t len, void* user_data) {
+    H2Call* call = CallOf(session, stream_id);
+    if (call == nullptr || call->finished || call->result_queued) return 0;
+    std::string& body = call->response.body;
+    body.append(reinterpret_cast<const char*>(data), len);
+    if (!call->length_checked && body.size() >= 5) {
+      call->length_checked = true;
+      const auto* p = reinterpret_cast<const uint8_t*>(body.data());
+      const uint64_t length = (uint64_t{p[1]} << 24) | (uint64_t{p[2]} << 16) |
+                              (uint64_t{p[3]} << 8) | uint64_t{p[4]};
+      if (length > static_cast<uint64_t>(call->max_receive_message_bytes)) {
+        // Judge it now, from the frame header, instead of buffering it.
+        GrpcResponseParts parts;
+        parts.http_status = 200;
+        parts.trailers = true;
+        parts.grpc_status = "0";
+        parts.body = body.substr(0, 5);
+        auto* self = static_cast<H2Session*>(user_data);
+        nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id,
+                                  NGHTTP2_CANCEL);
+        self->completed_.emplace_back(
+            self->streams_[stream_id],
+            ToCallResult(std::move(parts), call->max_receive_message_bytes));
+        body.clear();
+        call->result_queued = true;
+      }
+    }
+    return 0;
+  }
+
+  static int OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame,
+                         void* user_data) {
+    auto* self = static_cast<H2Session*>(user_data);
+    switch (frame->hd.type) {
+      case NGHTTP2_DATA:
+      case NGHTTP2_HEADERS:
+        if ((frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+          if (H2Call* call = CallOf(session, frame->hd.stream_id)) {
+            call->response.end_stream = true;
+          }
+        }
+        break;
+      case NGHTTP2_GOAWAY:
+        self->goaway_ = true;
+        break;
+      case NGHTTP2_PING:
+        if ((frame->hd.flags & NGHTTP2_FLAG_ACK) != 0 &&
+            self->ping_outstanding_) {
+          self->ping_outstanding_ = false;
+          self->StartKeepalive();
+        }
+        break;
+      default:
+        break;
+    }
+    return 0;
+  }
+
+  static int OnStreamClose(nghttp2_session*, int32_t stream_id,
+                           uint32_t error_code, void* user_data) {
+    auto* self = static_cast<H2Session*>(user_data);
+    auto it = self->streams_.find(stream_id);
+    if (it == self->streams_.end()) return 0;
+    std::shared_ptr<H2Call> call = std::move(it->second);
+    self->streams_.erase(it);
+    call->session = nullptr;
+    if (call->finished || call->result_queued) return 0;
+    CallResult result;
+    if (call->response.end_stream) {
+      result = ToCallResult(std::move(call->response),
+                            call->max_receive_message_bytes);
+    } else {
+      result.status = ResetStreamStatus(error_code);
+    }
+    self->completed_.emplace_back(std::move(call), std::move(result));
+    return 0;
+  }
+
+  static int OnFrameNotSend(nghttp2_session* session,
+                            const nghttp2_frame* frame, int lib_error,
+                            void* user_data) {
+    if (frame->hd.type != NGHTTP2_HEADERS) return 0;
+    auto* self = static_cast<H2Session*>(user_data);
+    self->goaway_ = true;  // No new stream can start here.
+    auto it = self->streams_.find(frame->hd.stream_id);
+    if (it == self->streams_.end()) return 0;
+    std::shared_ptr<H2Call> call = std::move(it->second);
+    self->streams_.erase(it);
+    nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, nullptr);
+    call->session = nullptr;
+    if (call->finished || call->result_queued) return 0;
+    CallResult result;
+    result.status = absl::UnavailableError(
+        absl::StrCat("upstream connection cannot start a stream: ",
+                     nghttp2_strerror(lib_error)));
+    self->completed_.emplace_back(std::move(call), std::move(result));
+    return 0;
+  }
+};
+
+absl::StatusOr<std::shared_ptr<H2Session>> H2Session::Start(
+    asio::ip::tcp::socket socket, H2SessionOptions options) {
+  std::shared_ptr<H2Session> self(
+      new H2Session(std::move(socket), std::move(options)));
+  nghttp2_session_callbacks* cbs = nullptr;
+  if (nghttp2_session_callbacks_new(&cbs) != 0) {
+    return absl::InternalError("nghttp2: out of memory");
+  }
+  nghttp2_session_callbacks_set_on_header_callback(cbs, &Callbacks::OnHeader);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(
+      cbs, &Callbacks::OnDataChunk);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs,
+                                                       &Callbacks::OnFrameRecv);
+  nghttp2_session_callbacks_set_on_stream_close_callback(
+      cbs, &Callbacks::OnStreamClose);
+  nghttp2_session_callbacks_set_on_frame_not_send_callback(
+      cbs, &Callbacks::OnFrameNotSend);
+  const int rv = nghttp2_session_client_new(&self->session_, cbs, self.get());
+  nghttp2_session_callbacks_del(cbs);
+  if (rv != 0) return absl::InternalError("nghttp2: cannot create a session");
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow},
+  };
+  nghttp2_submit_settings(self->session_, NGHTTP2_FLAG_NONE, settings,
+                          sizeof(settings) / sizeof(settings[0]));
+  nghttp2_session_set_local_window_size(self->session_, NGHTTP2_FLAG_NONE, 0,
+                                        kConnectionWindow);
+  self->socket_.set_option(asio::ip::tcp::no_delay(true));
+  self->Read();
+  self->ScheduleFlush();
+  self->StartKeepalive();
+  return self;
+}
+
+H2Session::H2Session(asio::ip::tcp::socket socket, H2SessionOptions options)
+    : socket_(std::move(socket)),
+      options_(std::move(options)),
+      in_(new uint8_t[kReadBytes]),
+      keepalive_(socket_.get_executor()) {}
+
+H2Session::~H2Session() {
+  if (session_ != nullptr) nghttp2_session_del(session_);
+}
+
+bool H2Session::accepting() const {
+  return !closed_ && !goaway_ &&
+         nghttp2_session_get_next_stream_id(session_) < (1u << 30);
+}
+
+void H2Session::Submit(std::shared_ptr<H2Call> call) {
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(7 + call->metadata.size());
+  nva.push_back(Header(":method", "POST"));
+  nva.push_back(Header(":scheme", "http"));
+  nva.push_back(Header(":path", call->path));
+  nva.push_back(Header(":authority", options_.authority));
+  nva.push_back(Header("content-type", "application/grpc"));
+  nva.push_back(Header("te", "trailers"));
+  nva.push_back(Header("grpc-timeout", call->timeout));
+  for (const auto& [key, value] : call->metadata) {
+    nva.push_back(Header(key, value));
+  }
+  nghttp2_data_provider body;
+  body.source.ptr = call.get();
+  body.read_callback = &Callbacks::ReadBody;
+  const int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(),
+                                            nva.size(), &body, call.get());
+  if (id < 0) {
+    FinishCall(*call, absl::UnavailableError(absl::StrCat(
+                          "upstream connection cannot start a stream: ",
+                          nghttp2_strerror(id))));
+    return;
+  }
+  call->session = this;
+  call->stream_id = id;
+  streams_.emplace(id, std::move(call));
+  ScheduleFlush();
+}
+
+void H2Session::Cancel(H2Call& call, absl::Status status) {
+  if (call.finished) return;
+  if (call.session == this && !closed_) {
+    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, call.stream_id,
+                              NGHTTP2_CANCEL);
+    ScheduleFlush();
+  }
+  FinishCall(call, std::move(status));
+}
+
+void H2Session::Close() {
+  Fail(absl::UnavailableError("upstream connection closed by the gateway"));
+}
+
+void H2Session::ScheduleFlush() {
+  if (flush_posted_ || writing_ || closed_) return;
+  flush_posted_ = true;
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->flush_posted_ = false;
+    self->Flush();
+  });
+}
+
+void H2Session::Flush() {
+  if (writing_ || closed_) return;
+  for (;;) {
+    const uint8_t* data = nullptr;
+    const ssize_t n = nghttp2_session_mem_send(session_, &data);
+    if (n < 0) {
+      Fail(absl::UnavailableError(
+          absl::StrCat("upstream HTTP/2 error: ", nghttp2_strerror(n))));
+      return;
+    }
+    if (n == 0) break;
+    out_.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
+    if (out_.size() >= kMaxWriteBytes) break;
+  }
+  RunCompletions();
+  if (closed_) return;
+  if (out_.empty()) {
+    if (nghttp2_session_want_read(session_) == 0 &&
+        nghttp2_session_want_write(session_) == 0) {
+      Close();  // GOAWAY exchanged and every stream done.
+    }
+    return;
+  }
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(out_),
+                    [self = shared_from_this()](const error_code& ec, size_t) {
+                      self->writing_ = false;
+                      self->out_.clear();
+                      if (ec) {
+                        self->Fail(absl::UnavailableError(absl::StrCat(
+                            "upstream connection failed: ", ec.message())));
+                        return;
+                      }
+                      self->Flush();
+                    });
+}
+
+void H2Session::Read() {
+  socket_.async_read_some(
+      asio::buffer(in_.get(), kReadBytes),
+      [self = shared_from_this()](const error_code& ec, size_t n) {
+        if (self->closed_) return;
+        if (ec) {
+          self->Fail(absl::UnavailableError(
+              ec == asio::error::eof
+                  ? std::string("upstream closed the connection")
+                  : absl::StrCat("upstream connection failed: ",
+                                 ec.message())));
+          return;
+        }
+        const ssize_t rv =
+            nghttp2_session_mem_recv(self->session_, self->in_.get(), n);
+        if (rv < 0) {
+          self->Fail(absl::UnavailableError(absl::StrCat(
+              "upstream HTTP/2 protocol error: ", nghttp2_strerror(rv))));
+          return;
+        }
+        self->RunCompletions();
+        self->Flush();
+        if (!self->closed_) self->Read();
+      });
+}
+
+void H2Session::RunCompletions() {
+  while (!completed_.empty()) {
+    auto batch = std::move(completed_);
+    completed_.clear();
+    for (auto& [call, result] : batch) {
+      FinishCall(*call, std::move(result));  // Unless it ended meanwhile.
+    }
+  }
+}
+
+void H2Session::Fail(absl::Status status) {
+  if (closed_) return;
+  closed_ = true;
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  keepalive_.cancel();
+  auto streams = std::move(streams_);
+  streams_.clear();
+  RunCompletions();
+  for (auto& [id, call] : streams) {
+    call->session = nullptr;
+    FinishCall(*call, status);
+  }
+}
+
+void H2Session::StartKeepalive() {
+  if (closed_) return;
+  keepalive_.expires_after(
+      absl::ToChronoNanoseconds(ping_outstanding_ ? options_.keepalive_timeout
+                                                  : options_.keepalive_time));
+  keepalive_.async_wait([weak = weak_from_this()](const error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) self->OnKeepaliveTimer();
+  });
+}
+
+void H2Session::OnKeepaliveTimer() {
+  if (closed_) return;
+  if (ping_outstanding_) {
+    Fail(absl::UnavailableError("upstream did not answer a keepalive ping"));
+    return;
+  }
+  if (!streams_.empty() || options_.keepalive_permit_without_calls) {
+    nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
+    ping_outstanding_ = true;
+    ScheduleFlush();
+  }
+  StartKeepalive();
+}
+
+}  // namespace protogate::upstream

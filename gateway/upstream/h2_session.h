@@ -1,0 +1,126 @@
+// H2Session: one HTTP/2 (h2c) connection to a gRPC backend, driven by the
+// event loop it was made on, carrying unary gRPC calls (H2Call). The
+// HTTP/2 framing, HPACK and flow control are libnghttp2's; this class
+// moves bytes between nghttp2 and the socket and turns each stream into a
+// CallResult (grpc_wire.h). Internal to protogate::upstream.
+//
+// Writes are batched: Submit() only queues, and one posted flush sends
+// everything queued during the current turn of the loop in one write.
+// Completion callbacks run on the loop thread, never from inside nghttp2.
+//
+// Thread safety: every method must be called on the thread running the
+// session's io_context.
+// Ownership: shared; pending asynchronous operations keep it alive, so it
+// lives until its socket is closed. Its calls are shared with their
+// deadline timers and cancellers (weak references).
+#pragma once
+
+#include <array>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "gateway/upstream/grpc_wire.h"
+#include "gateway/upstream/unary_channel.h"
+
+struct nghttp2_session;
+
+namespace protogate::upstream {
+
+class H2Session;
+
+// One unary call, from Call() until its callback ran.
+struct H2Call {
+  explicit H2Call(boost::asio::io_context& ioc) : timer(ioc) {}
+
+  // The request.
+  std::string path;                 // "/pkg.Service/Method"
+  std::array<uint8_t, 5> prefix{};  // gRPC message frame header.
+  std::string payload;
+  size_t sent = 0;      // Bytes of prefix+payload sent.
+  std::string timeout;  // grpc-timeout value.
+  Metadata metadata;    // "-bin" values already base64.
+  int64_t max_receive_message_bytes = 0;
+  CallCallback done;
+  boost::asio::steady_timer timer;  // The deadline.
+
+  // Where it is: waiting for a connection (session null) or on a stream.
+  H2Session* session = nullptr;
+  int32_t stream_id = 0;
+  bool finished = false;        // `done` has been taken.
+  bool result_queued = false;   // Judged early; only waits to finish.
+  bool length_checked = false;  // The response's frame header was read.
+  GrpcResponseParts response;
+};
+
+// Ends `call` with `result` unless it has ended: stops its timer, runs
+// `done`. The session forgets the call when its stream closes.
+void FinishCall(H2Call& call, CallResult result);
+void FinishCall(H2Call& call, absl::Status status);
+
+struct H2SessionOptions {
+  std::string authority;  // :authority of every request ("host:port").
+  absl::Duration keepalive_time = absl::Minutes(5);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
+  bool keepalive_permit_without_calls = false;
+};
+
+class H2Session : public std::enable_shared_from_this<H2Session> {
+ public:
+  // Starts HTTP/2 on a connected socket: queues the preface and SETTINGS
+  // and starts reading. INTERNAL if nghttp2 cannot allocate a session.
+  static absl::StatusOr<std::shared_ptr<H2Session>> Start(
+      boost::asio::ip::tcp::socket socket, H2SessionOptions options);
+  ~H2Session();
+  H2Session(const H2Session&) = delete;
+  H2Session& operator=(const H2Session&) = delete;
+
+  // Whether new calls may go on this connection: open, no GOAWAY received,
+  // stream ids left.
+  bool accepting() const;
+  // Opens a stream for `call` and queues its HEADERS and DATA. REQUIRES:
+  // accepting(), `call` not finished.
+  void Submit(std::shared_ptr<H2Call> call);
+  // Resets the call's stream and finishes it with `status`.
+  void Cancel(H2Call& call, absl::Status status);
+  // Closes the connection; calls still open finish with UNAVAILABLE.
+  void Close();
+
+ private:
+  struct Callbacks;
+  H2Session(boost::asio::ip::tcp::socket socket, H2SessionOptions options);
+
+  void ScheduleFlush();
+  void Flush();
+  void Read();
+  void Fail(absl::Status status);
+  void RunCompletions();
+  void StartKeepalive();
+  void OnKeepaliveTimer();
+
+  boost::asio::ip::tcp::socket socket_;
+  const H2SessionOptions options_;
+  nghttp2_session* session_ = nullptr;
+  bool closed_ = false;
+  bool goaway_ = false;
+  bool writing_ = false;
+  bool flush_posted_ = false;
+  std::string out_;                // Being written.
+  std::unique_ptr<uint8_t[]> in_;  // Read buffer.
+  absl::flat_hash_map<int32_t, std::shared_ptr<H2Call>> streams_;
+  // Calls ended inside nghttp2 callbacks, finished once it returns.
+  std::vector<std::pair<std::shared_ptr<H2Call>, CallResult>> completed_;
+  boost::asio::steady_timer keepalive_;
+  bool ping_outstanding_ = false;
+};
+
+}  // namespace protogate::upstream
