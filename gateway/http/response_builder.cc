@@ -1,8 +1,7 @@
 #include "gateway/http/response_builder.h"
 
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/write.hpp>
-#include <sstream>
+#include <boost/beast/http/status.hpp>
 #include <string>
 #include <utility>
 
@@ -63,42 +62,43 @@ const std::string& HttpDate() {
 
 }  // namespace
 
-BeastResponse BuildBeastResponse(Response response,
-                                 const ResponseFraming& framing) {
-  BeastResponse out;
-  out.version(11);
+void SerializeResponseHead(const Response& response,
+                           const ResponseFraming& framing, std::string& out) {
   int status = response.status;
   if (status < 100 || status > 999) status = 500;
-  out.result(static_cast<unsigned>(status));
-  for (auto& [name, value] : response.headers) {
+  const std::string_view reason = bhttp::obsolete_reason(
+      bhttp::int_to_status(static_cast<unsigned>(status)));
+  absl::StrAppend(&out, "HTTP/1.1 ", status, " ", base::ToAbsl(reason), "\r\n");
+  for (const auto& [name, value] : response.headers) {
     if (IsManagedHeader(name)) continue;
     if (!IsValidHeader(name, value)) {
       PG_LOG(kWarning) << "http: dropping invalid response header " << name;
       continue;
     }
-    out.insert(name, value);
+    absl::StrAppend(&out, name, ": ", value, "\r\n");
   }
-  out.set(bhttp::field::date, HttpDate());
+  absl::StrAppend(&out, "Date: ", HttpDate(), "\r\n");
   if (!framing.server_name.empty()) {
-    out.set(bhttp::field::server, framing.server_name);
+    absl::StrAppend(&out, "Server: ", base::ToAbsl(framing.server_name),
+                    "\r\n");
   }
-  out.set(bhttp::field::connection,
-          framing.connection == ConnectionDisposition::kClose ? "close"
-                                                              : "keep-alive");
+  out.append(framing.connection == ConnectionDisposition::kClose
+                 ? "Connection: close\r\n"
+                 : "Connection: keep-alive\r\n");
   if (framing.body == BodyFraming::kChunked) {
-    out.chunked(true);
+    out.append("Transfer-Encoding: chunked\r\n");
   } else if (framing.body == BodyFraming::kContentLength &&
              !StatusHasNoBody(status)) {
-    out.content_length(response.body.size());
-    if (!framing.head_request) out.body() = std::move(response.body);
+    absl::StrAppend(&out, "Content-Length: ", response.body.size(), "\r\n");
   }
-  return out;
+  out.append("\r\n");
 }
 
-std::string SerializeHead(const BeastResponse& response) {
-  std::ostringstream out;
-  out << response.base();
-  return std::move(out).str();
+bool ResponseHasBody(const Response& response, const ResponseFraming& framing) {
+  return framing.body == BodyFraming::kContentLength && !framing.head_request &&
+         !StatusHasNoBody(response.status < 100 || response.status > 999
+                              ? 500
+                              : response.status);
 }
 
 std::string FrameChunk(std::string_view data) {

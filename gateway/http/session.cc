@@ -1,6 +1,7 @@
 #include "gateway/http/session.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
@@ -395,12 +396,14 @@ void Session::StartStream(Response head) {
                      : ConnectionDisposition::kClose;
   std::string first = std::move(head.body);
   head.body.clear();
-  stream_bytes_ = SerializeHead(BuildBeastResponse(
-      std::move(head), {.server_name = config_->server_name,
-                        .connection = disposition_,
-                        .head_request = head_request_,
-                        .body = stream_chunked_ ? BodyFraming::kChunked
-                                                : BodyFraming::kUntilClose}));
+  stream_bytes_.clear();
+  SerializeResponseHead(head,
+                        {.server_name = config_->server_name,
+                         .connection = disposition_,
+                         .head_request = head_request_,
+                         .body = stream_chunked_ ? BodyFraming::kChunked
+                                                 : BodyFraming::kUntilClose},
+                        stream_bytes_);
   stream_pending_.push_front({.data = std::move(first), .done = nullptr});
   FlushStream();
 }
@@ -501,20 +504,26 @@ void Session::Reject(const Rejection& rejection) {
 void Session::StartWrite(Response response, ConnectionDisposition connection) {
   state_ = State::kWriting;
   disposition_ = connection;
-  response_.emplace(BuildBeastResponse(std::move(response),
-                                       {.server_name = config_->server_name,
-                                        .connection = connection,
-                                        .head_request = head_request_}));
+  const ResponseFraming framing{.server_name = config_->server_name,
+                                .connection = connection,
+                                .head_request = head_request_};
+  write_head_.clear();  // Keeps its capacity for the next response.
+  SerializeResponseHead(response, framing, write_head_);
+  write_body_.clear();
+  if (ResponseHasBody(response, framing))
+    write_body_ = std::move(response.body);
   SetTimeout(config_->read_timeout);
-  bhttp::async_write(stream_, *response_,
-                     [self = shared_from_this()](const error_code& ec, size_t) {
-                       self->OnWrite(ec);
-                     });
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(write_head_),
+                                                  asio::buffer(write_body_)};
+  asio::async_write(stream_, buffers,
+                    [self = shared_from_this()](const error_code& ec, size_t) {
+                      self->OnWrite(ec);
+                    });
 }
 
 void Session::OnWrite(const error_code& ec) {
   if (state_ == State::kClosed) return;
-  response_.reset();
+  write_body_ = std::string();
   if (ec) {
     Close();
     return;

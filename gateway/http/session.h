@@ -137,7 +137,9 @@ class Session : public std::enable_shared_from_this<Session> {
       boost::beast::http::request_parser<boost::beast::http::string_body>>
       parser_;
   std::optional<Request> request_;
-  std::optional<BeastResponse> response_;
+  // The response being written: its head and body.
+  std::string write_head_;
+  std::string write_body_;
   // Held while the handler owns the Responder, so that the loop does not run
   // out of work during a graceful drain.
   std::optional<

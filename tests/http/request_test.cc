@@ -6,6 +6,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "absl/strings/match.h"
 #include "gateway/http/error_response.h"
 #include "gateway/http/request_checks.h"
 #include "gateway/http/response_builder.h"
@@ -146,22 +147,57 @@ TEST(RequestChecksTest, FindsObsFoldAcrossFragments) {
   EXPECT_FALSE(ContainsObsFold("", '\n'));
 }
 
+std::string Head(const Response& response, const ResponseFraming& framing) {
+  std::string out = "kept:";
+  SerializeResponseHead(response, framing, out);
+  return out;
+}
+
 TEST(ResponseBuilderTest, HeadKeepsLengthButDropsBody) {
-  BeastResponse out =
-      BuildBeastResponse({.status = 200, .body = "hello"},
-                         {.server_name = "s",
-                          .connection = ConnectionDisposition::kClose,
-                          .head_request = true});
-  EXPECT_EQ(out.result_int(), 200u);
-  EXPECT_EQ(out[boost::beast::http::field::content_length], "5");
-  EXPECT_EQ(out[boost::beast::http::field::connection], "close");
-  EXPECT_EQ(out[boost::beast::http::field::server], "s");
-  EXPECT_TRUE(out.body().empty());
+  const Response response{.status = 200,
+                          .headers = {{"X-A", "1"}, {"content-length", "9"}},
+                          .body = "hello"};
+  const ResponseFraming framing{.server_name = "s",
+                                .connection = ConnectionDisposition::kClose,
+                                .head_request = true};
+  const std::string head = Head(response, framing);
+  EXPECT_TRUE(
+      absl::StartsWith(head, "kept:HTTP/1.1 200 OK\r\nX-A: 1\r\nDate: "))
+      << head;
+  EXPECT_TRUE(absl::EndsWith(
+      head, "\r\nServer: s\r\nConnection: close\r\nContent-Length: 5\r\n\r\n"))
+      << head;
+  EXPECT_FALSE(ResponseHasBody(response, framing));
+  EXPECT_TRUE(ResponseHasBody(response, {.server_name = "s"}));
+}
+
+TEST(ResponseBuilderTest, FramingAndBodylessStatuses) {
+  EXPECT_TRUE(absl::EndsWith(
+      Head({.status = 200}, {.body = BodyFraming::kChunked}),
+      "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  EXPECT_TRUE(
+      absl::EndsWith(Head({.status = 200}, {.body = BodyFraming::kUntilClose}),
+                     "Connection: keep-alive\r\n\r\n"));
+  const Response no_content{.status = 204, .body = "x"};
+  EXPECT_TRUE(
+      absl::EndsWith(Head(no_content, {}), "Connection: keep-alive\r\n\r\n"));
+  EXPECT_FALSE(ResponseHasBody(no_content, {}));
+}
+
+TEST(ResponseBuilderTest, InvalidHeadersAreDropped) {
+  const std::string head = Head({.status = 200,
+                                 .headers = {{"Bad Name", "v"},
+                                             {"X-B", "a\r\nInjected: 1"},
+                                             {"X-C", "ok"}}},
+                                {});
+  EXPECT_EQ(head.find("Injected"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Bad Name"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nX-C: ok\r\n"), std::string::npos) << head;
 }
 
 TEST(ResponseBuilderTest, OutOfRangeStatusBecomes500) {
-  BeastResponse out = BuildBeastResponse({.status = 42}, {.server_name = "s"});
-  EXPECT_EQ(out.result_int(), 500u);
+  EXPECT_TRUE(absl::StartsWith(Head({.status = 42}, {}),
+                               "kept:HTTP/1.1 500 Internal Server Error\r\n"));
 }
 
 }  // namespace
