@@ -395,5 +395,15 @@ TEST(ParseH2EndpointTest, RejectsSchemesAndBadPorts) {
   }
 }
 
+// DISABLED: fails on 8dd6df6. The port is read with absl::SimpleAtoi,
+// which skips surrounding whitespace and takes a '+' sign, so "h:+80" and
+// "h: 80" are accepted (port 80) and sent on as :authority "h:+80". A
+// digits-only check before SimpleAtoi fixes it.
+TEST(ParseH2EndpointTest, DISABLED_RejectsSignsAndSpacesInThePort) {
+  for (const char* bad : {"h:+80", "h: 80", "h:80 ", "h:\t80"}) {
+    EXPECT_FALSE(ParseH2Endpoint(bad).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace protogate::upstream
