@@ -16,7 +16,8 @@ namespace protogate::testing {
 namespace {
 
 constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-constexpr uint8_t kData = 0, kHeaders = 1, kSettings = 4, kPing = 6;
+constexpr uint8_t kData = 0, kHeaders = 1, kSettings = 4, kPing = 6,
+                  kGoaway = 7;
 constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4;
 constexpr int kPollMs = 50;
 
@@ -119,6 +120,7 @@ void RawH2Server::AcceptLoop() {
     if (::poll(&p, 1, kPollMs) <= 0) continue;
     int fd = ::accept(listen_fd_, nullptr, nullptr);
     if (fd < 0) continue;
+    connections_accepted_.fetch_add(1);
     absl::MutexLock lock(&mu_);
     fds_.push_back(fd);
     connections_.emplace_back([this, fd] { Serve(fd); });
@@ -158,12 +160,14 @@ void RawH2Server::Serve(int fd) {
   std::string in;
   bool preface_seen = false;
   uint32_t last_stream = 0;
+  bool goaway_sent = false;
   if (!WriteAll(fd, Frame(kSettings, 0, 0, ""))) return;
   while (!stop_.load()) {
     pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
     if (::poll(&p, 1, kPollMs) <= 0) continue;
     char buf[16384];
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n == 0) peer_closed_.fetch_add(1);
     if (n <= 0) return;
     in.append(buf, static_cast<size_t>(n));
     if (!preface_seen) {
@@ -187,14 +191,24 @@ void RawH2Server::Serve(int fd) {
         reply = Frame(kSettings, kAck, 0, "");
       } else if (type == kPing && !(flags & kAck)) {
         reply = Frame(kPing, kAck, 0, payload);
-      } else if (type == kHeaders && stream > last_stream) {
+      } else if (type == kHeaders && stream > last_stream && !goaway_sent) {
         last_stream = stream;
         requests_.fetch_add(1);
         if (response_.close_on_request) {
           ::shutdown(fd, SHUT_RDWR);
           return;
         }
-        reply = ResponseFrames(stream);
+        if (response_.goaway_before_response) {
+          std::string goaway;
+          for (uint32_t v : {stream, 0u}) {  // Last stream id, NO_ERROR.
+            for (int shift : {24, 16, 8, 0}) {
+              goaway.push_back(static_cast<char>((v >> shift) & 0xff));
+            }
+          }
+          reply = Frame(kGoaway, 0, 0, goaway);
+          goaway_sent = true;
+        }
+        reply += ResponseFrames(stream);
       }
       if (!reply.empty() && !WriteAll(fd, reply)) return;
     }

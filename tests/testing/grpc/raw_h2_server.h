@@ -43,6 +43,10 @@ struct RawH2Response {
   // Instead of answering, close the connection when a request arrives (a
   // backend that dies mid-call).
   bool close_on_request = false;
+  // Send GOAWAY (NO_ERROR, last stream = the request's) before answering
+  // each request, and ignore later streams on that connection: a backend
+  // that answers one call per connection, as one draining does.
+  bool goaway_before_response = false;
 };
 
 class RawH2Server {
@@ -55,6 +59,9 @@ class RawH2Server {
 
   std::string address() const;                       // "127.0.0.1:PORT"
   int requests() const { return requests_.load(); }  // Streams answered.
+  int connections() const { return connections_accepted_.load(); }
+  // Connections the client closed (the server read EOF).
+  int connections_closed_by_peer() const { return peer_closed_.load(); }
 
  private:
   explicit RawH2Server(RawH2Response response)
@@ -68,6 +75,8 @@ class RawH2Server {
   int port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> requests_{0};
+  std::atomic<int> connections_accepted_{0};
+  std::atomic<int> peer_closed_{0};
   std::thread acceptor_;
   absl::Mutex mu_;
   std::vector<int> fds_ ABSL_GUARDED_BY(mu_);
