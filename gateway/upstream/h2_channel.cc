@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -68,9 +69,11 @@ std::optional<H2Endpoint> ParseH2Endpoint(const std::string& address) {
   } else if (host.find(':') != std::string::npos) {
     return std::nullopt;  // A scheme ("dns:...") or an unbracketed v6.
   }
+  const std::string digits = address.substr(colon + 1);
   uint32_t port = 0;
-  if (!absl::SimpleAtoi(address.substr(colon + 1), &port) || port == 0 ||
-      port > 65535) {
+  if (digits.empty() || digits.size() > 5 ||
+      !absl::c_all_of(digits, [](char c) { return c >= '0' && c <= '9'; }) ||
+      !absl::SimpleAtoi(digits, &port) || port == 0 || port > 65535) {
     return std::nullopt;
   }
   return H2Endpoint{.host = std::move(host),
@@ -91,7 +94,8 @@ class H2UnaryChannel::LoopClient
         options_(std::move(options)),
         failing_loops_(std::move(failing_loops)),
         resolver_(ioc),
-        connect_timer_(ioc) {}
+        connect_timer_(ioc),
+        reconnect_timer_(ioc) {}
 
   void Call(std::shared_ptr<H2Call> call) {
     if (drained_) {
@@ -124,6 +128,7 @@ class H2UnaryChannel::LoopClient
     connecting_ = false;
     resolver_.cancel();
     connect_timer_.cancel();
+    reconnect_timer_.cancel();
     if (socket_ != nullptr) {
       error_code ignored;
       socket_->close(ignored);
@@ -226,6 +231,24 @@ class H2UnaryChannel::LoopClient
             : ec.message()));
     SetFailing(true);
     FailWaiting(last_error_);
+    ReconnectAfterBackoff();
+  }
+
+  // While failing, tries again on its own once the backoff is over, as a
+  // gRPC channel does: the cluster's picker passes over a failing endpoint,
+  // so no call would come to retry it.
+  void ReconnectAfterBackoff() {
+    reconnect_timer_.expires_after(absl::ToChronoNanoseconds(backoff_));
+    reconnect_timer_.async_wait([weak = weak_from_this(),
+                                 generation =
+                                     generation_](const error_code& ec) {
+      auto self = weak.lock();
+      if (ec || self == nullptr || generation != self->generation_) return;
+      if (self->drained_ || self->connecting_ || self->session_ != nullptr) {
+        return;
+      }
+      self->Connect();
+    });
   }
 
   void FailWaiting(const absl::Status& status) {
@@ -245,6 +268,7 @@ class H2UnaryChannel::LoopClient
   const std::shared_ptr<std::atomic<int>> failing_loops_;
   tcp::resolver resolver_;
   asio::steady_timer connect_timer_;
+  asio::steady_timer reconnect_timer_;
   std::shared_ptr<tcp::socket> socket_;  // While connecting.
   std::shared_ptr<H2Session> session_;
   std::vector<std::shared_ptr<H2Call>> waiting_;

@@ -10,7 +10,8 @@
 // fails the calls waiting for it with UNAVAILABLE, and calls on that loop
 // fail at once with the same error until a backoff has passed (1 s, times
 // 1.6 after each failure, capped at max_reconnect_backoff), as gRPC does for
-// a fail-fast call on a channel in TRANSIENT_FAILURE. Streaming calls go to
+// a fail-fast call on a channel in TRANSIENT_FAILURE; when the backoff is
+// over, the loop tries to connect again by itself. Streaming calls go to
 // `streams` (a gRPC channel to the same endpoint).
 //
 // Thread safety: Call() and Stream() may be called concurrently from any
@@ -70,8 +71,9 @@ class H2UnaryChannel final : public UnaryChannel {
   std::shared_ptr<StreamCall> Stream(
       StreamRequest request, std::shared_ptr<StreamObserver> observer) override;
 
-  // Whether some loop's last connection attempt failed and it is backing
-  // off (the endpoint is as good as down).
+  // Whether some loop's last connection attempt failed: the endpoint is as
+  // good as down until a loop connects again (each failing loop retries on
+  // its own after its backoff, without waiting for a call).
   bool failing() const { return failing_loops_->load() > 0; }
 
   class LoopClient;

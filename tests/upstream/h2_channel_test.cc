@@ -939,14 +939,9 @@ TEST_F(H2ChannelTest, ServerShutdownIsNotHeldUpByAnIdleUpstreamConnection) {
 // --- In a cluster ---
 
 // An endpoint whose connection failed once must get calls again after it
-// recovers, as with gRPC's channels, which reconnect on their own.
-//
-// DISABLED: fails on 8dd6df6. H2UnaryChannel reconnects only when a call
-// is made on it, and GrpcCluster::Pick passes over an endpoint whose
-// failing() is true while another endpoint is fine: no call ever reaches
-// the recovered endpoint, failing() stays true, and every call goes to the
-// other endpoint for good. See the report on branch h2tests.
-TEST(H2ClusterTest, DISABLED_RecoveredEndpointGetsCallsAgain) {
+// recovers, as with gRPC's channels, which reconnect on their own: the
+// picker passes over a failing endpoint, so its loop must retry by itself.
+TEST(H2ClusterTest, RecoveredEndpointGetsCallsAgain) {
   auto a = TestBackend::Start();
   auto b = TestBackend::Start();
   ASSERT_NE(a, nullptr);
