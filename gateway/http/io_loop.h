@@ -11,6 +11,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <unordered_set>
 
 #include "absl/base/thread_annotations.h"
@@ -20,6 +21,13 @@
 namespace protogate::http {
 
 class Session;
+
+// A socket bound to one loop's io_context, with its concrete executor type
+// (not the type-erased any_io_executor, whose copies cost on every
+// asynchronous operation).
+using LoopSocket =
+    boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                     boost::asio::io_context::executor_type>;
 
 struct IoLoop {
   boost::asio::io_context ioc{1};

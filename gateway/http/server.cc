@@ -66,7 +66,7 @@ struct Server::Impl {
   absl::Status Listen();
   absl::Status StartThreads();
   void DoAccept();
-  void OnAccept(const error_code& ec, size_t loop_index, tcp::socket socket);
+  void OnAccept(const error_code& ec, size_t loop_index, LoopSocket socket);
   void CloseAcceptor();
   void RunLoop(const std::shared_ptr<IoLoop>& loop);
   bool WaitForThreads(absl::Time deadline);
@@ -182,14 +182,14 @@ void Server::Impl::RunLoop(const std::shared_ptr<IoLoop>& loop) {
 void Server::Impl::DoAccept() {
   size_t index = next_loop;
   next_loop = (next_loop + 1) % loops.size();
-  acceptor.async_accept(loops[index]->ioc, [this, index](const error_code& ec,
-                                                         tcp::socket socket) {
-    OnAccept(ec, index, std::move(socket));
-  });
+  acceptor.async_accept(loops[index]->ioc,
+                        [this, index](const error_code& ec, LoopSocket socket) {
+                          OnAccept(ec, index, std::move(socket));
+                        });
 }
 
 void Server::Impl::OnAccept(const error_code& ec, size_t loop_index,
-                            tcp::socket socket) {
+                            LoopSocket socket) {
   if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
   if (ec) {
     // Typically EMFILE: back off instead of spinning.

@@ -76,7 +76,7 @@ class SessionSink : public Responder::Sink {
   std::shared_ptr<Session> session_;
 };
 
-std::string FormatEndpoint(const asio::ip::tcp::socket& socket) {
+std::string FormatEndpoint(const LoopSocket& socket) {
   error_code ec;
   asio::ip::tcp::endpoint endpoint = socket.remote_endpoint(ec);
   if (ec) return "";
@@ -90,8 +90,7 @@ std::string FormatEndpoint(const asio::ip::tcp::socket& socket) {
 }  // namespace
 
 Session::Session(std::shared_ptr<IoLoop> loop,
-                 std::shared_ptr<const SessionConfig> config,
-                 asio::ip::tcp::socket socket)
+                 std::shared_ptr<const SessionConfig> config, LoopSocket socket)
     : loop_(std::move(loop)),
       config_(std::move(config)),
       stream_(std::move(socket)),

@@ -16,8 +16,8 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <deque>
@@ -52,8 +52,7 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   // `socket` must be bound to `loop->ioc`.
   Session(std::shared_ptr<IoLoop> loop,
-          std::shared_ptr<const SessionConfig> config,
-          boost::asio::ip::tcp::socket socket);
+          std::shared_ptr<const SessionConfig> config, LoopSocket socket);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -131,7 +130,9 @@ class Session : public std::enable_shared_from_this<Session> {
   // Declared first: destroyed last, so the io_context outlives the socket.
   const std::shared_ptr<IoLoop> loop_;
   const std::shared_ptr<const SessionConfig> config_;
-  boost::beast::tcp_stream stream_;
+  boost::beast::basic_stream<boost::asio::ip::tcp,
+                             boost::asio::io_context::executor_type>
+      stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<
       boost::beast::http::request_parser<boost::beast::http::string_body>>

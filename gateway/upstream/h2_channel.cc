@@ -145,7 +145,7 @@ class H2UnaryChannel::LoopClient
     connecting_ = true;
     timed_out_ = false;
     const uint64_t generation = ++generation_;
-    socket_ = std::make_shared<tcp::socket>(ioc_);
+    socket_ = std::make_shared<H2Socket>(ioc_);
     connect_timer_.expires_after(
         absl::ToChronoNanoseconds(options_->connect_timeout));
     connect_timer_.async_wait(
@@ -184,7 +184,7 @@ class H2UnaryChannel::LoopClient
         });
   }
 
-  void Connected(tcp::socket socket) {
+  void Connected(H2Socket socket) {
     connect_timer_.cancel();
     connecting_ = false;
     socket_.reset();
@@ -266,10 +266,10 @@ class H2UnaryChannel::LoopClient
   asio::io_context& ioc_;
   const std::shared_ptr<const H2ChannelOptions> options_;
   const std::shared_ptr<std::atomic<int>> failing_loops_;
-  tcp::resolver resolver_;
-  asio::steady_timer connect_timer_;
-  asio::steady_timer reconnect_timer_;
-  std::shared_ptr<tcp::socket> socket_;  // While connecting.
+  asio::ip::basic_resolver<tcp, asio::io_context::executor_type> resolver_;
+  H2Timer connect_timer_;
+  H2Timer reconnect_timer_;
+  std::shared_ptr<H2Socket> socket_;  // While connecting.
   std::shared_ptr<H2Session> session_;
   std::vector<std::shared_ptr<H2Call>> waiting_;
   bool connecting_ = false;

@@ -234,7 +234,7 @@ struct H2Session::Callbacks {
 };
 
 absl::StatusOr<std::shared_ptr<H2Session>> H2Session::Start(
-    asio::ip::tcp::socket socket, H2SessionOptions options) {
+    H2Socket socket, H2SessionOptions options) {
   std::shared_ptr<H2Session> self(
       new H2Session(std::move(socket), std::move(options)));
   nghttp2_session_callbacks* cbs = nullptr;
@@ -268,7 +268,7 @@ absl::StatusOr<std::shared_ptr<H2Session>> H2Session::Start(
   return self;
 }
 
-H2Session::H2Session(asio::ip::tcp::socket socket, H2SessionOptions options)
+H2Session::H2Session(H2Socket socket, H2SessionOptions options)
     : socket_(std::move(socket)),
       options_(std::move(options)),
       in_(new uint8_t[kReadBytes]),

@@ -16,9 +16,10 @@
 #pragma once
 
 #include <array>
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -38,6 +39,16 @@ namespace protogate::upstream {
 
 class H2Session;
 
+// The socket and timer types bound to one loop, with its concrete executor
+// (copies of the type-erased any_io_executor cost on every operation).
+using H2Socket =
+    boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+                                     boost::asio::io_context::executor_type>;
+using H2Timer = boost::asio::basic_waitable_timer<
+    std::chrono::steady_clock,
+    boost::asio::wait_traits<std::chrono::steady_clock>,
+    boost::asio::io_context::executor_type>;
+
 // One unary call, from Call() until its callback ran.
 struct H2Call {
   explicit H2Call(boost::asio::io_context& ioc) : timer(ioc) {}
@@ -51,7 +62,7 @@ struct H2Call {
   Metadata metadata;    // "-bin" values already base64.
   int64_t max_receive_message_bytes = 0;
   CallCallback done;
-  boost::asio::steady_timer timer;  // The deadline.
+  H2Timer timer;  // The deadline.
 
   // Where it is: waiting for a connection (session null) or on a stream.
   H2Session* session = nullptr;
@@ -79,7 +90,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   // Starts HTTP/2 on a connected socket: queues the preface and SETTINGS
   // and starts reading. INTERNAL if nghttp2 cannot allocate a session.
   static absl::StatusOr<std::shared_ptr<H2Session>> Start(
-      boost::asio::ip::tcp::socket socket, H2SessionOptions options);
+      H2Socket socket, H2SessionOptions options);
   ~H2Session();
   H2Session(const H2Session&) = delete;
   H2Session& operator=(const H2Session&) = delete;
@@ -97,7 +108,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
 
  private:
   struct Callbacks;
-  H2Session(boost::asio::ip::tcp::socket socket, H2SessionOptions options);
+  H2Session(H2Socket socket, H2SessionOptions options);
 
   void ScheduleFlush();
   void Flush();
@@ -107,7 +118,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   void StartKeepalive();
   void OnKeepaliveTimer();
 
-  boost::asio::ip::tcp::socket socket_;
+  H2Socket socket_;
   const H2SessionOptions options_;
   nghttp2_session* session_ = nullptr;
   bool closed_ = false;
@@ -119,7 +130,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   absl::flat_hash_map<int32_t, std::shared_ptr<H2Call>> streams_;
   // Calls ended inside nghttp2 callbacks, finished once it returns.
   std::vector<std::pair<std::shared_ptr<H2Call>, CallResult>> completed_;
-  boost::asio::steady_timer keepalive_;
+  H2Timer keepalive_;
   bool ping_outstanding_ = false;
 };
 
