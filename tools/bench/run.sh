@@ -33,10 +33,13 @@
 #      answered by the 4-step plan of tools/bench/bench_agg.proto (four parallel GetBook
 #      calls to bench_server), run with wrk like the others and compared with the sum of
 #      four single protogate GETs (4 x the "get" case's p50 and CPU us/request).
+#   8. the backend alone (CASES "direct"): the same GetBook as gRPC from h2load (one
+#      connection, CONNS streams, CPU 1), no gateway: the ceiling any gateway in front
+#      of bench_server can reach on this machine; its CPU column is the backend's.
 #
 # Env knobs:
 #   DURATION=10 REPEAT=3 CONNS=32     per run seconds, runs per case (>= 3 for medians), wrk -c
-#   CASES="get list post nginx agg"   subset/order of the cases
+#   CASES="get list post nginx agg direct"   subset/order of the cases
 #   PEER_DIR=/tmp/protogate-peer      scratch dir for the peers' build (build-peer.sh OUT)
 #   PEER_TOOLS=<repo>/../shared/tools/peer
 #   OUT=/tmp/protogate-bench/<UTC time>   results (runs.tsv, summary.md, raw wrk output, logs)
@@ -53,7 +56,7 @@ PEER_DIR="${PEER_DIR:-/tmp/protogate-peer}"
 DURATION="${DURATION:-10}"
 REPEAT="${REPEAT:-3}"
 CONNS="${CONNS:-32}"
-CASES="${CASES:-get list post nginx agg}"
+CASES="${CASES:-get list post nginx agg direct}"
 PG_ADDR="${PG_ADDR:-127.0.0.1:9090}"
 PG_CPUS="${PG_CPUS-0}"
 PG_IO_THREADS="${PG_IO_THREADS:-1}"
@@ -186,7 +189,8 @@ for c in $CASES; do
     get|list|post) RUNS+=("$c:protogate" "$c:grpc-gateway") ;;
     nginx) RUNS+=("nginx:nginx-proxy") ;;
     agg) RUNS+=("agg:protogate") ;;
-    *) die "unknown case $c (get list post nginx agg)" ;;
+    direct) RUNS+=("direct:backend") ;;
+    *) die "unknown case $c (get list post nginx agg direct)" ;;
   esac
 done
 
@@ -211,6 +215,30 @@ run_agg() {  # $1 = result dir
     >>"$1/summary.tsv"
 }
 
+# The backend alone: the same GetBook as gRPC straight from h2load (one HTTP/2
+# connection, CONNS concurrent streams, as a gateway multiplexes), load generator on
+# the same CPU as wrk. No gateway: the most any gateway in front of it could reach
+# here. h2load prints no percentiles: p50/p99 are NA.
+DIRECT_BODY="$OUT/getbook.grpc"
+if [[ " $CASES " == *" direct "* ]]; then
+  command -v h2load >/dev/null || die "h2load not found (apt-get install nghttp2-client)"
+  echo 'shelf: 1 book: 42' | protoc -I "$PEER_TOOLS" -I "$REPO/proto" -I /usr/include \
+    --encode=bench.v1.GetBookRequest "$PEER_TOOLS/bench.proto" >"$OUT/getbook.bin"
+  python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b"\0"+struct.pack(">I",len(d))+d)' \
+    "$OUT/getbook.bin" "$DIRECT_BODY"
+fi
+run_direct() {  # $1 = result dir
+  local raw="$1/h2load-direct.txt" lpin=()
+  [ -n "${LOADGEN_CPUS-1}" ] && lpin=(taskset -c "${LOADGEN_CPUS-1}")
+  timeout $((DURATION + 30)) "${lpin[@]}" h2load -c1 -m"$CONNS" -D "$DURATION" \
+    -d "$DIRECT_BODY" -H 'content-type: application/grpc' -H 'te: trailers' \
+    "http://$BACKEND_ADDR/bench.v1.Bookstore/GetBook" >"$raw" 2>&1 || true
+  printf 'time\tcase\trun\trps\tavg\tp50\tp99\terrs\tbg\n' >"$1/summary.tsv"
+  printf '%s\tdirect\t1\t%s\tNA\tNA\tNA\t%s\tNA\n' "$(date -u +%H:%M:%S)" \
+    "$(awk '/^finished in/{gsub(",","",$4); print $4}' "$raw")" \
+    "$(awk '/^requests:/{print $10 + $12}' "$raw")" >>"$1/summary.tsv"
+}
+
 TSV="$OUT/runs.tsv"
 printf 'case\tserver\trun\trps\tp50_ms\tp99_ms\terrors\trequests\tcpu_s\tcpu_us_per_req\tcpu_pct\tbackend_cpu_pct\tbg_pct\n' >"$TSV"
 BE_PID=$(cat "$PEER_DIR/run/backend.pid")
@@ -223,6 +251,7 @@ for r in $(seq 1 "$REPEAT"); do
       protogate) pids=("$PG_PID") ;;
       grpc-gateway) pids=("$GG_PID") ;;
       nginx-proxy) mapfile -t pids < <(nginx_proxy_pids) ;;
+      backend) pids=("$BE_PID") ;;
     esac
     # backend column: bench_server, or the trivial nginx HTTP backend's worker(s)
     be_pids=("$BE_PID")
@@ -232,6 +261,8 @@ for r in $(seq 1 "$REPEAT"); do
     t0=$(sum_ticks "${pids[@]}"); b0=$(sum_ticks "${be_pids[@]}"); w0=$(date +%s.%N)
     if [ "$c" = agg ]; then
       run_agg "$res"
+    elif [ "$c" = direct ]; then
+      run_direct "$res"
     else
       REPEAT=1 RESULTS="$res" bash "$PEER_TOOLS/bench.sh" "$PEER_DIR" "$bc" >"$res/bench.out" 2>&1 || true
     fi
@@ -242,7 +273,7 @@ for r in $(seq 1 "$REPEAT"); do
     rps=$(cut -f4 <<<"$row"); p50=$(cut -f6 <<<"$row"); p99=$(cut -f7 <<<"$row")
     errs=$(cut -f8 <<<"$row"); bg=$(cut -f9 <<<"$row")
     raw=$(ls "$res"/*.txt 2>/dev/null | head -1)
-    reqs=$(awk '/ requests in /{print $1; exit}' "$raw" 2>/dev/null)
+    reqs=$(awk '/ requests in /{print $1; exit} /^requests:/{print $8; exit}' "$raw" 2>/dev/null)
     # bench.sh waits (bounded) for an idle machine before the load: the wall time w1-w0
     # includes that, so CPU% is over the wrk duration only.
     read -r cpu_s us pct bpct < <(awk -v t=$((t1 - t0)) -v b=$((b1 - b0)) -v hz="$CLK_TCK" \
@@ -311,6 +342,9 @@ SUMMARY="$OUT/summary.md"
         r(us["post/protogate"], us["post/grpc-gateway"])
       printf "| rps vs nginx proxy hop | %s | | | get >= 1.0x |\n", r(rps["get/protogate"], rps["nginx/nginx-proxy"])
       printf "| CPU us/req vs nginx proxy hop | %s | | | (lower is better) |\n", r(us["get/protogate"], us["nginx/nginx-proxy"])
+      if ("direct/backend" in rps)
+        printf "| backend alone (h2load gRPC GetBook, no gateway) vs grpc-gateway GET | %s | | | the ceiling for get: no gateway in front of this backend on this machine can exceed it |\n",
+          r(rps["direct/backend"], rps["get/grpc-gateway"])
     }' "$OUT/medians.md"
   # Same ratios per interleaved run (the two runs of a pair are seconds apart, so the
   # drift of a shared VM mostly cancels), then the median over the runs.
