@@ -27,6 +27,9 @@ constexpr size_t kMaxWriteBytes = 256 * 1024;
 // WINDOW_UPDATE; nghttp2 sends them as data is consumed.
 constexpr int32_t kStreamWindow = 8 * 1024 * 1024;
 constexpr int32_t kConnectionWindow = 32 * 1024 * 1024;
+// Concurrent streams per connection before the backend's SETTINGS arrive
+// (or when they set no limit); above it nghttp2 queues new requests.
+constexpr uint32_t kPeerMaxStreams = 10000;
 
 absl::string_view View(const uint8_t* p, size_t n) {
   return {reinterpret_cast<const char*>(p), n};
@@ -216,7 +219,9 @@ struct H2Session::Callbacks {
                             void* user_data) {
     if (frame->hd.type != NGHTTP2_HEADERS) return 0;
     auto* self = static_cast<H2Session*>(user_data);
-    self->goaway_ = true;  // No new stream can start here.
+    // STREAM_CLOSING: a request cancelled while queued. Anything else (a
+    // GOAWAY, a closing session): no new stream can start here.
+    if (lib_error != NGHTTP2_ERR_STREAM_CLOSING) self->goaway_ = true;
     auto it = self->streams_.find(frame->hd.stream_id);
     if (it == self->streams_.end()) return 0;
     std::shared_ptr<H2Call> call = std::move(it->second);
@@ -250,7 +255,17 @@ absl::StatusOr<std::shared_ptr<H2Session>> H2Session::Start(
       cbs, &Callbacks::OnStreamClose);
   nghttp2_session_callbacks_set_on_frame_not_send_callback(
       cbs, &Callbacks::OnFrameNotSend);
-  const int rv = nghttp2_session_client_new(&self->session_, cbs, self.get());
+  // Until the backend's SETTINGS say otherwise, nghttp2 allows 100 streams;
+  // gRPC servers usually set no limit at all, so do not hold calls back.
+  nghttp2_option* option = nullptr;
+  if (nghttp2_option_new(&option) != 0) {
+    nghttp2_session_callbacks_del(cbs);
+    return absl::InternalError("nghttp2: out of memory");
+  }
+  nghttp2_option_set_peer_max_concurrent_streams(option, kPeerMaxStreams);
+  const int rv =
+      nghttp2_session_client_new2(&self->session_, cbs, self.get(), option);
+  nghttp2_option_del(option);
   nghttp2_session_callbacks_del(cbs);
   if (rv != 0) return absl::InternalError("nghttp2: cannot create a session");
   const nghttp2_settings_entry settings[] = {

@@ -98,13 +98,15 @@ struct ReceivedCall {
 class TestBackend {
  public:
   // Port 0 picks one. Returns nullptr (and fails the test) on error.
-  static std::unique_ptr<TestBackend> Start(int port = 0) {
+  // `max_streams` > 0: the server's SETTINGS_MAX_CONCURRENT_STREAMS.
+  static std::unique_ptr<TestBackend> Start(int port = 0, int max_streams = 0) {
     // Keeps gRPC initialized for the rest of the process: when the last
     // gRPC object of the process goes, grpc_shutdown's clean-up sometimes
     // waits ~10 s (after large responses), which would only slow tests.
     static const bool initialized = (grpc_init(), true);
     (void)initialized;
     auto backend = std::unique_ptr<TestBackend>(new TestBackend());
+    backend->max_streams_ = max_streams;
     if (!backend->Listen(port)) return nullptr;
     return backend;
   }
@@ -162,6 +164,9 @@ class TestBackend {
                              grpc::InsecureServerCredentials(), &bound);
     builder.SetMaxReceiveMessageSize(64 << 20);
     builder.SetMaxSendMessageSize(64 << 20);
+    if (max_streams_ > 0) {
+      builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, max_streams_);
+    }
     // A callback service can be registered with one server only.
     service_ = std::make_unique<Service>(this);
     builder.RegisterCallbackGenericService(service_.get());
@@ -173,6 +178,8 @@ class TestBackend {
     port_ = bound;
     return true;
   }
+
+  int max_streams_ = 0;
 
   void Record(ReceivedCall call) {
     absl::MutexLock lock(&mu_);
@@ -583,6 +590,43 @@ TEST_F(H2ChannelTest, CancelInFlightEndsTheCallAndTheBackendSeesIt) {
   Outcome next = RunCall(*channel, Echo("after"), &loop);
   EXPECT_TRUE(next.result.status.ok()) << next.result.status;
   EXPECT_EQ(backend_->peers().size(), 1u);
+}
+
+// Beyond the backend's SETTINGS_MAX_CONCURRENT_STREAMS nghttp2 queues new
+// requests. One that reaches its deadline while queued ends with
+// DEADLINE_EXCEEDED without costing the connection: the next calls still
+// go over it once a stream is free.
+TEST(H2ChannelStreamsTest, DeadlineWhileQueuedBehindTheStreamLimit) {
+  auto backend = TestBackend::Start(0, /*max_streams=*/1);
+  ASSERT_NE(backend, nullptr);
+  TestLoop loop;
+  auto channel = MakeChannel(backend->address());
+  // A first call, so the backend's SETTINGS (limit 1) have arrived.
+  ASSERT_TRUE(RunCall(*channel, Echo("first"), &loop).result.status.ok());
+  auto canceller = std::make_shared<CallCanceller>();
+  auto hanging = std::make_shared<SharedOutcome>();
+  auto queued = std::make_shared<SharedOutcome>();
+  loop.Post([&channel, canceller, hanging, queued] {
+    channel->Call({.method = kHang,
+                   .deadline = absl::Now() + absl::Seconds(20),
+                   .canceller = canceller},
+                  Record(hanging));
+    channel->Call({.method = kEcho,
+                   .payload = "queued",
+                   .deadline = absl::Now() + absl::Milliseconds(300)},
+                  Record(queued));
+  });
+  Outcome late = Wait(*queued, absl::Seconds(10));
+  EXPECT_EQ(late.result.status.code(), absl::StatusCode::kDeadlineExceeded)
+      << late.result.status;
+  EXPECT_EQ(backend->calls(), 2) << "the queued call reached the backend";
+  canceller->Cancel();
+  EXPECT_EQ(Wait(*hanging, absl::Seconds(10)).result.status.code(),
+            absl::StatusCode::kCancelled);
+  Outcome next = RunCall(*channel, Echo("next"), &loop);
+  ASSERT_TRUE(next.result.status.ok()) << next.result.status;
+  EXPECT_EQ(next.result.payload, "next");
+  EXPECT_EQ(backend->peers().size(), 1u) << "a new connection was opened";
 }
 
 TEST_F(H2ChannelTest, OneCancellerCancelsEveryCallStartedWithIt) {
