@@ -1,7 +1,9 @@
 // How gRPC C++ 1.51 reports a backend answer that is not a valid gRPC
 // response, and the test that recognises those reports, so that such answers
 // become CallResult::malformed_response (HTTP 502) instead of a backend
-// status (500/503/...).
+// status (500/503/...). Used for the calls that go through gRPC (streams,
+// TLS, scheme targets); protogate's own HTTP/2 client judges answers itself
+// (grpc_wire.h).
 //
 // Measured with a raw HTTP/2 backend (tests/testing/grpc/raw_h2_server.h,
 // tests/upstream/malformed_response_test.cc), gRPC 1.51 gives:

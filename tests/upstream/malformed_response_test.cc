@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "demo/bookstore.pb.h"
+#include "gateway/upstream/channel_factory.h"
+#include "gateway/upstream/grpc_unary_channel.h"
 #include "gateway/upstream/upstreams.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -30,6 +32,29 @@ std::string ShelfBytes() {
   return shelf.SerializeAsString();
 }
 
+// Through gRPC C++ (the path of streaming calls, TLS and scheme targets):
+// a GrpcUnaryChannel on an endpoint channel made as the clusters make them.
+CallResult CallRawThroughGrpc(const RawH2Response& response) {
+  auto server = RawH2Server::Start(response);
+  EXPECT_TRUE(server.ok()) << server.status();
+  if (!server.ok()) return {};
+  const ClusterSpec spec{.name = "raw", .endpoints = {(*server)->address()}};
+  auto channel = CreateEndpointChannel(spec, (*server)->address(), {});
+  EXPECT_TRUE(channel.ok()) << channel.status();
+  if (!channel.ok()) return {};
+  GrpcUnaryChannel calls(*channel, {});
+  pb::GetShelfRequest request;
+  request.set_shelf(1);
+  CallResult result =
+      CallAndWait(calls, {.method = BookstoreMethod("GetShelf"),
+                          .payload = request.SerializeAsString(),
+                          .deadline = absl::Now() + absl::Seconds(10)});
+  EXPECT_GE((*server)->requests(), 1);
+  return result;
+}
+
+// Through the cluster, i.e. protogate's own HTTP/2 client for a plaintext
+// host:port endpoint.
 CallResult CallRaw(const RawH2Response& response) {
   auto server = RawH2Server::Start(response);
   EXPECT_TRUE(server.ok()) << server.status();
@@ -58,6 +83,14 @@ class MalformedResponseTest : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(MalformedResponseTest, IsFlaggedMalformed) {
   CallResult result = CallRaw(GetParam().response);
+  EXPECT_TRUE(result.malformed_response) << result.status;
+  EXPECT_EQ(result.status.code(), absl::StatusCode::kInternal) << result.status;
+  EXPECT_THAT(std::string(result.status.message()),
+              ::testing::StartsWith("malformed upstream response: "));
+}
+
+TEST_P(MalformedResponseTest, IsFlaggedMalformedThroughGrpc) {
+  CallResult result = CallRawThroughGrpc(GetParam().response);
   EXPECT_TRUE(result.malformed_response) << result.status;
   EXPECT_EQ(result.status.code(), absl::StatusCode::kInternal) << result.status;
   EXPECT_THAT(std::string(result.status.message()),
