@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -22,14 +23,18 @@ using google::protobuf::FieldDescriptor;
 
 namespace {
 
+// Field codecs from the request message down; inline up to 4 levels (no
+// allocation for the path variables of a typical route).
+using CodecPath = absl::InlinedVector<const FieldCodec*, 4>;
+
 // A query parameter resolved against the request message.
 struct ResolvedParam {
-  std::vector<const FieldCodec*> path;
+  CodecPath path;
   bool has_map_key = false;
   std::string map_key;
 };
 
-std::string PathName(const std::vector<const FieldCodec*>& path) {
+std::string PathName(const CodecPath& path) {
   std::string name;
   for (const FieldCodec* f : path) {
     absl::StrAppend(&name, name.empty() ? "" : ".", f->json_name);
@@ -57,8 +62,8 @@ absl::Status EncodeLeaf(const FieldCodec& leaf, std::string_view text,
 
 // Wraps `inner` (fields of the message at path[depth]) in the messages of
 // path[0..depth) and appends it to `out`.
-void AppendWrapped(const std::vector<const FieldCodec*>& path, size_t depth,
-                   std::string inner, std::string* out) {
+void AppendWrapped(const CodecPath& path, size_t depth, std::string inner,
+                   std::string* out) {
   for (size_t i = depth; i > 0; --i) {
     std::string outer;
     AppendLengthDelimited(path[i - 1]->tag, inner, &outer);
@@ -137,8 +142,7 @@ absl::StatusOr<ResolvedParam> Resolve(const MessageCodec& root,
   return p;
 }
 
-bool SameDescriptors(const std::vector<const FieldCodec*>& a,
-                     const FieldPath& b) {
+bool SameDescriptors(const CodecPath& a, const FieldPath& b) {
   const size_t n = std::min(a.size(), b.size());
   for (size_t i = 0; i < n; ++i) {
     if (a[i]->descriptor != b[i]) return false;
