@@ -106,7 +106,14 @@ class H2UnaryChannel::LoopClient
       session_->Submit(std::move(call));
       return;
     }
-    session_.reset();  // A closing one finishes its streams on its own.
+    if (session_ != nullptr) {
+      // After a GOAWAY, or out of stream ids: it closes once its open
+      // streams are done, and at the latest when the loop drains.
+      session_->Retire();
+      retired_.push_back(session_);
+      session_.reset();
+    }
+    std::erase_if(retired_, [](const auto& s) { return s.expired(); });
     if (!connecting_) {
       if (absl::Now() < retry_after_) {
         FinishCall(*call, last_error_);
@@ -136,6 +143,10 @@ class H2UnaryChannel::LoopClient
     }
     if (session_ != nullptr) session_->Close();
     session_.reset();
+    for (const auto& weak : retired_) {
+      if (auto retired = weak.lock()) retired->Close();
+    }
+    retired_.clear();
     SetFailing(false);
     FailWaiting(absl::UnavailableError("upstream channel closed"));
   }
@@ -271,6 +282,8 @@ class H2UnaryChannel::LoopClient
   H2Timer reconnect_timer_;
   std::shared_ptr<H2Socket> socket_;  // While connecting.
   std::shared_ptr<H2Session> session_;
+  // Sessions replaced while streams were still open on them.
+  std::vector<std::weak_ptr<H2Session>> retired_;
   std::vector<std::shared_ptr<H2Call>> waiting_;
   bool connecting_ = false;
   bool drained_ = false;

@@ -294,7 +294,7 @@ H2Session::~H2Session() {
 }
 
 bool H2Session::accepting() const {
-  return !closed_ && !goaway_ &&
+  return !closed_ && !goaway_ && !retired_ &&
          nghttp2_session_get_next_stream_id(session_) < (1u << 30);
 }
 
@@ -342,6 +342,11 @@ void H2Session::Close() {
   Fail(absl::UnavailableError("upstream connection closed by the gateway"));
 }
 
+void H2Session::Retire() {
+  retired_ = true;
+  if (streams_.empty()) Close();
+}
+
 void H2Session::ScheduleFlush() {
   if (flush_posted_ || writing_ || closed_) return;
   flush_posted_ = true;
@@ -368,9 +373,10 @@ void H2Session::Flush() {
   RunCompletions();
   if (closed_) return;
   if (out_.empty()) {
-    if (nghttp2_session_want_read(session_) == 0 &&
-        nghttp2_session_want_write(session_) == 0) {
-      Close();  // GOAWAY exchanged and every stream done.
+    if ((retired_ && streams_.empty()) ||
+        (nghttp2_session_want_read(session_) == 0 &&
+         nghttp2_session_want_write(session_) == 0)) {
+      Close();  // Retired, or GOAWAY exchanged, and every stream done.
     }
     return;
   }

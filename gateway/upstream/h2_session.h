@@ -105,6 +105,9 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   void Cancel(H2Call& call, absl::Status status);
   // Closes the connection; calls still open finish with UNAVAILABLE.
   void Close();
+  // Takes no more calls and closes the connection once its open streams
+  // are done (at once if none is open).
+  void Retire();
 
  private:
   struct Callbacks;
@@ -123,6 +126,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   nghttp2_session* session_ = nullptr;
   bool closed_ = false;
   bool goaway_ = false;
+  bool retired_ = false;
   bool writing_ = false;
   bool flush_posted_ = false;
   std::string out_;                // Being written.
