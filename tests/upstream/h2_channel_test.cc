@@ -1,10 +1,14 @@
 // H2UnaryChannel (h2_channel.h) against real gRPC servers on 127.0.0.1:0:
 // loop affinity, concurrency, deadlines, cancellation, metadata, flow
 // control and limits, reconnects and backoff, GOAWAY, and the shutdown of
-// the event loops that hold its connections.
+// the event loops that hold its connections; and against RawH2Server for
+// what a gRPC server cannot be made to do: unanswered keepalive pings,
+// refusing GOAWAYs, RST_STREAM codes, Trailers-Only answers, connections
+// cut mid-call. Plus a connect that hangs (connect_timeout).
 #include "gateway/upstream/h2_channel.h"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +16,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -52,6 +57,7 @@ using ::protogate::testing::RawH2Response;
 using ::protogate::testing::RawH2Server;
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Pair;
 
 constexpr char kEcho[] = "/test.Test/Echo";  // Answers the request bytes.
@@ -978,6 +984,245 @@ TEST_F(H2ChannelTest, ServerShutdownIsNotHeldUpByAnIdleUpstreamConnection) {
   const absl::Time start = absl::Now();
   (*server)->Shutdown(grace);
   EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+}
+
+// --- Keepalive, connect timeout, resets, teardown by the backend ---
+
+// The port of a RawH2Server's "127.0.0.1:PORT".
+std::string PortOf(const RawH2Server& server) {
+  const std::string address = server.address();
+  return address.substr(address.rfind(':') + 1);
+}
+
+RawH2Response TrailersOnly(
+    std::vector<std::pair<std::string, std::string>> fields) {
+  fields.insert(fields.begin(), {"content-type", "application/grpc"});
+  return {.headers = std::move(fields), .send_message = false};
+}
+
+TEST(H2ChannelRawTest, UnansweredKeepalivePingFailsTheCallBeforeItsDeadline) {
+  RawH2Response response = ValidRawResponse(/*goaway=*/false);
+  response.ack_pings = false;
+  response.response_delay = absl::InfiniteDuration();
+  auto server = RawH2Server::Start(std::move(response));
+  ASSERT_TRUE(server.ok()) << server.status();
+  TestLoop loop;
+  auto channel = MakeChannel((*server)->address(),
+                             {.keepalive_time = absl::Milliseconds(200),
+                              .keepalive_timeout = absl::Milliseconds(200)});
+  const absl::Time start = absl::Now();
+  Outcome out = RunCall(*channel, Echo("x", absl::Seconds(10)), &loop);
+  const absl::Duration elapsed = absl::Now() - start;
+  EXPECT_EQ(out.result.status.code(), absl::StatusCode::kUnavailable)
+      << out.result.status;
+  EXPECT_THAT(std::string(out.result.status.message()),
+              HasSubstr("keepalive ping"));
+  EXPECT_FALSE(out.result.malformed_response);
+  EXPECT_GE(elapsed, absl::Milliseconds(350));  // A ping, then its timeout.
+  EXPECT_LT(elapsed, absl::Seconds(3));
+  EXPECT_GE((*server)->pings(), 1);
+  // The dead connection is closed, not left open.
+  EXPECT_TRUE(
+      PollUntil([&] { return (*server)->connections_closed_by_peer() == 1; }));
+}
+
+TEST(H2ChannelRawTest, AnsweredKeepalivePingsDoNotDisturbALongCall) {
+  RawH2Response response = ValidRawResponse(/*goaway=*/false);
+  response.response_delay = absl::Milliseconds(1500);
+  auto server = RawH2Server::Start(std::move(response));
+  ASSERT_TRUE(server.ok()) << server.status();
+  TestLoop loop;
+  auto channel = MakeChannel((*server)->address(),
+                             {.keepalive_time = absl::Milliseconds(200),
+                              .keepalive_timeout = absl::Milliseconds(200)});
+  const absl::Time start = absl::Now();
+  Outcome out = RunCall(*channel, Echo("x", absl::Seconds(10)), &loop);
+  ASSERT_TRUE(out.result.status.ok()) << out.result.status;
+  EXPECT_EQ(out.result.payload, "answer");
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(1450));
+  EXPECT_GE((*server)->pings(), 3);  // Keepalive was active all along.
+  EXPECT_EQ((*server)->connections(), 1);
+  EXPECT_EQ((*server)->connections_closed_by_peer(), 0);
+}
+
+// A loopback port where connecting hangs: a listener with backlog 0 that
+// never accepts, its accept queue filled first so that the kernel drops
+// further SYNs. ok() is false when that does not happen here.
+class HangingConnectPort {
+ public:
+  HangingConnectPort() {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (listen_fd_ < 0 ||
+        ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), len) != 0 ||
+        ::listen(listen_fd_, 0) != 0 ||
+        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len) !=
+            0) {
+      return;
+    }
+    port_ = ntohs(addr.sin_port);
+    // Fill the queue until a connect stays pending.
+    for (int i = 0; i < 8 && !hanging_; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      if (fd < 0) return;
+      fds_.push_back(fd);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), len) == 0) {
+        continue;
+      }
+      if (errno != EINPROGRESS) return;
+      pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
+      hanging_ = ::poll(&p, 1, /*timeout_ms=*/300) == 0;
+    }
+  }
+  ~HangingConnectPort() {
+    for (int fd : fds_) ::close(fd);
+    if (listen_fd_ >= 0) ::close(listen_fd_);
+  }
+  HangingConnectPort(const HangingConnectPort&) = delete;
+  HangingConnectPort& operator=(const HangingConnectPort&) = delete;
+
+  bool ok() const { return hanging_; }
+  int port() const { return port_; }
+
+ private:
+  int listen_fd_ = -1;
+  int port_ = 0;
+  bool hanging_ = false;
+  std::vector<int> fds_;
+};
+
+TEST(H2ChannelFailureTest, HangingConnectFailsAtTheConnectTimeout) {
+  HangingConnectPort port;
+  if (!port.ok()) {
+    GTEST_SKIP() << "cannot make a loopback connect hang on this host";
+  }
+  const std::string address = absl::StrCat("127.0.0.1:", port.port());
+  auto channel =
+      MakeChannel(address, {.connect_timeout = absl::Milliseconds(300)});
+  const absl::Time start = absl::Now();
+  Outcome out = RunCall(*channel, Echo("x", absl::Seconds(10)));
+  const absl::Duration elapsed = absl::Now() - start;
+  EXPECT_EQ(out.result.status.code(), absl::StatusCode::kUnavailable)
+      << out.result.status;
+  EXPECT_THAT(std::string(out.result.status.message()),
+              HasSubstr("cannot connect to upstream " + address));
+  EXPECT_THAT(std::string(out.result.status.message()), HasSubstr("timed out"));
+  EXPECT_GE(elapsed, absl::Milliseconds(250));
+  EXPECT_LT(elapsed, absl::Seconds(3));
+  EXPECT_TRUE(channel->failing());
+}
+
+TEST(H2ChannelRawTest, StreamAboveGoawaysLastStreamIsRefusedThenReconnects) {
+  RawH2Response response = ValidRawResponse(/*goaway=*/false);
+  response.faulty_connections = 1;
+  response.refuse_with_goaway_after = 1;  // GOAWAY(last stream 1) on 3.
+  auto server = RawH2Server::Start(std::move(response));
+  ASSERT_TRUE(server.ok()) << server.status();
+  TestLoop loop;
+  auto channel = MakeChannel((*server)->address());
+  Outcome first = RunCall(*channel, Echo("x"), &loop);
+  ASSERT_TRUE(first.result.status.ok()) << first.result.status;
+
+  const absl::Time start = absl::Now();
+  Outcome refused = RunCall(*channel, Echo("x", absl::Seconds(10)), &loop);
+  EXPECT_EQ(refused.result.status.code(), absl::StatusCode::kUnavailable)
+      << refused.result.status;
+  EXPECT_THAT(std::string(refused.result.status.message()),
+              HasSubstr("refused"));
+  EXPECT_FALSE(refused.result.malformed_response);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+
+  Outcome next = RunCall(*channel, Echo("x"), &loop);
+  ASSERT_TRUE(next.result.status.ok()) << next.result.status;
+  EXPECT_EQ(next.result.payload, "answer");
+  EXPECT_EQ((*server)->connections(), 2);
+  EXPECT_EQ((*server)->requests(), 3);
+  EXPECT_FALSE(channel->failing());
+}
+
+TEST(H2ChannelRawTest, ResetStreamCodesMapAsGrpcDoes) {
+  const struct {
+    uint32_t code;
+    absl::StatusCode expected;
+  } kCases[] = {
+      {0x7, absl::StatusCode::kUnavailable},  // REFUSED_STREAM
+      {0x8, absl::StatusCode::kCancelled},    // CANCEL
+      {0x2, absl::StatusCode::kInternal},     // INTERNAL_ERROR
+  };
+  for (const auto& c : kCases) {
+    SCOPED_TRACE(absl::StrCat("RST_STREAM code ", c.code));
+    RawH2Response response = ValidRawResponse(/*goaway=*/false);
+    response.rst_stream_code = c.code;
+    auto server = RawH2Server::Start(std::move(response));
+    ASSERT_TRUE(server.ok()) << server.status();
+    auto channel = MakeChannel((*server)->address());
+    const absl::Time start = absl::Now();
+    Outcome out = RunCall(*channel, Echo("x", absl::Seconds(10)));
+    EXPECT_EQ(out.result.status.code(), c.expected) << out.result.status;
+    EXPECT_FALSE(out.result.malformed_response);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+    // The connection stays usable.
+    Outcome again = RunCall(*channel, Echo("x", absl::Seconds(10)));
+    EXPECT_EQ(again.result.status.code(), c.expected) << again.result.status;
+    EXPECT_EQ((*server)->connections(), 1);
+  }
+}
+
+TEST(H2ChannelRawTest, LocalhostNameIsResolved) {
+  auto server = RawH2Server::Start(ValidRawResponse(/*goaway=*/false));
+  ASSERT_TRUE(server.ok()) << server.status();
+  TestLoop loop;
+  auto channel = MakeChannel(absl::StrCat("localhost:", PortOf(**server)));
+  Outcome out = RunCall(*channel, Echo("x"), &loop);
+  ASSERT_TRUE(out.result.status.ok()) << out.result.status;
+  EXPECT_EQ(out.result.payload, "answer");
+  EXPECT_EQ((*server)->requests(), 1);
+}
+
+TEST(H2ChannelRawTest, TrailersOnlyErrorKeepsMessageAndMetadata) {
+  auto server = RawH2Server::Start(TrailersOnly({{"grpc-status", "5"},
+                                                 {"grpc-message", "no%20shelf"},
+                                                 {"x-custom", "here"}}));
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = MakeChannel((*server)->address());
+  Outcome out = RunCall(*channel, Echo("x"));
+  EXPECT_EQ(out.result.status.code(), absl::StatusCode::kNotFound)
+      << out.result.status;
+  EXPECT_EQ(out.result.status.message(), "no shelf");
+  EXPECT_FALSE(out.result.malformed_response);
+  EXPECT_THAT(out.result.trailers, Contains(Pair("x-custom", "here")));
+  EXPECT_THAT(out.result.headers,
+              Not(Contains(Pair("x-custom", ::testing::_))));
+}
+
+TEST(H2ChannelRawTest, BackendClosingOnARequestIsUnavailableThenReconnects) {
+  for (const bool after_headers : {false, true}) {
+    SCOPED_TRACE(after_headers ? "closed after the response headers"
+                               : "closed on the request");
+    RawH2Response response = ValidRawResponse(/*goaway=*/false);
+    response.faulty_connections = 1;
+    response.close_on_request = !after_headers;
+    response.close_after_headers = after_headers;
+    auto server = RawH2Server::Start(std::move(response));
+    ASSERT_TRUE(server.ok()) << server.status();
+    TestLoop loop;
+    auto channel = MakeChannel((*server)->address());
+    const absl::Time start = absl::Now();
+    Outcome cut = RunCall(*channel, Echo("x", absl::Seconds(10)), &loop);
+    EXPECT_EQ(cut.result.status.code(), absl::StatusCode::kUnavailable)
+        << cut.result.status;
+    EXPECT_FALSE(cut.result.malformed_response);
+    EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+    // Not a connect failure: no backoff, the next call reconnects.
+    EXPECT_FALSE(channel->failing());
+    Outcome next = RunCall(*channel, Echo("x"), &loop);
+    ASSERT_TRUE(next.result.status.ok()) << next.result.status;
+    EXPECT_EQ(next.result.payload, "answer");
+    EXPECT_EQ((*server)->connections(), 2);
+  }
 }
 
 // --- In a cluster ---

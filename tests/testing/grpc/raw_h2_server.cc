@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 
@@ -16,8 +17,8 @@ namespace protogate::testing {
 namespace {
 
 constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-constexpr uint8_t kData = 0, kHeaders = 1, kSettings = 4, kPing = 6,
-                  kGoaway = 7;
+constexpr uint8_t kData = 0, kHeaders = 1, kRstStream = 3, kSettings = 4,
+                  kPing = 6, kGoaway = 7;
 constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4;
 constexpr int kPollMs = 50;
 
@@ -60,6 +61,19 @@ void AppendField(std::string_view name, std::string_view value,
   out.append(name);
   AppendLength(value.size(), out);
   out.append(value);
+}
+
+std::string Be32(uint32_t v) {
+  std::string out;
+  for (int shift : {24, 16, 8, 0}) {
+    out.push_back(static_cast<char>((v >> shift) & 0xff));
+  }
+  return out;
+}
+
+// GOAWAY with NO_ERROR.
+std::string GoawayFrame(uint32_t last_stream) {
+  return Frame(kGoaway, 0, 0, Be32(last_stream) + Be32(0));
 }
 
 bool WriteAll(int fd, std::string_view bytes) {
@@ -120,10 +134,11 @@ void RawH2Server::AcceptLoop() {
     if (::poll(&p, 1, kPollMs) <= 0) continue;
     int fd = ::accept(listen_fd_, nullptr, nullptr);
     if (fd < 0) continue;
-    connections_accepted_.fetch_add(1);
+    const int connection = connections_accepted_.fetch_add(1);
     absl::MutexLock lock(&mu_);
     fds_.push_back(fd);
-    connections_.emplace_back([this, fd] { Serve(fd); });
+    connections_.emplace_back(
+        [this, fd, connection] { Serve(fd, connection); });
   }
 }
 
@@ -156,15 +171,37 @@ std::string RawH2Server::ResponseFrames(uint32_t stream_id) const {
   return out;
 }
 
-void RawH2Server::Serve(int fd) {
+void RawH2Server::Serve(int fd, int connection) {
+  const bool faulty = response_.faulty_connections < 0 ||
+                      connection < response_.faulty_connections;
   std::string in;
   bool preface_seen = false;
   uint32_t last_stream = 0;
+  uint32_t last_answered = 0;
+  int answered = 0;
   bool goaway_sent = false;
+  // Streams to answer, with when.
+  std::vector<std::pair<absl::Time, uint32_t>> due;
   if (!WriteAll(fd, Frame(kSettings, 0, 0, ""))) return;
   while (!stop_.load()) {
+    const absl::Time now = absl::Now();
+    std::string ready;
+    for (auto it = due.begin(); it != due.end();) {
+      if (it->first > now) {
+        ++it;
+        continue;
+      }
+      ready += ResponseFrames(it->second);
+      it = due.erase(it);
+    }
+    if (!ready.empty() && !WriteAll(fd, ready)) return;
+    int wait_ms = kPollMs;
+    for (const auto& [when, stream] : due) {
+      wait_ms =
+          std::min<int64_t>(wait_ms, absl::ToInt64Milliseconds(when - now) + 1);
+    }
     pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
-    if (::poll(&p, 1, kPollMs) <= 0) continue;
+    if (::poll(&p, 1, std::max(wait_ms, 0)) <= 0) continue;
     char buf[16384];
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n == 0) peer_closed_.fetch_add(1);
@@ -190,25 +227,48 @@ void RawH2Server::Serve(int fd) {
       if (type == kSettings && !(flags & kAck)) {
         reply = Frame(kSettings, kAck, 0, "");
       } else if (type == kPing && !(flags & kAck)) {
-        reply = Frame(kPing, kAck, 0, payload);
+        pings_.fetch_add(1);
+        if (response_.ack_pings) reply = Frame(kPing, kAck, 0, payload);
       } else if (type == kHeaders && stream > last_stream && !goaway_sent) {
         last_stream = stream;
         requests_.fetch_add(1);
-        if (response_.close_on_request) {
+        if (faulty && response_.close_on_request) {
           ::shutdown(fd, SHUT_RDWR);
           return;
         }
-        if (response_.goaway_before_response) {
-          std::string goaway;
-          for (uint32_t v : {stream, 0u}) {  // Last stream id, NO_ERROR.
-            for (int shift : {24, 16, 8, 0}) {
-              goaway.push_back(static_cast<char>((v >> shift) & 0xff));
-            }
-          }
-          reply = Frame(kGoaway, 0, 0, goaway);
+        if (faulty && response_.refuse_with_goaway_after.has_value() &&
+            answered >= *response_.refuse_with_goaway_after) {
+          if (!WriteAll(fd, GoawayFrame(last_answered))) return;
           goaway_sent = true;
+          continue;
         }
-        reply += ResponseFrames(stream);
+        if (faulty && response_.rst_stream_code.has_value()) {
+          reply =
+              Frame(kRstStream, 0, stream, Be32(*response_.rst_stream_code));
+        } else if (faulty && response_.close_after_headers) {
+          std::string frames = ResponseFrames(stream);
+          // Only the HEADERS frame, without END_STREAM.
+          const auto* h = reinterpret_cast<const unsigned char*>(frames.data());
+          const size_t header_length =
+              9 + ((size_t{h[0]} << 16) | (size_t{h[1]} << 8) | h[2]);
+          frames.resize(header_length);
+          frames[4] = static_cast<char>(kEndHeaders);
+          WriteAll(fd, frames);
+          ::shutdown(fd, SHUT_RDWR);
+          return;
+        } else {
+          if (response_.goaway_before_response) {
+            reply = GoawayFrame(stream);
+            goaway_sent = true;
+          }
+          ++answered;
+          last_answered = stream;
+          if (response_.response_delay == absl::ZeroDuration()) {
+            reply += ResponseFrames(stream);
+          } else if (response_.response_delay != absl::InfiniteDuration()) {
+            due.emplace_back(absl::Now() + response_.response_delay, stream);
+          }
+        }
       }
       if (!reply.empty() && !WriteAll(fd, reply)) return;
     }

@@ -6,10 +6,12 @@
 //
 // Protocol subset: reads the client preface and frames; sends an empty
 // SETTINGS, acknowledges the client's SETTINGS and PINGs, ignores other
-// frames; answers each new request HEADERS frame with a HEADERS frame
-// (HPACK literal fields without indexing, no Huffman), optionally one DATA
-// frame holding a gRPC-framed message, and optionally a trailers HEADERS
-// frame. The last frame sent carries END_STREAM.
+// frames; answers each new request HEADERS frame (at once or after a
+// delay) with a HEADERS frame (HPACK literal fields without indexing, no
+// Huffman), optionally one DATA frame holding a gRPC-framed message, and
+// optionally a trailers HEADERS frame. The last frame sent carries
+// END_STREAM. Optional faults: no PING ACKs, RST_STREAM, a refusing
+// GOAWAY, closing the connection.
 //
 // Thread safety: all methods may be called from any thread.
 // Ownership: owns a listener thread and one thread per connection; the
@@ -17,7 +19,9 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -26,6 +30,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace protogate::testing {
 
@@ -47,6 +52,27 @@ struct RawH2Response {
   // each request, and ignore later streams on that connection: a backend
   // that answers one call per connection, as one draining does.
   bool goaway_before_response = false;
+
+  // Whether PINGs are acknowledged; false: a backend (or a path to it) that
+  // stopped answering, which only a keepalive can notice.
+  bool ack_pings = true;
+  // How long after its request a stream is answered; PINGs are still
+  // handled meanwhile. absl::InfiniteDuration(): never answered.
+  absl::Duration response_delay = absl::ZeroDuration();
+
+  // Faults, applied on the first `faulty_connections` connections (every
+  // connection when negative); later connections answer normally.
+  int faulty_connections = -1;
+  // Instead of answering, reset each request stream with RST_STREAM and
+  // this HTTP/2 error code.
+  std::optional<uint32_t> rst_stream_code;
+  // After answering this many requests on a connection, answer the next one
+  // with GOAWAY (NO_ERROR) naming the last answered stream (0 when none) as
+  // the last one processed, i.e. refuse it, and ignore later streams.
+  std::optional<int> refuse_with_goaway_after;
+  // Send the response HEADERS frame (without END_STREAM), then close the
+  // connection: a backend that dies after starting to answer.
+  bool close_after_headers = false;
 };
 
 class RawH2Server {
@@ -60,6 +86,7 @@ class RawH2Server {
   std::string address() const;                       // "127.0.0.1:PORT"
   int requests() const { return requests_.load(); }  // Streams answered.
   int connections() const { return connections_accepted_.load(); }
+  int pings() const { return pings_.load(); }  // PINGs received (not ACKs).
   // Connections the client closed (the server read EOF).
   int connections_closed_by_peer() const { return peer_closed_.load(); }
 
@@ -67,7 +94,7 @@ class RawH2Server {
   explicit RawH2Server(RawH2Response response)
       : response_(std::move(response)) {}
   void AcceptLoop();
-  void Serve(int fd);
+  void Serve(int fd, int connection);
   std::string ResponseFrames(uint32_t stream_id) const;
 
   const RawH2Response response_;
@@ -77,6 +104,7 @@ class RawH2Server {
   std::atomic<int> requests_{0};
   std::atomic<int> connections_accepted_{0};
   std::atomic<int> peer_closed_{0};
+  std::atomic<int> pings_{0};
   std::thread acceptor_;
   absl::Mutex mu_;
   std::vector<int> fds_ ABSL_GUARDED_BY(mu_);
