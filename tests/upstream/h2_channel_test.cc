@@ -1225,6 +1225,51 @@ TEST(H2ChannelRawTest, BackendClosingOnARequestIsUnavailableThenReconnects) {
   }
 }
 
+// A call whose HEADERS is still queued in nghttp2 (the backend's
+// MAX_CONCURRENT_STREAMS is reached) when its deadline passes never opens
+// its stream. That must not retire the connection: the next call reuses it,
+// and no connection outlives the channel and its loop.
+TEST(H2ChannelRawTest, CallExpiringBeforeItsStreamOpensKeepsTheConnection) {
+  RawH2Response response = ValidRawResponse(/*goaway=*/false);
+  response.max_concurrent_streams = 1;
+  response.response_delay = absl::Milliseconds(500);
+  auto server = RawH2Server::Start(std::move(response));
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto loop = std::make_unique<TestLoop>();
+  auto channel = MakeChannel((*server)->address());
+  // A connection that has seen the backend's SETTINGS.
+  ASSERT_TRUE(
+      RunCall(*channel, Echo("warm-up"), loop.get()).result.status.ok());
+
+  auto slow = std::make_shared<SharedOutcome>();
+  auto queued = std::make_shared<SharedOutcome>();
+  loop->Post([&channel, slow, queued] {
+    channel->Call(Echo("slow"), Record(slow));
+    channel->Call(Echo("queued", absl::Milliseconds(200)), Record(queued));
+  });
+  Outcome expired = Wait(*queued, absl::Seconds(5));
+  EXPECT_EQ(expired.result.status.code(), absl::StatusCode::kDeadlineExceeded)
+      << expired.result.status;
+  Outcome answered = Wait(*slow, absl::Seconds(5));
+  ASSERT_TRUE(answered.result.status.ok()) << answered.result.status;
+  EXPECT_EQ((*server)->requests(), 2);  // The queued one never went out.
+
+  Outcome next = RunCall(*channel, Echo("next"), loop.get());
+  ASSERT_TRUE(next.result.status.ok()) << next.result.status;
+  EXPECT_EQ((*server)->connections(), 1);
+
+  channel.reset();
+  EXPECT_TRUE(loop->Stop(absl::Seconds(3)));
+  EXPECT_TRUE(PollUntil(
+      [&] {
+        return (*server)->connections_closed_by_peer() ==
+               (*server)->connections();
+      },
+      absl::Seconds(3)))
+      << (*server)->connections() << " connections, "
+      << (*server)->connections_closed_by_peer() << " closed";
+}
+
 // --- In a cluster ---
 
 // An endpoint whose connection failed once must get calls again after it

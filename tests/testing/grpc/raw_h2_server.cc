@@ -182,7 +182,12 @@ void RawH2Server::Serve(int fd, int connection) {
   bool goaway_sent = false;
   // Streams to answer, with when.
   std::vector<std::pair<absl::Time, uint32_t>> due;
-  if (!WriteAll(fd, Frame(kSettings, 0, 0, ""))) return;
+  std::string settings;
+  if (response_.max_concurrent_streams.has_value()) {
+    settings = std::string("\x00\x03", 2) +  // MAX_CONCURRENT_STREAMS
+               Be32(*response_.max_concurrent_streams);
+  }
+  if (!WriteAll(fd, Frame(kSettings, 0, 0, settings))) return;
   while (!stop_.load()) {
     const absl::Time now = absl::Now();
     std::string ready;

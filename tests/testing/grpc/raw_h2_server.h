@@ -60,6 +60,10 @@ struct RawH2Response {
   // handled meanwhile. absl::InfiniteDuration(): never answered.
   absl::Duration response_delay = absl::ZeroDuration();
 
+  // SETTINGS_MAX_CONCURRENT_STREAMS in the server's SETTINGS; unset: none
+  // (unlimited).
+  std::optional<uint32_t> max_concurrent_streams;
+
   // Faults, applied on the first `faulty_connections` connections (every
   // connection when negative); later connections answer normally.
   int faulty_connections = -1;
