@@ -93,6 +93,7 @@ class H2UnaryChannel::LoopClient
       : ioc_(ioc),
         options_(std::move(options)),
         failing_loops_(std::move(failing_loops)),
+        keepalive_time_(options_->keepalive_time),
         resolver_(ioc),
         connect_timer_(ioc),
         reconnect_timer_(ioc) {}
@@ -107,6 +108,11 @@ class H2UnaryChannel::LoopClient
       return;
     }
     if (session_ != nullptr) {
+      if (session_->too_many_pings()) {
+        // As gRPC does: the backend wants fewer pings; double the interval
+        // for the connections to come.
+        keepalive_time_ = std::min(keepalive_time_ * 2, absl::Hours(24));
+      }
       // After a GOAWAY, or out of stream ids: it closes once its open
       // streams are done, and at the latest when the loop drains.
       session_->Retire();
@@ -201,7 +207,7 @@ class H2UnaryChannel::LoopClient
     socket_.reset();
     auto session = H2Session::Start(
         std::move(socket), {.authority = options_->endpoint.authority,
-                            .keepalive_time = options_->keepalive_time,
+                            .keepalive_time = keepalive_time_,
                             .keepalive_timeout = options_->keepalive_timeout,
                             .keepalive_permit_without_calls =
                                 options_->keepalive_permit_without_calls});
@@ -277,6 +283,7 @@ class H2UnaryChannel::LoopClient
   asio::io_context& ioc_;
   const std::shared_ptr<const H2ChannelOptions> options_;
   const std::shared_ptr<std::atomic<int>> failing_loops_;
+  absl::Duration keepalive_time_;  // Doubled after a too_many_pings GOAWAY.
   asio::ip::basic_resolver<tcp, asio::io_context::executor_type> resolver_;
   H2Timer connect_timer_;
   H2Timer reconnect_timer_;

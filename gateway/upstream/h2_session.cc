@@ -30,6 +30,9 @@ constexpr int32_t kConnectionWindow = 32 * 1024 * 1024;
 // Concurrent streams per connection before the backend's SETTINGS arrive
 // (or when they set no limit); above it nghttp2 queues new requests.
 constexpr uint32_t kPeerMaxStreams = 10000;
+// Keepalive pings in a row without HEADERS or DATA from us (as gRPC's
+// GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA default).
+constexpr int kMaxPingsWithoutData = 2;
 
 absl::string_view View(const uint8_t* p, size_t n) {
   return {reinterpret_cast<const char*>(p), n};
@@ -180,6 +183,11 @@ struct H2Session::Callbacks {
         break;
       case NGHTTP2_GOAWAY:
         self->goaway_ = true;
+        if (frame->goaway.error_code == NGHTTP2_ENHANCE_YOUR_CALM &&
+            View(frame->goaway.opaque_data, frame->goaway.opaque_data_len) ==
+                "too_many_pings") {
+          self->too_many_pings_ = true;
+        }
         break;
       case NGHTTP2_PING:
         if ((frame->hd.flags & NGHTTP2_FLAG_ACK) != 0 &&
@@ -190,6 +198,14 @@ struct H2Session::Callbacks {
         break;
       default:
         break;
+    }
+    return 0;
+  }
+
+  static int OnFrameSend(nghttp2_session*, const nghttp2_frame* frame,
+                         void* user_data) {
+    if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
+      static_cast<H2Session*>(user_data)->pings_without_data_ = 0;
     }
     return 0;
   }
@@ -251,6 +267,8 @@ absl::StatusOr<std::shared_ptr<H2Session>> H2Session::Start(
       cbs, &Callbacks::OnDataChunk);
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs,
                                                        &Callbacks::OnFrameRecv);
+  nghttp2_session_callbacks_set_on_frame_send_callback(cbs,
+                                                       &Callbacks::OnFrameSend);
   nghttp2_session_callbacks_set_on_stream_close_callback(
       cbs, &Callbacks::OnStreamClose);
   nghttp2_session_callbacks_set_on_frame_not_send_callback(
@@ -448,9 +466,10 @@ void H2Session::Fail(absl::Status status) {
 
 void H2Session::StartKeepalive() {
   if (closed_) return;
-  keepalive_.expires_after(
-      absl::ToChronoNanoseconds(ping_outstanding_ ? options_.keepalive_timeout
-                                                  : options_.keepalive_time));
+  // At least 1 ms, as the gRPC channels clamp it.
+  keepalive_.expires_after(absl::ToChronoNanoseconds(std::max(
+      absl::Milliseconds(1), ping_outstanding_ ? options_.keepalive_timeout
+                                               : options_.keepalive_time)));
   keepalive_.async_wait([weak = weak_from_this()](const error_code& ec) {
     if (ec) return;
     if (auto self = weak.lock()) self->OnKeepaliveTimer();
@@ -463,9 +482,15 @@ void H2Session::OnKeepaliveTimer() {
     Fail(absl::UnavailableError("upstream did not answer a keepalive ping"));
     return;
   }
-  if (!streams_.empty() || options_.keepalive_permit_without_calls) {
+  // Like gRPC's own client, at most kMaxPingsWithoutData pings until we
+  // send HEADERS or DATA again: stock gRPC servers count every ping sooner
+  // than 5 minutes after the last as a strike, and close the connection
+  // (GOAWAY too_many_pings) after two.
+  if ((!streams_.empty() || options_.keepalive_permit_without_calls) &&
+      pings_without_data_ < kMaxPingsWithoutData) {
     nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
     ping_outstanding_ = true;
+    ++pings_without_data_;
     ScheduleFlush();
   }
   StartKeepalive();

@@ -105,6 +105,9 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   void Cancel(H2Call& call, absl::Status status);
   // Closes the connection; calls still open finish with UNAVAILABLE.
   void Close();
+  // Whether the backend closed the connection for too many pings (GOAWAY
+  // ENHANCE_YOUR_CALM "too_many_pings"): later connections should ping less.
+  bool too_many_pings() const { return too_many_pings_; }
   // Takes no more calls and closes the connection once its open streams
   // are done (at once if none is open).
   void Retire();
@@ -136,6 +139,8 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   std::vector<std::pair<std::shared_ptr<H2Call>, CallResult>> completed_;
   H2Timer keepalive_;
   bool ping_outstanding_ = false;
+  int pings_without_data_ = 0;
+  bool too_many_pings_ = false;
 };
 
 }  // namespace protogate::upstream

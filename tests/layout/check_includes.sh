@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Enforces the library boundaries of ARCHITECTURE.md on the source tree:
-# only gateway/upstream includes grpcpp (or grpc/), only gateway/http
-# includes boost/, and gateway/transcoding and aggregator/ do no networking
-# (the aggregator may use the upstream interface, unary_channel.h).
+# only gateway/upstream includes grpcpp (or grpc/) and nghttp2, only the two
+# libraries that do I/O on the event loops (gateway/http, and gateway/upstream
+# for its own HTTP/2 client) include boost/, and gateway/transcoding and
+# aggregator/ do no networking (the aggregator may use the upstream
+# interface, unary_channel.h).
 set -uo pipefail
+# `... | violations` must run in this shell, or its fail=1 is lost.
+shopt -s lastpipe
 cd "${1:-$(dirname "$0")/../..}"
 
 fail=0
@@ -21,8 +25,10 @@ sources() { find gateway aggregator codegen -name '*.h' -o -name '*.cc' 2>/dev/n
 
 sources | grep -v '^gateway/upstream/' | xargs -r grep -nE '#include [<"](grpcpp|grpc)/' \
   | violations "grpcpp outside gateway/upstream"
-sources | grep -v '^gateway/http/' | xargs -r grep -nE '#include [<"]boost/' \
-  | violations "boost outside gateway/http"
+sources | grep -v '^gateway/upstream/' | xargs -r grep -nE '#include [<"]nghttp2/' \
+  | violations "nghttp2 outside gateway/upstream"
+sources | grep -vE '^gateway/(http|upstream)/' | xargs -r grep -nE '#include [<"]boost/' \
+  | violations "boost outside gateway/http and gateway/upstream"
 sources | grep -E '^(gateway/transcoding|aggregator)/' \
   | xargs -r grep -nE '#include [<"](sys/socket\.h|netinet/|arpa/|boost/|grpcpp/|grpc/|gateway/(http|upstream)/)' \
   | grep -v 'gateway/upstream/unary_channel\.h' \
