@@ -175,6 +175,9 @@ nginx_workers() { local f="$PEER_DIR/nginx/$1/nginx.pid"; [ -f "$f" ] && pgrep -
 nginx_proxy_pids() { nginx_workers proxy; }
 nginx_backend_pids() { nginx_workers backend; }
 sum_ticks() { local t=0 p x; for p in "$@"; do x=$(ticks_of "$p"); t=$((t + ${x:-0})); done; echo "$t"; }
+# Busy ticks of the whole machine (every CPU: user nice system irq softirq steal):
+# shows whether the run was bound by the machine rather than by the front process.
+machine_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
 
 # bench.sh case names per (case, server)
 declare -A BENCH_CASE=(
@@ -240,7 +243,7 @@ run_direct() {  # $1 = result dir
 }
 
 TSV="$OUT/runs.tsv"
-printf 'case\tserver\trun\trps\tp50_ms\tp99_ms\terrors\trequests\tcpu_s\tcpu_us_per_req\tcpu_pct\tbackend_cpu_pct\tbg_pct\n' >"$TSV"
+printf 'case\tserver\trun\trps\tp50_ms\tp99_ms\terrors\trequests\tcpu_s\tcpu_us_per_req\tcpu_pct\tbackend_cpu_pct\tbg_pct\tmachine_cpu_pct\n' >"$TSV"
 BE_PID=$(cat "$PEER_DIR/run/backend.pid")
 GG_PID=$(cat "$PEER_DIR/run/gateway.pid")
 log "load: ${#RUNS[@]} runs x REPEAT=$REPEAT x ${DURATION}s, c=$CONNS (bench.sh, interleaved)"
@@ -258,7 +261,7 @@ for r in $(seq 1 "$REPEAT"); do
     [ "$s" = nginx-proxy ] && mapfile -t be_pids < <(nginx_backend_pids)
     res="$OUT/raw/r$r-$c-$s"
     mkdir -p "$res"
-    t0=$(sum_ticks "${pids[@]}"); b0=$(sum_ticks "${be_pids[@]}"); w0=$(date +%s.%N)
+    t0=$(sum_ticks "${pids[@]}"); b0=$(sum_ticks "${be_pids[@]}"); w0=$(date +%s.%N); m0=$(machine_ticks)
     if [ "$c" = agg ]; then
       run_agg "$res"
     elif [ "$c" = direct ]; then
@@ -266,7 +269,8 @@ for r in $(seq 1 "$REPEAT"); do
     else
       REPEAT=1 RESULTS="$res" bash "$PEER_TOOLS/bench.sh" "$PEER_DIR" "$bc" >"$res/bench.out" 2>&1 || true
     fi
-    t1=$(sum_ticks "${pids[@]}"); b1=$(sum_ticks "${be_pids[@]}"); w1=$(date +%s.%N)
+    t1=$(sum_ticks "${pids[@]}"); b1=$(sum_ticks "${be_pids[@]}"); w1=$(date +%s.%N); m1=$(machine_ticks)
+    mpct=$(awk -v m=$((m1 - m0)) -v hz="$CLK_TCK" -v d="$DURATION" 'BEGIN{printf "%.0f", 100 * (m / hz) / d}')
     kill -0 "$PG_PID" 2>/dev/null || { cat "$OUT/protogate.log" >&2; die "protogate died"; }
     # summary.tsv: time case run rps avg p50 p99 errs bg cpu
     row=$(awk -F'\t' 'NR==2' "$res/summary.tsv" 2>/dev/null)
@@ -280,10 +284,10 @@ for r in $(seq 1 "$REPEAT"); do
       -v n="${reqs:-0}" -v d="$DURATION" 'BEGIN{
         s = t / hz; printf "%.2f %s %.0f %.0f\n", s, (n > 0 ? sprintf("%.1f", s * 1e6 / n) : "NA"),
           100 * s / d, 100 * (b / hz) / d }')
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$s" "$r" "${rps:-NA}" \
-      "${p50:-NA}" "${p99:-NA}" "${errs:-NA}" "${reqs:-NA}" "$cpu_s" "$us" "$pct" "$bpct" "${bg:-NA}" >>"$TSV"
-    log "$(printf 'run %s %-5s %-12s rps=%-9s p50=%-6s p99=%-6s cpu/req=%sus cpu=%s%% backend=%s%% errs=%s bg=%s%%' \
-      "$r" "$c" "$s" "${rps:-NA}" "${p50:-NA}" "${p99:-NA}" "$us" "$pct" "$bpct" "${errs:-NA}" "${bg:-NA}")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$s" "$r" "${rps:-NA}" \
+      "${p50:-NA}" "${p99:-NA}" "${errs:-NA}" "${reqs:-NA}" "$cpu_s" "$us" "$pct" "$bpct" "${bg:-NA}" "$mpct" >>"$TSV"
+    log "$(printf 'run %s %-5s %-12s rps=%-9s p50=%-6s p99=%-6s cpu/req=%sus cpu=%s%% backend=%s%% machine=%s%% errs=%s bg=%s%%' \
+      "$r" "$c" "$s" "${rps:-NA}" "${p50:-NA}" "${p99:-NA}" "$us" "$pct" "$bpct" "$mpct" "${errs:-NA}" "${bg:-NA}")"
   done
 done
 
@@ -308,12 +312,12 @@ SUMMARY="$OUT/summary.md"
   echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)."
   echo "protogate: $PG_BIN (built $(date -u -r "$PG_BIN" '+%Y-%m-%d %H:%M UTC'); tree \`$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo ?)$(git -C "$REPO" diff --quiet 2>/dev/null || echo +dirty)\`), taskset -c ${PG_CPUS:-any}, --io_threads $PG_IO_THREADS."
   echo "Load: wrk -t1 -c$CONNS on CPU ${LOADGEN_CPUS:-1}, ${DURATION}s per run, REPEAT=$REPEAT interleaved runs, medians of each metric."
-  echo "CPU us/req = front process (protogate / grpc-gateway / nginx proxy worker) utime+stime per completed request; backend = bench_server (nginx case: the trivial nginx backend), % of one core."
+  echo "CPU us/req = front process (protogate / grpc-gateway / nginx proxy worker) utime+stime per completed request; backend = bench_server (nginx case: the trivial nginx backend), % of one core; machine = every process on all $(nproc) CPUs (load generator included), % of one core."
   echo
-  echo "| case | server | rps | p50 ms | p99 ms | CPU us/req | front CPU % | backend CPU % | errors |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| case | server | rps | p50 ms | p99 ms | CPU us/req | front CPU % | backend CPU % | machine CPU % | errors |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   awk -F'\t' 'NR > 1 { k = $1 "\t" $2; if (!(k in seen)) { seen[k] = 1; order[++n] = k }
-      for (i = 4; i <= 12; i++) v[k, i] = v[k, i] " " $i }
+      for (i = 4; i <= 14; i++) v[k, i] = v[k, i] " " $i }
     function med(s,   a, m, i, j, t, x) {
       m = split(s, a, " "); x = 0
       for (i = 1; i <= m; i++) if (a[i] != "NA") b[++x] = a[i] + 0
@@ -321,8 +325,8 @@ SUMMARY="$OUT/summary.md"
       for (i = 2; i <= x; i++) { t = b[i]; for (j = i - 1; j >= 1 && b[j] > t; j--) b[j + 1] = b[j]; b[j + 1] = t }
       return (x % 2) ? b[(x + 1) / 2] : (b[x / 2] + b[x / 2 + 1]) / 2 }
     END { for (i = 1; i <= n; i++) { k = order[i]; split(k, f, "\t")
-        printf "| %s | %s | %.0f | %.2f | %.2f | %.1f | %.0f | %.0f | %s |\n", f[1], f[2],
-          med(v[k, 4]), med(v[k, 5]), med(v[k, 6]), med(v[k, 10]), med(v[k, 11]), med(v[k, 12]), med(v[k, 7]) } }' \
+        printf "| %s | %s | %.0f | %.2f | %.2f | %.1f | %.0f | %.0f | %.0f | %s |\n", f[1], f[2],
+          med(v[k, 4]), med(v[k, 5]), med(v[k, 6]), med(v[k, 10]), med(v[k, 11]), med(v[k, 12]), med(v[k, 14]), med(v[k, 7]) } }' \
     "$TSV" | tee "$OUT/medians.md"
   echo
   echo "| ratio (protogate / peer) | get | list | post | target |"
