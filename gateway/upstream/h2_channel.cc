@@ -49,6 +49,18 @@ void Reject(CallCallback done, absl::Status status) {
   std::move(done)(std::move(result));
 }
 
+// Ends a call that is still running (its deadline, its canceller): resets
+// its stream if it has one. Loop thread.
+void EndEarly(const std::weak_ptr<H2Call>& weak, absl::Status status) {
+  std::shared_ptr<H2Call> live = weak.lock();
+  if (live == nullptr || live->finished) return;
+  if (live->session != nullptr) {
+    live->session->Cancel(*live, std::move(status));
+  } else {
+    FinishCall(*live, std::move(status));
+  }
+}
+
 std::chrono::steady_clock::time_point SteadyDeadline(absl::Time deadline) {
   return std::chrono::steady_clock::now() +
          absl::ToChronoNanoseconds(deadline - absl::Now());
@@ -386,28 +398,14 @@ void H2UnaryChannel::CallOnLoop(const base::IoThread& loop, CallRequest request,
   call->timer.expires_at(SteadyDeadline(request.deadline));
   call->timer.async_wait(
       [weak = std::weak_ptr<H2Call>(call)](const error_code& ec) {
-        if (ec) return;
-        std::shared_ptr<H2Call> live = weak.lock();
-        if (live == nullptr || live->finished) return;
-        absl::Status status = absl::DeadlineExceededError("deadline exceeded");
-        if (live->session != nullptr) {
-          live->session->Cancel(*live, std::move(status));
-        } else {
-          FinishCall(*live, std::move(status));
-        }
+        if (!ec)
+          EndEarly(weak, absl::DeadlineExceededError("deadline exceeded"));
       });
   if (request.canceller != nullptr) {
     request.canceller->OnCancel([weak = std::weak_ptr<H2Call>(call),
                                  ioc = loop.ioc, owner = loop.owner] {
       asio::post(*ioc, [weak] {
-        std::shared_ptr<H2Call> live = weak.lock();
-        if (live == nullptr || live->finished) return;
-        absl::Status status = absl::CancelledError("call cancelled");
-        if (live->session != nullptr) {
-          live->session->Cancel(*live, std::move(status));
-        } else {
-          FinishCall(*live, std::move(status));
-        }
+        EndEarly(weak, absl::CancelledError("call cancelled"));
       });
     });
   }
