@@ -8,6 +8,7 @@
 #include <cstring>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -317,7 +318,7 @@ bool H2Session::accepting() const {
 }
 
 void H2Session::Submit(std::shared_ptr<H2Call> call) {
-  std::vector<nghttp2_nv> nva;
+  absl::InlinedVector<nghttp2_nv, 16> nva;  // nghttp2 copies the array.
   nva.reserve(7 + call->metadata.size());
   nva.push_back(Header(":method", "POST"));
   nva.push_back(Header(":scheme", "http"));
