@@ -41,6 +41,11 @@ bool IsManagedHeader(std::string_view name) {
   return false;
 }
 
+// The status written: one outside 100..999 becomes 500.
+int WireStatus(int status) {
+  return status < 100 || status > 999 ? 500 : status;
+}
+
 bool StatusHasNoBody(int status) {
   return status < 200 || status == 204 || status == 304;
 }
@@ -64,8 +69,7 @@ const std::string& HttpDate() {
 
 void SerializeResponseHead(const Response& response,
                            const ResponseFraming& framing, std::string& out) {
-  int status = response.status;
-  if (status < 100 || status > 999) status = 500;
+  const int status = WireStatus(response.status);
   const std::string_view reason = bhttp::obsolete_reason(
       bhttp::int_to_status(static_cast<unsigned>(status)));
   absl::StrAppend(&out, "HTTP/1.1 ", status, " ", base::ToAbsl(reason), "\r\n");
@@ -96,9 +100,7 @@ void SerializeResponseHead(const Response& response,
 
 bool ResponseHasBody(const Response& response, const ResponseFraming& framing) {
   return framing.body == BodyFraming::kContentLength && !framing.head_request &&
-         !StatusHasNoBody(response.status < 100 || response.status > 999
-                              ? 500
-                              : response.status);
+         !StatusHasNoBody(WireStatus(response.status));
 }
 
 std::string FrameChunk(std::string_view data) {

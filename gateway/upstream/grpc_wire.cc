@@ -38,14 +38,12 @@ CallResult TakeMessage(std::string body, int64_t max_receive,
                                : "bad message frame flags",
                      std::move(result));
   }
-  const uint64_t length = (uint64_t{p[1]} << 24) | (uint64_t{p[2]} << 16) |
-                          (uint64_t{p[3]} << 8) | uint64_t{p[4]};
+  const uint64_t length = MessageFrameLength(body);
   if (length > static_cast<uint64_t>(max_receive)) {
-    result.status = absl::InternalError(absl::StrFormat(
-        "upstream response of %d bytes exceeds the receive limit of %d bytes",
-        length, max_receive));
-    result.malformed_response = true;
-    return result;
+    CallResult over = OverReceiveLimit(length, max_receive);
+    over.headers = std::move(result.headers);
+    over.trailers = std::move(result.trailers);
+    return over;
   }
   if (body.size() - kPrefixBytes < length) {
     return Malformed("truncated message", std::move(result));
@@ -60,6 +58,21 @@ CallResult TakeMessage(std::string body, int64_t max_receive,
 }
 
 }  // namespace
+
+uint64_t MessageFrameLength(absl::string_view frame) {
+  const auto* p = reinterpret_cast<const uint8_t*>(frame.data());
+  return (uint64_t{p[1]} << 24) | (uint64_t{p[2]} << 16) |
+         (uint64_t{p[3]} << 8) | uint64_t{p[4]};
+}
+
+CallResult OverReceiveLimit(uint64_t length, int64_t max_receive) {
+  CallResult result;
+  result.status = absl::InternalError(absl::StrFormat(
+      "upstream response of %d bytes exceeds the receive limit of %d bytes",
+      length, max_receive));
+  result.malformed_response = true;
+  return result;
+}
 
 std::string GrpcTimeoutValue(absl::Duration timeout) {
   constexpr int64_t kMax = 99999999;

@@ -50,6 +50,14 @@ struct GrpcResponseParts {
   Metadata trailer_metadata;
 };
 
+// The length field of a gRPC message frame header. REQUIRES: `frame` holds
+// at least its 5 bytes.
+uint64_t MessageFrameLength(absl::string_view frame);
+
+// The INTERNAL, malformed_response result of a response message of
+// `length` bytes over `max_receive_message_bytes`.
+CallResult OverReceiveLimit(uint64_t length, int64_t max_receive_message_bytes);
+
 // The outcome of a stream the backend ended (end_stream). REQUIRES: not
 // called for a stream that was reset or cut off.
 CallResult ToCallResult(GrpcResponseParts parts,

@@ -147,22 +147,15 @@ struct H2Session::Callbacks {
     body.append(reinterpret_cast<const char*>(data), len);
     if (!call->length_checked && body.size() >= 5) {
       call->length_checked = true;
-      const auto* p = reinterpret_cast<const uint8_t*>(body.data());
-      const uint64_t length = (uint64_t{p[1]} << 24) | (uint64_t{p[2]} << 16) |
-                              (uint64_t{p[3]} << 8) | uint64_t{p[4]};
+      const uint64_t length = MessageFrameLength(body);
       if (length > static_cast<uint64_t>(call->max_receive_message_bytes)) {
         // Judge it now, from the frame header, instead of buffering it.
-        GrpcResponseParts parts;
-        parts.http_status = 200;
-        parts.trailers = true;
-        parts.grpc_status = "0";
-        parts.body = body.substr(0, 5);
         auto* self = static_cast<H2Session*>(user_data);
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id,
                                   NGHTTP2_CANCEL);
         self->completed_.emplace_back(
             self->streams_[stream_id],
-            ToCallResult(std::move(parts), call->max_receive_message_bytes));
+            OverReceiveLimit(length, call->max_receive_message_bytes));
         body.clear();
         call->result_queued = true;
       }

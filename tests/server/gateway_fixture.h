@@ -13,6 +13,7 @@
 #include "gateway/server/snapshot.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "tests/server/serve_gateway.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
 #include "tools/demo/demo_server.h"
@@ -44,17 +45,7 @@ class GatewayFixture : public ::testing::Test {
     auto snapshot = Snapshot::Build(snapshot_options);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     gateway_ = std::make_unique<Gateway>(*snapshot, GatewayOptions{});
-    http::ServerOptions options;
-    options.io_threads = 2;
-    options.stream_body = [gateway = gateway_.get()](std::string_view method,
-                                                     std::string_view target) {
-      return gateway->StreamsRequestBody(method, target);
-    };
-    auto server = http::Server::Start(
-        options, [gateway = gateway_.get()](const http::Request& request,
-                                            http::Responder responder) {
-          gateway->Handle(request, std::move(responder));
-        });
+    auto server = ServeGateway(*gateway_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "tests/server/serve_gateway.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
 #include "tools/demo/demo_server.h"
@@ -37,13 +38,7 @@ class PlanTest : public ::testing::Test {
              {.name = "demo.storefront", .target = storefront_->address()}}});
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     gateway_ = std::make_unique<Gateway>(*snapshot, GatewayOptions{});
-    http::ServerOptions options;
-    options.io_threads = 2;
-    auto server = http::Server::Start(
-        options, [gateway = gateway_.get()](const http::Request& request,
-                                            http::Responder responder) {
-          gateway->Handle(request, std::move(responder));
-        });
+    auto server = ServeGateway(*gateway_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }

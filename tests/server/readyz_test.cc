@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/server/gateway_fixture.h"
+#include "tests/server/serve_gateway.h"
 #include "tests/testing/grpc_test_backend.h"
 #include "tests/testing/http_client.h"
 
@@ -45,13 +46,7 @@ class ReadyzTest : public ::testing::Test {
     auto snapshot = Snapshot::Build(options);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     gateway_ = std::make_unique<Gateway>(*snapshot, GatewayOptions{});
-    http::ServerOptions server_options;
-    server_options.io_threads = 2;
-    auto server = http::Server::Start(
-        server_options, [gateway = gateway_.get()](const http::Request& r,
-                                                   http::Responder responder) {
-          gateway->Handle(r, std::move(responder));
-        });
+    auto server = ServeGateway(*gateway_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }

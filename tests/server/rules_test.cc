@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "tests/server/serve_gateway.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/grpc/raw_h2_server.h"
 #include "tests/testing/grpc/scripted_backend.h"
@@ -76,12 +77,7 @@ class RulesTest : public ::testing::Test {
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     gateway_ =
         std::make_unique<Gateway>(*snapshot, GatewayOptions{.admin = admin});
-    auto server = http::Server::Start(
-        {.io_threads = 2},
-        [gateway = gateway_.get()](const http::Request& request,
-                                   http::Responder responder) {
-          gateway->Handle(request, std::move(responder));
-        });
+    auto server = ServeGateway(*gateway_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
