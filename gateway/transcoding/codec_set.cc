@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gateway/base/strings.h"
 #include "gateway/transcoding/message_codec.h"
+#include "gateway/transcoding/text_codecs.h"
 #include "google/protobuf/descriptor.pb.h"
 
 namespace protogate::transcoding {
@@ -185,6 +186,8 @@ class CodecBuilder {
     fc.json_name = f->is_extension() ? absl::StrCat("[", f->full_name(), "]")
                                      : f->json_name();
     fc.proto_name = f->is_extension() ? fc.json_name : f->name();
+    fc.json_key = JsonQuote(fc.json_name);
+    fc.proto_key = JsonQuote(fc.proto_name);
     fc.number = static_cast<uint32_t>(f->number());
     fc.type = f->type();
     fc.tag = (fc.number << 3) | WireTypeOf(fc.type);

@@ -47,6 +47,9 @@ struct FieldCodec {
   const google::protobuf::FieldDescriptor* descriptor = nullptr;
   std::string json_name;
   std::string proto_name;
+  // The names as quoted JSON strings, written as object keys as they are.
+  std::string json_key;
+  std::string proto_key;
   uint32_t number = 0;
   google::protobuf::FieldDescriptor::Type type =
       google::protobuf::FieldDescriptor::TYPE_INT32;

@@ -70,6 +70,83 @@ bool Base64Decode(std::string_view text, std::string* out) {
   return true;
 }
 
+namespace {
+
+constexpr uint64_t kOnes = 0x0101010101010101u;
+constexpr uint64_t kHighs = 0x8080808080808080u;
+
+// Whether any byte of `x` is below n (n <= 128), or equals c.
+constexpr uint64_t AnyBelow(uint64_t x, uint8_t n) {
+  return (x - kOnes * n) & ~x & kHighs;
+}
+constexpr uint64_t AnyEqual(uint64_t x, uint8_t c) {
+  return AnyBelow(x ^ (kOnes * c), 1);
+}
+
+bool IsPlainByte(uint8_t c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+}  // namespace
+
+bool IsPlainJsonAscii(std::string_view s) {
+  size_t i = 0;
+  const size_t n = s.size();
+  for (; n - i >= 8; i += 8) {
+    uint64_t x;
+    std::memcpy(&x, s.data() + i, sizeof(x));
+    if (((x & kHighs) | AnyBelow(x, 0x20) | AnyEqual(x, '"') |
+         AnyEqual(x, '\\')) != 0) {
+      return false;
+    }
+  }
+  for (; i < n; ++i) {
+    if (!IsPlainByte(static_cast<uint8_t>(s[i]))) return false;
+  }
+  return true;
+}
+
+std::string JsonQuote(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = "\"";
+  for (const char ch : s) {
+    const auto c = static_cast<uint8_t>(ch);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+  return out;
+}
+
 bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   const size_t n = s.size();

@@ -20,6 +20,13 @@ bool Base64Decode(std::string_view text, std::string* out);
 // Strict UTF-8: no overlongs, no surrogates, nothing above U+10FFFF.
 bool IsValidUtf8(std::string_view s);
 
+// True when `s` is printable ASCII without '"' or '\\': valid UTF-8 that a
+// JSON string holds unescaped (the common case, checked 8 bytes at a time).
+bool IsPlainJsonAscii(std::string_view s);
+// `s` (valid UTF-8) as a quoted JSON string literal: '"', '\\' and control
+// characters escaped as RapidJSON's writer escapes them.
+std::string JsonQuote(std::string_view s);
+
 // True when `s` follows the JSON number grammar.
 bool IsJsonNumber(std::string_view s);
 

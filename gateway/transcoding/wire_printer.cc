@@ -1,6 +1,7 @@
 #include "gateway/transcoding/wire_printer.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -8,11 +9,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/base/strings.h"
+#include "gateway/transcoding/json_writer.h"
 #include "gateway/transcoding/text_codecs.h"
 #include "gateway/transcoding/wire_format.h"
-#include "rapidjson/prettywriter.h"
-#include "rapidjson/stringbuffer.h"
-#include "rapidjson/writer.h"
 
 namespace protogate::transcoding {
 
@@ -192,9 +191,9 @@ absl::Status WirePrinter<Writer>::Fields(const MessageCodec& codec,
                !options_.emit_unpopulated) {
       continue;
     }
-    const std::string& name =
-        options_.proto_field_names ? f.proto_name : f.json_name;
-    w_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    const std::string& key =
+        options_.proto_field_names ? f.proto_key : f.json_key;
+    w_.Raw(key, rapidjson::kStringType);
     if (absl::Status s = FieldValue(f, o); !s.ok()) return s;
   }
   return absl::OkStatus();
@@ -354,15 +353,16 @@ absl::Status WirePrinter<Writer>::Scalar(const FieldCodec& field,
       w_.Uint(static_cast<uint32_t>(b));
       break;
     case FieldDescriptor::TYPE_INT64:
-    case FieldDescriptor::TYPE_SINT64:
     case FieldDescriptor::TYPE_SFIXED64:
-    case FieldDescriptor::TYPE_UINT64:
-    case FieldDescriptor::TYPE_FIXED64: {
-      std::string text;
-      if (absl::Status s = MapKey(field, v, &text); !s.ok()) return s;
-      w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+      QuotedInt(static_cast<int64_t>(b));
       break;
-    }
+    case FieldDescriptor::TYPE_SINT64:
+      QuotedInt(UnZigZag64(b));
+      break;
+    case FieldDescriptor::TYPE_UINT64:
+    case FieldDescriptor::TYPE_FIXED64:
+      QuotedInt(b);
+      break;
     case FieldDescriptor::TYPE_BOOL:
       w_.Bool(b != 0);
       break;
@@ -378,13 +378,7 @@ absl::Status WirePrinter<Writer>::Scalar(const FieldCodec& field,
       return Number(FormatDouble(d));
     }
     case FieldDescriptor::TYPE_STRING:
-      if (!IsValidUtf8(v.bytes)) {
-        return Bad(
-            absl::StrCat("invalid UTF-8 in field \"", field.proto_name, "\""));
-      }
-      w_.String(v.bytes.data(),
-                static_cast<rapidjson::SizeType>(v.bytes.size()));
-      break;
+      return String(field, v.bytes);
     case FieldDescriptor::TYPE_BYTES: {
       std::string text;
       Base64Encode(v.bytes, &text);
@@ -401,8 +395,7 @@ absl::Status WirePrinter<Writer>::Scalar(const FieldCodec& field,
       if (options_.enums_as_ints || it == field.enum_codec->by_number.end()) {
         w_.Int(n);
       } else {
-        w_.String(it->second.data(),
-                  static_cast<rapidjson::SizeType>(it->second.size()));
+        w_.PlainString(it->second);  // An identifier.
       }
       break;
     }
@@ -410,6 +403,32 @@ absl::Status WirePrinter<Writer>::Scalar(const FieldCodec& field,
       return Bad("unsupported field type");
   }
   return absl::OkStatus();
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::String(const FieldCodec& field,
+                                         std::string_view s) {
+  if (IsPlainJsonAscii(s)) {
+    w_.PlainString(s);
+    return absl::OkStatus();
+  }
+  if (!IsValidUtf8(s)) {
+    return Bad(
+        absl::StrCat("invalid UTF-8 in field \"", field.proto_name, "\""));
+  }
+  w_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  return absl::OkStatus();
+}
+
+template <typename Writer>
+template <typename Int>
+void WirePrinter<Writer>::QuotedInt(Int v) {
+  char buf[24];
+  buf[0] = '"';
+  char* end = std::to_chars(buf + 1, buf + sizeof(buf) - 1, v).ptr;
+  *end++ = '"';
+  w_.Raw(std::string_view(buf, static_cast<size_t>(end - buf)),
+         rapidjson::kStringType);
 }
 
 namespace {
@@ -434,15 +453,13 @@ absl::Status PrintWireJson(const CodecSet& codecs, const MessageCodec& codec,
   buffer.Reserve(2 * wire.size() + 256);
   absl::Status s;
   if (options.indent > 0) {
-    rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+    PrettyJsonWriter writer(buffer);
     writer.SetIndent(' ', static_cast<unsigned>(options.indent));
-    WirePrinter<rapidjson::PrettyWriter<rapidjson::StringBuffer>> printer(
-        codecs, options, flags, &writer);
+    WirePrinter<PrettyJsonWriter> printer(codecs, options, flags, &writer);
     s = Print(printer, codec, field, wire);
   } else {
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    WirePrinter<rapidjson::Writer<rapidjson::StringBuffer>> printer(
-        codecs, options, flags, &writer);
+    CompactJsonWriter writer(buffer);
+    WirePrinter<CompactJsonWriter> printer(codecs, options, flags, &writer);
     s = Print(printer, codec, field, wire);
   }
   if (!s.ok()) return s;
@@ -450,7 +467,7 @@ absl::Status PrintWireJson(const CodecSet& codecs, const MessageCodec& codec,
   return absl::OkStatus();
 }
 
-template class WirePrinter<rapidjson::Writer<rapidjson::StringBuffer>>;
-template class WirePrinter<rapidjson::PrettyWriter<rapidjson::StringBuffer>>;
+template class WirePrinter<CompactJsonWriter>;
+template class WirePrinter<PrettyJsonWriter>;
 
 }  // namespace protogate::transcoding

@@ -77,6 +77,12 @@ class WirePrinter {
   absl::Status Value(const MessageCodec& codec, std::string_view wire);
   absl::Status Number(std::string_view text);
   absl::Status Bad(std::string_view what);
+  // A string value: copied as is when plain ASCII, else validated and
+  // escaped by the writer.
+  absl::Status String(const FieldCodec& field, std::string_view s);
+  // A 64-bit integer as a JSON string ("123").
+  template <typename Int>
+  void QuotedInt(Int v);
   bool IsDefault(const FieldCodec& field, const WireValue& v) const;
 
   const CodecSet& codecs_;

@@ -4,12 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/base/strings.h"
+#include "gateway/transcoding/json_writer.h"
 #include "gateway/transcoding/text_codecs.h"
 #include "gateway/transcoding/wire_format.h"
 #include "gateway/transcoding/wire_printer.h"
-#include "rapidjson/prettywriter.h"
-#include "rapidjson/stringbuffer.h"
-#include "rapidjson/writer.h"
 
 namespace protogate::transcoding {
 namespace {
@@ -146,10 +144,8 @@ absl::Status WirePrinter<Writer>::Any(const MessageCodec& codec,
   template absl::Status WirePrinter<W>::Any(const MessageCodec&,   \
                                             std::string_view);
 
-using CompactWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-using PrettyWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
-PG_INSTANTIATE_WKT(CompactWriter)
-PG_INSTANTIATE_WKT(PrettyWriter)
+PG_INSTANTIATE_WKT(CompactJsonWriter)
+PG_INSTANTIATE_WKT(PrettyJsonWriter)
 #undef PG_INSTANTIATE_WKT
 
 }  // namespace protogate::transcoding

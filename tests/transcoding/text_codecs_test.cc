@@ -57,6 +57,49 @@ TEST(Utf8Test, AcceptsValidRejectsInvalid) {
   }
 }
 
+// The byte-wise rule IsPlainJsonAscii must agree with.
+bool PlainByByte(const std::string& s) {
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+TEST(PlainJsonAsciiTest, AgreesWithTheByteRuleForEveryByteAtEveryOffset) {
+  // Lengths around the 8-byte word, every byte value at every position.
+  for (size_t len = 1; len <= 19; ++len) {
+    for (size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        std::string s(len, 'a');
+        s[pos] = static_cast<char>(b);
+        ASSERT_EQ(IsPlainJsonAscii(s), PlainByByte(s))
+            << "len " << len << " pos " << pos << " byte " << b;
+      }
+    }
+  }
+  EXPECT_TRUE(IsPlainJsonAscii(""));
+  EXPECT_TRUE(IsPlainJsonAscii("The Art of Computer Programming ~\x7f"));
+  // Neighbours of the excluded bytes (borrows between word lanes).
+  EXPECT_FALSE(IsPlainJsonAscii("abcdefg\x1f"));
+  EXPECT_TRUE(IsPlainJsonAscii("!!!!!!!!#####[[[[]]]]"));
+}
+
+TEST(JsonQuoteTest, EscapesAsRapidJsonWrites) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"", R"("")"},
+      {"name", R"("name")"},
+      {"a\"b", R"("a\"b")"},
+      {"back\\slash", R"("back\\slash")"},
+      {"\b\f\n\r\t", R"("\b\f\n\r\t")"},
+      {std::string("\0\x01\x1f", 3), R"("\u0000\u0001\u001F")"},
+      {"caf\xc3\xa9 \x7f", "\"caf\xc3\xa9 \x7f\""},
+  };
+  for (const auto& [raw, quoted] : cases) {
+    EXPECT_EQ(JsonQuote(raw), quoted) << ::testing::PrintToString(raw);
+  }
+}
+
 TEST(NumberTest, JsonIntegers) {
   int64_t v = 0;
   EXPECT_TRUE(ParseJsonInt64("-9223372036854775808", INT64_MIN, INT64_MAX, &v));

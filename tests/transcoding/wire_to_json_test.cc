@@ -51,6 +51,12 @@ INSTANTIATE_TEST_SUITE_P(
                   R"({"b":true,"s":"a\"b\n)"
                   "\xc3\xa9"
                   R"("})"},
+        PrintCase{R"(s: "The Art of Computer Programming, Volume 1")",
+                  R"({"s":"The Art of Computer Programming, Volume 1"})"},
+        PrintCase{R"(s: "abcdefgh\001ij\\k\177")",
+                  R"({"s":"abcdefgh\u0001ij\\k)"
+                  "\x7f"
+                  R"("})"},
         PrintCase{R"(by: "\000\001\002\377")", R"({"by":"AAEC/w=="})"},
         PrintCase{"color: GREEN", R"({"color":"GREEN"})"},
         PrintCase{"color: 17", R"({"color":17})"},

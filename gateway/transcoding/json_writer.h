@@ -1,0 +1,51 @@
+// The RapidJSON writers the wire printer writes with, plus bulk copies of
+// text that needs no escaping (RapidJSON's RawValue copies byte by byte).
+//
+// Thread safety: one writer per output, used by one thread.
+// Ownership: borrows the output buffer, as RapidJSON's writers do.
+#pragma once
+
+#include <cstring>
+#include <string_view>
+
+#include "rapidjson/prettywriter.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
+
+namespace protogate::transcoding {
+
+// Compact JSON (the hot path).
+class CompactJsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+ public:
+  using Writer::Writer;
+  // Writes `json`, a complete value (or object key) of `type`, as is.
+  void Raw(std::string_view json, rapidjson::Type type) {
+    Prefix(type);
+    std::memcpy(os_->Push(json.size()), json.data(), json.size());
+    EndValue(true);
+  }
+  // Writes `text`, which needs no escaping, as a JSON string.
+  void PlainString(std::string_view text) {
+    Prefix(rapidjson::kStringType);
+    char* out = os_->Push(text.size() + 2);
+    out[0] = '"';
+    std::memcpy(out + 1, text.data(), text.size());
+    out[text.size() + 1] = '"';
+    EndValue(true);
+  }
+};
+
+// Indented JSON (a debugging option: RapidJSON's own paths suffice).
+class PrettyJsonWriter
+    : public rapidjson::PrettyWriter<rapidjson::StringBuffer> {
+ public:
+  using PrettyWriter::PrettyWriter;
+  void Raw(std::string_view json, rapidjson::Type type) {
+    RawValue(json.data(), json.size(), type);
+  }
+  void PlainString(std::string_view text) {
+    String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  }
+};
+
+}  // namespace protogate::transcoding
