@@ -175,7 +175,7 @@ template <typename Writer>
 absl::Status WirePrinter<Writer>::Fields(const MessageCodec& codec,
                                          std::string_view wire) {
   // One occurrence table per nesting level, reused by every message at
-  // that level (a deque: deeper levels never move this one).
+  // that level.
   while (scratch_.size() <= static_cast<size_t>(depth_))
     scratch_.emplace_back();
   std::vector<Occurrences>& occ = scratch_[depth_];
@@ -442,29 +442,63 @@ absl::Status Print(WirePrinter<Writer>& printer, const MessageCodec& codec,
   return printer.FieldValue(*field, occ[field->index]);
 }
 
-}  // namespace
-
-absl::Status PrintWireJson(const CodecSet& codecs, const MessageCodec& codec,
-                           const FieldCodec* field, std::string_view wire,
-                           const PrintOptions& options, const PrintFlags& flags,
-                           std::string* json) {
+// What a print needs besides its output, kept per thread: the tables keep
+// their storage and the buffer its capacity, unless the print was large
+// (tables hold at most 16 bytes per JSON byte, so at most ~1 MiB is kept).
+struct PrintScratch {
+  OccurrenceTables tables;
   rapidjson::StringBuffer buffer;
+  bool busy = false;
+};
+constexpr size_t kKeptBytes = 64 * 1024;
+
+absl::Status PrintWith(PrintScratch& scratch, const CodecSet& codecs,
+                       const MessageCodec& codec, const FieldCodec* field,
+                       std::string_view wire, const PrintOptions& options,
+                       const PrintFlags& flags, std::string* json) {
+  rapidjson::StringBuffer& buffer = scratch.buffer;
+  buffer.Clear();
   // JSON is typically 1.5-3x its wire size: grow the buffer once, not ~10x.
   buffer.Reserve(2 * wire.size() + 256);
   absl::Status s;
   if (options.indent > 0) {
     PrettyJsonWriter writer(buffer);
     writer.SetIndent(' ', static_cast<unsigned>(options.indent));
-    WirePrinter<PrettyJsonWriter> printer(codecs, options, flags, &writer);
+    WirePrinter<PrettyJsonWriter> printer(codecs, options, flags, &writer,
+                                          &scratch.tables);
     s = Print(printer, codec, field, wire);
   } else {
     CompactJsonWriter writer(buffer);
-    WirePrinter<CompactJsonWriter> printer(codecs, options, flags, &writer);
+    WirePrinter<CompactJsonWriter> printer(codecs, options, flags, &writer,
+                                           &scratch.tables);
     s = Print(printer, codec, field, wire);
   }
-  if (!s.ok()) return s;
-  json->assign(buffer.GetString(), buffer.GetSize());
-  return absl::OkStatus();
+  if (s.ok()) json->assign(buffer.GetString(), buffer.GetSize());
+  const bool big = buffer.GetSize() > kKeptBytes;
+  buffer.Clear();
+  if (big) {
+    buffer.ShrinkToFit();
+    scratch.tables.clear();
+  }
+  return s;
+}
+
+}  // namespace
+
+absl::Status PrintWireJson(const CodecSet& codecs, const MessageCodec& codec,
+                           const FieldCodec* field, std::string_view wire,
+                           const PrintOptions& options, const PrintFlags& flags,
+                           std::string* json) {
+  thread_local PrintScratch kept;
+  if (kept.busy) {  // A print inside a print: its own scratch.
+    PrintScratch own;
+    return PrintWith(own, codecs, codec, field, wire, options, flags, json);
+  }
+  kept.busy = true;
+  absl::Status s =
+      PrintWith(kept, codecs, codec, field, wire, options, flags, json);
+  kept.busy = false;
+  return s;
 }
 
 template class WirePrinter<CompactJsonWriter>;

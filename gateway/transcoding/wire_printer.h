@@ -46,13 +46,21 @@ struct WireValue {
   std::string_view bytes;  // Length-delimited value.
 };
 using Occurrences = absl::InlinedVector<WireValue, 1>;
+// Occurrence tables by nesting depth (a deque: deeper levels never move a
+// shallower one), reused across messages and across prints.
+using OccurrenceTables = std::deque<std::vector<Occurrences>>;
 
 template <typename Writer>
 class WirePrinter {
  public:
+  // `tables` is borrowed scratch space, used by this printer alone.
   WirePrinter(const CodecSet& codecs, const PrintOptions& options,
-              const PrintFlags& flags, Writer* writer)
-      : codecs_(codecs), options_(options), flags_(flags), w_(*writer) {}
+              const PrintFlags& flags, Writer* writer, OccurrenceTables* tables)
+      : codecs_(codecs),
+        options_(options),
+        flags_(flags),
+        w_(*writer),
+        scratch_(*tables) {}
 
   // The JSON value of a whole message (object, or a WKT's special form).
   absl::Status Message(const MessageCodec& codec, std::string_view wire);
@@ -90,7 +98,7 @@ class WirePrinter {
   const PrintFlags& flags_;
   Writer& w_;
   int depth_ = 0;
-  std::deque<std::vector<Occurrences>> scratch_;  // Fields() tables by depth.
+  OccurrenceTables& scratch_;  // Fields() tables by depth.
 };
 
 }  // namespace protogate::transcoding

@@ -322,6 +322,7 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
   nva.push_back(Header("grpc-timeout", call->timeout));
   for (const auto& [key, value] : call->metadata) {
     nva.push_back(Header(key, value));
+    if (key == "x-request-id") nva.back().flags |= NGHTTP2_NV_FLAG_NO_INDEX;
   }
   nghttp2_data_provider body;
   body.source.ptr = call.get();
