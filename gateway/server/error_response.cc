@@ -34,6 +34,7 @@ std::string_view GenericMessage(absl::StatusCode code) {
 http::Response JsonResponse(int status, std::string body) {
   http::Response response;
   response.status = status;
+  response.headers.reserve(4);  // Room for what the header rules add.
   response.headers.emplace_back("Content-Type", kJson);
   response.body = std::move(body);
   return response;

@@ -176,9 +176,7 @@ absl::Status WirePrinter<Writer>::Fields(const MessageCodec& codec,
                                          std::string_view wire) {
   // One occurrence table per nesting level, reused by every message at
   // that level.
-  while (scratch_.size() <= static_cast<size_t>(depth_))
-    scratch_.emplace_back();
-  std::vector<Occurrences>& occ = scratch_[depth_];
+  std::vector<Occurrences>& occ = Table();
   if (absl::Status s = Collect(codec, wire, &occ); !s.ok()) return s;
   for (const FieldCodec& f : codec.fields()) {
     if (f.type == FieldDescriptor::TYPE_GROUP) continue;
@@ -197,6 +195,14 @@ absl::Status WirePrinter<Writer>::Fields(const MessageCodec& codec,
     if (absl::Status s = FieldValue(f, o); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+template <typename Writer>
+std::vector<Occurrences>& WirePrinter<Writer>::Table() {
+  while (scratch_.tables.size() <= static_cast<size_t>(depth_)) {
+    scratch_.tables.emplace_back();
+  }
+  return scratch_.tables[depth_];
 }
 
 template <typename Writer>
@@ -442,21 +448,23 @@ absl::Status Print(WirePrinter<Writer>& printer, const MessageCodec& codec,
   return printer.FieldValue(*field, occ[field->index]);
 }
 
-// What a print needs besides its output, kept per thread: the tables keep
-// their storage and the buffer its capacity, unless the print was large
-// (tables hold at most 16 bytes per JSON byte, so at most ~1 MiB is kept).
-struct PrintScratch {
-  OccurrenceTables tables;
+// What a print needs besides its output, kept per thread: the scratch
+// keeps its storage, the buffer and writer their capacity, unless the print
+// was large (tables hold at most 16 bytes per JSON byte, so at most ~1 MiB
+// is kept).
+struct ThreadPrint {
+  PrintScratch scratch;
   rapidjson::StringBuffer buffer;
+  CompactJsonWriter writer{buffer};
   bool busy = false;
 };
 constexpr size_t kKeptBytes = 64 * 1024;
 
-absl::Status PrintWith(PrintScratch& scratch, const CodecSet& codecs,
+absl::Status PrintWith(ThreadPrint& t, const CodecSet& codecs,
                        const MessageCodec& codec, const FieldCodec* field,
                        std::string_view wire, const PrintOptions& options,
                        const PrintFlags& flags, std::string* json) {
-  rapidjson::StringBuffer& buffer = scratch.buffer;
+  rapidjson::StringBuffer& buffer = t.buffer;
   buffer.Clear();
   // JSON is typically 1.5-3x its wire size: grow the buffer once, not ~10x.
   buffer.Reserve(2 * wire.size() + 256);
@@ -465,12 +473,12 @@ absl::Status PrintWith(PrintScratch& scratch, const CodecSet& codecs,
     PrettyJsonWriter writer(buffer);
     writer.SetIndent(' ', static_cast<unsigned>(options.indent));
     WirePrinter<PrettyJsonWriter> printer(codecs, options, flags, &writer,
-                                          &scratch.tables);
+                                          &t.scratch);
     s = Print(printer, codec, field, wire);
   } else {
-    CompactJsonWriter writer(buffer);
-    WirePrinter<CompactJsonWriter> printer(codecs, options, flags, &writer,
-                                           &scratch.tables);
+    t.writer.Reset(buffer);
+    WirePrinter<CompactJsonWriter> printer(codecs, options, flags, &t.writer,
+                                           &t.scratch);
     s = Print(printer, codec, field, wire);
   }
   if (s.ok()) json->assign(buffer.GetString(), buffer.GetSize());
@@ -478,7 +486,7 @@ absl::Status PrintWith(PrintScratch& scratch, const CodecSet& codecs,
   buffer.Clear();
   if (big) {
     buffer.ShrinkToFit();
-    scratch.tables.clear();
+    t.scratch.tables.clear();
   }
   return s;
 }
@@ -489,9 +497,9 @@ absl::Status PrintWireJson(const CodecSet& codecs, const MessageCodec& codec,
                            const FieldCodec* field, std::string_view wire,
                            const PrintOptions& options, const PrintFlags& flags,
                            std::string* json) {
-  thread_local PrintScratch kept;
+  thread_local ThreadPrint kept;
   if (kept.busy) {  // A print inside a print: its own scratch.
-    PrintScratch own;
+    ThreadPrint own;
     return PrintWith(own, codecs, codec, field, wire, options, flags, json);
   }
   kept.busy = true;

@@ -46,21 +46,25 @@ struct WireValue {
   std::string_view bytes;  // Length-delimited value.
 };
 using Occurrences = absl::InlinedVector<WireValue, 1>;
-// Occurrence tables by nesting depth (a deque: deeper levels never move a
-// shallower one), reused across messages and across prints.
-using OccurrenceTables = std::deque<std::vector<Occurrences>>;
+// Scratch space a printer borrows, reused across messages and prints.
+struct PrintScratch {
+  // Occurrence tables by nesting depth (a deque: deeper levels never move a
+  // shallower one).
+  std::deque<std::vector<Occurrences>> tables;
+  std::string text;  // Text forms of well-known types.
+};
 
 template <typename Writer>
 class WirePrinter {
  public:
-  // `tables` is borrowed scratch space, used by this printer alone.
+  // `scratch` is used by this printer alone while it prints.
   WirePrinter(const CodecSet& codecs, const PrintOptions& options,
-              const PrintFlags& flags, Writer* writer, OccurrenceTables* tables)
+              const PrintFlags& flags, Writer* writer, PrintScratch* scratch)
       : codecs_(codecs),
         options_(options),
         flags_(flags),
         w_(*writer),
-        scratch_(*tables) {}
+        scratch_(*scratch) {}
 
   // The JSON value of a whole message (object, or a WKT's special form).
   absl::Status Message(const MessageCodec& codec, std::string_view wire);
@@ -72,6 +76,8 @@ class WirePrinter {
 
  private:
   absl::Status Fields(const MessageCodec& codec, std::string_view wire);
+  // The occurrence table of the current depth.
+  std::vector<Occurrences>& Table();
   absl::Status Repeated(const FieldCodec& field, const Occurrences& occ);
   absl::Status Map(const FieldCodec& field, const Occurrences& occ);
   absl::Status Singular(const FieldCodec& field, const WireValue& v);
@@ -98,7 +104,7 @@ class WirePrinter {
   const PrintFlags& flags_;
   Writer& w_;
   int depth_ = 0;
-  OccurrenceTables& scratch_;  // Fields() tables by depth.
+  PrintScratch& scratch_;
 };
 
 }  // namespace protogate::transcoding

@@ -25,9 +25,10 @@ std::string_view LastBytes(const Occurrences& occ) {
 template <typename Writer>
 absl::Status WirePrinter<Writer>::Wkt(const MessageCodec& codec,
                                       std::string_view wire) {
-  std::vector<Occurrences> occ;
+  std::vector<Occurrences>& occ = Table();  // Fields() is not at this depth.
   if (absl::Status s = Collect(codec, wire, &occ); !s.ok()) return s;
-  std::string text;
+  std::string& text = scratch_.text;  // Filled and written, no recursion.
+  text.clear();
   absl::Status s;
   switch (codec.wkt()) {
     case WktKind::kTimestamp:
@@ -59,7 +60,11 @@ absl::Status WirePrinter<Writer>::Wkt(const MessageCodec& codec,
       return Bad("unexpected well-known type");
   }
   if (!s.ok()) return Bad(base::ToStd(s.message()));
-  w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  if (IsPlainJsonAscii(text)) {
+    w_.PlainString(text);
+  } else {
+    w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  }
   return absl::OkStatus();
 }
 
