@@ -7,7 +7,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "gateway/base/header_names.h"
 #include "gateway/base/strings.h"
@@ -130,8 +129,14 @@ std::string RequestIdFor(const http::Request& request) {
     return std::string(*id);
   }
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  const uint64_t high = rng(), low = rng();
-  return absl::StrFormat("%016x%016x", high, low);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    uint64_t bits = rng();
+    for (int i = 15; i >= 0; --i, bits >>= 4)
+      out[half * 16 + i] = kHex[bits & 15];
+  }
+  return out;
 }
 
 HeaderRules::HeaderRules()
