@@ -218,11 +218,20 @@ class H2UnaryChannel::LoopClient
     connecting_ = false;
     socket_.reset();
     auto session = H2Session::Start(
-        std::move(socket), {.authority = options_->endpoint.authority,
-                            .keepalive_time = keepalive_time_,
-                            .keepalive_timeout = options_->keepalive_timeout,
-                            .keepalive_permit_without_calls =
-                                options_->keepalive_permit_without_calls});
+        std::move(socket),
+        {.authority = options_->endpoint.authority,
+         .keepalive_time = keepalive_time_,
+         .keepalive_timeout = options_->keepalive_timeout,
+         .keepalive_permit_without_calls =
+             options_->keepalive_permit_without_calls,
+         .resubmit = [weak = weak_from_this()](std::shared_ptr<H2Call> call) {
+           if (auto self = weak.lock()) {
+             self->Call(std::move(call));
+           } else {
+             FinishCall(*call,
+                        absl::UnavailableError("upstream channel closed"));
+           }
+         }});
     if (!session.ok()) {
       FailWaiting(absl::UnavailableError(session.status().message()));
       return;

@@ -213,6 +213,11 @@ struct H2Session::Callbacks {
     self->streams_.erase(it);
     call->session = nullptr;
     if (call->finished || call->result_queued) return 0;
+    if (!call->response.end_stream && error_code == NGHTTP2_REFUSED_STREAM &&
+        call->response.http_status == 0 && self->Retries(*call)) {
+      self->refused_.push_back(std::move(call));
+      return 0;
+    }
     CallResult result;
     if (call->response.end_stream) {
       result = ToCallResult(std::move(call->response),
@@ -239,6 +244,10 @@ struct H2Session::Callbacks {
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, nullptr);
     call->session = nullptr;
     if (call->finished || call->result_queued) return 0;
+    if (lib_error != NGHTTP2_ERR_STREAM_CLOSING && self->Retries(*call)) {
+      self->refused_.push_back(std::move(call));  // Its HEADERS never left.
+      return 0;
+    }
     CallResult result;
     result.status = absl::UnavailableError(
         absl::StrCat("upstream connection cannot start a stream: ",
@@ -434,13 +443,27 @@ void H2Session::Read() {
 }
 
 void H2Session::RunCompletions() {
-  while (!completed_.empty()) {
+  while (!completed_.empty() || !refused_.empty()) {
     auto batch = std::move(completed_);
     completed_.clear();
     for (auto& [call, result] : batch) {
       FinishCall(*call, std::move(result));  // Unless it ended meanwhile.
     }
+    auto refused = std::move(refused_);
+    refused_.clear();
+    for (auto& call : refused) {
+      if (call->finished) continue;  // Its deadline or canceller came first.
+      call->retried = true;
+      call->NewAttempt();
+      call->timeout = GrpcTimeoutValue(absl::FromChrono(
+          call->timer.expiry() - std::chrono::steady_clock::now()));
+      options_.resubmit(std::move(call));  // May close this session.
+    }
   }
+}
+
+bool H2Session::Retries(const H2Call& call) const {
+  return !call.retried && options_.resubmit != nullptr;
 }
 
 void H2Session::Fail(absl::Status status) {

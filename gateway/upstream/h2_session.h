@@ -21,6 +21,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -70,7 +71,17 @@ struct H2Call {
   bool finished = false;        // `done` has been taken.
   bool result_queued = false;   // Judged early; only waits to finish.
   bool length_checked = false;  // The response's frame header was read.
+  bool retried = false;         // Already sent again after a refusal.
   GrpcResponseParts response;
+
+  // Back to "waiting for a connection", for one more attempt.
+  void NewAttempt() {
+    sent = 0;
+    session = nullptr;
+    stream_id = 0;
+    length_checked = false;
+    response = GrpcResponseParts();
+  }
 };
 
 // Ends `call` with `result` unless it has ended: stops its timer, runs
@@ -83,6 +94,11 @@ struct H2SessionOptions {
   absl::Duration keepalive_time = absl::Minutes(5);
   absl::Duration keepalive_timeout = absl::Seconds(20);
   bool keepalive_permit_without_calls = false;
+  // Takes a call the backend did not process (RST_STREAM REFUSED_STREAM
+  // before any response, a stream above a GOAWAY's last stream id, or
+  // HEADERS the connection could no longer send) for its one transparent
+  // retry, as gRPC's clients retry such calls. Unset: they fail UNAVAILABLE.
+  std::function<void(std::shared_ptr<H2Call>)> resubmit;
 };
 
 class H2Session : public std::enable_shared_from_this<H2Session> {
@@ -120,7 +136,10 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   void Flush();
   void Read();
   void Fail(absl::Status status);
+  // Finishes completed_ and resubmits refused_ (outside nghttp2).
   void RunCompletions();
+  // Whether `call`, refused unprocessed, gets its transparent retry.
+  bool Retries(const H2Call& call) const;
   void StartKeepalive();
   void OnKeepaliveTimer();
 
@@ -137,6 +156,9 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   absl::flat_hash_map<int32_t, std::shared_ptr<H2Call>> streams_;
   // Calls ended inside nghttp2 callbacks, finished once it returns.
   std::vector<std::pair<std::shared_ptr<H2Call>, CallResult>> completed_;
+  // Calls refused unprocessed inside nghttp2 callbacks, resubmitted once it
+  // returns.
+  std::vector<std::shared_ptr<H2Call>> refused_;
   H2Timer keepalive_;
   bool ping_outstanding_ = false;
   int pings_without_data_ = 0;

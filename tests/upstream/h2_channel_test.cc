@@ -1117,7 +1117,9 @@ TEST(H2ChannelFailureTest, HangingConnectFailsAtTheConnectTimeout) {
   EXPECT_TRUE(channel->failing());
 }
 
-TEST(H2ChannelRawTest, StreamAboveGoawaysLastStreamIsRefusedThenReconnects) {
+// The backend did not process a stream above its GOAWAY's last stream id:
+// like gRPC's clients, the channel sends the call again, on a new connection.
+TEST(H2ChannelRawTest, StreamAboveGoawaysLastStreamIsRetriedOnANewConnection) {
   RawH2Response response = ValidRawResponse(/*goaway=*/false);
   response.faulty_connections = 1;
   response.refuse_with_goaway_after = 1;  // GOAWAY(last stream 1) on 3.
@@ -1129,20 +1131,36 @@ TEST(H2ChannelRawTest, StreamAboveGoawaysLastStreamIsRefusedThenReconnects) {
   ASSERT_TRUE(first.result.status.ok()) << first.result.status;
 
   const absl::Time start = absl::Now();
-  Outcome refused = RunCall(*channel, Echo("x", absl::Seconds(10)), &loop);
-  EXPECT_EQ(refused.result.status.code(), absl::StatusCode::kUnavailable)
-      << refused.result.status;
-  EXPECT_THAT(std::string(refused.result.status.message()),
-              HasSubstr("refused"));
-  EXPECT_FALSE(refused.result.malformed_response);
+  Outcome retried = RunCall(*channel, Echo("x", absl::Seconds(10)), &loop);
+  ASSERT_TRUE(retried.result.status.ok()) << retried.result.status;
+  EXPECT_EQ(retried.result.payload, "answer");
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
+  EXPECT_EQ((*server)->connections(), 2);
+  EXPECT_EQ((*server)->requests(), 3);  // First, refused, its retry.
 
   Outcome next = RunCall(*channel, Echo("x"), &loop);
   ASSERT_TRUE(next.result.status.ok()) << next.result.status;
-  EXPECT_EQ(next.result.payload, "answer");
   EXPECT_EQ((*server)->connections(), 2);
-  EXPECT_EQ((*server)->requests(), 3);
+  EXPECT_EQ((*server)->requests(), 4);
   EXPECT_FALSE(channel->failing());
+}
+
+// One transparent retry, not more: a backend refusing every stream gets each
+// call twice, and the call fails UNAVAILABLE naming the refusal.
+TEST(H2ChannelRawTest, RefusedStreamIsRetriedOnceThenUnavailable) {
+  RawH2Response response = ValidRawResponse(/*goaway=*/false);
+  response.rst_stream_code = 0x7;  // REFUSED_STREAM, on every stream.
+  auto server = RawH2Server::Start(std::move(response));
+  ASSERT_TRUE(server.ok()) << server.status();
+  TestLoop loop;
+  auto channel = MakeChannel((*server)->address());
+  Outcome out = RunCall(*channel, Echo("x", absl::Seconds(10)), &loop);
+  EXPECT_EQ(out.result.status.code(), absl::StatusCode::kUnavailable)
+      << out.result.status;
+  EXPECT_THAT(std::string(out.result.status.message()), HasSubstr("refused"));
+  EXPECT_FALSE(out.result.malformed_response);
+  EXPECT_EQ((*server)->requests(), 2);
+  EXPECT_EQ((*server)->connections(), 1);  // No GOAWAY: the same connection.
 }
 
 TEST(H2ChannelRawTest, ResetStreamCodesMapAsGrpcDoes) {
@@ -1170,6 +1188,8 @@ TEST(H2ChannelRawTest, ResetStreamCodesMapAsGrpcDoes) {
     Outcome again = RunCall(*channel, Echo("x", absl::Seconds(10)));
     EXPECT_EQ(again.result.status.code(), c.expected) << again.result.status;
     EXPECT_EQ((*server)->connections(), 1);
+    // REFUSED_STREAM alone is retried (once per call): nothing was processed.
+    EXPECT_EQ((*server)->requests(), c.code == 0x7 ? 4 : 2);
   }
 }
 
