@@ -29,7 +29,7 @@ class CompactJsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
     Prefix(rapidjson::kStringType);
     char* out = os_->Push(text.size() + 2);
     out[0] = '"';
-    std::memcpy(out + 1, text.data(), text.size());
+    if (!text.empty()) std::memcpy(out + 1, text.data(), text.size());
     out[text.size() + 1] = '"';
     EndValue(true);
   }

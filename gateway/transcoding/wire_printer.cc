@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/base/strings.h"
@@ -449,16 +450,28 @@ absl::Status Print(WirePrinter<Writer>& printer, const MessageCodec& codec,
 }
 
 // What a print needs besides its output, kept per thread: the scratch
-// keeps its storage, the buffer and writer their capacity, unless the print
-// was large (tables hold at most 16 bytes per JSON byte, so at most ~1 MiB
-// is kept).
+// keeps its storage, the buffer and writer their capacity, as long as
+// together they hold at most kKeptBytes.
 struct ThreadPrint {
   PrintScratch scratch;
   rapidjson::StringBuffer buffer;
   CompactJsonWriter writer{buffer};
   bool busy = false;
 };
-constexpr size_t kKeptBytes = 64 * 1024;
+constexpr size_t kKeptBytes = 256 * 1024;
+
+// Heap bytes `t` holds (what a large print, or a small print of a large
+// wire message, leaves behind).
+size_t HeldBytes(const ThreadPrint& t) {
+  size_t bytes = t.buffer.stack_.GetCapacity() + t.scratch.text.capacity();
+  for (const std::vector<Occurrences>& table : t.scratch.tables) {
+    bytes += table.capacity() * sizeof(Occurrences);
+    for (const Occurrences& o : table) {
+      if (o.capacity() > 1) bytes += o.capacity() * sizeof(WireValue);
+    }
+  }
+  return bytes;
+}
 
 absl::Status PrintWith(ThreadPrint& t, const CodecSet& codecs,
                        const MessageCodec& codec, const FieldCodec* field,
@@ -482,11 +495,11 @@ absl::Status PrintWith(ThreadPrint& t, const CodecSet& codecs,
     s = Print(printer, codec, field, wire);
   }
   if (s.ok()) json->assign(buffer.GetString(), buffer.GetSize());
-  const bool big = buffer.GetSize() > kKeptBytes;
   buffer.Clear();
-  if (big) {
-    buffer.ShrinkToFit();
+  if (HeldBytes(t) > kKeptBytes) {
+    buffer.ShrinkToFit();  // Empty: frees it.
     t.scratch.tables.clear();
+    std::string().swap(t.scratch.text);
   }
   return s;
 }
@@ -503,10 +516,8 @@ absl::Status PrintWireJson(const CodecSet& codecs, const MessageCodec& codec,
     return PrintWith(own, codecs, codec, field, wire, options, flags, json);
   }
   kept.busy = true;
-  absl::Status s =
-      PrintWith(kept, codecs, codec, field, wire, options, flags, json);
-  kept.busy = false;
-  return s;
+  const absl::Cleanup not_busy = [] { kept.busy = false; };  // Even on throw.
+  return PrintWith(kept, codecs, codec, field, wire, options, flags, json);
 }
 
 template class WirePrinter<CompactJsonWriter>;
