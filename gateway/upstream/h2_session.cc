@@ -443,6 +443,8 @@ void H2Session::Read() {
 }
 
 void H2Session::RunCompletions() {
+  // Finishing or resubmitting may drop the last other owner of this session.
+  const std::shared_ptr<H2Session> keep = shared_from_this();
   while (!completed_.empty() || !refused_.empty()) {
     auto batch = std::move(completed_);
     completed_.clear();
@@ -453,10 +455,14 @@ void H2Session::RunCompletions() {
     refused_.clear();
     for (auto& call : refused) {
       if (call->finished) continue;  // Its deadline or canceller came first.
+      const auto left = call->timer.expiry() - std::chrono::steady_clock::now();
+      if (left <= std::chrono::steady_clock::duration::zero()) {
+        FinishCall(*call, absl::DeadlineExceededError("deadline exceeded"));
+        continue;
+      }
       call->retried = true;
       call->NewAttempt();
-      call->timeout = GrpcTimeoutValue(absl::FromChrono(
-          call->timer.expiry() - std::chrono::steady_clock::now()));
+      call->timeout = GrpcTimeoutValue(absl::FromChrono(left));
       options_.resubmit(std::move(call));  // May close this session.
     }
   }
