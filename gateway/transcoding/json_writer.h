@@ -18,6 +18,26 @@ namespace protogate::transcoding {
 class CompactJsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
  public:
   using Writer::Writer;
+
+  // A point inside an open object or array to come back to.
+  struct Mark {
+    size_t bytes = 0;
+    size_t levels = 0;
+    size_t values = 0;
+  };
+  // REQUIRES: inside an object or array.
+  Mark Here() {
+    return {os_->GetSize(), level_stack_.GetSize(),
+            level_stack_.Top<Level>()->valueCount};
+  }
+  // Drops what was written since `mark`, including containers opened since
+  // and still open. REQUIRES: the container open at `mark` is still open.
+  void Rewind(const Mark& mark) {
+    os_->Pop(os_->GetSize() - mark.bytes);
+    level_stack_.Pop<char>(level_stack_.GetSize() - mark.levels);
+    level_stack_.Top<Level>()->valueCount = mark.values;
+  }
+
   // Writes `json`, a complete value (or object key) of `type`, as is.
   void Raw(std::string_view json, rapidjson::Type type) {
     Prefix(type);

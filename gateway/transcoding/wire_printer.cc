@@ -175,6 +175,15 @@ absl::Status WirePrinter<Writer>::Message(const MessageCodec& codec,
 template <typename Writer>
 absl::Status WirePrinter<Writer>::Fields(const MessageCodec& codec,
                                          std::string_view wire) {
+  if constexpr (requires { w_.Here(); }) {
+    if (!options_.emit_unpopulated) {
+      const auto mark = w_.Here();
+      bool out_of_order = false;
+      absl::Status s = FieldsInOrder(codec, wire, &out_of_order);
+      if (!s.ok() || !out_of_order) return s;
+      w_.Rewind(mark);  // Collect and sort instead.
+    }
+  }
   // One occurrence table per nesting level, reused by every message at
   // that level.
   std::vector<Occurrences>& occ = Table();
@@ -190,12 +199,104 @@ absl::Status WirePrinter<Writer>::Fields(const MessageCodec& codec,
                !options_.emit_unpopulated) {
       continue;
     }
-    const std::string& key =
-        options_.proto_field_names ? f.proto_key : f.json_key;
-    w_.Raw(key, rapidjson::kStringType);
+    Key(f);
     if (absl::Status s = FieldValue(f, o); !s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+template <typename Writer>
+void WirePrinter<Writer>::Key(const FieldCodec& field) {
+  w_.Raw(options_.proto_field_names ? field.proto_key : field.json_key,
+         rapidjson::kStringType);
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::FieldsInOrder(const MessageCodec& codec,
+                                                std::string_view wire,
+                                                bool* out_of_order) {
+  const FieldCodec* open = nullptr;  // Repeated or map field being written.
+  Occurrences* entries = nullptr;    // The open map field's entries.
+  const auto close = [&]() -> absl::Status {
+    const FieldCodec* f = std::exchange(open, nullptr);
+    if (f == nullptr) return absl::OkStatus();
+    if (f->is_map) return Map(*f, *entries);
+    w_.EndArray();
+    return absl::OkStatus();
+  };
+  uint32_t last = 0;
+  uint64_t oneofs = 0;  // Bit i: a member of oneof i was seen.
+  WireReader r(wire);
+  while (!r.done()) {
+    uint32_t number, wire_type;
+    if (!r.ReadTag(&number, &wire_type)) {
+      return Bad(absl::StrCat("bad tag in ", codec.full_name()));
+    }
+    const FieldCodec* f = codec.FindByNumber(number);
+    if (f == nullptr || f->type == FieldDescriptor::TYPE_GROUP) {
+      if (wire_type == kEndGroup || !r.Skip(number, wire_type)) {
+        return Bad(absl::StrCat("bad unknown field ", number, " in ",
+                                codec.full_name()));
+      }
+      continue;
+    }
+    if (number < last || (number == last && !f->repeated)) {
+      *out_of_order = true;
+      return absl::OkStatus();
+    }
+    if (f->oneof_index >= 0) {
+      const uint64_t bit = f->oneof_index < 64 ? 1ull << f->oneof_index : 0;
+      if (bit == 0 || (oneofs & bit) != 0) {
+        *out_of_order = true;
+        return absl::OkStatus();
+      }
+      oneofs |= bit;
+    }
+    WireValue v{wire_type};
+    if (!WireTypeOk(*f, wire_type) || !ReadValue(&r, &v)) {
+      return Bad(absl::StrCat("bad value for field \"", f->proto_name, "\" of ",
+                              codec.full_name()));
+    }
+    if (number != last) {
+      if (absl::Status s = close(); !s.ok()) return s;
+      last = number;
+    }
+    absl::Status s;
+    if (f->is_map) {
+      if (open == nullptr) {
+        Key(*f);
+        std::vector<Occurrences>& table = Table();
+        if (table.empty()) table.emplace_back();
+        entries = &table[0];
+        entries->resize(0);
+        open = f;
+      }
+      entries->push_back(v);
+    } else if (f->repeated) {
+      const bool packed = f->packable && wire_type == kLengthDelimited;
+      if (open == nullptr) {
+        if (packed && v.bytes.empty()) continue;  // Adds no elements.
+        Key(*f);
+        w_.StartArray();
+        open = f;
+      }
+      if (f->type == FieldDescriptor::TYPE_MESSAGE) {
+        s = Message(*f->message, v.bytes);
+      } else if (packed) {
+        s = Packed(*f, v.bytes);
+      } else {
+        s = Scalar(*f, v);
+      }
+    } else if (f->type == FieldDescriptor::TYPE_MESSAGE) {
+      Key(*f);
+      s = Message(*f->message, v.bytes);
+    } else if (f->has_presence || !IsDefault(*f, v)) {
+      Key(*f);
+      s = Scalar(*f, v);
+    }
+    if (!s.ok()) return s;
+  }
+  return close();
 }
 
 template <typename Writer>

@@ -76,6 +76,13 @@ class WirePrinter {
 
  private:
   absl::Status Fields(const MessageCodec& codec, std::string_view wire);
+  // Fields() in one pass over the wire, for the usual encoding: fields in
+  // increasing number order, each singular one once, a repeated or map
+  // field's values together, one member per oneof. Sets *out_of_order
+  // (having written part of the object) when `wire` is not like that.
+  absl::Status FieldsInOrder(const MessageCodec& codec, std::string_view wire,
+                             bool* out_of_order);
+  void Key(const FieldCodec& field);
   // The occurrence table of the current depth.
   std::vector<Occurrences>& Table();
   absl::Status Repeated(const FieldCodec& field, const Occurrences& occ);

@@ -1,6 +1,7 @@
 #include "gateway/transcoding/wire_to_json.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
@@ -144,6 +145,71 @@ TEST(WireToJsonTest, LastScalarWinsAndMessagesMerge) {
   EXPECT_EQ(json, LibJson(merged));
   EXPECT_EQ(json,
             R"({"i32":2,"nested":{"a":1,"b":"x"},"mStr":{"k":2},"oStr":"s"})");
+}
+
+// The printer writes an object in one pass while the wire is in the usual
+// order, and starts over (rewinding what it wrote) with collected fields
+// when it is not. Each case breaks that order at a different point; the
+// JSON must be what libprotobuf makes of the same bytes.
+TEST(WireToJsonTest, OutOfOrderWireAtAnyPointPrintsAsLibprotobuf) {
+  test::Nested b_then_a[2] = {FromText<test::Nested>(R"(b: "x")"),
+                              FromText<test::Nested>("a: 1")};
+  const std::string inner =
+      b_then_a[0].SerializeAsString() + b_then_a[1].SerializeAsString();
+  // nested (17, length-delimited: 0x8a 0x01) holding fields 2 then 1,
+  // followed by an in-order field.
+  const std::string nested_out_of_order =
+      std::string("\x8a\x01") + static_cast<char>(inner.size()) + inner +
+      FromText<Scalars>("r_i32: [3]").SerializeAsString();
+  // r_s "a", an unknown field 999 (varint 1), r_s "b": one run of r_s.
+  const std::string unknown_inside_run =
+      FromText<Scalars>(R"(r_s: "a")").SerializeAsString() +
+      std::string("\xb8\x3e\x01", 3) +
+      FromText<Scalars>(R"(r_s: "b")").SerializeAsString();
+  const std::vector<std::string> wires = {
+      // A repeated message field's array is open when a lower field comes.
+      FromText<Scalars>("r_nested { a: 1 } r_nested { a: 2 }")
+              .SerializeAsString() +
+          FromText<Scalars>("i32: 5").SerializeAsString(),
+      // A map's key is written, its entries gathered.
+      FromText<Scalars>(R"(m_str { key: "k" value: 1 })").SerializeAsString() +
+          FromText<Scalars>("i32: 3").SerializeAsString(),
+      // A message printed whole, then more of it (merged).
+      FromText<Scalars>("i32: 1 nested { a: 1 child { a: 2 } }")
+              .SerializeAsString() +
+          FromText<Scalars>(R"(nested { b: "x" child { b: "y" } })")
+              .SerializeAsString(),
+      // Two members of one oneof, in number order: the last wins.
+      FromText<Scalars>("o_int: 5").SerializeAsString() +
+          FromText<Scalars>(R"(o_str: "s")").SerializeAsString(),
+      // A repeated field again after a higher one.
+      FromText<Scalars>("r_i32: [1] r_nested { a: 1 }").SerializeAsString() +
+          FromText<Scalars>("r_i32: [2]").SerializeAsString(),
+      // Still in order: one repeated field across two encodings.
+      FromText<Scalars>(R"(i32: 1 r_s: "a" r_s: "b")").SerializeAsString() +
+          FromText<Scalars>(R"(r_s: "c")").SerializeAsString(),
+      nested_out_of_order,
+      unknown_inside_run,
+  };
+  for (const std::string& wire : wires) {
+    SCOPED_TRACE(::testing::PrintToString(wire));
+    Scalars lib;
+    ASSERT_TRUE(lib.ParseFromString(wire));
+    for (int indent : {0, 2}) {
+      PrintOptions options;
+      options.indent = indent;
+      std::string json;
+      ASSERT_TRUE(WireToJson(testing::Codecs(),
+                             testing::CodecOf(Scalars::descriptor()), wire,
+                             options, &json)
+                      .ok());
+      EXPECT_TRUE(JsonEquals(json, LibJson(lib)))
+          << json << " vs " << LibJson(lib);
+      if (indent == 0) {
+        EXPECT_EQ(json, LibJson(lib));
+      }
+    }
+  }
 }
 
 TEST(WireToJsonTest, UnpackedInputForPackedFieldAndViceVersa) {
