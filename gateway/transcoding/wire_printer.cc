@@ -93,6 +93,37 @@ absl::Status WirePrinter<Writer>::Bad(std::string_view what) {
 }
 
 template <typename Writer>
+absl::Status WirePrinter<Writer>::BadValue(const MessageCodec& codec,
+                                           const FieldCodec& field) {
+  return Bad(absl::StrCat("bad value for field \"", field.proto_name, "\" of ",
+                          codec.full_name()));
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::NextField(const MessageCodec& codec,
+                                            WireReader& r,
+                                            const FieldCodec** field,
+                                            uint32_t* wire_type) {
+  while (!r.done()) {
+    uint32_t number;
+    if (!r.ReadTag(&number, wire_type)) {
+      return Bad(absl::StrCat("bad tag in ", codec.full_name()));
+    }
+    const FieldCodec* f = codec.FindByNumber(number);
+    if (f != nullptr && f->type != FieldDescriptor::TYPE_GROUP) {
+      *field = f;
+      return absl::OkStatus();
+    }
+    if (*wire_type == kEndGroup || !r.Skip(number, *wire_type)) {
+      return Bad(absl::StrCat("bad unknown field ", number, " in ",
+                              codec.full_name()));
+    }
+  }
+  *field = nullptr;
+  return absl::OkStatus();
+}
+
+template <typename Writer>
 absl::Status WirePrinter<Writer>::Collect(const MessageCodec& codec,
                                           std::string_view wire,
                                           std::vector<Occurrences>* fields) {
@@ -101,27 +132,20 @@ absl::Status WirePrinter<Writer>::Collect(const MessageCodec& codec,
   for (Occurrences& o : *fields) o.resize(0);
   absl::InlinedVector<int, 2> oneof_last(codec.oneof_count(), -1);
   WireReader r(wire);
-  while (!r.done()) {
-    uint32_t number, wire_type;
-    if (!r.ReadTag(&number, &wire_type)) {
-      return Bad(absl::StrCat("bad tag in ", codec.full_name()));
+  for (;;) {
+    const FieldCodec* f;
+    uint32_t wire_type;
+    if (absl::Status s = NextField(codec, r, &f, &wire_type); !s.ok()) {
+      return s;
     }
-    const FieldCodec* f = codec.FindByNumber(number);
-    if (f == nullptr || f->type == FieldDescriptor::TYPE_GROUP) {
-      if (wire_type == kEndGroup || !r.Skip(number, wire_type)) {
-        return Bad(absl::StrCat("bad unknown field ", number, " in ",
-                                codec.full_name()));
-      }
-      continue;
-    }
+    if (f == nullptr) break;
     // Read in place: copying a just-written WireValue stalls on store
     // forwarding, and this is the hottest loop of the printer.
     Occurrences& slot = (*fields)[f->index];
     WireValue& v = slot.emplace_back();
     v.wire_type = wire_type;
     if (!WireTypeOk(*f, wire_type) || !ReadValue(&r, &v)) {
-      return Bad(absl::StrCat("bad value for field \"", f->proto_name, "\" of ",
-                              codec.full_name()));
+      return BadValue(codec, *f);
     }
     if (f->packable && wire_type == kLengthDelimited && v.bytes.empty()) {
       slot.pop_back();  // An empty packed run adds no elements.
@@ -227,19 +251,14 @@ absl::Status WirePrinter<Writer>::FieldsInOrder(const MessageCodec& codec,
   uint32_t last = 0;
   uint64_t oneofs = 0;  // Bit i: a member of oneof i was seen.
   WireReader r(wire);
-  while (!r.done()) {
-    uint32_t number, wire_type;
-    if (!r.ReadTag(&number, &wire_type)) {
-      return Bad(absl::StrCat("bad tag in ", codec.full_name()));
+  for (;;) {
+    const FieldCodec* f;
+    uint32_t wire_type;
+    if (absl::Status s = NextField(codec, r, &f, &wire_type); !s.ok()) {
+      return s;
     }
-    const FieldCodec* f = codec.FindByNumber(number);
-    if (f == nullptr || f->type == FieldDescriptor::TYPE_GROUP) {
-      if (wire_type == kEndGroup || !r.Skip(number, wire_type)) {
-        return Bad(absl::StrCat("bad unknown field ", number, " in ",
-                                codec.full_name()));
-      }
-      continue;
-    }
+    if (f == nullptr) break;
+    const uint32_t number = f->number;
     if (number < last || (number == last && !f->repeated)) {
       *out_of_order = true;
       return absl::OkStatus();
@@ -254,8 +273,7 @@ absl::Status WirePrinter<Writer>::FieldsInOrder(const MessageCodec& codec,
     }
     WireValue v{wire_type};
     if (!WireTypeOk(*f, wire_type) || !ReadValue(&r, &v)) {
-      return Bad(absl::StrCat("bad value for field \"", f->proto_name, "\" of ",
-                              codec.full_name()));
+      return BadValue(codec, *f);
     }
     if (number != last) {
       if (absl::Status s = close(); !s.ok()) return s;

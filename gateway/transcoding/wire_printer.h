@@ -22,6 +22,7 @@
 #include "gateway/transcoding/codec_set.h"
 #include "gateway/transcoding/message_codec.h"
 #include "gateway/transcoding/options.h"
+#include "gateway/transcoding/wire_format.h"
 
 namespace protogate::transcoding {
 
@@ -98,6 +99,11 @@ class WirePrinter {
   absl::Status Value(const MessageCodec& codec, std::string_view wire);
   absl::Status Number(std::string_view text);
   absl::Status Bad(std::string_view what);
+  absl::Status BadValue(const MessageCodec& codec, const FieldCodec& field);
+  // The next known field in `r` (unknown fields and groups skipped), or
+  // nullptr at the end; InvalidArgument for a bad tag or unknown field.
+  absl::Status NextField(const MessageCodec& codec, WireReader& r,
+                         const FieldCodec** field, uint32_t* wire_type);
   // A string value: copied as is when plain ASCII, else validated and
   // escaped by the writer.
   absl::Status String(const FieldCodec& field, std::string_view s);
