@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/base/attributes.h"
 #include "absl/cleanup/cleanup.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -99,28 +100,26 @@ absl::Status WirePrinter<Writer>::BadValue(const MessageCodec& codec,
                           codec.full_name()));
 }
 
+// Always inlined: it is the inner loop of both printing paths.
 template <typename Writer>
-absl::Status WirePrinter<Writer>::NextField(const MessageCodec& codec,
-                                            WireReader& r,
-                                            const FieldCodec** field,
-                                            uint32_t* wire_type) {
+ABSL_ATTRIBUTE_ALWAYS_INLINE inline const FieldCodec*
+WirePrinter<Writer>::NextField(const MessageCodec& codec, WireReader& r,
+                               uint32_t* wire_type, absl::Status* error) {
   while (!r.done()) {
     uint32_t number;
     if (!r.ReadTag(&number, wire_type)) {
-      return Bad(absl::StrCat("bad tag in ", codec.full_name()));
+      *error = Bad(absl::StrCat("bad tag in ", codec.full_name()));
+      return nullptr;
     }
     const FieldCodec* f = codec.FindByNumber(number);
-    if (f != nullptr && f->type != FieldDescriptor::TYPE_GROUP) {
-      *field = f;
-      return absl::OkStatus();
-    }
+    if (f != nullptr && f->type != FieldDescriptor::TYPE_GROUP) return f;
     if (*wire_type == kEndGroup || !r.Skip(number, *wire_type)) {
-      return Bad(absl::StrCat("bad unknown field ", number, " in ",
-                              codec.full_name()));
+      *error = Bad(absl::StrCat("bad unknown field ", number, " in ",
+                                codec.full_name()));
+      return nullptr;
     }
   }
-  *field = nullptr;
-  return absl::OkStatus();
+  return nullptr;
 }
 
 template <typename Writer>
@@ -132,13 +131,9 @@ absl::Status WirePrinter<Writer>::Collect(const MessageCodec& codec,
   for (Occurrences& o : *fields) o.resize(0);
   absl::InlinedVector<int, 2> oneof_last(codec.oneof_count(), -1);
   WireReader r(wire);
-  for (;;) {
-    const FieldCodec* f;
-    uint32_t wire_type;
-    if (absl::Status s = NextField(codec, r, &f, &wire_type); !s.ok()) {
-      return s;
-    }
-    if (f == nullptr) break;
+  uint32_t wire_type;
+  absl::Status error;
+  while (const FieldCodec* f = NextField(codec, r, &wire_type, &error)) {
     // Read in place: copying a just-written WireValue stalls on store
     // forwarding, and this is the hottest loop of the printer.
     Occurrences& slot = (*fields)[f->index];
@@ -157,7 +152,7 @@ absl::Status WirePrinter<Writer>::Collect(const MessageCodec& codec,
       last = f->index;
     }
   }
-  return absl::OkStatus();
+  return error;
 }
 
 template <typename Writer>
@@ -251,13 +246,9 @@ absl::Status WirePrinter<Writer>::FieldsInOrder(const MessageCodec& codec,
   uint32_t last = 0;
   uint64_t oneofs = 0;  // Bit i: a member of oneof i was seen.
   WireReader r(wire);
-  for (;;) {
-    const FieldCodec* f;
-    uint32_t wire_type;
-    if (absl::Status s = NextField(codec, r, &f, &wire_type); !s.ok()) {
-      return s;
-    }
-    if (f == nullptr) break;
+  uint32_t wire_type;
+  absl::Status error;
+  while (const FieldCodec* f = NextField(codec, r, &wire_type, &error)) {
     const uint32_t number = f->number;
     if (number < last || (number == last && !f->repeated)) {
       *out_of_order = true;
@@ -314,6 +305,7 @@ absl::Status WirePrinter<Writer>::FieldsInOrder(const MessageCodec& codec,
     }
     if (!s.ok()) return s;
   }
+  if (!error.ok()) return error;
   return close();
 }
 

@@ -100,10 +100,11 @@ class WirePrinter {
   absl::Status Number(std::string_view text);
   absl::Status Bad(std::string_view what);
   absl::Status BadValue(const MessageCodec& codec, const FieldCodec& field);
-  // The next known field in `r` (unknown fields and groups skipped), or
-  // nullptr at the end; InvalidArgument for a bad tag or unknown field.
-  absl::Status NextField(const MessageCodec& codec, WireReader& r,
-                         const FieldCodec** field, uint32_t* wire_type);
+  // The next known field in `r` (unknown fields and groups skipped) and
+  // its wire type; nullptr at the end, or with *error set (InvalidArgument)
+  // on a bad tag or unknown field.
+  const FieldCodec* NextField(const MessageCodec& codec, WireReader& r,
+                              uint32_t* wire_type, absl::Status* error);
   // A string value: copied as is when plain ASCII, else validated and
   // escaped by the writer.
   absl::Status String(const FieldCodec& field, std::string_view s);
