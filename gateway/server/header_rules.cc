@@ -129,14 +129,9 @@ std::string RequestIdFor(const http::Request& request) {
     return std::string(*id);
   }
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(32, '0');
-  for (int half = 0; half < 2; ++half) {
-    uint64_t bits = rng();
-    for (int i = 15; i >= 0; --i, bits >>= 4)
-      out[half * 16 + i] = kHex[bits & 15];
-  }
-  return out;
+  const uint64_t high = rng(), low = rng();
+  return absl::StrCat(absl::Hex(high, absl::kZeroPad16),
+                      absl::Hex(low, absl::kZeroPad16));
 }
 
 HeaderRules::HeaderRules()

@@ -23,8 +23,8 @@ bool IsValidUtf8(std::string_view s);
 // True when `s` is printable ASCII without '"' or '\\': valid UTF-8 that a
 // JSON string holds unescaped (the common case, checked 8 bytes at a time).
 bool IsPlainJsonAscii(std::string_view s);
-// `s` (valid UTF-8) as a quoted JSON string literal: '"', '\\' and control
-// characters escaped as RapidJSON's writer escapes them.
+// `s` (valid UTF-8) as a quoted JSON string literal, escaped by RapidJSON's
+// writer ('"', '\\' and control characters).
 std::string JsonQuote(std::string_view s);
 
 // True when `s` follows the JSON number grammar.

@@ -243,12 +243,7 @@ class H2UnaryChannel::LoopClient
     auto waiting = std::move(waiting_);
     waiting_.clear();
     for (auto& call : waiting) {
-      if (call->finished) continue;
-      if (session_ != nullptr && session_->accepting()) {
-        session_->Submit(std::move(call));
-      } else {
-        Call(std::move(call));
-      }
+      if (!call->finished) Call(std::move(call));
     }
   }
 
@@ -395,7 +390,6 @@ void H2UnaryChannel::CallOnLoop(const base::IoThread& loop, CallRequest request,
                   static_cast<uint8_t>(size >> 16),
                   static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
   call->payload = std::move(request.payload);
-  call->timeout = GrpcTimeoutValue(left);
   call->metadata = std::move(request.metadata);
   for (auto& [key, value] : call->metadata) {
     if (key.size() > 4 && key.compare(key.size() - 4, 4, "-bin") == 0) {

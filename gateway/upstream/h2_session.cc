@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+#include <chrono>
 #include <cstring>
 #include <utility>
 
@@ -80,23 +81,23 @@ struct H2Session::Callbacks {
                           size_t length, uint32_t* flags,
                           nghttp2_data_source* source, void*) {
     auto* call = static_cast<H2Call*>(source->ptr);
-    const size_t total = call->prefix.size() + call->payload.size();
+    const size_t head = call->prefix.size();
     size_t n = 0;
-    while (n < length && call->sent < total) {
-      if (call->sent < call->prefix.size()) {
-        const size_t k = std::min(length - n, call->prefix.size() - call->sent);
-        std::memcpy(buf + n, call->prefix.data() + call->sent, k);
-        n += k;
-        call->sent += k;
-      } else {
-        const size_t offset = call->sent - call->prefix.size();
-        const size_t k = std::min(length - n, call->payload.size() - offset);
-        std::memcpy(buf + n, call->payload.data() + offset, k);
-        n += k;
-        call->sent += k;
-      }
+    if (call->sent < head) {  // The frame header first, then the payload.
+      n = std::min(length, head - call->sent);
+      std::memcpy(buf, call->prefix.data() + call->sent, n);
+      call->sent += n;
     }
-    if (call->sent == total) *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (call->sent >= head && n < length) {
+      const size_t offset = call->sent - head;
+      const size_t k = std::min(length - n, call->payload.size() - offset);
+      std::memcpy(buf + n, call->payload.data() + offset, k);
+      n += k;
+      call->sent += k;
+    }
+    if (call->sent == head + call->payload.size()) {
+      *flags |= NGHTTP2_DATA_FLAG_EOF;
+    }
     return static_cast<ssize_t>(n);
   }
 
@@ -320,6 +321,10 @@ bool H2Session::accepting() const {
 }
 
 void H2Session::Submit(std::shared_ptr<H2Call> call) {
+  // Computed now, not when the call was made: it may have waited for a
+  // connection, or be a retry.
+  call->timeout = GrpcTimeoutValue(absl::FromChrono(
+      call->timer.expiry() - std::chrono::steady_clock::now()));
   absl::InlinedVector<nghttp2_nv, 16> nva;  // nghttp2 copies the array.
   nva.reserve(7 + call->metadata.size());
   nva.push_back(Header(":method", "POST"));
@@ -331,7 +336,6 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
   nva.push_back(Header("grpc-timeout", call->timeout));
   for (const auto& [key, value] : call->metadata) {
     nva.push_back(Header(key, value));
-    if (key == "x-request-id") nva.back().flags |= NGHTTP2_NV_FLAG_NO_INDEX;
   }
   nghttp2_data_provider body;
   body.source.ptr = call.get();
@@ -455,14 +459,12 @@ void H2Session::RunCompletions() {
     refused_.clear();
     for (auto& call : refused) {
       if (call->finished) continue;  // Its deadline or canceller came first.
-      const auto left = call->timer.expiry() - std::chrono::steady_clock::now();
-      if (left <= std::chrono::steady_clock::duration::zero()) {
+      if (call->timer.expiry() <= std::chrono::steady_clock::now()) {
         FinishCall(*call, absl::DeadlineExceededError("deadline exceeded"));
         continue;
       }
       call->retried = true;
       call->NewAttempt();
-      call->timeout = GrpcTimeoutValue(absl::FromChrono(left));
       options_.resubmit(std::move(call));  // May close this session.
     }
   }

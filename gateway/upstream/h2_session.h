@@ -59,11 +59,11 @@ struct H2Call {
   std::array<uint8_t, 5> prefix{};  // gRPC message frame header.
   std::string payload;
   size_t sent = 0;      // Bytes of prefix+payload sent.
-  std::string timeout;  // grpc-timeout value.
+  std::string timeout;  // grpc-timeout value, set by Submit() from `timer`.
   Metadata metadata;    // "-bin" values already base64.
   int64_t max_receive_message_bytes = 0;
   CallCallback done;
-  H2Timer timer;  // The deadline.
+  H2Timer timer;  // Expires at the deadline.
 
   // Where it is: waiting for a connection (session null) or on a stream.
   H2Session* session = nullptr;
@@ -114,8 +114,9 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   // Whether new calls may go on this connection: open, no GOAWAY received,
   // stream ids left.
   bool accepting() const;
-  // Opens a stream for `call` and queues its HEADERS and DATA. REQUIRES:
-  // accepting(), `call` not finished.
+  // Opens a stream for `call` and queues its HEADERS (grpc-timeout: what is
+  // left until its timer expires) and DATA. REQUIRES: accepting(), `call`
+  // not finished.
   void Submit(std::shared_ptr<H2Call> call);
   // Resets the call's stream and finishes it with `status`.
   void Cancel(H2Call& call, absl::Status status);

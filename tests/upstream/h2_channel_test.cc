@@ -1000,6 +1000,13 @@ RawH2Response TrailersOnly(
   return {.headers = std::move(fields), .send_message = false};
 }
 
+// A channel that pings an idle-looking connection every 200 ms and gives
+// an unanswered ping 200 ms.
+std::unique_ptr<H2UnaryChannel> PingingChannel(const std::string& address) {
+  return MakeChannel(address, {.keepalive_time = absl::Milliseconds(200),
+                               .keepalive_timeout = absl::Milliseconds(200)});
+}
+
 TEST(H2ChannelRawTest, UnansweredKeepalivePingFailsTheCallBeforeItsDeadline) {
   RawH2Response response = ValidRawResponse(/*goaway=*/false);
   response.ack_pings = false;
@@ -1007,9 +1014,7 @@ TEST(H2ChannelRawTest, UnansweredKeepalivePingFailsTheCallBeforeItsDeadline) {
   auto server = RawH2Server::Start(std::move(response));
   ASSERT_TRUE(server.ok()) << server.status();
   TestLoop loop;
-  auto channel = MakeChannel((*server)->address(),
-                             {.keepalive_time = absl::Milliseconds(200),
-                              .keepalive_timeout = absl::Milliseconds(200)});
+  auto channel = PingingChannel((*server)->address());
   const absl::Time start = absl::Now();
   Outcome out = RunCall(*channel, Echo("x", absl::Seconds(10)), &loop);
   const absl::Duration elapsed = absl::Now() - start;
@@ -1032,9 +1037,7 @@ TEST(H2ChannelRawTest, AnsweredKeepalivePingsDoNotDisturbALongCall) {
   auto server = RawH2Server::Start(std::move(response));
   ASSERT_TRUE(server.ok()) << server.status();
   TestLoop loop;
-  auto channel = MakeChannel((*server)->address(),
-                             {.keepalive_time = absl::Milliseconds(200),
-                              .keepalive_timeout = absl::Milliseconds(200)});
+  auto channel = PingingChannel((*server)->address());
   const absl::Time start = absl::Now();
   Outcome out = RunCall(*channel, Echo("x", absl::Seconds(10)), &loop);
   ASSERT_TRUE(out.result.status.ok()) << out.result.status;
