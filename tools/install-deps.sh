@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs every Debian package protogate needs to build, test and run its demo.
+# Installs every Debian package protogate needs to build, test and run its demo,
+# plus any package named as an argument (the profiling tools add theirs).
 # Idempotent: packages already present are left alone and apt-get runs only when
 # something is missing. Must run as root (or with sudo available).
 set -euo pipefail
@@ -11,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libyaml-cpp-dev libssl-dev libnghttp2-dev
   clang-format
+  "$@"
 )
 
 missing=()

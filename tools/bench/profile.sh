@@ -35,6 +35,8 @@ case "$PG_ADDR" in 127.*:*) ;; *) die "PG_ADDR must be loopback" ;; esac
 PG_BIN="${PROTOGATE_BIN:-$(find "$REPO/${BUILD_DIR:-build}" -type f -name protogate -perm -u+x 2>/dev/null | head -1)}"
 [ -x "$PG_BIN" ] || die "protogate binary not found (run tools/bench/run.sh first or set PROTOGATE_BIN)"
 [ -x "$PEER_DIR/bin/bench_server" ] || die "peer not built in $PEER_DIR (run tools/bench/run.sh first)"
+# perf, strace and h2load, from Debian (idempotent).
+"$REPO/tools/install-deps.sh" linux-perf strace nghttp2-client
 
 URL="http://$PG_ADDR/v1/shelves/1/books"
 H2EXTRA=()
@@ -89,7 +91,6 @@ load_n() {  # bounded number of requests over CONNS keep-alive connections
 }
 
 if [[ " $STEPS " == *" perf "* ]]; then
-  command -v perf >/dev/null || die "perf not installed (apt-get install linux-perf)"
   start_pg
   load_n 5000 warmup
   log "perf record -F 999 -e cpu-clock --call-graph dwarf for ${PERF_SECONDS}s under wrk -c$CONNS"
@@ -111,7 +112,6 @@ if [[ " $STEPS " == *" perf "* ]]; then
 fi
 
 if [[ " $STEPS " == *" strace "* ]]; then
-  command -v strace >/dev/null || die "strace not installed"
   start_pg
   load_n 5000 warmup-strace
   strace -c -f -p "$PG_PID" -o "$OUT/strace.txt" &

@@ -95,6 +95,8 @@ if [ "${SKIP_PEER_BUILD:-0}" != 1 ]; then
 fi
 [ -x "$PEER_DIR/bin/bench_server" ] && [ -x "$PEER_DIR/bin/bench_gateway" ] ||
   die "peer binaries missing in $PEER_DIR/bin"
+# python3 runs idle_conns.py; the peer build installed wrk, curl and nginx.
+"$REPO/tools/install-deps.sh" python3
 for t in wrk taskset protoc curl python3 nginx; do
   command -v "$t" >/dev/null || die "$t not found"
 done
