@@ -14,7 +14,8 @@ namespace protogate::transcoding {
 
 // Writes the JSON body for a response of `codec`'s type: the whole message,
 // or only `response_body_field`'s value when it is non-null. Returns
-// InvalidArgument when `wire` is not a valid encoding (the gateway answers 502).
+// InvalidArgument when `wire` is not a valid encoding (the gateway answers
+// 502).
 absl::Status BuildResponse(
     const CodecSet& codecs, const MessageCodec& codec,
     const google::protobuf::FieldDescriptor* response_body_field,

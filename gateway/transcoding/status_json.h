@@ -12,7 +12,8 @@
 namespace protogate::transcoding {
 
 // The HTTP status for a canonical code (google.rpc mapping; see README):
-// OK 200, CANCELLED 499, UNKNOWN 500, INVALID_ARGUMENT 400, ... UNAVAILABLE 503.
+// OK 200, CANCELLED 499, UNKNOWN 500, INVALID_ARGUMENT 400, ... UNAVAILABLE
+// 503.
 int HttpStatusFromCode(absl::StatusCode code);
 
 // `{"code":<int>,"message":"<escaped message>","details":[]}`.

@@ -111,13 +111,14 @@ TEST_F(BindingsTest, DescribesAnnotatedBindingsAndGrpcPathOfPlainMethods) {
 }
 
 TEST_F(BindingsTest, QueryFlattensNestedScalarsAndSkipsPathFields) {
-  EXPECT_THAT(
-      QueryNames(RouteOf("Get", 0)),
-      ::testing::ElementsAre("filter.text", "filter.sizes", "filter.after",
-                             "filter.labels", "filter.node.label", "body.label", "id"));
+  EXPECT_THAT(QueryNames(RouteOf("Get", 0)),
+              ::testing::ElementsAre("filter.text", "filter.sizes",
+                                     "filter.after", "filter.labels",
+                                     "filter.node.label", "body.label", "id"));
   EXPECT_THAT(QueryNames(RouteOf("Get", 3)),
               ::testing::ElementsAre("name", "filter.sizes", "filter.after",
-                                     "filter.labels", "filter.node.label", "body.label", "id"));
+                                     "filter.labels", "filter.node.label",
+                                     "body.label", "id"));
 }
 
 TEST_F(BindingsTest, QueryLeavesOutTheBodyField) {
@@ -136,12 +137,11 @@ TEST_F(BindingsTest, MapsOfScalarsAreQueryParametersByKey) {
   }
   EXPECT_EQ(maps, 1);
   TsImports imports("test", TsLayout::kPerFile);
-  auto client = TsClientClass(*RouteOf("Get", 0).method->service(), bindings_,
-                              imports);
+  auto client =
+      TsClientClass(*RouteOf("Get", 0).method->service(), bindings_, imports);
   ASSERT_TRUE(client.ok()) << client.status();
-  EXPECT_THAT(*client, ::testing::HasSubstr(
-                           "query.addMap(\"filter.labels\", "
-                           "request.filter?.labels);"));
+  EXPECT_THAT(*client, ::testing::HasSubstr("query.addMap(\"filter.labels\", "
+                                            "request.filter?.labels);"));
 }
 
 TEST_F(BindingsTest, NoQueryForWholeMessageBody) {

@@ -272,7 +272,10 @@ TEST_F(GatewayTest, HttpBodyResponseIsSentRaw) {
 }
 
 TEST_F(GatewayTest, HttpBodyRequestFieldTakesTheRawBodyBesidePathFields) {
-  const std::string image("GIF89a\0\x01" "binary", 14);
+  const std::string image(
+      "GIF89a\0\x01"
+      "binary",
+      14);
   testing::HttpResponse r = Call("PUT", "/v1/shelves/1/books/2/cover", image,
                                  {"Content-Type: image/gif"});
   ASSERT_EQ(r.status, 200) << r.body;

@@ -30,12 +30,16 @@ TEST(HttpBodyTest, AppendsAMessageLibprotobufReads) {
 TEST(HttpBodyTest, ReadsTheWholeMessageOrAMergedField) {
   google::api::HttpBody body;
   body.set_content_type("image/png");
-  body.set_data("\x89" "PNG");
+  body.set_data(
+      "\x89"
+      "PNG");
   absl::StatusOr<HttpBodyView> view =
       ReadHttpBody(body.SerializeAsString(), nullptr);
   ASSERT_TRUE(view.ok()) << view.status();
   EXPECT_EQ(view->content_type, "image/png");
-  EXPECT_EQ(view->data, "\x89" "PNG");
+  EXPECT_EQ(view->data,
+            "\x89"
+            "PNG");
 
   // A field given twice merges: the later data wins, the type stays.
   bookstore::UploadBookCoverRequest first, second;
@@ -52,7 +56,10 @@ TEST(HttpBodyTest, ReadsTheWholeMessageOrAMergedField) {
 }
 
 TEST(HttpBodyTest, MalformedBytesAreInvalidArgument) {
-  absl::StatusOr<HttpBodyView> view = ReadHttpBody("\x0a\x05" "ab", nullptr);
+  absl::StatusOr<HttpBodyView> view = ReadHttpBody(
+      "\x0a\x05"
+      "ab",
+      nullptr);
   EXPECT_EQ(view.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
