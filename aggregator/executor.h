@@ -1,5 +1,5 @@
 // Executor: runs a CompiledPlan for one request against upstream
-// UnaryChannels and produces the plan method's response.
+// Channels and produces the plan method's response.
 //
 // Semantics:
 //   - DAG: a step starts as soon as every step it references has finished;
@@ -18,7 +18,7 @@
 //   - Deadline: run deadline = min(options.deadline, start + plan deadline);
 //     each call's deadline = min(now + step timeout, run deadline). No step
 //     starts after the run deadline. The executor owns no timer: it relies
-//     on UnaryChannel's contract that a call completes by its deadline.
+//     on Channel's contract that a call completes by its deadline.
 //   - Retries: up to the step's max_retries (compiled only for idempotent
 //     methods), on UNAVAILABLE, while the deadline and max_total_calls allow.
 //   - Cancellation: when the run ends early (REQUIRED failure, deadline),
@@ -53,7 +53,7 @@
 #include "absl/time/time.h"
 #include "aggregator/compiled_plan.h"
 #include "aggregator/run_result.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 
 namespace protogate::aggregator {
 
@@ -62,8 +62,7 @@ struct RunOptions {
   upstream::Metadata headers;  // Incoming request headers, lower-case keys.
   // The channel serving a called method's service; nullptr fails that step
   // with UNAVAILABLE. Must be thread-safe.
-  std::function<upstream::UnaryChannel*(
-      const google::protobuf::ServiceDescriptor&)>
+  std::function<upstream::Channel*(const google::protobuf::ServiceDescriptor&)>
       resolver;
   // The per-step metrics hook: called once for every step that ends (ok,
   // fallback, skipped or failed) with its timing and outcome, outside the

@@ -56,7 +56,7 @@ class RunState : public std::enable_shared_from_this<RunState> {
     bool done = false;
     int retries_left = 0;
     int owner = 0;  // Step counted for the calls.
-    upstream::UnaryChannel* channel = nullptr;
+    upstream::Channel* channel = nullptr;
     upstream::CallRequest request;
     upstream::CallResult result;
     std::vector<std::pair<int, int>> waiters;  // (step, unit).
@@ -95,8 +95,7 @@ class RunState : public std::enable_shared_from_this<RunState> {
   const CompiledPlan& plan_;
   const absl::Time deadline_;
   upstream::Metadata headers_;
-  std::function<upstream::UnaryChannel*(
-      const google::protobuf::ServiceDescriptor&)>
+  std::function<upstream::Channel*(const google::protobuf::ServiceDescriptor&)>
       resolver_;
   std::function<void(const StepTiming&)> on_step_done_;
   std::atomic<bool> cancelled_{false};

@@ -15,7 +15,7 @@
 
 #include "gateway/http/request.h"
 #include "gateway/routing/route.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 
 namespace protogate::policy {
 

@@ -29,7 +29,7 @@
 #include "gateway/server/snapshot.h"
 #include "gateway/transcoding/json_sequence.h"
 #include "gateway/transcoding/options.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 
 namespace protogate::server {
 

@@ -10,7 +10,7 @@
 #include "gateway/http/response.h"
 #include "gateway/server/snapshot.h"
 #include "gateway/transcoding/options.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 
 namespace protogate::server {
 

@@ -30,7 +30,7 @@
 #include "gateway/http/request.h"
 #include "gateway/http/responder.h"
 #include "gateway/http/response.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 #include "protogate/config/v1/config.pb.h"
 
 namespace protogate::server {

@@ -43,8 +43,8 @@ RouteRetries::~RouteRetries() {
   channels_.clear();  // Before the timers they use.
 }
 
-upstream::UnaryChannel* RouteRetries::Wrap(
-    upstream::UnaryChannel* channel,
+upstream::Channel* RouteRetries::Wrap(
+    upstream::Channel* channel,
     const std::optional<upstream::RetryOptions>& options) {
   if (channel == nullptr || !options) return channel;
   auto key =

@@ -45,18 +45,17 @@ class RouteRetries {
   ~RouteRetries();
 
   // `channel` itself without options, else a RetryingChannel over it.
-  upstream::UnaryChannel* Wrap(
-      upstream::UnaryChannel* channel,
-      const std::optional<upstream::RetryOptions>& options);
+  upstream::Channel* Wrap(upstream::Channel* channel,
+                          const std::optional<upstream::RetryOptions>& options);
 
  private:
   const upstream::RetryBudgetOptions budget_;
   std::unique_ptr<upstream::TimerQueue> timers_;
-  absl::flat_hash_map<upstream::UnaryChannel*,
+  absl::flat_hash_map<upstream::Channel*,
                       std::shared_ptr<upstream::RetryBudget>>
       budgets_;
   // By (backend, max_attempts, initial_backoff).
-  std::map<std::tuple<upstream::UnaryChannel*, int, int64_t>,
+  std::map<std::tuple<upstream::Channel*, int, int64_t>,
            std::unique_ptr<upstream::RetryingChannel>>
       channels_;
 };

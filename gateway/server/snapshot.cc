@@ -163,8 +163,7 @@ absl::Status Snapshot::CompilePlans() {
                           aggregator::CompilePlan(method));
       for (const aggregator::CompiledStep& step : plan->steps) {
         const ServiceDescriptor& called = *step.method->service();
-        upstream::UnaryChannel* channel =
-            upstreams_->Resolve(called.full_name());
+        upstream::Channel* channel = upstreams_->Resolve(called.full_name());
         if (channel == nullptr) {
           return absl::FailedPreconditionError(absl::StrCat(
               "plan \"", method.full_name(), "\": step \"", step.id,
@@ -193,7 +192,7 @@ absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
   for (const routing::Route& route : routes_->routes()) {
     const ServiceDescriptor* service = route.method->service();
     const aggregator::CompiledPlan* plan = FindPlan(route.method->full_name());
-    upstream::UnaryChannel* channel = upstreams_->Resolve(service->full_name());
+    upstream::Channel* channel = upstreams_->Resolve(service->full_name());
     if (channel == nullptr && plan == nullptr) {
       return absl::FailedPreconditionError(
           absl::StrCat("service \"", service->full_name(),

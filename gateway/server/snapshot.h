@@ -46,7 +46,7 @@ struct RouteRuntime {
   // The backend channel (a RetryingChannel over it when the method's direct
   // calls are retried, route_retries.h); null for methods answered by a
   // plan.
-  upstream::UnaryChannel* channel = nullptr;
+  upstream::Channel* channel = nullptr;
   // The composition plan of the method, if it has one.
   const aggregator::CompiledPlan* plan = nullptr;
   std::string grpc_method;  // "/package.Service/Method"
@@ -119,7 +119,7 @@ class Snapshot {
   // Resolves the services that plan steps call. Valid for the snapshot's
   // lifetime; every step's service was checked at build time.
   // A pointer lookup in a table built at load time.
-  upstream::UnaryChannel* ResolveService(
+  upstream::Channel* ResolveService(
       const google::protobuf::ServiceDescriptor& service) const {
     auto it = step_channels_.find(&service);
     return it == step_channels_.end() ? nullptr : it->second;
@@ -156,7 +156,7 @@ class Snapshot {
       plan_by_method_;
   // The channel of every service a plan step calls.
   absl::flat_hash_map<const google::protobuf::ServiceDescriptor*,
-                      upstream::UnaryChannel*>
+                      upstream::Channel*>
       step_channels_;
   HeaderRules header_rules_;
   // Retrying wrappers of route channels; destroyed before upstreams_.

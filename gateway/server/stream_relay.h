@@ -24,7 +24,7 @@
 #include "gateway/server/snapshot.h"
 #include "gateway/server/stream_format.h"
 #include "gateway/transcoding/options.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 
 namespace protogate::server {
 

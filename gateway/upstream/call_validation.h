@@ -7,7 +7,7 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 
 namespace protogate::upstream {
 

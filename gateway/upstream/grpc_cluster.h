@@ -1,5 +1,5 @@
-// GrpcCluster: a UnaryChannel over the endpoints of one cluster. Internal to
-// protogate::upstream: other libraries see only UnaryChannel.
+// GrpcCluster: a Channel over the endpoints of one cluster. Internal to
+// protogate::upstream: other libraries see only Channel.
 //
 // One grpc::Channel per endpoint, created once and shared by every route
 // of the cluster (and by the health checks and streaming calls); unary calls
@@ -28,16 +28,16 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "gateway/upstream/channel.h"
 #include "gateway/upstream/cluster_spec.h"
 #include "gateway/upstream/grpc_unary_channel.h"
 #include "gateway/upstream/h2_channel.h"
 #include "gateway/upstream/health_monitor.h"
-#include "gateway/upstream/unary_channel.h"
 #include "gateway/upstream/upstreams.h"
 
 namespace protogate::upstream {
 
-class GrpcCluster final : public UnaryChannel {
+class GrpcCluster final : public Channel {
  public:
   // Creates the channels (they connect lazily, on the first call or check).
   // REQUIRES: `spec` is valid (see Upstreams::Create). FAILED_PRECONDITION
@@ -71,7 +71,7 @@ class GrpcCluster final : public UnaryChannel {
     // Unary calls: over our own HTTP/2 client on the caller's event loop
     // (h2_channel.h) for a plaintext "host:port", else over `channel`.
     // Streaming calls always go over `channel`.
-    std::unique_ptr<UnaryChannel> calls;
+    std::unique_ptr<Channel> calls;
     H2UnaryChannel* h2 = nullptr;  // `calls`, when it is one.
     std::shared_ptr<EndpointHealth> health;
   };

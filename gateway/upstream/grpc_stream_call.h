@@ -1,6 +1,6 @@
 // GrpcStreamCall: a streaming call (of any kind) over grpc::GenericStub's
 // callback API, as a ClientBidiReactor. Internal to protogate::upstream:
-// other libraries see only StreamCall (unary_channel.h).
+// other libraries see only StreamCall (channel.h).
 //
 // Sequence: the request messages are written one after another (the last
 // with the half-close); the first response is read at once and each further
@@ -22,8 +22,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/upstream/channel.h"
 #include "gateway/upstream/grpc_conversions.h"
-#include "gateway/upstream/unary_channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/support/byte_buffer.h"

@@ -1,6 +1,6 @@
-// GrpcUnaryChannel: a UnaryChannel over one grpc::Channel, using the generic
+// GrpcUnaryChannel: a Channel over one grpc::Channel, using the generic
 // callback API (grpc::GenericStub::UnaryCall). Internal to
-// protogate::upstream: other libraries see only UnaryChannel.
+// protogate::upstream: other libraries see only Channel.
 //
 // Each Call() allocates one heap object holding the ClientContext and the
 // request/response ByteBuffers; the gRPC completion callback converts the
@@ -16,7 +16,7 @@
 #include <memory>
 
 #include "absl/time/time.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/generic/generic_stub.h"
 
@@ -33,7 +33,7 @@ struct GrpcUnaryChannelOptions {
   int64_t max_receive_message_bytes = 16 * 1024 * 1024;
 };
 
-class GrpcUnaryChannel final : public UnaryChannel {
+class GrpcUnaryChannel final : public Channel {
  public:
   // REQUIRES: `channel` is non-null.
   GrpcUnaryChannel(std::shared_ptr<grpc::Channel> channel,
@@ -44,7 +44,7 @@ class GrpcUnaryChannel final : public UnaryChannel {
   // completion callback of the channel itself.
   ~GrpcUnaryChannel() override;
 
-  // Starts the call and returns at once; see UnaryChannel::Call. A request
+  // Starts the call and returns at once; see Channel::Call. A request
   // rejected before sending (bad method or metadata: INVALID_ARGUMENT;
   // payload over the send limit: RESOURCE_EXHAUSTED) completes inline, on
   // the calling thread, before Call() returns.

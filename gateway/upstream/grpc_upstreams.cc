@@ -73,7 +73,7 @@ absl::Status GrpcUpstreams::AddRoutes(const std::vector<RouteSpec>& routes) {
   return absl::OkStatus();
 }
 
-UnaryChannel* GrpcUpstreams::Resolve(std::string_view service_full_name) const {
+Channel* GrpcUpstreams::Resolve(std::string_view service_full_name) const {
   absl::string_view name(service_full_name.data(), service_full_name.size());
   while (!name.empty()) {
     if (auto it = by_route_.find(name); it != by_route_.end()) {

@@ -34,7 +34,7 @@ class GrpcUpstreams final : public Upstreams {
 
   // Longest match at '.' boundaries: "demo" matches "demo.bookstore.v1.X",
   // "demo.book" does not. Returns nullptr when nothing matches.
-  UnaryChannel* Resolve(std::string_view service_full_name) const override;
+  Channel* Resolve(std::string_view service_full_name) const override;
 
   std::vector<ClusterHealth> Health() const override;
 

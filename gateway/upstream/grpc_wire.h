@@ -20,7 +20,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 
 namespace protogate::upstream {
 

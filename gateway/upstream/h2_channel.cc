@@ -319,7 +319,7 @@ class H2UnaryChannel::LoopClient
 };
 
 H2UnaryChannel::H2UnaryChannel(H2ChannelOptions options,
-                               std::unique_ptr<UnaryChannel> streams)
+                               std::unique_ptr<Channel> streams)
     : options_(std::make_shared<const H2ChannelOptions>(std::move(options))),
       streams_(std::move(streams)),
       failing_loops_(std::make_shared<std::atomic<int>>(0)) {}

@@ -1,4 +1,4 @@
-// H2UnaryChannel: a UnaryChannel to one plaintext (h2c) endpoint that runs
+// H2UnaryChannel: a Channel to one plaintext (h2c) endpoint that runs
 // each unary call on the event loop of the thread that starts it, over an
 // HTTP/2 connection that loop owns (h2_session.h). A request that arrives
 // on an HTTP I/O thread (base/io_thread.h) is sent, answered and completed
@@ -30,8 +30,8 @@
 
 #include "absl/time/time.h"
 #include "gateway/base/io_thread.h"
+#include "gateway/upstream/channel.h"
 #include "gateway/upstream/h2_session.h"
-#include "gateway/upstream/unary_channel.h"
 
 namespace protogate::upstream {
 
@@ -56,16 +56,15 @@ struct H2ChannelOptions {
   bool keepalive_permit_without_calls = false;
 };
 
-class H2UnaryChannel final : public UnaryChannel {
+class H2UnaryChannel final : public Channel {
  public:
   // REQUIRES: `streams` is non-null.
-  H2UnaryChannel(H2ChannelOptions options,
-                 std::unique_ptr<UnaryChannel> streams);
+  H2UnaryChannel(H2ChannelOptions options, std::unique_ptr<Channel> streams);
   ~H2UnaryChannel() override;
   H2UnaryChannel(const H2UnaryChannel&) = delete;
   H2UnaryChannel& operator=(const H2UnaryChannel&) = delete;
 
-  // See UnaryChannel::Call. Rejections (bad method or metadata, payload over
+  // See Channel::Call. Rejections (bad method or metadata, payload over
   // the send limit, an already cancelled canceller) complete inline.
   void Call(CallRequest request, CallCallback done) override;
   std::shared_ptr<StreamCall> Stream(
@@ -92,7 +91,7 @@ class H2UnaryChannel final : public UnaryChannel {
   LoopClient& ClientFor(const base::IoThread& loop);
 
   const std::shared_ptr<const H2ChannelOptions> options_;
-  const std::unique_ptr<UnaryChannel> streams_;
+  const std::unique_ptr<Channel> streams_;
   const std::shared_ptr<std::atomic<int>> failing_loops_;
   // slots_[id] is touched only by the thread registered with that id.
   std::array<Slot, kMaxLoops> slots_;

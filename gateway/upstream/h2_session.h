@@ -31,8 +31,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/upstream/channel.h"
 #include "gateway/upstream/grpc_wire.h"
-#include "gateway/upstream/unary_channel.h"
 
 struct nghttp2_session;
 

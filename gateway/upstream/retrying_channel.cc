@@ -42,7 +42,7 @@ void Finish(std::shared_ptr<RetryingChannel::PendingCall> call,
 
 }  // namespace
 
-RetryingChannel::RetryingChannel(UnaryChannel& inner, TimerQueue& timers,
+RetryingChannel::RetryingChannel(Channel& inner, TimerQueue& timers,
                                  std::shared_ptr<RetryBudget> budget,
                                  RetryOptions options)
     : inner_(inner),

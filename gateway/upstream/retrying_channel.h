@@ -1,4 +1,4 @@
-// RetryingChannel: a UnaryChannel decorator that retries calls failing with
+// RetryingChannel: a Channel decorator that retries calls failing with
 // UNAVAILABLE, with exponential backoff, within the call's deadline and a
 // RetryBudget shared by the calls to the same backend.
 //
@@ -33,9 +33,9 @@
 #include <memory>
 
 #include "absl/time/time.h"
+#include "gateway/upstream/channel.h"
 #include "gateway/upstream/retry_budget.h"
 #include "gateway/upstream/timer_queue.h"
-#include "gateway/upstream/unary_channel.h"
 
 namespace protogate::upstream {
 
@@ -47,10 +47,10 @@ struct RetryOptions {
   absl::Duration default_timeout = absl::Seconds(15);
 };
 
-class RetryingChannel final : public UnaryChannel {
+class RetryingChannel final : public Channel {
  public:
   // REQUIRES: budget != nullptr; options.max_attempts >= 1.
-  RetryingChannel(UnaryChannel& inner, TimerQueue& timers,
+  RetryingChannel(Channel& inner, TimerQueue& timers,
                   std::shared_ptr<RetryBudget> budget, RetryOptions options);
 
   void Call(CallRequest request, CallCallback done) override;
@@ -63,7 +63,7 @@ class RetryingChannel final : public UnaryChannel {
   }
 
   const RetryOptions& options() const { return options_; }
-  UnaryChannel& inner() const { return inner_; }
+  Channel& inner() const { return inner_; }
 
   struct PendingCall;  // One call's state across its attempts.
 
@@ -71,7 +71,7 @@ class RetryingChannel final : public UnaryChannel {
   void StartAttempt(std::shared_ptr<PendingCall> call);
   void OnAttemptDone(std::shared_ptr<PendingCall> call, CallResult result);
 
-  UnaryChannel& inner_;
+  Channel& inner_;
   TimerQueue& timers_;
   const std::shared_ptr<RetryBudget> budget_;
   const RetryOptions options_;

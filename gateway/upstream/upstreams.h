@@ -4,7 +4,7 @@
 // A route names a fully-qualified service or a package prefix; a service
 // resolves to the cluster of the route with the longest matching name (a
 // name matches itself and anything below it at a '.' boundary). Each
-// cluster is a UnaryChannel balancing calls over its endpoints (see
+// cluster is a Channel balancing calls over its endpoints (see
 // cluster_spec.h); one gRPC channel per endpoint, created once and shared by
 // every route. Clusters with a health_check are checked by one background
 // thread per Upstreams; health starts over when a new Upstreams is built
@@ -18,7 +18,7 @@
 // Example:
 //   PG_ASSIGN_OR_RETURN(auto upstreams, Upstreams::Create(
 //       {{.name = "demo.bookstore", .target = "127.0.0.1:50051"}}, {}));
-//   UnaryChannel* ch = upstreams->Resolve("demo.bookstore.v1.Bookstore");
+//   Channel* ch = upstreams->Resolve("demo.bookstore.v1.Bookstore");
 //   // Or with clusters:
 //   UpstreamsConfig config;
 //   config.clusters.push_back({.name = "books",
@@ -37,8 +37,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/upstream/channel.h"
 #include "gateway/upstream/cluster_spec.h"
-#include "gateway/upstream/unary_channel.h"
 
 namespace protogate::upstream {
 
@@ -91,7 +91,7 @@ class Upstreams {
   virtual ~Upstreams() = default;
 
   // The channel for `service_full_name`, or nullptr when no route matches.
-  virtual UnaryChannel* Resolve(std::string_view service_full_name) const = 0;
+  virtual Channel* Resolve(std::string_view service_full_name) const = 0;
 
   // Every cluster's endpoint health, in the order clusters were given
   // (clusters made from backends last).

@@ -10,7 +10,7 @@
 #include "aggregator/plan_compiler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/aggregator/fake_unary_channel.h"
+#include "tests/aggregator/fake_channel.h"
 #include "tests/aggregator/test_plans.h"
 
 namespace protogate::aggregator {
@@ -18,7 +18,7 @@ namespace {
 
 using ::protogate::aggregator::testing::CallRequest;
 using ::protogate::aggregator::testing::CallResult;
-using ::protogate::aggregator::testing::FakeUnaryChannel;
+using ::protogate::aggregator::testing::FakeChannel;
 using ::protogate::aggregator::testing::Ok;
 using ::protogate::aggregator::testing::TestPlans;
 using ::testing::ElementsAre;
@@ -76,12 +76,11 @@ class ExecutorTest : public ::testing::Test {
     return plans_.Text("agg.test.Storefront", r.response);
   }
   // A handler answering `text` as message `type`.
-  FakeUnaryChannel::Handler Reply(const std::string& type,
-                                  const std::string& text) {
+  FakeChannel::Handler Reply(const std::string& type, const std::string& text) {
     std::string wire = plans_.Wire(type, text);
     return [wire](const CallRequest&) { return Ok(wire); };
   }
-  static FakeUnaryChannel::Handler Fail(absl::Status status) {
+  static FakeChannel::Handler Fail(absl::Status status) {
     return [status](const CallRequest&) { return CallResult{status}; };
   }
   std::string RequestText(const std::string& type, const CallRequest& r) {
@@ -90,7 +89,7 @@ class ExecutorTest : public ::testing::Test {
 
   TestPlans plans_;
   std::vector<std::unique_ptr<const CompiledPlan>> compiled_;
-  FakeUnaryChannel fake_;  // Destroyed before the plans.
+  FakeChannel fake_;  // Destroyed before the plans.
   Executor executor_;
 };
 
@@ -258,7 +257,7 @@ TEST_F(ExecutorTest, RequiredFailureEndsTheRunWithoutWaitingForSiblings) {
   EXPECT_EQ(TimingOf(r, "books").outcome, StepOutcome::kRunning);
   EXPECT_EQ(TimingOf(r, "count").outcome, StepOutcome::kNotRun);
   // The sibling still in flight was cancelled before `done` ran.
-  std::vector<FakeUnaryChannel::Record> books = fake_.records(kListBooks);
+  std::vector<FakeChannel::Record> books = fake_.records(kListBooks);
   ASSERT_EQ(books.size(), 1u);
   ASSERT_NE(books[0].canceller, nullptr);
   EXPECT_TRUE(books[0].canceller->cancelled());
@@ -411,7 +410,7 @@ TEST_F(ExecutorTest, RetriesAreBounded) {
 TEST_F(ExecutorTest, MissingUpstreamFailsTheStep) {
   RunOptions options;
   options.resolver = [](const google::protobuf::ServiceDescriptor&) {
-    return static_cast<upstream::UnaryChannel*>(nullptr);
+    return static_cast<upstream::Channel*>(nullptr);
   };
   RunResult r = Run("Retry", "user_id: 2", options);
   EXPECT_EQ(r.status,

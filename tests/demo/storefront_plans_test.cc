@@ -120,9 +120,9 @@ TEST(StorefrontPlanCompileTest, BothPlansCompileFromTheDemoDescriptorSet) {
 // before destroying the channel.
 // Thread safety: thread-safe. Ownership: borrows `inner`; callbacks share
 // the counter, so they may outlive the TrackingChannel.
-class TrackingChannel final : public upstream::UnaryChannel {
+class TrackingChannel final : public upstream::Channel {
  public:
-  explicit TrackingChannel(upstream::UnaryChannel& inner) : inner_(inner) {}
+  explicit TrackingChannel(upstream::Channel& inner) : inner_(inner) {}
 
   void Call(upstream::CallRequest request,
             upstream::CallCallback done) override {
@@ -153,7 +153,7 @@ class TrackingChannel final : public upstream::UnaryChannel {
     absl::Mutex mu;
     int in_flight ABSL_GUARDED_BY(mu) = 0;
   };
-  upstream::UnaryChannel& inner_;
+  upstream::Channel& inner_;
   std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 
@@ -166,7 +166,7 @@ class StorefrontPlansTest : public testing::StorefrontFixture {
         {{.name = "demo.storefront", .target = server_->address()}}, {});
     ASSERT_TRUE(upstreams.ok()) << upstreams.status();
     upstreams_ = *std::move(upstreams);
-    upstream::UnaryChannel* channel =
+    upstream::Channel* channel =
         upstreams_->Resolve("demo.storefront.v1.Catalog");
     ASSERT_NE(channel, nullptr);
     channel_tracker_ = std::make_unique<TrackingChannel>(*channel);
@@ -194,7 +194,7 @@ class StorefrontPlansTest : public testing::StorefrontFixture {
     options.deadline = absl::Now() + absl::Seconds(10);
     // Every demo.storefront service is on the one server.
     options.resolver = [this](const google::protobuf::ServiceDescriptor& s)
-        -> upstream::UnaryChannel* {
+        -> upstream::Channel* {
       return upstreams_->Resolve(s.full_name()) != nullptr
                  ? channel_tracker_.get()
                  : nullptr;

@@ -4,7 +4,7 @@
 # libraries that do I/O on the event loops (gateway/http, and gateway/upstream
 # for its own HTTP/2 client) include boost/, and gateway/transcoding and
 # aggregator/ do no networking (the aggregator may use the upstream
-# interface, unary_channel.h).
+# interface, channel.h).
 set -uo pipefail
 # `... | violations` must run in this shell, or its fail=1 is lost.
 shopt -s lastpipe
@@ -31,7 +31,7 @@ sources | grep -vE '^gateway/(http|upstream)/' | xargs -r grep -nE '#include [<"
   | violations "boost outside gateway/http and gateway/upstream"
 sources | grep -E '^(gateway/transcoding|aggregator)/' \
   | xargs -r grep -nE '#include [<"](sys/socket\.h|netinet/|arpa/|boost/|grpcpp/|grpc/|gateway/(http|upstream)/)' \
-  | grep -v 'gateway/upstream/unary_channel\.h' \
+  | grep -v 'gateway/upstream/channel\.h' \
   | violations "networking in gateway/transcoding or aggregator"
 sources | grep -E '^gateway/http/' | xargs -r grep -nE '#include [<"](google/protobuf|gateway/transcoding)' \
   | violations "protobuf in gateway/http"

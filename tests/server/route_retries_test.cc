@@ -68,7 +68,7 @@ TEST(RetryOptionsForTest, OneAttemptSwitchesRetriesOff) {
 }
 
 TEST(RouteRetriesTest, WrapsOncePerBackendAndPolicy) {
-  struct NullChannel : upstream::UnaryChannel {
+  struct NullChannel : upstream::Channel {
     void Call(upstream::CallRequest, upstream::CallCallback) override {}
   } a, b;
   RouteRetries retries({});
@@ -76,7 +76,7 @@ TEST(RouteRetriesTest, WrapsOncePerBackendAndPolicy) {
   upstream::RetryOptions three{.max_attempts = 3};
   EXPECT_EQ(retries.Wrap(&a, std::nullopt), &a);
   EXPECT_EQ(retries.Wrap(nullptr, two), nullptr);
-  upstream::UnaryChannel* a2 = retries.Wrap(&a, two);
+  upstream::Channel* a2 = retries.Wrap(&a, two);
   EXPECT_NE(a2, &a);
   EXPECT_EQ(retries.Wrap(&a, two), a2);
   EXPECT_NE(retries.Wrap(&a, three), a2);

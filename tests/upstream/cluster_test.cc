@@ -55,7 +55,7 @@ class ClusterTest : public ::testing::Test {
   }
 
   CallResult ListShelves(const std::string& service = "demo.bookstore") {
-    UnaryChannel* channel = upstreams_->Resolve(service);
+    Channel* channel = upstreams_->Resolve(service);
     EXPECT_NE(channel, nullptr);
     if (channel == nullptr) return {};
     CallRequest request{
@@ -239,8 +239,8 @@ TEST_F(ClusterTest, RoutesPickTheLongestMatchAtDotBoundaries) {
          {.name = "unused", .endpoints = {backends_[1]->address()}}},
         {{.service = "demo", .cluster = "a"},
          {.service = "demo.bookstore.v1.Bookstore", .cluster = "b"}});
-  UnaryChannel* bookstore = upstreams_->Resolve("demo.bookstore.v1.Bookstore");
-  UnaryChannel* other = upstreams_->Resolve("demo.bookstore.v1.Other");
+  Channel* bookstore = upstreams_->Resolve("demo.bookstore.v1.Bookstore");
+  Channel* other = upstreams_->Resolve("demo.bookstore.v1.Other");
   EXPECT_NE(bookstore, nullptr);
   EXPECT_NE(other, nullptr);
   EXPECT_NE(bookstore, other);

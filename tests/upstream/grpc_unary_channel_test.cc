@@ -10,7 +10,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "demo/bookstore.pb.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 #include "gateway/upstream/upstreams.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/empty.pb.h"
@@ -147,7 +147,7 @@ TEST(GrpcUnaryChannelDownTest, BackendDownIsUnavailableFast) {
         .target = "127.0.0.1:" + std::to_string(refusing.port())}},
       {});
   ASSERT_TRUE(upstreams.ok()) << upstreams.status();
-  UnaryChannel* channel = (*upstreams)->Resolve("demo.bookstore.v1.Bookstore");
+  Channel* channel = (*upstreams)->Resolve("demo.bookstore.v1.Bookstore");
   ASSERT_NE(channel, nullptr);
   CallRequest request;
   request.method = BookstoreMethod("GetBook");
@@ -290,8 +290,7 @@ TEST(GrpcUnaryChannelLifetimeTest, UpstreamsMayDieInsideACompletionCallback) {
     auto upstreams = Upstreams::Create(
         {{.name = "demo", .target = (*server)->address()}}, {});
     ASSERT_TRUE(upstreams.ok()) << upstreams.status();
-    UnaryChannel* channel =
-        (*upstreams)->Resolve("demo.bookstore.v1.Bookstore");
+    Channel* channel = (*upstreams)->Resolve("demo.bookstore.v1.Bookstore");
     ASSERT_NE(channel, nullptr);
     std::shared_ptr<Upstreams> owner = std::move(*upstreams);
     absl::Notification done;

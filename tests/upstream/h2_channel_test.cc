@@ -367,8 +367,7 @@ Outcome Wait(SharedOutcome& shared, absl::Duration wait) {
 
 // Starts `request` on `loop`'s thread (on this thread when null) and waits
 // up to `wait` for the callback.
-Outcome RunCall(UnaryChannel& channel, CallRequest request,
-                TestLoop* loop = nullptr,
+Outcome RunCall(Channel& channel, CallRequest request, TestLoop* loop = nullptr,
                 absl::Duration wait = absl::Seconds(20)) {
   auto shared = std::make_shared<SharedOutcome>();
   if (loop == nullptr) {
@@ -389,7 +388,7 @@ CallRequest Echo(std::string payload,
 }
 
 // Streaming calls are not under test: the channel only needs some.
-class NoStreams final : public UnaryChannel {
+class NoStreams final : public Channel {
  public:
   void Call(CallRequest, CallCallback done) override {
     CallResult result;
@@ -1310,7 +1309,7 @@ absl::Status QuietCallWithShortKeepalive(const std::string& target) {
       .routes = {{.service = "test", .cluster = "c"}}};
   auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
   if (!upstreams.ok()) return upstreams.status();
-  UnaryChannel* channel = (*upstreams)->Resolve("test.Test");
+  Channel* channel = (*upstreams)->Resolve("test.Test");
   if (channel == nullptr) return absl::InternalError("test: no channel");
   absl::Status warm_up = RunCall(*channel, Echo("x")).result.status;
   if (!warm_up.ok()) return warm_up;
@@ -1355,7 +1354,7 @@ TEST(H2ClusterTest, RecoveredEndpointGetsCallsAgain) {
       .routes = {{.service = "test", .cluster = "c"}}};
   auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
   ASSERT_TRUE(upstreams.ok()) << upstreams.status();
-  UnaryChannel* channel = (*upstreams)->Resolve("test.Test");
+  Channel* channel = (*upstreams)->Resolve("test.Test");
   ASSERT_NE(channel, nullptr);
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(RunCall(*channel, Echo("x")).result.status.ok());

@@ -55,7 +55,7 @@ class RetryingChannelTest : public ::testing::Test {
 
   std::unique_ptr<ScriptedBackend> backend_;
   std::unique_ptr<Upstreams> upstreams_;
-  UnaryChannel* inner_ = nullptr;
+  Channel* inner_ = nullptr;
   TimerQueue timers_;
   std::shared_ptr<RetryBudget> budget_;
 };

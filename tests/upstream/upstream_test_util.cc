@@ -15,7 +15,7 @@ struct SharedResult {
 
 }  // namespace
 
-CallResult CallAndWait(UnaryChannel& channel, CallRequest request,
+CallResult CallAndWait(Channel& channel, CallRequest request,
                        absl::Duration wait) {
   auto shared = std::make_shared<SharedResult>();
   channel.Call(std::move(request), [shared](CallResult result) {

@@ -1,5 +1,5 @@
 // Test helpers for tests/upstream: a blocking wrapper around
-// UnaryChannel::Call, a port nothing listens on, and a fixture running the
+// Channel::Call, a port nothing listens on, and a fixture running the
 // demo Bookstore in-process behind an Upstreams.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 #include "gateway/upstream/upstreams.h"
 #include "google/protobuf/message.h"
 #include "gtest/gtest.h"
@@ -22,7 +22,7 @@ namespace protogate::upstream::testing {
 // Starts `request` and waits up to `wait` for its callback. On timeout the
 // result has status "test: callback did not run" (code UNKNOWN); the
 // late callback then writes into shared state, never into freed memory.
-CallResult CallAndWait(UnaryChannel& channel, CallRequest request,
+CallResult CallAndWait(Channel& channel, CallRequest request,
                        absl::Duration wait = absl::Seconds(20));
 
 // "/demo.bookstore.v1.Bookstore/<method>".
@@ -51,7 +51,7 @@ class DemoBackendTest : public ::testing::Test {
   // Builds upstreams_ for the running server with `options`.
   void MakeUpstreams(UpstreamOptions options);
 
-  UnaryChannel& channel() { return *channel_; }
+  Channel& channel() { return *channel_; }
 
   // Calls `method` of the Bookstore with `request` serialized.
   CallResult Call(const std::string& method,
@@ -61,7 +61,7 @@ class DemoBackendTest : public ::testing::Test {
 
   std::unique_ptr<demo::DemoServer> server_;
   std::unique_ptr<Upstreams> upstreams_;
-  UnaryChannel* channel_ = nullptr;
+  Channel* channel_ = nullptr;
 };
 
 }  // namespace protogate::upstream::testing

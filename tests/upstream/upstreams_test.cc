@@ -81,9 +81,9 @@ TEST(UpstreamsTest, ResolvePicksLongestMatchAtDotBoundary) {
       {});
   ASSERT_TRUE(upstreams.ok()) << upstreams.status();
   const Upstreams& u = **upstreams;
-  UnaryChannel* demo = u.Resolve("demo");
-  UnaryChannel* bookstore = u.Resolve("demo.bookstore");
-  UnaryChannel* service = u.Resolve("demo.bookstore.v1.Bookstore");
+  Channel* demo = u.Resolve("demo");
+  Channel* bookstore = u.Resolve("demo.bookstore");
+  Channel* service = u.Resolve("demo.bookstore.v1.Bookstore");
   ASSERT_NE(demo, nullptr);
   ASSERT_NE(bookstore, nullptr);
   ASSERT_NE(service, nullptr);

@@ -50,7 +50,7 @@
 #include "aggregator/executor.h"
 #include "aggregator/plan_compiler.h"
 #include "benchmark/benchmark.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 #include "google/protobuf/compiler/importer.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
@@ -133,7 +133,7 @@ class Responses {
 };
 
 // Completes every call inside Call().
-class InlineChannel : public upstream::UnaryChannel {
+class InlineChannel : public upstream::Channel {
  public:
   explicit InlineChannel(const Responses& responses) : responses_(responses) {}
   void Call(CallRequest request, CallCallback done) override {
@@ -147,7 +147,7 @@ class InlineChannel : public upstream::UnaryChannel {
 // Completes each call from one timer thread once its method's delay has
 // passed. Records the due and actual completion time of the latest call it
 // completed (read after a run: the slowest step's call).
-class TimerChannel : public upstream::UnaryChannel {
+class TimerChannel : public upstream::Channel {
  public:
   TimerChannel(const Responses& responses,
                std::map<std::string, absl::Duration> delays)
@@ -237,7 +237,7 @@ class TimerChannel : public upstream::UnaryChannel {
 };
 
 // Completes calls at once, in order, on a pool of worker threads.
-class PoolChannel : public upstream::UnaryChannel {
+class PoolChannel : public upstream::Channel {
  public:
   PoolChannel(const Responses& responses, int threads) : responses_(responses) {
     for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { Loop(); });
@@ -457,7 +457,7 @@ class Env {
   std::string request_;
 };
 
-RunOptions OptionsFor(upstream::UnaryChannel* channel) {
+RunOptions OptionsFor(upstream::Channel* channel) {
   RunOptions options;
   options.resolver = [channel](const google::protobuf::ServiceDescriptor&) {
     return channel;
@@ -466,8 +466,8 @@ RunOptions OptionsFor(upstream::UnaryChannel* channel) {
 }
 
 // One run, waited for; an error text when its result is wrong.
-std::string CheckOneRun(const CompiledPlan& plan,
-                        upstream::UnaryChannel* channel, Gate& gate) {
+std::string CheckOneRun(const CompiledPlan& plan, upstream::Channel* channel,
+                        Gate& gate) {
   const Env& env = Env::Get();
   RunResult result;
   gate.Acquire();
@@ -485,7 +485,7 @@ std::string CheckOneRun(const CompiledPlan& plan,
 // `gate` (limit 1) must outlive `channel`, whose threads may still be
 // leaving Gate::Release when a run has been waited for.
 void RunFourSteps(benchmark::State& state, Gate& gate,
-                  upstream::UnaryChannel* channel, TimerChannel* timer) {
+                  upstream::Channel* channel, TimerChannel* timer) {
   const Env& env = Env::Get();
   if (std::string err = CheckOneRun(env.four_steps(), channel, gate);
       !err.empty())
@@ -559,7 +559,7 @@ BENCHMARK(BM_FourStepsInline)
 // fanout: runs/s and upstream calls/s with `in_flight` runs outstanding.
 // `gate` (limit: the runs in flight) must outlive `channel`.
 void RunFanout(benchmark::State& state, Gate& gate,
-               upstream::UnaryChannel* channel) {
+               upstream::Channel* channel) {
   const Env& env = Env::Get();
   if (std::string err = CheckOneRun(env.fanout(), channel, gate); !err.empty())
     return state.SkipWithError(err.c_str());

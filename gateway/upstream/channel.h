@@ -1,4 +1,4 @@
-// UnaryChannel: the upstream interface the gateway and the aggregator call
+// Channel: the upstream interface the gateway and the aggregator call
 // through: unary calls, and streaming calls of every kind (server, client
 // and bidirectional streaming share one shape here: the request messages
 // are sent, the client half-closes, the responses are read one by one).
@@ -49,7 +49,7 @@ class CallCanceller {
     return cancelled_;
   }
 
-  // For UnaryChannel implementations: runs `cancel` on Cancel(), or at once
+  // For Channel implementations: runs `cancel` on Cancel(), or at once
   // (on this thread) if Cancel() already happened. `cancel` must be cheap
   // and must not block; it may run on any thread.
   void OnCancel(absl::AnyInvocable<void()> cancel) {
@@ -165,9 +165,9 @@ class StreamCall {
   virtual void WritesDone() = 0;
 };
 
-class UnaryChannel {
+class Channel {
  public:
-  virtual ~UnaryChannel() = default;
+  virtual ~Channel() = default;
   // Starts a unary call and returns at once. `done` runs exactly once, on an
   // arbitrary thread, and must not block. A request rejected before sending
   // (INVALID_ARGUMENT: bad method or metadata; RESOURCE_EXHAUSTED: payload
@@ -196,7 +196,7 @@ class EndedStreamCall final : public StreamCall {
   void WritesDone() override {}
 };
 
-inline std::shared_ptr<StreamCall> UnaryChannel::Stream(
+inline std::shared_ptr<StreamCall> Channel::Stream(
     StreamRequest request, std::shared_ptr<StreamObserver> observer) {
   CallResult result;
   result.status = absl::UnimplementedError(

@@ -1,4 +1,4 @@
-// FakeUnaryChannel: an upstream::UnaryChannel for executor tests. Each
+// FakeChannel: an upstream::Channel for executor tests. Each
 // method gets a handler computing the result and a delay; calls complete
 // from the fake's own thread after the delay (or at the call's deadline with
 // DEADLINE_EXCEEDED if that comes first), or, for held methods, when the
@@ -8,7 +8,7 @@
 // outlive every call; its destructor completes nothing still pending.
 //
 // Example:
-//   FakeUnaryChannel fake;
+//   FakeChannel fake;
 //   fake.On("/agg.test.Users/GetUser", [](const CallRequest&) {
 //     return Ok(user_wire);
 //   }, absl::Milliseconds(50));
@@ -25,7 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "gateway/upstream/unary_channel.h"
+#include "gateway/upstream/channel.h"
 
 namespace protogate::aggregator::testing {
 
@@ -38,7 +38,7 @@ inline CallResult Ok(std::string payload) {
   return r;
 }
 
-class FakeUnaryChannel : public upstream::UnaryChannel {
+class FakeChannel : public upstream::Channel {
  public:
   using Handler = std::function<CallResult(const CallRequest&)>;
 
@@ -52,8 +52,8 @@ class FakeUnaryChannel : public upstream::UnaryChannel {
     std::shared_ptr<upstream::CallCanceller> canceller;  // As sent, if any.
   };
 
-  FakeUnaryChannel() : worker_([this] { Loop(); }) {}
-  ~FakeUnaryChannel() override {
+  FakeChannel() : worker_([this] { Loop(); }) {}
+  ~FakeChannel() override {
     {
       absl::MutexLock lock(&mu_);
       stopping_ = true;
