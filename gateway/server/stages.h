@@ -1,0 +1,37 @@
+// BuildStageChain: the ordered pipeline stages (policy/stage.h) of one
+// snapshot, built from the validated config. The order is fixed:
+//   1. cors        answers preflights before anything else, adds CORS
+//                  headers to every answer;
+//   2. headers     the header rules: the upstream metadata from the request
+//                  headers, x-request-id;
+//   3. auth        verifies the credential, forwards the identity;
+//   4. rate_limit  keys may use the identity the auth stage verified.
+// A stage whose config section is absent is not in the chain at all.
+//
+// StageEnvironment holds what outlives snapshots (JWKS caches, the Redis
+// connections, metrics): a reload builds new stages over the same
+// environment, so unchanged providers keep their state.
+//
+// Thread safety: BuildStageChain runs on the loading thread; the
+// environment's members are thread-safe.
+// Ownership: the caller (the reloader) owns the environment, which must
+// outlive every snapshot built with it.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "gateway/policy/stage.h"
+#include "gateway/routing/route_table.h"
+#include "protogate/config/v1/config.pb.h"
+
+namespace protogate::server {
+
+// Long-lived services the stages use. Each stage library adds its member.
+struct StageEnvironment {};
+
+// FailedPrecondition naming the config path of a stage that cannot be built
+// (e.g. `auth.jwt_providers[0]: ...`).
+absl::StatusOr<policy::StageChain> BuildStageChain(
+    const config::v1::GatewayConfig& config, const routing::RouteTable& routes,
+    StageEnvironment& environment);
+
+}  // namespace protogate::server
