@@ -1,5 +1,5 @@
 // How a server stream is written over HTTP/1.1, chosen by the request's
-// Accept header (HTTP_RULES.md, Streams), and the framing of each part.
+// Accept header (docs/HTTP_RULES.md, Streams), and the framing of each part.
 //
 // | format      | Content-Type          | message        | error after the
 // first message |
