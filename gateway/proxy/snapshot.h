@@ -127,7 +127,7 @@ class Snapshot {
   // The OpenAPI 3.1 document of routes(), generated once at build time.
   const std::string& openapi_json() const { return openapi_json_; }
   // Whether some route is client- or bidi-streaming (so request bodies may
-  // need streaming; see Gateway::StreamsRequestBody).
+  // need streaming; see Proxy::StreamsRequestBody).
   bool has_client_streams() const { return has_client_streams_; }
 
  private:

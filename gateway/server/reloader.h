@@ -34,7 +34,7 @@
 //
 // Example:
 //   PG_ASSIGN_OR_RETURN(auto reloader, Reloader::Create(std::move(options)));
-//   Gateway gateway(reloader->snapshot(), {});
+//   Gateway gateway(reloader->initial_snapshot(), {});
 //   reloader->Start(gateway);
 //   ... on SIGHUP: reloader->Reload("SIGHUP");
 #pragma once
