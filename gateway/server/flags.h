@@ -53,6 +53,8 @@ struct ReflectionSourceSpec {
 // the --config file when one is given.
 struct GatewayFlags {
   bool help = false;
+  // --validate: load everything, report, exit (validate_command.h).
+  bool validate = false;
   std::string config_file;
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "gateway/base/cpu_budget.h"
 #include "gateway/base/logging.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/http/server.h"
@@ -17,6 +18,7 @@
 #include "gateway/server/gateway.h"
 #include "gateway/server/reloader.h"
 #include "gateway/server/snapshot.h"
+#include "gateway/server/validate_command.h"
 
 namespace protogate::server {
 namespace {
@@ -132,17 +134,17 @@ int Run(int argc, char** argv) {
   // that bookkeeping showed up as 2-4% of the CPU per request.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   sigset_t signals = BlockSignals();
-  absl::StatusOr<GatewayFlags> flags =
-      ParseFlags({const_cast<const char**>(argv) + 1,
-                  static_cast<size_t>(argc > 0 ? argc - 1 : 0)});
-  if (!flags.ok()) {
-    std::fprintf(stderr, "protogate: %s\n",
-                 std::string(flags.status().message()).c_str());
-    return 2;
-  }
+  const absl::Span<const char* const> args(
+      const_cast<const char**>(argv) + 1,
+      static_cast<size_t>(argc > 0 ? argc - 1 : 0));
+  absl::StatusOr<GatewayFlags> flags = ParseFlags(args);
+  if (!flags.ok()) return ReportFlagError(flags.status(), args, stderr);
   if (flags->help) {
     std::fputs(Usage().c_str(), stdout);
     return 0;
+  }
+  if (flags->validate) {
+    return RunValidation(ReloaderOptionsFrom(*flags), stdout, stderr);
   }
   absl::StatusOr<std::unique_ptr<Reloader>> reloader =
       Reloader::Create(ReloaderOptionsFrom(*flags));
@@ -161,7 +163,9 @@ int Run(int argc, char** argv) {
   http::ServerOptions server_options;
   server_options.host = flags->listen_host;
   server_options.port = flags->listen_port;
-  server_options.io_threads = flags->io_threads;
+  server_options.io_threads = flags->io_threads > 0
+                                  ? flags->io_threads
+                                  : base::ReadCpuBudget().UsableCpus();
   server_options.max_body_bytes = flags->max_body_bytes;
   server_options.max_header_bytes = flags->max_header_bytes;
   server_options.read_timeout = flags->read_timeout;
@@ -193,6 +197,8 @@ int Run(int argc, char** argv) {
     std::printf("protogate admin listening on http://%s:%u\n",
                 flags->admin_host->c_str(), (*admin_server)->port());
   }
+  PG_LOG(kInfo) << "serving with " << server_options.io_threads
+                << " I/O threads";
   std::fflush(stdout);
   (*reloader)->Start(gateway);
   ServeUntilSignalled(signals, *flags, gateway, **server, **reloader,
