@@ -50,6 +50,12 @@ body=$(curl -sS --max-time 10 "http://127.0.0.1:$port/v1/shelves/1/books/1")
 [[ $body == *'"title":"The Left Hand of Darkness"'* ]] || fail "book: $body"
 health=$(curl -sS --max-time 10 "http://127.0.0.1:$admin_port/-/healthz")
 [[ $health == '{"status":"SERVING"}' ]] || fail "healthz: $health"
+# The explorer is in the binary, on the admin listener (and only there).
+page=$(curl -sS --max-time 10 "http://127.0.0.1:$admin_port/-/explorer")
+[[ $page == *"<title>protogate explorer</title>"* ]] || fail "no explorer page"
+public=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \
+  "http://127.0.0.1:$port/-/explorer")
+[[ $public == 404 ]] || fail "/-/explorer on the public listener: $public"
 stop gateway
 ((STOP_CODE == 0)) || fail "exit $STOP_CODE after SIGTERM"
 echo "package: the root serves the demo as nobody"
