@@ -151,6 +151,22 @@ async function main() {
     fs.mkdirSync(path.dirname(shot), { recursive: true });
     await page.screenshot({ path: shot, fullPage: true });
     check("the screenshot is written", fs.statSync(shot).size > 10000);
+
+    // A plan with dependencies and a fan-out: one edge per dependency.
+    await page.$eval("#search", (e) => { e.value = ""; });
+    await page.type("#search", "ListProductPages");
+    await clickRoute(page, "GET", "demo.storefront.v1.Storefront.ListProductPages");
+    await page.waitForSelector("body[data-selected='demo.storefront.v1.Storefront.ListProductPages']");
+    const fanout = await (await fetch(
+      `${origin}/-/plans/demo.storefront.v1.Storefront.ListProductPages`)).json();
+    const edges = await page.$$eval("#plan-picture .edge", (e) => e.length);
+    const deps = fanout.steps.reduce((n, s) => n + s.depends_on.length, 0);
+    check("one edge per dependency", deps > 0 && edges === deps, `${edges} vs ${deps}`);
+    const labels = await page.$eval("#plan-picture svg", (e) => e.textContent);
+    const modes = fanout.steps.filter((s) => s.for_each).map((s) => s.for_each.mode);
+    check("fan-out steps show their mode", modes.length > 0 &&
+      modes.every((m) => labels.includes(`fan-out: ${m.toLowerCase()}`)), labels);
+    await page.screenshot({ path: path.join(build, "tests/operate/explorer-fanout.png") });
     check("no console errors", errors.length === 0, errors.join("\n"));
     check("nothing loaded from elsewhere", external.length === 0, external.join(" "));
   } finally {

@@ -161,20 +161,27 @@ function layoutPlan(plan) {
   for (const step of plan.steps) {
     const column = depthOf(step);
     rows[column] = (rows[column] || 0) + 1;
-    at.set(step.id, { x: 20 + column * 250, y: 20 + (rows[column] - 1) * 96 });
+    at.set(step.id, { x: 20 + column * 300, y: 20 + (rows[column] - 1) * 110 });
   }
-  return { at, width: 20 + rows.length * 250, height: 20 + Math.max(...rows) * 96 };
+  return { at, width: 20 + rows.length * 300, height: 20 + Math.max(...rows) * 110 };
+}
+
+// "one call", or the for_each mode: "fan-out: each ≤ 8".
+function fanOut(step) {
+  if (!step.for_each) return "one call";
+  return `fan-out: ${step.for_each.mode.toLowerCase()} ≤ ${step.for_each.max_items}`;
 }
 
 function drawPlan(plan) {
   const { at, width, height } = layoutPlan(plan);
-  const W = 210, H = 76;
+  const W = 250, H = 88;
   const critical = new Set(plan.critical_path.steps);
   const picture = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`,
     role: "img", "aria-label": `plan of ${plan.method}` });
   const defs = svg("defs");
   const marker = svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10,
-    refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" });
+    refY: 5, markerWidth: 8, markerHeight: 8, markerUnits: "userSpaceOnUse",
+    orient: "auto-start-reverse" });
   marker.append(svg("path", { d: "M 0 0 L 10 5 L 0 10 z", fill: "#57606a" }));
   defs.append(marker);
   picture.append(defs);
@@ -198,12 +205,15 @@ function drawPlan(plan) {
       svg("text", { class: "id", x: 8, y: 17 }, step.id),
       svg("text", { x: 8, y: 34 }, step.call.split(".").slice(-2).join(".")),
       svg("text", { x: 8, y: 51 }, [step.criticality.toLowerCase(),
-        step.for_each ? "fan-out: for_each" : "one call",
-        step.timeout_ms != null ? `${step.timeout_ms} ms` : ""]
+        step.timeout_ms != null ? `timeout ${step.timeout_ms} ms` : ""]
         .filter(Boolean).join(" · ")),
+      svg("text", { x: 8, y: 68 }, fanOut(step)),
       svg("text", { class: "timing", x: W - 8, y: 17, "text-anchor": "end" }));
     const title = [`${step.id}: ${step.call}`, step.when && `when ${step.when}`,
-      step.for_each && `for each ${step.for_each}`,
+      step.for_each && `for each item of ${step.for_each.over} ` +
+        `(${step.for_each.mode}, at most ${step.for_each.max_items} items, ` +
+        `${step.for_each.max_concurrency} at a time` +
+        (step.for_each.max_batch ? `, ${step.for_each.max_batch} per batch` : "") + ")",
       `depends on: ${step.depends_on.join(", ") || "nothing"}`]
       .filter(Boolean).join("\n");
     g.append(svg("title", {}, title));
@@ -230,7 +240,7 @@ function showTimings(timings) {
     g.querySelector(".timing").textContent =
       ms === undefined ? "" : `${ms.toFixed(1)} ms`;
     g.querySelector(".bar").setAttribute("width",
-      ms === undefined ? 0 : Math.max(2, (208 * ms) / longest));
+      ms === undefined ? 0 : Math.max(2, (248 * ms) / longest));
   }
 }
 
