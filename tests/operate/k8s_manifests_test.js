@@ -105,6 +105,12 @@ check("non-root", pod.securityContext.runAsNonRoot === true &&
 check("resource requests", gw.resources.requests.cpu !== undefined &&
       gw.resources.requests.memory !== undefined);
 
+const init = (pod.initContainers || []).find((c) => c.name === "validate");
+check("an init container runs --validate on the same config",
+  init !== undefined && init.image === gw.image && init.args.includes("--validate") &&
+  init.args.includes("--config=/etc/protogate/protogate.yaml") &&
+  init.volumeMounts.some((m) => m.mountPath === "/etc/protogate"));
+
 // --io_threads follows limits.cpu through the downward API.
 const ioArg = gw.args.find((a) => a.startsWith("--io_threads="));
 const envName = ioArg && ioArg.match(/^--io_threads=\$\((\w+)\)$/)[1];
