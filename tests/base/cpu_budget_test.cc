@@ -74,6 +74,15 @@ TEST(CpuBudgetTest, ReadsTheV2QuotaOfTheCgroupAndItsAncestors) {
   EXPECT_EQ(budget.UsableCpus(), 3);
 }
 
+// A container without a cgroup namespace sees its host-side path in
+// /proc/self/cgroup, but its own cgroup mounted at the root.
+TEST(CpuBudgetTest, FallsBackToTheMountRootWhenThePathIsNotMounted) {
+  FakeCgroups fake;
+  fake.Write("proc_self_cgroup", "0::/kubepods/burstable/pod9/ctr\n");
+  fake.Write("sys/cpu.max", "150000 100000\n");
+  EXPECT_EQ(ReadCpuBudget(fake.Sources(64)).UsableCpus(), 1);
+}
+
 TEST(CpuBudgetTest, ReadsTheV1QuotaOfTheCpuHierarchy) {
   FakeCgroups fake;
   fake.Write("proc_self_cgroup",
