@@ -12,6 +12,7 @@ namespace protogate::server {
 
 absl::StatusOr<policy::StageChain> BuildStageChain(
     const config::v1::GatewayConfig& config, const routing::RouteTable& routes,
+    std::shared_ptr<const policy::HeaderRules> header_rules,
     StageEnvironment& environment) {
   std::vector<std::unique_ptr<const policy::Stage>> stages;
   // 1. cors
@@ -19,6 +20,8 @@ absl::StatusOr<policy::StageChain> BuildStageChain(
                       policy::CorsStage::Create(config, routes));
   if (cors != nullptr) stages.push_back(std::move(cors));
   // 2. headers
+  stages.push_back(
+      std::make_unique<policy::HeaderRulesStage>(std::move(header_rules)));
   // 3. auth
   // 4. rate_limit
   PG_ASSIGN_OR_RETURN(std::unique_ptr<const policy::Stage> rate_limit,
