@@ -1,12 +1,15 @@
 #include "gateway/ratelimit/rate_limit_stage.h"
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/base/io_thread.h"
 
 namespace protogate::ratelimit {
 namespace {
@@ -103,7 +106,9 @@ void DecideLocal(const RateLimitStage::RoutePolicies& rp, Exchange& exchange,
   }
 }
 
-// The shared policies' replies of one request; the last one answers.
+// The shared policies' replies of one request; the last one answers, on
+// the I/O thread the request came from (so the upstream call starts there,
+// not on the Redis client's thread), or inline when there is none.
 struct SharedJoin {
   SharedJoin(Exchange& e, Tally t, size_t n, RateLimitStage::OnError o,
              policy::VerdictCallback d)
@@ -111,10 +116,10 @@ struct SharedJoin {
         tally(std::move(t)),
         pending(n),
         on_error(o),
-        done(std::move(d)) {}
+        done(std::move(d)),
+        origin(base::CurrentIoThread()) {}
 
   void Add(const Policy& policy, const RedisScriptClient::Reply& reply) {
-    policy::VerdictCallback finish;
     {
       absl::MutexLock lock(&mu);
       if (reply.ok() && reply->size() == 2) {
@@ -124,9 +129,17 @@ struct SharedJoin {
         tally.AddFailure(policy);
       }
       if (--pending > 0) return;
-      finish = std::move(done);
     }
-    std::move(finish)(tally.Finish(exchange, on_error));
+    Verdict verdict = tally.Finish(exchange, on_error);
+    if (origin.ioc == nullptr) {
+      std::move(done)(std::move(verdict));
+      return;
+    }
+    boost::asio::post(*origin.ioc,
+                      [done = std::move(done), verdict = std::move(verdict),
+                       owner = origin.owner]() mutable {
+                        std::move(done)(std::move(verdict));
+                      });
   }
 
   Exchange& exchange;
@@ -135,6 +148,7 @@ struct SharedJoin {
   size_t pending;
   const RateLimitStage::OnError on_error;
   policy::VerdictCallback done;
+  const base::IoThread origin;
 };
 
 absl::StatusOr<std::unique_ptr<Policy>> MakePolicy(

@@ -19,6 +19,10 @@
 // of the most restrictive policy (the fewest remaining); a shared policy
 // whose Redis call failed adds none.
 //
+// ApplyAsync's callback runs on the I/O thread that called it (posted back
+// from the Redis client's thread), or on the Redis client's thread when
+// the caller is not an I/O thread (tests).
+//
 // Thread safety: immutable after Create; Apply/ApplyAsync run concurrently.
 // Ownership: the environment (tables, Redis clients) outlives the stage.
 //
