@@ -1,7 +1,11 @@
 // Rate limits through the real protogate binary and demo backend: the 429
 // answer on the wire, nothing reaching the backend, and a shared policy in a
 // real redis-server across an outage.
+#include <atomic>
+#include <cstdio>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -100,6 +104,69 @@ TEST(GatewayRateLimitTest, SharedPolicyInRedisFollowsOnErrorAndRecovers) {
   }
   EXPECT_EQ(last.status, 200);
   EXPECT_EQ(last.Header("RateLimit-Limit"), "2");
+}
+
+}  // namespace
+}  // namespace protogate::ratelimit
+
+namespace protogate::ratelimit {
+namespace {
+
+// Three gateway processes on one Redis, each loaded by its own client over
+// keep-alive connections: together they pass one limit's worth.
+TEST(GatewayRateLimitTest, ThreeGatewaysHoldOneSharedLimitWithinFivePercent) {
+  constexpr int kRate = 100;  // Per second.
+  constexpr int kBurst = 10;
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  const std::string sections =
+      absl::StrCat("rate_limits:\n  redis: {address: \"", redis.address(),
+                   "\", timeout: 0.2s, on_error: deny}\n  policies:\n"
+                   "    - {name: all, key: header:x-client, requests: ",
+                   kRate, ", per: 1s, burst: ", kBurst, ", shared: true}\n");
+  std::vector<std::unique_ptr<GatewayProcess>> gateways;
+  for (int i = 0; i < 3; ++i) {
+    gateways.push_back(std::make_unique<GatewayProcess>());
+    ASSERT_TRUE(gateways.back()->Start(sections).ok());
+    // Connected to Redis (as another client, whose bucket the run does not
+    // use): an answer with the RateLimit headers.
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    std::string limit;
+    while (limit.empty() && absl::Now() < deadline) {
+      auto r = Fetch(gateways.back()->port(), "GET", "/v1/shelves", "",
+                     {"x-client: warm-up"});
+      ASSERT_TRUE(r.ok());
+      limit = r->Header("RateLimit-Limit");
+    }
+    ASSERT_EQ(limit, absl::StrCat(kBurst));
+  }
+  std::atomic<int> passed{0}, rejected{0}, other{0};
+  const absl::Time start = absl::Now();
+  const absl::Time end = start + absl::Seconds(3);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.emplace_back([&, i] {
+      auto conn = testing::HttpConnection::Connect(gateways[i]->port());
+      if (!conn.ok()) return;
+      while (absl::Now() < end) {
+        auto r = (*conn)->RoundTrip(
+            "GET /v1/shelves HTTP/1.1\r\nHost: x\r\nx-client: run\r\n\r\n");
+        if (!r.ok()) return;
+        (r->status == 200   ? passed
+         : r->status == 429 ? rejected
+                            : other)
+            .fetch_add(1);
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const double expected = kBurst + kRate * seconds;
+  std::printf("3 gateways: %d passed (expected %.1f), %d rejected in %.3f s\n",
+              passed.load(), expected, rejected.load(), seconds);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(rejected.load(), 0) << "the load did not reach the limit";
+  EXPECT_NEAR(passed.load(), expected, expected * 0.05);
 }
 
 }  // namespace
