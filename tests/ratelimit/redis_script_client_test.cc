@@ -77,6 +77,7 @@ TEST(RedisScriptClientTest, DownRedisFailsWithinTheTimeoutAndARestartRecovers) {
   ASSERT_TRUE(redis.Start().ok());
   auto client = MakeClient(redis.address());
   ASSERT_TRUE(RecoversWithin10s(*client));
+  ::testing::internal::CaptureStderr();
   redis.Kill();
   for (int i = 0; i < 50; ++i) {
     Result r = RunOnce(*client, "1");
@@ -89,6 +90,15 @@ TEST(RedisScriptClientTest, DownRedisFailsWithinTheTimeoutAndARestartRecovers) {
   EXPECT_GE(client->failures(), 50u);
   ASSERT_TRUE(redis.Start().ok());
   EXPECT_TRUE(RecoversWithin10s(*client));
+  // One warning for the whole outage, one line for its end.
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  int lines = 0;
+  for (size_t at = log.find("rate_limits.redis "); at != std::string::npos;
+       at = log.find("rate_limits.redis ", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 2) << log;
+  EXPECT_NE(log.find("reachable again"), std::string::npos) << log;
 }
 
 TEST(RedisScriptClientTest, AStalledRedisTimesOutAndThenAnswersAgain) {
