@@ -107,8 +107,8 @@ void DecideLocal(const RateLimitStage::RoutePolicies& rp, Exchange& exchange,
 }
 
 // The shared policies' replies of one request; the last one answers, on
-// the I/O thread the request came from (so the upstream call starts there,
-// not on the Redis client's thread), or inline when there is none.
+// the I/O thread the request came from (where the Redis client answers
+// already; a post otherwise), so the upstream call starts there.
 struct SharedJoin {
   SharedJoin(Exchange& e, Tally t, size_t n, RateLimitStage::OnError o,
              policy::VerdictCallback d)
@@ -131,7 +131,7 @@ struct SharedJoin {
       if (--pending > 0) return;
     }
     Verdict verdict = tally.Finish(exchange, on_error);
-    if (origin.ioc == nullptr) {
+    if (origin.ioc == nullptr || origin.ioc == base::CurrentIoThread().ioc) {
       std::move(done)(std::move(verdict));
       return;
     }

@@ -19,9 +19,9 @@
 // of the most restrictive policy (the fewest remaining); a shared policy
 // whose Redis call failed adds none.
 //
-// ApplyAsync's callback runs on the I/O thread that called it (posted back
-// from the Redis client's thread), or on the Redis client's thread when
-// the caller is not an I/O thread (tests).
+// ApplyAsync's callback runs on the I/O thread that called it (the Redis
+// client's connection of that thread answers there), or on the Redis
+// client's own thread when the caller is not an I/O thread (tests).
 //
 // Thread safety: immutable after Create; Apply/ApplyAsync run concurrently.
 // Ownership: the environment (tables, Redis clients) outlives the stage.

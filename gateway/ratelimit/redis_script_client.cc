@@ -15,9 +15,12 @@
 #include <thread>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gateway/base/io_thread.h"
 #include "gateway/base/logging.h"
 #include "gateway/ratelimit/redis_asio_adapter.h"
 
@@ -69,65 +72,63 @@ absl::StatusOr<Endpoint> ParseAddress(const std::string& address) {
   return e;
 }
 
-}  // namespace
-
-class RedisScriptClient::Impl {
+// One pipelined connection, driven by one io_context; every method runs on
+// the thread running it.
+class Connection final : public base::IoThreadResident,
+                         public std::enable_shared_from_this<Connection> {
  public:
-  Impl(RedisScriptClientOptions options, Endpoint endpoint)
-      : options_(std::move(options)), endpoint_(std::move(endpoint)) {}
+  // What the connections of one client share.
+  struct Shared {
+    std::atomic<uint64_t> failures{0};
+    std::atomic<bool> outage{false};  // Logged once for all connections.
+  };
 
-  void Start() {
-    asio::post(ioc_, [this] { Connect(); });
-    thread_ = std::thread([this] {
-      // hiredis writes with write(2): a server that went away must give
-      // EPIPE here, not kill the process with SIGPIPE.
-      sigset_t pipe;
-      sigemptyset(&pipe);
-      sigaddset(&pipe, SIGPIPE);
-      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
-      ioc_.run();
-    });
+  Connection(const RedisScriptClientOptions& options, const Endpoint& endpoint,
+             asio::io_context& ioc, Shared& shared)
+      : options_(options), endpoint_(endpoint), ioc_(ioc), shared_(shared) {}
+
+  // Loop thread: the first connection attempt.
+  void Start() { Connect(); }
+
+  // Loop thread: closes the connection for good; waiting calls end with
+  // Cancelled, later ones too.
+  void Shutdown() {
+    stopping_ = true;
+    deadline_timer_.cancel();
+    reconnect_timer_.cancel();
+    connect_timer_.cancel();
+    if (redisAsyncContext* c = std::exchange(context_, nullptr)) {
+      redisAsyncFree(c);
+    }
+    for (auto& call : by_deadline_) {
+      Finish(*call, absl::CancelledError("redis client stopped"));
+    }
+    by_deadline_.clear();
+    waiting_for_link_.clear();
   }
 
-  void Stop() {
-    asio::post(ioc_, [this] {
-      stopping_ = true;
-      deadline_timer_.cancel();
-      reconnect_timer_.cancel();
-      connect_timer_.cancel();
-      if (redisAsyncContext* c = std::exchange(context_, nullptr)) {
-        redisAsyncFree(c);
-      }
-      for (auto& call : by_deadline_) {
-        Finish(*call, absl::CancelledError("redis client stopped"));
-      }
-      by_deadline_.clear();
-      waiting_for_link_.clear();
-      work_.reset();
-    });
-    thread_.join();
-  }
+  // The loop winds down (base/io_thread.h): let it end.
+  void OnLoopDrain() override { Shutdown(); }
 
-  void Run(std::vector<std::string> keys, std::vector<std::string> args,
-           ReplyCallback done) {
-    auto call = std::make_shared<Call>();
-    call->argv.reserve(3 + keys.size() + args.size());
-    call->argv.push_back("EVALSHA");
-    call->argv.emplace_back();
-    call->argv.push_back(absl::StrCat(keys.size()));
-    for (auto& k : keys) call->argv.push_back(std::move(k));
-    for (auto& a : args) call->argv.push_back(std::move(a));
-    call->done = std::move(done);
-    call->deadline = std::chrono::steady_clock::now() +
-                     absl::ToChronoNanoseconds(options_.timeout);
-    asio::post(ioc_, [this, call = std::move(call)]() mutable {
-      Submit(std::move(call));
-    });
-  }
-
-  const RedisScriptClientOptions& options() const { return options_; }
-  uint64_t failures() const {
-    return failures_.load(std::memory_order_relaxed);
+  // Loop thread: starts `call`.
+  void Submit(std::shared_ptr<Call> call) {
+    if (stopping_) {
+      Finish(*call, absl::CancelledError("redis client stopped"));
+      return;
+    }
+    by_deadline_.push_back(call);
+    ArmDeadline();
+    switch (link_) {
+      case Link::kReady:
+        Send(call);
+        return;
+      case Link::kConnecting:
+        waiting_for_link_.push_back(std::move(call));
+        return;
+      case Link::kDown:
+        Fail(*call, absl::UnavailableError("rate limit store unavailable"));
+        return;
+    }
   }
 
  private:
@@ -168,7 +169,7 @@ class RedisScriptClient::Impl {
   }
 
   static void OnConnect(const redisAsyncContext* ac, int status) {
-    auto* self = static_cast<Impl*>(ac->data);
+    auto* self = static_cast<Connection*>(ac->data);
     // On failure hiredis frees the context right after this callback.
     if (status != REDIS_OK && ac == self->context_) {
       self->context_ = nullptr;
@@ -177,7 +178,7 @@ class RedisScriptClient::Impl {
   }
 
   static void OnDisconnect(const redisAsyncContext* ac, int status) {
-    auto* self = static_cast<Impl*>(ac->data);
+    auto* self = static_cast<Connection*>(ac->data);
     if (ac == self->context_) {
       self->context_ = nullptr;
       self->LinkFailed("connection lost");
@@ -185,7 +186,7 @@ class RedisScriptClient::Impl {
   }
 
   static void OnScriptLoaded(redisAsyncContext* ac, void* r, void* data) {
-    auto* self = static_cast<Impl*>(data);
+    auto* self = static_cast<Connection*>(data);
     auto* reply = static_cast<redisReply*>(r);
     if (reply == nullptr || ac != self->context_) return;  // Link lost.
     if (reply->type != REDIS_REPLY_STRING) {
@@ -231,27 +232,7 @@ class RedisScriptClient::Impl {
     });
   }
 
-  // --- Calls --------------------------------------------------------------
-  void Submit(std::shared_ptr<Call> call) {
-    if (stopping_) {
-      Finish(*call, absl::CancelledError("redis client stopped"));
-      return;
-    }
-    by_deadline_.push_back(call);
-    ArmDeadline();
-    switch (link_) {
-      case Link::kReady:
-        Send(call);
-        return;
-      case Link::kConnecting:
-        waiting_for_link_.push_back(std::move(call));
-        return;
-      case Link::kDown:
-        Fail(*call, absl::UnavailableError("rate limit store unavailable"));
-        return;
-    }
-  }
-
+  // --- Calls ---
   void Send(const std::shared_ptr<Call>& call) {
     call->argv[1] = sha_;
     std::vector<const char*> argv;
@@ -275,7 +256,7 @@ class RedisScriptClient::Impl {
     std::unique_ptr<std::shared_ptr<Call>> holder(
         static_cast<std::shared_ptr<Call>*>(data));
     Call& call = **holder;
-    auto* self = static_cast<Impl*>(ac->data);
+    auto* self = static_cast<Connection*>(ac->data);
     auto* reply = static_cast<redisReply*>(r);
     if (call.finished) return;
     if (reply == nullptr) {
@@ -322,8 +303,7 @@ class RedisScriptClient::Impl {
   }
 
   void Succeed(Call& call, std::vector<int64_t> values) {
-    if (outage_) {
-      outage_ = false;
+    if (shared_.outage.exchange(false, std::memory_order_relaxed)) {
       PG_LOG(kWarning) << "rate_limits.redis " << options_.address
                        << ": reachable again";
     }
@@ -337,41 +317,155 @@ class RedisScriptClient::Impl {
   }
 
   void NoteFailure(const std::string& why) {
-    if (outage_) return;
-    outage_ = true;
+    if (shared_.outage.exchange(true, std::memory_order_relaxed)) return;
     PG_LOG(kWarning) << "rate_limits.redis " << options_.address << ": " << why
                      << options_.outage_note;
   }
 
-  void Finish(Call& call, Reply reply) {
+  void Finish(Call& call, RedisScriptClient::Reply reply) {
     if (call.finished) return;
     call.finished = true;
-    if (!reply.ok()) failures_.fetch_add(1, std::memory_order_relaxed);
+    if (!reply.ok()) shared_.failures.fetch_add(1, std::memory_order_relaxed);
     std::move(call.done)(std::move(reply));
   }
 
-  const RedisScriptClientOptions options_;
-  const Endpoint endpoint_;
-  asio::io_context ioc_{1};  // First: destroyed after everything on it.
-  asio::executor_work_guard<asio::io_context::executor_type> work_{
-      ioc_.get_executor()};
+  const RedisScriptClientOptions& options_;
+  const Endpoint& endpoint_;
+  asio::io_context& ioc_;
+  Shared& shared_;
   asio::steady_timer deadline_timer_{ioc_};
   asio::steady_timer reconnect_timer_{ioc_};
   asio::steady_timer connect_timer_{ioc_};
-  std::thread thread_;
 
-  // Loop thread only.
   redisAsyncContext* context_ = nullptr;
   Link link_ = Link::kDown;
   std::string sha_;
   std::deque<std::shared_ptr<Call>> by_deadline_;  // Oldest first.
   std::vector<std::shared_ptr<Call>> waiting_for_link_;
   bool deadline_armed_ = false;
-  bool outage_ = false;
   bool stopping_ = false;
   std::chrono::steady_clock::duration backoff_ = kFirstBackoff;
+};
 
-  std::atomic<uint64_t> failures_{0};
+// A loop of the client's own, for callers that are not on an I/O thread.
+struct OwnLoop {
+  asio::io_context ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{
+      ioc.get_executor()};
+  std::shared_ptr<Connection> connection;
+  std::thread thread;
+};
+
+}  // namespace
+
+class RedisScriptClient::Impl {
+ public:
+  Impl(RedisScriptClientOptions options, Endpoint endpoint)
+      : options_(std::move(options)), endpoint_(std::move(endpoint)) {}
+
+  ~Impl() {
+    if (own_ != nullptr) {
+      asio::post(own_->ioc, [this] {
+        own_->connection->Shutdown();
+        own_->work.reset();
+      });
+      own_->thread.join();
+    }
+    // The I/O loops have stopped (REQUIRES of the destructor): nothing runs
+    // on them any more.
+    for (auto& [ioc, connection] : loops_) connection->Shutdown();
+  }
+
+  void Run(std::vector<std::string> keys, std::vector<std::string> args,
+           ReplyCallback done) {
+    auto call = std::make_shared<Call>();
+    call->argv.reserve(3 + keys.size() + args.size());
+    call->argv.push_back("EVALSHA");
+    call->argv.emplace_back();
+    call->argv.push_back(absl::StrCat(keys.size()));
+    for (auto& k : keys) call->argv.push_back(std::move(k));
+    for (auto& a : args) call->argv.push_back(std::move(a));
+    call->done = std::move(done);
+    call->deadline = std::chrono::steady_clock::now() +
+                     absl::ToChronoNanoseconds(options_.timeout);
+    const base::IoThread& io = base::CurrentIoThread();
+    if (io.ioc != nullptr) {
+      LoopConnection(io).Submit(std::move(call));
+      return;
+    }
+    OwnLoop& own = Own();
+    asio::post(own.ioc, [&own, call = std::move(call)]() mutable {
+      own.connection->Submit(std::move(call));
+    });
+  }
+
+  const RedisScriptClientOptions& options() const { return options_; }
+  uint64_t failures() const {
+    return shared_.failures.load(std::memory_order_relaxed);
+  }
+
+ private:
+  // The connection of the calling I/O thread's loop, made on first use.
+  Connection& LoopConnection(const base::IoThread& io) {
+    // One client per address: a one-entry cache per thread is enough.
+    thread_local uint64_t cached_client = 0;
+    thread_local asio::io_context* cached_ioc = nullptr;
+    thread_local Connection* cached = nullptr;
+    if (cached_client == id_ && cached_ioc == io.ioc) return *cached;
+    absl::MutexLock lock(&mu_);
+    std::shared_ptr<Connection>& slot = loops_[io.ioc];
+    if (slot == nullptr) {
+      BlockSigpipe();
+      slot =
+          std::make_shared<Connection>(options_, endpoint_, *io.ioc, shared_);
+      owners_.push_back(io.owner);  // The loop's address is never reused.
+      base::AddIoThreadResident(slot);
+      slot->Start();
+    }
+    cached_client = id_;
+    cached_ioc = io.ioc;
+    cached = slot.get();
+    return *slot;
+  }
+
+  OwnLoop& Own() {
+    absl::MutexLock lock(&mu_);
+    if (own_ == nullptr) {
+      own_ = std::make_unique<OwnLoop>();
+      own_->connection =
+          std::make_shared<Connection>(options_, endpoint_, own_->ioc, shared_);
+      asio::post(own_->ioc, [c = own_->connection.get()] { c->Start(); });
+      own_->thread = std::thread([ioc = &own_->ioc] {
+        BlockSigpipe();
+        ioc->run();
+      });
+    }
+    return *own_;
+  }
+
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // hiredis writes with write(2): a server that went away must give EPIPE
+  // on this thread, not kill the process with SIGPIPE.
+  static void BlockSigpipe() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+  }
+
+  const RedisScriptClientOptions options_;
+  const Endpoint endpoint_;
+  const uint64_t id_ = NextId();  // Tells clients apart in thread caches.
+  Connection::Shared shared_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<asio::io_context*, std::shared_ptr<Connection>> loops_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<void>> owners_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<OwnLoop> own_ ABSL_GUARDED_BY(mu_);
 };
 
 absl::StatusOr<std::unique_ptr<RedisScriptClient>> RedisScriptClient::Create(
@@ -379,7 +473,6 @@ absl::StatusOr<std::unique_ptr<RedisScriptClient>> RedisScriptClient::Create(
   absl::StatusOr<Endpoint> endpoint = ParseAddress(options.address);
   if (!endpoint.ok()) return endpoint.status();
   auto impl = std::make_unique<Impl>(std::move(options), *std::move(endpoint));
-  impl->Start();
   return std::unique_ptr<RedisScriptClient>(
       new RedisScriptClient(std::move(impl)));
 }
@@ -387,7 +480,7 @@ absl::StatusOr<std::unique_ptr<RedisScriptClient>> RedisScriptClient::Create(
 RedisScriptClient::RedisScriptClient(std::unique_ptr<Impl> impl)
     : impl_(std::move(impl)) {}
 
-RedisScriptClient::~RedisScriptClient() { impl_->Stop(); }
+RedisScriptClient::~RedisScriptClient() = default;
 
 void RedisScriptClient::Run(std::vector<std::string> keys,
                             std::vector<std::string> args, ReplyCallback done) {

@@ -1,12 +1,19 @@
 // RedisScriptClient: runs one Lua script on a Redis server for many
-// concurrent callers, with hiredis' asynchronous API on a thread of its own
-// (an asio io_context, see redis_asio_adapter.h).
+// concurrent callers, with hiredis' asynchronous API driven by asio
+// (redis_asio_adapter.h).
+//
+// Each I/O thread (base/io_thread.h) that calls Run() gets a connection of
+// its own on its own event loop, made on first use: no thread hand-off, the
+// callback runs on the calling thread. Callers that are not I/O threads
+// share one more connection on a thread the client starts for them. A
+// connection lets its loop end when the loop drains (IoThreadResident).
 //
 // The script is loaded with SCRIPT LOAD on every (re)connection and run
 // with EVALSHA; a NOSCRIPT answer (the server lost its scripts) loads it
 // again on the same connection and repeats the call once. Calls are
-// pipelined on one connection. A lost connection is retried after 50 ms,
-// doubling up to 1 s.
+// pipelined. A lost connection is retried after 50 ms, doubling up to 1 s.
+// A host name is resolved (blocking) when connecting: prefer an IP address
+// or a unix socket.
 //
 // Every Run() ends within `timeout`: with the script's integer array, or
 // with Unavailable (not connected, connection lost; returned at once while
@@ -16,9 +23,12 @@
 // is counted in failures().
 //
 // Thread safety: Run() may be called from any thread; callbacks run on the
-// client's thread, one at a time, and must not block.
-// Ownership: the destructor stops the thread; calls still waiting then end
-// with Cancelled.
+// calling I/O thread (or on the client's own thread for other callers) and
+// must not block. SIGPIPE is blocked on the threads that write to Redis
+// (hiredis uses write(2)).
+// Ownership: REQUIRES: destroyed after the I/O loops that used it stopped.
+// The destructor stops the client's own thread; calls still waiting then
+// end with Cancelled.
 //
 // Example:
 //   PG_ASSIGN_OR_RETURN(auto redis, RedisScriptClient::Create(
@@ -58,8 +68,8 @@ class RedisScriptClient {
       RedisScriptClientOptions options);
   ~RedisScriptClient();
 
-  // EVALSHA of the script with `keys` and `args`; `done` runs once, on the
-  // client's thread, within the timeout (see above).
+  // EVALSHA of the script with `keys` and `args`; `done` runs once, within
+  // the timeout (see above), possibly inline (when the connection is down).
   void Run(std::vector<std::string> keys, std::vector<std::string> args,
            ReplyCallback done);
 
