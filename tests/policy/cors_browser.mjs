@@ -104,8 +104,17 @@ try {
   process.stderr.write(`cors_browser: ${e.stack || e}\n`);
   code = 1;
 } finally {
+  const exited = browser.exitCode !== null || browser.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => browser.once('exit', resolve));
   try { await withDeadline(send('Browser.close'), 5000, 'Browser.close'); } catch {}
   browser.kill('SIGKILL');
-  rmSync(profile, { recursive: true, force: true });
+  try { await withDeadline(exited, 10000, 'chromium exit'); } catch {}
+  // Chromium's helpers may still be writing the profile for a moment.
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  } catch (e) {
+    process.stderr.write(`cors_browser: profile ${profile} left behind: ${e.code}\n`);
+  }
 }
 process.exit(code);
