@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Enforces the library boundaries of ARCHITECTURE.md on the source tree:
+# Enforces the library boundaries of docs/ARCHITECTURE.md on the source tree:
 # only gateway/upstream includes grpcpp (or grpc/) and nghttp2, only the
 # libraries that do I/O on event loops (gateway/http, gateway/upstream for its
-# own HTTP/2 client, and gateway/ratelimit whose hiredis connections run on an
-# asio loop of their own) include boost/, and gateway/transcoding and
+# own HTTP/2 client, and gateway/ratelimit whose hiredis connections run on
+# the I/O threads' loops) include boost/, and gateway/transcoding and
 # aggregator/ do no networking (the aggregator may use the upstream
 # interface, channel.h). The request path (gateway/proxy) and the pipeline
 # stages (gateway/policy, gateway/auth, gateway/ratelimit) do not include the
