@@ -59,6 +59,7 @@ class Tally {
     const GcraDecision& d = rejected_ != nullptr ? rejection_ : tightest_d_;
     if (shown != nullptr) {
       auto& headers = exchange.response_headers();
+      headers.reserve(headers.size() + 3);
       headers.emplace_back("RateLimit-Limit", absl::StrCat(shown->rate.burst));
       headers.emplace_back("RateLimit-Remaining", absl::StrCat(d.remaining));
       headers.emplace_back("RateLimit-Reset",

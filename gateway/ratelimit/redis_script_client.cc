@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -235,10 +236,8 @@ class Connection final : public base::IoThreadResident,
   // --- Calls ---
   void Send(const std::shared_ptr<Call>& call) {
     call->argv[1] = sha_;
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    argv.reserve(call->argv.size());
-    lens.reserve(call->argv.size());
+    absl::InlinedVector<const char*, 8> argv;
+    absl::InlinedVector<size_t, 8> lens;
     for (const std::string& a : call->argv) {
       argv.push_back(a.data());
       lens.push_back(a.size());
