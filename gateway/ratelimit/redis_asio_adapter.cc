@@ -1,5 +1,6 @@
 #include "gateway/ratelimit/redis_asio_adapter.h"
 
+#include <boost/asio/post.hpp>
 #include <utility>
 
 namespace protogate::ratelimit {
@@ -54,7 +55,17 @@ void RedisAsioAdapter::DelRead(void* self) {
 void RedisAsioAdapter::AddWrite(void* self) {
   auto* a = static_cast<RedisAsioAdapter*>(self);
   a->write_.wanted = true;
-  a->Arm(Direction::kWrite);
+  if (a->flush_posted_ || a->write_.pending) return;
+  // Commands queued by the handlers that run before this one are written
+  // together, without waiting for the reactor to report the socket
+  // writable (it nearly always is).
+  a->flush_posted_ = true;
+  asio::post(a->socket_.get_executor(), [a = a->shared_from_this()] {
+    a->flush_posted_ = false;
+    if (a->context_ == nullptr || !a->write_.wanted) return;
+    redisAsyncHandleWrite(a->context_);
+    a->Arm(Direction::kWrite);  // Still wanted: connecting, or a full socket.
+  });
 }
 
 void RedisAsioAdapter::DelWrite(void* self) {

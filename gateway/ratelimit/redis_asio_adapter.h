@@ -3,9 +3,11 @@
 // libuv: hiredis says when it wants to read or write its socket (the
 // ev.addRead/delRead/addWrite/delWrite hooks), the adapter waits for the
 // socket to be ready on the io_context and calls redisAsyncHandleRead /
-// redisAsyncHandleWrite. hiredis owns and closes the socket; the adapter
-// only watches it, and lets go in the ev.cleanup hook (when hiredis frees
-// the context).
+// redisAsyncHandleWrite. Writes are first tried directly from a posted
+// handler (so the commands of one loop iteration go out in one write), and
+// wait for the socket only when it is full or still connecting. hiredis owns
+// and closes the socket; the adapter only watches it, and lets go in the
+// ev.cleanup hook (when hiredis frees the context).
 //
 // Thread safety: everything runs on the thread running the io_context.
 // Ownership: the adapter keeps itself alive until hiredis calls cleanup and
@@ -51,6 +53,7 @@ class RedisAsioAdapter : public std::enable_shared_from_this<RedisAsioAdapter> {
   redisAsyncContext* context_;  // Null once hiredis cleaned up.
   Watch read_;
   Watch write_;
+  bool flush_posted_ = false;               // A direct write is posted.
   std::shared_ptr<RedisAsioAdapter> self_;  // hiredis' reference.
 };
 
