@@ -20,7 +20,7 @@ const browser = spawn('/usr/bin/chromium', [
   '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
   `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank',
-], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
+], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'], detached: true });
 
 const toBrowser = browser.stdio[3];
 const fromBrowser = browser.stdio[4];
@@ -108,7 +108,8 @@ try {
     ? Promise.resolve()
     : new Promise((resolve) => browser.once('exit', resolve));
   try { await withDeadline(send('Browser.close'), 5000, 'Browser.close'); } catch {}
-  browser.kill('SIGKILL');
+  // Chromium and its helper processes (its own process group) at once.
+  try { process.kill(-browser.pid, 'SIGKILL'); } catch {}
   try { await withDeadline(exited, 10000, 'chromium exit'); } catch {}
   // Chromium's helpers may still be writing the profile for a moment.
   try {
