@@ -12,7 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libyaml-cpp-dev libssl-dev libnghttp2-dev
   clang-format
-  chromium
+  libhiredis-dev redis-server chromium
   "$@"
 )
 

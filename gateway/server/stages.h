@@ -23,13 +23,18 @@
 #include "absl/status/statusor.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/policy/stage.h"
+#include "gateway/ratelimit/rate_limit_environment.h"
 #include "gateway/routing/route_table.h"
 #include "protogate/config/v1/config.pb.h"
 
 namespace protogate::server {
 
 // Long-lived services the stages use. Each stage library adds its member.
-struct StageEnvironment {};
+struct StageEnvironment {
+  // The local rate-limit buckets (kept across reloads) and the Redis
+  // connections of the shared rate limits.
+  ratelimit::RateLimitEnvironment rate_limits;
+};
 
 // FailedPrecondition naming the config path of a stage that cannot be built
 // (e.g. `auth.jwt_providers[0]: ...`).
