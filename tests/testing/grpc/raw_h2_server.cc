@@ -18,7 +18,9 @@ namespace {
 
 constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr uint8_t kData = 0, kHeaders = 1, kRstStream = 3, kSettings = 4,
-                  kPing = 6, kGoaway = 7;
+                  kPing = 6, kGoaway = 7, kWindowUpdate = 8;
+constexpr int64_t kDefaultWindow = 65535;
+constexpr size_t kMaxFrame = 16384;
 constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4;
 constexpr int kPollMs = 50;
 
@@ -85,7 +87,66 @@ bool WriteAll(int fd, std::string_view bytes) {
   return true;
 }
 
+uint32_t ReadBe32(const std::string& s, size_t at) {
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data() + at);
+  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) |
+         (uint32_t{b[2]} << 8) | b[3];
+}
+
 }  // namespace
+
+// The client's flow-control windows, for huge_message_bytes.
+struct RawH2Server::FlowState {
+  int64_t connection = kDefaultWindow;
+  int64_t initial = kDefaultWindow;  // SETTINGS_INITIAL_WINDOW_SIZE.
+  uint32_t stream = 0;               // The huge message's stream, if any.
+  int64_t stream_window = 0;
+  int64_t left = 0;  // Message bytes (frame header included) still to send.
+  bool header_sent = false;
+};
+
+void RawH2Server::OnFlowFrame(uint8_t type, uint32_t stream,
+                              const std::string& payload, FlowState& flow) {
+  if (type == kWindowUpdate && payload.size() == 4) {
+    const int64_t increment = ReadBe32(payload, 0) & 0x7fffffff;
+    if (stream == 0) flow.connection += increment;
+    if (stream != 0 && stream == flow.stream) flow.stream_window += increment;
+  } else if (type == kSettings) {
+    for (size_t i = 0; i + 6 <= payload.size(); i += 6) {
+      const auto id =
+          static_cast<uint16_t>((static_cast<unsigned char>(payload[i]) << 8) |
+                                static_cast<unsigned char>(payload[i + 1]));
+      if (id != 0x4) continue;  // SETTINGS_INITIAL_WINDOW_SIZE
+      const int64_t value = ReadBe32(payload, i + 2);
+      flow.stream_window += value - flow.initial;
+      flow.initial = value;
+    }
+  } else if (type == kRstStream && stream != 0 && stream == flow.stream) {
+    resets_.fetch_add(1);
+    flow.left = 0;
+  }
+}
+
+bool RawH2Server::SendHugeMessage(int fd, FlowState& flow) {
+  while (flow.left > 0) {
+    const int64_t n =
+        std::min<int64_t>({static_cast<int64_t>(kMaxFrame), flow.left,
+                           flow.connection, flow.stream_window});
+    if (n <= 0) return true;
+    std::string data(static_cast<size_t>(n), 'x');
+    if (!flow.header_sent) {  // The gRPC frame header first.
+      flow.header_sent = true;
+      data.replace(0, 5,
+                   std::string(1, '\0') + Be32(*response_.huge_message_bytes));
+    }
+    if (!WriteAll(fd, Frame(kData, 0, flow.stream, data))) return false;
+    flow.left -= n;
+    flow.connection -= n;
+    flow.stream_window -= n;
+    huge_bytes_sent_.fetch_add(n);
+  }
+  return true;
+}
 
 absl::StatusOr<std::unique_ptr<RawH2Server>> RawH2Server::Start(
     RawH2Response response) {
@@ -182,6 +243,7 @@ void RawH2Server::Serve(int fd, int connection) {
   bool goaway_sent = false;
   // Streams to answer, with when.
   std::vector<std::pair<absl::Time, uint32_t>> due;
+  FlowState flow;
   std::string settings;
   if (response_.max_concurrent_streams.has_value()) {
     settings = std::string("\x00\x03", 2) +  // MAX_CONCURRENT_STREAMS
@@ -200,6 +262,7 @@ void RawH2Server::Serve(int fd, int connection) {
       it = due.erase(it);
     }
     if (!ready.empty() && !WriteAll(fd, ready)) return;
+    if (!SendHugeMessage(fd, flow)) return;
     int wait_ms = kPollMs;
     for (const auto& [when, stream] : due) {
       wait_ms =
@@ -229,6 +292,7 @@ void RawH2Server::Serve(int fd, int connection) {
       std::string payload = in.substr(9, length);
       in.erase(0, 9 + length);
       std::string reply;
+      if (!(flags & kAck)) OnFlowFrame(type, stream, payload, flow);
       if (type == kSettings && !(flags & kAck)) {
         reply = Frame(kSettings, kAck, 0, "");
       } else if (type == kPing && !(flags & kAck)) {
@@ -261,6 +325,15 @@ void RawH2Server::Serve(int fd, int connection) {
           WriteAll(fd, frames);
           ::shutdown(fd, SHUT_RDWR);
           return;
+        } else if (response_.huge_message_bytes.has_value()) {
+          std::string block;
+          AppendField(":status", "200", block);
+          AppendField("content-type", "application/grpc", block);
+          reply = Frame(kHeaders, kEndHeaders, stream, block);
+          flow.stream = stream;
+          flow.stream_window = flow.initial;
+          flow.left = int64_t{*response_.huge_message_bytes} + 5;
+          flow.header_sent = false;
         } else {
           if (response_.goaway_before_response) {
             reply = GoawayFrame(stream);
