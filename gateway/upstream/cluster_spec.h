@@ -51,7 +51,7 @@ struct ClusterSpec {
   // first address that accepts) or "unix:///path".
   std::vector<std::string> endpoints;
   LbPolicy lb_policy = LbPolicy::kRoundRobin;
-  // Bounds one connection attempt (gRPC's minimum connect timeout).
+  // Bounds one connection attempt (TCP connect and TLS handshake).
   absl::Duration connect_timeout = absl::Seconds(5);
   // Stock gRPC servers refuse pings more often than every 5 minutes.
   absl::Duration keepalive_time = absl::Minutes(5);
