@@ -31,11 +31,15 @@ using asio::ip::tcp;
 using GenericEndpoint = asio::generic::stream_protocol::endpoint;
 using boost::system::error_code;
 
+// FallbackLoop()'s io_context once it runs, for a cheap "is this it?".
+std::atomic<asio::io_context*> fallback_ioc{nullptr};
+
 // The loop that runs calls started on threads without one of their own
-// (tests, timers, gRPC's threads). Started on first use, never stopped.
+// (tests, timers, the health checks). Started on first use, never stopped.
 const base::IoThread& FallbackLoop() {
   static const base::IoThread* const loop = [] {
     auto* ioc = new asio::io_context(1);
+    fallback_ioc.store(ioc);
     auto* registered = new std::atomic<const base::IoThread*>(nullptr);
     std::thread([ioc, registered] {
       const base::ScopedIoThread registration(ioc, nullptr);
@@ -474,7 +478,9 @@ std::shared_ptr<H2Channel::LoopClient> H2Channel::FallbackClient() {
 }
 
 H2Channel::LoopClient& H2Channel::ClientFor(const base::IoThread& loop) {
-  if (loop.ioc == FallbackLoop().ioc) return *FallbackClient();
+  if (loop.ioc == fallback_ioc.load(std::memory_order_relaxed)) {
+    return *FallbackClient();  // Shared with the calls posted to it.
+  }
   Slot& slot = slots_[static_cast<size_t>(loop.id)];
   if (slot.client == nullptr || slot.ioc != loop.ioc) {
     // A new loop, or a new one under a reused id (the old one stopped).

@@ -1,7 +1,7 @@
 // H2Channel: a Channel to one endpoint (h2c, or HTTP/2 over TLS with ALPN
-// "h2", see h2_tls.h) that runs each call,
-// unary or streaming (h2_stream.h), on the event loop of the thread that
-// starts it, over an HTTP/2 connection that loop owns (h2_session.h). A
+// "h2", see h2_tls.h) that runs each call, unary or streaming
+// (h2_stream.h), on the event loop of the thread that starts it, over an
+// HTTP/2 connection that loop owns (h2_session.h). A
 // request that arrives on an HTTP I/O thread (base/io_thread.h) is sent,
 // answered and completed on that same thread: no hand-off to other threads,
 // no wake-ups between threads. Calls from any other thread run on one
@@ -18,8 +18,13 @@
 // Thread safety: Call() and Stream() may be called concurrently from any
 // thread; failing() too.
 // Ownership: the loops' clients are shared with their pending operations;
-// the destructor asks each loop to close its connection. The channel must
-// outlive every call it started (until its callback ran).
+// the destructor asks each loop to close its connection, and calls still
+// running then end with UNAVAILABLE (so a call may outlive the channel).
+//
+// Example:
+//   H2Channel channel({.endpoint = *ParseTarget("dns:///books:50051")});
+//   channel.Call({.method = "/pkg.Svc/Get", .payload = bytes},
+//                [](CallResult result) { ... });
 #pragma once
 
 #include <array>

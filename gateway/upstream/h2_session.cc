@@ -398,7 +398,7 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
   absl::InlinedVector<nghttp2_nv, 16> nva;  // nghttp2 copies the array.
   nva.reserve(7 + call->metadata.size());
   nva.push_back(Header(":method", "POST"));
-  nva.push_back(Header(":scheme", "http"));
+  nva.push_back(Header(":scheme", tls_ != nullptr ? "https" : "http"));
   nva.push_back(Header(":path", call->path));
   nva.push_back(Header(":authority", options_.authority));
   nva.push_back(Header("content-type", "application/grpc"));
