@@ -17,6 +17,13 @@
 // Ownership: shared by the connection (while on a stream), the loop's
 // client (while waiting for one), its timer and canceller (weakly) and, for
 // a stream, the caller's StreamCall handle.
+//
+// Example (a unary call, as H2Channel makes it):
+//   auto call = std::make_shared<H2Call>(ioc);
+//   call->path = "/pkg.Svc/Get";
+//   call->payload = std::move(bytes);
+//   call->done = std::move(callback);
+//   session->Submit(call);  // FinishCall runs `done` once.
 #pragma once
 
 #include <array>

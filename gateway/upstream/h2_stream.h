@@ -17,6 +17,13 @@
 // Thread safety: the handle's methods from any thread; the functions below
 // on the call's loop thread only, never from inside an nghttp2 callback
 // unless said so.
+//
+// Example (H2Channel::Stream):
+//   auto call = std::make_shared<H2Call>(ioc);
+//   call->stream = std::make_unique<H2StreamState>();
+//   call->stream->observer = observer;
+//   observer->OnStart(MakeStreamHandle(call, ioc, owner));
+//   session->Submit(call);  // Bytes flow through ReadStreamBody/PumpStream.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -9,6 +9,14 @@
 // Thread safety: a context is immutable once made and shared by every
 // connection of the channel; the stream functions act on one connection,
 // on its loop thread.
+//
+// Example (what H2Channel's per-loop client does):
+//   PG_ASSIGN_OR_RETURN(auto context, MakeTlsContext(cluster));
+//   auto tls = std::make_unique<H2TlsStream>(std::move(socket), *context);
+//   PG_RETURN_IF_ERROR(PrepareTlsStream(*tls, "backend.internal"));
+//   tls->async_handshake(client, [&](error_code ec) {
+//     if (!ec && CheckNegotiatedH2(*tls).ok()) H2Session::Start(...);
+//   });
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>

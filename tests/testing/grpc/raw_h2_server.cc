@@ -232,11 +232,10 @@ std::string RawH2Server::ResponseFrames(uint32_t stream_id) const {
   return out;
 }
 
-void RawH2Server::Serve(int fd, int connection) {
-  const bool faulty = response_.faulty_connections < 0 ||
-                      connection < response_.faulty_connections;
-  std::string in;
-  bool preface_seen = false;
+// One connection's state.
+struct RawH2Server::Connection {
+  int fd = -1;
+  bool faulty = false;
   uint32_t last_stream = 0;
   uint32_t last_answered = 0;
   int answered = 0;
@@ -244,6 +243,82 @@ void RawH2Server::Serve(int fd, int connection) {
   // Streams to answer, with when.
   std::vector<std::pair<absl::Time, uint32_t>> due;
   FlowState flow;
+};
+
+bool RawH2Server::SendDue(Connection& c, absl::Time now) {
+  std::string ready;
+  for (auto it = c.due.begin(); it != c.due.end();) {
+    if (it->first > now) {
+      ++it;
+      continue;
+    }
+    ready += ResponseFrames(it->second);
+    it = c.due.erase(it);
+  }
+  return ready.empty() || WriteAll(c.fd, ready);
+}
+
+RawH2Server::RequestOutcome RawH2Server::OnRequest(Connection& c,
+                                                   uint32_t stream,
+                                                   std::string& reply) {
+  c.last_stream = stream;
+  requests_.fetch_add(1);
+  if (c.faulty && response_.close_on_request) {
+    ::shutdown(c.fd, SHUT_RDWR);
+    return RequestOutcome::kEnd;
+  }
+  if (c.faulty && response_.refuse_with_goaway_after.has_value() &&
+      c.answered >= *response_.refuse_with_goaway_after) {
+    if (!WriteAll(c.fd, GoawayFrame(c.last_answered))) {
+      return RequestOutcome::kEnd;
+    }
+    c.goaway_sent = true;
+    return RequestOutcome::kSkip;
+  }
+  if (c.faulty && response_.rst_stream_code.has_value()) {
+    reply = Frame(kRstStream, 0, stream, Be32(*response_.rst_stream_code));
+  } else if (c.faulty && response_.close_after_headers) {
+    std::string frames = ResponseFrames(stream);
+    // Only the HEADERS frame, without END_STREAM.
+    const auto* h = reinterpret_cast<const unsigned char*>(frames.data());
+    const size_t header_length =
+        9 + ((size_t{h[0]} << 16) | (size_t{h[1]} << 8) | h[2]);
+    frames.resize(header_length);
+    frames[4] = static_cast<char>(kEndHeaders);
+    WriteAll(c.fd, frames);
+    ::shutdown(c.fd, SHUT_RDWR);
+    return RequestOutcome::kEnd;
+  } else if (response_.huge_message_bytes.has_value()) {
+    std::string block;
+    AppendField(":status", "200", block);
+    AppendField("content-type", "application/grpc", block);
+    reply = Frame(kHeaders, kEndHeaders, stream, block);
+    c.flow.stream = stream;
+    c.flow.stream_window = c.flow.initial;
+    c.flow.left = int64_t{*response_.huge_message_bytes} + 5;
+    c.flow.header_sent = false;
+  } else {
+    if (response_.goaway_before_response) {
+      reply = GoawayFrame(stream);
+      c.goaway_sent = true;
+    }
+    ++c.answered;
+    c.last_answered = stream;
+    if (response_.response_delay == absl::ZeroDuration()) {
+      reply += ResponseFrames(stream);
+    } else if (response_.response_delay != absl::InfiniteDuration()) {
+      c.due.emplace_back(absl::Now() + response_.response_delay, stream);
+    }
+  }
+  return RequestOutcome::kReply;
+}
+
+void RawH2Server::Serve(int fd, int connection) {
+  Connection c{.fd = fd,
+               .faulty = response_.faulty_connections < 0 ||
+                         connection < response_.faulty_connections};
+  std::string in;
+  bool preface_seen = false;
   std::string settings;
   if (response_.max_concurrent_streams.has_value()) {
     settings = std::string("\x00\x03", 2) +  // MAX_CONCURRENT_STREAMS
@@ -252,19 +327,9 @@ void RawH2Server::Serve(int fd, int connection) {
   if (!WriteAll(fd, Frame(kSettings, 0, 0, settings))) return;
   while (!stop_.load()) {
     const absl::Time now = absl::Now();
-    std::string ready;
-    for (auto it = due.begin(); it != due.end();) {
-      if (it->first > now) {
-        ++it;
-        continue;
-      }
-      ready += ResponseFrames(it->second);
-      it = due.erase(it);
-    }
-    if (!ready.empty() && !WriteAll(fd, ready)) return;
-    if (!SendHugeMessage(fd, flow)) return;
+    if (!SendDue(c, now) || !SendHugeMessage(fd, c.flow)) return;
     int wait_ms = kPollMs;
-    for (const auto& [when, stream] : due) {
+    for (const auto& [when, stream] : c.due) {
       wait_ms =
           std::min<int64_t>(wait_ms, absl::ToInt64Milliseconds(when - now) + 1);
     }
@@ -292,61 +357,16 @@ void RawH2Server::Serve(int fd, int connection) {
       std::string payload = in.substr(9, length);
       in.erase(0, 9 + length);
       std::string reply;
-      if (!(flags & kAck)) OnFlowFrame(type, stream, payload, flow);
+      if (!(flags & kAck)) OnFlowFrame(type, stream, payload, c.flow);
       if (type == kSettings && !(flags & kAck)) {
         reply = Frame(kSettings, kAck, 0, "");
       } else if (type == kPing && !(flags & kAck)) {
         pings_.fetch_add(1);
         if (response_.ack_pings) reply = Frame(kPing, kAck, 0, payload);
-      } else if (type == kHeaders && stream > last_stream && !goaway_sent) {
-        last_stream = stream;
-        requests_.fetch_add(1);
-        if (faulty && response_.close_on_request) {
-          ::shutdown(fd, SHUT_RDWR);
-          return;
-        }
-        if (faulty && response_.refuse_with_goaway_after.has_value() &&
-            answered >= *response_.refuse_with_goaway_after) {
-          if (!WriteAll(fd, GoawayFrame(last_answered))) return;
-          goaway_sent = true;
-          continue;
-        }
-        if (faulty && response_.rst_stream_code.has_value()) {
-          reply =
-              Frame(kRstStream, 0, stream, Be32(*response_.rst_stream_code));
-        } else if (faulty && response_.close_after_headers) {
-          std::string frames = ResponseFrames(stream);
-          // Only the HEADERS frame, without END_STREAM.
-          const auto* h = reinterpret_cast<const unsigned char*>(frames.data());
-          const size_t header_length =
-              9 + ((size_t{h[0]} << 16) | (size_t{h[1]} << 8) | h[2]);
-          frames.resize(header_length);
-          frames[4] = static_cast<char>(kEndHeaders);
-          WriteAll(fd, frames);
-          ::shutdown(fd, SHUT_RDWR);
-          return;
-        } else if (response_.huge_message_bytes.has_value()) {
-          std::string block;
-          AppendField(":status", "200", block);
-          AppendField("content-type", "application/grpc", block);
-          reply = Frame(kHeaders, kEndHeaders, stream, block);
-          flow.stream = stream;
-          flow.stream_window = flow.initial;
-          flow.left = int64_t{*response_.huge_message_bytes} + 5;
-          flow.header_sent = false;
-        } else {
-          if (response_.goaway_before_response) {
-            reply = GoawayFrame(stream);
-            goaway_sent = true;
-          }
-          ++answered;
-          last_answered = stream;
-          if (response_.response_delay == absl::ZeroDuration()) {
-            reply += ResponseFrames(stream);
-          } else if (response_.response_delay != absl::InfiniteDuration()) {
-            due.emplace_back(absl::Now() + response_.response_delay, stream);
-          }
-        }
+      } else if (type == kHeaders && stream > c.last_stream && !c.goaway_sent) {
+        const RequestOutcome outcome = OnRequest(c, stream, reply);
+        if (outcome == RequestOutcome::kEnd) return;
+        if (outcome == RequestOutcome::kSkip) continue;
       }
       if (!reply.empty() && !WriteAll(fd, reply)) return;
     }

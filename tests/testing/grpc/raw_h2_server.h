@@ -110,6 +110,13 @@ class RawH2Server {
   void Serve(int fd, int connection);
   std::string ResponseFrames(uint32_t stream_id) const;
   struct FlowState;
+  struct Connection;
+  enum class RequestOutcome { kReply, kSkip, kEnd };
+  // Answers what is due on `c` by now; false on a failed write.
+  bool SendDue(Connection& c, absl::Time now);
+  // A new request stream: fills `reply`, or ends (kEnd) or skips (kSkip)
+  // the connection's frame handling.
+  RequestOutcome OnRequest(Connection& c, uint32_t stream, std::string& reply);
   // huge_message_bytes: sends what the windows allow; false on a failed
   // write.
   bool SendHugeMessage(int fd, FlowState& flow);
