@@ -35,6 +35,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "gateway/upstream/channel.h"
 #include "gateway/upstream/grpc_wire.h"
@@ -81,6 +82,12 @@ struct H2StreamState {
   StreamWriteDone write_done;          // Of the queued incremental Write().
   bool write_handed = false;           // `write_done` is due (with true).
   bool deferred = false;               // nghttp2 waits for resume_data.
+  bool sent_any = false;               // Some request byte went to nghttp2.
+  // The messages were all given up front (not write_incrementally): those
+  // handed to nghttp2 are kept in `handed`, to send again on a new stream
+  // after the backend refused this one unprocessed.
+  bool replayable = false;
+  std::vector<std::string> handed;
   // Response DATA bytes received, from `read_pos` on not yet parsed;
   // `acked` of them were already consumed (acknowledged) for flow control.
   std::string inbox;
@@ -92,6 +99,20 @@ struct H2StreamState {
   // messages still in `inbox` are delivered before it.
   std::optional<CallResult> final;
   bool drain = false;
+
+  // For a new attempt: nothing sent yet; a replayable stream's messages
+  // queued again.
+  void Rewind() {
+    deferred = false;
+    sent = 0;
+    sent_any = false;
+    if (!replayable) return;
+    for (auto it = handed.rbegin(); it != handed.rend(); ++it) {
+      outgoing.push_front(std::move(*it));
+    }
+    handed.clear();
+    write_phase = H2WritePhase::kClosing;
+  }
 };
 
 struct H2Call {
@@ -129,6 +150,7 @@ struct H2Call {
     stream_id = 0;
     length_checked = false;
     response = GrpcResponseParts();
+    if (stream != nullptr) stream->Rewind();
   }
 };
 

@@ -559,7 +559,10 @@ std::shared_ptr<StreamCall> H2Channel::Stream(
   s.observer = observer;
   s.max_send_message_bytes = options_->max_send_message_bytes;
   for (std::string& m : request.messages) s.outgoing.push_back(std::move(m));
-  if (!request.write_incrementally) s.write_phase = H2WritePhase::kClosing;
+  if (!request.write_incrementally) {
+    s.write_phase = H2WritePhase::kClosing;
+    s.replayable = true;
+  }
   std::shared_ptr<StreamCall> handle =
       MakeStreamHandle(call, *loop.ioc, loop.owner);
   observer->OnStart(handle);

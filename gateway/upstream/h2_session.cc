@@ -577,9 +577,10 @@ void H2Session::RunCompletions() {
 }
 
 bool H2Session::Retries(const H2Call& call) const {
-  // A stream's incremental writes are gone once handed over: no replay.
-  return !call.retried && call.stream == nullptr &&
-         options_.resubmit != nullptr;
+  // Incremental writes are gone once handed over: no replay then.
+  return !call.retried && options_.resubmit != nullptr &&
+         (call.stream == nullptr || call.stream->replayable ||
+          !call.stream->sent_any);
 }
 
 void H2Session::Fail(absl::Status status) {

@@ -232,11 +232,13 @@ int64_t ReadStreamBody(H2Call& call, uint8_t* buf, size_t length,
     n += k;
     s.sent += k;
     if (s.sent == kPrefixBytes + message.size()) {
+      if (s.replayable) s.handed.push_back(std::move(s.outgoing.front()));
       s.outgoing.pop_front();
       s.sent = 0;
       if (s.write_done != nullptr) s.write_handed = true;
     }
   }
+  s.sent_any |= n > 0;
   if (s.outgoing.empty() && s.write_phase == H2WritePhase::kClosing) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;
     s.write_phase = H2WritePhase::kClosed;

@@ -270,6 +270,25 @@ TEST_F(H2StreamTest, RequestOverTheSendLimitIsRejectedInline) {
             absl::StatusCode::kResourceExhausted);
 }
 
+// A stream the backend refused unprocessed (above its GOAWAY's last
+// stream) is sent again on a new connection, its request message included.
+TEST(H2StreamRetryTest, StreamAboveGoawaysLastStreamIsRetried) {
+  auto server =
+      RawH2Server::Start(RawH2Response{.message = "answer",
+                                       .trailers = {{"grpc-status", "0"}},
+                                       .faulty_connections = 1,
+                                       .refuse_with_goaway_after = 1});
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = MakeChannel((*server)->address());
+  StreamOutcome first = StreamAndWait(*channel, StreamBooks(1));
+  ASSERT_TRUE(first.result.status.ok()) << first.result.status;
+  StreamOutcome retried = StreamAndWait(*channel, StreamBooks(1));
+  ASSERT_TRUE(retried.result.status.ok()) << retried.result.status;
+  EXPECT_EQ(retried.messages, std::vector<std::string>{"answer"});
+  EXPECT_EQ((*server)->connections(), 2);
+  EXPECT_EQ((*server)->requests(), 3);  // First, refused, its retry.
+}
+
 // A backend answering one 64 MiB message, against the 16 MiB limit.
 std::unique_ptr<RawH2Server> HugeMessageBackend() {
   auto server = RawH2Server::Start(
