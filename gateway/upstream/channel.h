@@ -124,8 +124,10 @@ class StreamCall;
 
 // Receives the responses of a streaming call.
 //
-// Thread safety: called on arbitrary threads, one call at a time (never
-// concurrently for one stream), and must not block.
+// Thread safety: called one call at a time (never concurrently for one
+// stream), and must not block. The upstream client calls it on the event
+// loop the call runs on (the I/O thread that started it, see
+// h2_channel.h); other implementations may use any thread.
 class StreamObserver {
  public:
   virtual ~StreamObserver() = default;

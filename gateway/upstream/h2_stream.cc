@@ -261,6 +261,9 @@ void FinishStream(H2Call& call, CallResult result) {
     std::move(done)(written);
   }
   if (s.read_phase == H2ReadPhase::kDone) return;
+  if (result.headers.empty()) {  // Ended by us: what the backend had sent.
+    result.headers = call.response.headers;
+  }
   s.final = std::move(result);
   s.drain = call.response.end_stream;
   if (!s.drain) {
