@@ -1,5 +1,6 @@
-// Checks on a CallRequest made before it reaches gRPC, which treats a bad
-// method path or metadata entry as API misuse and aborts the process.
+// Checks on a CallRequest made before anything is sent: a bad method path
+// or metadata entry would make an invalid HTTP/2 request (or one a gRPC
+// server refuses in its own way), so it is refused here, with a clear error.
 //
 // Thread safety: stateless functions.
 #pragma once
@@ -11,7 +12,7 @@
 
 namespace protogate::upstream {
 
-// OK when `request` can be handed to gRPC. Otherwise INVALID_ARGUMENT naming
+// OK when `request` can be sent. Otherwise INVALID_ARGUMENT naming
 // the fault:
 // - the method is not "/package.Service/Method";
 // - a metadata key is empty, not lower-case [0-9a-z_.-], starts with

@@ -25,7 +25,7 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 
 // CallCanceller: cancels a group of calls at once (e.g. the siblings of a
 // failed required plan step). Header-only: the aggregator uses it without
-// linking the gRPC implementation.
+// linking the HTTP/2 client.
 //
 // Thread safety: all methods may be called from any thread.
 // Ownership: shared by its user and the calls started with it.
@@ -124,8 +124,10 @@ class StreamCall;
 
 // Receives the responses of a streaming call.
 //
-// Thread safety: called on arbitrary threads, one call at a time (never
-// concurrently for one stream), and must not block.
+// Thread safety: called one call at a time (never concurrently for one
+// stream), and must not block. The upstream client calls it on the event
+// loop the call runs on (the I/O thread that started it, see
+// h2_channel.h); other implementations may use any thread.
 class StreamObserver {
  public:
   virtual ~StreamObserver() = default;
@@ -156,7 +158,7 @@ class StreamCall {
   // first). Idempotent.
   virtual void Cancel() = 0;
   // Sends one more request message (StreamRequest::write_incrementally).
-  // Waiting for `done` before the next Write() is the backpressure: gRPC
+  // Waiting for `done` before the next Write() is the backpressure: HTTP/2
   // flow control holds it back while the backend does not read. REQUIRES:
   // one write at a time, before WritesDone(); after `done(false)`, call
   // WritesDone() or Cancel() (the call cannot end before one of them).

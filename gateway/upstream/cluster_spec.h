@@ -45,12 +45,13 @@ struct ClusterSpec {
   // Unique among the clusters; named in errors ("cluster \"books\": ...").
   std::string name;
   // One or more "host:port" (one channel each, balanced by lb_policy over
-  // the healthy ones), or exactly one target with a scheme ("dns:///h:p",
-  // "unix:///path"): one channel whose resolved addresses gRPC balances
-  // itself with lb_policy (round_robin / pick_first service config).
+  // the healthy ones), or exactly one target with a scheme: "dns:///h:p"
+  // (one channel; the name is resolved on each connection attempt and its
+  // addresses tried in order, so one connection per event loop goes to the
+  // first address that accepts) or "unix:///path".
   std::vector<std::string> endpoints;
   LbPolicy lb_policy = LbPolicy::kRoundRobin;
-  // Bounds one connection attempt (gRPC's minimum connect timeout).
+  // Bounds one connection attempt (TCP connect and TLS handshake).
   absl::Duration connect_timeout = absl::Seconds(5);
   // Stock gRPC servers refuse pings more often than every 5 minutes.
   absl::Duration keepalive_time = absl::Minutes(5);
@@ -61,8 +62,8 @@ struct ClusterSpec {
   // Absent: plaintext (h2c).
   std::optional<TlsSpec> tls;
   // Absent: no health checks; every endpoint counts as healthy. A scheme
-  // target is checked through its one channel (an address gRPC picks), so
-  // its health is that of the target as a whole.
+  // target is checked through its one channel, so its health is that of
+  // the target as a whole.
   std::optional<HealthCheckSpec> health_check;
 };
 

@@ -9,7 +9,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gateway/base/status_macros.h"
-#include "gateway/upstream/channel_factory.h"
 
 namespace protogate::upstream {
 namespace {
@@ -55,6 +54,13 @@ absl::Status CheckHealthCheck(const ClusterSpec& c) {
 }
 
 }  // namespace
+
+bool IsSchemeTarget(const std::string& endpoint) {
+  return absl::StrContains(endpoint, ":///") ||
+         absl::StartsWith(endpoint, "ipv4:") ||
+         absl::StartsWith(endpoint, "ipv6:") ||
+         absl::StartsWith(endpoint, "unix:");
+}
 
 absl::Status ValidateOptions(const UpstreamOptions& options) {
   if (options.default_timeout <= absl::ZeroDuration()) {

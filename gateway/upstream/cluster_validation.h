@@ -6,10 +6,16 @@
 // Thread safety: stateless functions.
 #pragma once
 
+#include <string>
+
 #include "absl/status/status.h"
 #include "gateway/upstream/upstreams.h"
 
 namespace protogate::upstream {
+
+// Whether `endpoint` is a target with a scheme ("dns:///h:p", "unix:...",
+// "ipv4:...", "ipv6:..."): it must be a cluster's only endpoint.
+bool IsSchemeTarget(const std::string& endpoint);
 
 // InvalidArgument naming the option for a non-positive value.
 absl::Status ValidateOptions(const UpstreamOptions& options);

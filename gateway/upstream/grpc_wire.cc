@@ -118,7 +118,12 @@ std::optional<std::string> DecodeBinaryHeader(absl::string_view value) {
   return out;
 }
 
-CallResult ToCallResult(GrpcResponseParts parts, int64_t max_receive) {
+namespace {
+
+// The backend's status from what ended a stream; `ok` when it is OK (the
+// message(s) are then the caller's to judge).
+CallResult JudgeStatus(GrpcResponseParts& parts, bool& ok) {
+  ok = false;
   CallResult result;
   result.headers = std::move(parts.headers);
   result.trailers = std::move(parts.trailer_metadata);
@@ -149,7 +154,22 @@ CallResult ToCallResult(GrpcResponseParts parts, int64_t max_receive) {
     result.status_details = std::move(parts.status_details);
     return result;
   }
+  ok = true;
+  return result;
+}
+
+}  // namespace
+
+CallResult ToCallResult(GrpcResponseParts parts, int64_t max_receive) {
+  bool ok = false;
+  CallResult result = JudgeStatus(parts, ok);
+  if (!ok) return result;
   return TakeMessage(std::move(parts.body), max_receive, std::move(result));
+}
+
+CallResult ToStreamResult(GrpcResponseParts parts) {
+  bool ok = false;
+  return JudgeStatus(parts, ok);
 }
 
 absl::Status ResetStreamStatus(uint32_t code) {

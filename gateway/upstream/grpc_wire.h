@@ -63,6 +63,11 @@ CallResult OverReceiveLimit(uint64_t length, int64_t max_receive_message_bytes);
 CallResult ToCallResult(GrpcResponseParts parts,
                         int64_t max_receive_message_bytes);
 
+// The outcome of a streaming call the backend ended, judged as
+// ToCallResult judges it but without the messages (its reader took them):
+// OK, the backend's status, or malformed.
+CallResult ToStreamResult(GrpcResponseParts parts);
+
 // The status of a stream the backend reset with HTTP/2 error `code`, as
 // gRPC maps it (REFUSED_STREAM: UNAVAILABLE, CANCEL: CANCELLED, ...).
 absl::Status ResetStreamStatus(uint32_t code);

@@ -3,32 +3,43 @@
 #include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "gateway/upstream/call_validation.h"
+#include "gateway/upstream/h2_stream.h"
+#include "gateway/upstream/h2_tls.h"
 
 namespace protogate::upstream {
 namespace {
 
 namespace asio = boost::asio;
 using asio::ip::tcp;
+using GenericEndpoint = asio::generic::stream_protocol::endpoint;
 using boost::system::error_code;
 
+// FallbackLoop()'s io_context once it runs, for a cheap "is this it?".
+std::atomic<asio::io_context*> fallback_ioc{nullptr};
+
 // The loop that runs calls started on threads without one of their own
-// (tests, timers, gRPC's threads). Started on first use, never stopped.
+// (tests, timers, the health checks). Started on first use, never stopped.
 const base::IoThread& FallbackLoop() {
   static const base::IoThread* const loop = [] {
     auto* ioc = new asio::io_context(1);
+    fallback_ioc.store(ioc);
     auto* registered = new std::atomic<const base::IoThread*>(nullptr);
     std::thread([ioc, registered] {
       const base::ScopedIoThread registration(ioc, nullptr);
@@ -50,15 +61,40 @@ void Reject(CallCallback done, absl::Status status) {
 }
 
 // Ends a call that is still running (its deadline, its canceller): resets
-// its stream if it has one. Loop thread.
+// its stream if it has one; ends the drain of a stream the backend ended.
+// Loop thread.
 void EndEarly(const std::weak_ptr<H2Call>& weak, absl::Status status) {
   std::shared_ptr<H2Call> live = weak.lock();
-  if (live == nullptr || live->finished) return;
+  if (live == nullptr) return;
+  if (live->ended()) {
+    if (live->stream != nullptr) AbandonDrain(*live, std::move(status));
+    return;
+  }
   if (live->session != nullptr) {
     live->session->Cancel(*live, std::move(status));
   } else {
     FinishCall(*live, std::move(status));
   }
+}
+
+void EncodeBinaryValues(Metadata& metadata) {
+  for (auto& [key, value] : metadata) {
+    if (key.size() > 4 && key.compare(key.size() - 4, 4, "-bin") == 0) {
+      value = EncodeBinaryHeader(value);
+    }
+  }
+}
+
+absl::Status CheckSendSizes(const StreamRequest& request, int64_t limit) {
+  for (size_t i = 0; i < request.messages.size(); ++i) {
+    if (static_cast<int64_t>(request.messages[i].size()) > limit) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "request message %d of %d bytes exceeds the upstream send limit of "
+          "%d bytes",
+          i, request.messages[i].size(), limit));
+    }
+  }
+  return absl::OkStatus();
 }
 
 std::chrono::steady_clock::time_point SteadyDeadline(absl::Time deadline) {
@@ -93,11 +129,23 @@ std::optional<H2Endpoint> ParseH2Endpoint(const std::string& address) {
                     .authority = address};
 }
 
+std::optional<H2Endpoint> ParseTarget(const std::string& target) {
+  if (absl::StartsWith(target, "dns:///")) {
+    return ParseH2Endpoint(target.substr(7));
+  }
+  for (absl::string_view prefix : {"unix://", "unix:"}) {
+    if (!absl::StartsWith(target, prefix)) continue;
+    std::string path = target.substr(prefix.size());
+    if (path.size() < 2 || path.front() != '/') return std::nullopt;
+    return H2Endpoint{.authority = "localhost", .unix_path = std::move(path)};
+  }
+  return ParseH2Endpoint(target);
+}
+
 // One loop's connection to the endpoint: connects, reconnects, backs off.
 // Loop thread only.
-class H2UnaryChannel::LoopClient
-    : public base::IoThreadResident,
-      public std::enable_shared_from_this<LoopClient> {
+class H2Channel::LoopClient : public base::IoThreadResident,
+                              public std::enable_shared_from_this<LoopClient> {
  public:
   LoopClient(asio::io_context& ioc,
              std::shared_ptr<const H2ChannelOptions> options,
@@ -109,6 +157,8 @@ class H2UnaryChannel::LoopClient
         resolver_(ioc),
         connect_timer_(ioc),
         reconnect_timer_(ioc) {}
+
+  const H2ChannelOptions& options() const { return *options_; }
 
   void Call(std::shared_ptr<H2Call> call) {
     if (drained_) {
@@ -154,11 +204,13 @@ class H2UnaryChannel::LoopClient
     resolver_.cancel();
     connect_timer_.cancel();
     reconnect_timer_.cancel();
-    if (socket_ != nullptr) {
-      error_code ignored;
-      socket_->close(ignored);
-      socket_.reset();
+    error_code ignored;
+    if (socket_ != nullptr) socket_->close(ignored);
+    socket_.reset();
+    if (tls_ != nullptr && *tls_ != nullptr) {
+      (*tls_)->next_layer().close(ignored);
     }
+    tls_.reset();
     if (session_ != nullptr) session_->Close();
     session_.reset();
     for (const auto& weak : retired_) {
@@ -184,8 +236,16 @@ class H2UnaryChannel::LoopClient
           self->resolver_.cancel();
           error_code ignored;
           if (self->socket_ != nullptr) self->socket_->close(ignored);
+          if (self->tls_ != nullptr && *self->tls_ != nullptr) {
+            (*self->tls_)->next_layer().close(ignored);
+          }
         });
     const H2Endpoint& endpoint = options_->endpoint;
+    if (!endpoint.unix_path.empty()) {
+      ConnectTo({asio::local::stream_protocol::endpoint(endpoint.unix_path)},
+                generation);
+      return;
+    }
     error_code ec;
     const asio::ip::address ip = asio::ip::make_address(endpoint.host, ec);
     if (!ec) {
@@ -198,40 +258,78 @@ class H2UnaryChannel::LoopClient
             const error_code& ec, tcp::resolver::results_type results) {
           if (generation != self->generation_) return;
           if (ec) return self->ConnectFailed(ec);
-          self->ConnectTo({results.begin(), results.end()}, generation);
+          std::vector<GenericEndpoint> endpoints;
+          for (const auto& entry : results) {
+            endpoints.emplace_back(entry.endpoint());
+          }
+          self->ConnectTo(std::move(endpoints), generation);
         });
   }
 
-  void ConnectTo(std::vector<tcp::endpoint> endpoints, uint64_t generation) {
+  void ConnectTo(std::vector<GenericEndpoint> endpoints, uint64_t generation) {
     asio::async_connect(
         *socket_, endpoints,
         [self = shared_from_this(), generation, socket = socket_](
-            const error_code& ec, const tcp::endpoint&) {
+            const error_code& ec, const GenericEndpoint&) {
           if (generation != self->generation_) return;
           if (ec) return self->ConnectFailed(ec);
-          self->Connected(std::move(*socket));
+          self->Connected(generation);
         });
   }
 
-  void Connected(H2Socket socket) {
+  // TCP is up: start HTTP/2, or first the TLS handshake (still under the
+  // connect timeout, which closes socket_).
+  void Connected(uint64_t generation) {
+    if (options_->tls == nullptr) {
+      H2Socket socket = std::move(*socket_);
+      return StartSession(
+          H2Session::Start(std::move(socket), SessionOptions()));
+    }
+    auto tls = std::make_shared<std::unique_ptr<H2TlsStream>>(
+        std::make_unique<H2TlsStream>(std::move(*socket_), *options_->tls));
+    socket_.reset();
+    tls_ = tls;
+    if (absl::Status s = PrepareTlsStream(**tls, options_->tls_name); !s.ok()) {
+      return ConnectFailed({}, s.message());
+    }
+    (*tls)->async_handshake(
+        asio::ssl::stream_base::client,
+        [self = shared_from_this(), generation, tls](const error_code& ec) {
+          if (generation != self->generation_) return;
+          self->tls_.reset();
+          if (ec) {
+            return self->ConnectFailed(
+                ec, absl::StrCat("TLS handshake failed: ", ec.message()));
+          }
+          if (absl::Status s = CheckNegotiatedH2(**tls); !s.ok()) {
+            return self->ConnectFailed({}, s.message());
+          }
+          self->StartSession(
+              H2Session::Start(std::move(*tls), self->SessionOptions()));
+        });
+  }
+
+  H2SessionOptions SessionOptions() {
+    return {
+        .authority = options_->endpoint.authority,
+        .keepalive_time = keepalive_time_,
+        .keepalive_timeout = options_->keepalive_timeout,
+        .keepalive_permit_without_calls =
+            options_->keepalive_permit_without_calls,
+        .resubmit = [weak = weak_from_this()](std::shared_ptr<H2Call> call) {
+          if (auto self = weak.lock()) {
+            self->Call(std::move(call));
+          } else {
+            FinishCall(*call,
+                       absl::UnavailableError("upstream channel closed"));
+          }
+        }};
+  }
+
+  void StartSession(absl::StatusOr<std::shared_ptr<H2Session>> session) {
     connect_timer_.cancel();
     connecting_ = false;
     socket_.reset();
-    auto session = H2Session::Start(
-        std::move(socket),
-        {.authority = options_->endpoint.authority,
-         .keepalive_time = keepalive_time_,
-         .keepalive_timeout = options_->keepalive_timeout,
-         .keepalive_permit_without_calls =
-             options_->keepalive_permit_without_calls,
-         .resubmit = [weak = weak_from_this()](std::shared_ptr<H2Call> call) {
-           if (auto self = weak.lock()) {
-             self->Call(std::move(call));
-           } else {
-             FinishCall(*call,
-                        absl::UnavailableError("upstream channel closed"));
-           }
-         }});
     if (!session.ok()) {
       FailWaiting(absl::UnavailableError(session.status().message()));
       return;
@@ -243,14 +341,16 @@ class H2UnaryChannel::LoopClient
     auto waiting = std::move(waiting_);
     waiting_.clear();
     for (auto& call : waiting) {
-      if (!call->finished) Call(std::move(call));
+      if (!call->ended()) Call(std::move(call));
     }
   }
 
-  void ConnectFailed(const error_code& ec) {
+  // `why` replaces the error code's text when given.
+  void ConnectFailed(const error_code& ec, absl::string_view why = {}) {
     connect_timer_.cancel();
     connecting_ = false;
     socket_.reset();
+    tls_.reset();
     const absl::Duration max = options_->max_reconnect_backoff;
     backoff_ = backoff_ == absl::ZeroDuration()
                    ? std::min(absl::Seconds(1), max)
@@ -261,7 +361,7 @@ class H2UnaryChannel::LoopClient
         timed_out_
             ? absl::StrCat("timed out after ",
                            absl::FormatDuration(options_->connect_timeout))
-            : ec.message()));
+            : (why.empty() ? ec.message() : std::string(why))));
     SetFailing(true);
     FailWaiting(last_error_);
     ReconnectAfterBackoff();
@@ -304,6 +404,8 @@ class H2UnaryChannel::LoopClient
   H2Timer connect_timer_;
   H2Timer reconnect_timer_;
   std::shared_ptr<H2Socket> socket_;  // While connecting.
+  // While the TLS handshake runs (shared with its handler).
+  std::shared_ptr<std::unique_ptr<H2TlsStream>> tls_;
   std::shared_ptr<H2Session> session_;
   // Sessions replaced while streams were still open on them.
   std::vector<std::weak_ptr<H2Session>> retired_;
@@ -318,21 +420,23 @@ class H2UnaryChannel::LoopClient
   absl::Status last_error_;
 };
 
-H2UnaryChannel::H2UnaryChannel(H2ChannelOptions options,
-                               std::unique_ptr<Channel> streams)
+H2Channel::H2Channel(H2ChannelOptions options)
     : options_(std::make_shared<const H2ChannelOptions>(std::move(options))),
-      streams_(std::move(streams)),
       failing_loops_(std::make_shared<std::atomic<int>>(0)) {}
 
-H2UnaryChannel::~H2UnaryChannel() {
+H2Channel::~H2Channel() {
   for (Slot& slot : slots_) {
     if (slot.client == nullptr) continue;
     asio::post(*slot.ioc,
                [client = std::move(slot.client)] { client->Shutdown(); });
   }
+  if (fallback_client_ != nullptr) {
+    asio::post(*FallbackLoop().ioc,
+               [client = std::move(fallback_client_)] { client->Shutdown(); });
+  }
 }
 
-void H2UnaryChannel::Call(CallRequest request, CallCallback done) {
+void H2Channel::Call(CallRequest request, CallCallback done) {
   if (absl::Status s = ValidateCallRequest(request); !s.ok()) {
     return Reject(std::move(done), std::move(s));
   }
@@ -353,17 +457,30 @@ void H2UnaryChannel::Call(CallRequest request, CallCallback done) {
   }
   const base::IoThread& here = base::CurrentIoThread();
   if (here.ioc != nullptr && here.id < kMaxLoops) {
-    return CallOnLoop(here, std::move(request), std::move(done));
+    return CallOnLoop(here, ClientFor(here), std::move(request),
+                      std::move(done));
   }
-  const base::IoThread& fallback = FallbackLoop();
-  asio::post(*fallback.ioc, [this, &fallback, request = std::move(request),
-                             done = std::move(done)]() mutable {
-    CallOnLoop(fallback, std::move(request), std::move(done));
+  // The client, not `this`: the channel may be gone when this runs.
+  asio::post(*FallbackLoop().ioc, [client = FallbackClient(),
+                                   request = std::move(request),
+                                   done = std::move(done)]() mutable {
+    CallOnLoop(FallbackLoop(), *client, std::move(request), std::move(done));
   });
 }
 
-H2UnaryChannel::LoopClient& H2UnaryChannel::ClientFor(
-    const base::IoThread& loop) {
+std::shared_ptr<H2Channel::LoopClient> H2Channel::FallbackClient() {
+  absl::call_once(fallback_once_, [this] {
+    // The fallback loop never drains: no resident registration.
+    fallback_client_ = std::make_shared<LoopClient>(*FallbackLoop().ioc,
+                                                    options_, failing_loops_);
+  });
+  return fallback_client_;
+}
+
+H2Channel::LoopClient& H2Channel::ClientFor(const base::IoThread& loop) {
+  if (loop.ioc == fallback_ioc.load(std::memory_order_relaxed)) {
+    return *FallbackClient();  // Shared with the calls posted to it.
+  }
   Slot& slot = slots_[static_cast<size_t>(loop.id)];
   if (slot.client == nullptr || slot.ioc != loop.ioc) {
     // A new loop, or a new one under a reused id (the old one stopped).
@@ -376,8 +493,8 @@ H2UnaryChannel::LoopClient& H2UnaryChannel::ClientFor(
   return *slot.client;
 }
 
-void H2UnaryChannel::CallOnLoop(const base::IoThread& loop, CallRequest request,
-                                CallCallback done) {
+void H2Channel::CallOnLoop(const base::IoThread& loop, LoopClient& client,
+                           CallRequest request, CallCallback done) {
   const absl::Duration left = request.deadline - absl::Now();
   if (left <= absl::ZeroDuration()) {
     return Reject(std::move(done),
@@ -391,12 +508,8 @@ void H2UnaryChannel::CallOnLoop(const base::IoThread& loop, CallRequest request,
                   static_cast<uint8_t>(size >> 8), static_cast<uint8_t>(size)};
   call->payload = std::move(request.payload);
   call->metadata = std::move(request.metadata);
-  for (auto& [key, value] : call->metadata) {
-    if (key.size() > 4 && key.compare(key.size() - 4, 4, "-bin") == 0) {
-      value = EncodeBinaryHeader(value);
-    }
-  }
-  call->max_receive_message_bytes = options_->max_receive_message_bytes;
+  EncodeBinaryValues(call->metadata);
+  call->max_receive_message_bytes = client.options().max_receive_message_bytes;
   call->done = std::move(done);
   call->timer.expires_at(SteadyDeadline(request.deadline));
   call->timer.async_wait(
@@ -412,12 +525,68 @@ void H2UnaryChannel::CallOnLoop(const base::IoThread& loop, CallRequest request,
       });
     });
   }
-  ClientFor(loop).Call(std::move(call));
+  client.Call(std::move(call));
 }
 
-std::shared_ptr<StreamCall> H2UnaryChannel::Stream(
+std::shared_ptr<StreamCall> H2Channel::Stream(
     StreamRequest request, std::shared_ptr<StreamObserver> observer) {
-  return streams_->Stream(std::move(request), std::move(observer));
+  absl::Status rejected = ValidateCall(request.method, request.metadata);
+  if (rejected.ok()) {
+    rejected = CheckSendSizes(request, options_->max_send_message_bytes);
+  }
+  if (rejected.ok() && request.deadline <= absl::Now()) {
+    rejected = absl::DeadlineExceededError("deadline exceeded");
+  }
+  if (!rejected.ok()) {
+    CallResult result;
+    result.status = std::move(rejected);
+    observer->OnDone(std::move(result));
+    return std::make_shared<EndedStreamCall>();
+  }
+  if (request.deadline == absl::InfiniteFuture()) {
+    request.deadline = absl::Now() + options_->default_timeout;
+  }
+  const base::IoThread& here = base::CurrentIoThread();
+  const bool on_loop = here.ioc != nullptr && here.id < kMaxLoops;
+  const base::IoThread& loop = on_loop ? here : FallbackLoop();
+  auto call = std::make_shared<H2Call>(*loop.ioc);
+  call->path = std::move(request.method);
+  call->metadata = std::move(request.metadata);
+  EncodeBinaryValues(call->metadata);
+  call->max_receive_message_bytes = options_->max_receive_message_bytes;
+  call->stream = std::make_unique<H2StreamState>();
+  H2StreamState& s = *call->stream;
+  s.observer = observer;
+  s.max_send_message_bytes = options_->max_send_message_bytes;
+  for (std::string& m : request.messages) s.outgoing.push_back(std::move(m));
+  if (!request.write_incrementally) {
+    s.write_phase = H2WritePhase::kClosing;
+    s.replayable = true;
+  }
+  std::shared_ptr<StreamCall> handle =
+      MakeStreamHandle(call, *loop.ioc, loop.owner);
+  observer->OnStart(handle);
+  if (on_loop) {
+    StartOnLoop(ClientFor(loop), std::move(call), request.deadline);
+  } else {
+    asio::post(*loop.ioc, [client = FallbackClient(), call = std::move(call),
+                           deadline = request.deadline]() mutable {
+      StartOnLoop(*client, std::move(call), deadline);
+    });
+  }
+  return handle;
+}
+
+void H2Channel::StartOnLoop(LoopClient& client, std::shared_ptr<H2Call> call,
+                            absl::Time deadline) {
+  call->timer.expires_at(SteadyDeadline(deadline));
+  call->timer.async_wait(
+      [weak = std::weak_ptr<H2Call>(call)](const error_code& ec) {
+        if (!ec) {
+          EndEarly(weak, absl::DeadlineExceededError("deadline exceeded"));
+        }
+      });
+  client.Call(std::move(call));
 }
 
 }  // namespace protogate::upstream

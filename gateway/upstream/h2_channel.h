@@ -1,9 +1,11 @@
-// H2UnaryChannel: a Channel to one plaintext (h2c) endpoint that runs
-// each unary call on the event loop of the thread that starts it, over an
-// HTTP/2 connection that loop owns (h2_session.h). A request that arrives
-// on an HTTP I/O thread (base/io_thread.h) is sent, answered and completed
-// on that same thread: no hand-off to gRPC's threads, no wake-ups between
-// threads. Calls from any other thread run on one shared fallback loop.
+// H2Channel: a Channel to one endpoint (h2c, or HTTP/2 over TLS with ALPN
+// "h2", see h2_tls.h) that runs each call, unary or streaming
+// (h2_stream.h), on the event loop of the thread that starts it, over an
+// HTTP/2 connection that loop owns (h2_session.h). A
+// request that arrives on an HTTP I/O thread (base/io_thread.h) is sent,
+// answered and completed on that same thread: no hand-off to other threads,
+// no wake-ups between threads. Calls from any other thread run on one
+// shared fallback loop.
 //
 // Per loop, one connection, opened on the first call and reopened on the
 // next call after it closes or receives GOAWAY. A failed connection attempt
@@ -11,14 +13,18 @@
 // fail at once with the same error until a backoff has passed (1 s, times
 // 1.6 after each failure, capped at max_reconnect_backoff), as gRPC does for
 // a fail-fast call on a channel in TRANSIENT_FAILURE; when the backoff is
-// over, the loop tries to connect again by itself. Streaming calls go to
-// `streams` (a gRPC channel to the same endpoint).
+// over, the loop tries to connect again by itself.
 //
 // Thread safety: Call() and Stream() may be called concurrently from any
 // thread; failing() too.
 // Ownership: the loops' clients are shared with their pending operations;
-// the destructor asks each loop to close its connection. The channel must
-// outlive every call it started (until its callback ran).
+// the destructor asks each loop to close its connection, and calls still
+// running then end with UNAVAILABLE (so a call may outlive the channel).
+//
+// Example:
+//   H2Channel channel({.endpoint = *ParseTarget("dns:///books:50051")});
+//   channel.Call({.method = "/pkg.Svc/Get", .payload = bytes},
+//                [](CallResult result) { ... });
 #pragma once
 
 #include <array>
@@ -28,21 +34,32 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/call_once.h"
 #include "absl/time/time.h"
 #include "gateway/base/io_thread.h"
 #include "gateway/upstream/channel.h"
 #include "gateway/upstream/h2_session.h"
+
+namespace boost::asio::ssl {
+class context;
+}  // namespace boost::asio::ssl
 
 namespace protogate::upstream {
 
 struct H2Endpoint {
   std::string host;  // A name or an IP literal (without brackets).
   uint16_t port = 0;
-  std::string authority;  // As given: "host:port".
+  std::string authority;  // "host:port" as given, or "localhost".
+  std::string unix_path;  // Set: a Unix domain socket (host, port unused).
 };
 
 // "host:port" or "[v6]:port"; nullopt for anything else (a scheme target).
 std::optional<H2Endpoint> ParseH2Endpoint(const std::string& address);
+// A cluster endpoint: what ParseH2Endpoint takes, "dns:///host:port" (the
+// name is resolved by the system resolver on each connection attempt, whose
+// addresses are tried in order until one connects), or "unix:///path" /
+// "unix:/path"; nullopt for anything else.
+std::optional<H2Endpoint> ParseTarget(const std::string& target);
 
 struct H2ChannelOptions {
   H2Endpoint endpoint;
@@ -54,19 +71,25 @@ struct H2ChannelOptions {
   absl::Duration keepalive_time = absl::Minutes(5);
   absl::Duration keepalive_timeout = absl::Seconds(20);
   bool keepalive_permit_without_calls = false;
+  // Set: TLS (h2_tls.h's MakeTlsContext), the certificate checked for
+  // `tls_name` (the cluster's server_name, else the endpoint's host).
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  std::string tls_name;
 };
 
-class H2UnaryChannel final : public Channel {
+class H2Channel final : public Channel {
  public:
-  // REQUIRES: `streams` is non-null.
-  H2UnaryChannel(H2ChannelOptions options, std::unique_ptr<Channel> streams);
-  ~H2UnaryChannel() override;
-  H2UnaryChannel(const H2UnaryChannel&) = delete;
-  H2UnaryChannel& operator=(const H2UnaryChannel&) = delete;
+  explicit H2Channel(H2ChannelOptions options);
+  ~H2Channel() override;
+  H2Channel(const H2Channel&) = delete;
+  H2Channel& operator=(const H2Channel&) = delete;
 
   // See Channel::Call. Rejections (bad method or metadata, payload over
   // the send limit, an already cancelled canceller) complete inline.
   void Call(CallRequest request, CallCallback done) override;
+  // See Channel::Stream. Rejections (bad method or metadata, a message over
+  // the send limit, a past deadline) complete inline; an incremental
+  // Write() over the send limit ends the call with RESOURCE_EXHAUSTED.
   std::shared_ptr<StreamCall> Stream(
       StreamRequest request, std::shared_ptr<StreamObserver> observer) override;
 
@@ -86,15 +109,20 @@ class H2UnaryChannel final : public Channel {
   };
 
   // On the loop's own thread.
-  void CallOnLoop(const base::IoThread& loop, CallRequest request,
-                  CallCallback done);
+  static void CallOnLoop(const base::IoThread& loop, LoopClient& client,
+                         CallRequest request, CallCallback done);
+  static void StartOnLoop(LoopClient& client, std::shared_ptr<H2Call> call,
+                          absl::Time deadline);
   LoopClient& ClientFor(const base::IoThread& loop);
+  // The client on the shared fallback loop, made on first use.
+  std::shared_ptr<LoopClient> FallbackClient();
 
   const std::shared_ptr<const H2ChannelOptions> options_;
-  const std::unique_ptr<Channel> streams_;
   const std::shared_ptr<std::atomic<int>> failing_loops_;
   // slots_[id] is touched only by the thread registered with that id.
   std::array<Slot, kMaxLoops> slots_;
+  absl::once_flag fallback_once_;
+  std::shared_ptr<LoopClient> fallback_client_;
 };
 
 }  // namespace protogate::upstream

@@ -14,6 +14,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "gateway/base/logging.h"
+#include "gateway/base/status_macros.h"
+#include "gateway/upstream/h2_stream.h"
 
 namespace protogate::upstream {
 namespace {
@@ -24,10 +26,15 @@ using boost::system::error_code;
 constexpr size_t kReadBytes = 64 * 1024;
 // Stop collecting frames for one write beyond this.
 constexpr size_t kMaxWriteBytes = 256 * 1024;
-// Per-stream and connection receive windows: large enough that a backend
-// sending a response up to the usual 16 MiB limit rarely waits for a
-// WINDOW_UPDATE; nghttp2 sends them as data is consumed.
-constexpr int32_t kStreamWindow = 8 * 1024 * 1024;
+// The initial receive window of every stream: what a streaming call buffers
+// at most while its reader does not read (h2_stream.h). A unary call whose
+// response message is larger gets a window of up to kUnaryWindow as soon as
+// its frame header arrives, so a backend sending a response up to the usual
+// 16 MiB limit rarely waits for a WINDOW_UPDATE. Received bytes are
+// acknowledged explicitly (nghttp2_session_consume): a unary call's at once,
+// a stream's as it is read.
+constexpr int32_t kStreamWindow = 256 * 1024;
+constexpr int32_t kUnaryWindow = 8 * 1024 * 1024;
 constexpr int32_t kConnectionWindow = 32 * 1024 * 1024;
 // Concurrent streams per connection before the backend's SETTINGS arrive
 // (or when they set no limit); above it nghttp2 queues new requests.
@@ -62,8 +69,12 @@ H2Call* CallOf(nghttp2_session* session, int32_t stream_id) {
 }  // namespace
 
 void FinishCall(H2Call& call, CallResult result) {
-  if (call.finished) return;
-  call.finished = true;
+  if (call.ended()) return;
+  call.phase = H2CallPhase::kEnded;
+  if (call.stream != nullptr) {  // Its timer still bounds the drain.
+    FinishStream(call, std::move(result));
+    return;
+  }
   call.timer.cancel();
   CallCallback done = std::move(call.done);
   std::move(done)(std::move(result));
@@ -77,6 +88,21 @@ void FinishCall(H2Call& call, absl::Status status) {
 
 // nghttp2's callbacks, with the session as user data.
 struct H2Session::Callbacks {
+  static ssize_t ReadStream(nghttp2_session*, int32_t stream_id, uint8_t* buf,
+                            size_t length, uint32_t* flags,
+                            nghttp2_data_source* source, void* user_data) {
+    auto* call = static_cast<H2Call*>(source->ptr);
+    const int64_t n = ReadStreamBody(*call, buf, length, flags);
+    if (call->stream->write_handed) {
+      auto* self = static_cast<H2Session*>(user_data);
+      if (auto it = self->streams_.find(stream_id);
+          it != self->streams_.end()) {
+        self->pumps_.push_back(it->second);
+      }
+    }
+    return static_cast<ssize_t>(n);
+  }
+
   static ssize_t ReadBody(nghttp2_session*, int32_t, uint8_t* buf,
                           size_t length, uint32_t* flags,
                           nghttp2_data_source* source, void*) {
@@ -143,7 +169,19 @@ struct H2Session::Callbacks {
   static int OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,
                          const uint8_t* data, size_t len, void* user_data) {
     H2Call* call = CallOf(session, stream_id);
-    if (call == nullptr || call->finished || call->result_queued) return 0;
+    auto* self = static_cast<H2Session*>(user_data);
+    if (call != nullptr && call->stream != nullptr && !call->settled()) {
+      if (auto it = self->streams_.find(stream_id);
+          it != self->streams_.end()) {
+        call->stream->inbox.append(reinterpret_cast<const char*>(data), len);
+        self->pumps_.push_back(it->second);
+        return 0;
+      }
+    }
+    // A unary call's bytes (or anyone's after the call ended) are taken at
+    // once.
+    nghttp2_session_consume(session, stream_id, len);
+    if (call == nullptr || call->settled()) return 0;
     std::string& body = call->response.body;
     body.append(reinterpret_cast<const char*>(data), len);
     if (!call->length_checked && body.size() >= 5) {
@@ -151,14 +189,18 @@ struct H2Session::Callbacks {
       const uint64_t length = MessageFrameLength(body);
       if (length > static_cast<uint64_t>(call->max_receive_message_bytes)) {
         // Judge it now, from the frame header, instead of buffering it.
-        auto* self = static_cast<H2Session*>(user_data);
         nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, stream_id,
                                   NGHTTP2_CANCEL);
         self->completed_.emplace_back(
             self->streams_[stream_id],
             OverReceiveLimit(length, call->max_receive_message_bytes));
         body.clear();
-        call->result_queued = true;
+        call->phase = H2CallPhase::kJudged;
+      } else if (length + 5 > static_cast<uint64_t>(kStreamWindow)) {
+        nghttp2_session_set_local_window_size(
+            session, NGHTTP2_FLAG_NONE, stream_id,
+            static_cast<int32_t>(
+                std::min<uint64_t>(length + 5, uint64_t{kUnaryWindow})));
       }
     }
     return 0;
@@ -177,7 +219,9 @@ struct H2Session::Callbacks {
         }
         break;
       case NGHTTP2_GOAWAY:
-        self->goaway_ = true;
+        if (self->phase_ == H2SessionPhase::kOpen) {
+          self->phase_ = H2SessionPhase::kGoaway;
+        }
         if (frame->goaway.error_code == NGHTTP2_ENHANCE_YOUR_CALM &&
             View(frame->goaway.opaque_data, frame->goaway.opaque_data_len) ==
                 "too_many_pings") {
@@ -213,14 +257,21 @@ struct H2Session::Callbacks {
     std::shared_ptr<H2Call> call = std::move(it->second);
     self->streams_.erase(it);
     call->session = nullptr;
-    if (call->finished || call->result_queued) return 0;
+    if (call->stream != nullptr) {  // Its unread bytes return to the window.
+      H2StreamState& s = *call->stream;
+      self->released_bytes_ += s.inbox.size() - s.read_pos - s.acked;
+      s.acked = s.inbox.size() - s.read_pos;
+    }
+    if (call->settled()) return 0;
     if (!call->response.end_stream && error_code == NGHTTP2_REFUSED_STREAM &&
         call->response.http_status == 0 && self->Retries(*call)) {
       self->refused_.push_back(std::move(call));
       return 0;
     }
     CallResult result;
-    if (call->response.end_stream) {
+    if (call->response.end_stream && call->stream != nullptr) {
+      result = ToStreamResult(call->response);
+    } else if (call->response.end_stream) {
       result = ToCallResult(std::move(call->response),
                             call->max_receive_message_bytes);
     } else {
@@ -237,14 +288,17 @@ struct H2Session::Callbacks {
     auto* self = static_cast<H2Session*>(user_data);
     // STREAM_CLOSING: a request cancelled while queued. Anything else (a
     // GOAWAY, a closing session): no new stream can start here.
-    if (lib_error != NGHTTP2_ERR_STREAM_CLOSING) self->goaway_ = true;
+    if (lib_error != NGHTTP2_ERR_STREAM_CLOSING &&
+        self->phase_ == H2SessionPhase::kOpen) {
+      self->phase_ = H2SessionPhase::kGoaway;
+    }
     auto it = self->streams_.find(frame->hd.stream_id);
     if (it == self->streams_.end()) return 0;
     std::shared_ptr<H2Call> call = std::move(it->second);
     self->streams_.erase(it);
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, nullptr);
     call->session = nullptr;
-    if (call->finished || call->result_queued) return 0;
+    if (call->settled()) return 0;
     if (lib_error != NGHTTP2_ERR_STREAM_CLOSING && self->Retries(*call)) {
       self->refused_.push_back(std::move(call));  // Its HEADERS never left.
       return 0;
@@ -261,7 +315,20 @@ struct H2Session::Callbacks {
 absl::StatusOr<std::shared_ptr<H2Session>> H2Session::Start(
     H2Socket socket, H2SessionOptions options) {
   std::shared_ptr<H2Session> self(
-      new H2Session(std::move(socket), std::move(options)));
+      new H2Session(std::move(socket), nullptr, std::move(options)));
+  PG_RETURN_IF_ERROR(self->Begin());
+  return self;
+}
+
+absl::StatusOr<std::shared_ptr<H2Session>> H2Session::Start(
+    std::unique_ptr<H2TlsStream> tls, H2SessionOptions options) {
+  std::shared_ptr<H2Session> self(
+      new H2Session(std::nullopt, std::move(tls), std::move(options)));
+  PG_RETURN_IF_ERROR(self->Begin());
+  return self;
+}
+
+absl::Status H2Session::Begin() {
   nghttp2_session_callbacks* cbs = nullptr;
   if (nghttp2_session_callbacks_new(&cbs) != 0) {
     return absl::InternalError("nghttp2: out of memory");
@@ -285,8 +352,8 @@ absl::StatusOr<std::shared_ptr<H2Session>> H2Session::Start(
     return absl::InternalError("nghttp2: out of memory");
   }
   nghttp2_option_set_peer_max_concurrent_streams(option, kPeerMaxStreams);
-  const int rv =
-      nghttp2_session_client_new2(&self->session_, cbs, self.get(), option);
+  nghttp2_option_set_no_auto_window_update(option, 1);
+  const int rv = nghttp2_session_client_new2(&session_, cbs, this, option);
   nghttp2_option_del(option);
   nghttp2_session_callbacks_del(cbs);
   if (rv != 0) return absl::InternalError("nghttp2: cannot create a session");
@@ -294,29 +361,32 @@ absl::StatusOr<std::shared_ptr<H2Session>> H2Session::Start(
       {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow},
   };
-  nghttp2_submit_settings(self->session_, NGHTTP2_FLAG_NONE, settings,
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings,
                           sizeof(settings) / sizeof(settings[0]));
-  nghttp2_session_set_local_window_size(self->session_, NGHTTP2_FLAG_NONE, 0,
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0,
                                         kConnectionWindow);
-  self->socket_.set_option(asio::ip::tcp::no_delay(true));
-  self->Read();
-  self->ScheduleFlush();
-  self->StartKeepalive();
-  return self;
+  error_code ignored;
+  socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+  Read();
+  ScheduleFlush();
+  StartKeepalive();
+  return absl::OkStatus();
 }
 
-H2Session::H2Session(H2Socket socket, H2SessionOptions options)
-    : socket_(std::move(socket)),
+H2Session::H2Session(std::optional<H2Socket> plain,
+                     std::unique_ptr<H2TlsStream> tls, H2SessionOptions options)
+    : plain_(std::move(plain)),
+      tls_(std::move(tls)),
       options_(std::move(options)),
       in_(new uint8_t[kReadBytes]),
-      keepalive_(socket_.get_executor()) {}
+      keepalive_(socket().get_executor()) {}
 
 H2Session::~H2Session() {
   if (session_ != nullptr) nghttp2_session_del(session_);
 }
 
 bool H2Session::accepting() const {
-  return !closed_ && !goaway_ && !retired_ &&
+  return phase_ == H2SessionPhase::kOpen &&
          nghttp2_session_get_next_stream_id(session_) < (1u << 30);
 }
 
@@ -328,7 +398,7 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
   absl::InlinedVector<nghttp2_nv, 16> nva;  // nghttp2 copies the array.
   nva.reserve(7 + call->metadata.size());
   nva.push_back(Header(":method", "POST"));
-  nva.push_back(Header(":scheme", "http"));
+  nva.push_back(Header(":scheme", tls_ != nullptr ? "https" : "http"));
   nva.push_back(Header(":path", call->path));
   nva.push_back(Header(":authority", options_.authority));
   nva.push_back(Header("content-type", "application/grpc"));
@@ -339,7 +409,8 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
   }
   nghttp2_data_provider body;
   body.source.ptr = call.get();
-  body.read_callback = &Callbacks::ReadBody;
+  body.read_callback =
+      call->stream != nullptr ? &Callbacks::ReadStream : &Callbacks::ReadBody;
   const int32_t id = nghttp2_submit_request(session_, nullptr, nva.data(),
                                             nva.size(), &body, call.get());
   if (id < 0) {
@@ -348,6 +419,7 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
                           nghttp2_strerror(id))));
     return;
   }
+  call->phase = H2CallPhase::kOpen;
   call->session = this;
   call->stream_id = id;
   streams_.emplace(id, std::move(call));
@@ -355,13 +427,31 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
 }
 
 void H2Session::Cancel(H2Call& call, absl::Status status) {
-  if (call.finished) return;
-  if (call.session == this && !closed_) {
+  CallResult result;
+  result.status = std::move(status);
+  Cancel(call, std::move(result));
+}
+
+void H2Session::Cancel(H2Call& call, CallResult result) {
+  if (call.ended()) return;
+  if (call.session == this && !closed()) {
     nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, call.stream_id,
                               NGHTTP2_CANCEL);
     ScheduleFlush();
   }
-  FinishCall(call, std::move(status));
+  FinishCall(call, std::move(result));
+}
+
+void H2Session::Consume(int32_t stream_id, size_t n) {
+  if (closed()) return;
+  nghttp2_session_consume(session_, stream_id, n);
+  ScheduleFlush();
+}
+
+void H2Session::ResumeData(int32_t stream_id) {
+  if (closed()) return;
+  nghttp2_session_resume_data(session_, stream_id);
+  ScheduleFlush();
 }
 
 void H2Session::Close() {
@@ -369,21 +459,22 @@ void H2Session::Close() {
 }
 
 void H2Session::Retire() {
-  retired_ = true;
+  if (closed()) return;
+  phase_ = H2SessionPhase::kRetired;
   if (streams_.empty()) Close();
 }
 
 void H2Session::ScheduleFlush() {
-  if (flush_posted_ || writing_ || closed_) return;
+  if (flush_posted_ || writing_ || closed()) return;
   flush_posted_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket().get_executor(), [self = shared_from_this()] {
     self->flush_posted_ = false;
     self->Flush();
   });
 }
 
 void H2Session::Flush() {
-  if (writing_ || closed_) return;
+  if (writing_ || closed()) return;
   for (;;) {
     const uint8_t* data = nullptr;
     const ssize_t n = nghttp2_session_mem_send(session_, &data);
@@ -397,9 +488,9 @@ void H2Session::Flush() {
     if (out_.size() >= kMaxWriteBytes) break;
   }
   RunCompletions();
-  if (closed_) return;
+  if (closed()) return;
   if (out_.empty()) {
-    if ((retired_ && streams_.empty()) ||
+    if ((phase_ == H2SessionPhase::kRetired && streams_.empty()) ||
         (nghttp2_session_want_read(session_) == 0 &&
          nghttp2_session_want_write(session_) == 0)) {
       Close();  // Retired, or GOAWAY exchanged, and every stream done.
@@ -407,49 +498,56 @@ void H2Session::Flush() {
     return;
   }
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(out_),
-                    [self = shared_from_this()](const error_code& ec, size_t) {
-                      self->writing_ = false;
-                      self->out_.clear();
-                      if (ec) {
-                        self->Fail(absl::UnavailableError(absl::StrCat(
-                            "upstream connection failed: ", ec.message())));
-                        return;
-                      }
-                      self->Flush();
-                    });
+  auto written = [self = shared_from_this()](const error_code& ec, size_t) {
+    self->writing_ = false;
+    self->out_.clear();
+    if (ec) {
+      self->Fail(absl::UnavailableError(
+          absl::StrCat("upstream connection failed: ", ec.message())));
+      return;
+    }
+    self->Flush();
+  };
+  if (tls_ != nullptr) {
+    asio::async_write(*tls_, asio::buffer(out_), std::move(written));
+  } else {
+    asio::async_write(*plain_, asio::buffer(out_), std::move(written));
+  }
 }
 
 void H2Session::Read() {
-  socket_.async_read_some(
-      asio::buffer(in_.get(), kReadBytes),
-      [self = shared_from_this()](const error_code& ec, size_t n) {
-        if (self->closed_) return;
-        if (ec) {
-          self->Fail(absl::UnavailableError(
-              ec == asio::error::eof
-                  ? std::string("upstream closed the connection")
-                  : absl::StrCat("upstream connection failed: ",
-                                 ec.message())));
-          return;
-        }
-        const ssize_t rv =
-            nghttp2_session_mem_recv(self->session_, self->in_.get(), n);
-        if (rv < 0) {
-          self->Fail(absl::UnavailableError(absl::StrCat(
-              "upstream HTTP/2 protocol error: ", nghttp2_strerror(rv))));
-          return;
-        }
-        self->RunCompletions();
-        self->Flush();
-        if (!self->closed_) self->Read();
-      });
+  auto read = [self = shared_from_this()](const error_code& ec, size_t n) {
+    if (self->closed()) return;
+    if (ec) {
+      self->Fail(absl::UnavailableError(
+          ec == asio::error::eof
+              ? std::string("upstream closed the connection")
+              : absl::StrCat("upstream connection failed: ", ec.message())));
+      return;
+    }
+    const ssize_t rv =
+        nghttp2_session_mem_recv(self->session_, self->in_.get(), n);
+    if (rv < 0) {
+      self->Fail(absl::UnavailableError(absl::StrCat(
+          "upstream HTTP/2 protocol error: ", nghttp2_strerror(rv))));
+      return;
+    }
+    self->RunCompletions();
+    self->Flush();
+    if (!self->closed()) self->Read();
+  };
+  if (tls_ != nullptr) {
+    tls_->async_read_some(asio::buffer(in_.get(), kReadBytes), std::move(read));
+  } else {
+    plain_->async_read_some(asio::buffer(in_.get(), kReadBytes),
+                            std::move(read));
+  }
 }
 
 void H2Session::RunCompletions() {
   // Finishing or resubmitting may drop the last other owner of this session.
   const std::shared_ptr<H2Session> keep = shared_from_this();
-  while (!completed_.empty() || !refused_.empty()) {
+  while (!completed_.empty() || !refused_.empty() || !pumps_.empty()) {
     auto batch = std::move(completed_);
     completed_.clear();
     for (auto& [call, result] : batch) {
@@ -458,7 +556,7 @@ void H2Session::RunCompletions() {
     auto refused = std::move(refused_);
     refused_.clear();
     for (auto& call : refused) {
-      if (call->finished) continue;  // Its deadline or canceller came first.
+      if (call->ended()) continue;  // Its deadline or canceller came first.
       if (call->timer.expiry() <= std::chrono::steady_clock::now()) {
         FinishCall(*call, absl::DeadlineExceededError("deadline exceeded"));
         continue;
@@ -467,19 +565,30 @@ void H2Session::RunCompletions() {
       call->NewAttempt();
       options_.resubmit(std::move(call));  // May close this session.
     }
+    auto pumps = std::move(pumps_);
+    pumps_.clear();
+    for (auto& call : pumps) PumpStream(*call);
+  }
+  if (released_bytes_ > 0 && !closed()) {
+    nghttp2_session_consume_connection(session_, released_bytes_);
+    released_bytes_ = 0;
+    ScheduleFlush();
   }
 }
 
 bool H2Session::Retries(const H2Call& call) const {
-  return !call.retried && options_.resubmit != nullptr;
+  // Incremental writes are gone once handed over: no replay then.
+  return !call.retried && options_.resubmit != nullptr &&
+         (call.stream == nullptr || call.stream->replayable ||
+          !call.stream->sent_any);
 }
 
 void H2Session::Fail(absl::Status status) {
-  if (closed_) return;
-  closed_ = true;
+  if (closed()) return;
+  phase_ = H2SessionPhase::kClosed;
   error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  socket().shutdown(asio::socket_base::shutdown_both, ignored);
+  socket().close(ignored);
   keepalive_.cancel();
   auto streams = std::move(streams_);
   streams_.clear();
@@ -491,7 +600,7 @@ void H2Session::Fail(absl::Status status) {
 }
 
 void H2Session::StartKeepalive() {
-  if (closed_) return;
+  if (closed()) return;
   // At least 1 ms, as the gRPC channels clamp it.
   keepalive_.expires_after(absl::ToChronoNanoseconds(std::max(
       absl::Milliseconds(1), ping_outstanding_ ? options_.keepalive_timeout
@@ -503,7 +612,7 @@ void H2Session::StartKeepalive() {
 }
 
 void H2Session::OnKeepaliveTimer() {
-  if (closed_) return;
+  if (closed()) return;
   if (ping_outstanding_) {
     Fail(absl::UnavailableError("upstream did not answer a keepalive ping"));
     return;

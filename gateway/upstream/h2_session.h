@@ -1,8 +1,10 @@
-// H2Session: one HTTP/2 (h2c) connection to a gRPC backend, driven by the
-// event loop it was made on, carrying unary gRPC calls (H2Call). The
+// H2Session: one HTTP/2 connection (h2c or TLS) to a gRPC backend, driven by
+// the event loop it was made on, carrying gRPC calls, unary and streaming
+// (h2_call.h, h2_stream.h). The
 // HTTP/2 framing, HPACK and flow control are libnghttp2's; this class
-// moves bytes between nghttp2 and the socket and turns each stream into a
-// CallResult (grpc_wire.h). Internal to protogate::upstream.
+// moves bytes between nghttp2 and the socket (plaintext, or TLS by OpenSSL
+// through asio) and turns each stream into a CallResult (grpc_wire.h). Internal
+// to protogate::upstream.
 //
 // Writes are batched: Submit() only queues, and one posted flush sends
 // everything queued during the current turn of the loop in one write.
@@ -17,12 +19,15 @@
 
 #include <array>
 #include <boost/asio/basic_waitable_timer.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,6 +38,7 @@
 #include "absl/time/time.h"
 #include "gateway/upstream/channel.h"
 #include "gateway/upstream/grpc_wire.h"
+#include "gateway/upstream/h2_call.h"
 
 struct nghttp2_session;
 
@@ -40,54 +46,14 @@ namespace protogate::upstream {
 
 class H2Session;
 
-// The socket and timer types bound to one loop, with its concrete executor
-// (copies of the type-erased any_io_executor cost on every operation).
+// The socket type bound to one loop, with its concrete executor (copies of
+// the type-erased any_io_executor cost on every operation).
+// Generic: TCP or a Unix domain socket.
 using H2Socket =
-    boost::asio::basic_stream_socket<boost::asio::ip::tcp,
+    boost::asio::basic_stream_socket<boost::asio::generic::stream_protocol,
                                      boost::asio::io_context::executor_type>;
-using H2Timer = boost::asio::basic_waitable_timer<
-    std::chrono::steady_clock,
-    boost::asio::wait_traits<std::chrono::steady_clock>,
-    boost::asio::io_context::executor_type>;
-
-// One unary call, from Call() until its callback ran.
-struct H2Call {
-  explicit H2Call(boost::asio::io_context& ioc) : timer(ioc) {}
-
-  // The request.
-  std::string path;                 // "/pkg.Service/Method"
-  std::array<uint8_t, 5> prefix{};  // gRPC message frame header.
-  std::string payload;
-  size_t sent = 0;      // Bytes of prefix+payload sent.
-  std::string timeout;  // grpc-timeout value, set by Submit() from `timer`.
-  Metadata metadata;    // "-bin" values already base64.
-  int64_t max_receive_message_bytes = 0;
-  CallCallback done;
-  H2Timer timer;  // Expires at the deadline.
-
-  // Where it is: waiting for a connection (session null) or on a stream.
-  H2Session* session = nullptr;
-  int32_t stream_id = 0;
-  bool finished = false;        // `done` has been taken.
-  bool result_queued = false;   // Judged early; only waits to finish.
-  bool length_checked = false;  // The response's frame header was read.
-  bool retried = false;         // Already sent again after a refusal.
-  GrpcResponseParts response;
-
-  // Back to "waiting for a connection", for one more attempt.
-  void NewAttempt() {
-    sent = 0;
-    session = nullptr;
-    stream_id = 0;
-    length_checked = false;
-    response = GrpcResponseParts();
-  }
-};
-
-// Ends `call` with `result` unless it has ended: stops its timer, runs
-// `done`. The session forgets the call when its stream closes.
-void FinishCall(H2Call& call, CallResult result);
-void FinishCall(H2Call& call, absl::Status status);
+// TLS over such a socket (OpenSSL, through asio).
+using H2TlsStream = boost::asio::ssl::stream<H2Socket>;
 
 struct H2SessionOptions {
   std::string authority;  // :authority of every request ("host:port").
@@ -101,12 +67,23 @@ struct H2SessionOptions {
   std::function<void(std::shared_ptr<H2Call>)> resubmit;
 };
 
+// The connection's lifecycle.
+enum class H2SessionPhase {
+  kOpen,     // Takes new calls.
+  kGoaway,   // The backend sent GOAWAY (or a stream could not start).
+  kRetired,  // Takes no more calls; closes when its streams are done.
+  kClosed,
+};
+
 class H2Session : public std::enable_shared_from_this<H2Session> {
  public:
-  // Starts HTTP/2 on a connected socket: queues the preface and SETTINGS
-  // and starts reading. INTERNAL if nghttp2 cannot allocate a session.
+  // Starts HTTP/2 on a connected socket, or on a TLS stream whose handshake
+  // is done: queues the preface and SETTINGS and starts reading. INTERNAL if
+  // nghttp2 cannot allocate a session.
   static absl::StatusOr<std::shared_ptr<H2Session>> Start(
       H2Socket socket, H2SessionOptions options);
+  static absl::StatusOr<std::shared_ptr<H2Session>> Start(
+      std::unique_ptr<H2TlsStream> tls, H2SessionOptions options);
   ~H2Session();
   H2Session(const H2Session&) = delete;
   H2Session& operator=(const H2Session&) = delete;
@@ -118,8 +95,14 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   // left until its timer expires) and DATA. REQUIRES: accepting(), `call`
   // not finished.
   void Submit(std::shared_ptr<H2Call> call);
-  // Resets the call's stream and finishes it with `status`.
+  // Resets the call's stream and finishes it with `status` / `result`.
   void Cancel(H2Call& call, absl::Status status);
+  void Cancel(H2Call& call, CallResult result);
+  // A streaming call's reader took `n` more response bytes of `stream_id`:
+  // acknowledges them (WINDOW_UPDATE when due).
+  void Consume(int32_t stream_id, size_t n);
+  // A streaming call has request bytes (or its end) to send again.
+  void ResumeData(int32_t stream_id);
   // Closes the connection; calls still open finish with UNAVAILABLE.
   void Close();
   // Whether the backend closed the connection for too many pings (GOAWAY
@@ -128,10 +111,14 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   // Takes no more calls and closes the connection once its open streams
   // are done (at once if none is open).
   void Retire();
+  bool closed() const { return phase_ == H2SessionPhase::kClosed; }
 
  private:
   struct Callbacks;
-  H2Session(H2Socket socket, H2SessionOptions options);
+  H2Session(std::optional<H2Socket> plain, std::unique_ptr<H2TlsStream> tls,
+            H2SessionOptions options);
+  absl::Status Begin();
+  H2Socket& socket() { return tls_ != nullptr ? tls_->next_layer() : *plain_; }
 
   void ScheduleFlush();
   void Flush();
@@ -144,12 +131,11 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   void StartKeepalive();
   void OnKeepaliveTimer();
 
-  H2Socket socket_;
+  std::optional<H2Socket> plain_;     // Plaintext (h2c), or
+  std::unique_ptr<H2TlsStream> tls_;  // TLS.
   const H2SessionOptions options_;
   nghttp2_session* session_ = nullptr;
-  bool closed_ = false;
-  bool goaway_ = false;
-  bool retired_ = false;
+  H2SessionPhase phase_ = H2SessionPhase::kOpen;
   bool writing_ = false;
   bool flush_posted_ = false;
   std::string out_;                // Being written.
@@ -160,6 +146,10 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   // Calls refused unprocessed inside nghttp2 callbacks, resubmitted once it
   // returns.
   std::vector<std::shared_ptr<H2Call>> refused_;
+  // Streaming calls with something due (h2_stream.h's PumpStream), and
+  // response bytes of closed streams not yet acknowledged.
+  std::vector<std::shared_ptr<H2Call>> pumps_;
+  size_t released_bytes_ = 0;
   H2Timer keepalive_;
   bool ping_outstanding_ = false;
   int pings_without_data_ = 0;

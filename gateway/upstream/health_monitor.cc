@@ -8,14 +8,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gateway/base/logging.h"
-#include "gateway/upstream/channel_reaper.h"
 #include "grpc/health/v1/health.pb.h"
-#include "grpcpp/client_context.h"
-#include "grpcpp/generic/generic_stub.h"
-#include "grpcpp/support/byte_buffer.h"
-#include "grpcpp/support/slice.h"
-#include "grpcpp/support/status.h"
-#include "grpcpp/support/stub_options.h"
 
 namespace protogate::upstream {
 namespace {
@@ -24,33 +17,21 @@ constexpr char kCheckMethod[] = "/grpc.health.v1.Health/Check";
 
 using HealthResponse = grpc::health::v1::HealthCheckResponse;
 
-// Everything one check needs until its completion callback has run.
+// One check in flight: its start, and how to cancel it.
 struct Check {
-  grpc::ClientContext context;
-  grpc::ByteBuffer request;
-  grpc::ByteBuffer response;
   size_t index = 0;
   absl::Time started;
-  std::shared_ptr<HealthMonitorState> state;
-  std::shared_ptr<Check> self;  // Released on completion.
+  std::shared_ptr<CallCanceller> canceller = std::make_shared<CallCanceller>();
 };
 
-bool IsServing(const grpc::Status& status, const grpc::ByteBuffer& buffer,
-               std::string* why) {
-  if (!status.ok()) {
-    *why = absl::StrCat("check failed: ", status.error_message(), " (code ",
-                        static_cast<int>(status.error_code()), ")");
+bool IsServing(const CallResult& result, std::string* why) {
+  if (!result.status.ok()) {
+    *why = absl::StrCat("check failed: ", result.status.message(), " (code ",
+                        static_cast<int>(result.status.code()), ")");
     return false;
   }
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (buffer.Dump(&slices).ok()) {
-    for (const grpc::Slice& s : slices) {
-      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
-  }
   HealthResponse response;
-  if (!response.ParseFromString(bytes)) {
+  if (!response.ParseFromString(result.payload)) {
     *why = "malformed HealthCheckResponse";
     return false;
   }
@@ -68,10 +49,9 @@ class HealthMonitorState {
  public:
   struct Target {
     HealthTarget spec;
-    std::unique_ptr<grpc::GenericStub> stub;
     std::string request_bytes;  // The serialized HealthCheckRequest.
     absl::Time next_check = absl::InfinitePast();
-    std::weak_ptr<Check> in_flight;
+    std::shared_ptr<CallCanceller> in_flight;
     bool checking = false;
     int failures = 0;
     int passes = 0;
@@ -83,30 +63,19 @@ class HealthMonitorState {
       grpc::health::v1::HealthCheckRequest request;
       request.set_service(t.spec.service);
       target.request_bytes = request.SerializeAsString();
-      target.stub = std::make_unique<grpc::GenericStub>(t.channel);
       target.spec = std::move(t);
-    }
-  }
-
-  // The last reference may be dropped in a check's completion callback:
-  // the channels go to the reaper.
-  ~HealthMonitorState() {
-    for (Target& t : targets_) {
-      t.stub.reset();
-      RetireChannel(std::move(t.spec.channel));
     }
   }
 
   void Run(const std::shared_ptr<HealthMonitorState>& self);
   void Stop();
-  void Finish(Check& check, const grpc::Status& status);
+  void Finish(const Check& check, const CallResult& result);
 
  private:
   // Marks the due targets as checking and returns their checks (to be
   // started outside the lock) and the time of the next due check.
-  std::vector<std::shared_ptr<Check>> DueChecks(
-      const std::shared_ptr<HealthMonitorState>& self, absl::Time now,
-      absl::Time& next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::vector<Check> DueChecks(absl::Time now, absl::Time& next)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Record(Target& t, bool passed, const std::string& why)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -117,27 +86,19 @@ class HealthMonitorState {
   std::vector<Target> targets_;
 };
 
-std::vector<std::shared_ptr<Check>> HealthMonitorState::DueChecks(
-    const std::shared_ptr<HealthMonitorState>& self, absl::Time now,
-    absl::Time& next) {
-  std::vector<std::shared_ptr<Check>> due;
+std::vector<Check> HealthMonitorState::DueChecks(absl::Time now,
+                                                 absl::Time& next) {
+  std::vector<Check> due;
   next = absl::InfiniteFuture();
   for (size_t i = 0; i < targets_.size(); ++i) {
     Target& t = targets_[i];
     if (t.checking) continue;
     if (t.next_check <= now) {
-      auto check = std::make_shared<Check>();
-      check->index = i;
-      check->started = now;
-      check->state = self;
-      std::string bytes = t.request_bytes;
-      grpc::Slice slice(bytes);
-      check->request = grpc::ByteBuffer(&slice, 1);
-      check->context.set_deadline(
-          absl::ToChronoTime(now + t.spec.spec.timeout));
+      Check& check = due.emplace_back();
+      check.index = i;
+      check.started = now;
       t.checking = true;
-      t.in_flight = check;
-      due.push_back(std::move(check));
+      t.in_flight = check.canceller;
     } else {
       next = std::min(next, t.next_check);
     }
@@ -147,12 +108,12 @@ std::vector<std::shared_ptr<Check>> HealthMonitorState::DueChecks(
 
 void HealthMonitorState::Run(const std::shared_ptr<HealthMonitorState>& self) {
   while (true) {
-    std::vector<std::shared_ptr<Check>> due;
+    std::vector<Check> due;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
       absl::Time next;
-      due = DueChecks(self, absl::Now(), next);
+      due = DueChecks(absl::Now(), next);
       if (due.empty()) {
         changed_ = false;
         mu_.AwaitWithDeadline(
@@ -164,13 +125,15 @@ void HealthMonitorState::Run(const std::shared_ptr<HealthMonitorState>& self) {
         continue;
       }
     }
-    for (std::shared_ptr<Check>& check : due) {
-      Check* raw = check.get();
-      raw->self = std::move(check);
-      targets_[raw->index].stub->UnaryCall(
-          &raw->context, kCheckMethod, grpc::StubOptions(), &raw->request,
-          &raw->response,
-          [raw](grpc::Status status) { raw->state->Finish(*raw, status); });
+    for (Check& check : due) {
+      const Target& t = targets_[check.index];
+      CallRequest request{.method = kCheckMethod,
+                          .payload = t.request_bytes,
+                          .deadline = check.started + t.spec.spec.timeout,
+                          .canceller = check.canceller};
+      t.spec.channel->Call(
+          std::move(request),
+          [self, check](CallResult result) { self->Finish(check, result); });
     }
   }
 }
@@ -198,37 +161,30 @@ void HealthMonitorState::Record(Target& t, bool passed,
   }
 }
 
-void HealthMonitorState::Finish(Check& check, const grpc::Status& status) {
+void HealthMonitorState::Finish(const Check& check, const CallResult& result) {
   std::string why;
-  const bool passed = IsServing(status, check.response, &why);
-  std::shared_ptr<Check> self = std::move(check.self);
-  std::shared_ptr<HealthMonitorState> state = std::move(check.state);
-  {
-    absl::MutexLock lock(&mu_);
-    Target& t = targets_[check.index];
-    t.checking = false;
-    t.in_flight.reset();
-    // A cancelled check (the monitor stopping) says nothing about health.
-    if (!stopping_) Record(t, passed, why);
-    t.next_check = std::max(check.started + t.spec.spec.interval, absl::Now());
-    changed_ = true;
-  }
-  self.reset();  // Frees the context; the channel is still held by `state`.
+  const bool passed = IsServing(result, &why);
+  absl::MutexLock lock(&mu_);
+  Target& t = targets_[check.index];
+  t.checking = false;
+  t.in_flight.reset();
+  // A cancelled check (the monitor stopping) says nothing about health.
+  if (!stopping_) Record(t, passed, why);
+  t.next_check = std::max(check.started + t.spec.spec.interval, absl::Now());
+  changed_ = true;
 }
 
 void HealthMonitorState::Stop() {
-  std::vector<std::shared_ptr<Check>> in_flight;
+  std::vector<std::shared_ptr<CallCanceller>> in_flight;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     for (Target& t : targets_) {
-      if (std::shared_ptr<Check> check = t.in_flight.lock()) {
-        in_flight.push_back(std::move(check));
-      }
+      if (t.in_flight != nullptr) in_flight.push_back(t.in_flight);
     }
   }
   // Outside the lock: a cancel may complete the check on this thread.
-  for (auto& check : in_flight) check->context.TryCancel();
+  for (auto& canceller : in_flight) canceller->Cancel();
 }
 
 HealthMonitor::HealthMonitor(std::vector<HealthTarget> targets)

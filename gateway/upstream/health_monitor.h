@@ -2,12 +2,12 @@
 // cluster endpoints, off the request path.
 //
 // One thread per monitor (one monitor per Upstreams, i.e. per snapshot)
-// schedules the checks; each check is an asynchronous call on the
-// endpoint's own channel (the one requests use), through a GenericStub, so
-// no thread waits on a backend. An endpoint starts healthy (calls flow
-// before the first check finishes, as they do without health checks). A
-// check passes when the backend answers SERVING within the timeout; any
-// other answer, error or timeout fails it (a backend without the health
+// schedules the checks; each check is an asynchronous unary call on the
+// endpoint's own channel (the one requests use: protogate's HTTP/2 client,
+// h2_channel.h), so no thread waits on a backend. An endpoint starts healthy
+// (calls flow before the first check finishes, as they do without health
+// checks). A check passes when the backend answers SERVING within the timeout;
+// any other answer, error or timeout fails it (a backend without the health
 // service fails with UNIMPLEMENTED). `unhealthy_threshold` consecutive
 // failures make a healthy endpoint unhealthy; `healthy_threshold`
 // consecutive passes make an unhealthy one healthy again. The next check of
@@ -16,10 +16,10 @@
 //
 // Thread safety: the EndpointHealth flags are atomics, read by pickers on
 // any thread. The monitor itself is not copied or shared.
-// Ownership: the monitor shares the channels and flags it is given; the
-// destructor stops the thread and cancels checks in flight without waiting
-// for them: their completions release the last references, and channels
-// go to the reaper (channel_reaper.h), never destroyed in a gRPC callback.
+// Ownership: the monitor shares the health flags it is given and uses the
+// channels, which must outlive it (a check may outlive both: H2Channel ends
+// its calls when it closes); the destructor stops the thread and cancels the
+// checks in flight without waiting: their callbacks hold the shared state.
 #pragma once
 
 #include <atomic>
@@ -28,8 +28,8 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/upstream/channel.h"
 #include "gateway/upstream/cluster_spec.h"
-#include "grpcpp/channel.h"
 
 namespace protogate::upstream {
 
@@ -41,7 +41,7 @@ struct EndpointHealth {
 struct HealthTarget {
   std::string cluster;   // For log lines.
   std::string endpoint;  // For log lines.
-  std::shared_ptr<grpc::Channel> channel;
+  Channel* channel = nullptr;
   std::shared_ptr<EndpointHealth> health;
   HealthCheckSpec spec;
 };

@@ -5,7 +5,8 @@
 // resolves to the cluster of the route with the longest matching name (a
 // name matches itself and anything below it at a '.' boundary). Each
 // cluster is a Channel balancing calls over its endpoints (see
-// cluster_spec.h); one gRPC channel per endpoint, created once and shared by
+// cluster_spec.h); one channel (protogate's HTTP/2 client) per endpoint,
+// created once and shared by
 // every route. Clusters with a health_check are checked by one background
 // thread per Upstreams; health starts over when a new Upstreams is built
 // (a reload): its endpoints start healthy.
@@ -44,7 +45,7 @@ namespace protogate::upstream {
 
 struct BackendSpec {
   std::string name;    // "pkg.Service" or a package prefix "pkg".
-  std::string target;  // Any gRPC target: "host:port", "dns:///host:port".
+  std::string target;  // "host:port", "dns:///host:port", "unix:///path".
 };
 
 // Clusters, routes and --backend style backends together.

@@ -1,18 +1,26 @@
 // Clusters over several real gRPC backends (127.0.0.1:0): balancing, health
 // checks, routes and Create() errors.
+#include <unistd.h>
+
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "demo/bookstore.pb.h"
 #include "gateway/upstream/upstreams.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/empty.pb.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "tests/testing/grpc_test_backend.h"
 #include "tests/upstream/upstream_test_util.h"
+#include "tools/demo/bookstore_service.h"
 
 namespace protogate::upstream::testing {
 namespace {
@@ -325,6 +333,51 @@ TEST(ClusterCreateTest, DnsTargetIsOneEndpoint) {
                           std::move(request))
                   .status.ok());
   EXPECT_EQ(backend->calls(), 1);
+}
+
+// A unix:///path target: one endpoint on a Unix domain socket, unary and
+// streaming calls alike.
+TEST(ClusterCreateTest, UnixSocketTargetIsOneEndpoint) {
+  const std::string path =
+      absl::StrCat("/tmp/protogate-cluster-test-", ::getpid(), ".sock");
+  demo::BookstoreService service;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("unix://" + path, grpc::InsecureServerCredentials());
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  UpstreamsConfig config;
+  config.clusters.push_back({.name = "local", .endpoints = {"unix://" + path}});
+  config.routes.push_back({.service = "demo", .cluster = "local"});
+  auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+  ASSERT_TRUE(upstreams.ok()) << upstreams.status();
+  Channel& channel = *(*upstreams)->Resolve("demo.bookstore.v1.Bookstore");
+  CallResult unary = CallAndWait(
+      channel, {.method = BookstoreMethod("ListShelves"),
+                .payload = google::protobuf::Empty().SerializeAsString(),
+                .deadline = absl::Now() + absl::Seconds(10)});
+  EXPECT_TRUE(unary.status.ok()) << unary.status;
+  ::demo::bookstore::v1::StreamBooksRequest request;
+  request.set_shelf(1);
+  StreamOutcome stream =
+      StreamAndWait(channel, {.method = BookstoreMethod("StreamBooks"),
+                              .messages = {request.SerializeAsString()},
+                              .deadline = absl::Now() + absl::Seconds(10)});
+  EXPECT_TRUE(stream.result.status.ok()) << stream.result.status;
+  EXPECT_EQ(stream.messages.size(), 3u);
+  upstreams->reset();
+  server->Shutdown(std::chrono::system_clock::now());
+  ::unlink(path.c_str());
+}
+
+// Schemes the client does not resolve itself are refused at creation.
+TEST(ClusterCreateTest, OtherSchemesAreRefused) {
+  for (const char* target : {"ipv4:127.0.0.1:1", "ipv6:[::1]:1"}) {
+    absl::Status s = CreateStatus({{.name = "a", .endpoints = {target}}}, {});
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << target;
+    EXPECT_THAT(s.message(), HasSubstr("is not host:port, dns:///host:port or "
+                                       "unix:///path"));
+  }
 }
 
 }  // namespace

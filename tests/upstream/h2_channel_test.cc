@@ -1,4 +1,4 @@
-// H2UnaryChannel (h2_channel.h) against real gRPC servers on 127.0.0.1:0:
+// H2Channel (h2_channel.h) against real gRPC servers on 127.0.0.1:0:
 // loop affinity, concurrency, deadlines, cancellation, metadata, flow
 // control and limits, reconnects and backoff, GOAWAY, and the shutdown of
 // the event loops that hold its connections; and against RawH2Server for
@@ -387,23 +387,12 @@ CallRequest Echo(std::string payload,
           .deadline = absl::Now() + timeout};
 }
 
-// Streaming calls are not under test: the channel only needs some.
-class NoStreams final : public Channel {
- public:
-  void Call(CallRequest, CallCallback done) override {
-    CallResult result;
-    result.status = absl::UnimplementedError("no unary calls here");
-    std::move(done)(std::move(result));
-  }
-};
-
-std::unique_ptr<H2UnaryChannel> MakeChannel(const std::string& address,
-                                            H2ChannelOptions options = {}) {
+std::unique_ptr<H2Channel> MakeChannel(const std::string& address,
+                                       H2ChannelOptions options = {}) {
   std::optional<H2Endpoint> endpoint = ParseH2Endpoint(address);
   EXPECT_TRUE(endpoint.has_value()) << address;
   options.endpoint = endpoint.value_or(H2Endpoint{});
-  return std::make_unique<H2UnaryChannel>(std::move(options),
-                                          std::make_unique<NoStreams>());
+  return std::make_unique<H2Channel>(std::move(options));
 }
 
 // Polls `condition` every 10 ms for at most `limit`.
@@ -1001,7 +990,7 @@ RawH2Response TrailersOnly(
 
 // A channel that pings an idle-looking connection every 200 ms and gives
 // an unanswered ping 200 ms.
-std::unique_ptr<H2UnaryChannel> PingingChannel(const std::string& address) {
+std::unique_ptr<H2Channel> PingingChannel(const std::string& address) {
   return MakeChannel(address, {.keepalive_time = absl::Milliseconds(200),
                                .keepalive_timeout = absl::Milliseconds(200)});
 }
@@ -1318,7 +1307,7 @@ absl::Status QuietCallWithShortKeepalive(const std::string& target) {
       .result.status;
 }
 
-TEST(H2ClusterTest, ShortKeepaliveDoesNotKillALongQuietCallOnAGrpcChannel) {
+TEST(H2ClusterTest, ShortKeepaliveDoesNotKillALongQuietCallOnADnsTarget) {
   auto backend = TestBackend::Start();
   ASSERT_NE(backend, nullptr);
   const absl::Status status =

@@ -1,4 +1,4 @@
-// RetryingChannel over a real gRPC channel to a scripted backend
+// RetryingChannel over a real upstream channel to a scripted backend
 // (tests/testing/grpc/scripted_backend.h) that fails with UNAVAILABLE a
 // given number of times; RetryBudget and TimerQueue on their own.
 #include "gateway/upstream/retrying_channel.h"

@@ -13,7 +13,55 @@ struct SharedResult {
   CallResult result ABSL_GUARDED_BY(mu);
 };
 
+// Collects a stream's messages and end; shared with late callbacks.
+class Collector final : public StreamObserver {
+ public:
+  void OnStart(std::shared_ptr<StreamCall> call) override {
+    absl::MutexLock lock(&mu_);
+    call_ = std::move(call);
+  }
+  void OnMessage(StreamMessage message) override {
+    std::shared_ptr<StreamCall> call;
+    {
+      absl::MutexLock lock(&mu_);
+      outcome_.messages.push_back(std::move(message.payload));
+      call = call_;
+    }
+    call->ReadNext();
+  }
+  void OnDone(CallResult result) override {
+    {
+      absl::MutexLock lock(&mu_);
+      outcome_.result = std::move(result);
+      call_.reset();
+    }
+    done_.Notify();
+  }
+  StreamOutcome Wait(absl::Duration wait) {
+    if (!done_.WaitForNotificationWithTimeout(wait)) {
+      StreamOutcome timed_out;
+      timed_out.result.status = absl::UnknownError("test: stream did not end");
+      return timed_out;
+    }
+    absl::MutexLock lock(&mu_);
+    return std::move(outcome_);
+  }
+
+ private:
+  absl::Notification done_;
+  absl::Mutex mu_;
+  std::shared_ptr<StreamCall> call_ ABSL_GUARDED_BY(mu_);
+  StreamOutcome outcome_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace
+
+StreamOutcome StreamAndWait(Channel& channel, StreamRequest request,
+                            absl::Duration wait) {
+  auto collector = std::make_shared<Collector>();
+  channel.Stream(std::move(request), collector);
+  return collector->Wait(wait);
+}
 
 CallResult CallAndWait(Channel& channel, CallRequest request,
                        absl::Duration wait) {

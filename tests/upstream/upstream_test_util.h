@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -24,6 +25,17 @@ namespace protogate::upstream::testing {
 // late callback then writes into shared state, never into freed memory.
 CallResult CallAndWait(Channel& channel, CallRequest request,
                        absl::Duration wait = absl::Seconds(20));
+
+// What a streaming call delivered.
+struct StreamOutcome {
+  std::vector<std::string> messages;
+  CallResult result;
+};
+
+// Starts `request`, reads every message and waits up to `wait` for the end
+// (on timeout: status UNKNOWN "test: stream did not end").
+StreamOutcome StreamAndWait(Channel& channel, StreamRequest request,
+                            absl::Duration wait = absl::Seconds(20));
 
 // "/demo.bookstore.v1.Bookstore/<method>".
 std::string BookstoreMethod(const std::string& method);

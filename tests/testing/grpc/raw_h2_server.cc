@@ -18,7 +18,9 @@ namespace {
 
 constexpr std::string_view kPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 constexpr uint8_t kData = 0, kHeaders = 1, kRstStream = 3, kSettings = 4,
-                  kPing = 6, kGoaway = 7;
+                  kPing = 6, kGoaway = 7, kWindowUpdate = 8;
+constexpr int64_t kDefaultWindow = 65535;
+constexpr size_t kMaxFrame = 16384;
 constexpr uint8_t kEndStream = 0x1, kAck = 0x1, kEndHeaders = 0x4;
 constexpr int kPollMs = 50;
 
@@ -85,7 +87,66 @@ bool WriteAll(int fd, std::string_view bytes) {
   return true;
 }
 
+uint32_t ReadBe32(const std::string& s, size_t at) {
+  const auto* b = reinterpret_cast<const unsigned char*>(s.data() + at);
+  return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) |
+         (uint32_t{b[2]} << 8) | b[3];
+}
+
 }  // namespace
+
+// The client's flow-control windows, for huge_message_bytes.
+struct RawH2Server::FlowState {
+  int64_t connection = kDefaultWindow;
+  int64_t initial = kDefaultWindow;  // SETTINGS_INITIAL_WINDOW_SIZE.
+  uint32_t stream = 0;               // The huge message's stream, if any.
+  int64_t stream_window = 0;
+  int64_t left = 0;  // Message bytes (frame header included) still to send.
+  bool header_sent = false;
+};
+
+void RawH2Server::OnFlowFrame(uint8_t type, uint32_t stream,
+                              const std::string& payload, FlowState& flow) {
+  if (type == kWindowUpdate && payload.size() == 4) {
+    const int64_t increment = ReadBe32(payload, 0) & 0x7fffffff;
+    if (stream == 0) flow.connection += increment;
+    if (stream != 0 && stream == flow.stream) flow.stream_window += increment;
+  } else if (type == kSettings) {
+    for (size_t i = 0; i + 6 <= payload.size(); i += 6) {
+      const auto id =
+          static_cast<uint16_t>((static_cast<unsigned char>(payload[i]) << 8) |
+                                static_cast<unsigned char>(payload[i + 1]));
+      if (id != 0x4) continue;  // SETTINGS_INITIAL_WINDOW_SIZE
+      const int64_t value = ReadBe32(payload, i + 2);
+      flow.stream_window += value - flow.initial;
+      flow.initial = value;
+    }
+  } else if (type == kRstStream && stream != 0 && stream == flow.stream) {
+    resets_.fetch_add(1);
+    flow.left = 0;
+  }
+}
+
+bool RawH2Server::SendHugeMessage(int fd, FlowState& flow) {
+  while (flow.left > 0) {
+    const int64_t n =
+        std::min<int64_t>({static_cast<int64_t>(kMaxFrame), flow.left,
+                           flow.connection, flow.stream_window});
+    if (n <= 0) return true;
+    std::string data(static_cast<size_t>(n), 'x');
+    if (!flow.header_sent) {  // The gRPC frame header first.
+      flow.header_sent = true;
+      data.replace(0, 5,
+                   std::string(1, '\0') + Be32(*response_.huge_message_bytes));
+    }
+    if (!WriteAll(fd, Frame(kData, 0, flow.stream, data))) return false;
+    flow.left -= n;
+    flow.connection -= n;
+    flow.stream_window -= n;
+    huge_bytes_sent_.fetch_add(n);
+  }
+  return true;
+}
 
 absl::StatusOr<std::unique_ptr<RawH2Server>> RawH2Server::Start(
     RawH2Response response) {
@@ -171,17 +232,93 @@ std::string RawH2Server::ResponseFrames(uint32_t stream_id) const {
   return out;
 }
 
-void RawH2Server::Serve(int fd, int connection) {
-  const bool faulty = response_.faulty_connections < 0 ||
-                      connection < response_.faulty_connections;
-  std::string in;
-  bool preface_seen = false;
+// One connection's state.
+struct RawH2Server::Connection {
+  int fd = -1;
+  bool faulty = false;
   uint32_t last_stream = 0;
   uint32_t last_answered = 0;
   int answered = 0;
   bool goaway_sent = false;
   // Streams to answer, with when.
   std::vector<std::pair<absl::Time, uint32_t>> due;
+  FlowState flow;
+};
+
+bool RawH2Server::SendDue(Connection& c, absl::Time now) {
+  std::string ready;
+  for (auto it = c.due.begin(); it != c.due.end();) {
+    if (it->first > now) {
+      ++it;
+      continue;
+    }
+    ready += ResponseFrames(it->second);
+    it = c.due.erase(it);
+  }
+  return ready.empty() || WriteAll(c.fd, ready);
+}
+
+RawH2Server::RequestOutcome RawH2Server::OnRequest(Connection& c,
+                                                   uint32_t stream,
+                                                   std::string& reply) {
+  c.last_stream = stream;
+  requests_.fetch_add(1);
+  if (c.faulty && response_.close_on_request) {
+    ::shutdown(c.fd, SHUT_RDWR);
+    return RequestOutcome::kEnd;
+  }
+  if (c.faulty && response_.refuse_with_goaway_after.has_value() &&
+      c.answered >= *response_.refuse_with_goaway_after) {
+    if (!WriteAll(c.fd, GoawayFrame(c.last_answered))) {
+      return RequestOutcome::kEnd;
+    }
+    c.goaway_sent = true;
+    return RequestOutcome::kSkip;
+  }
+  if (c.faulty && response_.rst_stream_code.has_value()) {
+    reply = Frame(kRstStream, 0, stream, Be32(*response_.rst_stream_code));
+  } else if (c.faulty && response_.close_after_headers) {
+    std::string frames = ResponseFrames(stream);
+    // Only the HEADERS frame, without END_STREAM.
+    const auto* h = reinterpret_cast<const unsigned char*>(frames.data());
+    const size_t header_length =
+        9 + ((size_t{h[0]} << 16) | (size_t{h[1]} << 8) | h[2]);
+    frames.resize(header_length);
+    frames[4] = static_cast<char>(kEndHeaders);
+    WriteAll(c.fd, frames);
+    ::shutdown(c.fd, SHUT_RDWR);
+    return RequestOutcome::kEnd;
+  } else if (response_.huge_message_bytes.has_value()) {
+    std::string block;
+    AppendField(":status", "200", block);
+    AppendField("content-type", "application/grpc", block);
+    reply = Frame(kHeaders, kEndHeaders, stream, block);
+    c.flow.stream = stream;
+    c.flow.stream_window = c.flow.initial;
+    c.flow.left = int64_t{*response_.huge_message_bytes} + 5;
+    c.flow.header_sent = false;
+  } else {
+    if (response_.goaway_before_response) {
+      reply = GoawayFrame(stream);
+      c.goaway_sent = true;
+    }
+    ++c.answered;
+    c.last_answered = stream;
+    if (response_.response_delay == absl::ZeroDuration()) {
+      reply += ResponseFrames(stream);
+    } else if (response_.response_delay != absl::InfiniteDuration()) {
+      c.due.emplace_back(absl::Now() + response_.response_delay, stream);
+    }
+  }
+  return RequestOutcome::kReply;
+}
+
+void RawH2Server::Serve(int fd, int connection) {
+  Connection c{.fd = fd,
+               .faulty = response_.faulty_connections < 0 ||
+                         connection < response_.faulty_connections};
+  std::string in;
+  bool preface_seen = false;
   std::string settings;
   if (response_.max_concurrent_streams.has_value()) {
     settings = std::string("\x00\x03", 2) +  // MAX_CONCURRENT_STREAMS
@@ -190,18 +327,9 @@ void RawH2Server::Serve(int fd, int connection) {
   if (!WriteAll(fd, Frame(kSettings, 0, 0, settings))) return;
   while (!stop_.load()) {
     const absl::Time now = absl::Now();
-    std::string ready;
-    for (auto it = due.begin(); it != due.end();) {
-      if (it->first > now) {
-        ++it;
-        continue;
-      }
-      ready += ResponseFrames(it->second);
-      it = due.erase(it);
-    }
-    if (!ready.empty() && !WriteAll(fd, ready)) return;
+    if (!SendDue(c, now) || !SendHugeMessage(fd, c.flow)) return;
     int wait_ms = kPollMs;
-    for (const auto& [when, stream] : due) {
+    for (const auto& [when, stream] : c.due) {
       wait_ms =
           std::min<int64_t>(wait_ms, absl::ToInt64Milliseconds(when - now) + 1);
     }
@@ -229,51 +357,16 @@ void RawH2Server::Serve(int fd, int connection) {
       std::string payload = in.substr(9, length);
       in.erase(0, 9 + length);
       std::string reply;
+      if (!(flags & kAck)) OnFlowFrame(type, stream, payload, c.flow);
       if (type == kSettings && !(flags & kAck)) {
         reply = Frame(kSettings, kAck, 0, "");
       } else if (type == kPing && !(flags & kAck)) {
         pings_.fetch_add(1);
         if (response_.ack_pings) reply = Frame(kPing, kAck, 0, payload);
-      } else if (type == kHeaders && stream > last_stream && !goaway_sent) {
-        last_stream = stream;
-        requests_.fetch_add(1);
-        if (faulty && response_.close_on_request) {
-          ::shutdown(fd, SHUT_RDWR);
-          return;
-        }
-        if (faulty && response_.refuse_with_goaway_after.has_value() &&
-            answered >= *response_.refuse_with_goaway_after) {
-          if (!WriteAll(fd, GoawayFrame(last_answered))) return;
-          goaway_sent = true;
-          continue;
-        }
-        if (faulty && response_.rst_stream_code.has_value()) {
-          reply =
-              Frame(kRstStream, 0, stream, Be32(*response_.rst_stream_code));
-        } else if (faulty && response_.close_after_headers) {
-          std::string frames = ResponseFrames(stream);
-          // Only the HEADERS frame, without END_STREAM.
-          const auto* h = reinterpret_cast<const unsigned char*>(frames.data());
-          const size_t header_length =
-              9 + ((size_t{h[0]} << 16) | (size_t{h[1]} << 8) | h[2]);
-          frames.resize(header_length);
-          frames[4] = static_cast<char>(kEndHeaders);
-          WriteAll(fd, frames);
-          ::shutdown(fd, SHUT_RDWR);
-          return;
-        } else {
-          if (response_.goaway_before_response) {
-            reply = GoawayFrame(stream);
-            goaway_sent = true;
-          }
-          ++answered;
-          last_answered = stream;
-          if (response_.response_delay == absl::ZeroDuration()) {
-            reply += ResponseFrames(stream);
-          } else if (response_.response_delay != absl::InfiniteDuration()) {
-            due.emplace_back(absl::Now() + response_.response_delay, stream);
-          }
-        }
+      } else if (type == kHeaders && stream > c.last_stream && !c.goaway_sent) {
+        const RequestOutcome outcome = OnRequest(c, stream, reply);
+        if (outcome == RequestOutcome::kEnd) return;
+        if (outcome == RequestOutcome::kSkip) continue;
       }
       if (!reply.empty() && !WriteAll(fd, reply)) return;
     }

@@ -77,6 +77,11 @@ struct RawH2Response {
   // Send the response HEADERS frame (without END_STREAM), then close the
   // connection: a backend that dies after starting to answer.
   bool close_after_headers = false;
+  // Set: instead of `message`, one message whose frame header declares this
+  // many bytes, sent as the flow-control windows the client grants allow
+  // (16 KiB DATA frames), until all is sent or the client resets the
+  // stream; no trailers. A backend answering a huge message.
+  std::optional<uint32_t> huge_message_bytes;
 };
 
 class RawH2Server {
@@ -91,6 +96,10 @@ class RawH2Server {
   int requests() const { return requests_.load(); }  // Streams answered.
   int connections() const { return connections_accepted_.load(); }
   int pings() const { return pings_.load(); }  // PINGs received (not ACKs).
+  // huge_message_bytes: the message bytes (frame header included) sent so
+  // far, and the RST_STREAMs received.
+  int64_t huge_bytes_sent() const { return huge_bytes_sent_.load(); }
+  int resets() const { return resets_.load(); }
   // Connections the client closed (the server read EOF).
   int connections_closed_by_peer() const { return peer_closed_.load(); }
 
@@ -100,6 +109,19 @@ class RawH2Server {
   void AcceptLoop();
   void Serve(int fd, int connection);
   std::string ResponseFrames(uint32_t stream_id) const;
+  struct FlowState;
+  struct Connection;
+  enum class RequestOutcome { kReply, kSkip, kEnd };
+  // Answers what is due on `c` by now; false on a failed write.
+  bool SendDue(Connection& c, absl::Time now);
+  // A new request stream: fills `reply`, or ends (kEnd) or skips (kSkip)
+  // the connection's frame handling.
+  RequestOutcome OnRequest(Connection& c, uint32_t stream, std::string& reply);
+  // huge_message_bytes: sends what the windows allow; false on a failed
+  // write.
+  bool SendHugeMessage(int fd, FlowState& flow);
+  void OnFlowFrame(uint8_t type, uint32_t stream, const std::string& payload,
+                   FlowState& flow);
 
   const RawH2Response response_;
   int listen_fd_ = -1;
@@ -109,6 +131,8 @@ class RawH2Server {
   std::atomic<int> connections_accepted_{0};
   std::atomic<int> peer_closed_{0};
   std::atomic<int> pings_{0};
+  std::atomic<int64_t> huge_bytes_sent_{0};
+  std::atomic<int> resets_{0};
   std::thread acceptor_;
   absl::Mutex mu_;
   std::vector<int> fds_ ABSL_GUARDED_BY(mu_);

@@ -36,9 +36,9 @@ pb::GetBookRequest GetBookRequest(int64_t shelf, int64_t book) {
   return request;
 }
 
-using GrpcUnaryChannelTest = DemoBackendTest;
+using UpstreamCallTest = DemoBackendTest;
 
-TEST_F(GrpcUnaryChannelTest, RoundTripReturnsTheResponseMessage) {
+TEST_F(UpstreamCallTest, RoundTripReturnsTheResponseMessage) {
   CallResult result = Call("GetBook", GetBookRequest(1, 2));
   ASSERT_TRUE(result.status.ok()) << result.status;
   pb::Book book;
@@ -50,7 +50,7 @@ TEST_F(GrpcUnaryChannelTest, RoundTripReturnsTheResponseMessage) {
   EXPECT_TRUE(result.status_details.empty());
 }
 
-TEST_F(GrpcUnaryChannelTest, NotFoundCarriesMessageAndStatusDetails) {
+TEST_F(UpstreamCallTest, NotFoundCarriesMessageAndStatusDetails) {
   CallResult result = Call("GetBook", GetBookRequest(1, 42));
   EXPECT_EQ(result.status.code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(result.status.message(), "book 42 not found on shelf 1");
@@ -71,7 +71,7 @@ TEST_F(GrpcUnaryChannelTest, NotFoundCarriesMessageAndStatusDetails) {
   }
 }
 
-TEST_F(GrpcUnaryChannelTest, EmptyResponseMessageIsOk) {
+TEST_F(UpstreamCallTest, EmptyResponseMessageIsOk) {
   pb::DeleteBookRequest request;
   request.set_shelf(2);
   request.set_book(5);
@@ -80,7 +80,7 @@ TEST_F(GrpcUnaryChannelTest, EmptyResponseMessageIsOk) {
   EXPECT_TRUE(result.payload.empty());
 }
 
-TEST_F(GrpcUnaryChannelTest, SlowBackendFailsWithDeadlineExceeded) {
+TEST_F(UpstreamCallTest, SlowBackendFailsWithDeadlineExceeded) {
   const absl::Time start = absl::Now();
   CallResult result =
       Call("GetBook", GetBookRequest(1, 1), {{"x-demo-delay-ms", "10000"}},
@@ -90,7 +90,7 @@ TEST_F(GrpcUnaryChannelTest, SlowBackendFailsWithDeadlineExceeded) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
-TEST_F(GrpcUnaryChannelTest, CancellerCancelsARunningCall) {
+TEST_F(UpstreamCallTest, CancellerCancelsARunningCall) {
   auto canceller = std::make_shared<CallCanceller>();
   CallRequest request{.method = BookstoreMethod("GetBook"),
                       .payload = GetBookRequest(1, 1).SerializeAsString(),
@@ -112,7 +112,7 @@ TEST_F(GrpcUnaryChannelTest, CancellerCancelsARunningCall) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
-TEST_F(GrpcUnaryChannelTest, CallsWithACancelledCancellerFailAtOnce) {
+TEST_F(UpstreamCallTest, CallsWithACancelledCancellerFailAtOnce) {
   auto canceller = std::make_shared<CallCanceller>();
   canceller->Cancel();
   CallRequest request{.method = BookstoreMethod("ListShelves"),
@@ -121,7 +121,7 @@ TEST_F(GrpcUnaryChannelTest, CallsWithACancelledCancellerFailAtOnce) {
   EXPECT_EQ(result.status.code(), absl::StatusCode::kCancelled);
 }
 
-TEST_F(GrpcUnaryChannelTest, DefaultTimeoutAppliesWithoutDeadline) {
+TEST_F(UpstreamCallTest, DefaultTimeoutAppliesWithoutDeadline) {
   UpstreamOptions options;
   options.default_timeout = absl::Milliseconds(200);
   MakeUpstreams(options);
@@ -133,14 +133,14 @@ TEST_F(GrpcUnaryChannelTest, DefaultTimeoutAppliesWithoutDeadline) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
-TEST_F(GrpcUnaryChannelTest, DeadlineInThePastFailsAtOnce) {
+TEST_F(UpstreamCallTest, DeadlineInThePastFailsAtOnce) {
   CallResult result =
       Call("GetBook", GetBookRequest(1, 1), {}, absl::Now() - absl::Seconds(1));
   EXPECT_EQ(result.status.code(), absl::StatusCode::kDeadlineExceeded)
       << result.status;
 }
 
-TEST(GrpcUnaryChannelDownTest, BackendDownIsUnavailableFast) {
+TEST(UpstreamDownTest, BackendDownIsUnavailableFast) {
   RefusingPort refusing;
   auto upstreams = Upstreams::Create(
       {{.name = "demo",
@@ -159,7 +159,7 @@ TEST(GrpcUnaryChannelDownTest, BackendDownIsUnavailableFast) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(3));
 }
 
-TEST_F(GrpcUnaryChannelTest, RequestMetadataReachesTheBackend) {
+TEST_F(UpstreamCallTest, RequestMetadataReachesTheBackend) {
   const std::string bytes("\x00\xff\x01", 3);
   CallResult result =
       Call("GetBook", GetBookRequest(1, 1),
@@ -169,7 +169,7 @@ TEST_F(GrpcUnaryChannelTest, RequestMetadataReachesTheBackend) {
   EXPECT_THAT(result.trailers, Contains(Pair("x-demo-echo-blob-bin", bytes)));
 }
 
-TEST_F(GrpcUnaryChannelTest, BackendErrorCodeIsKept) {
+TEST_F(UpstreamCallTest, BackendErrorCodeIsKept) {
   CallResult unavailable =
       Call("GetBook", GetBookRequest(1, 1), {{"x-demo-fail", "yes"}});
   EXPECT_EQ(unavailable.status.code(), absl::StatusCode::kUnavailable);
@@ -180,12 +180,12 @@ TEST_F(GrpcUnaryChannelTest, BackendErrorCodeIsKept) {
   EXPECT_EQ(denied.status.code(), absl::StatusCode::kPermissionDenied);
 }
 
-TEST_F(GrpcUnaryChannelTest, UnknownMethodIsUnimplemented) {
+TEST_F(UpstreamCallTest, UnknownMethodIsUnimplemented) {
   CallResult result = Call("NoSuchMethod", google::protobuf::Empty());
   EXPECT_EQ(result.status.code(), absl::StatusCode::kUnimplemented);
 }
 
-TEST_F(GrpcUnaryChannelTest, InvalidRequestsAreRejectedInlineWithoutSending) {
+TEST_F(UpstreamCallTest, InvalidRequestsAreRejectedInlineWithoutSending) {
   struct Case {
     std::string method;
     Metadata metadata;
@@ -216,7 +216,7 @@ TEST_F(GrpcUnaryChannelTest, InvalidRequestsAreRejectedInlineWithoutSending) {
   }
 }
 
-TEST_F(GrpcUnaryChannelTest, RequestOverSendLimitIsResourceExhausted) {
+TEST_F(UpstreamCallTest, RequestOverSendLimitIsResourceExhausted) {
   UpstreamOptions options;
   options.max_send_message_bytes = 16;
   MakeUpstreams(options);
@@ -228,7 +228,7 @@ TEST_F(GrpcUnaryChannelTest, RequestOverSendLimitIsResourceExhausted) {
   EXPECT_THAT(result.status.ToString(), HasSubstr("limit of 16 bytes"));
 }
 
-TEST_F(GrpcUnaryChannelTest, ResponseOverReceiveLimitIsInternal) {
+TEST_F(UpstreamCallTest, ResponseOverReceiveLimitIsInternal) {
   UpstreamOptions options;
   options.max_receive_message_bytes = 16;
   MakeUpstreams(options);
@@ -239,7 +239,7 @@ TEST_F(GrpcUnaryChannelTest, ResponseOverReceiveLimitIsInternal) {
   EXPECT_TRUE(result.payload.empty());
 }
 
-TEST_F(GrpcUnaryChannelTest, RequestOverBackendLimitIsResourceExhausted) {
+TEST_F(UpstreamCallTest, RequestOverBackendLimitIsResourceExhausted) {
   // The demo server keeps gRPC's default 4 MiB receive limit.
   pb::CheckIsbnsRequest request;
   request.add_isbns(std::string(5 * 1024 * 1024, '9'));
@@ -248,7 +248,7 @@ TEST_F(GrpcUnaryChannelTest, RequestOverBackendLimitIsResourceExhausted) {
       << result.status;
 }
 
-TEST_F(GrpcUnaryChannelTest, ConcurrentCallsAllComplete) {
+TEST_F(UpstreamCallTest, ConcurrentCallsAllComplete) {
   constexpr int kCalls = 64;
   struct Shared {
     std::atomic<int> remaining{kCalls};
@@ -280,10 +280,9 @@ namespace protogate::upstream::testing {
 namespace {
 
 // The last owner of the Upstreams (a snapshot replaced by a reload) can be
-// a call's completion callback: destroying the channels there must be safe.
-// Before channels were retired to the reaper, this crashed within a few
-// dozen rounds.
-TEST(GrpcUnaryChannelLifetimeTest, UpstreamsMayDieInsideACompletionCallback) {
+// a call's completion callback: destroying the channels there must be safe
+// (with gRPC's channels it crashed within a few dozen rounds).
+TEST(UpstreamLifetimeTest, UpstreamsMayDieInsideACompletionCallback) {
   auto server = demo::DemoServer::Start("127.0.0.1:0");
   ASSERT_TRUE(server.ok()) << server.status();
   for (int round = 0; round < 60; ++round) {

@@ -1,4 +1,4 @@
-#include "gateway/upstream/grpc_upstreams.h"
+#include "gateway/upstream/routed_clusters.h"
 
 #include <utility>
 
@@ -20,15 +20,15 @@ absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(
 absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::CreateFromConfig(
     UpstreamsConfig config, UpstreamOptions options) {
   PG_ASSIGN_OR_RETURN(auto upstreams,
-                      GrpcUpstreams::Create(std::move(config), options));
+                      RoutedClusters::Create(std::move(config), options));
   return std::unique_ptr<Upstreams>(std::move(upstreams));
 }
 
-absl::StatusOr<std::unique_ptr<GrpcUpstreams>> GrpcUpstreams::Create(
+absl::StatusOr<std::unique_ptr<RoutedClusters>> RoutedClusters::Create(
     UpstreamsConfig config, UpstreamOptions options) {
   PG_RETURN_IF_ERROR(ValidateOptions(options));
   PG_RETURN_IF_ERROR(MergeBackends(options, config));
-  std::unique_ptr<GrpcUpstreams> upstreams(new GrpcUpstreams());
+  std::unique_ptr<RoutedClusters> upstreams(new RoutedClusters());
   std::vector<HealthTarget> targets;
   for (const ClusterSpec& spec : config.clusters) {
     PG_RETURN_IF_ERROR(ValidateCluster(spec));
@@ -38,8 +38,8 @@ absl::StatusOr<std::unique_ptr<GrpcUpstreams>> GrpcUpstreams::Create(
             "cluster \"%s\": the name is given twice", spec.name));
       }
     }
-    PG_ASSIGN_OR_RETURN(std::unique_ptr<GrpcCluster> cluster,
-                        GrpcCluster::Create(spec, options));
+    PG_ASSIGN_OR_RETURN(std::unique_ptr<Cluster> cluster,
+                        Cluster::Create(spec, options));
     for (HealthTarget& t : cluster->HealthTargets()) {
       targets.push_back(std::move(t));
     }
@@ -52,11 +52,11 @@ absl::StatusOr<std::unique_ptr<GrpcUpstreams>> GrpcUpstreams::Create(
   return upstreams;
 }
 
-absl::Status GrpcUpstreams::AddRoutes(const std::vector<RouteSpec>& routes) {
+absl::Status RoutedClusters::AddRoutes(const std::vector<RouteSpec>& routes) {
   for (size_t i = 0; i < routes.size(); ++i) {
     const RouteSpec& route = routes[i];
     PG_RETURN_IF_ERROR(ValidateRouteService(i, route));
-    GrpcCluster* target = nullptr;
+    Cluster* target = nullptr;
     for (const auto& cluster : clusters_) {
       if (cluster->name() == route.cluster) target = cluster.get();
     }
@@ -73,7 +73,7 @@ absl::Status GrpcUpstreams::AddRoutes(const std::vector<RouteSpec>& routes) {
   return absl::OkStatus();
 }
 
-Channel* GrpcUpstreams::Resolve(std::string_view service_full_name) const {
+Channel* RoutedClusters::Resolve(std::string_view service_full_name) const {
   absl::string_view name(service_full_name.data(), service_full_name.size());
   while (!name.empty()) {
     if (auto it = by_route_.find(name); it != by_route_.end()) {
@@ -86,7 +86,7 @@ Channel* GrpcUpstreams::Resolve(std::string_view service_full_name) const {
   return nullptr;
 }
 
-std::vector<ClusterHealth> GrpcUpstreams::Health() const {
+std::vector<ClusterHealth> RoutedClusters::Health() const {
   std::vector<ClusterHealth> health;
   for (const auto& cluster : clusters_) {
     ClusterHealth& h = health.emplace_back(cluster->Health());

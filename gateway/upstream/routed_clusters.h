@@ -1,16 +1,16 @@
-// GrpcUpstreams: the gRPC implementation of Upstreams (see upstreams.h),
+// RoutedClusters: the implementation of Upstreams (see upstreams.h),
 // returned by Upstreams::Create() and Upstreams::CreateFromConfig().
 //
-// One GrpcCluster per cluster (one grpc::Channel per endpoint, created with
-// the cluster's credentials and channel arguments; channels connect lazily,
-// on the first call or health check), the routes as a map from service or
-// package name to cluster, and one HealthMonitor for the clusters that have
-// a health_check.
+// One Cluster per cluster (one H2Channel per endpoint, with the cluster's
+// TLS settings, limits and keepalive; channels connect lazily, on the first
+// call or health check), the routes as a map from service or package name
+// to cluster, and one HealthMonitor for the clusters that have a
+// health_check.
 //
 // Thread safety: immutable after Create() (apart from the health flags);
 // Resolve(), Health() and the channels may be used concurrently.
 // Ownership: owns the clusters; a channel returned by Resolve() lives as
-// long as the GrpcUpstreams, which must outlive every call started on it.
+// long as the RoutedClusters, which must outlive every call started on it.
 #pragma once
 
 #include <memory>
@@ -20,16 +20,16 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "gateway/upstream/grpc_cluster.h"
+#include "gateway/upstream/cluster.h"
 #include "gateway/upstream/health_monitor.h"
 #include "gateway/upstream/upstreams.h"
 
 namespace protogate::upstream {
 
-class GrpcUpstreams final : public Upstreams {
+class RoutedClusters final : public Upstreams {
  public:
   // See Upstreams::CreateFromConfig.
-  static absl::StatusOr<std::unique_ptr<GrpcUpstreams>> Create(
+  static absl::StatusOr<std::unique_ptr<RoutedClusters>> Create(
       UpstreamsConfig config, UpstreamOptions options);
 
   // Longest match at '.' boundaries: "demo" matches "demo.bookstore.v1.X",
@@ -39,11 +39,11 @@ class GrpcUpstreams final : public Upstreams {
   std::vector<ClusterHealth> Health() const override;
 
  private:
-  GrpcUpstreams() = default;
+  RoutedClusters() = default;
   absl::Status AddRoutes(const std::vector<RouteSpec>& routes);
 
-  std::vector<std::unique_ptr<GrpcCluster>> clusters_;
-  absl::flat_hash_map<std::string, GrpcCluster*> by_route_;
+  std::vector<std::unique_ptr<Cluster>> clusters_;
+  absl::flat_hash_map<std::string, Cluster*> by_route_;
   // Declared last: stops checking before the clusters go away.
   std::unique_ptr<HealthMonitor> monitor_;
 };
