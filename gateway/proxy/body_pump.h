@@ -1,20 +1,21 @@
 // The request messages of a client- or bidi-streaming call: the HTTP body,
 // read piece by piece (http::BodyStream; a body the server already read
-// whole is one piece), is split into JSON
-// elements (transcoding::JsonSequenceSplitter), each element transcoded like
-// an unary body (path and query bindings applied to every message) and
-// written to the call; the next piece is read only when the call took the
-// last message (gRPC flow control), so neither a slow backend nor a large
-// upload makes the gateway hold more than one piece and one message.
+// whole is one piece), is split into JSON elements
+// (transcoding::JsonSequenceSplitter), each element transcoded like a unary
+// body (path and query bindings applied to every message) and written to
+// the call; the next piece is read only when the call took the last message
+// (HTTP/2 flow control toward the backend, upstream/h2_stream.h), so neither
+// a slow backend nor a large upload makes the gateway hold more than one
+// piece and one message.
 //
 // A malformed body (400, naming the element or byte offset) or one over the
 // size limit (413) fails the stream through StreamFailure and cancels the
 // call; the relay (stream_relay.h) answers with that error instead of the
 // call's CANCELLED.
 //
-// Thread safety: the pump runs on the connection's thread (body reads) and
-// gRPC's (write completions), one step at a time. StreamFailure may be used
-// from any thread.
+// Thread safety: the pump runs on the connection's I/O thread (body reads and
+// the upstream client's write completions), one step at a time. StreamFailure
+// may be used from any thread.
 #pragma once
 
 #include <memory>

@@ -4,8 +4,10 @@
 // response message is transcoded and written to the client as soon as it
 // arrives, in the format of stream_format.h. The next message is read from
 // the backend only once the previous one was written to the client's
-// socket, so a slow client holds back the backend (through gRPC flow
-// control) instead of making the gateway buffer the stream; a client that
+// socket, so a slow client holds back the backend (through HTTP/2 flow
+// control: the upstream client acknowledges a message's bytes only when the
+// next is asked for) instead of making the gateway buffer the stream; a
+// client that
 // goes away cancels the call. An error before the first message is an
 // ordinary error response; after it, it is delivered in-band and the
 // response is cut short.
@@ -13,8 +15,9 @@
 // RelayClientStream answers a client-streaming method (one response): as an
 // unary call would.
 //
-// Thread safety: start from any thread; the relays run on gRPC and I/O
-// threads and keep the snapshot alive until the call ends.
+// Thread safety: start from any thread; the relays run on the I/O thread of
+// the upstream call (the request's, when started from one) and keep the
+// snapshot alive until the call ends.
 #pragma once
 
 #include <memory>
