@@ -1,0 +1,688 @@
+#include "expr/parser.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/base/strings.h"
+
+namespace protogate::expr {
+namespace {
+
+constexpr int kMaxDepth = 250;
+constexpr size_t kMaxText = 100000;
+
+enum class Tok { kEof, kInt, kUint, kDouble, kString, kBytes, kIdent, kPunct };
+
+struct Token {
+  Tok kind = Tok::kEof;
+  std::string text;  // Identifier, punctuation, literal digits or value.
+  int position = 0;
+};
+
+bool IsReserved(std::string_view s) {
+  static constexpr std::string_view kWords[] = {
+      "as",        "break",  "const",  "continue", "else", "for",
+      "function",  "if",     "import", "let",      "loop", "package",
+      "namespace", "return", "var",    "void",     "while"};
+  for (std::string_view w : kWords) {
+    if (s == w) return true;
+  }
+  return false;
+}
+
+void AppendUtf8(uint32_t cp, std::string* out) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+class Lexer {
+ public:
+  explicit Lexer(std::string_view text) : text_(text) {}
+
+  absl::Status Next(Token* tok);
+
+ private:
+  absl::Status Error(int at, std::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(at, ": ", base::ToAbsl(what)));
+  }
+  void SkipSpace();
+  absl::Status Number(Token* tok);
+  absl::Status Quoted(Token* tok, bool raw, bool bytes);
+  absl::Status Escape(bool bytes, std::string* out);
+  char Peek(size_t ahead = 0) const {
+    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+void Lexer::SkipSpace() {
+  while (pos_ < text_.size()) {
+    const char c = text_[pos_];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f') {
+      ++pos_;
+    } else if (c == '/' && Peek(1) == '/') {
+      while (pos_ < text_.size() && text_[pos_] != '\n') ++pos_;
+    } else {
+      return;
+    }
+  }
+}
+
+absl::Status Lexer::Number(Token* tok) {
+  const size_t start = pos_;
+  if (Peek() == '0' && (Peek(1) == 'x' || Peek(1) == 'X')) {
+    pos_ += 2;
+    while (absl::ascii_isxdigit(Peek())) ++pos_;
+    tok->kind = Tok::kInt;
+  } else {
+    bool is_double = false;
+    while (absl::ascii_isdigit(Peek())) ++pos_;
+    if (Peek() == '.' && absl::ascii_isdigit(Peek(1))) {
+      is_double = true;
+      ++pos_;
+      while (absl::ascii_isdigit(Peek())) ++pos_;
+    }
+    if (Peek() == 'e' || Peek() == 'E') {
+      size_t save = pos_++;
+      if (Peek() == '+' || Peek() == '-') ++pos_;
+      if (!absl::ascii_isdigit(Peek())) {
+        pos_ = save;
+      } else {
+        is_double = true;
+        while (absl::ascii_isdigit(Peek())) ++pos_;
+      }
+    }
+    tok->kind = is_double ? Tok::kDouble : Tok::kInt;
+  }
+  tok->text = std::string(text_.substr(start, pos_ - start));
+  if (tok->kind == Tok::kInt && (Peek() == 'u' || Peek() == 'U')) {
+    ++pos_;
+    tok->kind = Tok::kUint;
+  }
+  if (absl::ascii_isalnum(Peek()) || Peek() == '_') {
+    return Error(static_cast<int>(start), "malformed number");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Lexer::Escape(bool bytes, std::string* out) {
+  const int at = static_cast<int>(pos_);
+  const char c = Peek();
+  ++pos_;
+  auto hex = [&](int n, uint32_t* v) {
+    *v = 0;
+    for (int i = 0; i < n; ++i) {
+      const char h = Peek();
+      if (!absl::ascii_isxdigit(h)) return false;
+      *v = *v * 16 + (absl::ascii_isdigit(h)
+                          ? h - '0'
+                          : absl::ascii_tolower(h) - 'a' + 10);
+      ++pos_;
+    }
+    return true;
+  };
+  uint32_t v = 0;
+  switch (c) {
+    case 'a':
+      out->push_back('\a');
+      return absl::OkStatus();
+    case 'b':
+      out->push_back('\b');
+      return absl::OkStatus();
+    case 'f':
+      out->push_back('\f');
+      return absl::OkStatus();
+    case 'n':
+      out->push_back('\n');
+      return absl::OkStatus();
+    case 'r':
+      out->push_back('\r');
+      return absl::OkStatus();
+    case 't':
+      out->push_back('\t');
+      return absl::OkStatus();
+    case 'v':
+      out->push_back('\v');
+      return absl::OkStatus();
+    case '\\':
+    case '?':
+    case '"':
+    case '\'':
+    case '`':
+      out->push_back(c);
+      return absl::OkStatus();
+    case 'x':
+    case 'X':
+      if (!hex(2, &v)) return Error(at, "bad \\x escape");
+      break;
+    case 'u':
+      if (bytes || !hex(4, &v)) return Error(at, "bad \\u escape");
+      break;
+    case 'U':
+      if (bytes || !hex(8, &v)) return Error(at, "bad \\U escape");
+      break;
+    case '0':
+    case '1':
+    case '2':
+    case '3': {
+      v = c - '0';
+      for (int i = 0; i < 2; ++i) {
+        if (Peek() < '0' || Peek() > '7') return Error(at, "bad octal escape");
+        v = v * 8 + (Peek() - '0');
+        ++pos_;
+      }
+      break;
+    }
+    default:
+      return Error(at, "unknown escape");
+  }
+  if (bytes) {
+    out->push_back(static_cast<char>(v));
+    return absl::OkStatus();
+  }
+  if ((v >= 0xD800 && v < 0xE000) || v > 0x10FFFF) {
+    return Error(at, "escape is not a valid code point");
+  }
+  AppendUtf8(v, out);
+  return absl::OkStatus();
+}
+
+absl::Status Lexer::Quoted(Token* tok, bool raw, bool bytes) {
+  const int start = static_cast<int>(pos_);
+  const char q = Peek();
+  const bool triple = Peek(1) == q && Peek(2) == q;
+  pos_ += triple ? 3 : 1;
+  std::string out;
+  while (true) {
+    if (pos_ >= text_.size()) return Error(start, "unterminated string");
+    const char c = text_[pos_];
+    if (c == q && (!triple || (Peek(1) == q && Peek(2) == q))) {
+      pos_ += triple ? 3 : 1;
+      break;
+    }
+    if (!triple && (c == '\n' || c == '\r')) {
+      return Error(start, "newline in string");
+    }
+    if (c == '\\' && !raw) {
+      ++pos_;
+      absl::Status st = Escape(bytes, &out);
+      if (!st.ok()) return st;
+      continue;
+    }
+    out.push_back(c);
+    ++pos_;
+  }
+  tok->kind = bytes ? Tok::kBytes : Tok::kString;
+  tok->text = std::move(out);
+  return absl::OkStatus();
+}
+
+absl::Status Lexer::Next(Token* tok) {
+  SkipSpace();
+  tok->position = static_cast<int>(pos_);
+  tok->text.clear();
+  if (pos_ >= text_.size()) {
+    tok->kind = Tok::kEof;
+    return absl::OkStatus();
+  }
+  const char c = Peek();
+  if (absl::ascii_isdigit(c) || (c == '.' && absl::ascii_isdigit(Peek(1)))) {
+    return Number(tok);
+  }
+  if (absl::ascii_isalpha(c) || c == '_') {
+    // String prefixes: r, b, rb, br (any case).
+    size_t n = 0;
+    bool raw = false, bytes = false;
+    while (n < 2) {
+      const char p = absl::ascii_tolower(Peek(n));
+      if (p == 'r' && !raw) {
+        raw = true;
+      } else if (p == 'b' && !bytes) {
+        bytes = true;
+      } else {
+        break;
+      }
+      ++n;
+    }
+    if (n > 0 && (Peek(n) == '"' || Peek(n) == '\'')) {
+      pos_ += n;
+      return Quoted(tok, raw, bytes);
+    }
+    const size_t start = pos_;
+    while (absl::ascii_isalnum(Peek()) || Peek() == '_') ++pos_;
+    tok->kind = Tok::kIdent;
+    tok->text = std::string(text_.substr(start, pos_ - start));
+    return absl::OkStatus();
+  }
+  if (c == '"' || c == '\'') return Quoted(tok, false, false);
+  static constexpr std::string_view kTwo[] = {
+      "==", "!=", "<=", ">=", "&&", "||"};
+  for (std::string_view p : kTwo) {
+    if (text_.substr(pos_, 2) == p) {
+      tok->kind = Tok::kPunct;
+      tok->text = std::string(p);
+      pos_ += 2;
+      return absl::OkStatus();
+    }
+  }
+  if (std::string_view("+-*/%<>!?:.,()[]{}").find(c) ==
+      std::string_view::npos) {
+    return Error(static_cast<int>(pos_),
+                 absl::StrCat("unexpected '", std::string(1, c), "'"));
+  }
+  tok->kind = Tok::kPunct;
+  tok->text = std::string(1, c);
+  ++pos_;
+  return absl::OkStatus();
+}
+
+std::unique_ptr<Node> MakeNode(NodeKind kind, int position) {
+  auto n = std::make_unique<Node>();
+  n->kind = kind;
+  n->position = position;
+  return n;
+}
+
+std::unique_ptr<Node> Call(std::string name, int position,
+                           std::unique_ptr<Node> a,
+                           std::unique_ptr<Node> b = nullptr) {
+  auto n = MakeNode(NodeKind::kCall, position);
+  n->name = std::move(name);
+  n->args.push_back(std::move(a));
+  if (b != nullptr) n->args.push_back(std::move(b));
+  return n;
+}
+
+class Parser {
+ public:
+  explicit Parser(std::string_view text) : lexer_(text) {}
+
+  absl::StatusOr<std::unique_ptr<Node>> ParseAll();
+
+ private:
+  using Result = absl::StatusOr<std::unique_ptr<Node>>;
+
+  absl::Status Advance() { return lexer_.Next(&tok_); }
+  bool Is(std::string_view punct) const {
+    return tok_.kind == Tok::kPunct && tok_.text == punct;
+  }
+  absl::Status Error(std::string_view what) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(tok_.position, ": ", base::ToAbsl(what)));
+  }
+  absl::Status Expect(std::string_view punct);
+
+  Result Expr();
+  Result Binary(int level);
+  Result Unary();
+  Result Member();
+  Result MemberSuffix(std::unique_ptr<Node> base);
+  Result Primary();
+  Result Literal();
+  Result IdentOrCall();
+  Result ListOrMap();
+  absl::Status Args(std::string_view close,
+                    std::vector<std::unique_ptr<Node>>* out);
+  Result Macro(std::unique_ptr<Node> call);
+
+  Lexer lexer_;
+  Token tok_;
+  int depth_ = 0;
+};
+
+absl::Status Parser::Expect(std::string_view punct) {
+  if (!Is(punct))
+    return Error(absl::StrCat("expected '", base::ToAbsl(punct), "'"));
+  return Advance();
+}
+
+absl::StatusOr<std::unique_ptr<Node>> Parser::ParseAll() {
+  absl::Status st = Advance();
+  if (!st.ok()) return st;
+  Result e = Expr();
+  if (!e.ok()) return e;
+  if (tok_.kind != Tok::kEof) return Error("unexpected text after expression");
+  return e;
+}
+
+Parser::Result Parser::Expr() {
+  if (++depth_ > kMaxDepth) return Error("expression nests too deeply");
+  Result cond = Binary(0);
+  if (!cond.ok() || !Is("?")) {
+    --depth_;
+    return cond;
+  }
+  const int at = tok_.position;
+  absl::Status st = Advance();
+  if (!st.ok()) return st;
+  Result a = Binary(0);
+  if (!a.ok()) return a;
+  if (st = Expect(":"); !st.ok()) return st;
+  Result b = Expr();
+  if (!b.ok()) return b;
+  auto n = MakeNode(NodeKind::kCond, at);
+  n->args.push_back(*std::move(cond));
+  n->args.push_back(*std::move(a));
+  n->args.push_back(*std::move(b));
+  --depth_;
+  return n;
+}
+
+// Levels: 0 ||, 1 &&, 2 relations, 3 + -, 4 * / %.
+Parser::Result Parser::Binary(int level) {
+  if (level == 5) return Unary();
+  static const std::vector<std::string_view> kOps[] = {
+      {"||"},
+      {"&&"},
+      {"<", "<=", ">", ">=", "==", "!=", "in"},
+      {"+", "-"},
+      {"*", "/", "%"}};
+  Result left = Binary(level + 1);
+  while (left.ok()) {
+    std::string op;
+    for (std::string_view o : kOps[level]) {
+      if ((tok_.kind == Tok::kPunct || tok_.kind == Tok::kIdent) &&
+          tok_.text == o) {
+        op = std::string(o);
+      }
+    }
+    if (op.empty()) break;
+    const int at = tok_.position;
+    if (++depth_ > kMaxDepth) return Error("expression nests too deeply");
+    absl::Status st = Advance();
+    if (!st.ok()) return st;
+    Result right = Binary(level + 1);
+    if (!right.ok()) return right;
+    if (op == "||" || op == "&&") {
+      auto n = MakeNode(op == "||" ? NodeKind::kOr : NodeKind::kAnd, at);
+      n->args.push_back(*std::move(left));
+      n->args.push_back(*std::move(right));
+      left = std::move(n);
+    } else {
+      const std::string name = op == "in" ? "@in" : absl::StrCat("_", op, "_");
+      left = Call(name, at, *std::move(left), *std::move(right));
+    }
+  }
+  return left;
+}
+
+Parser::Result Parser::Unary() {
+  if (!Is("!") && !Is("-")) return Member();
+  const std::string op = tok_.text;
+  const int at = tok_.position;
+  if (++depth_ > kMaxDepth) return Error("expression nests too deeply");
+  absl::Status st = Advance();
+  if (!st.ok()) return st;
+  if (op == "-" && (tok_.kind == Tok::kInt || tok_.kind == Tok::kDouble)) {
+    tok_.text = absl::StrCat("-", tok_.text);
+    Result lit = Literal();
+    if (!lit.ok()) return lit;
+    --depth_;
+    return MemberSuffix(*std::move(lit));
+  }
+  Result operand = Unary();
+  if (!operand.ok()) return operand;
+  --depth_;
+  return Call(op == "!" ? "!_" : "-_", at, *std::move(operand));
+}
+
+Parser::Result Parser::Member() {
+  Result base = Primary();
+  if (!base.ok()) return base;
+  return MemberSuffix(*std::move(base));
+}
+
+Parser::Result Parser::MemberSuffix(std::unique_ptr<Node> base) {
+  while (Is(".") || Is("[")) {
+    const int at = tok_.position;
+    const bool dot = Is(".");
+    absl::Status st = Advance();
+    if (!st.ok()) return st;
+    if (!dot) {
+      Result index = Expr();
+      if (!index.ok()) return index;
+      if (st = Expect("]"); !st.ok()) return st;
+      auto n = MakeNode(NodeKind::kIndex, at);
+      n->args.push_back(std::move(base));
+      n->args.push_back(*std::move(index));
+      base = std::move(n);
+      continue;
+    }
+    if (tok_.kind != Tok::kIdent) return Error("expected a field name");
+    std::string name = tok_.text;
+    if (st = Advance(); !st.ok()) return st;
+    if (!Is("(")) {
+      auto n = MakeNode(NodeKind::kSelect, at);
+      n->name = std::move(name);
+      n->args.push_back(std::move(base));
+      base = std::move(n);
+      continue;
+    }
+    if (st = Advance(); !st.ok()) return st;
+    auto n = MakeNode(NodeKind::kCall, at);
+    n->name = std::move(name);
+    n->receiver = true;
+    n->args.push_back(std::move(base));
+    if (st = Args(")", &n->args); !st.ok()) return st;
+    Result m = Macro(std::move(n));
+    if (!m.ok()) return m;
+    base = *std::move(m);
+  }
+  return base;
+}
+
+absl::Status Parser::Args(std::string_view close,
+                          std::vector<std::unique_ptr<Node>>* out) {
+  while (!Is(close)) {
+    Result e = Expr();
+    if (!e.ok()) return e.status();
+    out->push_back(*std::move(e));
+    if (Is(",")) {
+      absl::Status st = Advance();
+      if (!st.ok()) return st;
+    } else if (!Is(close)) {
+      return Error(absl::StrCat("expected ',' or '", base::ToAbsl(close), "'"));
+    }
+  }
+  return Advance();
+}
+
+Parser::Result Parser::Primary() {
+  switch (tok_.kind) {
+    case Tok::kEof:
+      return Error("unexpected end of expression");
+    case Tok::kIdent:
+      return IdentOrCall();
+    case Tok::kPunct:
+      break;
+    default:
+      return Literal();
+  }
+  if (Is("(")) {
+    absl::Status st = Advance();
+    if (!st.ok()) return st;
+    Result e = Expr();
+    if (!e.ok()) return e;
+    if (st = Expect(")"); !st.ok()) return st;
+    return e;
+  }
+  if (Is("[") || Is("{")) return ListOrMap();
+  if (Is(".")) return Error("leading '.' names are not supported");
+  return Error(absl::StrCat("unexpected '", tok_.text, "'"));
+}
+
+Parser::Result Parser::Literal() {
+  auto n = MakeNode(NodeKind::kConst, tok_.position);
+  const std::string& t = tok_.text;
+  switch (tok_.kind) {
+    case Tok::kInt: {
+      const bool neg = t[0] == '-';
+      const std::string digits = t.substr(neg ? 1 : 0);
+      const bool hex =
+          digits.size() > 2 && (digits[1] == 'x' || digits[1] == 'X');
+      uint64_t u = 0;
+      bool ok = hex ? absl::SimpleHexAtoi(digits.substr(2), &u)
+                    : absl::SimpleAtoi(digits, &u);
+      const uint64_t limit = neg ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
+      if (!ok || u > limit) return Error("int literal out of range");
+      n->value = Value::Int(neg ? static_cast<int64_t>(0 - u)
+                                : static_cast<int64_t>(u));
+      break;
+    }
+    case Tok::kUint: {
+      const bool hex = t.size() > 2 && (t[1] == 'x' || t[1] == 'X');
+      uint64_t u = 0;
+      if (!(hex ? absl::SimpleHexAtoi(t.substr(2), &u)
+                : absl::SimpleAtoi(t, &u)))
+        return Error("uint literal out of range");
+      n->value = Value::Uint(u);
+      break;
+    }
+    case Tok::kDouble: {
+      errno = 0;
+      n->value = Value::Double(std::strtod(t.c_str(), nullptr));
+      break;
+    }
+    case Tok::kString:
+      n->value = Value::String(t);
+      break;
+    case Tok::kBytes:
+      n->value = Value::Bytes(t);
+      break;
+    default:
+      return Error("expected a literal");
+  }
+  absl::Status st = Advance();
+  if (!st.ok()) return st;
+  return n;
+}
+
+Parser::Result Parser::IdentOrCall() {
+  const int at = tok_.position;
+  std::string name = tok_.text;
+  absl::Status st = Advance();
+  if (!st.ok()) return st;
+  if (name == "true" || name == "false") {
+    auto n = MakeNode(NodeKind::kConst, at);
+    n->value = Value::Bool(name == "true");
+    return n;
+  }
+  if (name == "null") return MakeNode(NodeKind::kConst, at);
+  if (name == "in" || IsReserved(name)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(at, ": reserved word \"", name, "\""));
+  }
+  if (!Is("(")) {
+    auto n = MakeNode(NodeKind::kIdent, at);
+    n->name = std::move(name);
+    return n;
+  }
+  if (st = Advance(); !st.ok()) return st;
+  auto n = MakeNode(NodeKind::kCall, at);
+  n->name = std::move(name);
+  if (st = Args(")", &n->args); !st.ok()) return st;
+  return Macro(std::move(n));
+}
+
+Parser::Result Parser::ListOrMap() {
+  const bool list = Is("[");
+  auto n = MakeNode(list ? NodeKind::kList : NodeKind::kMap, tok_.position);
+  absl::Status st = Advance();
+  if (!st.ok()) return st;
+  const std::string_view close = list ? "]" : "}";
+  while (!Is(close)) {
+    Result e = Expr();
+    if (!e.ok()) return e;
+    n->args.push_back(*std::move(e));
+    if (!list) {
+      if (st = Expect(":"); !st.ok()) return st;
+      Result v = Expr();
+      if (!v.ok()) return v;
+      n->args.push_back(*std::move(v));
+    }
+    if (Is(",")) {
+      if (st = Advance(); !st.ok()) return st;
+    } else if (!Is(close)) {
+      return Error(absl::StrCat("expected ',' or '", base::ToAbsl(close), "'"));
+    }
+  }
+  if (st = Advance(); !st.ok()) return st;
+  return n;
+}
+
+// Expands has() and the comprehension macros; other calls pass through.
+Parser::Result Parser::Macro(std::unique_ptr<Node> call) {
+  const std::string& name = call->name;
+  auto fail = [&](std::string_view what) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(call->position, ": ", base::ToAbsl(what)));
+  };
+  if (!call->receiver && name == "has") {
+    if (call->args.size() != 1 || call->args[0]->kind != NodeKind::kSelect) {
+      return fail("has() needs a field selection, as in has(a.b)");
+    }
+    std::unique_ptr<Node> select = std::move(call->args[0]);
+    select->test_only = true;
+    return select;
+  }
+  if (!call->receiver) return call;
+  static const std::pair<std::string_view, expr::Macro> kMacros[] = {
+      {"all", Macro::kAll},
+      {"exists", Macro::kExists},
+      {"exists_one", Macro::kExistsOne},
+      {"map", Macro::kMap},
+      {"filter", Macro::kFilter}};
+  for (const auto& [macro_name, macro] : kMacros) {
+    if (name != macro_name) continue;
+    const size_t args = call->args.size() - 1;
+    if (!(args == 2 || (args == 3 && macro == Macro::kMap))) break;
+    if (call->args[1]->kind != NodeKind::kIdent) {
+      return fail(absl::StrCat(name, "() needs a variable name first"));
+    }
+    auto loop = MakeNode(NodeKind::kLoop, call->position);
+    loop->macro = macro;
+    loop->name = call->args[1]->name;
+    loop->args.push_back(std::move(call->args[0]));
+    if (args == 3) {  // map(x, filter, transform)
+      loop->args.push_back(std::move(call->args[3]));
+      loop->args.push_back(std::move(call->args[2]));
+    } else {
+      loop->args.push_back(std::move(call->args[2]));
+    }
+    return loop;
+  }
+  return call;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Node>> Parse(std::string_view text) {
+  if (text.size() > kMaxText) {
+    return absl::InvalidArgumentError("expression longer than 100000 bytes");
+  }
+  return Parser(text).ParseAll();
+}
+
+}  // namespace protogate::expr
