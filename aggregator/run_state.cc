@@ -85,9 +85,7 @@ bool RunState::ShouldSkip(int s) {
     const StepOutcome o = runs_[d].timing.outcome;
     if (o == StepOutcome::kSkipped || o == StepOutcome::kFailed) return true;
   }
-  if (!step.when.has_value()) return false;
-  std::optional<Value> v = ReadRef(*step.when, values_, nullptr);
-  return !v.has_value() || !Truthy(*v);
+  return !WhenHolds(step, values_);
 }
 
 void RunState::StartStep(int s, Actions& actions) {
@@ -111,7 +109,7 @@ RunState::Unit RunState::MakeUnit(int s, const Value* item,
   const CompiledStep& step = plan_.steps[s];
   std::unique_ptr<Message> request(
       plan_.Prototype(*step.method->input_type()).New());
-  ApplyBindings(step, values_, item, request.get());
+  absl::Status bound = ApplyBindings(step, values_, item, request.get());
   if (batch_keys != nullptr) {
     const FieldPath to{step.for_each->batch_request_field};
     for (const Value& key : *batch_keys) {
@@ -119,6 +117,7 @@ RunState::Unit RunState::MakeUnit(int s, const Value* item,
     }
   }
   Unit unit;
+  unit.bindings = std::move(bound);
   unit.request.method = step.rpc_path;
   request->SerializeToString(&unit.request.payload);
   for (const std::string& name : step.propagate_headers) {
@@ -139,22 +138,24 @@ absl::Status RunState::PlanUnits(int s) {
 
 absl::Status RunState::PlanFanOut(int s) {
   const CompiledForEach& fe = *plan_.steps[s].for_each;
-  std::optional<Value> list = ReadRef(fe.over, values_, nullptr);
+  std::vector<Value> elements;
+  absl::Status collected = FanOutElements(fe, values_, &elements);
+  if (!collected.ok()) return collected;
   StepValues& out = values_.steps[s];
   std::vector<Value> items;  // First element of each distinct key.
   absl::flat_hash_set<std::string> seen;
-  const int n = list.has_value() ? ListSize(*list) : 0;
-  for (int i = 0; i < n; ++i) {
-    Value item = Element(*list, i);
+  for (const Value& item : elements) {
     std::string key = KeyOf(ResolveFrom(item, fe.key));
     if (!seen.insert(key).second) continue;
     out.keys.push_back(std::move(key));
     items.push_back(item);
   }
-  if (static_cast<int>(out.keys.size()) > fe.max_items) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "for_each over \"", fe.over.text, "\" has ", out.keys.size(),
-        " distinct items; max_items is ", fe.max_items));
+  if (static_cast<int>(out.keys.size()) > fe.total_items) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("for_each over \"", fe.over.text, "\" has ",
+                     out.keys.size(), " distinct items; ",
+                     fe.parent < 0 ? "max_items is " : "the nested limit is ",
+                     fe.total_items));
   }
   std::vector<Unit>& units = runs_[s].units;
   if (fe.mode == v1::ForEach::EACH) {
@@ -195,6 +196,7 @@ void RunState::IssueCall(int s, int u, Actions& actions) {
     return OnUnitDone(
         s, u, {absl::DeadlineExceededError("run deadline passed")}, actions);
   }
+  if (!unit.bindings.ok()) return OnUnitDone(s, u, {unit.bindings}, actions);
   std::string key =
       absl::StrCat(unit.request.method, "\n", unit.request.payload);
   auto [it, inserted] = memo_.try_emplace(key);

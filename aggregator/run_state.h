@@ -41,6 +41,7 @@ class RunState : public std::enable_shared_from_this<RunState> {
   struct Unit {
     upstream::CallRequest request;
     std::vector<std::string> keys;  // Fan-out keys this call covers.
+    absl::Status bindings;          // Not OK: an expression binding failed.
   };
   struct StepRun {
     Phase phase = Phase::kWaiting;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "aggregator/compiled_plan.h"
 #include "aggregator/field_ops.h"
 #include "aggregator/run_result.h"
@@ -38,8 +39,23 @@ std::optional<Value> ReadRef(const Ref& ref, const RunValues& values,
                              const Value* item);
 
 // Writes every binding of `step` into `request`; `item` as for ReadRef.
-void ApplyBindings(const CompiledStep& step, const RunValues& values,
-                   const Value* item, google::protobuf::Message* request);
+// InvalidArgument `bind[<i>] "<to>": <why>` when an expression binding
+// evaluates to an error or a value that does not fit (the other bindings
+// are still written).
+absl::Status ApplyBindings(const CompiledStep& step, const RunValues& values,
+                           const Value* item,
+                           google::protobuf::Message* request);
+
+// The elements a fan-out iterates: the list `fe.over` names, or for a
+// nested fan-out the value at its path in each of the parent's results (in
+// key order; a list contributes its elements). RESOURCE_EXHAUSTED when one
+// parent result holds more than max_items.
+absl::Status FanOutElements(const CompiledForEach& fe, const RunValues& values,
+                            std::vector<Value>* out);
+
+// True unless the step's `when` (path or expression) is false, unset or an
+// error.
+bool WhenHolds(const CompiledStep& step, const RunValues& values);
 
 // Applies the plan's merges, in order, into `response`.
 void ApplyMerges(const CompiledPlan& plan, const RunValues& values,
