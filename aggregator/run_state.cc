@@ -36,6 +36,7 @@ RunState::RunState(const CompiledPlan& plan, const RunOptions& options,
       headers_(options.headers),
       resolver_(options.resolver),
       on_step_done_(options.on_step_done),
+      selection_(options.selection),
       done_(std::move(done)) {}
 
 void RunState::Perform(Actions& actions) {
@@ -92,7 +93,9 @@ void RunState::StartStep(int s, Actions& actions) {
   StepRun& run = runs_[s];
   run.phase = Phase::kRunning;
   run.timing.start = absl::Now();
-  if (ShouldSkip(s)) return CompleteStep(s, StepOutcome::kSkipped, actions);
+  if ((selection_ != nullptr && !selection_->RunsStep(s)) || ShouldSkip(s)) {
+    return CompleteStep(s, StepOutcome::kSkipped, actions);
+  }
   if (run.timing.start >= deadline_) {
     return OnStepFailed(s, absl::DeadlineExceededError("run deadline passed"),
                         actions);
@@ -407,10 +410,11 @@ void RunState::CompleteStep(int s, StepOutcome outcome, Actions& actions) {
 void RunState::FinishOk(Actions& actions) {
   std::unique_ptr<Message> response(
       plan_.Prototype(*plan_.method->output_type()).New());
-  ApplyMerges(plan_, values_, response.get());
+  ApplyMerges(plan_, values_, selection_.get(), response.get());
   RunResult result;
   result.headers = std::move(response_headers_);
   ReportFailures(plan_, failures_, response.get(), &result.headers);
+  if (selection_ != nullptr) selection_->Trim(response.get());
   response->SerializeToString(&result.response);
   Finish(std::move(result), actions);
 }

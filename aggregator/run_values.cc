@@ -178,8 +178,11 @@ void ApplyExprMerge(const CompiledMerge& m, const RunValues& values,
 }
 
 void ApplyMerges(const CompiledPlan& plan, const RunValues& values,
-                 Message* response) {
-  for (const CompiledMerge& m : plan.merges) {
+                 const FieldSelection* selection, Message* response) {
+  for (size_t i = 0; i < plan.merges.size(); ++i) {
+    const CompiledMerge& m = plan.merges[i];
+    if (selection != nullptr && !selection->AppliesMerge(static_cast<int>(i)))
+      continue;
     if (m.expr != nullptr) {
       ApplyExprMerge(m, values, response);
       continue;

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "aggregator/compiled_plan.h"
 #include "aggregator/field_ops.h"
+#include "aggregator/field_selection.h"
 #include "aggregator/run_result.h"
 
 namespace protogate::aggregator {
@@ -57,8 +58,10 @@ absl::Status FanOutElements(const CompiledForEach& fe, const RunValues& values,
 // error.
 bool WhenHolds(const CompiledStep& step, const RunValues& values);
 
-// Applies the plan's merges, in order, into `response`.
+// Applies the plan's merges, in order, into `response` (only those
+// `selection` keeps, unless it is null).
 void ApplyMerges(const CompiledPlan& plan, const RunValues& values,
+                 const FieldSelection* selection,
                  google::protobuf::Message* response);
 
 // Appends OPTIONAL failures to the plan's error field and header.
