@@ -342,7 +342,13 @@ void RunState::OnUnitFailed(int s, int u, const absl::Status& status,
   StepRun& run = runs_[s];
   switch (step.criticality) {
     case v1::OPTIONAL:
-      if (!run.failed) failures_.push_back({step.id, status});
+      if (step.for_each.has_value() && u < static_cast<int>(run.units.size())) {
+        for (const std::string& key : run.units[u].keys) {
+          failures_.push_back({step.id, status, key});
+        }
+      } else if (!run.failed) {
+        failures_.push_back({step.id, status});
+      }
       run.failed = true;
       return;
     case v1::FALLBACK: {
@@ -413,6 +419,7 @@ void RunState::FinishOk(Actions& actions) {
   ApplyMerges(plan_, values_, selection_.get(), response.get());
   RunResult result;
   result.headers = std::move(response_headers_);
+  LocateFailures(plan_, *response, failures_);
   ReportFailures(plan_, failures_, response.get(), &result.headers);
   if (selection_ != nullptr) selection_->Trim(response.get());
   response->SerializeToString(&result.response);

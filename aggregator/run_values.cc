@@ -1,5 +1,7 @@
 #include "aggregator/run_values.h"
 
+#include <algorithm>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -68,6 +70,30 @@ void AddStatus(const StepFailure& f, Message* list_owner,
     message = absl::StrCat("step \"", f.step, "\": ", message);
   }
   r.SetString(s, d->FindFieldByName("message"), message);
+  const FieldDescriptor* path = d->FindFieldByName("path");
+  if (path != nullptr && !path->is_repeated() &&
+      path->cpp_type() == FieldDescriptor::CPPTYPE_STRING && !f.path.empty()) {
+    r.SetString(s, path, f.path);
+  }
+}
+
+// `into[i].join_field` of the first element of a JOIN target whose key is
+// `key`, or "".
+std::string JoinPath(const CompiledMerge& m, const Message& response,
+                     const std::string& key) {
+  const Message* parent = &response;
+  for (size_t i = 0; i + 1 < m.into.size(); ++i) {
+    parent = &parent->GetReflection()->GetMessage(*parent, m.into[i]);
+  }
+  const auto& r = *parent->GetReflection();
+  const int n = r.FieldSize(*parent, m.into.back());
+  for (int i = 0; i < n; ++i) {
+    const Message& element = r.GetRepeatedMessage(*parent, m.into.back(), i);
+    if (KeyOf(Resolve(element, m.join_key)) == key) {
+      return absl::StrCat(m.into_text, "[", i, "].", PathText(m.join_field));
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -201,6 +227,21 @@ void ApplyMerges(const CompiledPlan& plan, const RunValues& values,
   }
 }
 
+void LocateFailures(const CompiledPlan& plan, const Message& response,
+                    std::vector<StepFailure>& failures) {
+  for (StepFailure& f : failures) {
+    if (f.key.empty()) continue;
+    for (const CompiledMerge& m : plan.merges) {
+      if (m.strategy != v1::Merge::JOIN || m.from.step < 0 ||
+          plan.steps[m.from.step].id != f.step) {
+        continue;
+      }
+      f.path = JoinPath(m, response, f.key);
+      if (!f.path.empty()) break;
+    }
+  }
+}
+
 void ReportFailures(const CompiledPlan& plan,
                     const std::vector<StepFailure>& failures, Message* response,
                     upstream::Metadata* headers) {
@@ -217,8 +258,10 @@ void ReportFailures(const CompiledPlan& plan,
   if (!plan.error_header.empty()) {
     std::vector<std::string> parts;
     for (const StepFailure& f : failures) {
-      parts.push_back(
-          absl::StrCat(f.step, "=", absl::StatusCodeToString(f.status.code())));
+      std::string part =
+          absl::StrCat(f.step, "=", absl::StatusCodeToString(f.status.code()));
+      if (std::find(parts.begin(), parts.end(), part) != parts.end()) continue;
+      parts.push_back(std::move(part));
     }
     headers->emplace_back(plan.error_header, absl::StrJoin(parts, ", "));
   }

@@ -64,7 +64,15 @@ void ApplyMerges(const CompiledPlan& plan, const RunValues& values,
                  const FieldSelection* selection,
                  google::protobuf::Message* response);
 
-// Appends OPTIONAL failures to the plan's error field and header.
+// Sets the `path` of per-item failures whose item a JOIN merge places in
+// `response` (the first element with the failed key).
+void LocateFailures(const CompiledPlan& plan,
+                    const google::protobuf::Message& response,
+                    std::vector<StepFailure>& failures);
+
+// Appends OPTIONAL failures to the plan's error field (with their `path`
+// when the element has a string `path` field) and header (one entry per
+// step and code).
 void ReportFailures(const CompiledPlan& plan,
                     const std::vector<StepFailure>& failures,
                     google::protobuf::Message* response,

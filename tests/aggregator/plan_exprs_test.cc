@@ -19,6 +19,7 @@ namespace protogate::aggregator {
 namespace {
 
 using ::protogate::aggregator::testing::CallRequest;
+using ::protogate::aggregator::testing::CallResult;
 using ::protogate::aggregator::testing::FakeChannel;
 using ::protogate::aggregator::testing::Ok;
 using ::protogate::aggregator::testing::TestPlans;
@@ -148,6 +149,34 @@ TEST_F(PlanExprsTest, NestedFanOutCallsOncePerDistinctInnerKey) {
             "reviews { text: \"about x\" } reviews { text: \"about y\" } "
             "authors { id: 1 name: \"x\" } authors { id: 2 name: \"y\" } "
             "authors { id: 3 name: \"x\" }");
+}
+
+TEST_F(PlanExprsTest, OptionalFanOutReportsEachFailedItemWithItsPath) {
+  fake_.On(kListBooks, Reply("agg.test.ListBooksResponse", R"pb(
+             books { id: "b1" author_id: 1 }
+             books { id: "b2" author_id: 2 }
+             books { id: "b3" author_id: 3 }
+             books { id: "b4" author_id: 2 })pb"));
+  fake_.On(kGetAuthor, [&](const CallRequest& c) {
+    const std::string text =
+        plans_.Text("agg.test.GetAuthorRequest", c.payload);
+    if (text == "id: 1") return Ok(plans_.Wire("agg.test.Author", "id: 1"));
+    return CallResult{absl::UnavailableError("upstream unavailable")};
+  });
+  RunResult r = Run("ItemErrors", "shelf: 's'");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  ASSERT_EQ(r.failures.size(), 2u);  // Keys 2 and 3; 1 succeeded.
+  EXPECT_EQ(plans_.Text("agg.test.Storefront", r.response),
+            "books { id: \"b1\" author_id: 1 author { id: 1 } } "
+            "books { id: \"b2\" author_id: 2 } "
+            "books { id: \"b3\" author_id: 3 } "
+            "books { id: \"b4\" author_id: 2 } "
+            "errors { code: 14 message: \"upstream unavailable\" "
+            "step: \"authors\" path: \"books[1].author\" } "
+            "errors { code: 14 message: \"upstream unavailable\" "
+            "step: \"authors\" path: \"books[2].author\" }");
+  EXPECT_THAT(r.headers, ::testing::ElementsAre(::testing::Pair(
+                             "x-partial", "authors=UNAVAILABLE")));
 }
 
 TEST(PlainPathTest, TellsPathsFromExpressions) {
