@@ -119,6 +119,7 @@ struct CompiledStep {
   std::vector<std::string> propagate_headers;
   std::vector<std::string> response_headers;
   int max_retries = 0;
+  bool coalesce = false;        // Share identical in-flight calls across runs.
   std::vector<int> deps;        // Steps this one reads, sorted, unique.
   std::vector<int> dependents;  // Steps that read this one.
   int worst_case_calls = 1;     // Retries included.

@@ -52,6 +52,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
+#include "aggregator/call_coalescer.h"
 #include "aggregator/compiled_plan.h"
 #include "aggregator/field_selection.h"
 #include "aggregator/run_result.h"
@@ -74,6 +75,10 @@ struct RunOptions {
   // Steps the selection does not need end kSkipped without a call, and the
   // response holds only the selected fields.
   std::shared_ptr<const FieldSelection> selection;
+  // Shares identical in-flight calls of `coalesce: true` steps with other
+  // runs (call_coalescer.h); nullptr: no coalescing. Must outlive the run's
+  // calls.
+  CallCoalescer* coalescer = nullptr;
 };
 
 using RunCallback = absl::AnyInvocable<void(RunResult) &&>;

@@ -137,6 +137,15 @@ absl::Status CompileRetries(const CompileContext& ctx, const v1::Step& in,
                      "\" has idempotency_level IDEMPOTENCY_UNKNOWN"));
   }
   step.worst_case_calls *= 1 + step.max_retries;
+  step.coalesce = in.coalesce();
+  if (step.coalesce && step.method->options().idempotency_level() ==
+                           MethodOptions::IDEMPOTENCY_UNKNOWN) {
+    return ctx.Fail(
+        StepWhere(step),
+        absl::StrCat("coalesce needs an idempotent method; \"",
+                     step.method->full_name(),
+                     "\" has idempotency_level IDEMPOTENCY_UNKNOWN"));
+  }
   return absl::OkStatus();
 }
 

@@ -37,6 +37,7 @@ RunState::RunState(const CompiledPlan& plan, const RunOptions& options,
       resolver_(options.resolver),
       on_step_done_(options.on_step_done),
       selection_(options.selection),
+      coalescer_(options.coalescer),
       done_(std::move(done)) {}
 
 void RunState::Perform(Actions& actions) {
@@ -245,13 +246,19 @@ void RunState::Send(const std::string& key, Actions& actions) {
   }
   ++calls_sent_;
   ++runs_[entry.owner].timing.calls;
+  CallCoalescer* coalescer =
+      plan_.steps[entry.owner].coalesce ? coalescer_ : nullptr;
   actions.push_back([self = shared_from_this(), channel = entry.channel,
-                     request = entry.request, key]() mutable {
+                     request = entry.request, key, coalescer]() mutable {
     if (self->cancelled_.load()) return;
-    channel->Call(std::move(request),
-                  [self, key](upstream::CallResult result) mutable {
-                    self->OnCallDone(key, std::move(result));
-                  });
+    auto done = [self, key](upstream::CallResult result) mutable {
+      self->OnCallDone(key, std::move(result));
+    };
+    if (coalescer != nullptr) {
+      coalescer->Call(*channel, std::move(request), std::move(done));
+    } else {
+      channel->Call(std::move(request), std::move(done));
+    }
   });
 }
 

@@ -28,7 +28,7 @@ TEST(PlanCompilerTest, CompilesEveryValidPlan) {
   for (const char* name :
        {"Storefront", "Authors", "BatchAuthors", "Memo", "Criticality", "Chain",
         "Retry", "Slow", "OptionalChain", "FallbackAuthors", "Expressions",
-        "ExprFanOut", "DeadlineChain", "Nested"}) {
+        "ExprFanOut", "DeadlineChain", "Nested", "ItemErrors", "Coalesced"}) {
     auto plan = CompilePlan(Plans().Method(std::string("Gateway.") + name));
     EXPECT_TRUE(plan.ok()) << name << ": " << plan.status();
   }
@@ -118,6 +118,8 @@ const ErrorRow kErrors[] = {
      R"(merge[0] from "request.nope + 'x'": column 8: no field "nope" in agg.test.StorefrontRequest)"},
     {"ComputeNeedsField",
      R"(merge[0] target_field "": a field path is required)"},
+    {"CoalesceNotIdempotent",
+     R"(step "user": coalesce needs an idempotent method; "agg.test.Users.TouchUser" has idempotency_level IDEMPOTENCY_UNKNOWN)"},
     {"NestedOverCap",
      R"(max_total_calls: worst case of 60 upstream calls (books=10, authors=50) exceeds 20)"},
 };
