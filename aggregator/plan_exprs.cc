@@ -147,7 +147,9 @@ bool IsPlainPath(std::string_view text) {
            text[7] == '"' &&
            text.substr(8, text.size() - 10).find('"') == std::string_view::npos;
   }
-  if (text.empty()) return false;
+  // Only the reference roots start a path: `true` or `x.y` are expressions.
+  const std::string_view root = text.substr(0, text.find('.'));
+  if (root != "request" && root != "steps" && root != "item") return false;
   bool at_start = true;
   for (char c : text) {
     if (c == '.') {

@@ -41,7 +41,8 @@ struct ExprScope {
   const google::protobuf::Descriptor* response = nullptr;  // `response`.
 };
 
-// True for text in the reference path grammar of plan.proto.
+// True for text in the reference path grammar of plan.proto: dotted names
+// starting at request, steps or item, or header["name"].
 bool IsPlainPath(std::string_view text);
 
 // FailedPrecondition-free: returns the expression library's InvalidArgument

@@ -189,6 +189,8 @@ TEST(PlainPathTest, TellsPathsFromExpressions) {
   EXPECT_FALSE(IsPlainPath("size(request.ids)"));
   EXPECT_FALSE(IsPlainPath("request..a"));
   EXPECT_FALSE(IsPlainPath("1"));
+  EXPECT_FALSE(IsPlainPath("true"));
+  EXPECT_FALSE(IsPlainPath("response.a"));
 }
 
 }  // namespace
