@@ -120,6 +120,8 @@ Parser::Result Parser::Binary(int level) {
       {"+", "-"},
       {"*", "/", "%"}};
   Result left = Binary(level + 1);
+  // Each operator of a chain deepens the (left-deep) tree by one.
+  const int depth_before = depth_;
   while (left.ok()) {
     std::string op;
     for (std::string_view o : kOps[level]) {
@@ -145,6 +147,7 @@ Parser::Result Parser::Binary(int level) {
       left = Call(name, at, *std::move(left), *std::move(right));
     }
   }
+  depth_ = depth_before;
   return left;
 }
 
@@ -175,8 +178,10 @@ Parser::Result Parser::Member() {
 }
 
 Parser::Result Parser::MemberSuffix(std::unique_ptr<Node> base) {
+  const int depth_before = depth_;
   while (Is(".") || Is("[")) {
     const int at = tok_.position;
+    if (++depth_ > kMaxDepth) return Error("expression nests too deeply");
     const bool dot = Is(".");
     absl::Status st = Advance();
     if (!st.ok()) return st;
@@ -210,6 +215,7 @@ Parser::Result Parser::MemberSuffix(std::unique_ptr<Node> base) {
     if (!m.ok()) return m;
     base = *std::move(m);
   }
+  depth_ = depth_before;
   return base;
 }
 

@@ -170,6 +170,22 @@ TEST_F(ProgramTest, TypeErrorsNameTheColumn) {
   EXPECT_THAT(CompileError("1 +").message(), HasSubstr("syntax error"));
 }
 
+TEST_F(ProgramTest, DeepNestingIsRejectedNotRecursedInto) {
+  std::string chain = "1";
+  for (int i = 0; i < 5000; ++i) chain += " + 1";
+  EXPECT_THAT(CompileError(chain).message(), HasSubstr("nests too deeply"));
+  std::string select = "request";
+  for (int i = 0; i < 5000; ++i) select += ".child";
+  EXPECT_THAT(CompileError(select).message(), HasSubstr("nests too deeply"));
+  std::string parens(5000, '(');
+  EXPECT_THAT(CompileError(parens + "1" + std::string(5000, ')')).message(),
+              HasSubstr("nests too deeply"));
+  // Siblings do not add up: 300 short sums in a list are fine.
+  std::string list = "[";
+  for (int i = 0; i < 300; ++i) list += "1 + 1, ";
+  EXPECT_EQ(Run(list + "1].size()").int_value(), 301);
+}
+
 TEST_F(ProgramTest, ReportsStaticTypeAndVariables) {
   auto p = Program::Compile("steps.a.response.ids.map(x, string(x))", env_);
   ASSERT_TRUE(p.ok()) << p.status();
