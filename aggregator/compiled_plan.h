@@ -26,12 +26,27 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "expr/program.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
 #include "google/protobuf/message.h"
 #include "protogate/aggregator/v1/plan.pb.h"
 
 namespace protogate::aggregator {
+
+// What an expression variable stands for.
+enum class ExprRoot { kRequest, kStepResponse, kItem, kHeader, kResponse };
+
+struct ExprVar {
+  ExprRoot root = ExprRoot::kRequest;
+  int step = -1;  // kStepResponse.
+};
+
+struct CompiledExpr {
+  std::unique_ptr<const expr::Program> program;
+  std::vector<ExprVar> vars;  // By the program's Env index.
+  std::vector<int> steps;     // Steps it reads, sorted, unique.
+};
 
 // Fields from a root message to a value. Every field but the last is a
 // singular message field; the last may be repeated.
@@ -65,8 +80,9 @@ struct Ref {
 };
 
 struct CompiledBinding {
-  FieldPath to;  // In the called method's request.
-  Ref from;
+  FieldPath to;                              // In the called method's request.
+  Ref from;                                  // Unless `expr` is set.
+  std::shared_ptr<const CompiledExpr> expr;  // A CEL expression instead.
 };
 
 struct CompiledForEach {
@@ -74,7 +90,12 @@ struct CompiledForEach {
   Ref over;       // A repeated field.
   FieldPath key;  // Inside one element; empty: the element is the key.
   ValueType key_type;
-  int max_items = 0;
+  int max_items = 0;  // Nested fan-out: per parent item.
+  // Distinct keys allowed in one run: max_items times the parent's
+  // total_items for a nested fan-out (over steps.<id>.each...), else
+  // max_items. Set by CheckBudgets.
+  int total_items = 0;
+  int parent = -1;          // Nested fan-out: the fan-out step it iterates.
   int max_concurrency = 0;  // 0: no cap.
   int max_batch = 0;
   const google::protobuf::FieldDescriptor* batch_request_field = nullptr;
@@ -89,6 +110,7 @@ struct CompiledStep {
   std::vector<CompiledBinding> bindings;
   std::optional<CompiledForEach> for_each;
   std::optional<Ref> when;
+  std::shared_ptr<const CompiledExpr> when_expr;      // A bool CEL expression.
   absl::Duration timeout = absl::InfiniteDuration();  // Unset: infinite.
   v1::Criticality criticality = v1::REQUIRED;
   // The result type: the response, or the batch_response_list element.
@@ -97,6 +119,7 @@ struct CompiledStep {
   std::vector<std::string> propagate_headers;
   std::vector<std::string> response_headers;
   int max_retries = 0;
+  bool coalesce = false;        // Share identical in-flight calls across runs.
   std::vector<int> deps;        // Steps this one reads, sorted, unique.
   std::vector<int> dependents;  // Steps that read this one.
   int worst_case_calls = 1;     // Retries included.
@@ -109,6 +132,10 @@ struct CompiledMerge {
   Ref from;
   FieldPath join_key;    // JOIN: inside one target element.
   FieldPath join_field;  // JOIN: inside one target element.
+  // A CEL expression instead of `from` (whose kind is then kRequest with
+  // step -1, text the expression); COMPUTE merges always have one.
+  std::shared_ptr<const CompiledExpr> expr;
+  FieldPath target_field;  // COMPUTE over a list: inside one element.
 };
 
 struct CompiledPlan {

@@ -47,11 +47,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
+#include "aggregator/call_coalescer.h"
 #include "aggregator/compiled_plan.h"
+#include "aggregator/field_selection.h"
 #include "aggregator/run_result.h"
 #include "gateway/upstream/channel.h"
 
@@ -68,6 +71,14 @@ struct RunOptions {
   // fallback, skipped or failed) with its timing and outcome, outside the
   // run's lock, on an arbitrary thread; may be empty. Must be thread-safe.
   std::function<void(const StepTiming&)> on_step_done;
+  // The fields the client asked for (field_selection.h); nullptr: all.
+  // Steps the selection does not need end kSkipped without a call, and the
+  // response holds only the selected fields.
+  std::shared_ptr<const FieldSelection> selection;
+  // Shares identical in-flight calls of `coalesce: true` steps with other
+  // runs (call_coalescer.h); nullptr: no coalescing. Must outlive the run's
+  // calls.
+  CallCoalescer* coalescer = nullptr;
 };
 
 using RunCallback = absl::AnyInvocable<void(RunResult) &&>;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "aggregator/plan_exprs.h"
 
 namespace protogate::aggregator {
 namespace {
@@ -62,6 +63,8 @@ std::string StepJson(const CompiledPlan& plan, const CompiledStep& step) {
       "],\"worst_case_calls\":", step.worst_case_calls);
   if (step.when.has_value())
     absl::StrAppend(&out, ",\"when\":", Quote(step.when->text));
+  if (step.when_expr != nullptr)
+    absl::StrAppend(&out, ",\"when\":", Quote(step.when_expr->program->text()));
   if (step.for_each.has_value()) {
     const CompiledForEach& fe = *step.for_each;
     absl::StrAppend(&out, ",\"for_each\":{\"over\":", Quote(fe.over.text),
@@ -93,6 +96,11 @@ CriticalPath FindCriticalPath(const CompiledPlan& plan) {
       out.total = d;
       end = i;
     }
+  }
+  // No call outlives the plan deadline: a step without its own timeout
+  // only has what is left of it.
+  if (plan.deadline != absl::InfiniteDuration()) {
+    out.total = std::min(out.total, plan.deadline);
   }
   for (int i = end; i >= 0; i = prev[i]) out.steps.push_back(i);
   std::reverse(out.steps.begin(), out.steps.end());

@@ -11,7 +11,8 @@
 //
 // The critical path is the chain of dependent steps with the largest sum of
 // timeouts (a step without timeout counts the plan deadline, or 0 when the
-// plan has none). Infinite durations print as null (JSON).
+// plan has none); its total is capped at the plan deadline, which bounds
+// every call. Infinite durations print as null (JSON).
 //
 // Thread safety: pure functions of an immutable plan.
 //

@@ -15,6 +15,15 @@ using google::protobuf::FieldDescriptor;
 
 enum class Mark { kNew, kActive, kDone };
 
+// A step with a `when` (path or expression) may not run.
+bool IsConditional(const CompiledStep& step) {
+  return step.when.has_value() || step.when_expr != nullptr;
+}
+
+const std::vector<int>& ExprSteps(const CompiledMerge& m) {
+  return m.expr->steps;
+}
+
 // Depth-first search; on a cycle fills `cycle` with the step ids on it.
 bool FindCycle(const std::vector<CompiledStep>& steps, int at,
                std::vector<Mark>& marks, std::vector<int>& stack,
@@ -48,7 +57,12 @@ absl::Status CheckUsed(const CompileContext& ctx) {
       work.push_back(i);
     }
   };
-  for (const CompiledMerge& m : ctx.plan->merges) use(m.from.step);
+  for (const CompiledMerge& m : ctx.plan->merges) {
+    use(m.from.step);
+    if (m.expr != nullptr) {
+      for (int s : ExprSteps(m)) use(s);
+    }
+  }
   for (size_t i = 0; i < steps.size(); ++i) {
     if (!steps[i].response_headers.empty()) use(static_cast<int>(i));
   }
@@ -123,8 +137,13 @@ absl::Status CheckWriteConflicts(CompileContext& ctx) {
   for (size_t i = 0; i < merges.size(); ++i) {
     const CompiledMerge& m = merges[i];
     if (m.strategy != v1::Merge::SET && m.strategy != v1::Merge::JOIN) continue;
-    if (m.from.step >= 0 && ctx.plan->steps[m.from.step].when.has_value())
+    if (m.from.step >= 0 && IsConditional(ctx.plan->steps[m.from.step]))
       continue;
+    if (m.expr != nullptr &&
+        std::any_of(ExprSteps(m).begin(), ExprSteps(m).end(),
+                    [&](int s) { return IsConditional(ctx.plan->steps[s]); })) {
+      continue;
+    }
     Write w{static_cast<int>(i), m.into, m.into_text, 0};
     if (m.strategy == v1::Merge::JOIN) {
       w.into_size = m.into.size();
@@ -143,8 +162,36 @@ absl::Status CheckWriteConflicts(CompileContext& ctx) {
   return absl::OkStatus();
 }
 
+// total_items of a fan-out step: its max_items times its parent's (the
+// graph is acyclic by now).
+int TotalItems(std::vector<CompiledStep>& steps, int s) {
+  CompiledForEach& fe = *steps[s].for_each;
+  if (fe.total_items > 0) return fe.total_items;
+  const int64_t parent = fe.parent < 0 ? 1 : TotalItems(steps, fe.parent);
+  fe.total_items =
+      static_cast<int>(std::min<int64_t>(parent * fe.max_items, 1 << 30));
+  return fe.total_items;
+}
+
+// Worst-case calls of a nested fan-out: the product of the levels.
+void CountNestedCalls(CompiledPlan& plan) {
+  for (size_t s = 0; s < plan.steps.size(); ++s) {
+    CompiledStep& step = plan.steps[s];
+    if (!step.for_each.has_value()) continue;
+    const CompiledForEach& fe = *step.for_each;
+    const int total = TotalItems(plan.steps, static_cast<int>(s));
+    if (fe.parent < 0) continue;
+    const int64_t calls = fe.mode == v1::ForEach::BATCH
+                              ? (total + fe.max_batch - 1) / fe.max_batch
+                              : total;
+    step.worst_case_calls = static_cast<int>(
+        std::min<int64_t>(calls * (1 + step.max_retries), 1 << 30));
+  }
+}
+
 absl::Status CheckBudgets(CompileContext& ctx) {
   CompiledPlan& plan = *ctx.plan;
+  CountNestedCalls(plan);
   const auto& d = ctx.proto.deadline();
   if (d.seconds() < 0 || d.nanos() < 0)
     return ctx.Fail("deadline", "must be positive");

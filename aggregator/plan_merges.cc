@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "aggregator/compile_context.h"
+#include "aggregator/plan_exprs.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/base/strings.h"
 
@@ -78,6 +79,44 @@ absl::Status CheckMergeTypes(const CompileContext& ctx, const v1::Merge& in,
   return st.ok() ? st : ctx.Fail(from_where, st);
 }
 
+// A merge whose `from` is an expression: SET, SET_IF_ABSENT, APPEND, MERGE
+// or COMPUTE (which may read `response`, and `item` over a list).
+absl::Status CompileExprMerge(CompileContext& ctx, const v1::Merge& in,
+                              int index, CompiledMerge& merge) {
+  const Descriptor& output = *ctx.method.output_type();
+  const std::string into_where = MergeAt(index, "into", in.into());
+  const std::string from_where = MergeAt(index, "from", in.from());
+  if (merge.into.empty()) return ctx.Fail(into_where, "must name a field");
+  const FieldDescriptor& into = *merge.into.back();
+  ExprScope scope;
+  scope.allow_header = true;
+  const FieldDescriptor* target = &into;
+  const bool over_list = merge.strategy == v1::Merge::COMPUTE &&
+                         into.is_repeated() && into.message_type() != nullptr;
+  if (merge.strategy == v1::Merge::COMPUTE) scope.response = &output;
+  if (over_list) {
+    const std::string where = MergeAt(index, "target_field", in.target_field());
+    auto field =
+        RefResolver::ResolvePath(*into.message_type(), in.target_field());
+    if (!field.ok()) return ctx.Fail(where, field.status());
+    if (field->empty()) return ctx.Fail(where, "a field path is required");
+    merge.target_field = *std::move(field);
+    target = merge.target_field.back();
+    scope.item_message = into.message_type();
+  } else if (!in.target_field().empty()) {
+    return ctx.Fail(MergeAt(index, "target_field", in.target_field()),
+                    "only for COMPUTE into a list of messages");
+  }
+  auto e = CompileExpr(ctx, in.from(), scope);
+  if (!e.ok()) return ctx.Fail(from_where, e.status());
+  absl::Status st = CheckExprFits(
+      **e, *target, merge.strategy == v1::Merge::APPEND && !over_list);
+  if (!st.ok()) return ctx.Fail(from_where, st);
+  merge.expr = *std::move(e);
+  merge.from.text = in.from();
+  return absl::OkStatus();
+}
+
 absl::Status CompileMerge(CompileContext& ctx, const v1::Merge& in, int index) {
   const Descriptor& output = *ctx.method.output_type();
   CompiledMerge merge;
@@ -88,6 +127,12 @@ absl::Status CompileMerge(CompileContext& ctx, const v1::Merge& in, int index) {
     return ctx.Fail(MergeAt(index, "into", in.into()), into.status());
   merge.into = *std::move(into);
   const ValueType into_type = TypeOfPath(output, merge.into);
+  if (merge.strategy == v1::Merge::COMPUTE ||
+      (merge.strategy != v1::Merge::JOIN && !IsPlainPath(in.from()))) {
+    PG_RETURN_IF_ERROR(CompileExprMerge(ctx, in, index, merge));
+    ctx.plan->merges.push_back(std::move(merge));
+    return absl::OkStatus();
+  }
   const bool each_ok =
       merge.strategy == v1::Merge::APPEND || merge.strategy == v1::Merge::JOIN;
   auto from = ctx.resolver.Resolve(in.from(), RefScope{nullptr, each_ok, true});

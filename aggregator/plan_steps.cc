@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "aggregator/compile_context.h"
+#include "aggregator/plan_exprs.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/base/strings.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -136,6 +137,15 @@ absl::Status CompileRetries(const CompileContext& ctx, const v1::Step& in,
                      "\" has idempotency_level IDEMPOTENCY_UNKNOWN"));
   }
   step.worst_case_calls *= 1 + step.max_retries;
+  step.coalesce = in.coalesce();
+  if (step.coalesce && step.method->options().idempotency_level() ==
+                           MethodOptions::IDEMPOTENCY_UNKNOWN) {
+    return ctx.Fail(
+        StepWhere(step),
+        absl::StrCat("coalesce needs an idempotent method; \"",
+                     step.method->full_name(),
+                     "\" has idempotency_level IDEMPOTENCY_UNKNOWN"));
+  }
   return absl::OkStatus();
 }
 
@@ -170,9 +180,11 @@ absl::Status CompileOver(const CompileContext& ctx, const v1::ForEach& in,
                          CompiledStep& step, ValueType* item) {
   CompiledForEach& fe = *step.for_each;
   const std::string where = At(step, "for_each.over", in.over());
-  auto over = ctx.resolver.Resolve(in.over(), RefScope{});
+  auto over = ctx.resolver.Resolve(in.over(), RefScope{nullptr, true, false});
   if (!over.ok()) return ctx.Fail(where, over.status());
-  if (!over->type.repeated) {
+  // steps.<id>.each...: a nested fan-out over an earlier fan-out's results.
+  if (over->kind == RefKind::kStepEach) fe.parent = over->step;
+  if (!over->type.repeated && fe.parent < 0) {
     return ctx.Fail(
         where, absl::StrCat("not a list (got ", TypeName(over->type), ")"));
   }
@@ -207,6 +219,47 @@ absl::Status CompileOver(const CompileContext& ctx, const v1::ForEach& in,
                             st);
 }
 
+// A binding whose `from` is a CEL expression.
+absl::Status CompileBindingExpr(const CompileContext& ctx,
+                                const v1::Binding& in, const std::string& where,
+                                FieldPath to, bool each, CompiledStep& step) {
+  ExprScope scope;
+  scope.allow_header = true;
+  const Ref& over = step.for_each.has_value() ? step.for_each->over : Ref();
+  if (each && over.path.empty()) {  // Over steps.<id>.each: whole results.
+    scope.item_message = ctx.plan->steps[over.step].result_type;
+  } else if (each) {
+    scope.item_field = over.path.back();
+  }
+  auto e = CompileExpr(ctx, in.from(), scope);
+  if (!e.ok()) return ctx.Fail(where, e.status());
+  absl::Status st = CheckExprFits(**e, *to.back(), false);
+  if (!st.ok()) return ctx.Fail(where, st);
+  CompiledBinding& b = step.bindings.emplace_back();
+  b.to = std::move(to);
+  b.from.text = in.from();
+  b.expr = *std::move(e);
+  return absl::OkStatus();
+}
+
+absl::Status CompileWhenExpr(const CompileContext& ctx, const v1::Step& in,
+                             CompiledStep& step) {
+  const std::string where = At(step, "when", in.when());
+  ExprScope scope;
+  scope.allow_header = true;
+  auto e = CompileExpr(ctx, in.when(), scope);
+  if (!e.ok()) return ctx.Fail(where, e.status());
+  const expr::Type& type = (*e)->program->type();
+  if (!expr::Type::Bool().Accepts(type)) {
+    return ctx.Fail(where, absl::StrCat("a when expression must be bool, not ",
+                                        type.DebugString()));
+  }
+  step.when_expr = *std::move(e);
+  step.deps.insert(step.deps.end(), step.when_expr->steps.begin(),
+                   step.when_expr->steps.end());
+  return absl::OkStatus();
+}
+
 absl::Status CompileBinding(const CompileContext& ctx, const v1::Binding& in,
                             int index, const ValueType* item,
                             CompiledStep& step) {
@@ -223,6 +276,10 @@ absl::Status CompileBinding(const CompileContext& ctx, const v1::Binding& in,
                     "`item` is not available in BATCH bindings; keys go "
                     "to batch_request_field");
   }
+  if (!IsPlainPath(in.from())) {
+    return CompileBindingExpr(ctx, in, from_where, *std::move(to),
+                              item != nullptr, step);
+  }
   auto from = ctx.resolver.Resolve(in.from(), RefScope{item, false, true});
   if (!from.ok()) return ctx.Fail(from_where, from.status());
   absl::Status st = CheckAssignable(
@@ -234,6 +291,11 @@ absl::Status CompileBinding(const CompileContext& ctx, const v1::Binding& in,
 
 void AddDep(const Ref& ref, CompiledStep& step) {
   if (ref.step >= 0) step.deps.push_back(ref.step);
+}
+
+void AddDeps(const CompiledBinding& b, CompiledStep& step) {
+  if (b.expr == nullptr) return AddDep(b.from, step);
+  step.deps.insert(step.deps.end(), b.expr->steps.begin(), b.expr->steps.end());
 }
 
 absl::Status CompileStepRef(const CompileContext& ctx, const v1::Step& in,
@@ -248,9 +310,11 @@ absl::Status CompileStepRef(const CompileContext& ctx, const v1::Step& in,
   for (int i = 0; i < in.bind_size(); ++i) {
     PG_RETURN_IF_ERROR(
         CompileBinding(ctx, in.bind(i), i, each ? &item : nullptr, step));
-    AddDep(step.bindings.back().from, step);
+    AddDeps(step.bindings.back(), step);
   }
-  if (!in.when().empty()) {
+  if (!in.when().empty() && !IsPlainPath(in.when())) {
+    PG_RETURN_IF_ERROR(CompileWhenExpr(ctx, in, step));
+  } else if (!in.when().empty()) {
     auto when = ctx.resolver.Resolve(in.when(), RefScope{nullptr, false, true});
     if (!when.ok()) return ctx.Fail(At(step, "when", in.when()), when.status());
     step.when = *std::move(when);

@@ -150,7 +150,9 @@ absl::StatusOr<Ref> RefResolver::ResolveStep(std::vector<std::string>& parts,
                                 ".response"));
     }
     if (!scope.allow_each) {
-      return Error("steps.<id>.each is only allowed in APPEND and JOIN merges");
+      return Error(
+          "steps.<id>.each is only allowed in APPEND and JOIN merges and in "
+          "for_each.over");
     }
     ref.kind = RefKind::kStepEach;
   } else {

@@ -43,6 +43,12 @@ struct StepTiming {
 struct StepFailure {
   std::string step;
   absl::Status status;
+  // A fan-out step fails item by item: the key of the failed item (empty:
+  // the whole step failed) and, when a JOIN merge places that item's result
+  // in the response, where it would have gone, like GraphQL's error path
+  // (`books[1].author`).
+  std::string key;
+  std::string path;
 };
 
 struct RunResult {

@@ -36,6 +36,8 @@ RunState::RunState(const CompiledPlan& plan, const RunOptions& options,
       headers_(options.headers),
       resolver_(options.resolver),
       on_step_done_(options.on_step_done),
+      selection_(options.selection),
+      coalescer_(options.coalescer),
       done_(std::move(done)) {}
 
 void RunState::Perform(Actions& actions) {
@@ -85,16 +87,16 @@ bool RunState::ShouldSkip(int s) {
     const StepOutcome o = runs_[d].timing.outcome;
     if (o == StepOutcome::kSkipped || o == StepOutcome::kFailed) return true;
   }
-  if (!step.when.has_value()) return false;
-  std::optional<Value> v = ReadRef(*step.when, values_, nullptr);
-  return !v.has_value() || !Truthy(*v);
+  return !WhenHolds(step, values_);
 }
 
 void RunState::StartStep(int s, Actions& actions) {
   StepRun& run = runs_[s];
   run.phase = Phase::kRunning;
   run.timing.start = absl::Now();
-  if (ShouldSkip(s)) return CompleteStep(s, StepOutcome::kSkipped, actions);
+  if ((selection_ != nullptr && !selection_->RunsStep(s)) || ShouldSkip(s)) {
+    return CompleteStep(s, StepOutcome::kSkipped, actions);
+  }
   if (run.timing.start >= deadline_) {
     return OnStepFailed(s, absl::DeadlineExceededError("run deadline passed"),
                         actions);
@@ -111,7 +113,7 @@ RunState::Unit RunState::MakeUnit(int s, const Value* item,
   const CompiledStep& step = plan_.steps[s];
   std::unique_ptr<Message> request(
       plan_.Prototype(*step.method->input_type()).New());
-  ApplyBindings(step, values_, item, request.get());
+  absl::Status bound = ApplyBindings(step, values_, item, request.get());
   if (batch_keys != nullptr) {
     const FieldPath to{step.for_each->batch_request_field};
     for (const Value& key : *batch_keys) {
@@ -119,6 +121,7 @@ RunState::Unit RunState::MakeUnit(int s, const Value* item,
     }
   }
   Unit unit;
+  unit.bindings = std::move(bound);
   unit.request.method = step.rpc_path;
   request->SerializeToString(&unit.request.payload);
   for (const std::string& name : step.propagate_headers) {
@@ -139,22 +142,24 @@ absl::Status RunState::PlanUnits(int s) {
 
 absl::Status RunState::PlanFanOut(int s) {
   const CompiledForEach& fe = *plan_.steps[s].for_each;
-  std::optional<Value> list = ReadRef(fe.over, values_, nullptr);
+  std::vector<Value> elements;
+  absl::Status collected = FanOutElements(fe, values_, &elements);
+  if (!collected.ok()) return collected;
   StepValues& out = values_.steps[s];
   std::vector<Value> items;  // First element of each distinct key.
   absl::flat_hash_set<std::string> seen;
-  const int n = list.has_value() ? ListSize(*list) : 0;
-  for (int i = 0; i < n; ++i) {
-    Value item = Element(*list, i);
+  for (const Value& item : elements) {
     std::string key = KeyOf(ResolveFrom(item, fe.key));
     if (!seen.insert(key).second) continue;
     out.keys.push_back(std::move(key));
     items.push_back(item);
   }
-  if (static_cast<int>(out.keys.size()) > fe.max_items) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "for_each over \"", fe.over.text, "\" has ", out.keys.size(),
-        " distinct items; max_items is ", fe.max_items));
+  if (static_cast<int>(out.keys.size()) > fe.total_items) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("for_each over \"", fe.over.text, "\" has ",
+                     out.keys.size(), " distinct items; ",
+                     fe.parent < 0 ? "max_items is " : "the nested limit is ",
+                     fe.total_items));
   }
   std::vector<Unit>& units = runs_[s].units;
   if (fe.mode == v1::ForEach::EACH) {
@@ -195,6 +200,7 @@ void RunState::IssueCall(int s, int u, Actions& actions) {
     return OnUnitDone(
         s, u, {absl::DeadlineExceededError("run deadline passed")}, actions);
   }
+  if (!unit.bindings.ok()) return OnUnitDone(s, u, {unit.bindings}, actions);
   std::string key =
       absl::StrCat(unit.request.method, "\n", unit.request.payload);
   auto [it, inserted] = memo_.try_emplace(key);
@@ -240,13 +246,19 @@ void RunState::Send(const std::string& key, Actions& actions) {
   }
   ++calls_sent_;
   ++runs_[entry.owner].timing.calls;
+  CallCoalescer* coalescer =
+      plan_.steps[entry.owner].coalesce ? coalescer_ : nullptr;
   actions.push_back([self = shared_from_this(), channel = entry.channel,
-                     request = entry.request, key]() mutable {
+                     request = entry.request, key, coalescer]() mutable {
     if (self->cancelled_.load()) return;
-    channel->Call(std::move(request),
-                  [self, key](upstream::CallResult result) mutable {
-                    self->OnCallDone(key, std::move(result));
-                  });
+    auto done = [self, key](upstream::CallResult result) mutable {
+      self->OnCallDone(key, std::move(result));
+    };
+    if (coalescer != nullptr) {
+      coalescer->Call(*channel, std::move(request), std::move(done));
+    } else {
+      channel->Call(std::move(request), std::move(done));
+    }
   });
 }
 
@@ -337,7 +349,13 @@ void RunState::OnUnitFailed(int s, int u, const absl::Status& status,
   StepRun& run = runs_[s];
   switch (step.criticality) {
     case v1::OPTIONAL:
-      if (!run.failed) failures_.push_back({step.id, status});
+      if (step.for_each.has_value() && u < static_cast<int>(run.units.size())) {
+        for (const std::string& key : run.units[u].keys) {
+          failures_.push_back({step.id, status, key});
+        }
+      } else if (!run.failed) {
+        failures_.push_back({step.id, status});
+      }
       run.failed = true;
       return;
     case v1::FALLBACK: {
@@ -405,10 +423,12 @@ void RunState::CompleteStep(int s, StepOutcome outcome, Actions& actions) {
 void RunState::FinishOk(Actions& actions) {
   std::unique_ptr<Message> response(
       plan_.Prototype(*plan_.method->output_type()).New());
-  ApplyMerges(plan_, values_, response.get());
+  ApplyMerges(plan_, values_, selection_.get(), response.get());
   RunResult result;
   result.headers = std::move(response_headers_);
+  LocateFailures(plan_, *response, failures_);
   ReportFailures(plan_, failures_, response.get(), &result.headers);
+  if (selection_ != nullptr) selection_->Trim(response.get());
   response->SerializeToString(&result.response);
   Finish(std::move(result), actions);
 }

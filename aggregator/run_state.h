@@ -41,6 +41,7 @@ class RunState : public std::enable_shared_from_this<RunState> {
   struct Unit {
     upstream::CallRequest request;
     std::vector<std::string> keys;  // Fan-out keys this call covers.
+    absl::Status bindings;          // Not OK: an expression binding failed.
   };
   struct StepRun {
     Phase phase = Phase::kWaiting;
@@ -98,6 +99,8 @@ class RunState : public std::enable_shared_from_this<RunState> {
   std::function<upstream::Channel*(const google::protobuf::ServiceDescriptor&)>
       resolver_;
   std::function<void(const StepTiming&)> on_step_done_;
+  const std::shared_ptr<const FieldSelection> selection_;  // May be null.
+  CallCoalescer* const coalescer_;                         // May be null.
   std::atomic<bool> cancelled_{false};
   // Cancels the calls still in flight when the run finishes early (a
   // REQUIRED step failed, or the deadline passed).

@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "aggregator/compiled_plan.h"
 #include "aggregator/field_ops.h"
+#include "aggregator/field_selection.h"
 #include "aggregator/run_result.h"
 
 namespace protogate::aggregator {
@@ -38,14 +40,39 @@ std::optional<Value> ReadRef(const Ref& ref, const RunValues& values,
                              const Value* item);
 
 // Writes every binding of `step` into `request`; `item` as for ReadRef.
-void ApplyBindings(const CompiledStep& step, const RunValues& values,
-                   const Value* item, google::protobuf::Message* request);
+// InvalidArgument `bind[<i>] "<to>": <why>` when an expression binding
+// evaluates to an error or a value that does not fit (the other bindings
+// are still written).
+absl::Status ApplyBindings(const CompiledStep& step, const RunValues& values,
+                           const Value* item,
+                           google::protobuf::Message* request);
 
-// Applies the plan's merges, in order, into `response`.
+// The elements a fan-out iterates: the list `fe.over` names, or for a
+// nested fan-out the value at its path in each of the parent's results (in
+// key order; a list contributes its elements). RESOURCE_EXHAUSTED when one
+// parent result holds more than max_items.
+absl::Status FanOutElements(const CompiledForEach& fe, const RunValues& values,
+                            std::vector<Value>* out);
+
+// True unless the step's `when` (path or expression) is false, unset or an
+// error.
+bool WhenHolds(const CompiledStep& step, const RunValues& values);
+
+// Applies the plan's merges, in order, into `response` (only those
+// `selection` keeps, unless it is null).
 void ApplyMerges(const CompiledPlan& plan, const RunValues& values,
+                 const FieldSelection* selection,
                  google::protobuf::Message* response);
 
-// Appends OPTIONAL failures to the plan's error field and header.
+// Sets the `path` of per-item failures whose item a JOIN merge places in
+// `response` (the first element with the failed key).
+void LocateFailures(const CompiledPlan& plan,
+                    const google::protobuf::Message& response,
+                    std::vector<StepFailure>& failures);
+
+// Appends OPTIONAL failures to the plan's error field (with their `path`
+// when the element has a string `path` field) and header (one entry per
+// step and code).
 void ReportFailures(const CompiledPlan& plan,
                     const std::vector<StepFailure>& failures,
                     google::protobuf::Message* response,

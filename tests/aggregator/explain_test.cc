@@ -35,6 +35,25 @@ TEST_F(ExplainTest, StepsWithoutTimeoutCountThePlanDeadline) {
   EXPECT_EQ(path.total, absl::Seconds(5));
 }
 
+TEST_F(ExplainTest, CriticalPathNeverExceedsThePlanDeadline) {
+  auto plan = Compile("DeadlineChain");  // a (no timeout) -> b (2s); 3s.
+  CriticalPath path = FindCriticalPath(*plan);
+  EXPECT_EQ(path.steps, (std::vector<int>{0, 1}));
+  EXPECT_EQ(path.total, absl::Seconds(3));
+  EXPECT_THAT(
+      ExplainJson(*plan),
+      HasSubstr(R"("critical_path":{"steps":["a","b"],"timeout_ms":3000}})"));
+}
+
+TEST_F(ExplainTest, JsonShowsWhenExpressions) {
+  auto plan = Compile("Expressions");
+  EXPECT_THAT(
+      ExplainJson(*plan),
+      HasSubstr(
+          R"x("when":"steps.user.response.vip && request.shelf.startsWith('s')")x"));
+  EXPECT_THAT(ExplainJson(*plan), HasSubstr(R"("strategy":"COMPUTE")"));
+}
+
 TEST_F(ExplainTest, JsonListsStepsMergesAndCriticalPath) {
   auto plan = Compile("Chain");
   const std::string json = ExplainJson(*plan);

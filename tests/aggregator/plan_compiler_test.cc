@@ -27,7 +27,8 @@ TEST(PlanCompilerTest, ReturnsNotFoundForMethodWithoutPlan) {
 TEST(PlanCompilerTest, CompilesEveryValidPlan) {
   for (const char* name :
        {"Storefront", "Authors", "BatchAuthors", "Memo", "Criticality", "Chain",
-        "Retry", "Slow", "OptionalChain", "FallbackAuthors"}) {
+        "Retry", "Slow", "OptionalChain", "FallbackAuthors", "Expressions",
+        "ExprFanOut", "DeadlineChain", "Nested", "ItemErrors", "Coalesced"}) {
     auto plan = CompilePlan(Plans().Method(std::string("Gateway.") + name));
     EXPECT_TRUE(plan.ok()) << name << ": " << plan.status();
   }
@@ -92,7 +93,7 @@ const ErrorRow kErrors[] = {
     {"OverNotList",
      R"(step "authors": for_each.over "request.user_id": not a list (got int64))"},
     {"EachInSet",
-     R"(merge[0] from "steps.authors.each": steps.<id>.each is only allowed in APPEND and JOIN merges)"},
+     R"(merge[0] from "steps.authors.each": steps.<id>.each is only allowed in APPEND and JOIN merges and in for_each.over)"},
     {"ItemInBatch",
      R"(step "authors": bind[0].from "item": `item` is not available in BATCH bindings; keys go to batch_request_field)"},
     {"JoinWithoutEach",
@@ -107,7 +108,32 @@ const ErrorRow kErrors[] = {
      R"(step "authors": for_each.batch_response_key "name": key type string does not match the item key type int64)"},
     {"JoinKeyMismatch",
      R"(merge[0] join_key "id": key type string does not match the key type of step "authors": int64)"},
+    {"ExprTypeError",
+     R"(step "user": bind[0].from "request.user_id + request.shelf": column 17: no matching overload for '_+_' applied to (int, string))"},
+    {"ExprMisfit",
+     R"(step "user": bind[0].from "request.shelf + '1'": type mismatch: the expression has type string, field "id" is int)"},
+    {"ExprWhenNotBool",
+     R"(step "user": when "request.user_id + 1": a when expression must be bool, not int)"},
+    {"ExprUnknownField",
+     R"(merge[0] from "request.nope + 'x'": column 8: no field "nope" in agg.test.StorefrontRequest)"},
+    {"ComputeNeedsField",
+     R"(merge[0] target_field "": a field path is required)"},
+    {"CoalesceNotIdempotent",
+     R"(step "user": coalesce needs an idempotent method; "agg.test.Users.TouchUser" has idempotency_level IDEMPOTENCY_UNKNOWN)"},
+    {"NestedOverCap",
+     R"(max_total_calls: worst case of 60 upstream calls (books=10, authors=50) exceeds 20)"},
 };
+
+TEST(PlanCompilerTest, NestedFanOutMultipliesTheCaps) {
+  auto plan = CompilePlan(Plans().Method("Gateway.Nested"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  const CompiledPlan& p = **plan;
+  ASSERT_EQ(p.steps.size(), 2u);
+  EXPECT_EQ(p.steps[1].for_each->parent, 0);
+  EXPECT_EQ(p.steps[1].deps, std::vector<int>{0});
+  EXPECT_EQ(p.steps[1].for_each->total_items, 3);  // 3 authors x 1 name.
+  EXPECT_EQ(p.worst_case_calls, 6);
+}
 
 TEST(PlanCompilerTest, RejectsEachInvalidPlanWithItsMessage) {
   for (const ErrorRow& row : kErrors) {

@@ -42,6 +42,8 @@ constexpr char kGetProductPage[] =
     "demo.storefront.v1.Storefront.GetProductPage";
 constexpr char kListProductPages[] =
     "demo.storefront.v1.Storefront.ListProductPages";
+constexpr char kGetProductCard[] =
+    "demo.storefront.v1.Storefront.GetProductCard";
 
 const google::protobuf::MethodDescriptor& GeneratedMethod(const char* name) {
   const auto* method =
@@ -59,7 +61,8 @@ std::unique_ptr<const CompiledPlan> Compile(
 }
 
 TEST(StorefrontPlanCompileTest, BothPlansCompileFromTheGeneratedPool) {
-  for (const char* name : {kGetProductPage, kListProductPages}) {
+  for (const char* name :
+       {kGetProductPage, kListProductPages, kGetProductCard}) {
     std::unique_ptr<const CompiledPlan> plan = Compile(GeneratedMethod(name));
     ASSERT_NE(plan, nullptr) << name;
     const std::string dot = aggregator::ExplainDot(*plan);
@@ -106,7 +109,8 @@ TEST(StorefrontPlanCompileTest, BothPlansCompileFromTheDemoDescriptorSet) {
   DemoSetPool set;
   EXPECT_NE(set.pool().FindServiceByName("demo.bookstore.v1.Bookstore"),
             nullptr);
-  for (const char* name : {kGetProductPage, kListProductPages}) {
+  for (const char* name :
+       {kGetProductPage, kListProductPages, kGetProductCard}) {
     const auto* method = set.pool().FindMethodByName(name);
     ASSERT_NE(method, nullptr) << name;
     EXPECT_TRUE(aggregator::HasPlan(*method)) << name;
@@ -399,6 +403,47 @@ TEST_F(StorefrontPlansTest, ListFailsWhenPricingFails) {
   EXPECT_EQ(result.status.code(), absl::StatusCode::kInternal);
   EXPECT_THAT(std::string(result.status.message()),
               HasSubstr("step \"prices\""));
+}
+
+// The expression plan: computed title, price text and badges; reviews only
+// when asked for and the product is not a kitchen item.
+TEST_F(StorefrontPlansTest, ProductCardComputesFieldsWithExpressions) {
+  std::unique_ptr<const CompiledPlan> plan =
+      Compile(GeneratedMethod(kGetProductCard));
+  ASSERT_NE(plan, nullptr);
+  storefront_pb::GetProductCardRequest request;
+  request.set_id("p2");
+  request.set_with_reviews(true);
+  RunResult result = Run(*plan, request);
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  storefront_pb::ProductCard card;
+  ASSERT_TRUE(card.ParseFromString(result.response));
+  EXPECT_EQ(card.title(), "Kaldi Roasters Huila beans 1 kg");
+  EXPECT_EQ(card.price_text(), "EUR 35.10");
+  EXPECT_TRUE(card.on_sale());
+  EXPECT_THAT(card.badges(), ::testing::ElementsAre("sale", "single-origin"));
+  EXPECT_THAT(card.top_reviews(), IsEmpty());  // Ratings 4 and 3.
+  EXPECT_EQ(card.stars(), 4);                  // (4 + 3) / 2 rounded.
+
+  request.set_id("p1");
+  request.set_with_reviews(false);
+  result = Run(*plan, request);
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  ASSERT_TRUE(card.ParseFromString(result.response));
+  EXPECT_EQ(card.price_text(), "EUR 12.90");
+  EXPECT_THAT(card.badges(), ::testing::ElementsAre("single-origin"));
+  EXPECT_EQ(card.stars(), 0);
+  EXPECT_EQ(TimingOf(result, "reviews").outcome, StepOutcome::kSkipped);
+
+  request.set_with_reviews(true);
+  result = Run(*plan, request);
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  ASSERT_TRUE(card.ParseFromString(result.response));
+  EXPECT_THAT(
+      card.top_reviews(),
+      ::testing::ElementsAre("mira: Bright and floral, my morning favourite.",
+                             "ana: Smells like a flower shop."));
+  EXPECT_EQ(card.stars(), 5);  // 4.67 rounded.
 }
 
 }  // namespace

@@ -3,11 +3,12 @@
 # only gateway/upstream includes grpcpp (or grpc/) and nghttp2, only the
 # libraries that do I/O on event loops (gateway/http, gateway/upstream for its
 # own HTTP/2 client, and gateway/ratelimit whose hiredis connections run on
-# the I/O threads' loops) include boost/, and gateway/transcoding and
-# aggregator/ do no networking (the aggregator may use the upstream
-# interface, channel.h). The request path (gateway/proxy) and the pipeline
-# stages (gateway/policy, gateway/auth, gateway/ratelimit) do not include the
-# wiring (gateway/server); stages see upstream only through channel.h.
+# the I/O threads' loops) include boost/, and gateway/transcoding,
+# aggregator/ and expr/ (the expression library) do no networking (the
+# aggregator may use the upstream interface, channel.h). The request path
+# (gateway/proxy) and the pipeline stages (gateway/policy, gateway/auth,
+# gateway/ratelimit) do not include the wiring (gateway/server); stages see
+# upstream only through channel.h.
 set -uo pipefail
 # `... | violations` must run in this shell, or its fail=1 is lost.
 shopt -s lastpipe
@@ -24,7 +25,7 @@ violations() {  # $1: description, stdin: offending lines
   fi
 }
 
-sources() { find gateway aggregator codegen -name '*.h' -o -name '*.cc' 2>/dev/null; }
+sources() { find gateway aggregator expr codegen -name '*.h' -o -name '*.cc' 2>/dev/null; }
 
 sources | grep -v '^gateway/upstream/' | xargs -r grep -nE '#include [<"](grpcpp|grpc)/' \
   | violations "grpcpp outside gateway/upstream"
@@ -32,10 +33,10 @@ sources | grep -v '^gateway/upstream/' | xargs -r grep -nE '#include [<"]nghttp2
   | violations "nghttp2 outside gateway/upstream"
 sources | grep -vE '^gateway/(http|upstream|ratelimit)/' | xargs -r grep -nE '#include [<"]boost/' \
   | violations "boost outside gateway/http, gateway/upstream and gateway/ratelimit"
-sources | grep -E '^(gateway/transcoding|aggregator)/' \
+sources | grep -E '^(gateway/transcoding|aggregator|expr)/' \
   | xargs -r grep -nE '#include [<"](sys/socket\.h|netinet/|arpa/|boost/|grpcpp/|grpc/|gateway/(http|upstream)/)' \
   | grep -v 'gateway/upstream/channel\.h' \
-  | violations "networking in gateway/transcoding or aggregator"
+  | violations "networking in gateway/transcoding, aggregator or expr"
 sources | grep -E '^gateway/http/' | xargs -r grep -nE '#include [<"](google/protobuf|gateway/transcoding)' \
   | violations "protobuf in gateway/http"
 # The request path knows nothing of its wiring: no flags, reloader or admin.

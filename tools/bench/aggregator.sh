@@ -6,7 +6,10 @@
 #     and the process CPU per run; the same plan with fakes completing
 #     inline: the pure engine overhead per run;
 #   - a 100-item list + BATCH (50/call) + EACH (16 in flight) plan, joined
-#     by key (103 upstream calls per run): runs/s and upstream calls/s.
+#     by key (103 upstream calls per run): runs/s and upstream calls/s;
+#   - the 4-step plan with 10 CEL expressions (four_steps_expr): CPU per
+#     expression against the paths-only plan; and each expression of
+#     tools/bench/aggregator/expr_bench.cc alone (ns per evaluation).
 #
 #   bash tools/bench/aggregator.sh                      # build-aggbench/
 #   BUILD_DIR=/tmp/b REPS=5 bash tools/bench/aggregator.sh
@@ -68,6 +71,23 @@ for name, label in (("four_steps/timer_1_2_3_5ms", "timer fakes 1/2/3/5 ms"),
           f" | {get(name, 'dispatch_p50_us')} | {get(name, 'timer_late_p50_us')}"
           f" | {get(name, 'tail_p50_us')} | {get(name, 'net_p50_us')}"
           f" | {get(name, 'net_p99_us')} |")
+plain, heavy = med.get("four_steps/inline"), med.get("four_steps_expr/inline")
+if plain and heavy:
+    print()
+    print("| 4-step plan, inline fakes | CPU µs/run | CEL expressions | CPU µs/expression |")
+    print("|---|---:|---:|---:|")
+    print(f"| paths only (four_steps) | {plain['cpu_us_per_run']:.1f} | 0 | - |")
+    print(f"| 10 expressions (four_steps_expr) | {heavy['cpu_us_per_run']:.1f} | 10"
+          f" | {(heavy['cpu_us_per_run'] - plain['cpu_us_per_run']) / 10:.2f} |")
+exprs = sorted((b for b in med.values() if b["run_name"].startswith("expr/")),
+               key=lambda b: int(b["run_name"].split("/")[1]))
+if exprs:
+    print()
+    print("| CEL expression over an aggbench.Item (expr::Program::Eval) | CPU ns/eval |")
+    print("|---|---:|")
+    for b in exprs:
+        label = b.get("label", b["run_name"]).replace("|", "\\|")
+        print(f"| `{label}` | {b['cpu_time']:.0f} |")
 print()
 print("| 100-item BATCH+EACH plan (103 calls/run) | runs/s | upstream calls/s |"
       " CPU µs/run | CPU µs/call |")

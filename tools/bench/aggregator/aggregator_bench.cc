@@ -337,6 +337,7 @@ class Env {
 
   const CompiledPlan& four_steps() const { return *four_steps_; }
   const CompiledPlan& fanout() const { return *fanout_; }
+  const CompiledPlan& four_steps_expr() const { return *four_steps_expr_; }
   const Responses& four_steps_responses() const { return four_responses_; }
   const Responses& fanout_responses() const { return fanout_responses_; }
   const std::string& request() const { return request_; }
@@ -358,6 +359,9 @@ class Env {
       if (text.find(last) == std::string::npos) return "bad fanout: " + text;
       if (r.timings.size() != 3 || r.timings[2].calls != kItems)
         return "unexpected call count";
+    } else if (&plan == four_steps_expr_.get() &&
+               text.find("c { id: 1 data: \"x-1\" }") == std::string::npos) {
+      return "bad four_steps_expr: " + text;
     } else if (text.find("d { id: 1 data:") == std::string::npos) {
       return "bad four_steps: " + text;
     }
@@ -383,6 +387,7 @@ class Env {
         importer_.pool());
     four_steps_ = Compile("aggbench.BenchGateway.FourSteps");
     fanout_ = Compile("aggbench.BenchGateway.Fanout");
+    four_steps_expr_ = Compile("aggbench.BenchGateway.FourStepsExpr");
     request_ = Wire("aggbench.BenchRequest", "id: 1");
 
     const std::string key1 = Wire("aggbench.Key", "id: 1");
@@ -451,6 +456,7 @@ class Env {
   std::unique_ptr<google::protobuf::DynamicMessageFactory> factory_;
   std::unique_ptr<const CompiledPlan> four_steps_;
   std::unique_ptr<const CompiledPlan> fanout_;
+  std::unique_ptr<const CompiledPlan> four_steps_expr_;
   Responses four_responses_;
   Responses fanout_responses_;
   std::map<std::string, absl::Duration> delays_;
@@ -485,10 +491,11 @@ std::string CheckOneRun(const CompiledPlan& plan, upstream::Channel* channel,
 // `gate` (limit 1) must outlive `channel`, whose threads may still be
 // leaving Gate::Release when a run has been waited for.
 void RunFourSteps(benchmark::State& state, Gate& gate,
-                  upstream::Channel* channel, TimerChannel* timer) {
+                  upstream::Channel* channel, TimerChannel* timer,
+                  const CompiledPlan* plan = nullptr) {
   const Env& env = Env::Get();
-  if (std::string err = CheckOneRun(env.four_steps(), channel, gate);
-      !err.empty())
+  if (plan == nullptr) plan = &env.four_steps();
+  if (std::string err = CheckOneRun(*plan, channel, gate); !err.empty())
     return state.SkipWithError(err.c_str());
   const Executor executor;
   const RunOptions options = OptionsFor(channel);
@@ -498,7 +505,7 @@ void RunFourSteps(benchmark::State& state, Gate& gate,
   for (auto _ : state) {
     gate.Acquire();
     const absl::Time start = absl::Now();
-    executor.Run(env.four_steps(), env.request(), options,
+    executor.Run(*plan, env.request(), options,
                  [&gate](RunResult r) { gate.Release(r); });
     const absl::Time end = gate.Drain();
     const absl::Duration wall = end - start;
@@ -552,6 +559,18 @@ void BM_FourStepsInline(benchmark::State& state) {
 }
 BENCHMARK(BM_FourStepsInline)
     ->Name("four_steps/inline")
+    ->UseManualTime()
+    ->MinTime(1.0)
+    ->Unit(benchmark::kMicrosecond);
+
+// four_steps_expr/inline: FourSteps with 10 CEL expressions, inline fakes.
+void BM_FourStepsExprInline(benchmark::State& state) {
+  Gate gate(1);
+  InlineChannel channel(Env::Get().four_steps_responses());
+  RunFourSteps(state, gate, &channel, nullptr, &Env::Get().four_steps_expr());
+}
+BENCHMARK(BM_FourStepsExprInline)
+    ->Name("four_steps_expr/inline")
     ->UseManualTime()
     ->MinTime(1.0)
     ->Unit(benchmark::kMicrosecond);
