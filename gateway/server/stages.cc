@@ -4,6 +4,8 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/auth/auth_stage.h"
+
 namespace protogate::server {
 
 absl::StatusOr<policy::StageChain> BuildStageChain(
@@ -13,6 +15,10 @@ absl::StatusOr<policy::StageChain> BuildStageChain(
   // 1. cors
   // 2. headers
   // 3. auth
+  absl::StatusOr<std::unique_ptr<const policy::Stage>> auth_stage =
+      auth::AuthStage::Create(config, routes, environment.jwks);
+  if (!auth_stage.ok()) return auth_stage.status();
+  if (*auth_stage != nullptr) stages.push_back(*std::move(auth_stage));
   // 4. rate_limit
   return policy::StageChain(std::move(stages));
 }

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "absl/status/statusor.h"
+#include "gateway/auth/jwks_cache.h"
 #include "gateway/policy/stage.h"
 #include "gateway/routing/route_table.h"
 #include "protogate/config/v1/config.pb.h"
@@ -26,7 +27,10 @@
 namespace protogate::server {
 
 // Long-lived services the stages use. Each stage library adds its member.
-struct StageEnvironment {};
+struct StageEnvironment {
+  // The JWK sets of `auth.jwt_providers[].jwks_uri` (auth::AuthStage).
+  auth::JwksCache jwks;
+};
 
 // FailedPrecondition naming the config path of a stage that cannot be built
 // (e.g. `auth.jwt_providers[0]: ...`).
