@@ -3,9 +3,10 @@
 //
 // Keys used: `kty` RSA (n, e; at least 2048 bits), EC (crv P-256, P-384,
 // P-521; x, y of at most the curve's size, shorter ones zero-padded; the
-// point is checked to be on the curve) and OKP (crv Ed25519; x). Keys with `use` other than "sig", with
-// `key_ops` that lack "verify", of other types (oct: secrets never come
-// from a JWK set) or that do not parse are skipped.
+// point is checked to be on the curve) and OKP (crv Ed25519; x). Keys with
+// `use` other than "sig", with `key_ops` that lack "verify", of other types
+// (oct: secrets never come from a JWK set) or that do not parse are
+// skipped.
 //
 // Thread safety: immutable after ParseJwkSet; shared between threads.
 // Ownership: a Jwk owns its EVP_PKEY.
