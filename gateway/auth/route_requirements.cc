@@ -71,6 +71,15 @@ absl::StatusOr<std::unique_ptr<Requirement>> Resolve(
 
 }  // namespace
 
+const config::v1::MethodAuth* FindMethodAuth(
+    const config::v1::GatewayConfig& config,
+    const std::string& method_full_name) {
+  const int entry = DecidingEntry(config, method_full_name);
+  if (entry == -2) return nullptr;
+  return entry == -1 ? &config.method_defaults().auth()
+                     : &config.methods(entry).auth();
+}
+
 absl::StatusOr<RouteRequirements> RouteRequirements::Build(
     const config::v1::GatewayConfig& config, const routing::RouteTable& routes,
     const CredentialNames& names) {

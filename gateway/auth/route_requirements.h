@@ -40,6 +40,12 @@ struct CredentialNames {
   absl::flat_hash_map<std::string, int> api_keys;
 };
 
+// The `auth` rule that decides `method_full_name` as described above, or
+// null when the method is open. Borrows from `config`.
+const config::v1::MethodAuth* FindMethodAuth(
+    const config::v1::GatewayConfig& config,
+    const std::string& method_full_name);
+
 class RouteRequirements {
  public:
   // FailedPrecondition naming the config path of a require_any entry that

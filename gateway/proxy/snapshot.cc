@@ -142,8 +142,8 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
                          : routing::RouteTableOptions::GrpcPaths::kDisabled;
   PG_ASSIGN_OR_RETURN(routes_,
                       routing::RouteTable::Build(services_, route_options));
-  PG_ASSIGN_OR_RETURN(openapi_json_, codegen::GenerateOpenApi(
-                                         *routes_, {.title = "protogate"}));
+  PG_ASSIGN_OR_RETURN(openapi_json_,
+                      codegen::GenerateOpenApi(*routes_, options.openapi));
 
   std::vector<const Descriptor*> roots;
   for (const ServiceDescriptor* service : services_) {

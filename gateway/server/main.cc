@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/synchronization/mutex.h"
+#include "gateway/auth/openapi_security.h"
 #include "gateway/base/logging.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/http/server.h"
@@ -31,6 +32,7 @@ proxy::SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags,
           std::shared_ptr<const policy::HeaderRules> header_rules) {
         return BuildStageChain(config, routes, std::move(header_rules), stages);
       };
+  auth::AddOpenApiSecurity(flags.config, options.openapi);
   options.descriptor_sets = flags.descriptor_sets;
   options.clusters = flags.clusters;
   options.routes = flags.routes;

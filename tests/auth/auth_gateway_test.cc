@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/auth/openapi_security.h"
 #include "gateway/config/config_loader.h"
 #include "gateway/server/stages.h"
 #include "gmock/gmock.h"
@@ -53,6 +54,7 @@ class AuthGatewayTest : public GatewayFixture {
     config_ = *std::move(config);
     StartGateway(
         backend_->address(), absl::Seconds(5), [this](SnapshotOptions& o) {
+          auth::AddOpenApiSecurity(config_, o.openapi);
           o.headers.add_forward_prefixes("x-demo-echo-");
           o.headers.add_forward_response()->set_prefix("x-demo-echo-");
           o.build_stages =
@@ -163,6 +165,27 @@ TEST_F(AuthGatewayTest, AnonymousMethodsAnswerWithoutAToken) {
   EXPECT_EQ(
       Call("GET", "/v1/shelves", "", {"Authorization: Bearer x.y.z"}).status,
       401);  // A bad credential is still refused.
+}
+
+TEST_F(AuthGatewayTest, OpenApiDeclaresTheSchemesAndEachOperationsSecurity) {
+  const testing::HttpResponse r = Call("GET", "/-/openapi.json");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const rapidjson::Document doc = Json(r);
+  const auto& schemes = doc["components"]["securitySchemes"];
+  EXPECT_STREQ(schemes["corp"]["type"].GetString(), "http");
+  EXPECT_STREQ(schemes["corp"]["scheme"].GetString(), "bearer");
+  EXPECT_STREQ(schemes["corp"]["bearerFormat"].GetString(), "JWT");
+  EXPECT_STREQ(schemes["partner-a"]["type"].GetString(), "apiKey");
+  EXPECT_STREQ(schemes["partner-a"]["in"].GetString(), "header");
+  EXPECT_STREQ(schemes["partner-a"]["name"].GetString(), "x-demo-echo-key");
+  const auto& book =
+      doc["paths"]["/v1/shelves/{shelf}/books/{book}"]["get"]["security"];
+  ASSERT_EQ(book.Size(), 2u);
+  EXPECT_STREQ(book[0]["corp"][0].GetString(), "library.read");
+  EXPECT_STREQ(book[1]["partner-a"][0].GetString(), "library.read");
+  const auto& shelves = doc["paths"]["/v1/shelves"]["get"]["security"];
+  ASSERT_EQ(shelves.Size(), 3u);  // Anonymous calls pass: {} last.
+  EXPECT_TRUE(shelves[2].IsObject() && shelves[2].ObjectEmpty());
 }
 
 }  // namespace
