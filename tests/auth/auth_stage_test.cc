@@ -475,6 +475,15 @@ TEST_F(AuthStageTest, KeysNeverFetchedAre503) {
   EXPECT_EQ(out.verdict.response.body.find("127.0.0.1"), std::string::npos);
 }
 
+TEST_F(AuthStageTest, AJwksServerTheCaDoesNotVouchForIsNeverTrusted) {
+  auto config = Config(server_->uri());
+  // The system store does not know the test CA.
+  config.mutable_auth()->mutable_jwt_providers(0)->clear_jwks_ca_file();
+  auto stage = MakeStage(cache_, config);
+  EXPECT_EQ(Remote(cache_, config)->keys(), nullptr);
+  EXPECT_EQ(Get(*stage, "/v1/shelves/1/books/2", token("rs256")).status(), 503);
+}
+
 TEST_F(AuthStageTest, LastGoodKeysStayWhenTheServerGoesAway) {
   JwksServer server(*env_);
   auto config = Config(server.uri());
