@@ -38,6 +38,12 @@ absl::Status ValidateHttp(const v1::HttpConfig& http);
 // `auth` and the `auth` rules of method_defaults and methods
 // (validate_auth.cc), e.g. `auth.jwt_providers[0].issuer: required`.
 absl::Status ValidateAuth(const v1::GatewayConfig& config);
+absl::Status ValidateBackends(
+    const google::protobuf::RepeatedPtrField<v1::Backend>& backends);
+// One upstream target, as `clusters[].endpoints` and `backends[].target`
+// (and so --backend) accept it: "host:port" (port 1 to 65535),
+// "dns:///host:port" or "unix:///path".
+absl::Status ValidateTarget(std::string_view path, std::string_view target);
 absl::Status ValidateHeaders(const v1::HeadersConfig& headers);
 // The forwarding rules of `headers` (validate_headers.cc): nothing that is
 // never forwarded (grpc-*, hop-by-hop, transport headers) may be named.

@@ -54,13 +54,16 @@ class AuthGatewayTest : public GatewayFixture {
     config_ = *std::move(config);
     StartGateway(
         backend_->address(), absl::Seconds(5), [this](SnapshotOptions& o) {
-          auth::AddOpenApiSecurity(config_, o.openapi);
-          o.headers.add_forward_prefixes("x-demo-echo-");
-          o.headers.add_forward_response()->set_prefix("x-demo-echo-");
+          o.config.MergeFrom(config_);
+          o.config.mutable_headers()->add_forward_prefixes("x-demo-echo-");
+          o.config.mutable_headers()->add_forward_response()->set_prefix(
+              "x-demo-echo-");
+          auth::AddOpenApiSecurity(o.config, o.openapi);
           o.build_stages =
-              [this](const routing::RouteTable& routes,
-                     std::shared_ptr<const policy::HeaderRules> rules) {
-                return BuildStageChain(config_, routes, std::move(rules),
+              [this, config = o.config](
+                  const routing::RouteTable& routes,
+                  std::shared_ptr<const policy::HeaderRules> rules) {
+                return BuildStageChain(config, routes, std::move(rules),
                                        environment_);
               };
         });
