@@ -161,7 +161,10 @@ std::optional<Jwk> ParseKey(const rapidjson::Value& jwk) {
     key = Ed25519Key(jwk);
   }
   if (key == nullptr) return std::nullopt;
-  return Jwk(type, std::string(Text(jwk, "kid")), alg, key);
+  Jwk out(type, std::string(Text(jwk, "kid")), alg, key);
+  // An `alg` the key type cannot do (EC with "RS256"): never usable.
+  if (alg.has_value() && !out.Fits(*alg)) return std::nullopt;
+  return out;
 }
 
 }  // namespace

@@ -5,8 +5,8 @@
 // P-521; x, y of at most the curve's size, shorter ones zero-padded; the
 // point is checked to be on the curve) and OKP (crv Ed25519; x). Keys with
 // `use` other than "sig", with `key_ops` that lack "verify", of other types
-// (oct: secrets never come from a JWK set) or that do not parse are
-// skipped.
+// (oct: secrets never come from a JWK set), with an `alg` their type cannot
+// do, or that do not parse are skipped.
 //
 // Thread safety: immutable after ParseJwkSet; shared between threads.
 // Ownership: a Jwk owns its EVP_PKEY.

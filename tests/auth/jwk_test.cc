@@ -96,6 +96,19 @@ TEST_F(JwkSetTest, SkipsKeysNotForVerifying) {
             9u);
 }
 
+TEST_F(JwkSetTest, SkipsKeysWhoseAlgTheirTypeCannotDo) {
+  EXPECT_EQ(KeyCount(Changed("es256",
+                             [](rapidjson::Value& k, Allocator& a) {
+                               k.AddMember("alg", "RS256", a);
+                             })),
+            9u);
+  EXPECT_EQ(KeyCount(Changed("ps384",
+                             [](rapidjson::Value& k, Allocator& a) {
+                               k.AddMember("alg", "PS384", a);
+                             })),
+            10u);
+}
+
 TEST_F(JwkSetTest, SkipsBrokenKeys) {
   // A point that is not on the curve.
   EXPECT_EQ(KeyCount(Changed("es384",

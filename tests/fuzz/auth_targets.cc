@@ -1,11 +1,13 @@
-// jwt_parser: the auth library's token parser on arbitrary input (see
-// fuzz_targets.h).
+// jwt_parser and jwk_set: the auth library's token and JWK set parsers on
+// arbitrary input (see fuzz_targets.h).
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/auth/jwk.h"
 #include "gateway/auth/jwt.h"
 #include "gateway/base/strings.h"
 #include "tests/fuzz/fuzz_targets.h"
@@ -14,7 +16,7 @@ namespace protogate::fuzz {
 namespace {
 
 absl::Status Broken(std::string_view what) {
-  return absl::InternalError(absl::StrCat("jwt_parser: ", base::ToAbsl(what)));
+  return absl::InternalError(absl::StrCat("auth: ", base::ToAbsl(what)));
 }
 
 // Error messages are fixed texts: nothing of the token reaches a client.
@@ -67,6 +69,37 @@ int FuzzJwtParser(const uint8_t* data, size_t size) {
   return AbortUnlessOk("jwt_parser",
                        CheckJwtParser(std::string_view(
                            reinterpret_cast<const char*>(data), size)));
+}
+
+absl::Status CheckJwkSet(std::string_view input) {
+  absl::StatusOr<std::shared_ptr<const auth::JwkSet>> keys =
+      auth::ParseJwkSet(input);
+  if (!keys.ok()) {
+    return keys.status().code() == absl::StatusCode::kInvalidArgument
+               ? absl::OkStatus()
+               : Broken("a JWK set error other than InvalidArgument");
+  }
+  const auto& list = (*keys)->keys();
+  if (list.empty() || list.size() > auth::kMaxJwkSetKeys) {
+    return Broken("an accepted JWK set with no or too many keys");
+  }
+  for (const auth::Jwk& key : list) {
+    bool fits = false;
+    for (const char* alg :
+         {"RS256", "PS512", "ES256", "ES384", "ES512", "EdDSA"}) {
+      fits = fits || key.Fits(*auth::JwsAlgorithmFromName(alg));
+    }
+    if (key.key() == nullptr || !fits || key.Fits(auth::JwsAlgorithm::kHs256)) {
+      return Broken("a JWK without a key or an algorithm, or fit for HMAC");
+    }
+  }
+  return absl::OkStatus();
+}
+
+int FuzzJwkSet(const uint8_t* data, size_t size) {
+  return AbortUnlessOk(
+      "jwk_set",
+      CheckJwkSet(std::string_view(reinterpret_cast<const char*>(data), size)));
 }
 
 }  // namespace protogate::fuzz

@@ -70,7 +70,8 @@ INSTANTIATE_TEST_SUITE_P(
         Target{"wire_to_json_fuzzer", CheckWireToJson, FuzzWireToJson},
         Target{"path_template_fuzzer", CheckPathTemplate, FuzzPathTemplate},
         Target{"route_matcher_fuzzer", CheckRouteMatcher, FuzzRouteMatcher},
-        Target{"jwt_parser_fuzzer", CheckJwtParser, FuzzJwtParser}),
+        Target{"jwt_parser_fuzzer", CheckJwtParser, FuzzJwtParser},
+        Target{"jwk_set_fuzzer", CheckJwkSet, FuzzJwkSet}),
     [](const ::testing::TestParamInfo<Target>& info) {
       std::string name = info.param.name;
       name.erase(name.find("_fuzzer"));

@@ -57,6 +57,12 @@ int FuzzRouteMatcher(const uint8_t* data, size_t size);
 absl::Status CheckJwtParser(std::string_view input);
 int FuzzJwtParser(const uint8_t* data, size_t size);
 
+// The input as a JWK set (gateway/auth/jwk.h). Errors are InvalidArgument;
+// an accepted set has 1 to 100 keys, each with an EVP_PKEY that fits some
+// JWS algorithm and never HMAC.
+absl::Status CheckJwkSet(std::string_view input);
+int FuzzJwkSet(const uint8_t* data, size_t size);
+
 // Prints `status` and the target name to stderr and aborts when not OK.
 int AbortUnlessOk(std::string_view target, const absl::Status& status);
 
