@@ -188,6 +188,10 @@ absl::Status ApplyFlags(absl::Span<const char* const> args,
       flags.config.mutable_logging()->set_log_requests(true);
       continue;
     }
+    if (arg == "--validate") {
+      flags.validate = true;
+      continue;
+    }
     absl::string_view name, value;
     PG_RETURN_IF_ERROR(SplitFlag(args, &i, &name, &value));
     PG_RETURN_IF_ERROR(Apply(name, value, flags.config, reflection_refresh));
@@ -284,9 +288,15 @@ Flags:
   --timeout DURATION       Deadline of each upstream call (default 15s).
   --drain_grace DURATION   On SIGTERM/SIGINT, time given to in-flight requests
                            before connections are closed (default 10s).
-  --io_threads N           HTTP I/O threads (default 0: one per core).
+  --io_threads N           HTTP I/O threads (default 0: one per CPU the
+                           process may use: its affinity mask, lowered to
+                           its cgroup CPU quota).
   --max_body_bytes N       Largest accepted request body (default 4194304).
   --verbose                Log every request.
+  --validate               Load the configuration as a start would (reading
+                           reflection sources, calling no other backend,
+                           binding no port), print one line per service it
+                           would serve or each problem, exit 0 or 1.
   --help                   Print this text.
 
 Admin endpoints: GET /-/healthz, GET /-/readyz, GET /-/routes, GET /-/openapi.json.

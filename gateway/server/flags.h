@@ -27,6 +27,8 @@ namespace protogate::server {
 
 struct GatewayFlags {
   bool help = false;
+  // --validate: load everything, report, exit (validate_command.h).
+  bool validate = false;
   std::string config_file;  // --config, or "".
   // The config file (validated) with every other flag applied over it.
   config::v1::GatewayConfig config;

@@ -22,6 +22,7 @@
 #include "gateway/server/launch_config.h"
 #include "gateway/server/reloader.h"
 #include "gateway/server/stages.h"
+#include "gateway/server/validate_command.h"
 
 namespace protogate::server {
 namespace {
@@ -122,6 +123,7 @@ absl::StatusOr<std::unique_ptr<http::Server>> StartServer(
       }));
   std::printf("protogate listening on http://%s:%u\n", options.host.c_str(),
               server->port());
+  PG_LOG(kInfo) << "serving with " << options.io_threads << " I/O threads";
   return server;
 }
 
@@ -187,13 +189,17 @@ int Run(int argc, char** argv) {
   for (const std::string& arg : args) arg_pointers.push_back(arg.c_str());
   absl::StatusOr<GatewayFlags> flags = ParseFlags(arg_pointers);
   if (!flags.ok()) {
-    std::fprintf(stderr, "protogate: %s\n",
-                 std::string(flags.status().message()).c_str());
-    return 2;
+    return ReportFlagError(flags.status(), arg_pointers, stderr);
   }
   if (flags->help) {
     std::fputs(Usage().c_str(), stdout);
     return 0;
+  }
+  if (flags->validate) {
+    StageEnvironment stage_environment;
+    return RunValidation(
+        ReloaderOptionsFrom(std::move(args), *flags, stage_environment),
+        stdout, stderr);
   }
   return Serve(std::move(args), *flags, signals);
 }
