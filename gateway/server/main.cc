@@ -198,8 +198,8 @@ int Run(int argc, char** argv) {
   if (flags->validate) {
     StageEnvironment stage_environment;
     return RunValidation(
-        ReloaderOptionsFrom(std::move(args), *flags, stage_environment),
-        stdout, stderr);
+        ReloaderOptionsFrom(std::move(args), *flags, stage_environment), stdout,
+        stderr);
   }
   return Serve(std::move(args), *flags, signals);
 }
