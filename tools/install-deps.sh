@@ -13,7 +13,7 @@ PACKAGES=(
   libyaml-cpp-dev libssl-dev libnghttp2-dev
   clang-format
   openssl python3-jwt python3-cryptography
-  chromium
+  libhiredis-dev redis-server chromium
   "$@"
 )
 

@@ -48,6 +48,9 @@ absl::Status ValidateHeaders(const v1::HeadersConfig& headers);
 // The forwarding rules of `headers` (validate_headers.cc): nothing that is
 // never forwarded (grpc-*, hop-by-hop, transport headers) may be named.
 absl::Status ValidateHeaderForwarding(const v1::HeadersConfig& headers);
+// The traffic policies (validate_traffic.cc): `rate_limits`, `cors` and
+// `methods[].cors`, e.g. `rate_limits.policies[0].per: must be positive`.
+absl::Status ValidateTraffic(const v1::GatewayConfig& config);
 // A `headers.response` rule's name: not one the HTTP server manages
 // (content-length, hop-by-hop headers).
 absl::Status ValidateResponseHeaderName(std::string_view path,

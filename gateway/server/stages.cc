@@ -5,6 +5,9 @@
 #include <vector>
 
 #include "gateway/auth/auth_stage.h"
+#include "gateway/base/status_macros.h"
+#include "gateway/policy/cors_stage.h"
+#include "gateway/ratelimit/rate_limit_stage.h"
 
 namespace protogate::server {
 
@@ -14,15 +17,22 @@ absl::StatusOr<policy::StageChain> BuildStageChain(
     StageEnvironment& environment) {
   std::vector<std::unique_ptr<const policy::Stage>> stages;
   // 1. cors
+  PG_ASSIGN_OR_RETURN(std::unique_ptr<const policy::Stage> cors,
+                      policy::CorsStage::Create(config, routes));
+  if (cors != nullptr) stages.push_back(std::move(cors));
   // 2. headers
   stages.push_back(
       std::make_unique<policy::HeaderRulesStage>(std::move(header_rules)));
   // 3. auth
-  absl::StatusOr<std::unique_ptr<const policy::Stage>> auth_stage =
-      auth::AuthStage::Create(config, routes, environment.jwks);
-  if (!auth_stage.ok()) return auth_stage.status();
-  if (*auth_stage != nullptr) stages.push_back(*std::move(auth_stage));
+  PG_ASSIGN_OR_RETURN(
+      std::unique_ptr<const policy::Stage> auth,
+      auth::AuthStage::Create(config, routes, environment.jwks));
+  if (auth != nullptr) stages.push_back(std::move(auth));
   // 4. rate_limit
+  PG_ASSIGN_OR_RETURN(std::unique_ptr<const policy::Stage> rate_limit,
+                      ratelimit::RateLimitStage::Create(
+                          config, routes, environment.rate_limits));
+  if (rate_limit != nullptr) stages.push_back(std::move(rate_limit));
   return policy::StageChain(std::move(stages));
 }
 

@@ -24,6 +24,7 @@
 #include "gateway/auth/jwks_cache.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/policy/stage.h"
+#include "gateway/ratelimit/rate_limit_environment.h"
 #include "gateway/routing/route_table.h"
 #include "protogate/config/v1/config.pb.h"
 
@@ -33,6 +34,10 @@ namespace protogate::server {
 struct StageEnvironment {
   // The JWK sets of `auth.jwt_providers[].jwks_uri` (auth::AuthStage).
   auth::JwksCache jwks;
+
+  // The local rate-limit buckets (kept across reloads) and the Redis
+  // connections of the shared rate limits.
+  ratelimit::RateLimitEnvironment rate_limits;
 };
 
 // FailedPrecondition naming the config path of a stage that cannot be built

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Enforces the library boundaries of docs/ARCHITECTURE.md on the source tree:
-# only gateway/upstream includes grpcpp (or grpc/) and nghttp2, only the two
-# libraries that do I/O on the event loops (gateway/http, and gateway/upstream
-# for its own HTTP/2 client) include boost/, and gateway/transcoding and
+# only gateway/upstream includes grpcpp (or grpc/) and nghttp2, only the
+# libraries that do I/O on event loops (gateway/http, gateway/upstream for its
+# own HTTP/2 client, and gateway/ratelimit whose hiredis connections run on
+# the I/O threads' loops) include boost/, and gateway/transcoding and
 # aggregator/ do no networking (the aggregator may use the upstream
 # interface, channel.h). The request path (gateway/proxy) and the pipeline
 # stages (gateway/policy, gateway/auth, gateway/ratelimit) do not include the
@@ -29,8 +30,8 @@ sources | grep -v '^gateway/upstream/' | xargs -r grep -nE '#include [<"](grpcpp
   | violations "grpcpp outside gateway/upstream"
 sources | grep -v '^gateway/upstream/' | xargs -r grep -nE '#include [<"]nghttp2/' \
   | violations "nghttp2 outside gateway/upstream"
-sources | grep -vE '^gateway/(http|upstream)/' | xargs -r grep -nE '#include [<"]boost/' \
-  | violations "boost outside gateway/http and gateway/upstream"
+sources | grep -vE '^gateway/(http|upstream|ratelimit)/' | xargs -r grep -nE '#include [<"]boost/' \
+  | violations "boost outside gateway/http, gateway/upstream and gateway/ratelimit"
 sources | grep -E '^(gateway/transcoding|aggregator)/' \
   | xargs -r grep -nE '#include [<"](sys/socket\.h|netinet/|arpa/|boost/|grpcpp/|grpc/|gateway/(http|upstream)/)' \
   | grep -v 'gateway/upstream/channel\.h' \

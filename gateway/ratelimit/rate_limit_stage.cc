@@ -1,0 +1,271 @@
+#include "gateway/ratelimit/rate_limit_stage.h"
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gateway/base/io_thread.h"
+
+namespace protogate::ratelimit {
+namespace {
+
+using Policy = RateLimitStage::Policy;
+using ::protogate::policy::Exchange;
+using ::protogate::policy::Verdict;
+
+constexpr absl::Duration kDefaultTimeout = absl::Milliseconds(50);
+constexpr uint32_t kDefaultMaxKeys = 65536;
+
+absl::Duration ToDuration(const google::protobuf::Duration& d) {
+  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+}
+
+// Whether `selector` (empty, a package, a service or a method) names
+// `method`.
+bool Selects(const std::string& selector, const std::string& method) {
+  if (selector.empty() || selector == method) return true;
+  return method.size() > selector.size() &&
+         absl::StartsWith(method, selector) && method[selector.size()] == '.';
+}
+
+// The decisions of one request, folded as they come.
+class Tally {
+ public:
+  void Add(const Policy& policy, const GcraDecision& d) {
+    if (!d.allowed && (rejected_ == nullptr ||
+                       d.retry_after_ns > rejection_.retry_after_ns)) {
+      rejected_ = &policy;
+      rejection_ = d;
+    }
+    if (tightest_ == nullptr || d.remaining < tightest_d_.remaining ||
+        (d.remaining == tightest_d_.remaining &&
+         d.reset_ns > tightest_d_.reset_ns)) {
+      tightest_ = &policy;
+      tightest_d_ = d;
+    }
+  }
+  void AddFailure(const Policy& policy) {
+    if (failed_ == nullptr) failed_ = &policy;
+  }
+  bool rejected() const { return rejected_ != nullptr; }
+
+  Verdict Finish(Exchange& exchange, RateLimitStage::OnError on_error) const {
+    const Policy* shown = rejected_ != nullptr ? rejected_ : tightest_;
+    const GcraDecision& d = rejected_ != nullptr ? rejection_ : tightest_d_;
+    if (shown != nullptr) {
+      auto& headers = exchange.response_headers();
+      headers.reserve(headers.size() + 3);
+      headers.emplace_back("RateLimit-Limit", absl::StrCat(shown->rate.burst));
+      headers.emplace_back("RateLimit-Remaining", absl::StrCat(d.remaining));
+      headers.emplace_back("RateLimit-Reset",
+                           absl::StrCat(CeilSeconds(d.reset_ns)));
+    }
+    if (rejected_ != nullptr) {
+      exchange.rate_limit_policy() = rejected_->name;
+      Verdict v = Verdict::Answer(
+          429, absl::StatusCode::kResourceExhausted,
+          absl::StrCat("rate limit \"", rejected_->name, "\" exceeded"));
+      v.response.headers.emplace_back(
+          "Retry-After", absl::StrCat(CeilSeconds(rejection_.retry_after_ns)));
+      return v;
+    }
+    if (failed_ != nullptr && on_error == RateLimitStage::OnError::kDeny) {
+      exchange.rate_limit_policy() = failed_->name;
+      return Verdict::Answer(
+          503, absl::StatusCode::kUnavailable,
+          absl::StrCat("rate limit \"", failed_->name, "\" cannot be checked"));
+    }
+    if (shown != nullptr) exchange.rate_limit_policy() = shown->name;
+    return Verdict::Pass();
+  }
+
+ private:
+  const Policy* rejected_ = nullptr;
+  GcraDecision rejection_;
+  const Policy* tightest_ = nullptr;
+  GcraDecision tightest_d_;
+  const Policy* failed_ = nullptr;
+};
+
+std::string KeyOf(const Policy& policy, const RateLimitStage::RoutePolicies& rp,
+                  const Exchange& exchange) {
+  if (policy.key.source() == RateKey::Source::kRoute) return rp.route_key;
+  return policy.key.Extract(exchange);
+}
+
+// Decides the local policies; stops at the first rejection.
+void DecideLocal(const RateLimitStage::RoutePolicies& rp, Exchange& exchange,
+                 Tally& tally) {
+  for (const Policy* policy : rp.local) {
+    tally.Add(*policy, policy->table->Decide(KeyOf(*policy, rp, exchange)));
+    if (tally.rejected()) return;
+  }
+}
+
+// The shared policies' replies of one request; the last one answers, on
+// the I/O thread the request came from (where the Redis client answers
+// already; a post otherwise), so the upstream call starts there.
+struct SharedJoin {
+  SharedJoin(Exchange& e, Tally t, size_t n, RateLimitStage::OnError o,
+             policy::VerdictCallback d)
+      : exchange(e),
+        tally(std::move(t)),
+        pending(n),
+        on_error(o),
+        done(std::move(d)),
+        origin(base::CurrentIoThread()) {}
+
+  void Add(const Policy& policy, const RedisScriptClient::Reply& reply) {
+    {
+      absl::MutexLock lock(&mu);
+      if (reply.ok() && reply->size() == 2) {
+        tally.Add(policy, DecisionAt(policy.rate, (*reply)[0] == 1,
+                                     (*reply)[1] * 1000, 0));
+      } else {
+        tally.AddFailure(policy);
+      }
+      if (--pending > 0) return;
+    }
+    Verdict verdict = tally.Finish(exchange, on_error);
+    if (origin.ioc == nullptr || origin.ioc == base::CurrentIoThread().ioc) {
+      std::move(done)(std::move(verdict));
+      return;
+    }
+    boost::asio::post(*origin.ioc,
+                      [done = std::move(done), verdict = std::move(verdict),
+                       owner = origin.owner]() mutable {
+                        std::move(done)(std::move(verdict));
+                      });
+  }
+
+  Exchange& exchange;
+  absl::Mutex mu;
+  Tally tally;
+  size_t pending;
+  const RateLimitStage::OnError on_error;
+  policy::VerdictCallback done;
+  const base::IoThread origin;
+};
+
+absl::StatusOr<std::unique_ptr<Policy>> MakePolicy(
+    const config::v1::RateLimitPolicy& config, int index, int trusted_hops,
+    RateLimitEnvironment& environment) {
+  auto policy = std::make_unique<Policy>();
+  policy->name = config.name();
+  absl::StatusOr<RateKey> key = RateKey::Parse(config.key(), trusted_hops);
+  if (!key.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "rate_limits.policies[", index, "].key: ", key.status().message()));
+  }
+  policy->key = *std::move(key);
+  if (config.requests() == 0 ||
+      ToDuration(config.per()) <= absl::ZeroDuration()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("rate_limits.policies[", index,
+                     "]: requests and per must be positive"));
+  }
+  const uint64_t burst =
+      config.burst() != 0 ? config.burst() : config.requests();
+  policy->rate =
+      GcraRate::Of(config.requests(), ToDuration(config.per()), burst);
+  if (config.shared()) {
+    policy->redis_prefix = absl::StrCat("protogate:rl:", config.name(), ":");
+    policy->interval_us =
+        absl::StrCat(std::max<int64_t>(1, policy->rate.interval_ns / 1000));
+    policy->limit_us = absl::StrCat(policy->rate.limit_ns / 1000);
+  } else {
+    policy->table = environment.LocalTable(
+        config.name(), policy->rate,
+        config.max_keys() != 0 ? config.max_keys() : kDefaultMaxKeys);
+  }
+  return policy;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<const policy::Stage>> RateLimitStage::Create(
+    const config::v1::GatewayConfig& config, const routing::RouteTable& routes,
+    RateLimitEnvironment& environment) {
+  const config::v1::RateLimits& limits = config.rate_limits();
+  if (limits.policies().empty()) return nullptr;
+  std::unique_ptr<RateLimitStage> stage(new RateLimitStage());
+  bool shared = false;
+  for (int i = 0; i < limits.policies_size(); ++i) {
+    absl::StatusOr<std::unique_ptr<Policy>> policy = MakePolicy(
+        limits.policies(i), i,
+        static_cast<int>(limits.client_ip().trusted_hops()), environment);
+    if (!policy.ok()) return policy.status();
+    shared = shared || limits.policies(i).shared();
+    stage->policies_.push_back(*std::move(policy));
+  }
+  if (shared) {
+    const config::v1::RedisConfig& redis = limits.redis();
+    stage->on_error_ =
+        redis.on_error() == "deny" ? OnError::kDeny : OnError::kAllow;
+    absl::StatusOr<RedisScriptClient*> client = environment.Redis(
+        redis.address(),
+        redis.has_timeout() ? ToDuration(redis.timeout()) : kDefaultTimeout,
+        redis.on_error().empty() ? "allow" : redis.on_error());
+    if (!client.ok()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "rate_limits.redis.address: ", client.status().message()));
+    }
+    stage->redis_ = *client;
+  }
+  stage->routes_.resize(routes.routes().size());
+  for (size_t r = 0; r < routes.routes().size(); ++r) {
+    const routing::Route& route = routes.routes()[r];
+    RoutePolicies& rp = stage->routes_[r];
+    rp.route_key = absl::StrCat(route.method->full_name(), " ",
+                                route.http_method, " ", route.path.text());
+    for (int i = 0; i < limits.policies_size(); ++i) {
+      if (!Selects(limits.policies(i).selector(), route.method->full_name())) {
+        continue;
+      }
+      const Policy* policy = stage->policies_[i].get();
+      (policy->table != nullptr ? rp.local : rp.shared).push_back(policy);
+    }
+  }
+  return std::unique_ptr<const policy::Stage>(std::move(stage));
+}
+
+Verdict RateLimitStage::Apply(Exchange& exchange) const {
+  if (exchange.route() == nullptr) return Verdict::Pass();
+  const RoutePolicies& rp = routes_[exchange.route_index()];
+  if (rp.local.empty()) return Verdict::Pass();
+  Tally tally;
+  DecideLocal(rp, exchange, tally);
+  return tally.Finish(exchange, on_error_);
+}
+
+void RateLimitStage::ApplyAsync(Exchange& exchange,
+                                policy::VerdictCallback done) const {
+  if (exchange.route() == nullptr) {
+    std::move(done)(Verdict::Pass());
+    return;
+  }
+  const RoutePolicies& rp = routes_[exchange.route_index()];
+  Tally tally;
+  DecideLocal(rp, exchange, tally);
+  if (tally.rejected() || rp.shared.empty()) {
+    std::move(done)(tally.Finish(exchange, on_error_));
+    return;
+  }
+  auto join = std::make_shared<SharedJoin>(
+      exchange, std::move(tally), rp.shared.size(), on_error_, std::move(done));
+  for (const Policy* policy : rp.shared) {
+    redis_->Run(
+        {absl::StrCat(policy->redis_prefix, KeyOf(*policy, rp, exchange))},
+        {policy->interval_us, policy->limit_us},
+        [join, policy](RedisScriptClient::Reply reply) {
+          join->Add(*policy, reply);
+        });
+  }
+}
+
+}  // namespace protogate::ratelimit

@@ -1,0 +1,495 @@
+#include "gateway/ratelimit/redis_script_client.h"
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <deque>
+#include <thread>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gateway/base/io_thread.h"
+#include "gateway/base/logging.h"
+#include "gateway/ratelimit/redis_asio_adapter.h"
+
+namespace protogate::ratelimit {
+namespace {
+
+namespace asio = boost::asio;
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+constexpr auto kFirstBackoff = std::chrono::milliseconds(50);
+constexpr auto kMaxBackoff = std::chrono::seconds(1);
+constexpr auto kConnectTimeout = std::chrono::seconds(1);
+
+struct Call {
+  std::vector<std::string> argv;  // EVALSHA, sha (set when sent), numkeys...
+  RedisScriptClient::ReplyCallback done;
+  SteadyTime deadline;
+  bool finished = false;
+  bool reloaded = false;  // Already repeated after NOSCRIPT.
+};
+
+// Where to connect.
+struct Endpoint {
+  std::string host;  // Empty for a unix socket.
+  int port = 0;
+  std::string unix_path;
+};
+
+absl::StatusOr<Endpoint> ParseAddress(const std::string& address) {
+  Endpoint e;
+  if (absl::StartsWith(address, "unix://")) {
+    e.unix_path = address.substr(7);
+    if (e.unix_path.empty()) {
+      return absl::InvalidArgumentError("redis address: empty socket path");
+    }
+    return e;
+  }
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &e.port) || e.port <= 0 ||
+      e.port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("redis address \"", address, "\" is not host:port"));
+  }
+  e.host = address.substr(0, colon);
+  if (e.host.size() > 2 && e.host.front() == '[' && e.host.back() == ']') {
+    e.host = e.host.substr(1, e.host.size() - 2);
+  }
+  return e;
+}
+
+// One pipelined connection, driven by one io_context; every method runs on
+// the thread running it.
+class Connection final : public base::IoThreadResident,
+                         public std::enable_shared_from_this<Connection> {
+ public:
+  // What the connections of one client share.
+  struct Shared {
+    std::atomic<uint64_t> failures{0};
+    std::atomic<bool> outage{false};  // Logged once for all connections.
+  };
+
+  Connection(const RedisScriptClientOptions& options, const Endpoint& endpoint,
+             asio::io_context& ioc, Shared& shared)
+      : options_(options), endpoint_(endpoint), ioc_(ioc), shared_(shared) {}
+
+  // Loop thread: the first connection attempt.
+  void Start() { Connect(); }
+
+  // Loop thread: closes the connection for good; waiting calls end with
+  // Cancelled, later ones too.
+  void Shutdown() {
+    stopping_ = true;
+    deadline_timer_.cancel();
+    reconnect_timer_.cancel();
+    connect_timer_.cancel();
+    if (redisAsyncContext* c = std::exchange(context_, nullptr)) {
+      redisAsyncFree(c);
+    }
+    for (auto& call : by_deadline_) {
+      Finish(*call, absl::CancelledError("redis client stopped"));
+    }
+    by_deadline_.clear();
+    waiting_for_link_.clear();
+  }
+
+  // The loop winds down (base/io_thread.h): let it end.
+  void OnLoopDrain() override { Shutdown(); }
+
+  // Loop thread: starts `call`.
+  void Submit(std::shared_ptr<Call> call) {
+    if (stopping_) {
+      Finish(*call, absl::CancelledError("redis client stopped"));
+      return;
+    }
+    by_deadline_.push_back(call);
+    ArmDeadline();
+    switch (link_) {
+      case Link::kReady:
+        Send(call);
+        return;
+      case Link::kConnecting:
+        waiting_for_link_.push_back(std::move(call));
+        return;
+      case Link::kDown:
+        Fail(*call, absl::UnavailableError("rate limit store unavailable"));
+        return;
+    }
+  }
+
+ private:
+  enum class Link { kDown, kConnecting, kReady };
+
+  // --- Connection ---------------------------------------------------------
+  void Connect() {
+    if (stopping_) return;
+    redisAsyncContext* ac =
+        endpoint_.unix_path.empty()
+            ? redisAsyncConnect(endpoint_.host.c_str(), endpoint_.port)
+            : redisAsyncConnectUnix(endpoint_.unix_path.c_str());
+    if (ac == nullptr || ac->err != 0) {
+      std::string why = ac == nullptr ? "out of memory" : ac->errstr;
+      if (ac != nullptr) redisAsyncFree(ac);
+      LinkFailed(why);
+      return;
+    }
+    ac->data = this;
+    RedisAsioAdapter::Attach(ioc_, ac);
+    redisAsyncSetConnectCallback(ac, &OnConnect);
+    redisAsyncSetDisconnectCallback(ac, &OnDisconnect);
+    context_ = ac;
+    link_ = Link::kConnecting;
+    LoadScript();
+    connect_timer_.expires_after(kConnectTimeout);
+    connect_timer_.async_wait([this, ac](const boost::system::error_code& ec) {
+      if (!ec && context_ == ac && link_ == Link::kConnecting) {
+        DropContext("connect timed out");
+      }
+    });
+  }
+
+  void LoadScript() {
+    const char* argv[] = {"SCRIPT", "LOAD", options_.script.c_str()};
+    const size_t lens[] = {6, 4, options_.script.size()};
+    redisAsyncCommandArgv(context_, &OnScriptLoaded, this, 3, argv, lens);
+  }
+
+  static void OnConnect(const redisAsyncContext* ac, int status) {
+    auto* self = static_cast<Connection*>(ac->data);
+    // On failure hiredis frees the context right after this callback.
+    if (status != REDIS_OK && ac == self->context_) {
+      self->context_ = nullptr;
+      self->LinkFailed(ac->errstr);
+    }
+  }
+
+  static void OnDisconnect(const redisAsyncContext* ac, int status) {
+    auto* self = static_cast<Connection*>(ac->data);
+    if (ac == self->context_) {
+      self->context_ = nullptr;
+      self->LinkFailed("connection lost");
+    }
+  }
+
+  static void OnScriptLoaded(redisAsyncContext* ac, void* r, void* data) {
+    auto* self = static_cast<Connection*>(data);
+    auto* reply = static_cast<redisReply*>(r);
+    if (reply == nullptr || ac != self->context_) return;  // Link lost.
+    if (reply->type != REDIS_REPLY_STRING) {
+      self->DropContext(absl::StrCat(
+          "SCRIPT LOAD failed: ",
+          reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply"));
+      return;
+    }
+    self->sha_.assign(reply->str, reply->len);
+    if (self->link_ == Link::kReady) return;  // A reload after NOSCRIPT.
+    self->link_ = Link::kReady;
+    self->backoff_ = kFirstBackoff;
+    self->connect_timer_.cancel();
+    std::vector<std::shared_ptr<Call>> waiting;
+    waiting.swap(self->waiting_for_link_);
+    for (auto& call : waiting) {
+      if (!call->finished) self->Send(call);
+    }
+  }
+
+  // Frees the current context (its calls end with Unavailable).
+  void DropContext(const std::string& why) {
+    redisAsyncContext* c = std::exchange(context_, nullptr);
+    LinkFailed(why);
+    if (c != nullptr) redisAsyncFree(c);
+  }
+
+  void LinkFailed(const std::string& why) {
+    link_ = Link::kDown;
+    connect_timer_.cancel();
+    NoteFailure(why);
+    std::vector<std::shared_ptr<Call>> waiting;
+    waiting.swap(waiting_for_link_);
+    for (auto& call : waiting) {
+      Fail(*call, absl::UnavailableError("rate limit store unavailable"));
+    }
+    if (stopping_) return;
+    reconnect_timer_.expires_after(backoff_);
+    backoff_ = std::min<std::chrono::steady_clock::duration>(backoff_ * 2,
+                                                             kMaxBackoff);
+    reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) Connect();
+    });
+  }
+
+  // --- Calls ---
+  void Send(const std::shared_ptr<Call>& call) {
+    call->argv[1] = sha_;
+    absl::InlinedVector<const char*, 8> argv;
+    absl::InlinedVector<size_t, 8> lens;
+    for (const std::string& a : call->argv) {
+      argv.push_back(a.data());
+      lens.push_back(a.size());
+    }
+    auto* holder = new std::shared_ptr<Call>(call);
+    if (redisAsyncCommandArgv(context_, &OnReply, holder,
+                              static_cast<int>(argv.size()), argv.data(),
+                              lens.data()) != REDIS_OK) {
+      delete holder;
+      Fail(*call, absl::UnavailableError("rate limit store unavailable"));
+    }
+  }
+
+  static void OnReply(redisAsyncContext* ac, void* r, void* data) {
+    std::unique_ptr<std::shared_ptr<Call>> holder(
+        static_cast<std::shared_ptr<Call>*>(data));
+    Call& call = **holder;
+    auto* self = static_cast<Connection*>(ac->data);
+    auto* reply = static_cast<redisReply*>(r);
+    if (call.finished) return;
+    if (reply == nullptr) {
+      self->Fail(call, absl::UnavailableError("rate limit store unavailable"));
+    } else if (reply->type == REDIS_REPLY_ERROR &&
+               absl::StartsWith(reply->str, "NOSCRIPT") && !call.reloaded &&
+               ac == self->context_) {
+      call.reloaded = true;
+      self->LoadScript();
+      self->Send(*holder);
+    } else if (reply->type == REDIS_REPLY_ARRAY) {
+      std::vector<int64_t> values;
+      for (size_t i = 0; i < reply->elements; ++i) {
+        values.push_back(reply->element[i]->integer);
+      }
+      self->Succeed(call, std::move(values));
+    } else {
+      self->NoteFailure(absl::StrCat(
+          "script answered ",
+          reply->type == REDIS_REPLY_ERROR ? reply->str : "no array"));
+      self->Finish(call, absl::InternalError("rate limit store failed"));
+    }
+  }
+
+  void ArmDeadline() {
+    while (!by_deadline_.empty() && by_deadline_.front()->finished) {
+      by_deadline_.pop_front();
+    }
+    if (deadline_armed_ || by_deadline_.empty()) return;
+    deadline_armed_ = true;
+    deadline_timer_.expires_at(by_deadline_.front()->deadline);
+    deadline_timer_.async_wait([this](const boost::system::error_code& ec) {
+      deadline_armed_ = false;
+      if (ec) return;
+      const SteadyTime now = std::chrono::steady_clock::now();
+      while (!by_deadline_.empty() && (by_deadline_.front()->finished ||
+                                       by_deadline_.front()->deadline <= now)) {
+        Fail(*by_deadline_.front(),
+             absl::DeadlineExceededError("rate limit store timed out"));
+        by_deadline_.pop_front();
+      }
+      ArmDeadline();
+    });
+  }
+
+  void Succeed(Call& call, std::vector<int64_t> values) {
+    if (shared_.outage.exchange(false, std::memory_order_relaxed)) {
+      PG_LOG(kWarning) << "rate_limits.redis " << options_.address
+                       << ": reachable again";
+    }
+    Finish(call, std::move(values));
+  }
+
+  void Fail(Call& call, absl::Status status) {
+    if (call.finished) return;
+    NoteFailure(std::string(status.message()));
+    Finish(call, std::move(status));
+  }
+
+  void NoteFailure(const std::string& why) {
+    if (shared_.outage.exchange(true, std::memory_order_relaxed)) return;
+    PG_LOG(kWarning) << "rate_limits.redis " << options_.address << ": " << why
+                     << options_.outage_note;
+  }
+
+  void Finish(Call& call, RedisScriptClient::Reply reply) {
+    if (call.finished) return;
+    call.finished = true;
+    if (!reply.ok()) shared_.failures.fetch_add(1, std::memory_order_relaxed);
+    std::move(call.done)(std::move(reply));
+  }
+
+  const RedisScriptClientOptions& options_;
+  const Endpoint& endpoint_;
+  asio::io_context& ioc_;
+  Shared& shared_;
+  asio::steady_timer deadline_timer_{ioc_};
+  asio::steady_timer reconnect_timer_{ioc_};
+  asio::steady_timer connect_timer_{ioc_};
+
+  redisAsyncContext* context_ = nullptr;
+  Link link_ = Link::kDown;
+  std::string sha_;
+  std::deque<std::shared_ptr<Call>> by_deadline_;  // Oldest first.
+  std::vector<std::shared_ptr<Call>> waiting_for_link_;
+  bool deadline_armed_ = false;
+  bool stopping_ = false;
+  std::chrono::steady_clock::duration backoff_ = kFirstBackoff;
+};
+
+// A loop of the client's own, for callers that are not on an I/O thread.
+struct OwnLoop {
+  asio::io_context ioc{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{
+      ioc.get_executor()};
+  std::shared_ptr<Connection> connection;
+  std::thread thread;
+};
+
+}  // namespace
+
+class RedisScriptClient::Impl {
+ public:
+  Impl(RedisScriptClientOptions options, Endpoint endpoint)
+      : options_(std::move(options)), endpoint_(std::move(endpoint)) {}
+
+  ~Impl() {
+    if (own_ != nullptr) {
+      asio::post(own_->ioc, [this] {
+        own_->connection->Shutdown();
+        own_->work.reset();
+      });
+      own_->thread.join();
+    }
+    // The I/O loops have stopped (REQUIRES of the destructor): nothing runs
+    // on them any more.
+    for (auto& [ioc, connection] : loops_) connection->Shutdown();
+  }
+
+  void Run(std::vector<std::string> keys, std::vector<std::string> args,
+           ReplyCallback done) {
+    auto call = std::make_shared<Call>();
+    call->argv.reserve(3 + keys.size() + args.size());
+    call->argv.push_back("EVALSHA");
+    call->argv.emplace_back();
+    call->argv.push_back(absl::StrCat(keys.size()));
+    for (auto& k : keys) call->argv.push_back(std::move(k));
+    for (auto& a : args) call->argv.push_back(std::move(a));
+    call->done = std::move(done);
+    call->deadline = std::chrono::steady_clock::now() +
+                     absl::ToChronoNanoseconds(options_.timeout);
+    const base::IoThread& io = base::CurrentIoThread();
+    if (io.ioc != nullptr) {
+      LoopConnection(io).Submit(std::move(call));
+      return;
+    }
+    OwnLoop& own = Own();
+    asio::post(own.ioc, [&own, call = std::move(call)]() mutable {
+      own.connection->Submit(std::move(call));
+    });
+  }
+
+  const RedisScriptClientOptions& options() const { return options_; }
+  uint64_t failures() const {
+    return shared_.failures.load(std::memory_order_relaxed);
+  }
+
+ private:
+  // The connection of the calling I/O thread's loop, made on first use.
+  Connection& LoopConnection(const base::IoThread& io) {
+    // One client per address: a one-entry cache per thread is enough.
+    thread_local uint64_t cached_client = 0;
+    thread_local asio::io_context* cached_ioc = nullptr;
+    thread_local Connection* cached = nullptr;
+    if (cached_client == id_ && cached_ioc == io.ioc) return *cached;
+    absl::MutexLock lock(&mu_);
+    std::shared_ptr<Connection>& slot = loops_[io.ioc];
+    if (slot == nullptr) {
+      BlockSigpipe();
+      slot =
+          std::make_shared<Connection>(options_, endpoint_, *io.ioc, shared_);
+      owners_.push_back(io.owner);  // The loop's address is never reused.
+      base::AddIoThreadResident(slot);
+      slot->Start();
+    }
+    cached_client = id_;
+    cached_ioc = io.ioc;
+    cached = slot.get();
+    return *slot;
+  }
+
+  OwnLoop& Own() {
+    absl::MutexLock lock(&mu_);
+    if (own_ == nullptr) {
+      own_ = std::make_unique<OwnLoop>();
+      own_->connection =
+          std::make_shared<Connection>(options_, endpoint_, own_->ioc, shared_);
+      asio::post(own_->ioc, [c = own_->connection.get()] { c->Start(); });
+      own_->thread = std::thread([ioc = &own_->ioc] {
+        BlockSigpipe();
+        ioc->run();
+      });
+    }
+    return *own_;
+  }
+
+  static uint64_t NextId() {
+    static std::atomic<uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // hiredis writes with write(2): a server that went away must give EPIPE
+  // on this thread, not kill the process with SIGPIPE.
+  static void BlockSigpipe() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+  }
+
+  const RedisScriptClientOptions options_;
+  const Endpoint endpoint_;
+  const uint64_t id_ = NextId();  // Tells clients apart in thread caches.
+  Connection::Shared shared_;
+  absl::Mutex mu_;
+  absl::flat_hash_map<asio::io_context*, std::shared_ptr<Connection>> loops_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<std::shared_ptr<void>> owners_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<OwnLoop> own_ ABSL_GUARDED_BY(mu_);
+};
+
+absl::StatusOr<std::unique_ptr<RedisScriptClient>> RedisScriptClient::Create(
+    RedisScriptClientOptions options) {
+  absl::StatusOr<Endpoint> endpoint = ParseAddress(options.address);
+  if (!endpoint.ok()) return endpoint.status();
+  auto impl = std::make_unique<Impl>(std::move(options), *std::move(endpoint));
+  return std::unique_ptr<RedisScriptClient>(
+      new RedisScriptClient(std::move(impl)));
+}
+
+RedisScriptClient::RedisScriptClient(std::unique_ptr<Impl> impl)
+    : impl_(std::move(impl)) {}
+
+RedisScriptClient::~RedisScriptClient() = default;
+
+void RedisScriptClient::Run(std::vector<std::string> keys,
+                            std::vector<std::string> args, ReplyCallback done) {
+  impl_->Run(std::move(keys), std::move(args), std::move(done));
+}
+
+const RedisScriptClientOptions& RedisScriptClient::options() const {
+  return impl_->options();
+}
+
+uint64_t RedisScriptClient::failures() const { return impl_->failures(); }
+
+}  // namespace protogate::ratelimit

@@ -1,0 +1,87 @@
+// RedisScriptClient: runs one Lua script on a Redis server for many
+// concurrent callers, with hiredis' asynchronous API driven by asio
+// (redis_asio_adapter.h).
+//
+// Each I/O thread (base/io_thread.h) that calls Run() gets a connection of
+// its own on its own event loop, made on first use: no thread hand-off, the
+// callback runs on the calling thread. Callers that are not I/O threads
+// share one more connection on a thread the client starts for them. A
+// connection lets its loop end when the loop drains (IoThreadResident).
+//
+// The script is loaded with SCRIPT LOAD on every (re)connection and run
+// with EVALSHA; a NOSCRIPT answer (the server lost its scripts) loads it
+// again on the same connection and repeats the call once. Calls are
+// pipelined. A lost connection is retried after 50 ms, doubling up to 1 s.
+// A host name is resolved (blocking) when connecting: prefer an IP address
+// or a unix socket.
+//
+// Every Run() ends within `timeout`: with the script's integer array, or
+// with Unavailable (not connected, connection lost; returned at once while
+// the server is known to be down) or DeadlineExceeded (no answer within
+// `timeout`). The first failure after a success logs one warning
+// ("outage"), the first success after failures logs its end; every failure
+// is counted in failures().
+//
+// Thread safety: Run() may be called from any thread; callbacks run on the
+// calling I/O thread (or on the client's own thread for other callers) and
+// must not block. SIGPIPE is blocked on the threads that write to Redis
+// (hiredis uses write(2)).
+// Ownership: REQUIRES: destroyed after the I/O loops that used it stopped.
+// The destructor stops the client's own thread; calls still waiting then
+// end with Cancelled.
+//
+// Example:
+//   PG_ASSIGN_OR_RETURN(auto redis, RedisScriptClient::Create(
+//       {.address = "127.0.0.1:6379", .timeout = absl::Milliseconds(50),
+//        .script = "return {1}"}));
+//   redis->Run({"key"}, {"arg"}, [](RedisScriptClient::Reply r) { ... });
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace protogate::ratelimit {
+
+struct RedisScriptClientOptions {
+  std::string address;  // "host:port", "[v6]:port" or "unix:///path".
+  absl::Duration timeout = absl::Milliseconds(50);
+  std::string script;  // Lua; must return an array of integers.
+  // Appended to the outage warning (e.g. which on_error decision applies).
+  std::string outage_note;
+};
+
+class RedisScriptClient {
+ public:
+  using Reply = absl::StatusOr<std::vector<int64_t>>;
+  using ReplyCallback = absl::AnyInvocable<void(Reply) &&>;
+
+  // InvalidArgument for an address that is not host:port or unix:///path.
+  // Starts the thread and the first connection (does not wait for it).
+  static absl::StatusOr<std::unique_ptr<RedisScriptClient>> Create(
+      RedisScriptClientOptions options);
+  ~RedisScriptClient();
+
+  // EVALSHA of the script with `keys` and `args`; `done` runs once, within
+  // the timeout (see above), possibly inline (when the connection is down).
+  void Run(std::vector<std::string> keys, std::vector<std::string> args,
+           ReplyCallback done);
+
+  const RedisScriptClientOptions& options() const;
+  // Calls that ended with an error.
+  uint64_t failures() const;
+
+  class Impl;
+
+ private:
+  explicit RedisScriptClient(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace protogate::ratelimit

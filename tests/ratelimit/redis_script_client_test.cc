@@ -1,0 +1,126 @@
+// RedisScriptClient against a real redis-server: EVALSHA, reload after
+// NOSCRIPT, the timeout while Redis stalls, fail-fast while it is down, and
+// recovery after a restart.
+#include "gateway/ratelimit/redis_script_client.h"
+
+#include <hiredis/hiredis.h>
+
+#include <string>
+
+#include "absl/synchronization/notification.h"
+#include "gtest/gtest.h"
+#include "tests/ratelimit/redis_server.h"
+
+namespace protogate::ratelimit {
+namespace {
+
+constexpr char kScript[] = "return {tonumber(ARGV[1]) + 1, #KEYS}";
+constexpr absl::Duration kTimeout = absl::Milliseconds(200);
+// Scheduling slack on a loaded test machine, on top of the timeout.
+constexpr absl::Duration kSlack = absl::Milliseconds(300);
+
+struct Result {
+  RedisScriptClient::Reply reply = absl::UnknownError("no reply");
+  absl::Duration waited;
+};
+
+Result RunOnce(RedisScriptClient& client, const std::string& arg) {
+  Result result;
+  absl::Notification done;
+  const absl::Time start = absl::Now();
+  client.Run({"k"}, {arg}, [&](RedisScriptClient::Reply reply) {
+    result.reply = std::move(reply);
+    result.waited = absl::Now() - start;
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+// Runs until a call succeeds, for at most 10 s.
+bool RecoversWithin10s(RedisScriptClient& client) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    if (RunOnce(client, "1").reply.ok()) return true;
+  }
+  return false;
+}
+
+std::unique_ptr<RedisScriptClient> MakeClient(const std::string& address) {
+  auto client = RedisScriptClient::Create(
+      {.address = address, .timeout = kTimeout, .script = kScript});
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+TEST(RedisScriptClientTest, RunsTheScriptAndReloadsItAfterScriptFlush) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  auto client = MakeClient(redis.address());
+  ASSERT_TRUE(RecoversWithin10s(*client));
+  Result r = RunOnce(*client, "41");
+  ASSERT_TRUE(r.reply.ok()) << r.reply.status();
+  EXPECT_EQ(*r.reply, (std::vector<int64_t>{42, 1}));
+
+  redisContext* admin = redisConnectUnix(redis.socket().c_str());
+  ASSERT_TRUE(admin != nullptr && admin->err == 0);
+  freeReplyObject(redisCommand(admin, "SCRIPT FLUSH"));
+  redisFree(admin);
+  r = RunOnce(*client, "1");  // NOSCRIPT, SCRIPT LOAD, EVALSHA again.
+  ASSERT_TRUE(r.reply.ok()) << r.reply.status();
+  EXPECT_EQ((*r.reply)[0], 2);
+  EXPECT_EQ(client->failures(), 0u);
+}
+
+TEST(RedisScriptClientTest, DownRedisFailsWithinTheTimeoutAndARestartRecovers) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  auto client = MakeClient(redis.address());
+  ASSERT_TRUE(RecoversWithin10s(*client));
+  ::testing::internal::CaptureStderr();
+  redis.Kill();
+  for (int i = 0; i < 50; ++i) {
+    Result r = RunOnce(*client, "1");
+    ASSERT_FALSE(r.reply.ok());
+    EXPECT_TRUE(absl::IsUnavailable(r.reply.status()) ||
+                absl::IsDeadlineExceeded(r.reply.status()))
+        << r.reply.status();
+    EXPECT_LE(r.waited, kTimeout + kSlack);
+  }
+  EXPECT_GE(client->failures(), 50u);
+  ASSERT_TRUE(redis.Start().ok());
+  EXPECT_TRUE(RecoversWithin10s(*client));
+  // One warning for the whole outage, one line for its end.
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  int lines = 0;
+  for (size_t at = log.find("rate_limits.redis "); at != std::string::npos;
+       at = log.find("rate_limits.redis ", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 2) << log;
+  EXPECT_NE(log.find("reachable again"), std::string::npos) << log;
+}
+
+TEST(RedisScriptClientTest, AStalledRedisTimesOutAndThenAnswersAgain) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  auto client = MakeClient(redis.address());
+  ASSERT_TRUE(RecoversWithin10s(*client));
+  redis.Pause();
+  Result r = RunOnce(*client, "1");
+  EXPECT_TRUE(absl::IsDeadlineExceeded(r.reply.status())) << r.reply.status();
+  EXPECT_GE(r.waited, kTimeout);
+  EXPECT_LE(r.waited, kTimeout + kSlack);
+  redis.Resume();
+  EXPECT_TRUE(RecoversWithin10s(*client));
+}
+
+TEST(RedisScriptClientTest, RefusesAMalformedAddress) {
+  auto client = RedisScriptClient::Create(
+      {.address = "nowhere", .timeout = kTimeout, .script = kScript});
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace protogate::ratelimit
