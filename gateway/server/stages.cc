@@ -25,9 +25,9 @@ absl::StatusOr<policy::StageChain> BuildStageChain(
       std::make_unique<policy::HeaderRulesStage>(std::move(header_rules)));
   // 3. auth
   PG_ASSIGN_OR_RETURN(
-      std::unique_ptr<const policy::Stage> auth,
+      std::unique_ptr<const policy::Stage> auth_stage,
       auth::AuthStage::Create(config, routes, environment.jwks));
-  if (auth != nullptr) stages.push_back(std::move(auth));
+  if (auth_stage != nullptr) stages.push_back(std::move(auth_stage));
   // 4. rate_limit
   PG_ASSIGN_OR_RETURN(std::unique_ptr<const policy::Stage> rate_limit,
                       ratelimit::RateLimitStage::Create(
