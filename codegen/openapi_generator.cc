@@ -69,8 +69,10 @@ std::string OpenApiPath(const Route& route) {
 
 class DocumentWriter {
  public:
-  explicit DocumentWriter(rapidjson::Document& document)
-      : allocator_(document.GetAllocator()), schemas_(allocator_) {}
+  DocumentWriter(rapidjson::Document& document, const OpenApiOptions& options)
+      : allocator_(document.GetAllocator()),
+        schemas_(allocator_),
+        options_(options) {}
 
   Value Operation(const Binding& binding) {
     const Route& route = *binding.route;
@@ -98,7 +100,33 @@ class DocumentWriter {
                    allocator_);
     }
     op.AddMember("responses", Responses(route), allocator_);
+    if (options_.method_security) {
+      std::optional<OpenApiMethodSecurity> security =
+          options_.method_security(method);
+      if (security.has_value()) {
+        op.AddMember("security", Security(*security), allocator_);
+      }
+    }
     return op;
+  }
+
+  // components/securitySchemes.
+  Value SecuritySchemes() {
+    Value out(rapidjson::kObjectType);
+    for (const OpenApiSecurityScheme& scheme : options_.security_schemes) {
+      Value s(rapidjson::kObjectType);
+      if (scheme.api_key_header.empty()) {
+        s.AddMember("type", "http", allocator_);
+        s.AddMember("scheme", "bearer", allocator_);
+        s.AddMember("bearerFormat", "JWT", allocator_);
+      } else {
+        s.AddMember("type", "apiKey", allocator_);
+        s.AddMember("in", "header", allocator_);
+        s.AddMember("name", Str(scheme.api_key_header), allocator_);
+      }
+      out.AddMember(Str(scheme.name), s, allocator_);
+    }
+    return out;
   }
 
   OpenApiSchemas& schemas() { return schemas_; }
@@ -245,8 +273,28 @@ class DocumentWriter {
     return out;
   }
 
+  // One requirement per scheme (scopes as roles, OpenAPI 3.1), `{}` last
+  // when anonymous calls pass.
+  Value Security(const OpenApiMethodSecurity& security) {
+    Value out(rapidjson::kArrayType);
+    for (const std::string& scheme : security.schemes) {
+      Value roles(rapidjson::kArrayType);
+      for (const std::string& scope : security.scopes) {
+        roles.PushBack(Str(scope), allocator_);
+      }
+      Value requirement(rapidjson::kObjectType);
+      requirement.AddMember(Str(scheme), roles, allocator_);
+      out.PushBack(requirement, allocator_);
+    }
+    if (security.anonymous_allowed) {
+      out.PushBack(Value(rapidjson::kObjectType), allocator_);
+    }
+    return out;
+  }
+
   JsonAllocator& allocator_;
   OpenApiSchemas schemas_;
+  const OpenApiOptions& options_;
 };
 
 bool IsOperation(std::string_view name) {
@@ -289,7 +337,7 @@ absl::StatusOr<std::string> GenerateOpenApi(const routing::RouteTable& table,
                                             const OpenApiOptions& options) {
   rapidjson::Document document(rapidjson::kObjectType);
   JsonAllocator& allocator = document.GetAllocator();
-  DocumentWriter writer(document);
+  DocumentWriter writer(document, options);
   const std::vector<Binding> bindings = DescribedBindings(table);
   Value paths(rapidjson::kObjectType);
   for (const Binding& binding : bindings) {
@@ -311,6 +359,10 @@ absl::StatusOr<std::string> GenerateOpenApi(const routing::RouteTable& table,
   document.AddMember("paths", paths, allocator);
   Value components(rapidjson::kObjectType);
   components.AddMember("schemas", writer.schemas().Components(), allocator);
+  if (!options.security_schemes.empty()) {
+    components.AddMember("securitySchemes", writer.SecuritySchemes(),
+                         allocator);
+  }
   document.AddMember("components", components, allocator);
 
   rapidjson::StringBuffer buffer;

@@ -49,6 +49,16 @@ export interface ClientOptions {
   fetch?: Fetch;
   /** Headers sent with every call. */
   headers?: Record<string, string>;
+  /**
+   * A bearer token sent as `authorization: Bearer <token>`, or a function
+   * called before every call that returns one (e.g. refreshed); undefined
+   * sends none.
+   */
+  token?: string | (() => string | undefined | Promise<string | undefined>);
+  /** Headers computed before every call (e.g. an API key), over `headers`. */
+  headerProvider?: () =>
+    | Record<string, string>
+    | Promise<Record<string, string>>;
 }
 
 export interface CallOptions {
@@ -278,9 +288,16 @@ export class Transport {
     accept: string,
     options?: CallOptions,
   ): Promise<Response> {
+    const provided = await this.options.headerProvider?.();
+    const token =
+      typeof this.options.token === "function"
+        ? await this.options.token()
+        : this.options.token;
     const headers: Record<string, string> = {
       Accept: accept,
       ...this.options.headers,
+      ...provided,
+      ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
       ...options?.headers,
     };
     const init: RequestInit = { method: call.method, headers };

@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libyaml-cpp-dev libssl-dev openssl libnghttp2-dev libre2-dev
   clang-format
+  openssl python3-jwt python3-cryptography
   libhiredis-dev redis-server chromium
   "$@"
 )

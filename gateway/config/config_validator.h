@@ -35,6 +35,9 @@ absl::Status ValidateConfig(const v1::GatewayConfig& config);
 absl::Status ValidateClusters(
     const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters);
 absl::Status ValidateHttp(const v1::HttpConfig& http);
+// `auth` and the `auth` rules of method_defaults and methods
+// (validate_auth.cc), e.g. `auth.jwt_providers[0].issuer: required`.
+absl::Status ValidateAuth(const v1::GatewayConfig& config);
 absl::Status ValidateBackends(
     const google::protobuf::RepeatedPtrField<v1::Backend>& backends);
 // One upstream target, as `clusters[].endpoints` and `backends[].target`

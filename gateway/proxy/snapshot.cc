@@ -180,8 +180,8 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
   PG_ASSIGN_OR_RETURN(
       routes_, routing::RouteTable::Build(
                    services_, RouteTableOptionsFrom(options.config.http())));
-  PG_ASSIGN_OR_RETURN(openapi_json_, codegen::GenerateOpenApi(
-                                         *routes_, {.title = "protogate"}));
+  PG_ASSIGN_OR_RETURN(openapi_json_,
+                      codegen::GenerateOpenApi(*routes_, options.openapi));
 
   std::vector<const Descriptor*> roots;
   for (const ServiceDescriptor* service : services_) {

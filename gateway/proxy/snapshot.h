@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "aggregator/compiled_plan.h"
+#include "codegen/openapi_generator.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/policy/stage.h"
 #include "gateway/proxy/descriptor_sources.h"
@@ -72,6 +73,8 @@ struct SnapshotOptions {
   std::function<absl::StatusOr<policy::StageChain>(
       const routing::RouteTable&, std::shared_ptr<const policy::HeaderRules>)>
       build_stages;
+  // The live /-/openapi.json's title and security (auth/openapi_security.h).
+  codegen::OpenApiOptions openapi = {.title = "protogate"};
 };
 
 class Snapshot {

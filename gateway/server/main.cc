@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "gateway/auth/openapi_security.h"
 #include "gateway/base/logging.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/http/server.h"
@@ -35,6 +36,7 @@ proxy::SnapshotOptions SnapshotOptionsFrom(config::v1::GatewayConfig config,
           std::shared_ptr<const policy::HeaderRules> header_rules) {
         return BuildStageChain(config, routes, std::move(header_rules), stages);
       };
+  auth::AddOpenApiSecurity(config, options.openapi);
   options.config = std::move(config);
   return options;
 }
@@ -64,6 +66,13 @@ ReloaderOptions ReloaderOptionsFrom(std::vector<std::string> args,
   options.reflection = ReflectionSources(flags.config);
   if (!flags.config_file.empty()) {
     options.watched_files.push_back(flags.config_file);
+  }
+  // Key files of `auth` providers (as named at start-up) reload like it.
+  for (const auto& provider : flags.config.auth().jwt_providers()) {
+    for (const std::string& file :
+         {provider.jwks_file(), provider.hmac_secret_file()}) {
+      if (!file.empty()) options.watched_files.push_back(file);
+    }
   }
   options.watch_interval = WatchInterval(flags.config);
   return options;

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/auth/auth_stage.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/policy/cors_stage.h"
 #include "gateway/ratelimit/rate_limit_stage.h"
@@ -23,6 +24,10 @@ absl::StatusOr<policy::StageChain> BuildStageChain(
   stages.push_back(
       std::make_unique<policy::HeaderRulesStage>(std::move(header_rules)));
   // 3. auth
+  PG_ASSIGN_OR_RETURN(
+      std::unique_ptr<const policy::Stage> auth_stage,
+      auth::AuthStage::Create(config, routes, environment.jwks));
+  if (auth_stage != nullptr) stages.push_back(std::move(auth_stage));
   // 4. rate_limit
   PG_ASSIGN_OR_RETURN(std::unique_ptr<const policy::Stage> rate_limit,
                       ratelimit::RateLimitStage::Create(

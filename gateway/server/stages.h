@@ -21,6 +21,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "gateway/auth/jwks_cache.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/policy/stage.h"
 #include "gateway/ratelimit/rate_limit_environment.h"
@@ -31,6 +32,9 @@ namespace protogate::server {
 
 // Long-lived services the stages use. Each stage library adds its member.
 struct StageEnvironment {
+  // The JWK sets of `auth.jwt_providers[].jwks_uri` (auth::AuthStage).
+  auth::JwksCache jwks;
+
   // The local rate-limit buckets (kept across reloads) and the Redis
   // connections of the shared rate limits.
   ratelimit::RateLimitEnvironment rate_limits;

@@ -73,6 +73,23 @@ describe("generated client with a fake fetch", () => {
     assert.equal(calls[0].init.headers["x-request-id"], "r1");
     assert.equal(calls[0].init.headers.authorization, "Bearer t");
   });
+  test("a token or a header provider in the options", async () => {
+    const { fetch, calls } = fakeFetch();
+    let n = 0;
+    const client = new BookstoreClient({
+      baseUrl: "http://gw.test", fetch, token: async () => `t${++n}`,
+      headerProvider: () => ({ "x-api-key": "k" }),
+    });
+    await client.listShelves({});
+    await client.listShelves({}, { headers: { authorization: "Bearer own" } });
+    assert.equal(calls[0].init.headers.authorization, "Bearer t1");
+    assert.equal(calls[0].init.headers["x-api-key"], "k");
+    assert.equal(calls[1].init.headers.authorization, "Bearer own");
+    const fixed = new BookstoreClient({ baseUrl: "http://gw.test", fetch,
+      token: "abc" });
+    await fixed.listShelves({});
+    assert.equal(calls[2].init.headers.authorization, "Bearer abc");
+  });
   test("multi-segment variables keep '/', verbs stay literal", async () => {
     const { fetch, calls } = fakeFetch();
     const client = new BookstoreClient({ baseUrl: "http://gw.test", fetch });

@@ -69,7 +69,9 @@ INSTANTIATE_TEST_SUITE_P(
         Target{"json_to_wire_fuzzer", CheckJsonToWire, FuzzJsonToWire},
         Target{"wire_to_json_fuzzer", CheckWireToJson, FuzzWireToJson},
         Target{"path_template_fuzzer", CheckPathTemplate, FuzzPathTemplate},
-        Target{"route_matcher_fuzzer", CheckRouteMatcher, FuzzRouteMatcher}),
+        Target{"route_matcher_fuzzer", CheckRouteMatcher, FuzzRouteMatcher},
+        Target{"jwt_parser_fuzzer", CheckJwtParser, FuzzJwtParser},
+        Target{"jwk_set_fuzzer", CheckJwkSet, FuzzJwkSet}),
     [](const ::testing::TestParamInfo<Target>& info) {
       std::string name = info.param.name;
       name.erase(name.find("_fuzzer"));

@@ -50,6 +50,19 @@ int FuzzPathTemplate(const uint8_t* data, size_t size);
 absl::Status CheckRouteMatcher(std::string_view input);
 int FuzzRouteMatcher(const uint8_t* data, size_t size);
 
+// The input as a JWS compact token (gateway/auth/jwt.h). Errors are
+// InvalidArgument with a fixed message; an accepted token's signing input
+// is the input before its last '.', its signature that part decoded, and a
+// second parse gives the same claims.
+absl::Status CheckJwtParser(std::string_view input);
+int FuzzJwtParser(const uint8_t* data, size_t size);
+
+// The input as a JWK set (gateway/auth/jwk.h). Errors are InvalidArgument;
+// an accepted set has 1 to 100 keys, each with an EVP_PKEY that fits some
+// JWS algorithm and never HMAC.
+absl::Status CheckJwkSet(std::string_view input);
+int FuzzJwkSet(const uint8_t* data, size_t size);
+
 // Prints `status` and the target name to stderr and aborts when not OK.
 int AbortUnlessOk(std::string_view target, const absl::Status& status);
 
