@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libyaml-cpp-dev libssl-dev libnghttp2-dev
   clang-format
+  prometheus
   "$@"
 )
 
