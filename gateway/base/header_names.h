@@ -2,7 +2,7 @@
 // direction, whatever the header rules say: the gRPC protocol's own fields,
 // hop-by-hop fields (RFC 9110 7.6.1) and fields each transport sets itself.
 // Shared by the config validator (forwarding one is a config error) and the
-// header rules applied per request (gateway/server/header_rules.h).
+// header rules applied per request (gateway/policy/header_rules.h).
 //
 // Thread safety: stateless functions.
 #pragma once

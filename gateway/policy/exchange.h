@@ -15,18 +15,16 @@
 
 #include "gateway/http/request.h"
 #include "gateway/routing/route.h"
+#include "gateway/routing/route_table.h"
 #include "gateway/upstream/channel.h"
 
 namespace protogate::policy {
 
-// How the route table answered the request's method and path.
-enum class RouteOutcome {
-  kMatched,           // route() is the route.
-  kNotFound,          // No route has this path (404).
-  kMethodNotAllowed,  // Some routes have the path, not the method (405);
-                      // allowed_methods() lists theirs.
-  kBadRequest,        // The path cannot be matched (malformed escapes).
-};
+// How the route table answered the request's method and path: kMatched
+// (route() is set), kNotFound (404), kMethodNotAllowed (405;
+// allowed_methods() lists the path's methods) or kBadRequest (a malformed
+// path).
+using RouteOutcome = routing::RouteMatch::Outcome;
 
 // Who the authentication stage found the caller to be.
 struct Identity {

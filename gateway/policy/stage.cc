@@ -1,5 +1,6 @@
 #include "gateway/policy/stage.h"
 
+#include "gateway/base/strings.h"
 #include "gateway/transcoding/status_json.h"
 
 namespace protogate::policy {
@@ -11,6 +12,11 @@ Verdict Verdict::Answer(int http_status, absl::StatusCode code,
   response.headers.emplace_back("Content-Type", "application/json");
   response.body = transcoding::StatusToJson(code, message);
   return Answer(std::move(response));
+}
+
+Verdict Verdict::Error(const absl::Status& status) {
+  return Answer(transcoding::HttpStatusFromCode(status.code()), status.code(),
+                base::ToStd(status.message()));
 }
 
 StageChain::StageChain(std::vector<std::unique_ptr<const Stage>> stages)

@@ -63,6 +63,9 @@ struct Verdict {
   // details) and `http_status`.
   static Verdict Answer(int http_status, absl::StatusCode code,
                         std::string_view message);
+  // An answer with the HTTP status `status.code()` maps to (the
+  // google.rpc mapping) and its message. REQUIRES: !status.ok().
+  static Verdict Error(const absl::Status& status);
   // An answer with a response the stage built itself (e.g. a 204 preflight).
   static Verdict Answer(http::Response response) {
     return {Kind::kAnswer, std::move(response)};

@@ -122,6 +122,7 @@ absl::Status ApplyConfigFile(const std::string& path, GatewayFlags& flags) {
 }
 
 absl::Status ApplyConfig(const GatewayConfig& c, GatewayFlags& flags) {
+  flags.config = c;
   if (!c.listen().empty()) PG_RETURN_IF_ERROR(ParseListen(c.listen(), flags));
   flags.descriptor_sets.assign(c.descriptors().descriptor_sets().begin(),
                                c.descriptors().descriptor_sets().end());

@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "gateway/proxy/method_settings.h"
 #include "gateway/transcoding/options.h"
 #include "gateway/upstream/retry_budget.h"
 #include "gateway/upstream/upstreams.h"
@@ -24,22 +25,8 @@
 
 namespace protogate::server {
 
-// Retries of a method's direct calls (config `retries`, RetryPolicy).
-struct RetrySetting {
-  int max_attempts = 1;  // Including the first.
-  // Applies only to methods idempotent by their descriptor.
-  bool idempotent_only = false;
-  absl::Duration initial_backoff = absl::Milliseconds(100);
-};
-
-// Call settings of the methods a selector names (config `methods`).
-struct MethodSetting {
-  // A method, service or package full name; the longest match wins.
-  std::string selector;
-  absl::Duration timeout = absl::ZeroDuration();  // Zero: inherited.
-  bool ignore_unknown_query_params = false;
-  std::optional<RetrySetting> retries;  // Unset: inherited.
-};
+using proxy::MethodSetting;
+using proxy::RetrySetting;
 
 // A gRPC server whose services and descriptors are read through server
 // reflection (config `descriptors.reflection`, --reflection).
@@ -54,6 +41,10 @@ struct ReflectionSourceSpec {
 struct GatewayFlags {
   bool help = false;
   std::string config_file;
+  // The --config file as loaded and validated (empty without one): the
+  // sections below that are not copied into flags (the pipeline stages'
+  // auth, rate_limits, cors, ...) are built from it.
+  config::v1::GatewayConfig config;
   std::string listen_host = "127.0.0.1";
   uint16_t listen_port = 8080;
   std::vector<std::string> descriptor_sets;

@@ -1,18 +1,10 @@
-// Gateway: the HTTP handler that serves REST/JSON requests by calling gRPC
-// backends, plus the admin endpoints under /-/.
+// Gateway: the front of one listener. Holds the snapshot new requests use
+// and sends each request to the admin endpoints (paths under /-/, admin.h)
+// or to the request path (proxy::Proxy).
 //
-// Per request: match the route in the current snapshot, assemble the
-// protobuf request (path, query, body), call the backend without blocking
-// (or run the method's composition plan), and write the JSON response or a
-// google.rpc.Status error body with the mapped HTTP status. Every request
-// gets a request id (header_rules.h: the client's x-request-id or a new
-// one), its forwarded headers become the call's metadata by the snapshot's
-// HeaderRules, and every response carries x-request-id and the configured
-// response headers.
-//
-// Thread safety: Handle() is called concurrently from HTTP I/O threads;
-// SetSnapshot()/SetServing() may be called from any thread. A request keeps
-// the snapshot it started with.
+// Thread safety: Handle()/HandleAdmin() are called concurrently from HTTP
+// I/O threads; SetSnapshot()/SetServing() may be called from any thread. A
+// request keeps the snapshot it started with.
 // Ownership: shares ownership of snapshots; must outlive the http::Server
 // that calls it.
 //
@@ -27,14 +19,11 @@
 #include <memory>
 #include <string_view>
 
-#include "absl/time/time.h"
-#include "absl/types/span.h"
-#include "aggregator/executor.h"
 #include "gateway/http/request.h"
 #include "gateway/http/responder.h"
-#include "gateway/server/snapshot.h"
+#include "gateway/proxy/proxy.h"
+#include "gateway/proxy/snapshot.h"
 #include "gateway/transcoding/options.h"
-#include "gateway/transcoding/request_transcoder.h"
 
 namespace protogate::server {
 
@@ -53,51 +42,38 @@ struct GatewayOptions {
 
 class Gateway {
  public:
-  Gateway(std::shared_ptr<const Snapshot> snapshot, GatewayOptions options);
+  Gateway(std::shared_ptr<const proxy::Snapshot> snapshot,
+          GatewayOptions options);
 
   // Serves a request of the public listener (the admin endpoints too,
-  // unless options.admin is kSeparateListener: then /-/ paths are 404).
+  // unless options.admin is kSeparateListener: then /-/ paths go to the
+  // proxy, which has no route for them).
   void Handle(const http::Request& request, http::Responder responder);
   // Serves a request of the admin listener: /-/ endpoints only, others 404.
   void HandleAdmin(const http::Request& request, http::Responder responder);
 
   // Replaces the snapshot new requests use. REQUIRES: snapshot != nullptr.
-  void SetSnapshot(std::shared_ptr<const Snapshot> snapshot);
-  // For http::ServerOptions::stream_body: true when the request goes to a
-  // client- or bidi-streaming route, whose body is then pumped into the
-  // call as it arrives instead of being read whole first. Any thread.
+  void SetSnapshot(std::shared_ptr<const proxy::Snapshot> snapshot) {
+    snapshot_.store(std::move(snapshot));
+  }
+  std::shared_ptr<const proxy::Snapshot> snapshot() const {
+    return snapshot_.load();
+  }
+  // proxy::Proxy::StreamsRequestBody on the current snapshot.
   bool StreamsRequestBody(std::string_view method,
-                          std::string_view target) const;
+                          std::string_view target) const {
+    return proxy::Proxy::StreamsRequestBody(*snapshot(), method, target);
+  }
 
   // While not serving, /-/healthz answers 503 (used while draining).
   void SetServing(bool serving) { serving_.store(serving); }
 
  private:
-  std::shared_ptr<const Snapshot> snapshot() const;
-  void HandleRoute(std::shared_ptr<const Snapshot> snapshot,
-                   const http::Request& request, std::string_view request_id,
-                   http::Responder responder) const;
-  // What HandleRoute resolved for a streaming call.
-  struct StreamCallParts {
-    absl::Span<const transcoding::PathBinding> bindings;
-    absl::Time deadline;
-    upstream::Metadata metadata;  // Request headers by the header rules.
-  };
-  // Answers a client-, server- or bidi-streaming method (stream_relay.h).
-  void HandleStream(std::shared_ptr<const Snapshot> snapshot,
-                    const RouteRuntime& rt, StreamCallParts parts,
-                    const http::Request& request,
-                    http::Responder responder) const;
-  // Answers a method that has a composition plan by running it.
-  void RunPlan(std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
-               upstream::Metadata metadata, upstream::CallRequest call,
-               http::Responder responder) const;
-
-  const GatewayOptions options_;
-  const aggregator::Executor executor_{};
+  const AdminEndpoints admin_;
+  const proxy::Proxy proxy_;
   std::atomic<bool> serving_{true};
   // Read by every request, replaced by reloads.
-  std::atomic<std::shared_ptr<const Snapshot>> snapshot_;
+  std::atomic<std::shared_ptr<const proxy::Snapshot>> snapshot_;
 };
 
 }  // namespace protogate::server

@@ -12,17 +12,25 @@
 #include "gateway/base/logging.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/http/server.h"
+#include "gateway/proxy/snapshot.h"
 #include "gateway/server/config_flags.h"
 #include "gateway/server/flags.h"
 #include "gateway/server/gateway.h"
 #include "gateway/server/reloader.h"
-#include "gateway/server/snapshot.h"
+#include "gateway/server/stages.h"
 
 namespace protogate::server {
 namespace {
 
-SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
-  SnapshotOptions options;
+proxy::SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags,
+                                           StageEnvironment& stages) {
+  proxy::SnapshotOptions options;
+  options.build_stages =
+      [config = flags.config, &stages](
+          const routing::RouteTable& routes,
+          std::shared_ptr<const policy::HeaderRules> header_rules) {
+        return BuildStageChain(config, routes, std::move(header_rules), stages);
+      };
   options.descriptor_sets = flags.descriptor_sets;
   options.clusters = flags.clusters;
   options.routes = flags.routes;
@@ -47,7 +55,8 @@ SnapshotOptions SnapshotOptionsFrom(const GatewayFlags& flags) {
 // HTTP settings apply; listen address, threads and limits of the running
 // server and the list of descriptor sources do not change), with the
 // command-line flags over it.
-absl::StatusOr<SnapshotOptions> NextSnapshotOptions(const GatewayFlags& flags) {
+absl::StatusOr<proxy::SnapshotOptions> NextSnapshotOptions(
+    const GatewayFlags& flags, StageEnvironment& stages) {
   GatewayFlags next = flags;
   if (!flags.config_file.empty()) {
     GatewayFlags from_file;
@@ -64,14 +73,18 @@ absl::StatusOr<SnapshotOptions> NextSnapshotOptions(const GatewayFlags& flags) {
     next.default_retries = from_file.default_retries;
     next.retry_budget = from_file.retry_budget;
     next.headers = from_file.headers;
+    next.config = from_file.config;
   }
-  return SnapshotOptionsFrom(next);
+  return SnapshotOptionsFrom(next, stages);
 }
 
-ReloaderOptions ReloaderOptionsFrom(const GatewayFlags& flags) {
+ReloaderOptions ReloaderOptionsFrom(const GatewayFlags& flags,
+                                    StageEnvironment& stages) {
   ReloaderOptions options;
-  options.initial = SnapshotOptionsFrom(flags);
-  options.next = [flags] { return NextSnapshotOptions(flags); };
+  options.initial = SnapshotOptionsFrom(flags, stages);
+  options.next = [flags, &stages] {
+    return NextSnapshotOptions(flags, stages);
+  };
   options.reflection = flags.reflection;
   if (!flags.config_file.empty()) {
     options.watched_files.push_back(flags.config_file);
@@ -144,8 +157,10 @@ int Run(int argc, char** argv) {
     std::fputs(Usage().c_str(), stdout);
     return 0;
   }
+  // Outlives every snapshot (the reloader is reset before it goes).
+  StageEnvironment stage_environment;
   absl::StatusOr<std::unique_ptr<Reloader>> reloader =
-      Reloader::Create(ReloaderOptionsFrom(*flags));
+      Reloader::Create(ReloaderOptionsFrom(*flags, stage_environment));
   if (!reloader.ok()) {
     std::fprintf(stderr, "protogate: %s\n",
                  std::string(reloader.status().message()).c_str());

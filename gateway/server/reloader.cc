@@ -35,7 +35,8 @@ absl::Duration Tick(const ReloaderOptions& options) {
   return std::max(tick, absl::Milliseconds(10));
 }
 
-bool Same(const ReflectedDescriptors& a, const ReflectedDescriptors& b) {
+bool Same(const proxy::ReflectedDescriptors& a,
+          const proxy::ReflectedDescriptors& b) {
   return a.target == b.target && a.services == b.services && a.files == b.files;
 }
 
@@ -51,27 +52,28 @@ Reloader::~Reloader() {
   if (thread_.joinable()) thread_.join();
 }
 
-absl::StatusOr<ReflectedDescriptors> Reloader::Fetch(size_t index) const {
+absl::StatusOr<proxy::ReflectedDescriptors> Reloader::Fetch(
+    size_t index) const {
   const std::string& target = options_.reflection[index].target;
   PG_ASSIGN_OR_RETURN(upstream::ReflectionResult result,
                       upstream::FetchReflection(
                           target, {.timeout = options_.reflection_timeout}));
-  return ReflectedDescriptors{.target = target,
-                              .services = std::move(result.services),
-                              .files = std::move(result.files)};
+  return proxy::ReflectedDescriptors{.target = target,
+                                     .services = std::move(result.services),
+                                     .files = std::move(result.files)};
 }
 
 absl::StatusOr<std::unique_ptr<Reloader>> Reloader::Create(
     ReloaderOptions options) {
   std::unique_ptr<Reloader> reloader(new Reloader(std::move(options)));
-  std::vector<ReflectedDescriptors> reflected;
+  std::vector<proxy::ReflectedDescriptors> reflected;
   for (size_t i = 0; i < reloader->options_.reflection.size(); ++i) {
-    PG_ASSIGN_OR_RETURN(ReflectedDescriptors r, reloader->Fetch(i));
+    PG_ASSIGN_OR_RETURN(proxy::ReflectedDescriptors r, reloader->Fetch(i));
     reflected.push_back(std::move(r));
   }
-  SnapshotOptions first = reloader->options_.initial;
+  proxy::SnapshotOptions first = reloader->options_.initial;
   first.reflected = reflected;
-  PG_ASSIGN_OR_RETURN(reloader->initial_, Snapshot::Build(first));
+  PG_ASSIGN_OR_RETURN(reloader->initial_, proxy::Snapshot::Build(first));
   absl::MutexLock lock(&reloader->mu_);
   reloader->current_ = reloader->initial_;
   reloader->rejected_.resize(reflected.size());
@@ -97,14 +99,15 @@ void Reloader::RecordWatchedFiles() {
   stamps_ = std::move(stamps);
 }
 
-absl::Status Reloader::Build(std::string_view cause,
-                             std::vector<ReflectedDescriptors> reflected) {
-  absl::StatusOr<SnapshotOptions> options = options_.next();
+absl::Status Reloader::Build(
+    std::string_view cause,
+    std::vector<proxy::ReflectedDescriptors> reflected) {
+  absl::StatusOr<proxy::SnapshotOptions> options = options_.next();
   if (options.ok()) options->reflected = reflected;
-  absl::StatusOr<std::shared_ptr<const Snapshot>> next =
-      options.ok()
-          ? Snapshot::Build(*options)
-          : absl::StatusOr<std::shared_ptr<const Snapshot>>(options.status());
+  absl::StatusOr<std::shared_ptr<const proxy::Snapshot>> next =
+      options.ok() ? proxy::Snapshot::Build(*options)
+                   : absl::StatusOr<std::shared_ptr<const proxy::Snapshot>>(
+                         options.status());
   if (!next.ok()) {
     PG_LOG(kError) << "reload rejected (" << cause
                    << "), still serving the previous configuration: "
@@ -114,7 +117,8 @@ absl::Status Reloader::Build(std::string_view cause,
   current_ = *next;
   reflected_ = std::move(reflected);
   // What was rejected may build now (e.g. the config file was repaired).
-  for (ReflectedDescriptors& r : rejected_) r = ReflectedDescriptors{};
+  for (proxy::ReflectedDescriptors& r : rejected_)
+    r = proxy::ReflectedDescriptors{};
   gateway_->SetSnapshot(*std::move(next));
   RecordWatchedFiles();
   PG_LOG(kInfo) << "reloaded (" << cause << ")";
@@ -122,15 +126,15 @@ absl::Status Reloader::Build(std::string_view cause,
 }
 
 absl::Status Reloader::Reload(std::string_view cause) {
-  std::vector<ReflectedDescriptors> fetched;
+  std::vector<proxy::ReflectedDescriptors> fetched;
   for (size_t i = 0; i < options_.reflection.size(); ++i) {
-    absl::StatusOr<ReflectedDescriptors> r = Fetch(i);
+    absl::StatusOr<proxy::ReflectedDescriptors> r = Fetch(i);
     if (!r.ok()) {
       PG_LOG(kWarning) << "reload (" << cause << "): " << r.status().message()
                        << "; keeping the previous descriptors of "
                        << options_.reflection[i].target;
     }
-    fetched.push_back(r.ok() ? *std::move(r) : ReflectedDescriptors{});
+    fetched.push_back(r.ok() ? *std::move(r) : proxy::ReflectedDescriptors{});
   }
   absl::MutexLock lock(&mu_);
   for (size_t i = 0; i < fetched.size(); ++i) {
@@ -162,7 +166,7 @@ void Reloader::CheckFiles() {
 }
 
 void Reloader::RefreshReflection(size_t index) {
-  absl::StatusOr<ReflectedDescriptors> fetched = Fetch(index);
+  absl::StatusOr<proxy::ReflectedDescriptors> fetched = Fetch(index);
   // Logged once per distinct error, not every interval.
   std::string& last_error = refresh_errors_[index];
   if (!fetched.ok()) {
@@ -183,12 +187,13 @@ void Reloader::RefreshReflection(size_t index) {
   if (Same(*fetched, reflected_[index]) || Same(*fetched, rejected_[index])) {
     return;
   }
-  std::vector<ReflectedDescriptors> reflected = reflected_;
+  std::vector<proxy::ReflectedDescriptors> reflected = reflected_;
   reflected[index] = *fetched;
   absl::Status built = Build(
       absl::StrCat("reflection change: ", options_.reflection[index].target),
       std::move(reflected));
-  rejected_[index] = built.ok() ? ReflectedDescriptors{} : *std::move(fetched);
+  rejected_[index] =
+      built.ok() ? proxy::ReflectedDescriptors{} : *std::move(fetched);
 }
 
 void Reloader::Run() {

@@ -51,17 +51,17 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/proxy/snapshot.h"
 #include "gateway/server/flags.h"
 #include "gateway/server/gateway.h"
-#include "gateway/server/snapshot.h"
 
 namespace protogate::server {
 
 struct ReloaderOptions {
   // The options of the first snapshot.
-  SnapshotOptions initial;
+  proxy::SnapshotOptions initial;
   // The options of every later snapshot (re-reading the config file).
-  absl::AnyInvocable<absl::StatusOr<SnapshotOptions>()> next;
+  absl::AnyInvocable<absl::StatusOr<proxy::SnapshotOptions>()> next;
   std::vector<ReflectionSourceSpec> reflection;
   // Watched besides the snapshot's source files (the config file).
   std::vector<std::string> watched_files;
@@ -81,7 +81,9 @@ class Reloader {
   Reloader& operator=(const Reloader&) = delete;
 
   // The first snapshot. Valid before Start().
-  std::shared_ptr<const Snapshot> initial_snapshot() const { return initial_; }
+  std::shared_ptr<const proxy::Snapshot> initial_snapshot() const {
+    return initial_;
+  }
 
   // Starts watching and refreshing; new snapshots go to `gateway`.
   // REQUIRES: called once.
@@ -95,16 +97,16 @@ class Reloader {
  private:
   explicit Reloader(ReloaderOptions options);
   absl::Status Build(std::string_view cause,
-                     std::vector<ReflectedDescriptors> reflected)
+                     std::vector<proxy::ReflectedDescriptors> reflected)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RecordWatchedFiles() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();
   void CheckFiles();
   void RefreshReflection(size_t index);
-  absl::StatusOr<ReflectedDescriptors> Fetch(size_t index) const;
+  absl::StatusOr<proxy::ReflectedDescriptors> Fetch(size_t index) const;
 
   ReloaderOptions options_;
-  std::shared_ptr<const Snapshot> initial_;
+  std::shared_ptr<const proxy::Snapshot> initial_;
   Gateway* gateway_ = nullptr;
   std::thread thread_;
   // By source, the last refresh error logged. Used by thread_ only.
@@ -112,12 +114,12 @@ class Reloader {
 
   absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const proxy::Snapshot> current_ ABSL_GUARDED_BY(mu_);
   // The reflected descriptors current_ was built with, by source.
-  std::vector<ReflectedDescriptors> reflected_ ABSL_GUARDED_BY(mu_);
+  std::vector<proxy::ReflectedDescriptors> reflected_ ABSL_GUARDED_BY(mu_);
   // By source: the last fetched descriptors whose snapshot was rejected, so
   // that the same bad descriptors are not rebuilt every interval.
-  std::vector<ReflectedDescriptors> rejected_ ABSL_GUARDED_BY(mu_);
+  std::vector<proxy::ReflectedDescriptors> rejected_ ABSL_GUARDED_BY(mu_);
   // Watched file -> "inode size mtime" when last looked at.
   std::map<std::string, std::string> stamps_ ABSL_GUARDED_BY(mu_);
   bool change_pending_ ABSL_GUARDED_BY(mu_) = false;

@@ -18,7 +18,10 @@
 // outlive every snapshot built with it.
 #pragma once
 
+#include <memory>
+
 #include "absl/status/statusor.h"
+#include "gateway/policy/header_rules.h"
 #include "gateway/policy/stage.h"
 #include "gateway/routing/route_table.h"
 #include "protogate/config/v1/config.pb.h"
@@ -30,8 +33,11 @@ struct StageEnvironment {};
 
 // FailedPrecondition naming the config path of a stage that cannot be built
 // (e.g. `auth.jwt_providers[0]: ...`).
+// `header_rules` is the snapshot's (its stage shares them with the
+// snapshot's response side).
 absl::StatusOr<policy::StageChain> BuildStageChain(
     const config::v1::GatewayConfig& config, const routing::RouteTable& routes,
+    std::shared_ptr<const policy::HeaderRules> header_rules,
     StageEnvironment& environment);
 
 }  // namespace protogate::server

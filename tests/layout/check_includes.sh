@@ -4,7 +4,9 @@
 # libraries that do I/O on the event loops (gateway/http, and gateway/upstream
 # for its own HTTP/2 client) include boost/, and gateway/transcoding and
 # aggregator/ do no networking (the aggregator may use the upstream
-# interface, channel.h).
+# interface, channel.h). The request path (gateway/proxy) and the pipeline
+# stages (gateway/policy, gateway/auth, gateway/ratelimit) do not include the
+# wiring (gateway/server); stages see upstream only through channel.h.
 set -uo pipefail
 # `... | violations` must run in this shell, or its fail=1 is lost.
 shopt -s lastpipe
@@ -35,6 +37,16 @@ sources | grep -E '^(gateway/transcoding|aggregator)/' \
   | violations "networking in gateway/transcoding or aggregator"
 sources | grep -E '^gateway/http/' | xargs -r grep -nE '#include [<"](google/protobuf|gateway/transcoding)' \
   | violations "protobuf in gateway/http"
+# The request path knows nothing of its wiring: no flags, reloader or admin.
+sources | grep -E '^gateway/(proxy|policy)/' | xargs -r grep -nE '#include [<"]gateway/(server|admin)/' \
+  | violations "gateway/proxy or gateway/policy includes the wiring (gateway/server) or admin"
+sources | grep -E '^gateway/admin/' | xargs -r grep -nE '#include [<"]gateway/server/' \
+  | violations "gateway/admin includes the wiring (gateway/server)"
+# Pipeline stages see upstream only through its interface (channel.h).
+sources | grep -E '^gateway/(policy|auth|ratelimit)/' \
+  | xargs -r grep -nE '#include [<"]gateway/(upstream|proxy)/' \
+  | grep -v 'gateway/upstream/channel\.h' \
+  | violations "a pipeline stage includes upstream internals or the proxy"
 
 if ((fail)); then exit 1; fi
 echo "layout: dependency rules hold"

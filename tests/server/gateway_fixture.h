@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "gateway/http/server.h"
+#include "gateway/proxy/snapshot.h"
 #include "gateway/server/gateway.h"
-#include "gateway/server/snapshot.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 #include "tests/server/serve_gateway.h"
@@ -19,6 +19,9 @@
 #include "tools/demo/demo_server.h"
 
 namespace protogate::server {
+
+using proxy::Snapshot;
+using proxy::SnapshotOptions;
 
 inline std::string DemoDescriptorSet() {
   return testing::BinDir() + "/proto/bookstore.binpb";

@@ -11,6 +11,9 @@
 #include "tests/server/gateway_fixture.h"
 
 namespace protogate::server {
+
+using proxy::Snapshot;
+using proxy::SnapshotOptions;
 namespace {
 
 using ::testing::HasSubstr;

@@ -6,8 +6,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "gateway/http/server.h"
+#include "gateway/proxy/snapshot.h"
 #include "gateway/server/gateway.h"
-#include "gateway/server/snapshot.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
@@ -18,6 +18,9 @@
 #include "tools/demo/storefront_server.h"
 
 namespace protogate::server {
+
+using proxy::Snapshot;
+using proxy::SnapshotOptions;
 namespace {
 
 using ::testing::HasSubstr;

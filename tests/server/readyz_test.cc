@@ -7,8 +7,8 @@
 
 #include "absl/time/clock.h"
 #include "gateway/http/server.h"
+#include "gateway/proxy/snapshot.h"
 #include "gateway/server/gateway.h"
-#include "gateway/server/snapshot.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/server/gateway_fixture.h"
@@ -17,6 +17,9 @@
 #include "tests/testing/http_client.h"
 
 namespace protogate::server {
+
+using proxy::Snapshot;
+using proxy::SnapshotOptions;
 namespace {
 
 using testing::GrpcTestBackend;

@@ -9,8 +9,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/http/server.h"
+#include "gateway/proxy/snapshot.h"
 #include "gateway/server/gateway.h"
-#include "gateway/server/snapshot.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
@@ -21,6 +21,10 @@
 #include "tests/testing/http_client.h"
 
 namespace protogate::server {
+
+using proxy::RetrySetting;
+using proxy::Snapshot;
+using proxy::SnapshotOptions;
 namespace {
 
 using ::testing::Contains;

@@ -9,11 +9,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
-#include "gateway/server/stream_format.h"
+#include "gateway/proxy/stream_format.h"
 #include "gtest/gtest.h"
 #include "tests/server/gateway_fixture.h"
 
 namespace protogate::server {
+
+using proxy::Snapshot;
+using proxy::SnapshotOptions;
 namespace {
 
 using testing::HttpConnection;
@@ -406,28 +409,6 @@ TEST_F(StreamTest, MalformedStreamedBodyMidwayIs400AndCancelsTheCall) {
   HttpResponse stats = Call("POST", "/demo.bookstore.v1.Bookstore/Stats", "{}",
                             {"Content-Type: application/json"});
   EXPECT_LE(Json(stats)["books"].GetInt(), 7);
-}
-
-TEST(StreamFormatTest, Negotiation) {
-  struct Case {
-    const char* accept;
-    StreamFormat format;
-  } cases[] = {
-      {"", StreamFormat::kJsonArray},
-      {"*/*", StreamFormat::kJsonArray},
-      {"text/html", StreamFormat::kJsonArray},
-      {"application/x-ndjson", StreamFormat::kNdjson},
-      {"application/jsonl", StreamFormat::kNdjson},
-      {"Text/Event-Stream", StreamFormat::kSse},
-      {"text/event-stream, application/x-ndjson", StreamFormat::kSse},
-      {"application/json;q=0.2, application/x-ndjson;q=0.3",
-       StreamFormat::kNdjson},
-      {"text/event-stream;q=0, */*", StreamFormat::kJsonArray},
-      {"application/x-ndjson;q=bogus", StreamFormat::kNdjson},
-  };
-  for (const Case& c : cases) {
-    EXPECT_EQ(NegotiateStreamFormat(c.accept), c.format) << c.accept;
-  }
 }
 
 }  // namespace

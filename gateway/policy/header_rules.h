@@ -30,10 +30,11 @@
 #include "gateway/http/request.h"
 #include "gateway/http/responder.h"
 #include "gateway/http/response.h"
+#include "gateway/policy/stage.h"
 #include "gateway/upstream/channel.h"
 #include "protogate/config/v1/config.pb.h"
 
-namespace protogate::server {
+namespace protogate::policy {
 
 // The request headers forwarded without any config.
 inline constexpr std::string_view kDefaultForwardedHeaders[] = {
@@ -45,12 +46,14 @@ std::string RequestIdFor(const http::Request& request);
 
 class HeaderRules;
 
-// A Responder that applies rules->FinishResponse(request_id, ...) to the
+// A Responder that adds `stage_headers` (what the pipeline stages added for
+// the client) and then applies rules->FinishResponse(request_id, ...) to the
 // response before `inner` sends it (also to the 500 a dropped responder
 // sends). `rules` may alias a snapshot, which it then keeps alive.
-http::Responder FinishingResponder(std::shared_ptr<const HeaderRules> rules,
-                                   std::string request_id,
-                                   http::Responder inner);
+http::Responder FinishingResponder(
+    std::shared_ptr<const HeaderRules> rules, std::string request_id,
+    std::vector<std::pair<std::string, std::string>> stage_headers,
+    http::Responder inner);
 
 class HeaderRules {
  public:
@@ -94,4 +97,18 @@ class HeaderRules {
   std::vector<config::v1::ResponseHeaderRule> response_rules_;
 };
 
-}  // namespace protogate::server
+// The header rules as the pipeline's "headers" stage: the upstream
+// metadata of the request (RequestMetadata), or a 400 naming the header
+// that cannot be forwarded.
+class HeaderRulesStage final : public Stage {
+ public:
+  explicit HeaderRulesStage(std::shared_ptr<const HeaderRules> rules)
+      : rules_(std::move(rules)) {}
+  std::string_view name() const override { return "headers"; }
+  Verdict Apply(Exchange& exchange) const override;
+
+ private:
+  std::shared_ptr<const HeaderRules> rules_;
+};
+
+}  // namespace protogate::policy

@@ -8,11 +8,11 @@
 #include "absl/status/status.h"
 #include "aggregator/run_result.h"
 #include "gateway/http/response.h"
-#include "gateway/server/snapshot.h"
+#include "gateway/proxy/snapshot.h"
 #include "gateway/transcoding/options.h"
 #include "gateway/upstream/channel.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 
 // A google.rpc.Status JSON body with the HTTP status `code` maps to.
 http::Response ErrorResponse(absl::StatusCode code, std::string_view message);
@@ -40,4 +40,4 @@ http::Response PlanResponse(const Snapshot& snapshot, const RouteRuntime& rt,
                             const aggregator::RunResult& result,
                             const transcoding::PrintOptions& print);
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

@@ -10,18 +10,28 @@
 //   GET /-/plans/{method}[?format=dot]  a compiled composition plan with its
 //                   critical path, as JSON or Graphviz DOT
 //
-// Thread safety: a stateless function over an immutable snapshot.
+// Thread safety: stateless functions over an immutable snapshot.
 #pragma once
 
-#include "gateway/http/request.h"
-#include "gateway/http/response.h"
-#include "gateway/server/snapshot.h"
+#include <memory>
 
-namespace protogate::server {
+#include "gateway/http/request.h"
+#include "gateway/http/responder.h"
+#include "gateway/http/response.h"
+#include "gateway/proxy/snapshot.h"
+
+namespace protogate::admin {
 
 // Answers a request whose path starts with "/-/". Unknown admin paths are
 // 404 and other methods than GET are 405, as google.rpc.Status JSON.
-http::Response HandleAdminRequest(const Snapshot& snapshot,
+http::Response HandleAdminRequest(const proxy::Snapshot& snapshot,
                                   const http::Request& request, bool serving);
 
-}  // namespace protogate::server
+// Answers `request` through `responder` as HandleAdminRequest does, with the
+// snapshot's header rules applied (x-request-id, response rules); a path
+// outside /-/ is 404. Any thread.
+void ServeAdmin(std::shared_ptr<const proxy::Snapshot> snapshot,
+                const http::Request& request, http::Responder responder,
+                bool serving);
+
+}  // namespace protogate::admin

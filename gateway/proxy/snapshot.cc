@@ -1,14 +1,14 @@
-#include "gateway/server/snapshot.h"
+#include "gateway/proxy/snapshot.h"
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "aggregator/plan_compiler.h"
 #include "codegen/openapi_generator.h"
 #include "gateway/base/status_macros.h"
-#include "gateway/server/descriptor_sources.h"
+#include "gateway/proxy/descriptor_sources.h"
 #include "gateway/transcoding/http_body.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -130,7 +130,10 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
                                     .backends = WithReflectionBackends(
                                         options.backends, options.reflected)},
           options.upstream));
-  PG_ASSIGN_OR_RETURN(header_rules_, HeaderRules::Create(options.headers));
+  PG_ASSIGN_OR_RETURN(policy::HeaderRules header_rules,
+                      policy::HeaderRules::Create(options.headers));
+  header_rules_ =
+      std::make_shared<const policy::HeaderRules>(std::move(header_rules));
   retries_ = std::make_unique<RouteRetries>(options.retry_budget);
   routing::RouteTableOptions route_options;
   route_options.rules = options.http_rules;
@@ -151,7 +154,19 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
   }
   PG_ASSIGN_OR_RETURN(codecs_, transcoding::CodecSet::Build(*pool_, roots));
   PG_RETURN_IF_ERROR(CompilePlans());
-  return BuildRuntimes(options);
+  PG_RETURN_IF_ERROR(BuildRuntimes(options));
+  return BuildStages(options);
+}
+
+absl::Status Snapshot::BuildStages(const SnapshotOptions& options) {
+  if (options.build_stages) {
+    PG_ASSIGN_OR_RETURN(stages_, options.build_stages(*routes_, header_rules_));
+    return absl::OkStatus();
+  }
+  std::vector<std::unique_ptr<const policy::Stage>> stages;
+  stages.push_back(std::make_unique<policy::HeaderRulesStage>(header_rules_));
+  stages_ = policy::StageChain(std::move(stages));
+  return absl::OkStatus();
 }
 
 absl::Status Snapshot::CompilePlans() {
@@ -234,4 +249,4 @@ const RouteRuntime& Snapshot::runtime(const routing::Route& route) const {
   return runtimes_[static_cast<size_t>(&route - routes_->routes().data())];
 }
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

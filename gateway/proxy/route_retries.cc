@@ -1,10 +1,10 @@
-#include "gateway/server/route_retries.h"
+#include "gateway/proxy/route_retries.h"
 
 #include <utility>
 
 #include "google/protobuf/descriptor.pb.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 namespace {
 
 using google::protobuf::MethodOptions;
@@ -63,4 +63,4 @@ upstream::Channel* RouteRetries::Wrap(
   return wrapped.get();
 }
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

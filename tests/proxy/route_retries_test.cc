@@ -1,11 +1,11 @@
 // Which methods' direct calls are retried, and with what (route_retries.h).
-#include "gateway/server/route_retries.h"
+#include "gateway/proxy/route_retries.h"
 
 #include "demo/bookstore.pb.h"
 #include "demo/storefront.pb.h"
 #include "gtest/gtest.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 namespace {
 
 const google::protobuf::MethodDescriptor& Idempotent() {
@@ -88,4 +88,4 @@ TEST(RouteRetriesTest, WrapsOncePerBackendAndPolicy) {
 }
 
 }  // namespace
-}  // namespace protogate::server
+}  // namespace protogate::proxy

@@ -26,12 +26,12 @@
 #include "absl/synchronization/mutex.h"
 #include "gateway/http/body_stream.h"
 #include "gateway/http/response.h"
-#include "gateway/server/snapshot.h"
+#include "gateway/proxy/snapshot.h"
 #include "gateway/transcoding/json_sequence.h"
 #include "gateway/transcoding/options.h"
 #include "gateway/upstream/channel.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 
 // The most messages one client-stream body may hold.
 inline constexpr size_t kMaxClientStreamMessages = 100000;
@@ -77,4 +77,4 @@ void StartBodyPump(std::shared_ptr<const Snapshot> snapshot,
                    std::shared_ptr<upstream::StreamCall> call,
                    std::shared_ptr<StreamFailure> failure);
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

@@ -1,5 +1,5 @@
 // HeaderRules on its own: requests built in memory, no network.
-#include "gateway/server/header_rules.h"
+#include "gateway/policy/header_rules.h"
 
 #include <string>
 #include <vector>
@@ -7,7 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace protogate::server {
+namespace protogate::policy {
 namespace {
 
 using ::testing::ElementsAre;
@@ -103,4 +103,4 @@ TEST(HeaderRulesTest, RequestIdsAreKeptWhenValidAndUniqueWhenMade) {
 }
 
 }  // namespace
-}  // namespace protogate::server
+}  // namespace protogate::policy

@@ -1,4 +1,4 @@
-#include "gateway/server/admin.h"
+#include "gateway/admin/admin.h"
 
 #include <string>
 
@@ -6,12 +6,16 @@
 #include "absl/strings/str_cat.h"
 #include "aggregator/explain.h"
 #include "gateway/base/strings.h"
-#include "gateway/server/error_response.h"
+#include "gateway/policy/header_rules.h"
+#include "gateway/proxy/error_response.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
-namespace protogate::server {
+namespace protogate::admin {
 namespace {
+
+using proxy::ErrorResponse;
+using proxy::Snapshot;
 
 std::string_view SourceName(routing::RouteSource source) {
   switch (source) {
@@ -151,4 +155,19 @@ http::Response HandleAdminRequest(const Snapshot& snapshot,
   return Json(200, RoutesJson(snapshot));
 }
 
-}  // namespace protogate::server
+void ServeAdmin(std::shared_ptr<const proxy::Snapshot> snapshot,
+                const http::Request& request, http::Responder responder,
+                bool serving) {
+  http::Responder finishing = policy::FinishingResponder(
+      snapshot->shared_header_rules(), policy::RequestIdFor(request), {},
+      std::move(responder));
+  if (!request.path().starts_with("/-/")) {
+    finishing.Send(ErrorResponse(
+        absl::StatusCode::kNotFound,
+        absl::StrCat("no admin endpoint ", base::ToAbsl(request.path()))));
+    return;
+  }
+  finishing.Send(HandleAdminRequest(*snapshot, request, serving));
+}
+
+}  // namespace protogate::admin

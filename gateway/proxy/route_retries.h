@@ -25,11 +25,11 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
-#include "gateway/server/flags.h"
+#include "gateway/proxy/method_settings.h"
 #include "gateway/upstream/retrying_channel.h"
 #include "google/protobuf/descriptor.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 
 // The effective retry options of `method` (nullopt: no retries), given the
 // setting that selects it (may be null) and the defaults.
@@ -60,4 +60,4 @@ class RouteRetries {
       channels_;
 };
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

@@ -1,7 +1,7 @@
 // Snapshot: everything one configuration generation serves with —
 // descriptors, routes, compiled codecs, upstream channels (with their retry
-// wrappers and budgets) and header rules — built and validated completely
-// before it is used.
+// wrappers and budgets), header rules and the pipeline's stages — built and
+// validated completely before it is used.
 //
 // Thread safety: immutable after Build(); shared by concurrent requests
 // through std::shared_ptr<const Snapshot>. A request keeps the snapshot it
@@ -15,6 +15,7 @@
 //   const RouteRuntime& rt = s->runtime(*match.route);
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,17 +24,18 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "aggregator/compiled_plan.h"
+#include "gateway/policy/header_rules.h"
+#include "gateway/policy/stage.h"
+#include "gateway/proxy/descriptor_sources.h"
+#include "gateway/proxy/method_settings.h"
+#include "gateway/proxy/route_retries.h"
 #include "gateway/routing/route_table.h"
-#include "gateway/server/descriptor_sources.h"
-#include "gateway/server/flags.h"
-#include "gateway/server/header_rules.h"
-#include "gateway/server/route_retries.h"
 #include "gateway/transcoding/codec_set.h"
 #include "gateway/transcoding/request_transcoder.h"
 #include "gateway/upstream/upstreams.h"
 #include "google/protobuf/descriptor.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 
 // What serving one route needs, resolved at load time.
 struct RouteRuntime {
@@ -87,6 +89,11 @@ struct SnapshotOptions {
   upstream::RetryBudgetOptions retry_budget;
   // Header forwarding (config `headers`; header_rules.h).
   config::v1::HeadersConfig headers;
+  // Builds the pipeline stages of the snapshot's routes, given its header
+  // rules (server/stages.h). Unset: the header rules' stage alone.
+  std::function<absl::StatusOr<policy::StageChain>(
+      const routing::RouteTable&, std::shared_ptr<const policy::HeaderRules>)>
+      build_stages;
 };
 
 class Snapshot {
@@ -133,7 +140,12 @@ class Snapshot {
     return upstreams_->Health();
   }
   // Which headers cross the gateway (config `headers`).
-  const HeaderRules& header_rules() const { return header_rules_; }
+  const policy::HeaderRules& header_rules() const { return *header_rules_; }
+  std::shared_ptr<const policy::HeaderRules> shared_header_rules() const {
+    return header_rules_;
+  }
+  // The pipeline stages every request runs through (policy/stage.h).
+  const policy::StageChain& stages() const { return stages_; }
   // The OpenAPI 3.1 document of routes(), generated once at build time.
   const std::string& openapi_json() const { return openapi_json_; }
   // Whether some route is client- or bidi-streaming (so request bodies may
@@ -145,6 +157,7 @@ class Snapshot {
   absl::Status Init(const SnapshotOptions& options);
   absl::Status CompilePlans();
   absl::Status BuildRuntimes(const SnapshotOptions& options);
+  absl::Status BuildStages(const SnapshotOptions& options);
 
   std::unique_ptr<google::protobuf::DescriptorPool> pool_;
   std::vector<const google::protobuf::ServiceDescriptor*> services_;
@@ -158,7 +171,8 @@ class Snapshot {
   absl::flat_hash_map<const google::protobuf::ServiceDescriptor*,
                       upstream::Channel*>
       step_channels_;
-  HeaderRules header_rules_;
+  std::shared_ptr<const policy::HeaderRules> header_rules_;
+  policy::StageChain stages_;
   // Retrying wrappers of route channels; destroyed before upstreams_.
   std::unique_ptr<RouteRetries> retries_;
   std::vector<RouteRuntime> runtimes_;  // Aligned with routes_->routes().
@@ -167,4 +181,4 @@ class Snapshot {
   bool has_client_streams_ = false;
 };
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-namespace protogate::server {
+namespace protogate::proxy {
 
 enum class StreamFormat { kJsonArray, kNdjson, kSse, kRaw };
 
@@ -42,4 +42,4 @@ std::string FrameEnd(StreamFormat format, size_t count);
 // The bytes of an error after the first message (empty for kRaw).
 std::string FrameError(StreamFormat format, std::string_view status_json);
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

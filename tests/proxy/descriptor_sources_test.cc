@@ -1,6 +1,6 @@
 // LoadDescriptors: descriptor sets, compiled .proto files and reflected
 // files combine into one pool by the documented precedence.
-#include "gateway/server/descriptor_sources.h"
+#include "gateway/proxy/descriptor_sources.h"
 
 #include "demo/bookstore.pb.h"
 #include "gmock/gmock.h"
@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "tests/testing/child_process.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 namespace {
 
 using ::testing::ElementsAre;
@@ -124,4 +124,4 @@ TEST(DescriptorSourcesTest, ReflectedServicesGetTheirTargetUnlessNamed) {
 }
 
 }  // namespace
-}  // namespace protogate::server
+}  // namespace protogate::proxy

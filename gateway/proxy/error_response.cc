@@ -1,4 +1,4 @@
-#include "gateway/server/error_response.h"
+#include "gateway/proxy/error_response.h"
 
 #include <string>
 
@@ -10,7 +10,7 @@
 #include "gateway/transcoding/response_transcoder.h"
 #include "gateway/transcoding/status_json.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 namespace {
 
 constexpr std::string_view kJson = "application/json";
@@ -162,4 +162,4 @@ http::Response UpstreamResponse(const Snapshot& snapshot,
   return JsonResponse(200, std::move(json));
 }
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

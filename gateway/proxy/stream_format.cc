@@ -1,4 +1,4 @@
-#include "gateway/server/stream_format.h"
+#include "gateway/proxy/stream_format.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -8,7 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "gateway/base/strings.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 namespace {
 
 bool FormatOf(absl::string_view type, StreamFormat& format) {
@@ -119,4 +119,4 @@ std::string FrameError(StreamFormat format, std::string_view status_json) {
   return std::string();
 }
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

@@ -1,4 +1,4 @@
-#include "gateway/server/header_rules.h"
+#include "gateway/policy/header_rules.h"
 
 #include <random>
 #include <utility>
@@ -12,7 +12,7 @@
 #include "gateway/base/strings.h"
 #include "gateway/config/config_validator.h"
 
-namespace protogate::server {
+namespace protogate::policy {
 namespace {
 
 constexpr size_t kMaxRequestIdLength = 128;
@@ -88,28 +88,40 @@ class ForwardingStreamSink final : public http::ResponseStream::Sink {
   http::ResponseStream inner_;
 };
 
+using Header = std::pair<std::string, std::string>;
+
 class FinishingSink final : public http::Responder::Sink {
  public:
   FinishingSink(std::shared_ptr<const HeaderRules> rules,
-                std::string request_id, http::Responder inner)
+                std::string request_id, std::vector<Header> stage_headers,
+                http::Responder inner)
       : rules_(std::move(rules)),
         request_id_(std::move(request_id)),
+        stage_headers_(std::move(stage_headers)),
         inner_(std::move(inner)) {}
 
   void SendResponse(http::Response response) override {
-    rules_->FinishResponse(request_id_, response);
+    Finish(response);
     inner_.Send(std::move(response));
   }
   std::unique_ptr<http::ResponseStream::Sink> StartStream(
       http::Response head) override {
-    rules_->FinishResponse(request_id_, head);
+    Finish(head);
     return std::make_unique<ForwardingStreamSink>(
         inner_.Stream(std::move(head)));
   }
 
  private:
+  void Finish(http::Response& response) {
+    for (Header& header : stage_headers_) {
+      response.headers.push_back(std::move(header));
+    }
+    rules_->FinishResponse(request_id_, response);
+  }
+
   std::shared_ptr<const HeaderRules> rules_;
   std::string request_id_;
+  std::vector<Header> stage_headers_;
   http::Responder inner_;
 };
 
@@ -117,9 +129,11 @@ class FinishingSink final : public http::Responder::Sink {
 
 http::Responder FinishingResponder(std::shared_ptr<const HeaderRules> rules,
                                    std::string request_id,
+                                   std::vector<Header> stage_headers,
                                    http::Responder inner) {
   return http::Responder(std::make_shared<FinishingSink>(
-      std::move(rules), std::move(request_id), std::move(inner)));
+      std::move(rules), std::move(request_id), std::move(stage_headers),
+      std::move(inner)));
 }
 
 std::string RequestIdFor(const http::Request& request) {
@@ -267,4 +281,12 @@ void HeaderRules::FinishResponse(std::string_view request_id,
   response.headers.emplace_back("X-Request-Id", std::string(request_id));
 }
 
-}  // namespace protogate::server
+Verdict HeaderRulesStage::Apply(Exchange& exchange) const {
+  absl::StatusOr<upstream::Metadata> metadata =
+      rules_->RequestMetadata(exchange.request(), exchange.request_id());
+  if (!metadata.ok()) return Verdict::Error(metadata.status());
+  exchange.metadata() = *std::move(metadata);
+  return Verdict::Pass();
+}
+
+}  // namespace protogate::policy

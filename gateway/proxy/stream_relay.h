@@ -20,13 +20,13 @@
 #include <memory>
 
 #include "gateway/http/responder.h"
-#include "gateway/server/body_pump.h"
-#include "gateway/server/snapshot.h"
-#include "gateway/server/stream_format.h"
+#include "gateway/proxy/body_pump.h"
+#include "gateway/proxy/snapshot.h"
+#include "gateway/proxy/stream_format.h"
 #include "gateway/transcoding/options.h"
 #include "gateway/upstream/channel.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 
 struct RelayOptions {
   StreamFormat format = StreamFormat::kJsonArray;  // Server streams only.
@@ -51,4 +51,4 @@ std::shared_ptr<upstream::StreamCall> RelayClientStream(
     upstream::StreamRequest request, RelayOptions options,
     http::Responder responder);
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

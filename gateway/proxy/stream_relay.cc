@@ -1,15 +1,15 @@
-#include "gateway/server/stream_relay.h"
+#include "gateway/proxy/stream_relay.h"
 
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/status/status.h"
-#include "gateway/server/error_response.h"
+#include "gateway/proxy/error_response.h"
 #include "gateway/transcoding/http_body.h"
 #include "gateway/transcoding/response_transcoder.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 namespace {
 
 using upstream::CallResult;
@@ -228,4 +228,4 @@ std::shared_ptr<upstream::StreamCall> RelayClientStream(
   return rt.channel->Stream(std::move(request), std::move(collector));
 }
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

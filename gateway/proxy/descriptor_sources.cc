@@ -1,4 +1,4 @@
-#include "gateway/server/descriptor_sources.h"
+#include "gateway/proxy/descriptor_sources.h"
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
@@ -9,7 +9,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 namespace {
 
 using google::protobuf::DescriptorPool;
@@ -171,4 +171,4 @@ std::vector<upstream::BackendSpec> WithReflectionBackends(
   return backends;
 }
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

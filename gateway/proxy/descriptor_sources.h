@@ -28,7 +28,7 @@
 #include "gateway/upstream/upstreams.h"
 #include "google/protobuf/descriptor.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 
 // What one reflection source served: its service names and every file they
 // need (serialized FileDescriptorProtos by file name).
@@ -66,4 +66,4 @@ std::vector<upstream::BackendSpec> WithReflectionBackends(
     std::vector<upstream::BackendSpec> backends,
     const std::vector<ReflectedDescriptors>& reflected);
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

@@ -1,4 +1,4 @@
-#include "gateway/server/body_pump.h"
+#include "gateway/proxy/body_pump.h"
 
 #include <utility>
 
@@ -7,10 +7,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/base/strings.h"
-#include "gateway/server/error_response.h"
+#include "gateway/proxy/error_response.h"
 #include "gateway/transcoding/request_transcoder.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 namespace {
 
 class WholeBodyStream final : public http::BodyStream {
@@ -156,4 +156,4 @@ void StartBodyPump(std::shared_ptr<const Snapshot> snapshot,
       ->ReadMore();
 }
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

@@ -1,0 +1,406 @@
+#include "gateway/proxy/proxy.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/base/logging.h"
+#include "gateway/base/strings.h"
+#include "gateway/policy/header_rules.h"
+#include "gateway/proxy/body_pump.h"
+#include "gateway/proxy/error_response.h"
+#include "gateway/proxy/stream_relay.h"
+
+namespace protogate::proxy {
+namespace {
+
+using routing::RouteMatch;
+
+bool IsJsonContentType(std::string_view value) {
+  absl::string_view type = base::ToAbsl(value.substr(0, value.find(';')));
+  return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(type),
+                                "application/json");
+}
+
+// The deadline a client asks for with `grpc-timeout` (gRPC's form: up to 8
+// digits and a unit H, M, S, m, u or n) or `x-server-timeout` (seconds,
+// decimals allowed), or InfiniteDuration when it asks for none.
+// InvalidArgument naming the header for a malformed value.
+absl::StatusOr<absl::Duration> RequestedTimeout(const http::Request& request) {
+  if (auto value = request.header("grpc-timeout")) {
+    absl::string_view v = base::ToAbsl(*value);
+    int64_t amount = 0;
+    if (v.size() >= 2 && v.size() <= 9 &&
+        absl::SimpleAtoi(v.substr(0, v.size() - 1), &amount) && amount >= 0) {
+      switch (v.back()) {
+        case 'H':
+          return absl::Hours(amount);
+        case 'M':
+          return absl::Minutes(amount);
+        case 'S':
+          return absl::Seconds(amount);
+        case 'm':
+          return absl::Milliseconds(amount);
+        case 'u':
+          return absl::Microseconds(amount);
+        case 'n':
+          return absl::Nanoseconds(amount);
+      }
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "header grpc-timeout: invalid value \"", v,
+        "\" (expected up to 8 digits and a unit H, M, S, m, u or n)"));
+  }
+  if (auto value = request.header("x-server-timeout")) {
+    double seconds = 0;
+    if (!absl::SimpleAtod(base::ToAbsl(*value), &seconds) || !(seconds >= 0) ||
+        seconds > 1e9) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "header x-server-timeout: invalid value \"", base::ToAbsl(*value),
+          "\" (expected seconds, e.g. 1.5)"));
+    }
+    return absl::Seconds(seconds);
+  }
+  return absl::InfiniteDuration();
+}
+
+// The answer to a request that matched no route.
+http::Response MatchFailure(const RouteMatch& match,
+                            const http::Request& request) {
+  switch (match.outcome) {
+    case RouteMatch::Outcome::kMethodNotAllowed: {
+      http::Response response = ErrorResponse(
+          absl::StatusCode::kUnimplemented,
+          absl::StrCat("method ", request.method(), " is not allowed for ",
+                       base::ToAbsl(request.path()), " (allowed: ", match.allow,
+                       ")"));
+      response.status = 405;
+      response.headers.emplace_back("Allow", match.allow);
+      return response;
+    }
+    case RouteMatch::Outcome::kBadRequest:
+      return ErrorResponse(absl::StatusCode::kInvalidArgument, match.error);
+    case RouteMatch::Outcome::kNotFound:
+    case RouteMatch::Outcome::kMatched:
+      break;
+  }
+  return ErrorResponse(absl::StatusCode::kNotFound,
+                       absl::StrCat("no route for ", request.method(), " ",
+                                    base::ToAbsl(request.path())));
+}
+
+policy::Exchange::Match ExchangeMatch(const RouteMatch& match,
+                                      const Snapshot& snapshot) {
+  policy::Exchange::Match m{.outcome = match.outcome, .route = match.route};
+  if (match.route != nullptr) {
+    m.route_index =
+        static_cast<size_t>(match.route - snapshot.routes().routes().data());
+  }
+  m.allowed_methods = match.allow;
+  return m;
+}
+
+// The body checks of a matched route: 415 for a Content-Type the route
+// cannot read, 503 when a reload turned a streamed body's route into one
+// whose body must be read whole. nullopt when the body is acceptable.
+std::optional<http::Response> CheckBody(const RouteRuntime& rt,
+                                        const http::Request& request) {
+  const bool client_streaming = rt.route->method->client_streaming();
+  if (request.body_stream() != nullptr && !client_streaming) {
+    return ErrorResponse(
+        absl::StatusCode::kUnavailable,
+        "the route changed while the request was read; retry the request");
+  }
+  const std::string_view content_type =
+      request.header("content-type").value_or("");
+  if ((request.body().empty() && request.body_stream() == nullptr) ||
+      rt.request_spec.http_body ||
+      rt.request_spec.body == transcoding::BodyMode::kNone ||
+      IsJsonContentType(content_type) ||
+      (client_streaming && IsNdjsonContentType(content_type))) {
+    return std::nullopt;
+  }
+  http::Response response = ErrorResponse(
+      absl::StatusCode::kInvalidArgument,
+      client_streaming ? "Content-Type must be application/json (a JSON array "
+                         "of messages) or application/x-ndjson"
+                       : "Content-Type must be application/json");
+  response.status = 415;
+  return response;
+}
+
+}  // namespace
+
+// What one request carries through the steps: the snapshot it started
+// with, its route match, its id and the stages' exchange (which refers to
+// the members before it, so the state never moves).
+struct Proxy::RequestState {
+  RequestState(std::shared_ptr<const Snapshot> s, const http::Request& r)
+      : snapshot(std::move(s)),
+        request(r),
+        match(snapshot->routes().Match(r.method(), r.path())),
+        request_id(policy::RequestIdFor(r)),
+        exchange(r, request_id, ExchangeMatch(match, *snapshot)) {}
+  RequestState(const RequestState&) = delete;
+  RequestState& operator=(const RequestState&) = delete;
+
+  // A responder that finishes every answer with the stages' response
+  // headers and the header rules (x-request-id, response rules).
+  http::Responder Finishing(http::Responder inner) {
+    return policy::FinishingResponder(
+        snapshot->shared_header_rules(), std::string(request_id),
+        std::move(exchange.response_headers()), std::move(inner));
+  }
+
+  std::shared_ptr<const Snapshot> snapshot;
+  const http::Request& request;
+  const RouteMatch match;
+  const std::string request_id;
+  policy::Exchange exchange;
+};
+
+// The state of a request whose chain has an asynchronous stage: kept on the
+// heap while a stage waits, resumed by the stage's callback.
+class Proxy::PendingStages
+    : public std::enable_shared_from_this<PendingStages> {
+ public:
+  PendingStages(const Proxy& proxy, std::shared_ptr<const Snapshot> snapshot,
+                const http::Request& request, http::Responder responder)
+      : proxy_(proxy),
+        state_(std::move(snapshot), request),
+        responder_(std::move(responder)) {}
+
+  // Runs the stages from `next` on; returns when one waits or all ran.
+  void Run(size_t next) {
+    const policy::StageChain& chain = state_.snapshot->stages();
+    for (; next < chain.size(); ++next) {
+      const policy::Stage& stage = chain.stage(next);
+      if (stage.asynchronous()) {
+        stage.ApplyAsync(state_.exchange, [self = shared_from_this(), next](
+                                              policy::Verdict verdict) mutable {
+          if (self->Answered(std::move(verdict))) return;
+          self->Run(next + 1);
+        });
+        return;
+      }
+      if (Answered(stage.Apply(state_.exchange))) return;
+    }
+    proxy_.Forward(state_, state_.Finishing(std::move(responder_)));
+  }
+
+ private:
+  bool Answered(policy::Verdict&& verdict) {
+    if (verdict.kind != policy::Verdict::Kind::kAnswer) return false;
+    state_.Finishing(std::move(responder_)).Send(std::move(verdict.response));
+    return true;
+  }
+
+  const Proxy& proxy_;
+  RequestState state_;
+  http::Responder responder_;
+};
+
+void Proxy::Handle(std::shared_ptr<const Snapshot> snapshot,
+                   const http::Request& request,
+                   http::Responder responder) const {
+  const policy::StageChain& chain = snapshot->stages();
+  if (chain.has_asynchronous()) {
+    std::make_shared<PendingStages>(*this, std::move(snapshot), request,
+                                    std::move(responder))
+        ->Run(0);
+    return;
+  }
+  RequestState state(std::move(snapshot), request);
+  for (size_t i = 0; i < chain.size(); ++i) {
+    policy::Verdict verdict = chain.stage(i).Apply(state.exchange);
+    if (verdict.kind == policy::Verdict::Kind::kAnswer) {
+      state.Finishing(std::move(responder)).Send(std::move(verdict.response));
+      return;
+    }
+  }
+  Forward(state, state.Finishing(std::move(responder)));
+}
+
+void Proxy::Forward(RequestState& state, http::Responder responder) const {
+  if (state.match.outcome != RouteMatch::Outcome::kMatched) {
+    responder.Send(MatchFailure(state.match, state.request));
+    return;
+  }
+  const RouteRuntime& rt = state.snapshot->runtime(*state.match.route);
+  if (std::optional<http::Response> refused = CheckBody(rt, state.request)) {
+    responder.Send(*std::move(refused));
+    return;
+  }
+  absl::StatusOr<absl::Duration> requested = RequestedTimeout(state.request);
+  if (!requested.ok()) {
+    responder.Send(ErrorResponse(requested.status().code(),
+                                 base::ToStd(requested.status().message())));
+    return;
+  }
+  // The client may ask for a shorter deadline than the route's, not longer.
+  const absl::Time deadline = absl::Now() + std::min(rt.timeout, *requested);
+  const google::protobuf::MethodDescriptor& method = *rt.route->method;
+  if (method.client_streaming() || method.server_streaming()) {
+    HandleStream(state, rt, deadline, std::move(responder));
+  } else {
+    CallUpstream(state, rt, deadline, std::move(responder));
+  }
+}
+
+absl::InlinedVector<transcoding::PathBinding, 4> Proxy::Bindings(
+    const RouteMatch& match) {
+  absl::InlinedVector<transcoding::PathBinding, 4> bindings;
+  for (size_t i = 0; i < match.variable_values.size(); ++i) {
+    bindings.push_back({.field_path = &match.route->variable_fields[i],
+                        .value = match.variable_values[i]});
+  }
+  return bindings;
+}
+
+void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
+                         absl::Time deadline, http::Responder responder) const {
+  const http::Request& request = state.request;
+  upstream::CallRequest call;
+  absl::Status built = transcoding::BuildRequest(
+      state.snapshot->codecs(), rt.request_spec, Bindings(state.match),
+      request.query(),
+      transcoding::RequestBody{
+          .bytes = request.body(),
+          .content_type = request.header("content-type").value_or("")},
+      options_.parse, &call.payload);
+  if (!built.ok()) {
+    responder.Send(ErrorResponse(built.code(), base::ToStd(built.message())));
+    return;
+  }
+  call.method = rt.grpc_method;
+  call.deadline = deadline;
+  if (rt.plan != nullptr) {
+    RunPlan(state.snapshot, rt, std::move(state.exchange.metadata()),
+            std::move(call), std::move(responder));
+    return;
+  }
+  call.metadata = std::move(state.exchange.metadata());
+  if (options_.log_requests) {
+    PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
+                  << rt.grpc_method << " id=" << state.request_id;
+  }
+  rt.channel->Call(
+      std::move(call),
+      [snapshot = state.snapshot, &rt, print = options_.print,
+       responder = std::move(responder)](upstream::CallResult result) mutable {
+        http::Response response =
+            UpstreamResponse(*snapshot, rt, result, print);
+        snapshot->header_rules().AddBackendHeaders(result.headers,
+                                                   result.trailers, response);
+        responder.Send(std::move(response));
+      });
+}
+void Proxy::HandleStream(RequestState& state, const RouteRuntime& rt,
+                         absl::Time deadline, http::Responder responder) const {
+  if (rt.channel == nullptr) {  // Plans are unary; this is defensive.
+    responder.Send(ErrorResponse(absl::StatusCode::kUnimplemented,
+                                 "streaming method without a backend"));
+    return;
+  }
+  const http::Request& request = state.request;
+  const std::string_view content_type =
+      request.header("content-type").value_or("");
+  const bool client_streaming = rt.route->method->client_streaming();
+  upstream::StreamRequest call{
+      .method = rt.grpc_method,
+      .write_incrementally = client_streaming,
+      .deadline = deadline,
+      .metadata = std::move(state.exchange.metadata())};
+  if (!client_streaming) {  // Server streaming: one request message.
+    std::string& wire = call.messages.emplace_back();
+    absl::Status built = transcoding::BuildRequest(
+        state.snapshot->codecs(), rt.request_spec, Bindings(state.match),
+        request.query(),
+        transcoding::RequestBody{.bytes = request.body(),
+                                 .content_type = content_type},
+        options_.parse, &wire);
+    if (!built.ok()) {
+      responder.Send(ErrorResponse(built.code(), base::ToStd(built.message())));
+      return;
+    }
+  }
+  if (options_.log_requests) {
+    PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
+                  << rt.grpc_method << " (stream)";
+  }
+  RelayOptions relay{
+      .format = NegotiateStreamFormat(request.header("accept").value_or("")),
+      .print = options_.print,
+      .failure =
+          client_streaming ? std::make_shared<StreamFailure>() : nullptr};
+  if (!client_streaming) {
+    RelayStream(state.snapshot, rt, std::move(call), std::move(relay),
+                std::move(responder));
+    return;
+  }
+  std::shared_ptr<StreamFailure> failure = relay.failure;
+  std::shared_ptr<upstream::StreamCall> handle =
+      rt.route->method->server_streaming()
+          ? RelayStream(state.snapshot, rt, std::move(call), std::move(relay),
+                        std::move(responder))
+          : RelayClientStream(state.snapshot, rt, std::move(call),
+                              std::move(relay), std::move(responder));
+  StartBodyPump(state.snapshot, rt, PumpInput(state, options_.parse),
+                std::move(handle), std::move(failure));
+}
+
+BodyPumpInput Proxy::PumpInput(const RequestState& state,
+                               const transcoding::ParseOptions& parse) {
+  const http::Request& request = state.request;
+  // The body, still to be read (pumped as it arrives) or read whole.
+  BodyPumpInput input{
+      .body = request.body_stream() != nullptr ? request.body_stream()
+                                               : WholeBody(request.body()),
+      .format = IsNdjsonContentType(request.header("content-type").value_or(""))
+                    ? transcoding::SequenceFormat::kNdjson
+                    : transcoding::SequenceFormat::kJsonArray,
+      .query = std::string(request.query()),
+      .parse = parse};
+  for (const std::string& value : state.match.variable_values) {
+    input.path_values.push_back(value);
+  }
+  return input;
+}
+
+bool Proxy::StreamsRequestBody(const Snapshot& snapshot,
+                               std::string_view method,
+                               std::string_view target) {
+  if (!snapshot.has_client_streams()) return false;
+  RouteMatch match =
+      snapshot.routes().Match(method, target.substr(0, target.find('?')));
+  return match.outcome == RouteMatch::Outcome::kMatched &&
+         match.route->method->client_streaming() &&
+         !snapshot.runtime(*match.route).request_spec.http_body;
+}
+
+void Proxy::RunPlan(std::shared_ptr<const Snapshot> snapshot,
+                    const RouteRuntime& rt, upstream::Metadata metadata,
+                    upstream::CallRequest call,
+                    http::Responder responder) const {
+  aggregator::RunOptions run;
+  run.deadline = call.deadline;
+  run.headers = std::move(metadata);
+  // The resolver lives in the run until its last call completes, so it
+  // keeps the snapshot (plan, channels) alive for calls a failure abandoned.
+  run.resolver =
+      [snapshot](const google::protobuf::ServiceDescriptor& service) {
+        return snapshot->ResolveService(service);
+      };
+  executor_.Run(
+      *rt.plan, std::move(call.payload), run,
+      [snapshot = std::move(snapshot), &rt, print = options_.print,
+       responder = std::move(responder)](aggregator::RunResult result) mutable {
+        responder.Send(PlanResponse(*snapshot, rt, result, print));
+      });
+}
+
+}  // namespace protogate::proxy
