@@ -191,6 +191,7 @@ absl::Status ValidateConfig(const v1::GatewayConfig& config) {
   PG_RETURN_IF_ERROR(ValidateTranscoding(config.transcoding()));
   PG_RETURN_IF_ERROR(ValidateServer(config.server()));
   PG_RETURN_IF_ERROR(ValidateRetryBudget(config.retry_budget()));
+  PG_RETURN_IF_ERROR(ValidateObservability(config));
   return ValidateHeaders(config.headers());
 }
 

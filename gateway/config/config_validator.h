@@ -36,6 +36,8 @@ absl::Status ValidateClusters(
     const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters);
 absl::Status ValidateHttp(const v1::HttpConfig& http);
 absl::Status ValidateHeaders(const v1::HeadersConfig& headers);
+// `tracing` and `logging.access_log` (validate_observability.cc).
+absl::Status ValidateObservability(const v1::GatewayConfig& config);
 // The forwarding rules of `headers` (validate_headers.cc): nothing that is
 // never forwarded (grpc-*, hop-by-hop, transport headers) may be named.
 absl::Status ValidateHeaderForwarding(const v1::HeadersConfig& headers);

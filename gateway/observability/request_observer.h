@@ -93,6 +93,8 @@ class RequestObserver {
               const RequestOutcome& outcome) const;
 
   const GatewayMetrics* metrics() const { return options_.metrics; }
+  // Whether Finish() writes an access-log line (which needs the target).
+  bool logs_requests() const { return options_.access_log != nullptr; }
 
  private:
   void ExportServerSpan(const RequestObservation& seen,

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@
 #include "gateway/server/gateway.h"
 #include "gateway/server/reloader.h"
 #include "gateway/server/stages.h"
+#include "gateway/server/telemetry.h"
 
 namespace protogate::server {
 namespace {
@@ -101,17 +103,24 @@ sigset_t BlockSignals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
 
-// Serves until SIGINT/SIGTERM; SIGHUP rebuilds the snapshot (reloader.h).
+// Serves until SIGINT/SIGTERM; SIGHUP rebuilds the snapshot (reloader.h);
+// SIGUSR1 reopens the access log (telemetry.h).
 void ServeUntilSignalled(const sigset_t& signals, const GatewayFlags& flags,
                          Gateway& gateway, http::Server& server,
-                         Reloader& reloader, http::Server* admin_server) {
+                         Reloader& reloader, http::Server* admin_server,
+                         Telemetry& telemetry) {
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGUSR1) {
+      telemetry.ReopenAccessLog();
+      continue;
+    }
     if (sig != SIGHUP) break;
     reloader.Reload("SIGHUP").IgnoreError();  // Logged.
   }
@@ -159,8 +168,27 @@ int Run(int argc, char** argv) {
   }
   // Outlives every snapshot (the reloader is reset before it goes).
   StageEnvironment stage_environment;
+  // Set once the gateway exists; read by scrapes (upstream health).
+  std::atomic<Gateway*> live_gateway{nullptr};
+  absl::StatusOr<std::unique_ptr<Telemetry>> telemetry = StartTelemetry(
+      flags->config,
+      [&live_gateway]() -> std::shared_ptr<const proxy::Snapshot> {
+        Gateway* gateway = live_gateway.load();
+        return gateway != nullptr ? gateway->snapshot() : nullptr;
+      });
+  if (!telemetry.ok()) {
+    std::fprintf(stderr, "protogate: %s\n",
+                 std::string(telemetry.status().message()).c_str());
+    return 1;
+  }
+  ReloaderOptions reloader_options =
+      ReloaderOptionsFrom(*flags, stage_environment);
+  reloader_options.on_reload = [t = telemetry->get()](std::string_view trigger,
+                                                      bool ok) {
+    t->OnReload(trigger, ok);
+  };
   absl::StatusOr<std::unique_ptr<Reloader>> reloader =
-      Reloader::Create(ReloaderOptionsFrom(*flags, stage_environment));
+      Reloader::Create(std::move(reloader_options));
   if (!reloader.ok()) {
     std::fprintf(stderr, "protogate: %s\n",
                  std::string(reloader.status().message()).c_str());
@@ -172,7 +200,10 @@ int Run(int argc, char** argv) {
        .admin = flags->admin_host ? AdminEndpoints::kSeparateListener
                                   : AdminEndpoints::kPublicListener,
        .parse = flags->parse,
-       .print = flags->print});
+       .print = flags->print,
+       .metrics = &(*telemetry)->registry(),
+       .observer = &(*telemetry)->observer()});
+  live_gateway.store(&gateway);
   http::ServerOptions server_options;
   server_options.host = flags->listen_host;
   server_options.port = flags->listen_port;
@@ -181,6 +212,7 @@ int Run(int argc, char** argv) {
   server_options.max_header_bytes = flags->max_header_bytes;
   server_options.read_timeout = flags->read_timeout;
   server_options.idle_timeout = flags->idle_timeout;
+  server_options.events = (*telemetry)->ConnectionEvents();
   server_options.stream_body = [&gateway](std::string_view method,
                                           std::string_view target) {
     return gateway.StreamsRequestBody(method, target);
@@ -211,8 +243,9 @@ int Run(int argc, char** argv) {
   std::fflush(stdout);
   (*reloader)->Start(gateway);
   ServeUntilSignalled(signals, *flags, gateway, **server, **reloader,
-                      admin_server->get());
+                      admin_server->get(), **telemetry);
   reloader->reset();  // Stops reloading before the gateway goes away.
+  live_gateway.store(nullptr);
   return 0;
 }
 

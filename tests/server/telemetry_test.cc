@@ -1,0 +1,301 @@
+// Telemetry through the real gateway: metrics on /-/metrics (checked with
+// promtool and read back through a real Prometheus server), the access
+// log, and W3C trace context reaching the backends of a plain route and of
+// a 4-step composition plan (the demo storefront, gRPC on 127.0.0.1:0).
+#include "gateway/server/telemetry.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gateway/observability/trace_context.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rapidjson/document.h"
+#include "tests/server/serve_gateway.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/http_client.h"
+#include "tools/demo/storefront_server.h"
+
+namespace protogate::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kParent[] =
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class TelemetryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto storefront = demo::StorefrontServer::Start("127.0.0.1:0");
+    ASSERT_TRUE(storefront.ok()) << storefront.status();
+    storefront_ = *std::move(storefront);
+    auto snapshot = proxy::Snapshot::Build(
+        {.descriptor_sets = {testing::BinDir() + "/proto/demo.binpb"},
+         // The bookstore is never called; its routes need a backend. One
+         // target makes one cluster, named after its first backend.
+         .backends = {
+             {.name = "demo.storefront", .target = storefront_->address()},
+             {.name = "demo.bookstore", .target = storefront_->address()}}});
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    snapshot_ = *snapshot;
+    log_path_ = ::testing::TempDir() + "/telemetry_access.log";
+    std::remove(log_path_.c_str());
+    config::v1::GatewayConfig config;
+    config.mutable_logging()->mutable_access_log()->set_path(log_path_);
+    config.mutable_tracing()->set_sample_ratio(1);
+    auto telemetry = StartTelemetry(config, [this] { return snapshot_; });
+    ASSERT_TRUE(telemetry.ok()) << telemetry.status();
+    telemetry_ = *std::move(telemetry);
+    gateway_ = std::make_unique<Gateway>(
+        snapshot_, GatewayOptions{.metrics = &telemetry_->registry(),
+                                  .observer = &telemetry_->observer()});
+    auto server = ServeGateway(*gateway_, telemetry_->ConnectionEvents());
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown(absl::Seconds(2));
+    server_.reset();
+    gateway_.reset();
+    telemetry_.reset();  // Writes what the access log buffered.
+    storefront_.reset();
+  }
+
+  testing::HttpResponse Get(absl::string_view target,
+                            std::vector<std::string> headers = {}) {
+    auto r =
+        testing::Fetch(server_->port(), "GET", target, "", std::move(headers));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *std::move(r) : testing::HttpResponse{};
+  }
+
+  // The access log's lines, after the writer wrote them.
+  std::vector<std::string> LogLines() {
+    telemetry_.reset();
+    return absl::StrSplit(ReadFile(log_path_), '\n', absl::SkipEmpty());
+  }
+
+  std::unique_ptr<demo::StorefrontServer> storefront_;
+  std::shared_ptr<const proxy::Snapshot> snapshot_;
+  std::string log_path_;
+  std::unique_ptr<Telemetry> telemetry_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<http::Server> server_;
+};
+
+TEST_F(TelemetryTest, PlainRouteIsCountedLoggedAndPropagated) {
+  ASSERT_EQ(
+      Get("/v1/catalog/products/p1", {std::string("traceparent: ") + kParent})
+          .status,
+      200);
+  testing::HttpResponse scrape = Get("/-/metrics");
+  ASSERT_EQ(scrape.status, 200);
+  EXPECT_EQ(scrape.Header("content-type"),
+            "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_THAT(scrape.body,
+              HasSubstr("protogate_http_requests_total{route=\"demo.storefront."
+                        "v1.Catalog/GetProduct\",method=\"GET\",code=\"200\"} "
+                        "1\n"));
+  EXPECT_THAT(scrape.body,
+              HasSubstr("protogate_upstream_requests_total{cluster=\"demo."
+                        "storefront\",grpc_method=\"demo.storefront.v1."
+                        "Catalog/GetProduct\",grpc_code=\"OK\"} 1\n"));
+  EXPECT_THAT(scrape.body,
+              HasSubstr("protogate_upstream_endpoints_healthy{cluster=\"demo."
+                        "storefront\"} 1\n"));
+  EXPECT_THAT(scrape.body, HasSubstr("protogate_build_info{version=\""));
+  EXPECT_THAT(scrape.body, HasSubstr("process_resident_memory_bytes "));
+
+  std::vector<std::string> seen = storefront_->knobs().traceparents();
+  ASSERT_EQ(seen.size(), 1u);
+  auto call = observability::ParseTraceparent(seen[0]);
+  ASSERT_TRUE(call.ok()) << seen[0];
+  EXPECT_EQ(call->TraceIdHex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  // The traceparent's span id (parsed as parent_span_id) is the call's own,
+  // not the client's.
+  EXPECT_NE(call->ParentSpanIdHex(), "00f067aa0ba902b7");
+
+  std::vector<std::string> lines = LogLines();
+  ASSERT_EQ(lines.size(), 1u);
+  rapidjson::Document json;
+  json.Parse(lines[0].c_str());
+  ASSERT_FALSE(json.HasParseError()) << lines[0];
+  EXPECT_STREQ(json["route"].GetString(),
+               "demo.storefront.v1.Catalog/GetProduct");
+  EXPECT_STREQ(json["path"].GetString(), "/v1/catalog/products/p1");
+  EXPECT_STREQ(json["method"].GetString(), "GET");
+  EXPECT_EQ(json["status"].GetInt(), 200);
+  EXPECT_EQ(json["grpc_code"].GetInt(), 0);
+  EXPECT_STREQ(json["upstream_cluster"].GetString(), "demo.storefront");
+  EXPECT_STREQ(json["client_ip"].GetString(), "127.0.0.1");
+  EXPECT_GT(json["bytes_out"].GetInt(), 0);
+  EXPECT_EQ(std::string(json["request_id"].GetString()).size(), 32u);
+  EXPECT_STREQ(json["trace_id"].GetString(),
+               "4bf92f3577b34da6a3ce929d0e0e4736");
+  // The logged span is the gateway's server span: neither the client's nor
+  // the upstream call's.
+  std::string server_span = json["span_id"].GetString();
+  EXPECT_EQ(server_span.size(), 16u);
+  EXPECT_NE(server_span, "00f067aa0ba902b7");
+  EXPECT_NE(server_span, call->ParentSpanIdHex());
+}
+
+TEST_F(TelemetryTest, EachPlanStepGetsAChildSpanOfTheServerSpan) {
+  ASSERT_EQ(
+      Get("/v1/products/p1/page", {std::string("traceparent: ") + kParent})
+          .status,
+      200);
+  std::vector<std::string> seen = storefront_->knobs().traceparents();
+  ASSERT_EQ(seen.size(), 4u);  // product, price, stock, reviews.
+  std::set<std::string> span_ids, parent_ids;
+  for (const std::string& header : seen) {
+    auto call = observability::ParseTraceparent(header);
+    ASSERT_TRUE(call.ok()) << header;
+    EXPECT_EQ(call->TraceIdHex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    EXPECT_TRUE(call->sampled());
+    span_ids.insert(call->ParentSpanIdHex());  // Each call's own span id.
+  }
+  EXPECT_EQ(span_ids.size(), 4u);
+  EXPECT_EQ(span_ids.count("00f067aa0ba902b7"), 0u);
+  std::string metrics = Get("/-/metrics").body;
+  const std::string plan = "demo.storefront.v1.Storefront/GetProductPage";
+  EXPECT_THAT(metrics, HasSubstr("protogate_plan_runs_total{plan=\"" + plan +
+                                 "\",result=\"ok\"} 1\n"));
+  for (const char* step : {"product", "price", "stock", "reviews"}) {
+    EXPECT_THAT(metrics,
+                HasSubstr("protogate_plan_step_duration_seconds_count{plan=\"" +
+                          plan + "\",step=\"" + step + "\"} 1\n"));
+  }
+  std::vector<std::string> lines = LogLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("\"plan_steps\":4"));
+}
+
+TEST_F(TelemetryTest, UnmatchedRequestIsCountedUnderDash) {
+  EXPECT_EQ(Get("/no/such/path").status, 404);
+  EXPECT_THAT(Get("/-/metrics").body,
+              HasSubstr("protogate_http_requests_total{route=\"-\",method="
+                        "\"GET\",code=\"404\"} 1\n"));
+}
+
+TEST_F(TelemetryTest, ConnectionsAndParserRefusalsAreCounted) {
+  // Each Fetch is one connection; the 431 never reaches the gateway.
+  EXPECT_EQ(
+      Get("/v1/catalog/products/p1", {"X-Big: " + std::string(20000, 'a')})
+          .status,
+      431);
+  std::string metrics = Get("/-/metrics").body;
+  EXPECT_THAT(metrics,
+              HasSubstr("protogate_http_bad_requests_total{kind=\"431\"} 1\n"));
+  EXPECT_THAT(metrics,
+              HasSubstr("protogate_http_connections_accepted_total 2\n"));
+  // The first connection may still be closing: open is 1 or 2.
+  EXPECT_THAT(metrics, ::testing::ContainsRegex(
+                           "protogate_http_connections_open [12]\n"));
+}
+
+TEST_F(TelemetryTest, OpenMetricsWhenAcceptAsksForIt) {
+  testing::HttpResponse scrape =
+      Get("/-/metrics", {"Accept: application/openmetrics-text; "
+                         "version=1.0.0,text/plain;q=0.5"});
+  EXPECT_EQ(scrape.Header("content-type"),
+            "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  EXPECT_TRUE(absl::EndsWith(scrape.body, "# EOF\n"));
+}
+
+// promtool's lint on a scrape taken under traffic.
+TEST_F(TelemetryTest, ScrapeUnderTrafficPassesPromtool) {
+  for (int i = 0; i < 20; ++i) {
+    Get(i % 2 == 0 ? "/v1/catalog/products/p1" : "/v1/products/p2/page");
+  }
+  std::string path = ::testing::TempDir() + "/telemetry_scrape.txt";
+  std::ofstream(path) << Get("/-/metrics").body;
+  std::string command = "promtool check metrics < " + path + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[512];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) {
+    output.append(buffer, n);
+  }
+  int status = pclose(pipe);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
+  EXPECT_EQ(output, "");
+}
+
+// A port nothing listens on right now (the kernel's pick for port 0).
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t size = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Debian's Prometheus scrapes the gateway; its HTTP API reports the sum of
+// protogate_http_requests_total the test caused.
+TEST_F(TelemetryTest, RealPrometheusReadsBackTheRequestCount) {
+  constexpr int kRequests = 7;
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_EQ(Get("/v1/catalog/products/p1").status, 200);
+  }
+  const std::string dir = ::testing::TempDir() + "/prometheus";
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  std::ofstream(dir + "/prometheus.yml")
+      << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+      << "scrape_configs:\n"
+      << "  - job_name: protogate\n"
+      << "    metrics_path: /-/metrics\n"
+      << "    static_configs: [{targets: ['127.0.0.1:" << server_->port()
+      << "']}]\n";
+  const int port = FreePort();
+  auto prometheus = testing::ChildProcess::Start(
+      {"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
+       "--storage.tsdb.path=" + dir + "/data",
+       "--web.listen-address=127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(prometheus.ok()) << prometheus.status();
+  std::string value;
+  absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline) {
+    auto r = testing::Fetch(
+        port, "GET", "/api/v1/query?query=sum(protogate_http_requests_total)");
+    if (r.ok() && r->status == 200) {
+      rapidjson::Document doc;
+      doc.Parse(r->body.c_str());
+      if (!doc.HasParseError() && doc["data"]["result"].Size() == 1) {
+        value = doc["data"]["result"][0]["value"][1].GetString();
+        break;
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  (*prometheus)->Signal(SIGTERM);
+  EXPECT_TRUE((*prometheus)->Wait(absl::Seconds(20)).ok());
+  EXPECT_EQ(value, std::to_string(kRequests));
+}
+
+}  // namespace
+}  // namespace protogate::server
