@@ -9,56 +9,15 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
+#include "tests/observability/test_collector.h"
 
 namespace protogate::observability {
 namespace {
 
 namespace otlp = ::opentelemetry::proto::collector::trace::v1;
+using ::protogate::testing::TestCollector;
 constexpr char kExport[] =
     "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-
-// A collector: a real gRPC server on 127.0.0.1 that keeps every request.
-class TestCollector final : public otlp::TraceService::Service {
- public:
-  TestCollector() {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterService(this);
-    server_ = builder.BuildAndStart();
-  }
-  ~TestCollector() override { server_->Shutdown(); }
-
-  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-
-  grpc::Status Export(grpc::ServerContext*,
-                      const otlp::ExportTraceServiceRequest* request,
-                      otlp::ExportTraceServiceResponse*) override {
-    absl::MutexLock lock(&mu_);
-    requests_.push_back(*request);
-    return grpc::Status::OK;
-  }
-
-  // Waits (bounded) until `spans` spans arrived; all requests so far.
-  std::vector<otlp::ExportTraceServiceRequest> WaitForSpans(int spans) {
-    absl::MutexLock lock(&mu_);
-    auto enough = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      int n = 0;
-      for (const auto& r : requests_) {
-        n += r.resource_spans(0).scope_spans(0).spans_size();
-      }
-      return n >= spans;
-    };
-    mu_.AwaitWithTimeout(absl::Condition(&enough), absl::Seconds(10));
-    return requests_;
-  }
-
- private:
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
-  absl::Mutex mu_;
-  std::vector<otlp::ExportTraceServiceRequest> requests_ ABSL_GUARDED_BY(mu_);
-};
 
 SpanTransport GrpcTransport(const std::string& address) {
   std::shared_ptr<upstream::GrpcUnaryCaller> caller =

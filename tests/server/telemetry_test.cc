@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "tests/observability/test_collector.h"
 #include "tests/server/serve_gateway.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
@@ -61,6 +62,8 @@ class TelemetryTest : public ::testing::Test {
     config::v1::GatewayConfig config;
     config.mutable_logging()->mutable_access_log()->set_path(log_path_);
     config.mutable_tracing()->set_sample_ratio(1);
+    config.mutable_tracing()->mutable_otlp()->set_endpoint(
+        collector_.address());
     auto telemetry = StartTelemetry(config, [this] { return snapshot_; });
     ASSERT_TRUE(telemetry.ok()) << telemetry.status();
     telemetry_ = *std::move(telemetry);
@@ -94,6 +97,7 @@ class TelemetryTest : public ::testing::Test {
     return absl::StrSplit(ReadFile(log_path_), '\n', absl::SkipEmpty());
   }
 
+  testing::TestCollector collector_;
   std::unique_ptr<demo::StorefrontServer> storefront_;
   std::shared_ptr<const proxy::Snapshot> snapshot_;
   std::string log_path_;
@@ -188,6 +192,40 @@ TEST_F(TelemetryTest, EachPlanStepGetsAChildSpanOfTheServerSpan) {
   std::vector<std::string> lines = LogLines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_THAT(lines[0], HasSubstr("\"plan_steps\":4"));
+}
+
+// The spans of a plan request reach an OTLP collector: the server span
+// (a child of the client's span) and one client span per step under it.
+TEST_F(TelemetryTest, PlanSpansReachTheCollector) {
+  ASSERT_EQ(
+      Get("/v1/products/p1/page", {std::string("traceparent: ") + kParent})
+          .status,
+      200);
+  telemetry_.reset();  // The exporter sends what is queued.
+  std::vector<opentelemetry::proto::trace::v1::Span> spans = collector_.Spans();
+  ASSERT_EQ(spans.size(), 5u);
+  const opentelemetry::proto::trace::v1::Span* server = nullptr;
+  for (const auto& span : spans) {
+    if (span.kind() == opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER)
+      server = &span;
+  }
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->parent_span_id(),
+            std::string("\x00\xf0\x67\xaa\x0b\xa9\x02\xb7", 8));
+  EXPECT_EQ(server->name(), "GET demo.storefront.v1.Storefront/GetProductPage");
+  std::set<std::string> services;
+  for (const auto& span : spans) {
+    EXPECT_EQ(span.trace_id(), server->trace_id());
+    if (&span == server) continue;
+    EXPECT_EQ(span.parent_span_id(), server->span_id());
+    for (const auto& a : span.attributes()) {
+      if (a.key() == "rpc.service") services.insert(a.value().string_value());
+    }
+  }
+  EXPECT_EQ(services,
+            (std::set<std::string>{
+                "demo.storefront.v1.Catalog", "demo.storefront.v1.Pricing",
+                "demo.storefront.v1.Inventory", "demo.storefront.v1.Reviews"}));
 }
 
 TEST_F(TelemetryTest, UnmatchedRequestIsCountedUnderDash) {
