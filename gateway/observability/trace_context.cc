@@ -59,12 +59,27 @@ bool ParseHex(std::string_view text, std::array<uint8_t, N>& out) {
   return true;
 }
 
+// Writes 2*N lower-case hex digits at `out`; returns the end.
+template <size_t N>
+char* AppendHex(const std::array<uint8_t, N>& bytes, char* out) {
+  for (uint8_t byte : bytes) {
+    *out++ = kHex[byte >> 4];
+    *out++ = kHex[byte & 15];
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string TraceContext::Traceparent() const {
-  std::array<uint8_t, 1> flag_bytes{flags};
-  return absl::StrCat("00-", Hex(trace_id), "-", Hex(span_id), "-",
-                      Hex(flag_bytes));
+  std::string out(kVersion00Size, '-');  // One allocation.
+  char* p = out.data();
+  *p++ = '0';
+  *p++ = '0';
+  p = AppendHex(trace_id, p + 1);
+  p = AppendHex(span_id, p + 1);
+  AppendHex(std::array<uint8_t, 1>{flags}, p + 1);
+  return out;
 }
 
 std::string TraceContext::TraceIdHex() const { return Hex(trace_id); }

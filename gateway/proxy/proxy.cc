@@ -176,12 +176,15 @@ struct Proxy::RequestState {
   }
 
   http::Responder Observed(http::Responder inner) {
-    AnswerDetails details{.route = std::string(RouteLabel()),
+    AnswerDetails details{.snapshot = snapshot,
+                          .route = RouteLabel(),
                           .method = std::string(request.method()),
-                          .request_id = request_id,
-                          .client_ip = ClientIp(request.remote_address()),
                           .bytes_in = request.body().size()};
-    if (observer->logs_requests()) details.target = request.target();
+    if (observer->logs_requests()) {
+      details.target = request.target();
+      details.request_id = request_id;
+      details.client_ip = ClientIp(request.remote_address());
+    }
     return ObserveAnswer(*observer, observation, std::move(details), &observed,
                          std::move(inner));
   }

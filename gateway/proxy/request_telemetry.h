@@ -28,12 +28,15 @@
 
 namespace protogate::proxy {
 
-// What the access log and the metrics need from the request head, copied
-// (the request may be gone when the answer is sent).
+// What the access log and the metrics need from the request head (the
+// request may be gone when the answer is sent). The strings are filled
+// only when the observer logs requests.
 struct AnswerDetails {
-  std::string route;   // "pkg.Service/Method", or "-" when none matched.
-  std::string method;  // HTTP method.
-  std::string target;  // Only when the observer logs requests.
+  // Keeps `route` alive (it points into the snapshot).
+  std::shared_ptr<const Snapshot> snapshot;
+  std::string_view route;  // "pkg.Service/Method", or "-" when none matched.
+  std::string method;      // HTTP method.
+  std::string target;
   std::string request_id;
   std::string client_ip;
   uint64_t bytes_in = 0;

@@ -201,8 +201,8 @@ int Run(int argc, char** argv) {
                                   : AdminEndpoints::kPublicListener,
        .parse = flags->parse,
        .print = flags->print,
-       .metrics = &(*telemetry)->registry(),
-       .observer = &(*telemetry)->observer()});
+       .metrics = (*telemetry)->served_registry(),
+       .observer = (*telemetry)->observer()});
   live_gateway.store(&gateway);
   http::ServerOptions server_options;
   server_options.host = flags->listen_host;

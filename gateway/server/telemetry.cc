@@ -43,6 +43,7 @@ absl::StatusOr<std::unique_ptr<observability::SpanExporter>> StartExporter(
 Telemetry::~Telemetry() = default;
 
 http::ConnectionEvents Telemetry::ConnectionEvents() {
+  if (!metrics_enabled_) return {};
   const observability::GatewayMetrics* m = metrics_.get();
   return {.opened =
               [m] {
@@ -144,8 +145,11 @@ absl::StatusOr<std::unique_ptr<Telemetry>> StartTelemetry(
                         observability::AccessLogWriter::Open(
                             {.path = config.logging().access_log().path()}));
   }
-  observability::ObserverOptions options{.metrics = t->metrics_.get(),
-                                         .access_log = t->access_log_.get()};
+  t->metrics_enabled_ =
+      !config.metrics().has_enabled() || config.metrics().enabled();
+  observability::ObserverOptions options{
+      .metrics = t->metrics_enabled_ ? t->metrics_.get() : nullptr,
+      .access_log = t->access_log_.get()};
   if (config.has_tracing()) {
     options.sample_ratio = config.tracing().has_sample_ratio()
                                ? config.tracing().sample_ratio()
@@ -153,7 +157,10 @@ absl::StatusOr<std::unique_ptr<Telemetry>> StartTelemetry(
     PG_ASSIGN_OR_RETURN(t->spans_, StartExporter(config.tracing()));
     options.spans = t->spans_.get();
   }
-  t->observer_ = std::make_unique<observability::RequestObserver>(options);
+  if (options.metrics != nullptr || options.access_log != nullptr ||
+      options.sample_ratio.has_value()) {
+    t->observer_ = std::make_unique<observability::RequestObserver>(options);
+  }
   t->AddCollectors(std::move(current_snapshot));
   return t;
 }

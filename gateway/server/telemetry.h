@@ -34,10 +34,19 @@ namespace protogate::server {
 class Telemetry {
  public:
   ~Telemetry();
-  observability::MetricsRegistry& registry() { return registry_; }
-  const observability::RequestObserver& observer() const { return *observer_; }
+  // The registry /-/metrics serves, or nullptr with `metrics.enabled:
+  // false`.
+  observability::MetricsRegistry* served_registry() {
+    return metrics_enabled_ ? &registry_ : nullptr;
+  }
+  // What the proxy calls per request, or nullptr when metrics, access log
+  // and tracing are all off (then requests cost nothing extra).
+  const observability::RequestObserver* observer() const {
+    return observer_.get();
+  }
   // Counts the public listener's connections and the requests its HTTP
-  // parser refused (400, 413, 431...). Valid while this object lives.
+  // parser refused (400, 413, 431...); empty when metrics are off. Valid
+  // while this object lives.
   http::ConnectionEvents ConnectionEvents();
   // SIGUSR1: reopens the access log file (a no-op without one).
   void ReopenAccessLog();
@@ -59,6 +68,7 @@ class Telemetry {
   std::unique_ptr<observability::SpanExporter> spans_;
   std::unique_ptr<observability::RequestObserver> observer_;
   std::atomic<int64_t> snapshot_since_unix_nanos_{0};
+  bool metrics_enabled_ = true;
 };
 
 // FailedPrecondition when the access log cannot be opened (the message

@@ -68,8 +68,8 @@ class TelemetryTest : public ::testing::Test {
     ASSERT_TRUE(telemetry.ok()) << telemetry.status();
     telemetry_ = *std::move(telemetry);
     gateway_ = std::make_unique<Gateway>(
-        snapshot_, GatewayOptions{.metrics = &telemetry_->registry(),
-                                  .observer = &telemetry_->observer()});
+        snapshot_, GatewayOptions{.metrics = telemetry_->served_registry(),
+                                  .observer = telemetry_->observer()});
     auto server = ServeGateway(*gateway_, telemetry_->ConnectionEvents());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
@@ -333,6 +333,23 @@ TEST_F(TelemetryTest, RealPrometheusReadsBackTheRequestCount) {
   (*prometheus)->Signal(SIGTERM);
   EXPECT_TRUE((*prometheus)->Wait(absl::Seconds(20)).ok());
   EXPECT_EQ(value, std::to_string(kRequests));
+}
+
+// With metrics, access log and tracing all off the proxy gets no observer
+// (nothing runs per request) and /-/metrics is a 404.
+TEST(TelemetryOffTest, NothingConfiguredMeansNoObserverAndNoMetrics) {
+  config::v1::GatewayConfig config;
+  config.mutable_metrics()->set_enabled(false);
+  auto telemetry = StartTelemetry(config, [] { return nullptr; });
+  ASSERT_TRUE(telemetry.ok()) << telemetry.status();
+  EXPECT_EQ((*telemetry)->observer(), nullptr);
+  EXPECT_EQ((*telemetry)->served_registry(), nullptr);
+  EXPECT_FALSE((*telemetry)->ConnectionEvents().opened);
+  // Metrics are on unless turned off.
+  auto on = StartTelemetry(config::v1::GatewayConfig(), [] { return nullptr; });
+  ASSERT_TRUE(on.ok());
+  EXPECT_NE((*on)->observer(), nullptr);
+  EXPECT_NE((*on)->served_registry(), nullptr);
 }
 
 }  // namespace
