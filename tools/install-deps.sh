@@ -13,6 +13,7 @@ PACKAGES=(
   libyaml-cpp-dev libssl-dev libnghttp2-dev
   clang-format
   prometheus
+  chromium
   "$@"
 )
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Node tools of the test suite (tsc, an OpenAPI 3.1 validator)
+# Installs the Node tools of the test suite (tsc, an OpenAPI 3.1 validator,
+# kubernetes-models, puppeteer-core)
 # into tools/node/node_modules from the committed tools/node/package.json and
 # package-lock.json (exact versions). Idempotent: does nothing when the
 # installed tree matches the lock file. Reaches only the npm registry.

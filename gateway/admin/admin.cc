@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "aggregator/explain.h"
 #include "gateway/base/strings.h"
+#include "gateway/explorer/explorer_page.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/proxy/error_response.h"
 #include "rapidjson/stringbuffer.h"
@@ -128,6 +129,11 @@ http::Response Readiness(const Snapshot& snapshot, bool serving) {
 http::Response HandleAdminRequest(const Snapshot& snapshot,
                                   const http::Request& request, bool serving) {
   std::string_view path = request.path();
+  if (explorer::IsExplorerPath(path)) {
+    return explorer::ExplorerResponse(request, [&](std::string_view method) {
+      return snapshot.FindPlan(method) != nullptr;
+    });
+  }
   bool plans = absl::StartsWith(base::ToAbsl(path), "/-/plans/");
   bool known = plans || path == "/-/healthz" || path == "/-/readyz" ||
                path == "/-/routes" || path == "/-/openapi.json";

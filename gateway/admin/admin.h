@@ -9,6 +9,7 @@
 //   GET /-/openapi.json  the OpenAPI 3.1 document of the live routes
 //   GET /-/plans/{method}[?format=dot]  a compiled composition plan with its
 //                   critical path, as JSON or Graphviz DOT
+//   /-/explorer/... the API explorer page (gateway/explorer/explorer_page.h)
 //
 // Thread safety: stateless functions over an immutable snapshot.
 #pragma once

@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 #include "gateway/base/status_macros.h"
+#include "gateway/config/defaults.h"
 #include "gateway/config/validation_checks.h"
 
 namespace protogate::config {
@@ -20,7 +21,7 @@ absl::Status ValidateListeners(const v1::GatewayConfig& config) {
   PG_RETURN_IF_ERROR(
       CheckHostPort("admin.listen", admin, PortRule::kZeroAllowed));
   const std::string& listen =
-      config.listen().empty() ? std::string("127.0.0.1:8080") : config.listen();
+      config.listen().empty() ? std::string(kDefaultListen) : config.listen();
   if (admin == listen && !admin.ends_with(":0")) {
     return ConfigPathError("admin.listen", "same address as listen");
   }
@@ -186,6 +187,7 @@ absl::Status ValidateConfig(const v1::GatewayConfig& config) {
   PG_RETURN_IF_ERROR(ValidateDescriptors(config.descriptors()));
   PG_RETURN_IF_ERROR(ValidateClusters(config.clusters()));
   PG_RETURN_IF_ERROR(ValidateRoutes(config));
+  PG_RETURN_IF_ERROR(ValidateBackends(config.backends()));
   PG_RETURN_IF_ERROR(ValidateMethods(config));
   PG_RETURN_IF_ERROR(ValidateHttp(config.http()));
   PG_RETURN_IF_ERROR(ValidateTranscoding(config.transcoding()));

@@ -35,6 +35,12 @@ absl::Status ValidateConfig(const v1::GatewayConfig& config);
 absl::Status ValidateClusters(
     const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters);
 absl::Status ValidateHttp(const v1::HttpConfig& http);
+absl::Status ValidateBackends(
+    const google::protobuf::RepeatedPtrField<v1::Backend>& backends);
+// One upstream target, as `clusters[].endpoints` and `backends[].target`
+// (and so --backend) accept it: "host:port" (port 1 to 65535),
+// "dns:///host:port" or "unix:///path".
+absl::Status ValidateTarget(std::string_view path, std::string_view target);
 absl::Status ValidateHeaders(const v1::HeadersConfig& headers);
 // `tracing` and `logging.access_log` (validate_observability.cc).
 absl::Status ValidateObservability(const v1::GatewayConfig& config);

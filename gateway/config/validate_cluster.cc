@@ -51,22 +51,15 @@ absl::Status CheckEndpoints(std::string_view path, const v1::Cluster& c) {
           at, absl::StrFormat("duplicate endpoint \"%s\" (also endpoints[%d])",
                               e, it->second));
     }
-    const bool dns = absl::StartsWith(e, "dns:///");
-    const bool unix_socket = absl::StartsWith(e, "unix:///");
-    if ((dns || unix_socket) && c.endpoints_size() > 1) {
+    const bool scheme =
+        absl::StartsWith(e, "dns:///") || absl::StartsWith(e, "unix:///");
+    if (scheme && c.endpoints_size() > 1) {
       return ConfigPathError(
           at, absl::StrFormat("\"%s\" is a target with a scheme: it must be "
                               "the cluster's only endpoint",
                               e));
     }
-    if (dns) {
-      PG_RETURN_IF_ERROR(
-          CheckHostPort(at, std::string_view(e).substr(7), PortRule::kNonZero));
-    } else if (unix_socket) {
-      if (e.size() == 8) return ConfigPathError(at, "empty socket path");
-    } else {
-      PG_RETURN_IF_ERROR(CheckHostPort(at, e, PortRule::kNonZero));
-    }
+    PG_RETURN_IF_ERROR(ValidateTarget(at, e));
   }
   return absl::OkStatus();
 }
@@ -163,6 +156,29 @@ absl::Status ValidateCluster(std::string_view path, const v1::Cluster& c) {
 }
 
 }  // namespace
+
+absl::Status ValidateTarget(std::string_view path, std::string_view target) {
+  if (target.starts_with("dns:///")) {
+    return CheckHostPort(path, target.substr(7), PortRule::kNonZero);
+  }
+  if (target.starts_with("unix:///")) {
+    if (target.size() == 8) return ConfigPathError(path, "empty socket path");
+    return absl::OkStatus();
+  }
+  return CheckHostPort(path, target, PortRule::kNonZero);
+}
+
+absl::Status ValidateBackends(
+    const google::protobuf::RepeatedPtrField<v1::Backend>& backends) {
+  for (int i = 0; i < backends.size(); ++i) {
+    const std::string path = Index("backends", i);
+    PG_RETURN_IF_ERROR(
+        CheckDottedName(Field(path, "service"), backends[i].service()));
+    PG_RETURN_IF_ERROR(
+        ValidateTarget(Field(path, "target"), backends[i].target()));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ValidateClusters(
     const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters) {

@@ -1,4 +1,4 @@
-// Framing checks of the bad-input catalogue (RELIABILITY.md) that the
+// Framing checks of the bad-input catalogue (docs/BAD_INPUTS.md) that the
 // Boost.Beast parser does not do itself, and the mapping of Beast parse
 // errors to HTTP answers. Private to protogate::http.
 //

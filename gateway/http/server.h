@@ -5,9 +5,10 @@
 // each with its own io_context, a connection staying on one; header and body
 // limits (431/413 before reading an over-long body); read timeout per request
 // and idle timeout between requests; framing checks of the bad-input
-// catalogue (CL+TE, TE on HTTP/1.0, TE other than "chunked", missing or
-// duplicate Host, ...) answered with 400 + `Connection: close`. Errors the
-// server produces itself are google.rpc.Status-shaped JSON.
+// catalogue (docs/BAD_INPUTS.md: CL+TE, TE on HTTP/1.0, missing or duplicate
+// Host, ... -> 400; TE other than "chunked" -> 501), each answered with
+// `Connection: close`. Errors the server produces itself are
+// google.rpc.Status-shaped JSON.
 //
 // Details: one request per connection is with the handler at a time; the
 // next (pipelined) request is read after the response is written, so answers

@@ -1,14 +1,17 @@
 // Proxy: the request path. Serves one REST/JSON request against a snapshot
-// in named steps:
-//   1. MatchRoute      the snapshot's route table picks the route;
-//   2. RunStages       the snapshot's pipeline stages (policy/stage.h) run in
-//                      order, matched or not: header rules, auth, rate
-//                      limits, CORS; a stage may answer instead;
-//   3. answer a request that matched no route (404/405/400);
-//   4. CheckRequest    Content-Type and the client's deadline headers;
-//   5. CallUpstream    the protobuf request from path, query and body, then
-//                      the backend call (unary), RunPlan (a composition
-//                      plan), or HandleStream (stream_relay.h).
+// in steps:
+//   1. RequestState   the snapshot's route table matches the route, and the
+//                     request gets its id and its stages' Exchange;
+//   2. Handle         the snapshot's pipeline stages (policy/stage.h) run in
+//                     order, matched or not (PendingStages when one is
+//                     asynchronous); a stage may answer instead;
+//   3. Forward        answers a request that matched no route (404/405/400),
+//                     checks the body (CheckBody: Content-Type) and the
+//                     client's deadline headers;
+//   4. CallUpstream   the protobuf request from path, query and body, then
+//                     the backend call (unary) or RunPlan (a composition
+//                     plan); HandleStream for streaming methods
+//                     (stream_relay.h).
 // Every answer carries the response headers the stages added and the
 // header rules' response rules and x-request-id (policy/header_rules.h).
 // An empty stage chain costs nothing per request; a chain of synchronous

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "gateway/config/config_loader.h"
 #include "google/protobuf/descriptor.pb.h"
 
 namespace protogate::proxy {
@@ -9,8 +10,8 @@ namespace {
 
 using google::protobuf::MethodOptions;
 
-constexpr RetrySetting kIdempotentDefault{
-    .max_attempts = 2, .initial_backoff = absl::Milliseconds(100)};
+constexpr int kIdempotentDefaultAttempts = 2;
+constexpr absl::Duration kDefaultInitialBackoff = absl::Milliseconds(100);
 
 bool IsIdempotent(const google::protobuf::MethodDescriptor& method) {
   const auto level = method.options().idempotency_level();
@@ -22,21 +23,42 @@ bool IsIdempotent(const google::protobuf::MethodDescriptor& method) {
 
 std::optional<upstream::RetryOptions> RetryOptionsFor(
     const google::protobuf::MethodDescriptor& method,
-    const MethodSetting* setting, const std::optional<RetrySetting>& defaults,
-    absl::Duration default_timeout) {
+    const config::v1::RetryPolicy* policy, absl::Duration default_timeout) {
   const bool idempotent = IsIdempotent(method);
-  std::optional<RetrySetting> policy =
-      setting != nullptr && setting->retries ? setting->retries : defaults;
-  if (!policy) {
+  upstream::RetryOptions options{.max_attempts = kIdempotentDefaultAttempts,
+                                 .initial_backoff = kDefaultInitialBackoff,
+                                 .default_timeout = default_timeout};
+  if (policy == nullptr) {
     if (!idempotent) return std::nullopt;
-    policy = kIdempotentDefault;
+    return options;
   }
-  if (policy->max_attempts <= 1 || (policy->idempotent_only && !idempotent)) {
+  if (policy->max_attempts() <= 1 ||
+      (policy->idempotent_only() && !idempotent)) {
     return std::nullopt;
   }
-  return upstream::RetryOptions{.max_attempts = policy->max_attempts,
-                                .initial_backoff = policy->initial_backoff,
-                                .default_timeout = default_timeout};
+  options.max_attempts = static_cast<int>(policy->max_attempts());
+  if (policy->has_initial_backoff()) {
+    options.initial_backoff = config::ToDuration(policy->initial_backoff());
+  }
+  return options;
+}
+
+const config::v1::RetryPolicy* RetryPolicyFor(
+    const config::v1::GatewayConfig& config,
+    const config::v1::MethodSettings* setting) {
+  if (setting != nullptr && setting->has_retries()) return &setting->retries();
+  if (config.method_defaults().has_retries()) {
+    return &config.method_defaults().retries();
+  }
+  return nullptr;
+}
+
+upstream::RetryBudgetOptions RetryBudgetFrom(const config::v1::RetryBudget& b) {
+  upstream::RetryBudgetOptions budget;
+  if (b.ratio() != 0) budget.ratio = b.ratio();
+  if (b.min_per_second() != 0) budget.min_per_second = b.min_per_second();
+  if (b.max_tokens() != 0) budget.max_tokens = b.max_tokens();
+  return budget;
 }
 
 RouteRetries::~RouteRetries() {

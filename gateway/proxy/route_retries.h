@@ -25,18 +25,30 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
-#include "gateway/proxy/method_settings.h"
 #include "gateway/upstream/retrying_channel.h"
 #include "google/protobuf/descriptor.h"
+#include "protogate/config/v1/config.pb.h"
 
 namespace protogate::proxy {
 
 // The effective retry options of `method` (nullopt: no retries), given the
-// setting that selects it (may be null) and the defaults.
+// retry policy that applies to it (config `methods[].retries`, else
+// `method_defaults.retries`; null when neither sets one: then methods
+// idempotent by their descriptor get {max_attempts: 2, initial_backoff:
+// 0.1s}).
 std::optional<upstream::RetryOptions> RetryOptionsFor(
     const google::protobuf::MethodDescriptor& method,
-    const MethodSetting* setting, const std::optional<RetrySetting>& defaults,
-    absl::Duration default_timeout);
+    const config::v1::RetryPolicy* policy, absl::Duration default_timeout);
+
+// The retry policy of a method whose longest-selector `methods` entry is
+// `setting` (may be null): that entry's, else method_defaults', else null.
+const config::v1::RetryPolicy* RetryPolicyFor(
+    const config::v1::GatewayConfig& config,
+    const config::v1::MethodSettings* setting);
+
+// The config's `retry_budget`, with upstream::RetryBudgetOptions' defaults
+// for what it leaves unset (0).
+upstream::RetryBudgetOptions RetryBudgetFrom(const config::v1::RetryBudget& b);
 
 class RouteRetries {
  public:

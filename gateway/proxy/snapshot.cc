@@ -5,6 +5,8 @@
 #include "aggregator/plan_compiler.h"
 #include "codegen/openapi_generator.h"
 #include "gateway/base/status_macros.h"
+#include "gateway/config/config_loader.h"
+#include "gateway/proxy/cluster_config.h"
 #include "gateway/proxy/descriptor_sources.h"
 #include "gateway/transcoding/http_body.h"
 
@@ -48,19 +50,21 @@ bool HasHttpBodyResponse(const routing::Route& route) {
                                      : route.method->output_type());
 }
 
-// The setting whose selector is the longest match of `method`'s full name
-// (a method, service or package name at a '.' boundary), or nullptr.
-const MethodSetting* FindSetting(const std::vector<MethodSetting>& settings,
-                                 const google::protobuf::MethodDescriptor& m) {
+// The `methods` entry whose selector is the longest match of `m`'s full
+// name (a method, service or package name at a '.' boundary), or nullptr.
+const config::v1::MethodSettings* FindSetting(
+    const config::v1::GatewayConfig& config,
+    const google::protobuf::MethodDescriptor& m) {
   const std::string& name = m.full_name();
-  const MethodSetting* best = nullptr;
-  for (const MethodSetting& s : settings) {
-    bool matches = name == s.selector ||
-                   (name.size() > s.selector.size() &&
-                    name.compare(0, s.selector.size(), s.selector) == 0 &&
-                    name[s.selector.size()] == '.');
+  const config::v1::MethodSettings* best = nullptr;
+  for (const config::v1::MethodSettings& s : config.methods()) {
+    const std::string& selector = s.selector();
+    bool matches =
+        name == selector || (name.size() > selector.size() &&
+                             name.compare(0, selector.size(), selector) == 0 &&
+                             name[selector.size()] == '.');
     if (matches &&
-        (best == nullptr || s.selector.size() > best->selector.size())) {
+        (best == nullptr || selector.size() > best->selector().size())) {
       best = &s;
     }
   }
@@ -68,20 +72,58 @@ const MethodSetting* FindSetting(const std::vector<MethodSetting>& settings,
 }
 
 // Timeout and query handling of one route.
-void ApplyMethodSettings(const SnapshotOptions& options,
-                         const google::protobuf::MethodDescriptor& method,
-                         RouteRuntime& rt) {
-  const MethodSetting* setting = FindSetting(options.methods, method);
-  rt.timeout = setting != nullptr && setting->timeout > absl::ZeroDuration()
-                   ? setting->timeout
-                   : options.upstream.default_timeout;
-  rt.request_spec.query_plus = options.query_plus_as_space
+void ApplyMethodSettings(const config::v1::GatewayConfig& config,
+                         const config::v1::MethodSettings* setting,
+                         absl::Duration default_timeout, RouteRuntime& rt) {
+  rt.timeout = setting != nullptr && setting->has_timeout()
+                   ? config::ToDuration(setting->timeout())
+                   : default_timeout;
+  const config::v1::HttpConfig& http = config.http();
+  rt.request_spec.query_plus = http.query_plus_as_space()
                                    ? transcoding::QueryPlus::kSpace
                                    : transcoding::QueryPlus::kLiteral;
-  rt.request_spec.ignored_query_params = options.always_ignored_query_params;
+  rt.request_spec.ignored_query_params.assign(
+      http.always_ignored_query_params().begin(),
+      http.always_ignored_query_params().end());
   rt.request_spec.ignore_unknown_query_params =
-      setting != nullptr ? setting->ignore_unknown_query_params
-                         : options.ignore_unknown_query_params;
+      setting != nullptr
+          ? setting->ignore_unknown_query_params()
+          : config.method_defaults().ignore_unknown_query_params();
+}
+
+// What the upstream library builds the snapshot's clusters from: the
+// config's clusters, routes and backends, and the reflection sources'
+// services where no backend names them.
+upstream::UpstreamsConfig UpstreamsConfigFrom(const SnapshotOptions& options) {
+  const config::v1::GatewayConfig& config = options.config;
+  std::vector<upstream::BackendSpec> backends;
+  for (const config::v1::Backend& b : config.backends()) {
+    backends.push_back({.name = b.service(), .target = b.target()});
+  }
+  return {.clusters = ClustersFromConfig(config.clusters()),
+          .routes = RoutesFromConfig(config.routes()),
+          .backends =
+              WithReflectionBackends(std::move(backends), options.reflected)};
+}
+
+upstream::UpstreamOptions UpstreamOptionsFrom(
+    const config::v1::GatewayConfig& config) {
+  upstream::UpstreamOptions options;
+  if (config.method_defaults().has_timeout()) {
+    options.default_timeout =
+        config::ToDuration(config.method_defaults().timeout());
+  }
+  return options;
+}
+
+routing::RouteTableOptions RouteTableOptionsFrom(
+    const config::v1::HttpConfig& http) {
+  routing::RouteTableOptions options;
+  options.rules.assign(http.rules().begin(), http.rules().end());
+  options.grpc_paths = !http.has_grpc_paths() || http.grpc_paths()
+                           ? routing::RouteTableOptions::GrpcPaths::kEnabled
+                           : routing::RouteTableOptions::GrpcPaths::kDisabled;
+  return options;
 }
 
 // The request's top-level `update_mask` FieldMask of a PATCH route with a
@@ -113,35 +155,31 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Snapshot::Build(
 }
 
 absl::Status Snapshot::Init(const SnapshotOptions& options) {
+  const config::v1::DescriptorSources& d = options.config.descriptors();
   PG_ASSIGN_OR_RETURN(
       LoadedDescriptors loaded,
-      LoadDescriptors({.descriptor_sets = options.descriptor_sets,
-                       .protos = options.protos,
-                       .proto_paths = options.proto_paths,
-                       .reflected = options.reflected}));
+      LoadDescriptors(
+          {.descriptor_sets = {d.descriptor_sets().begin(),
+                               d.descriptor_sets().end()},
+           .protos = {d.protos().begin(), d.protos().end()},
+           .proto_paths = {d.proto_paths().begin(), d.proto_paths().end()},
+           .reflected = options.reflected}));
   pool_ = std::move(loaded.pool);
   services_ = std::move(loaded.services);
   source_files_ = std::move(loaded.disk_files);
-  PG_ASSIGN_OR_RETURN(
-      upstreams_,
-      upstream::Upstreams::CreateFromConfig(
-          upstream::UpstreamsConfig{.clusters = options.clusters,
-                                    .routes = options.routes,
-                                    .backends = WithReflectionBackends(
-                                        options.backends, options.reflected)},
-          options.upstream));
+  upstream_options_ = UpstreamOptionsFrom(options.config);
+  PG_ASSIGN_OR_RETURN(upstreams_,
+                      upstream::Upstreams::CreateFromConfig(
+                          UpstreamsConfigFrom(options), upstream_options_));
   PG_ASSIGN_OR_RETURN(policy::HeaderRules header_rules,
-                      policy::HeaderRules::Create(options.headers));
+                      policy::HeaderRules::Create(options.config.headers()));
   header_rules_ =
       std::make_shared<const policy::HeaderRules>(std::move(header_rules));
-  retries_ = std::make_unique<RouteRetries>(options.retry_budget);
-  routing::RouteTableOptions route_options;
-  route_options.rules = options.http_rules;
-  route_options.grpc_paths =
-      options.grpc_paths ? routing::RouteTableOptions::GrpcPaths::kEnabled
-                         : routing::RouteTableOptions::GrpcPaths::kDisabled;
-  PG_ASSIGN_OR_RETURN(routes_,
-                      routing::RouteTable::Build(services_, route_options));
+  retries_ = std::make_unique<RouteRetries>(
+      RetryBudgetFrom(options.config.retry_budget()));
+  PG_ASSIGN_OR_RETURN(
+      routes_, routing::RouteTable::Build(
+                   services_, RouteTableOptionsFrom(options.config.http())));
   PG_ASSIGN_OR_RETURN(openapi_json_, codegen::GenerateOpenApi(
                                          *routes_, {.title = "protogate"}));
 
@@ -223,18 +261,19 @@ absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
     rt.request_spec.body_field = route.body_field;
     rt.request_spec.update_mask_field = UpdateMaskField(route);
     rt.request_spec.http_body = HasHttpBodyRequest(route);
-    ApplyMethodSettings(options, *route.method, rt);
+    const config::v1::MethodSettings* setting =
+        FindSetting(options.config, *route.method);
+    ApplyMethodSettings(options.config, setting,
+                        upstream_options_.default_timeout, rt);
     rt.http_body_response = HasHttpBodyResponse(route);
     rt.response_codec = codecs_->Find(route.method->output_type());
-    rt.channel =
-        plan != nullptr
-            ? channel
-            : retries_->Wrap(
-                  channel,
-                  RetryOptionsFor(*route.method,
-                                  FindSetting(options.methods, *route.method),
-                                  options.default_retries,
-                                  options.upstream.default_timeout));
+    rt.channel = plan != nullptr
+                     ? channel
+                     : retries_->Wrap(
+                           channel, RetryOptionsFor(
+                                        *route.method,
+                                        RetryPolicyFor(options.config, setting),
+                                        upstream_options_.default_timeout));
     rt.grpc_method =
         absl::StrCat("/", service->full_name(), "/", route.method->name());
     if (rt.request_spec.codec == nullptr || rt.response_codec == nullptr) {

@@ -27,13 +27,13 @@
 #include "gateway/policy/header_rules.h"
 #include "gateway/policy/stage.h"
 #include "gateway/proxy/descriptor_sources.h"
-#include "gateway/proxy/method_settings.h"
 #include "gateway/proxy/route_retries.h"
 #include "gateway/routing/route_table.h"
 #include "gateway/transcoding/codec_set.h"
 #include "gateway/transcoding/request_transcoder.h"
 #include "gateway/upstream/upstreams.h"
 #include "google/protobuf/descriptor.h"
+#include "protogate/config/v1/config.pb.h"
 
 namespace protogate::proxy {
 
@@ -52,43 +52,21 @@ struct RouteRuntime {
   // The composition plan of the method, if it has one.
   const aggregator::CompiledPlan* plan = nullptr;
   std::string grpc_method;  // "/package.Service/Method"
-  // The upstream deadline of this method (config `methods`, or the default).
-  absl::Duration timeout = absl::Seconds(15);
+  // The upstream deadline of this method (config `methods`, else
+  // `method_defaults`, else upstream::UpstreamOptions' default).
+  absl::Duration timeout;
 };
 
 struct SnapshotOptions {
-  std::vector<std::string> descriptor_sets;
-  // The backends: config `clusters` and `routes`, and --backend flags (each
-  // a one-endpoint cluster with a route; it replaces a config route of the
-  // same service). See upstream::UpstreamsConfig.
-  std::vector<upstream::ClusterSpec> clusters;
-  std::vector<upstream::RouteSpec> routes;
-  std::vector<upstream::BackendSpec> backends;
-  upstream::UpstreamOptions upstream;
-  // HTTP rules replacing the annotations of the methods they select, and
-  // whether every method also gets POST /package.Service/Method.
-  std::vector<google::api::HttpRule> http_rules;
-  bool grpc_paths = true;
-  // Query handling of every route.
-  bool query_plus_as_space = false;
-  std::vector<std::string> always_ignored_query_params;
-  bool ignore_unknown_query_params = false;
-  // Per-method settings; the longest selector (method, service or package
-  // full name) wins; unset values come from the defaults above and from
-  // upstream.default_timeout.
-  std::vector<MethodSetting> methods;
-  // .proto files compiled at load time and their import paths, and the
-  // descriptors fetched by reflection (combined as descriptor_sources.h
-  // says).
-  std::vector<std::string> protos;
-  std::vector<std::string> proto_paths;
+  // What to serve, validated (config::ValidateConfig): descriptors,
+  // clusters, routes and backends, methods and method_defaults (timeouts,
+  // retries, query handling), http, headers and retry_budget. The config
+  // message is the only description: flags are applied onto it before.
+  config::v1::GatewayConfig config;
+  // The descriptors fetched from config.descriptors.reflection's sources
+  // (combined as descriptor_sources.h says); their services' calls go to
+  // the source unless a route or backend names them.
   std::vector<ReflectedDescriptors> reflected;
-  // Retries where no `methods` entry sets them (route_retries.h), and the
-  // retry budget of each backend.
-  std::optional<RetrySetting> default_retries;
-  upstream::RetryBudgetOptions retry_budget;
-  // Header forwarding (config `headers`; header_rules.h).
-  config::v1::HeadersConfig headers;
   // Builds the pipeline stages of the snapshot's routes, given its header
   // rules (server/stages.h). Unset: the header rules' stage alone.
   std::function<absl::StatusOr<policy::StageChain>(
@@ -153,7 +131,7 @@ class Snapshot {
   // The OpenAPI 3.1 document of routes(), generated once at build time.
   const std::string& openapi_json() const { return openapi_json_; }
   // Whether some route is client- or bidi-streaming (so request bodies may
-  // need streaming; see Gateway::StreamsRequestBody).
+  // need streaming; see Proxy::StreamsRequestBody).
   bool has_client_streams() const { return has_client_streams_; }
 
  private:
@@ -167,6 +145,7 @@ class Snapshot {
   std::vector<const google::protobuf::ServiceDescriptor*> services_;
   std::unique_ptr<routing::RouteTable> routes_;
   std::unique_ptr<transcoding::CodecSet> codecs_;
+  upstream::UpstreamOptions upstream_options_;
   std::unique_ptr<upstream::Upstreams> upstreams_;
   std::vector<std::unique_ptr<const aggregator::CompiledPlan>> plans_;
   absl::flat_hash_map<std::string, const aggregator::CompiledPlan*>

@@ -1,14 +1,12 @@
 // How a server stream is written over HTTP/1.1, chosen by the request's
-// Accept header (HTTP_RULES.md, Streams), and the framing of each part.
+// Accept header (docs/HTTP_RULES.md, Streams), and the framing of each part.
 //
-// | format      | Content-Type          | message        | error after the
-// first message |
-// |-------------|-----------------------|----------------|-------------------------------|
-// | JSON array  | application/json      | `[m1,m2,...]`  | `,<Status>` and no
-// `]`         | | NDJSON      | application/x-ndjson  | `m\n`          |
-// `<Status>\n`                   | | SSE         | text/event-stream     |
-// `data: m\n\n`  | `event: error\ndata: <Status>\n\n` | | raw         | the
-// first HttpBody's  | its bytes      | (none possible)               |
+// Each format: its Content-Type; one message; an error after the first one.
+//   JSON array  application/json; `[m1,m2,...]`; `,<Status>` and no `]`
+//   NDJSON      application/x-ndjson; `m\n`; `<Status>\n`
+//   SSE         text/event-stream; `data: m\n\n`;
+//               `event: error\ndata: <Status>\n\n`
+//   raw         the first HttpBody's content type; its bytes; none possible
 //
 // After an error the response is cut short (no last chunk), so a client can
 // never take it for a complete success; `<Status>` is the google.rpc.Status

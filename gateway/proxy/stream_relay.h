@@ -1,4 +1,4 @@
-// Streaming calls through the gateway (HTTP_RULES.md, Streams).
+// Streaming calls through the gateway (docs/HTTP_RULES.md, Streams).
 //
 // RelayStream answers a server-streaming or bidirectional method: each
 // response message is transcoded and written to the client as soon as it

@@ -1,6 +1,6 @@
 // PathTemplate: a parsed google.api.http path template.
 //
-// Grammar (see README "HTTP rules"):
+// Grammar (see docs/HTTP_RULES.md "Templates"):
 //   Template = "/" Segments [ ":" Verb ] ;
 //   Segments = Segment { "/" Segment } ;
 //   Segment  = "*" | "**" | LITERAL | Variable ;

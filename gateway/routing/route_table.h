@@ -6,7 +6,7 @@
 // only the returned variable values, plus scratch for paths with more than
 // 16 segments or with %-escapes, and the error text of a failed match.
 //
-// Matching (see HTTP_RULES.md "Templates"; details in path_matcher.h and
+// Matching (docs/HTTP_RULES.md "Templates"; details in path_matcher.h and
 // request_path.h):
 //  - the path is validated and split on raw '/' only; dot segments ("." and
 //    "..", also %2e forms) are removed as in RFC 3986, ".." above the root,
@@ -71,7 +71,7 @@ struct RouteMatch {
   };
   Outcome outcome = Outcome::kNotFound;
   const Route* route = nullptr;  // Owned by the table; valid as long as it.
-  // Percent-decoded per HTTP_RULES (single-segment fully; multi-segment
+  // Percent-decoded (docs/HTTP_RULES.md; single-segment fully; multi-segment
   // keeps %2F), aligned with route->path.variables().
   std::vector<std::string> variable_values;
   // For kMethodNotAllowed: the allowed methods, e.g. "GET, POST".

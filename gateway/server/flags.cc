@@ -5,10 +5,13 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "gateway/base/status_macros.h"
-#include "gateway/server/config_flags.h"
+#include "gateway/config/config_loader.h"
+#include "gateway/config/config_validator.h"
 
 namespace protogate::server {
 namespace {
+
+using config::v1::GatewayConfig;
 
 absl::Status BadValue(absl::string_view flag, absl::string_view value,
                       absl::string_view expected) {
@@ -17,103 +20,116 @@ absl::Status BadValue(absl::string_view flag, absl::string_view value,
                    "\" (expected ", expected, ")"));
 }
 
-}  // namespace
-
-absl::Status ParseListen(absl::string_view value, GatewayFlags& flags) {
-  size_t colon = value.rfind(':');
-  if (colon == absl::string_view::npos || colon == 0) {
-    return BadValue("listen", value, "HOST:PORT");
-  }
-  absl::string_view host = value.substr(0, colon);
-  if (absl::ConsumePrefix(&host, "[") && !absl::ConsumeSuffix(&host, "]")) {
-    return BadValue("listen", value, "HOST:PORT");
-  }
-  uint32_t port;
-  if (host.empty() || !absl::SimpleAtoi(value.substr(colon + 1), &port) ||
-      port > 65535) {
-    return BadValue("listen", value, "HOST:PORT with PORT in 0..65535");
-  }
-  flags.listen_host = std::string(host);
-  flags.listen_port = static_cast<uint16_t>(port);
-  return absl::OkStatus();
+void SetDuration(absl::Duration value, google::protobuf::Duration& out) {
+  out.set_seconds(absl::ToInt64Seconds(value));
+  out.set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(value - absl::Seconds(out.seconds()))));
 }
 
-namespace {
-
-absl::Status ParseBackend(absl::string_view value, GatewayFlags& flags) {
+absl::Status ApplyBackend(absl::string_view value, GatewayConfig& config) {
   size_t eq = value.find('=');
   if (eq == absl::string_view::npos || eq == 0 || eq + 1 == value.size()) {
     return BadValue("backend", value,
                     "NAME=TARGET, e.g. pkg.Service=host:port");
   }
-  flags.backends.push_back({.name = std::string(value.substr(0, eq)),
-                            .target = std::string(value.substr(eq + 1))});
-  return absl::OkStatus();
-}
-
-absl::Status ParseDurationFlag(absl::string_view flag, absl::string_view value,
-                               absl::Duration& out) {
-  if (!absl::ParseDuration(value, &out) || out <= absl::ZeroDuration()) {
-    return BadValue(flag, value, "a positive duration such as 15s or 500ms");
+  config::v1::Backend& backend = *config.add_backends();
+  backend.set_service(std::string(value.substr(0, eq)));
+  backend.set_target(std::string(value.substr(eq + 1)));
+  // The same rules as the config file's `backends` and cluster endpoints.
+  google::protobuf::RepeatedPtrField<config::v1::Backend> one;
+  *one.Add() = backend;
+  if (absl::Status s = config::ValidateBackends(one); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("flag --backend: invalid value \"", value,
+                     "\": ", absl::StripPrefix(s.message(), "backends[0].")));
   }
   return absl::OkStatus();
 }
 
-absl::Status ParseDurationOrZero(absl::string_view flag,
-                                 absl::string_view value, absl::Duration& out) {
-  if (!absl::ParseDuration(value, &out) || out < absl::ZeroDuration() ||
-      out == absl::InfiniteDuration()) {
-    return BadValue(flag, value, "a duration such as 30s, or 0 for never");
+// A positive duration (`allow_zero`: or 0, for "never").
+absl::Status ApplyDuration(absl::string_view flag, absl::string_view value,
+                           bool allow_zero, google::protobuf::Duration& out) {
+  absl::Duration d;
+  const bool ok =
+      absl::ParseDuration(value, &d) && d != absl::InfiniteDuration() &&
+      (d > absl::ZeroDuration() || (allow_zero && d == absl::ZeroDuration()));
+  if (!ok) {
+    return BadValue(flag, value,
+                    allow_zero ? "a duration such as 30s, or 0 for never"
+                               : "a positive duration such as 15s or 500ms");
+  }
+  SetDuration(d, out);
+  return absl::OkStatus();
+}
+
+absl::Status ApplyCount(absl::string_view flag, absl::string_view value,
+                        uint64_t min, uint64_t max, uint64_t& out) {
+  if (!absl::SimpleAtoi(value, &out) || out < min || out > max) {
+    return BadValue(flag, value,
+                    max == UINT64_MAX
+                        ? std::string("a positive integer")
+                        : absl::StrCat("an integer in ", min, "..", max));
   }
   return absl::OkStatus();
 }
 
-// Applies one flag with its value.
-absl::Status Apply(absl::string_view name, absl::string_view value,
-                   GatewayFlags& flags) {
-  if (name == "config") return absl::OkStatus();  // Read first.
-  if (name == "listen") return ParseListen(value, flags);
+// The flags that add to a list of descriptor sources.
+bool ApplyDescriptorSource(absl::string_view name, absl::string_view value,
+                           GatewayConfig& config) {
+  config::v1::DescriptorSources& d = *config.mutable_descriptors();
   if (name == "descriptor_set") {
-    flags.descriptor_sets.emplace_back(value);
+    d.add_descriptor_sets(std::string(value));
+  } else if (name == "proto") {
+    d.add_protos(std::string(value));
+  } else if (name == "proto_path") {
+    d.add_proto_paths(std::string(value));
+  } else if (name == "reflection") {
+    d.add_reflection()->set_target(std::string(value));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Applies one flag with its value onto the config. `reflection_refresh`
+// collects --reflection_refresh, which applies to the --reflection sources
+// wherever it stands.
+absl::Status Apply(absl::string_view name, absl::string_view value,
+                   GatewayConfig& config,
+                   google::protobuf::Duration& reflection_refresh) {
+  if (name == "config") return absl::OkStatus();  // Read first.
+  if (ApplyDescriptorSource(name, value, config)) return absl::OkStatus();
+  if (name == "listen") {
+    PG_RETURN_IF_ERROR(ParseListen(value, "--listen").status());
+    config.set_listen(std::string(value));
     return absl::OkStatus();
   }
-  if (name == "proto") {
-    flags.protos.emplace_back(value);
-    return absl::OkStatus();
-  }
-  if (name == "proto_path") {
-    flags.proto_paths.emplace_back(value);
-    return absl::OkStatus();
-  }
-  if (name == "reflection") {
-    // The refresh interval is --reflection_refresh's, wherever it stands.
-    flags.reflection.push_back({.target = std::string(value),
-                                .refresh_interval = absl::InfiniteDuration()});
-    return absl::OkStatus();
-  }
+  if (name == "backend") return ApplyBackend(value, config);
   if (name == "reflection_refresh") {
-    return ParseDurationOrZero(name, value, flags.reflection_refresh);
+    return ApplyDuration(name, value, true, reflection_refresh);
   }
   if (name == "watch_interval") {
-    return ParseDurationOrZero(name, value, flags.watch_interval);
+    return ApplyDuration(
+        name, value, true,
+        *config.mutable_descriptors()->mutable_watch_interval());
   }
-  if (name == "backend") return ParseBackend(value, flags);
-  if (name == "timeout") return ParseDurationFlag(name, value, flags.timeout);
+  if (name == "timeout") {
+    return ApplyDuration(name, value, false,
+                         *config.mutable_method_defaults()->mutable_timeout());
+  }
+  config::v1::ServerConfig& server = *config.mutable_server();
   if (name == "drain_grace") {
-    return ParseDurationFlag(name, value, flags.drain_grace);
+    return ApplyDuration(name, value, false, *server.mutable_drain_grace());
   }
+  uint64_t count = 0;
   if (name == "io_threads") {
-    if (!absl::SimpleAtoi(value, &flags.io_threads) || flags.io_threads < 0 ||
-        flags.io_threads > 256) {
-      return BadValue(name, value, "an integer in 0..256");
-    }
+    PG_RETURN_IF_ERROR(ApplyCount(name, value, 0, 256, count));
+    server.set_io_threads(static_cast<uint32_t>(count));
     return absl::OkStatus();
   }
   if (name == "max_body_bytes") {
-    if (!absl::SimpleAtoi(value, &flags.max_body_bytes) ||
-        flags.max_body_bytes == 0) {
-      return BadValue(name, value, "a positive integer");
-    }
+    PG_RETURN_IF_ERROR(ApplyCount(name, value, 1, UINT64_MAX, count));
+    server.set_max_body_bytes(count);
     return absl::OkStatus();
   }
   return absl::InvalidArgumentError(
@@ -135,48 +151,93 @@ absl::StatusOr<std::string> FindConfigFile(absl::Span<const char* const> args) {
   return std::string();
 }
 
+// Splits "--name=value" / "--name value" at args[*i]; advances *i past a
+// separate value.
+absl::Status SplitFlag(absl::Span<const char* const> args, size_t* i,
+                       absl::string_view* name, absl::string_view* value) {
+  absl::string_view arg = args[*i];
+  if (!absl::ConsumePrefix(&arg, "--") || arg.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unexpected argument \"", args[*i], "\" (flags start with --)"));
+  }
+  *name = arg;
+  if (size_t eq = arg.find('='); eq != absl::string_view::npos) {
+    *name = arg.substr(0, eq);
+    *value = arg.substr(eq + 1);
+  } else if (*i + 1 < args.size()) {
+    *value = args[++*i];
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("flag --", *name, " needs a value"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyFlags(absl::Span<const char* const> args,
+                        GatewayFlags& flags) {
+  const int config_sources = flags.config.descriptors().reflection_size();
+  google::protobuf::Duration reflection_refresh;
+  bool refresh_given = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    absl::string_view arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      flags.help = true;
+      return absl::OkStatus();
+    }
+    if (arg == "--verbose") {
+      flags.config.mutable_logging()->set_log_requests(true);
+      continue;
+    }
+    if (arg == "--validate") {
+      flags.validate = true;
+      continue;
+    }
+    absl::string_view name, value;
+    PG_RETURN_IF_ERROR(SplitFlag(args, &i, &name, &value));
+    PG_RETURN_IF_ERROR(Apply(name, value, flags.config, reflection_refresh));
+    refresh_given |= name == "reflection_refresh";
+  }
+  auto& reflection = *flags.config.mutable_descriptors()->mutable_reflection();
+  for (int i = config_sources; refresh_given && i < reflection.size(); ++i) {
+    *reflection[i].mutable_refresh_interval() = reflection_refresh;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+absl::StatusOr<ListenAddress> ParseListen(absl::string_view value,
+                                          absl::string_view flag) {
+  absl::string_view name = absl::StripPrefix(flag, "--");
+  size_t colon = value.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) {
+    return BadValue(name, value, "HOST:PORT");
+  }
+  absl::string_view host = value.substr(0, colon);
+  if (absl::ConsumePrefix(&host, "[") && !absl::ConsumeSuffix(&host, "]")) {
+    return BadValue(name, value, "HOST:PORT");
+  }
+  uint32_t port;
+  if (host.empty() || !absl::SimpleAtoi(value.substr(colon + 1), &port) ||
+      port > 65535) {
+    return BadValue(name, value, "HOST:PORT with PORT in 0..65535");
+  }
+  return ListenAddress{.host = std::string(host),
+                       .port = static_cast<uint16_t>(port)};
+}
 
 absl::StatusOr<GatewayFlags> ParseFlags(absl::Span<const char* const> args) {
   GatewayFlags flags;
   PG_ASSIGN_OR_RETURN(flags.config_file, FindConfigFile(args));
   if (!flags.config_file.empty()) {
-    PG_RETURN_IF_ERROR(ApplyConfigFile(flags.config_file, flags));
+    PG_ASSIGN_OR_RETURN(flags.config,
+                        config::LoadValidatedConfigFile(flags.config_file));
   }
-  for (size_t i = 0; i < args.size(); ++i) {
-    absl::string_view arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      flags.help = true;
-      return flags;
-    }
-    if (arg == "--verbose") {
-      flags.verbose = true;
-      continue;
-    }
-    if (!absl::ConsumePrefix(&arg, "--") || arg.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unexpected argument \"", args[i], "\" (flags start with --)"));
-    }
-    absl::string_view name = arg;
-    absl::string_view value;
-    if (size_t eq = arg.find('='); eq != absl::string_view::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("flag --", name, " needs a value"));
-    }
-    PG_RETURN_IF_ERROR(Apply(name, value, flags));
-  }
-  for (ReflectionSourceSpec& source : flags.reflection) {
-    if (source.refresh_interval == absl::InfiniteDuration()) {
-      source.refresh_interval = flags.reflection_refresh;
-    }
-  }
-  if (flags.descriptor_sets.empty() && flags.protos.empty() &&
-      flags.reflection.empty()) {
+  PG_RETURN_IF_ERROR(ApplyFlags(args, flags));
+  if (flags.help) return flags;
+  const config::v1::DescriptorSources& d = flags.config.descriptors();
+  if (d.descriptor_sets().empty() && d.protos().empty() &&
+      d.reflection().empty()) {
     return absl::InvalidArgumentError(
         "flag --descriptor_set, --proto or --reflection is required (see "
         "--help)");
@@ -227,9 +288,15 @@ Flags:
   --timeout DURATION       Deadline of each upstream call (default 15s).
   --drain_grace DURATION   On SIGTERM/SIGINT, time given to in-flight requests
                            before connections are closed (default 10s).
-  --io_threads N           HTTP I/O threads (default 0: one per core).
+  --io_threads N           HTTP I/O threads (default 0: one per CPU the
+                           process may use: its affinity mask, lowered to
+                           its cgroup CPU quota).
   --max_body_bytes N       Largest accepted request body (default 4194304).
   --verbose                Log every request.
+  --validate               Load the configuration as a start would (reading
+                           reflection sources, calling no other backend,
+                           binding no port), print one line per service it
+                           would serve or each problem, exit 0 or 1.
   --help                   Print this text.
 
 Admin endpoints: GET /-/healthz, GET /-/readyz, GET /-/routes, GET /-/openapi.json.

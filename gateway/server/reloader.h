@@ -34,7 +34,7 @@
 //
 // Example:
 //   PG_ASSIGN_OR_RETURN(auto reloader, Reloader::Create(std::move(options)));
-//   Gateway gateway(reloader->snapshot(), {});
+//   Gateway gateway(reloader->initial_snapshot(), {});
 //   reloader->Start(gateway);
 //   ... on SIGHUP: reloader->Reload("SIGHUP");
 #pragma once
@@ -52,11 +52,19 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/config/defaults.h"
 #include "gateway/proxy/snapshot.h"
-#include "gateway/server/flags.h"
 #include "gateway/server/gateway.h"
 
 namespace protogate::server {
+
+// A gRPC server whose services and descriptors are read through server
+// reflection (config `descriptors.reflection`, --reflection).
+struct ReflectionSourceSpec {
+  std::string target;  // Any gRPC target: "host:port", "dns:///host:port".
+  // How often the descriptors are fetched again; zero: never.
+  absl::Duration refresh_interval = absl::ZeroDuration();
+};
 
 struct ReloaderOptions {
   // The options of the first snapshot.
@@ -67,7 +75,7 @@ struct ReloaderOptions {
   // Watched besides the snapshot's source files (the config file).
   std::vector<std::string> watched_files;
   // Zero: files are not watched.
-  absl::Duration watch_interval = absl::Seconds(1);
+  absl::Duration watch_interval = config::kDefaultWatchInterval;
   absl::Duration reflection_timeout = absl::Seconds(10);
   // Told about every reload after the first: its trigger ("SIGHUP", "file
   // change", ...) and whether the new snapshot went live. May be empty.

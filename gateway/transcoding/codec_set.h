@@ -6,8 +6,9 @@
 // handlers for well-known types. The hot path never looks a field up by name
 // in a DescriptorPool.
 //
-// Thread safety: immutable after Build(); all const methods may be called
-// concurrently from any thread.
+// Thread safety: the codecs Build() compiled are immutable and read without
+// a lock; FindByName() compiles a type only an Any names on first use, under
+// the set's own mutex. All const methods may be called concurrently.
 // Ownership: the DescriptorPool passed to Build() must outlive the CodecSet;
 // codecs returned by Find() live as long as the CodecSet.
 //
@@ -30,9 +31,9 @@ class MessageCodec;  // Defined in message_codec.h; opaque to callers.
 class CodecSet {
  public:
   // Compiles codecs for `roots` and for every message type reachable from
-  // them (fields, map entries, and types that google.protobuf.Any may name,
-  // i.e. every message in `pool`'s files). Returns FailedPrecondition if a
-  // type cannot be compiled.
+  // them (fields, map entries, and every message of their files and of the
+  // files those import). Other types an Any may name are compiled by
+  // FindByName(). Returns FailedPrecondition if a type cannot be compiled.
   static absl::StatusOr<std::unique_ptr<CodecSet>> Build(
       const google::protobuf::DescriptorPool& pool,
       absl::Span<const google::protobuf::Descriptor* const> roots);
@@ -44,7 +45,9 @@ class CodecSet {
   // The codec of `type`, or nullptr if it was not compiled.
   const MessageCodec* Find(const google::protobuf::Descriptor* type) const;
   // The codec of the message type with this full name (for google.protobuf.Any
-  // type URLs); nullptr when unknown. Not for the request hot path.
+  // type URLs and status details); nullptr when unknown. Types Build()
+  // compiled are found without a lock; any other type is compiled here on
+  // first use, under the set's mutex (and later found under it).
   const MessageCodec* FindByName(std::string_view full_name) const;
 
   const google::protobuf::DescriptorPool& pool() const { return *pool_; }

@@ -1,5 +1,5 @@
 // Assembles the protobuf request of one HTTP call: path variables, then
-// query parameters, then the body (see README "HTTP rules").
+// query parameters, then the body (see docs/HTTP_RULES.md).
 //
 // Thread safety: stateless functions over immutable inputs.
 //

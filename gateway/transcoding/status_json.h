@@ -11,7 +11,7 @@
 
 namespace protogate::transcoding {
 
-// The HTTP status for a canonical code (google.rpc mapping; see README):
+// The HTTP status for a canonical code (see docs/HTTP_RULES.md, Errors):
 // OK 200, CANCELLED 499, UNKNOWN 500, INVALID_ARGUMENT 400, ... UNAVAILABLE
 // 503.
 int HttpStatusFromCode(absl::StatusCode code);

@@ -1,4 +1,4 @@
-// The HTTP framing part of the bad-input catalogue (RELIABILITY.md): every
+// The HTTP framing part of the bad-input catalogue (docs/BAD_INPUTS.md): every
 // case is answered with the expected status, a google.rpc.Status JSON body
 // and `Connection: close`, the connection is then closed, and the handler is
 // never called.

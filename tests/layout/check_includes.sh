@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Enforces the library boundaries of ARCHITECTURE.md on the source tree:
+# Enforces the library boundaries of docs/ARCHITECTURE.md on the source tree:
 # only gateway/upstream includes grpcpp (or grpc/) and nghttp2, only the two
 # libraries that do I/O on the event loops (gateway/http, and gateway/upstream
 # for its own HTTP/2 client) include boost/, and gateway/transcoding and

@@ -25,46 +25,60 @@ const google::protobuf::MethodDescriptor& NotIdempotent() {
 
 constexpr absl::Duration kTimeout = absl::Seconds(15);
 
+config::v1::RetryPolicy Policy(int max_attempts, bool idempotent_only = false,
+                               absl::Duration backoff = absl::ZeroDuration()) {
+  config::v1::RetryPolicy policy;
+  policy.set_max_attempts(max_attempts);
+  policy.set_idempotent_only(idempotent_only);
+  if (backoff > absl::ZeroDuration()) {
+    policy.mutable_initial_backoff()->set_nanos(
+        static_cast<int32_t>(absl::ToInt64Nanoseconds(backoff)));
+  }
+  return policy;
+}
+
 TEST(RetryOptionsForTest, IdempotentMethodsGetTwoAttemptsByDefault) {
-  auto options = RetryOptionsFor(Idempotent(), nullptr, std::nullopt, kTimeout);
+  auto options = RetryOptionsFor(Idempotent(), nullptr, kTimeout);
   ASSERT_TRUE(options.has_value());
   EXPECT_EQ(options->max_attempts, 2);
   EXPECT_EQ(options->initial_backoff, absl::Milliseconds(100));
   EXPECT_EQ(options->default_timeout, kTimeout);
-  EXPECT_FALSE(RetryOptionsFor(NotIdempotent(), nullptr, std::nullopt, kTimeout)
-                   .has_value());
+  EXPECT_FALSE(RetryOptionsFor(NotIdempotent(), nullptr, kTimeout).has_value());
 }
 
 TEST(RetryOptionsForTest, TheMethodSettingWinsOverTheDefaults) {
-  MethodSetting setting{
-      .selector = "demo",
-      .retries = RetrySetting{.max_attempts = 4,
-                              .initial_backoff = absl::Milliseconds(30)}};
-  RetrySetting defaults{.max_attempts = 3};
-  auto options = RetryOptionsFor(NotIdempotent(), &setting, defaults, kTimeout);
+  config::v1::GatewayConfig config;
+  *config.mutable_method_defaults()->mutable_retries() = Policy(3);
+  config::v1::MethodSettings setting;
+  setting.set_selector("demo");
+  *setting.mutable_retries() = Policy(4, false, absl::Milliseconds(30));
+  auto options = RetryOptionsFor(NotIdempotent(),
+                                 RetryPolicyFor(config, &setting), kTimeout);
   ASSERT_TRUE(options.has_value());
   EXPECT_EQ(options->max_attempts, 4);
   EXPECT_EQ(options->initial_backoff, absl::Milliseconds(30));
   // A setting without retries inherits the defaults.
-  MethodSetting timeout_only{.selector = "demo", .timeout = absl::Seconds(1)};
-  options = RetryOptionsFor(NotIdempotent(), &timeout_only, defaults, kTimeout);
+  config::v1::MethodSettings timeout_only;
+  timeout_only.set_selector("demo");
+  timeout_only.mutable_timeout()->set_seconds(1);
+  options = RetryOptionsFor(NotIdempotent(),
+                            RetryPolicyFor(config, &timeout_only), kTimeout);
   ASSERT_TRUE(options.has_value());
   EXPECT_EQ(options->max_attempts, 3);
+  EXPECT_EQ(options->initial_backoff, absl::Milliseconds(100));
 }
 
 TEST(RetryOptionsForTest, IdempotentOnlyAppliesToIdempotentMethodsOnly) {
-  RetrySetting policy{.max_attempts = 3, .idempotent_only = true};
-  EXPECT_FALSE(
-      RetryOptionsFor(NotIdempotent(), nullptr, policy, kTimeout).has_value());
-  auto options = RetryOptionsFor(Idempotent(), nullptr, policy, kTimeout);
+  config::v1::RetryPolicy policy = Policy(3, true);
+  EXPECT_FALSE(RetryOptionsFor(NotIdempotent(), &policy, kTimeout).has_value());
+  auto options = RetryOptionsFor(Idempotent(), &policy, kTimeout);
   ASSERT_TRUE(options.has_value());
   EXPECT_EQ(options->max_attempts, 3);
 }
 
 TEST(RetryOptionsForTest, OneAttemptSwitchesRetriesOff) {
-  RetrySetting off{.max_attempts = 1};
-  EXPECT_FALSE(
-      RetryOptionsFor(Idempotent(), nullptr, off, kTimeout).has_value());
+  config::v1::RetryPolicy off = Policy(1);
+  EXPECT_FALSE(RetryOptionsFor(Idempotent(), &off, kTimeout).has_value());
 }
 
 TEST(RouteRetriesTest, WrapsOncePerBackendAndPolicy) {

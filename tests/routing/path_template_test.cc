@@ -1,5 +1,5 @@
 // Table-driven tests of PathTemplate::Parse: one row per rule of
-// HTTP_RULES.md "Templates" (grammar, canonical literals, verbs, `**`).
+// docs/HTTP_RULES.md "Templates" (grammar, canonical literals, verbs, `**`).
 #include "gateway/routing/path_template.h"
 
 #include <string>

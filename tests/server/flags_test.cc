@@ -2,6 +2,10 @@
 
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "gateway/config/config_loader.h"
+#include "gateway/config/defaults.h"
+#include "gateway/server/launch_config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -22,26 +26,45 @@ TEST(FlagsTest, ParsesEveryFlagInBothForms) {
              "--drain_grace", "3s", "--io_threads=2", "--max_body_bytes=1024",
              "--verbose"});
   ASSERT_TRUE(flags.ok()) << flags.status();
-  EXPECT_EQ(flags->listen_host, "0.0.0.0");
-  EXPECT_EQ(flags->listen_port, 9090);
-  EXPECT_THAT(flags->descriptor_sets,
+  const config::v1::GatewayConfig& c = flags->config;
+  EXPECT_EQ(c.listen(), "0.0.0.0:9090");
+  EXPECT_THAT(c.descriptors().descriptor_sets(),
               ::testing::ElementsAre("a.binpb", "b.binpb"));
-  ASSERT_EQ(flags->backends.size(), 2u);
-  EXPECT_EQ(flags->backends[1].name, "pkg.Svc");
-  EXPECT_EQ(flags->backends[1].target, "dns:///localhost:2");
-  EXPECT_EQ(flags->timeout, absl::Milliseconds(250));
-  EXPECT_EQ(flags->drain_grace, absl::Seconds(3));
-  EXPECT_EQ(flags->io_threads, 2);
-  EXPECT_EQ(flags->max_body_bytes, 1024u);
-  EXPECT_TRUE(flags->verbose);
+  ASSERT_EQ(c.backends_size(), 2);
+  EXPECT_EQ(c.backends(1).service(), "pkg.Svc");
+  EXPECT_EQ(c.backends(1).target(), "dns:///localhost:2");
+  EXPECT_EQ(config::ToDuration(c.method_defaults().timeout()),
+            absl::Milliseconds(250));
+  EXPECT_EQ(DrainGrace(c), absl::Seconds(3));
+  auto listener = ListenerOptions(c);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  EXPECT_EQ(listener->host, "0.0.0.0");
+  EXPECT_EQ(listener->port, 9090);
+  EXPECT_EQ(listener->io_threads, 2);
+  EXPECT_EQ(listener->max_body_bytes, 1024u);
+  EXPECT_TRUE(c.logging().log_requests());
+}
+
+TEST(FlagsTest, DefaultsComeFromOnePlace) {
+  absl::StatusOr<GatewayFlags> flags = Parse({"--descriptor_set=a"});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  auto listener = ListenerOptions(flags->config);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  EXPECT_EQ(absl::StrCat(listener->host, ":", listener->port),
+            config::kDefaultListen);
+  EXPECT_EQ(listener->max_body_bytes, http::ServerOptions().max_body_bytes);
+  EXPECT_EQ(DrainGrace(flags->config), config::kDefaultDrainGrace);
+  EXPECT_EQ(WatchInterval(flags->config), config::kDefaultWatchInterval);
 }
 
 TEST(FlagsTest, AcceptsBracketedIpv6Listen) {
   absl::StatusOr<GatewayFlags> flags =
       Parse({"--listen=[::1]:0", "--descriptor_set=a"});
   ASSERT_TRUE(flags.ok()) << flags.status();
-  EXPECT_EQ(flags->listen_host, "::1");
-  EXPECT_EQ(flags->listen_port, 0);
+  auto listener = ListenerOptions(flags->config);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  EXPECT_EQ(listener->host, "::1");
+  EXPECT_EQ(listener->port, 0);
 }
 
 TEST(FlagsTest, HelpNeedsNothingElse) {
@@ -65,6 +88,8 @@ TEST(FlagsTest, RejectsBadFlagsNamingThem) {
       {{"--descriptor_set=a", "--backend=noequals"},
        "flag --backend: invalid value \"noequals\""},
       {{"--descriptor_set=a", "--backend==x"}, "flag --backend"},
+      {{"--descriptor_set=a", "--backend=pkg=localhost"},
+       "flag --backend: invalid value \"pkg=localhost\""},
       {{"--descriptor_set=a", "--timeout=soon"},
        "flag --timeout: invalid value \"soon\""},
       {{"--descriptor_set=a", "--timeout=-1s"}, "flag --timeout"},

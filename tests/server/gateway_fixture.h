@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 #include "tests/server/serve_gateway.h"
+#include "tests/server/snapshot_config.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
 #include "tools/demo/demo_server.h"
@@ -40,10 +41,8 @@ class GatewayFixture : public ::testing::Test {
       const std::string& backend_target,
       absl::Duration timeout = absl::Seconds(5),
       const std::function<void(SnapshotOptions&)>& customize = nullptr) {
-    SnapshotOptions snapshot_options{
-        .descriptor_sets = {DemoDescriptorSet()},
-        .backends = {{.name = "demo.bookstore", .target = backend_target}}};
-    snapshot_options.upstream.default_timeout = timeout;
+    SnapshotOptions snapshot_options = OptionsFor(
+        DemoDescriptorSet(), "demo.bookstore", backend_target, timeout);
     if (customize) customize(snapshot_options);
     auto snapshot = Snapshot::Build(snapshot_options);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();

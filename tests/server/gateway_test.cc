@@ -368,21 +368,18 @@ class GatewayConfiguredTest : public GatewayFixture {
     backend_ = *std::move(backend);
     StartGateway(backend_->address(), absl::Seconds(5),
                  [](SnapshotOptions& options) {
-                   google::api::HttpRule stats;
-                   stats.set_selector("demo.bookstore.v1.Bookstore.Stats");
-                   stats.set_get("/v1/stats");
-                   google::api::HttpRule shelf;
-                   shelf.set_selector("demo.bookstore.v1.Bookstore.GetShelf");
-                   shelf.set_get("/v2/shelf/{shelf}");
-                   options.http_rules = {stats, shelf};
-                   options.grpc_paths = false;
-                   options.always_ignored_query_params = {"api_key"};
-                   options.query_plus_as_space = true;
-                   options.methods = {
-                       {.selector = "demo.bookstore.v1.Bookstore.ListShelves",
-                        .ignore_unknown_query_params = true},
-                       {.selector = "demo.bookstore.v1.Bookstore.GetBook",
-                        .timeout = absl::Milliseconds(1500)}};
+                   MergeYaml(options.config, R"(
+http:
+  rules:
+    - {selector: demo.bookstore.v1.Bookstore.Stats, get: /v1/stats}
+    - {selector: demo.bookstore.v1.Bookstore.GetShelf, get: "/v2/shelf/{shelf}"}
+  grpc_paths: false
+  always_ignored_query_params: [api_key]
+  query_plus_as_space: true
+methods:
+  - {selector: demo.bookstore.v1.Bookstore.ListShelves, ignore_unknown_query_params: true}
+  - {selector: demo.bookstore.v1.Bookstore.GetBook, timeout: 1.5s}
+)");
                  });
   }
 };
@@ -424,14 +421,14 @@ TEST_F(GatewayConfiguredTest, QueryHandlingFollowsTheConfig) {
 }
 
 TEST(SnapshotSettingsTest, LongestSelectorSetsEachRoutesTimeout) {
-  SnapshotOptions options{
-      .descriptor_sets = {DemoDescriptorSet()},
-      .backends = {{.name = "demo", .target = "127.0.0.1:1"}},
-      .methods = {{.selector = "demo.bookstore", .timeout = absl::Seconds(7)},
-                  {.selector = "demo.bookstore.v1.Bookstore.GetBook",
-                   .timeout = absl::Seconds(2)},
-                  {.selector = "demo.book", .timeout = absl::Seconds(1)}}};
-  options.upstream.default_timeout = absl::Seconds(15);
+  SnapshotOptions options =
+      OptionsFor(DemoDescriptorSet(), "demo", "127.0.0.1:1");
+  MergeYaml(options.config, R"(
+methods:
+  - {selector: demo.bookstore, timeout: 7s}
+  - {selector: demo.bookstore.v1.Bookstore.GetBook, timeout: 2s}
+  - {selector: demo.book, timeout: 1s}
+)");
   auto snapshot = Snapshot::Build(options);
   ASSERT_TRUE(snapshot.ok()) << snapshot.status();
   for (const routing::Route& route : (*snapshot)->routes().routes()) {

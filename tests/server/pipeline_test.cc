@@ -87,7 +87,8 @@ class PipelineTest : public GatewayFixture {
     StartGateway(
         backend_->address(), absl::Seconds(5),
         [this, asynchronous](SnapshotOptions& options) {
-          options.headers.add_forward_response()->set_prefix("x-demo-echo-");
+          options.config.mutable_headers()->add_forward_response()->set_prefix(
+              "x-demo-echo-");
           options.build_stages =
               [this, asynchronous](
                   const routing::RouteTable&,

@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "tests/server/gateway_fixture.h"
 #include "tests/server/serve_gateway.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
@@ -34,11 +35,11 @@ class PlanTest : public ::testing::Test {
     auto storefront = demo::StorefrontServer::Start("127.0.0.1:0");
     ASSERT_TRUE(storefront.ok()) << storefront.status();
     storefront_ = *std::move(storefront);
-    auto snapshot = Snapshot::Build(
-        {.descriptor_sets = {testing::BinDir() + "/proto/demo.binpb"},
-         .backends = {
-             {.name = "demo.bookstore", .target = bookstore_->address()},
-             {.name = "demo.storefront", .target = storefront_->address()}}});
+    SnapshotOptions options =
+        OptionsFor(testing::BinDir() + "/proto/demo.binpb", "demo.bookstore",
+                   bookstore_->address());
+    AddBackend(options.config, "demo.storefront", storefront_->address());
+    auto snapshot = Snapshot::Build(options);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     gateway_ = std::make_unique<Gateway>(*snapshot, GatewayOptions{});
     auto server = ServeGateway(*gateway_);

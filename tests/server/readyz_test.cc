@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gateway/http/server.h"
 #include "gateway/proxy/snapshot.h"
@@ -32,20 +33,24 @@ class ReadyzTest : public ::testing::Test {
       backends_.push_back(GrpcTestBackend::Start());
       ASSERT_NE(backends_.back(), nullptr);
     }
-    SnapshotOptions options{.descriptor_sets = {DemoDescriptorSet()}};
-    upstream::ClusterSpec books{.name = "books"};
-    for (const auto& b : backends_) books.endpoints.push_back(b->address());
-    books.health_check =
-        upstream::HealthCheckSpec{.interval = absl::Milliseconds(50),
-                                  .timeout = absl::Milliseconds(50),
-                                  .unhealthy_threshold = 2,
-                                  .healthy_threshold = 1};
-    // Not routed: its health does not matter for readiness.
-    upstream::ClusterSpec idle{.name = "idle",
-                               .endpoints = {refusing_address()}};
-    idle.health_check = books.health_check;
-    options.clusters = {books, idle};
-    options.routes = {{.service = "demo.bookstore", .cluster = "books"}};
+    SnapshotOptions options;
+    options.config.mutable_descriptors()->add_descriptor_sets(
+        DemoDescriptorSet());
+    // "idle" is not routed: its health does not matter for readiness.
+    MergeYaml(options.config, absl::StrCat(R"(
+clusters:
+  - name: books
+    endpoints: [")",
+                                           backends_[0]->address(), R"(", ")",
+                                           backends_[1]->address(), R"("]
+    health_check: {interval: 0.05s, timeout: 0.05s, unhealthy_threshold: 2, healthy_threshold: 1}
+  - name: idle
+    endpoints: [")",
+                                           refusing_address(), R"("]
+    health_check: {interval: 0.05s, timeout: 0.05s, unhealthy_threshold: 2, healthy_threshold: 1}
+routes:
+  - {service: demo.bookstore, cluster: books}
+)"));
     auto snapshot = Snapshot::Build(options);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     gateway_ = std::make_unique<Gateway>(*snapshot, GatewayOptions{});

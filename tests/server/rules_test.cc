@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 #include "tests/server/serve_gateway.h"
+#include "tests/server/snapshot_config.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/grpc/raw_h2_server.h"
 #include "tests/testing/grpc/scripted_backend.h"
@@ -22,7 +23,6 @@
 
 namespace protogate::server {
 
-using proxy::RetrySetting;
 using proxy::Snapshot;
 using proxy::SnapshotOptions;
 namespace {
@@ -69,13 +69,10 @@ class RulesTest : public ::testing::Test {
       const std::function<void(SnapshotOptions&)>& customize = nullptr,
       std::string target = "",
       AdminEndpoints admin = AdminEndpoints::kPublicListener) {
-    SnapshotOptions options{
-        .descriptor_sets = {testing::BinDir() +
-                            "/tests/server/rules_test.binpb"},
-        .backends = {
-            {.name = "protogate.test.rules",
-             .target = target.empty() ? backend_->address() : target}}};
-    options.upstream.default_timeout = absl::Seconds(5);
+    SnapshotOptions options = OptionsFor(
+        testing::BinDir() + "/tests/server/rules_test.binpb",
+        "protogate.test.rules", target.empty() ? backend_->address() : target,
+        absl::Seconds(5));
     if (customize) customize(options);
     auto snapshot = Snapshot::Build(options);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
@@ -144,9 +141,9 @@ TEST_F(RulesTest, ForwardsOnlyTheDefaultSafeSetByDefault) {
 
 TEST_F(RulesTest, ForwardsConfiguredNamesAndPrefixesButNeverForbiddenOnes) {
   StartGateway([](SnapshotOptions& o) {
-    o.headers.add_forward("X-Tenant");
-    o.headers.add_forward_prefixes("x-custom-");
-    o.headers.add_internal("authorization");
+    o.config.mutable_headers()->add_forward("X-Tenant");
+    o.config.mutable_headers()->add_forward_prefixes("x-custom-");
+    o.config.mutable_headers()->add_internal("authorization");
   });
   testing::HttpResponse r = Call(
       "GET", "/v1/things/1",
@@ -168,7 +165,9 @@ TEST_F(RulesTest, ForwardsConfiguredNamesAndPrefixesButNeverForbiddenOnes) {
 }
 
 TEST_F(RulesTest, BadBase64InABinHeaderIs400NamingIt) {
-  StartGateway([](SnapshotOptions& o) { o.headers.add_forward("x-sig-bin"); });
+  StartGateway([](SnapshotOptions& o) {
+    o.config.mutable_headers()->add_forward("x-sig-bin");
+  });
   testing::HttpResponse r =
       Call("GET", "/v1/things/1", {"X-Sig-Bin: not*base64"});
   EXPECT_EQ(r.status, 400);
@@ -178,11 +177,10 @@ TEST_F(RulesTest, BadBase64InABinHeaderIs400NamingIt) {
 }
 
 TEST_F(RulesTest, RefusesRulesThatForwardForbiddenHeaders) {
-  SnapshotOptions options{
-      .descriptor_sets = {testing::BinDir() + "/tests/server/rules_test.binpb"},
-      .backends = {
-          {.name = "protogate.test.rules", .target = backend_->address()}}};
-  options.headers.add_forward("grpc-timeout");
+  SnapshotOptions options =
+      OptionsFor(testing::BinDir() + "/tests/server/rules_test.binpb",
+                 "protogate.test.rules", backend_->address());
+  options.config.mutable_headers()->add_forward("grpc-timeout");
   auto snapshot = Snapshot::Build(options);
   ASSERT_FALSE(snapshot.ok());
   EXPECT_THAT(std::string(snapshot.status().message()),
@@ -214,11 +212,12 @@ TEST_F(RulesTest, KeepsAValidClientRequestIdAndReplacesAnInvalidOne) {
 
 TEST_F(RulesTest, CopiesBackendMetadataByRuleOnSuccessAndError) {
   StartGateway([](SnapshotOptions& o) {
-    auto* prefix = o.headers.add_forward_response();
+    config::v1::HeadersConfig& headers = *o.config.mutable_headers();
+    auto* prefix = headers.add_forward_response();
     prefix->set_prefix("x-backend-");
     prefix->set_rename("x-upstream-");
-    o.headers.add_forward_response()->set_name("x-trace-bin");
-    auto* set = o.headers.add_response();
+    headers.add_forward_response()->set_name("x-trace-bin");
+    auto* set = headers.add_response();
     set->set_name("x-static");
     set->set_set("v");
   });
@@ -247,7 +246,9 @@ TEST_F(RulesTest, CopiesBackendMetadataByRuleOnSuccessAndError) {
 }
 
 TEST_F(RulesTest, PlanRunsGetTheSameRequestMetadata) {
-  StartGateway([](SnapshotOptions& o) { o.headers.add_forward("x-tenant"); });
+  StartGateway([](SnapshotOptions& o) {
+    o.config.mutable_headers()->add_forward("x-tenant");
+  });
   testing::HttpResponse r = Call(
       "GET", "/v1/thing-pages/7",
       {"X-Tenant: acme", "X-Request-Id: plan-1", "Authorization: Bearer p"});
@@ -286,14 +287,13 @@ TEST_F(RulesTest, NonIdempotentMethodIsNotRetriedByDefault) {
 
 TEST_F(RulesTest, ConfiguredRetriesApplyUnlessIdempotentOnly) {
   StartGateway([](SnapshotOptions& o) {
-    o.methods = {
-        {.selector = "protogate.test.rules.v1.Things.CreateThing",
-         .retries = RetrySetting{.max_attempts = 3,
-                                 .initial_backoff = absl::Milliseconds(10)}},
-        {.selector = "protogate.test.rules.v1.Things.GetThing",
-         .retries = RetrySetting{.max_attempts = 4,
-                                 .idempotent_only = true,
-                                 .initial_backoff = absl::Milliseconds(10)}}};
+    MergeYaml(o.config, R"(
+methods:
+  - selector: protogate.test.rules.v1.Things.CreateThing
+    retries: {max_attempts: 3, initial_backoff: 0.01s}
+  - selector: protogate.test.rules.v1.Things.GetThing
+    retries: {max_attempts: 4, idempotent_only: true, initial_backoff: 0.01s}
+)");
   });
   backend_->Push(kCreateThing, kUnavailable, 2);
   EXPECT_EQ(Call("POST", "/v1/things", {}, R"({"id":"1"})").status, 200);
@@ -305,9 +305,10 @@ TEST_F(RulesTest, ConfiguredRetriesApplyUnlessIdempotentOnly) {
 
 TEST_F(RulesTest, IdempotentOnlyPolicyDoesNotRetryOtherMethods) {
   StartGateway([](SnapshotOptions& o) {
-    o.default_retries = RetrySetting{.max_attempts = 3,
-                                     .idempotent_only = true,
-                                     .initial_backoff = absl::Milliseconds(10)};
+    MergeYaml(o.config, R"(
+method_defaults:
+  retries: {max_attempts: 3, idempotent_only: true, initial_backoff: 0.01s}
+)");
   });
   backend_->Push(kCreateThing, kUnavailable);
   EXPECT_EQ(Call("POST", "/v1/things", {}, R"({"id":"1"})").status, 503);
@@ -316,7 +317,10 @@ TEST_F(RulesTest, IdempotentOnlyPolicyDoesNotRetryOtherMethods) {
 
 TEST_F(RulesTest, SpentRetryBudgetStopsRetries) {
   StartGateway([](SnapshotOptions& o) {
-    o.retry_budget = {.ratio = 0, .min_per_second = 0, .max_tokens = 1};
+    // Deposits too small to matter within the test: one token in all.
+    MergeYaml(o.config, R"(
+retry_budget: {ratio: 0.000000001, min_per_second: 0.000000001, max_tokens: 1}
+)");
   });
   backend_->SetDefault(kGetThing, kUnavailable);
   EXPECT_EQ(Call("GET", "/v1/things/1").status, 503);

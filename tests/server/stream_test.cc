@@ -1,5 +1,5 @@
 // Streaming methods through the real gateway and a real demo backend
-// (HTTP_RULES.md, Streams): server streams in the three formats, errors
+// (docs/HTTP_RULES.md, Streams): server streams in the three formats, errors
 // before and after the first message, backpressure, cancellation, client
 // streams and bidirectional streams.
 #include <string>

@@ -23,6 +23,7 @@
 #include "rapidjson/document.h"
 #include "tests/observability/test_collector.h"
 #include "tests/server/serve_gateway.h"
+#include "tests/server/snapshot_config.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
 #include "tools/demo/storefront_server.h"
@@ -48,13 +49,13 @@ class TelemetryTest : public ::testing::Test {
     auto storefront = demo::StorefrontServer::Start("127.0.0.1:0");
     ASSERT_TRUE(storefront.ok()) << storefront.status();
     storefront_ = *std::move(storefront);
-    auto snapshot = proxy::Snapshot::Build(
-        {.descriptor_sets = {testing::BinDir() + "/proto/demo.binpb"},
-         // The bookstore is never called; its routes need a backend. One
-         // target makes one cluster, named after its first backend.
-         .backends = {
-             {.name = "demo.storefront", .target = storefront_->address()},
-             {.name = "demo.bookstore", .target = storefront_->address()}}});
+    // The bookstore is never called; its routes need a backend. One target
+    // makes one cluster, named after its first backend.
+    proxy::SnapshotOptions options =
+        OptionsFor(testing::BinDir() + "/proto/demo.binpb", "demo.storefront",
+                   storefront_->address());
+    AddBackend(options.config, "demo.bookstore", storefront_->address());
+    auto snapshot = proxy::Snapshot::Build(options);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     snapshot_ = *snapshot;
     log_path_ = ::testing::TempDir() + "/telemetry_access.log";

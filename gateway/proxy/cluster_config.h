@@ -11,7 +11,7 @@
 #include "gateway/upstream/cluster_spec.h"
 #include "protogate/config/v1/config.pb.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 
 std::vector<upstream::ClusterSpec> ClustersFromConfig(
     const google::protobuf::RepeatedPtrField<config::v1::Cluster>& clusters);
@@ -19,4 +19,4 @@ std::vector<upstream::ClusterSpec> ClustersFromConfig(
 std::vector<upstream::RouteSpec> RoutesFromConfig(
     const google::protobuf::RepeatedPtrField<config::v1::ServiceRoute>& routes);
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy

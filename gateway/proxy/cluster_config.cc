@@ -1,8 +1,8 @@
-#include "gateway/server/cluster_config.h"
+#include "gateway/proxy/cluster_config.h"
 
 #include "gateway/config/config_loader.h"
 
-namespace protogate::server {
+namespace protogate::proxy {
 namespace {
 
 using config::v1::Cluster;
@@ -10,16 +10,16 @@ using config::v1::Cluster;
 using config::ToDuration;
 
 upstream::HealthCheckSpec ToHealthCheck(const config::v1::HealthCheck& h) {
-  return {
-      .interval = ToDuration(h.interval()),
-      .timeout = ToDuration(h.timeout()),
-      .unhealthy_threshold = h.unhealthy_threshold() == 0
-                                 ? 3
-                                 : static_cast<int>(h.unhealthy_threshold()),
-      .healthy_threshold = h.healthy_threshold() == 0
-                               ? 1
-                               : static_cast<int>(h.healthy_threshold()),
-      .service = h.service()};
+  upstream::HealthCheckSpec spec{.interval = ToDuration(h.interval()),
+                                 .timeout = ToDuration(h.timeout()),
+                                 .service = h.service()};
+  if (h.unhealthy_threshold() != 0) {
+    spec.unhealthy_threshold = static_cast<int>(h.unhealthy_threshold());
+  }
+  if (h.healthy_threshold() != 0) {
+    spec.healthy_threshold = static_cast<int>(h.healthy_threshold());
+  }
+  return spec;
 }
 
 upstream::ClusterSpec ToClusterSpec(const Cluster& c) {
@@ -74,4 +74,4 @@ std::vector<upstream::RouteSpec> RoutesFromConfig(
   return specs;
 }
 
-}  // namespace protogate::server
+}  // namespace protogate::proxy
