@@ -49,9 +49,8 @@ absl::StatusOr<http::ServerOptions> ListenerOptions(
   options.host = listen.host;
   options.port = listen.port;
   const config::v1::ServerConfig& s = config.server();
-  options.io_threads = s.io_threads() > 0
-                           ? static_cast<int>(s.io_threads())
-                           : base::ReadCpuBudget().UsableCpus();
+  options.io_threads = s.io_threads() > 0 ? static_cast<int>(s.io_threads())
+                                          : base::ReadCpuBudget().UsableCpus();
   if (s.max_header_bytes() > 0) options.max_header_bytes = s.max_header_bytes();
   if (s.max_body_bytes() > 0) options.max_body_bytes = s.max_body_bytes();
   if (s.has_read_timeout()) options.read_timeout = ToDuration(s.read_timeout());
