@@ -13,7 +13,7 @@ PACKAGES=(
   libyaml-cpp-dev libssl-dev openssl libnghttp2-dev libre2-dev
   clang-format
   openssl python3-jwt python3-cryptography
-  libhiredis-dev redis-server chromium
+  libhiredis-dev redis-server chromium prometheus
   "$@"
 )
 

@@ -195,6 +195,7 @@ absl::Status ValidateConfig(const v1::GatewayConfig& config) {
   PG_RETURN_IF_ERROR(ValidateRetryBudget(config.retry_budget()));
   PG_RETURN_IF_ERROR(ValidateAuth(config));
   PG_RETURN_IF_ERROR(ValidateTraffic(config));
+  PG_RETURN_IF_ERROR(ValidateObservability(config));
   return ValidateHeaders(config.headers());
 }
 

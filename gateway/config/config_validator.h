@@ -45,6 +45,8 @@ absl::Status ValidateBackends(
 // "dns:///host:port" or "unix:///path".
 absl::Status ValidateTarget(std::string_view path, std::string_view target);
 absl::Status ValidateHeaders(const v1::HeadersConfig& headers);
+// `tracing` and `logging.access_log` (validate_observability.cc).
+absl::Status ValidateObservability(const v1::GatewayConfig& config);
 // The forwarding rules of `headers` (validate_headers.cc): nothing that is
 // never forwarded (grpc-*, hop-by-hop, transport headers) may be named.
 absl::Status ValidateHeaderForwarding(const v1::HeadersConfig& headers);

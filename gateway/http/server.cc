@@ -113,6 +113,7 @@ std::shared_ptr<const SessionConfig> MakeConfig(const ServerOptions& options,
   config->server_name = options.server_name;
   config->handler = std::move(handler);
   config->stream_body = options.stream_body;
+  config->events = options.events;
   return config;
 }
 

@@ -43,6 +43,17 @@
 
 namespace protogate::http {
 
+// What a server tells its owner about connections and refused requests
+// (for metrics). Each may be empty; called on the I/O threads, so they must
+// be cheap and thread-safe.
+struct ConnectionEvents {
+  std::function<void()> opened;  // A connection was accepted.
+  std::function<void()> closed;  // A connection is gone.
+  // A request the server answered itself, before any handler: 400, 408,
+  // 413, 414, 431, 501 (the status).
+  std::function<void(int status)> refused;
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;   // 0 picks a free port; see Server::port().
@@ -67,6 +78,7 @@ struct ServerOptions {
   // whole first.
   std::function<bool(std::string_view method, std::string_view target)>
       stream_body;
+  ConnectionEvents events;
 };
 
 using Handler = std::function<void(const Request&, Responder)>;

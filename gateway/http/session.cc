@@ -94,9 +94,13 @@ Session::Session(std::shared_ptr<IoLoop> loop,
     : loop_(std::move(loop)),
       config_(std::move(config)),
       stream_(std::move(socket)),
-      remote_address_(FormatEndpoint(stream_.socket())) {}
+      remote_address_(FormatEndpoint(stream_.socket())) {
+  if (config_->events.opened) config_->events.opened();
+}
 
-Session::~Session() = default;
+Session::~Session() {
+  if (config_->events.closed) config_->events.closed();
+}
 
 void Session::Start() {
   loop_->sessions.insert(this);
@@ -494,6 +498,7 @@ void Session::FailStreamPieces() {
 }
 
 void Session::Reject(const Rejection& rejection) {
+  if (config_->events.refused) config_->events.refused(rejection.status);
   keep_alive_ = false;
   head_request_ = false;
   StartWrite(MakeErrorResponse(rejection.status, rejection.message),

@@ -46,6 +46,7 @@ struct SessionConfig {
   Handler handler;
   std::function<bool(std::string_view method, std::string_view target)>
       stream_body;
+  ConnectionEvents events;
 };
 
 class Session : public std::enable_shared_from_this<Session> {

@@ -13,6 +13,7 @@
 #include "gateway/policy/header_rules.h"
 #include "gateway/proxy/body_pump.h"
 #include "gateway/proxy/error_response.h"
+#include "gateway/proxy/request_telemetry.h"
 #include "gateway/proxy/stream_relay.h"
 
 namespace protogate::proxy {
@@ -139,21 +140,53 @@ std::optional<http::Response> CheckBody(const RouteRuntime& rt,
 // with, its route match, its id and the stages' exchange (which refers to
 // the members before it, so the state never moves).
 struct Proxy::RequestState {
-  RequestState(std::shared_ptr<const Snapshot> s, const http::Request& r)
+  RequestState(std::shared_ptr<const Snapshot> s, const http::Request& r,
+               const observability::RequestObserver* o)
       : snapshot(std::move(s)),
         request(r),
         match(snapshot->routes().Match(r.method(), r.path())),
         request_id(policy::RequestIdFor(r)),
-        exchange(r, request_id, ExchangeMatch(match, *snapshot)) {}
+        exchange(r, request_id, ExchangeMatch(match, *snapshot)),
+        observer(o) {
+    if (observer != nullptr) {
+      observation = observer->Start(r.header("traceparent").value_or(""),
+                                    r.header("tracestate").value_or(""));
+    }
+  }
   RequestState(const RequestState&) = delete;
   RequestState& operator=(const RequestState&) = delete;
 
   // A responder that finishes every answer with the stages' response
-  // headers and the header rules (x-request-id, response rules).
+  // headers and the header rules (x-request-id, response rules), and
+  // observes it when telemetry is on.
   http::Responder Finishing(http::Responder inner) {
+    if (observer != nullptr) inner = Observed(std::move(inner));
     return policy::FinishingResponder(
         snapshot->shared_header_rules(), std::string(request_id),
         std::move(exchange.response_headers()), std::move(inner));
+  }
+
+  // The route label: "pkg.Service/Method", "-" when none matched.
+  std::string_view RouteLabel() const {
+    if (match.outcome != RouteMatch::Outcome::kMatched) {
+      return observability::kUnknownRoute;
+    }
+    return std::string_view(snapshot->runtime(*match.route).grpc_method)
+        .substr(1);
+  }
+
+  http::Responder Observed(http::Responder inner) {
+    AnswerDetails details{.snapshot = snapshot,
+                          .route = RouteLabel(),
+                          .method = std::string(request.method()),
+                          .bytes_in = request.body().size()};
+    if (observer->logs_requests()) {
+      details.target = request.target();
+      details.request_id = request_id;
+      details.client_ip = ClientIp(request.remote_address());
+    }
+    return ObserveAnswer(*observer, observation, std::move(details), &observed,
+                         std::move(inner));
   }
 
   std::shared_ptr<const Snapshot> snapshot;
@@ -161,6 +194,10 @@ struct Proxy::RequestState {
   const RouteMatch match;
   const std::string request_id;
   policy::Exchange exchange;
+  // Telemetry (request_telemetry.h); unused when observer is null.
+  const observability::RequestObserver* const observer;
+  observability::RequestObservation observation;
+  ObservedAnswer* observed = nullptr;  // Valid until the answer is sent.
 };
 
 // The state of a request whose chain has an asynchronous stage: kept on the
@@ -171,7 +208,7 @@ class Proxy::PendingStages
   PendingStages(const Proxy& proxy, std::shared_ptr<const Snapshot> snapshot,
                 const http::Request& request, http::Responder responder)
       : proxy_(proxy),
-        state_(std::move(snapshot), request),
+        state_(std::move(snapshot), request, proxy.options_.observer),
         responder_(std::move(responder)) {}
 
   // Runs the stages from `next` on; returns when one waits or all ran.
@@ -214,7 +251,7 @@ void Proxy::Handle(std::shared_ptr<const Snapshot> snapshot,
         ->Run(0);
     return;
   }
-  RequestState state(std::move(snapshot), request);
+  RequestState state(std::move(snapshot), request, options_.observer);
   for (size_t i = 0; i < chain.size(); ++i) {
     policy::Verdict verdict = chain.stage(i).Apply(state.exchange);
     if (verdict.kind == policy::Verdict::Kind::kAnswer) {
@@ -279,8 +316,8 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
   call.method = rt.grpc_method;
   call.deadline = deadline;
   if (rt.plan != nullptr) {
-    RunPlan(state.snapshot, rt, std::move(state.exchange.metadata()),
-            std::move(call), std::move(responder));
+    RunPlan(state, rt, std::move(state.exchange.metadata()), std::move(call),
+            std::move(responder));
     return;
   }
   call.metadata = std::move(state.exchange.metadata());
@@ -288,10 +325,19 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
     PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
                   << rt.grpc_method << " id=" << state.request_id;
   }
+  std::optional<UpstreamTelemetry> telemetry;
+  if (state.observer != nullptr) {
+    telemetry.emplace(state.observation, state.observed);
+    telemetry->trace =
+        InjectTraceContext(*state.observer, state.observation, call.metadata);
+    telemetry->cluster = ClusterLabel(*state.snapshot, rt);
+  }
   rt.channel->Call(
       std::move(call),
       [snapshot = state.snapshot, &rt, print = options_.print,
+       observer = state.observer, telemetry = std::move(telemetry),
        responder = std::move(responder)](upstream::CallResult result) mutable {
+        if (telemetry) telemetry->Finish(*observer, rt, result);
         http::Response response =
             UpstreamResponse(*snapshot, rt, result, print);
         snapshot->header_rules().AddBackendHeaders(result.headers,
@@ -315,6 +361,9 @@ void Proxy::HandleStream(RequestState& state, const RouteRuntime& rt,
       .write_incrementally = client_streaming,
       .deadline = deadline,
       .metadata = std::move(state.exchange.metadata())};
+  if (state.observer != nullptr) {
+    InjectTraceContext(*state.observer, state.observation, call.metadata);
+  }
   if (!client_streaming) {  // Server streaming: one request message.
     std::string& wire = call.messages.emplace_back();
     absl::Status built = transcoding::BuildRequest(
@@ -382,10 +431,10 @@ bool Proxy::StreamsRequestBody(const Snapshot& snapshot,
          !snapshot.runtime(*match.route).request_spec.http_body;
 }
 
-void Proxy::RunPlan(std::shared_ptr<const Snapshot> snapshot,
-                    const RouteRuntime& rt, upstream::Metadata metadata,
-                    upstream::CallRequest call,
+void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
+                    upstream::Metadata metadata, upstream::CallRequest call,
                     http::Responder responder) const {
+  std::shared_ptr<const Snapshot> snapshot = state.snapshot;
   aggregator::RunOptions run;
   run.deadline = call.deadline;
   run.headers = std::move(metadata);
@@ -395,10 +444,20 @@ void Proxy::RunPlan(std::shared_ptr<const Snapshot> snapshot,
       [snapshot](const google::protobuf::ServiceDescriptor& service) {
         return snapshot->ResolveService(service);
       };
+  if (state.observer != nullptr) {  // Replaces the resolver (same channels).
+    ObservePlan(*state.observer, state.observation, snapshot,
+                std::string(state.RouteLabel()), run);
+  }
   executor_.Run(
       *rt.plan, std::move(call.payload), run,
       [snapshot = std::move(snapshot), &rt, print = options_.print,
+       observer = state.observer, observed = state.observed,
        responder = std::move(responder)](aggregator::RunResult result) mutable {
+        if (observer != nullptr) {
+          CountPlanRun(*observer, std::string_view(rt.grpc_method).substr(1),
+                       result);
+          observed->SetPlanSteps(static_cast<int>(result.timings.size()));
+        }
         responder.Send(PlanResponse(*snapshot, rt, result, print));
       });
 }

@@ -35,6 +35,7 @@
 #include "aggregator/executor.h"
 #include "gateway/http/request.h"
 #include "gateway/http/responder.h"
+#include "gateway/observability/request_observer.h"
 #include "gateway/policy/exchange.h"
 #include "gateway/proxy/body_pump.h"
 #include "gateway/proxy/snapshot.h"
@@ -48,6 +49,8 @@ struct ProxyOptions {
   bool log_requests = false;
   transcoding::ParseOptions parse;
   transcoding::PrintOptions print;
+  // Metrics, access log and tracing (request_telemetry.h); null: none.
+  const observability::RequestObserver* observer = nullptr;
 };
 
 class Proxy {
@@ -77,7 +80,7 @@ class Proxy {
   void HandleStream(RequestState& state, const RouteRuntime& rt,
                     absl::Time deadline, http::Responder responder) const;
   // Answers a method that has a composition plan by running it.
-  void RunPlan(std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
+  void RunPlan(RequestState& state, const RouteRuntime& rt,
                upstream::Metadata metadata, upstream::CallRequest call,
                http::Responder responder) const;
   // The path variables of a match, as the transcoder binds them.

@@ -120,6 +120,10 @@ class Snapshot {
   std::vector<upstream::ClusterHealth> ClusterHealth() const {
     return upstreams_->Health();
   }
+  // The cluster serving a service ("" when none), for metrics labels.
+  std::string_view ClusterOf(std::string_view service_full_name) const {
+    return upstreams_->ClusterOf(service_full_name);
+  }
   // Which headers cross the gateway (config `headers`).
   const policy::HeaderRules& header_rules() const { return *header_rules_; }
   std::shared_ptr<const policy::HeaderRules> shared_header_rules() const {

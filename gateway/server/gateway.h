@@ -21,6 +21,8 @@
 
 #include "gateway/http/request.h"
 #include "gateway/http/responder.h"
+#include "gateway/observability/metrics_registry.h"
+#include "gateway/observability/request_observer.h"
 #include "gateway/proxy/proxy.h"
 #include "gateway/proxy/snapshot.h"
 #include "gateway/transcoding/options.h"
@@ -38,6 +40,10 @@ struct GatewayOptions {
   AdminEndpoints admin = AdminEndpoints::kPublicListener;
   transcoding::ParseOptions parse;
   transcoding::PrintOptions print;
+  // Telemetry (telemetry.h): GET /-/metrics scrapes `metrics`; `observer`
+  // counts, logs and traces every proxied request. Null: off.
+  observability::MetricsRegistry* metrics = nullptr;
+  const observability::RequestObserver* observer = nullptr;
 };
 
 class Gateway {
@@ -69,7 +75,11 @@ class Gateway {
   void SetServing(bool serving) { serving_.store(serving); }
 
  private:
+  // GET /-/metrics, when a registry is set.
+  bool ServedMetrics(const http::Request& request, http::Responder& responder);
+
   const AdminEndpoints admin_;
+  observability::MetricsRegistry* const metrics_;
   const proxy::Proxy proxy_;
   std::atomic<bool> serving_{true};
   // Read by every request, replaced by reloads.

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -22,6 +23,7 @@
 #include "gateway/server/launch_config.h"
 #include "gateway/server/reloader.h"
 #include "gateway/server/stages.h"
+#include "gateway/server/telemetry.h"
 #include "gateway/server/validate_command.h"
 
 namespace protogate::server {
@@ -86,17 +88,24 @@ sigset_t BlockSignals() {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
 
-// Serves until SIGINT/SIGTERM; SIGHUP rebuilds the snapshot (reloader.h).
+// Serves until SIGINT/SIGTERM; SIGHUP rebuilds the snapshot (reloader.h);
+// SIGUSR1 reopens the access log (telemetry.h).
 void ServeUntilSignalled(const sigset_t& signals, absl::Duration drain_grace,
                          Gateway& gateway, http::Server& server,
-                         Reloader& reloader, http::Server* admin_server) {
+                         Reloader& reloader, http::Server* admin_server,
+                         Telemetry& telemetry) {
   while (true) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGUSR1) {
+      telemetry.ReopenAccessLog();
+      continue;
+    }
     if (sig != SIGHUP) break;
     reloader.Reload("SIGHUP").IgnoreError();  // Logged.
   }
@@ -109,8 +118,10 @@ void ServeUntilSignalled(const sigset_t& signals, absl::Duration drain_grace,
 
 // The public listener, serving `gateway`.
 absl::StatusOr<std::unique_ptr<http::Server>> StartServer(
-    const config::v1::GatewayConfig& config, Gateway& gateway) {
+    const config::v1::GatewayConfig& config, Gateway& gateway,
+    http::ConnectionEvents events) {
   PG_ASSIGN_OR_RETURN(http::ServerOptions options, ListenerOptions(config));
+  options.events = std::move(events);
   options.stream_body = [&gateway](std::string_view method,
                                    std::string_view target) {
     return gateway.StreamsRequestBody(method, target);
@@ -160,13 +171,31 @@ int Serve(std::vector<std::string> args, const GatewayFlags& flags,
           const sigset_t& signals) {
   // Outlives every snapshot (the reloader is reset before it goes).
   StageEnvironment stage_environment;
-  absl::StatusOr<std::unique_ptr<Reloader>> reloader = Reloader::Create(
-      ReloaderOptionsFrom(std::move(args), flags, stage_environment));
+  // Set once the gateway exists; read by scrapes (upstream health).
+  std::atomic<Gateway*> live_gateway{nullptr};
+  absl::StatusOr<std::unique_ptr<Telemetry>> telemetry = StartTelemetry(
+      flags.config,
+      [&live_gateway]() -> std::shared_ptr<const proxy::Snapshot> {
+        Gateway* gateway = live_gateway.load();
+        return gateway != nullptr ? gateway->snapshot() : nullptr;
+      });
+  if (!telemetry.ok()) return Fail("", telemetry.status());
+  ReloaderOptions reloader_options =
+      ReloaderOptionsFrom(std::move(args), flags, stage_environment);
+  reloader_options.on_reload = [t = telemetry->get()](std::string_view trigger,
+                                                      bool ok) {
+    t->OnReload(trigger, ok);
+  };
+  absl::StatusOr<std::unique_ptr<Reloader>> reloader =
+      Reloader::Create(std::move(reloader_options));
   if (!reloader.ok()) return Fail("", reloader.status());
-  Gateway gateway((*reloader)->initial_snapshot(),
-                  GatewayOptionsFrom(flags.config));
+  GatewayOptions gateway_options = GatewayOptionsFrom(flags.config);
+  gateway_options.metrics = (*telemetry)->served_registry();
+  gateway_options.observer = (*telemetry)->observer();
+  Gateway gateway((*reloader)->initial_snapshot(), gateway_options);
+  live_gateway.store(&gateway);
   absl::StatusOr<std::unique_ptr<http::Server>> server =
-      StartServer(flags.config, gateway);
+      StartServer(flags.config, gateway, (*telemetry)->ConnectionEvents());
   if (!server.ok()) return Fail("", server.status());
   absl::StatusOr<std::unique_ptr<http::Server>> admin_server =
       StartAdminServer(flags.config, gateway);
@@ -174,8 +203,9 @@ int Serve(std::vector<std::string> args, const GatewayFlags& flags,
   std::fflush(stdout);
   (*reloader)->Start(gateway);
   ServeUntilSignalled(signals, DrainGrace(flags.config), gateway, **server,
-                      **reloader, admin_server->get());
+                      **reloader, admin_server->get(), **telemetry);
   reloader->reset();  // Stops reloading before the gateway goes away.
+  live_gateway.store(nullptr);
   return 0;
 }
 

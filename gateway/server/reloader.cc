@@ -108,6 +108,7 @@ absl::Status Reloader::Build(
       options.ok() ? proxy::Snapshot::Build(*options)
                    : absl::StatusOr<std::shared_ptr<const proxy::Snapshot>>(
                          options.status());
+  if (options_.on_reload) options_.on_reload(cause, next.ok());
   if (!next.ok()) {
     PG_LOG(kError) << "reload rejected (" << cause
                    << "), still serving the previous configuration: "

@@ -39,6 +39,7 @@
 //   ... on SIGHUP: reloader->Reload("SIGHUP");
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -76,6 +77,9 @@ struct ReloaderOptions {
   // Zero: files are not watched.
   absl::Duration watch_interval = config::kDefaultWatchInterval;
   absl::Duration reflection_timeout = absl::Seconds(10);
+  // Told about every reload after the first: its trigger ("SIGHUP", "file
+  // change", ...) and whether the new snapshot went live. May be empty.
+  std::function<void(std::string_view trigger, bool ok)> on_reload;
 };
 
 class Reloader {

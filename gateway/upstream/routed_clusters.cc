@@ -86,6 +86,15 @@ Channel* RoutedClusters::Resolve(std::string_view service_full_name) const {
   return nullptr;
 }
 
+std::string_view RoutedClusters::ClusterOf(
+    std::string_view service_full_name) const {
+  const Channel* channel = Resolve(service_full_name);
+  for (const auto& cluster : clusters_) {
+    if (cluster.get() == channel) return cluster->name();
+  }
+  return {};
+}
+
 std::vector<ClusterHealth> RoutedClusters::Health() const {
   std::vector<ClusterHealth> health;
   for (const auto& cluster : clusters_) {

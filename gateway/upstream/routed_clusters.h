@@ -37,6 +37,7 @@ class RoutedClusters final : public Upstreams {
   Channel* Resolve(std::string_view service_full_name) const override;
 
   std::vector<ClusterHealth> Health() const override;
+  std::string_view ClusterOf(std::string_view service_full_name) const override;
 
  private:
   RoutedClusters() = default;

@@ -97,6 +97,12 @@ class Upstreams {
   // Every cluster's endpoint health, in the order clusters were given
   // (clusters made from backends last).
   virtual std::vector<ClusterHealth> Health() const = 0;
+
+  // The name of the cluster Resolve() sends `service_full_name` to, or ""
+  // when none (a metrics label; valid while this object lives).
+  virtual std::string_view ClusterOf(std::string_view service_full_name) const {
+    return {};
+  }
 };
 
 }  // namespace protogate::upstream

@@ -15,9 +15,10 @@ namespace protogate::server {
 
 // `gateway` must outlive the returned server.
 inline absl::StatusOr<std::unique_ptr<http::Server>> ServeGateway(
-    Gateway& gateway) {
+    Gateway& gateway, http::ConnectionEvents events = {}) {
   http::ServerOptions options;
   options.io_threads = 2;
+  options.events = std::move(events);
   options.stream_body = [&gateway](std::string_view method,
                                    std::string_view target) {
     return gateway.StreamsRequestBody(method, target);

@@ -44,12 +44,22 @@ grpc::Status StorefrontKnobs::Apply(StorefrontBackend backend,
   options.server_name = std::string(name);
   options.fail_message =
       "demo failure requested by --fail " + options.server_name;
+  auto traceparent = context.client_metadata().find("traceparent");
   {
     absl::MutexLock lock(&mu_);
     options.delay = settings_[Index(backend)].delay;
     options.fail = settings_[Index(backend)].fail;
+    traceparents_.emplace_back(traceparent == context.client_metadata().end()
+                                   ? std::string()
+                                   : std::string(traceparent->second.data(),
+                                                 traceparent->second.size()));
   }
   return ApplyTestKnobs(context, options);
+}
+
+std::vector<std::string> StorefrontKnobs::traceparents() const {
+  absl::MutexLock lock(&mu_);
+  return traceparents_;
 }
 
 }  // namespace protogate::demo

@@ -19,7 +19,9 @@
 
 #include <array>
 #include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -56,6 +58,10 @@ class StorefrontKnobs {
   grpc::Status Apply(StorefrontBackend backend,
                      grpc::ServerContext& context) const;
 
+  // The `traceparent` metadata of every call Apply() saw ("" when absent),
+  // in arrival order: what trace-propagation tests check.
+  std::vector<std::string> traceparents() const;
+
  private:
   struct Setting {
     absl::Duration delay = absl::ZeroDuration();
@@ -64,6 +70,7 @@ class StorefrontKnobs {
 
   mutable absl::Mutex mu_;
   std::array<Setting, kStorefrontBackendCount> settings_ ABSL_GUARDED_BY(mu_);
+  mutable std::vector<std::string> traceparents_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace protogate::demo

@@ -1,0 +1,50 @@
+// AccessLogRecord: the fields of one access-log line, and their JSON form
+// (one object per line, keys below, absent fields omitted).
+//
+// Only what the gateway decided or measured goes in: never a credential,
+// a body or a header value (the client ip is the peer address).
+//
+// Thread safety: a value; FormatAccessLogJson is a pure function.
+//
+// Example:
+//   AccessLogRecord record;
+//   record.time = absl::Now();
+//   record.method = "GET";
+//   ...
+//   writer.Append(FormatAccessLogJson(record));
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/time/time.h"
+
+namespace protogate::observability {
+
+// Views borrow the request's data for the duration of the format call.
+struct AccessLogRecord {
+  absl::Time time;              // "time": RFC 3339, UTC, microseconds.
+  std::string_view request_id;  // "request_id"
+  std::string_view client_ip;   // "client_ip"
+  std::string_view method;      // "method": the HTTP method.
+  std::string_view target;      // "path": the query string is cut off.
+  std::string_view route;       // "route": gRPC method or plan, "-" if none.
+  int status = 0;               // "status": the HTTP status.
+  int grpc_code = -1;           // "grpc_code": -1 when there was no call.
+  absl::Duration duration;      // "duration_ms": fractional milliseconds.
+  uint64_t bytes_in = 0;        // "bytes_in": request body bytes.
+  uint64_t bytes_out = 0;       // "bytes_out": response body bytes.
+  std::string_view cluster;     // "upstream_cluster"
+  std::string_view endpoint;    // "upstream_endpoint"
+  int plan_steps = 0;           // "plan_steps": 0 when not a plan.
+  std::string_view subject;     // "subject": the authenticated subject.
+  std::string_view rate_limit_policy;  // "rate_limit_policy"
+  std::string_view trace_id;           // "trace_id": 32 hex digits.
+  std::string_view span_id;            // "span_id": the server span.
+};
+
+// One JSON object followed by "\n".
+std::string FormatAccessLogJson(const AccessLogRecord& record);
+
+}  // namespace protogate::observability

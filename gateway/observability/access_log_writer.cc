@@ -1,0 +1,191 @@
+#include "gateway/observability/access_log_writer.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace protogate::observability {
+namespace {
+
+constexpr size_t kChunkBytes = 64 << 10;  // Bytes per write() call.
+
+// A descriptor of its own (non-blocking, append) for the path; for "-" a new
+// open file description of standard output when /proc allows it, so that
+// O_NONBLOCK does not leak to whoever else shares stdout.
+int OpenLog(const std::string& path) {
+  constexpr int kFlags = O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC;
+  if (path != "-") return open(path.c_str(), kFlags | O_CREAT, 0644);
+  int fd = open("/proc/self/fd/1", kFlags);
+  if (fd >= 0) return fd;
+  return fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);  // Blocking, shared.
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<AccessLogWriter>> AccessLogWriter::Open(
+    AccessLogOptions options) {
+  int fd = OpenLog(options.path);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "logging.access_log.path: cannot open \"", options.path, "\""));
+  }
+  int wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_fd < 0) {
+    close(fd);
+    return absl::ResourceExhaustedError("access log: no eventfd");
+  }
+  return std::unique_ptr<AccessLogWriter>(
+      new AccessLogWriter(std::move(options), fd, wake_fd));
+}
+
+AccessLogWriter::AccessLogWriter(AccessLogOptions options, int fd, int wake_fd)
+    : options_(std::move(options)), fd_(fd), wake_fd_(wake_fd) {
+  thread_ = std::thread([this] {
+    // A reader that went away fails the write (EPIPE), not the process.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    Run();
+  });
+}
+
+AccessLogWriter::~AccessLogWriter() {
+  {
+    absl::MutexLock lock(&mu_);
+    phase_ = Phase::kStopping;
+    close_deadline_ = absl::Now() + options_.close_timeout;
+  }
+  Wake();
+  thread_.join();
+  close(fd_);
+  close(wake_fd_);
+}
+
+bool AccessLogWriter::Append(std::string line) {
+  absl::MutexLock lock(&mu_);
+  if (pending_bytes_ + line.size() > options_.buffer_bytes) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  pending_bytes_ += line.size();
+  pending_.push_back(std::move(line));
+  return true;
+}
+
+void AccessLogWriter::Reopen() {
+  {
+    absl::MutexLock lock(&mu_);
+    reopen_ = true;
+  }
+  Wake();
+}
+
+size_t AccessLogWriter::buffered_lines() const {
+  absl::MutexLock lock(&mu_);
+  return pending_.size();
+}
+
+void AccessLogWriter::Wake() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(wake_fd_, &one, sizeof(one));
+}
+
+void AccessLogWriter::Run() {
+  const size_t flush_bytes = options_.buffer_bytes / 4;
+  while (true) {
+    std::vector<std::string> batch;
+    bool reopen = false;
+    bool stopping = false;
+    {
+      absl::MutexLock lock(&mu_);
+      auto ready = [this, flush_bytes]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return pending_bytes_ >= flush_bytes || reopen_ ||
+               phase_ == Phase::kStopping;
+      };
+      mu_.AwaitWithTimeout(absl::Condition(&ready), options_.flush_interval);
+      batch.swap(pending_);
+      pending_bytes_ = 0;
+      std::swap(reopen, reopen_);
+      stopping = phase_ == Phase::kStopping;
+    }
+    if (reopen) ReopenFile();
+    if (!WriteAll(batch)) {
+      absl::MutexLock lock(&mu_);
+      dropped_.fetch_add(pending_.size(), std::memory_order_relaxed);
+      pending_.clear();
+      pending_bytes_ = 0;
+      if (phase_ == Phase::kStopping) return;
+      continue;
+    }
+    if (stopping && batch.empty() && !reopen) return;
+  }
+}
+
+bool AccessLogWriter::WriteAll(const std::vector<std::string>& lines) {
+  std::string chunk;
+  size_t chunk_lines = 0;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    chunk.append(lines[i]);
+    ++chunk_lines;
+    if (chunk.size() < kChunkBytes && i + 1 < lines.size()) continue;
+    if (!WriteFully(chunk)) {
+      dropped_.fetch_add(lines.size() - i - 1 + chunk_lines,
+                         std::memory_order_relaxed);
+      return false;
+    }
+    written_.fetch_add(chunk_lines, std::memory_order_relaxed);
+    chunk.clear();
+    chunk_lines = 0;
+  }
+  return true;
+}
+
+bool AccessLogWriter::WriteFully(const std::string& data) {
+  size_t offset = 0;
+  while (offset < data.size()) {
+    ssize_t n = write(fd_, data.data() + offset, data.size() - offset);
+    if (n > 0) {
+      offset += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno != EAGAIN) return false;  // EPIPE, EIO, ENOSPC: drop.
+    absl::Time deadline;
+    {
+      absl::MutexLock lock(&mu_);
+      deadline = close_deadline_;
+    }
+    int timeout_ms = -1;
+    if (deadline != absl::InfiniteFuture()) {
+      absl::Duration left = deadline - absl::Now();
+      if (left <= absl::ZeroDuration()) return false;
+      timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(left)) + 1;
+    }
+    pollfd fds[2] = {{fd_, POLLOUT, 0}, {wake_fd_, POLLIN, 0}};
+    poll(fds, 2, timeout_ms);
+    if (fds[1].revents & POLLIN) {  // Stop or reopen: re-check the deadline.
+      uint64_t count;
+      [[maybe_unused]] ssize_t r = read(wake_fd_, &count, sizeof(count));
+    }
+  }
+  return true;
+}
+
+void AccessLogWriter::ReopenFile() {
+  if (options_.path == "-") return;
+  int fd = OpenLog(options_.path);
+  if (fd < 0) return;  // Keep writing to the old file.
+  close(fd_);
+  fd_ = fd;
+}
+
+}  // namespace protogate::observability

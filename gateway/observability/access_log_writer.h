@@ -1,0 +1,91 @@
+// AccessLogWriter: appends access-log lines to a file (or stdout) from its
+// own thread, so that request threads never wait on the disk or on a
+// stalled reader.
+//
+// Append() queues a line in a bounded buffer and returns at once; when the
+// buffer holds `buffer_bytes`, the line is dropped and counted (dropped()).
+// The writer thread takes the whole buffer at a time and writes it with
+// non-blocking writes, waiting in poll() for room (a pipe nobody reads
+// stalls only this thread). Reopen() (SIGUSR1, after logrotate moved the
+// file) makes the thread close and reopen the path before its next write.
+//
+// Thread safety: every method may be called from any thread. Append()
+// holds the buffer's mutex for one vector push.
+// Ownership: the writer owns its thread and file; destruction writes what
+// is buffered for at most `close_timeout`, then drops the rest.
+//
+// Example:
+//   PG_ASSIGN_OR_RETURN(auto log, AccessLogWriter::Open({.path = "-"}));
+//   log->Append(FormatAccessLogJson(record));
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace protogate::observability {
+
+struct AccessLogOptions {
+  std::string path = "-";  // "-": standard output; else a file (appended).
+  size_t buffer_bytes = 4 << 20;
+  // Lines wait at most this long before the thread writes them (sooner
+  // once a quarter of the buffer is used): requests do not wake the thread.
+  absl::Duration flush_interval = absl::Milliseconds(50);
+  absl::Duration close_timeout = absl::Seconds(1);
+};
+
+class AccessLogWriter {
+ public:
+  // Opens (creates) the file and starts the thread. FailedPrecondition
+  // when the file cannot be opened (the message names `path`).
+  static absl::StatusOr<std::unique_ptr<AccessLogWriter>> Open(
+      AccessLogOptions options);
+  ~AccessLogWriter();
+  AccessLogWriter(const AccessLogWriter&) = delete;
+  AccessLogWriter& operator=(const AccessLogWriter&) = delete;
+
+  // Queues `line` (which should end in "\n"). False when the buffer was
+  // full and the line was dropped. Never blocks on I/O.
+  bool Append(std::string line);
+  // Reopens the path before the next write (a no-op for standard output).
+  void Reopen();
+
+  uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  uint64_t written() const { return written_.load(std::memory_order_relaxed); }
+  // Lines waiting in the buffer (for tests and metrics).
+  size_t buffered_lines() const;
+
+ private:
+  enum class Phase { kRunning, kStopping };
+
+  AccessLogWriter(AccessLogOptions options, int fd, int wake_fd);
+  void Run();
+  // Writes `lines` to fd_; false when stopping past the close deadline.
+  bool WriteAll(const std::vector<std::string>& lines);
+  bool WriteFully(const std::string& data);
+  void ReopenFile();
+  void Wake();
+
+  const AccessLogOptions options_;
+  int fd_;             // Written only by the thread.
+  const int wake_fd_;  // eventfd: wakes the thread's poll().
+  mutable absl::Mutex mu_;
+  std::vector<std::string> pending_ ABSL_GUARDED_BY(mu_);
+  size_t pending_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool reopen_ ABSL_GUARDED_BY(mu_) = false;
+  Phase phase_ ABSL_GUARDED_BY(mu_) = Phase::kRunning;
+  absl::Time close_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> written_{0};
+  std::thread thread_;
+};
+
+}  // namespace protogate::observability

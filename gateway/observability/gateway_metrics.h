@@ -1,0 +1,65 @@
+// GatewayMetrics: the metric families the gateway records, declared once
+// in a MetricsRegistry with the names and labels README "Observability"
+// lists. Every label value is bounded by configuration: routes are gRPC
+// method full names or plan names ("-" for a request that matched none),
+// clusters and plan steps come from the config, codes from HTTP and gRPC.
+//
+// Thread safety: immutable after construction; the handles may be used
+// from any thread.
+// Ownership: borrows the registry, which must outlive it.
+//
+// Example:
+//   GatewayMetrics metrics(registry);
+//   metrics.upstream_requests.Add({"books", "demo.Shelves/List", "OK"});
+#pragma once
+
+#include <string_view>
+
+#include "gateway/observability/metrics_registry.h"
+
+namespace protogate::observability {
+
+// The route label of a request that matched no route.
+inline constexpr std::string_view kUnknownRoute = "-";
+
+struct BuildInfo {
+  std::string_view version;
+  std::string_view revision;
+};
+
+struct GatewayMetrics {
+  GatewayMetrics(MetricsRegistry& registry, BuildInfo build);
+
+  // HTTP requests: {route, method, code} / {route, method}.
+  CounterFamily http_requests;
+  HistogramFamily http_request_duration;
+  HistogramFamily http_request_size;
+  HistogramFamily http_response_size;
+  GaugeFamily http_requests_in_flight;  // {}
+  CounterFamily http_bad_requests;      // {kind}: "400", "413", "431"...
+  // Connections of the public listener: {}.
+  CounterFamily connections_accepted;
+  CounterFamily connections_closed;
+  GaugeFamily connections_open;
+  // Streaming responses: {route} and bytes {route}.
+  CounterFamily streams_relayed;
+  CounterFamily stream_bytes_relayed;
+  // Upstream calls: {cluster, grpc_method, grpc_code} / {cluster}.
+  CounterFamily upstream_requests;
+  HistogramFamily upstream_request_duration;
+  CounterFamily upstream_retries;                // {cluster}
+  CounterFamily upstream_retry_budget_refusals;  // {cluster}
+  // Plans: {plan, result} / {plan, step} / {plan, step, grpc_code}.
+  CounterFamily plan_runs;
+  HistogramFamily plan_step_duration;
+  CounterFamily plan_step_failures;
+  // Config reloads: {trigger, result}.
+  CounterFamily config_reloads;
+};
+
+// "OK", "UNAVAILABLE", ... for a gRPC status code 0-16, else "UNKNOWN".
+std::string_view GrpcCodeName(int code);
+// "200", "404", ... for 100-599, else "other".
+std::string_view HttpCodeText(int status);
+
+}  // namespace protogate::observability

@@ -1,0 +1,175 @@
+// MetricsRegistry: the gateway's metric families (counters, gauges,
+// histograms) and their series, counted on the hot path without a global
+// lock and merged when Prometheus scrapes (Collect()).
+//
+// A family is declared once (name, help, label names; buckets for a
+// histogram) and returns a small handle. Recording through a handle adds to
+// one of kShards shards picked by the calling thread: each shard has its own
+// mutex, which only the threads mapped to that shard and a scrape ever take,
+// so an I/O thread never waits on another I/O thread or on a global lock.
+// Collect() visits the shards one by one and sums them.
+//
+// Label values must be bounded by configuration (route names, cluster
+// names, status codes): the registry keeps every series it has seen.
+//
+// Thread safety: every method may be called from any thread, concurrently.
+// Ownership: handles borrow the registry, which must outlive them.
+//
+// Example:
+//   MetricsRegistry registry;
+//   CounterFamily requests = registry.AddCounter(
+//       "protogate_http_requests_total", "HTTP requests answered.",
+//       {"route", "method", "code"});
+//   requests.Add({"bookstore.Shelves/List", "GET", "200"});
+//   std::string text = WriteExposition(registry.Collect(),
+//                                      ExpositionFormat::kPrometheusText);
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
+
+namespace protogate::observability {
+
+enum class MetricType { kCounter, kGauge, kHistogram };
+
+// Label values of one series, in the order of the family's label names.
+using LabelValues = std::initializer_list<std::string_view>;
+
+// One family's merged series, as Collect() returns them.
+struct FamilySample {
+  struct Series {
+    double value = 0;              // Counter or gauge.
+    std::vector<uint64_t> counts;  // Histogram: per bucket, not cumulative;
+                                   // the last one is +Inf.
+    double sum = 0;                // Histogram.
+  };
+  std::string name;  // Counters end in "_total".
+  std::string help;
+  MetricType type = MetricType::kCounter;
+  std::vector<std::string> label_names;
+  std::vector<double> bounds;  // Histogram upper bounds, ascending.
+  // Keyed by the label values, in label order (sorted for stable output).
+  std::map<std::vector<std::string>, Series> series;
+};
+
+class MetricsRegistry;
+
+// Handles: cheap to copy; valid while their registry lives.
+class CounterFamily {
+ public:
+  CounterFamily() = default;
+  // REQUIRES: labels.size() == the family's label count; amount >= 0.
+  void Add(LabelValues labels, double amount = 1) const;
+
+ private:
+  friend class MetricsRegistry;
+  CounterFamily(MetricsRegistry* r, uint32_t id) : registry_(r), id_(id) {}
+  MetricsRegistry* registry_ = nullptr;
+  uint32_t id_ = 0;
+};
+
+// An up/down gauge: the merged value is the sum of every Add(), so a value
+// raised on one thread and lowered on another still adds up.
+class GaugeFamily {
+ public:
+  GaugeFamily() = default;
+  void Add(LabelValues labels, double delta) const;
+
+ private:
+  friend class MetricsRegistry;
+  GaugeFamily(MetricsRegistry* r, uint32_t id) : registry_(r), id_(id) {}
+  MetricsRegistry* registry_ = nullptr;
+  uint32_t id_ = 0;
+};
+
+class HistogramFamily {
+ public:
+  HistogramFamily() = default;
+  void Observe(LabelValues labels, double value) const;
+
+ private:
+  friend class MetricsRegistry;
+  HistogramFamily(MetricsRegistry* r, uint32_t id, const std::vector<double>* b)
+      : registry_(r), id_(id), bounds_(b) {}
+  MetricsRegistry* registry_ = nullptr;
+  uint32_t id_ = 0;
+  const std::vector<double>* bounds_ = nullptr;
+};
+
+// Sets the series of a family computed at scrape time (CollectorFamily).
+class SampleSink {
+ public:
+  explicit SampleSink(FamilySample& family) : family_(family) {}
+  void Set(std::vector<std::string> labels, double value) {
+    family_.series[std::move(labels)].value = value;
+  }
+
+ private:
+  FamilySample& family_;
+};
+
+// Default buckets: request durations in seconds and body sizes in bytes.
+const std::vector<double>& DurationBuckets();
+const std::vector<double>& SizeBuckets();
+
+class MetricsRegistry {
+ public:
+  static constexpr int kShards = 16;
+
+  MetricsRegistry();
+  ~MetricsRegistry();
+  MetricsRegistry(const MetricsRegistry&) = delete;
+  MetricsRegistry& operator=(const MetricsRegistry&) = delete;
+
+  // Declare a family, or return the existing one of that name (declaring
+  // twice, e.g. once per config snapshot, is fine). REQUIRES: a valid
+  // Prometheus name, unique per type and labels; counters end in "_total".
+  CounterFamily AddCounter(std::string name, std::string help,
+                           std::vector<std::string> label_names);
+  GaugeFamily AddGauge(std::string name, std::string help,
+                       std::vector<std::string> label_names);
+  HistogramFamily AddHistogram(std::string name, std::string help,
+                               std::vector<std::string> label_names,
+                               std::vector<double> bounds);
+  // A family whose series `collect` sets at every scrape (process metrics,
+  // endpoint health, build info). `collect` runs on the scraping thread and
+  // must be safe to call from there until the registry is destroyed.
+  void AddCollector(std::string name, std::string help, MetricType type,
+                    std::vector<std::string> label_names,
+                    absl::AnyInvocable<void(SampleSink&)> collect);
+
+  // Every family in declaration order with its series summed over shards.
+  std::vector<FamilySample> Collect();
+
+ private:
+  friend class CounterFamily;
+  friend class GaugeFamily;
+  friend class HistogramFamily;
+  struct Family;
+  struct Shard;
+
+  uint32_t Declare(FamilySample info,
+                   absl::AnyInvocable<void(SampleSink&)> collect);
+  void AddValue(uint32_t family, LabelValues labels, double amount);
+  void AddObservation(uint32_t family, const std::vector<double>& bounds,
+                      LabelValues labels, double value);
+  const Family& family(uint32_t id);
+
+  absl::Mutex collect_mu_;  // One scrape at a time (collectors run once).
+  absl::Mutex families_mu_;
+  // A deque keeps each Family at its address while others are added.
+  std::deque<Family> families_ ABSL_GUARDED_BY(families_mu_);
+  std::unique_ptr<Shard[]> shards_;
+};
+
+}  // namespace protogate::observability

@@ -1,0 +1,143 @@
+#include "gateway/observability/request_observer.h"
+
+#include <string>
+#include <utility>
+
+namespace protogate::observability {
+namespace {
+
+// "/pkg.Service/Method" or "pkg.Service/Method" split at the last '/'.
+std::pair<std::string_view, std::string_view> SplitMethod(
+    std::string_view full) {
+  if (!full.empty() && full.front() == '/') full.remove_prefix(1);
+  size_t slash = full.rfind('/');
+  if (slash == std::string_view::npos) return {full, ""};
+  return {full.substr(0, slash), full.substr(slash + 1)};
+}
+
+}  // namespace
+
+RequestObserver::RequestObserver(ObserverOptions options)
+    : options_(std::move(options)) {
+  if (options_.sample_ratio) tracer_.emplace(*options_.sample_ratio);
+}
+
+RequestObservation RequestObserver::Start(std::string_view traceparent,
+                                          std::string_view tracestate) const {
+  RequestObservation seen;
+  seen.start = absl::Now();
+  if (tracer_) seen.trace = tracer_->Continue(traceparent, tracestate);
+  if (options_.metrics != nullptr) {
+    options_.metrics->http_requests_in_flight.Add({}, 1);
+  }
+  return seen;
+}
+
+std::optional<TraceContext> RequestObserver::StartCall(
+    const RequestObservation& seen) const {
+  if (!seen.trace) return std::nullopt;
+  return seen.trace->Child();
+}
+
+void RequestObserver::FinishCall(const RequestObservation& seen,
+                                 const std::optional<TraceContext>& call,
+                                 const CallOutcome& outcome) const {
+  absl::Time end = absl::Now();
+  double seconds = absl::ToDoubleSeconds(end - outcome.start);
+  std::string_view code = GrpcCodeName(outcome.grpc_code);
+  if (const GatewayMetrics* m = options_.metrics) {
+    std::string_view method = outcome.grpc_method;
+    if (!method.empty() && method.front() == '/') method.remove_prefix(1);
+    m->upstream_requests.Add({outcome.cluster, method, code});
+    m->upstream_request_duration.Observe({outcome.cluster}, seconds);
+    if (!outcome.plan.empty()) {
+      m->plan_step_duration.Observe({outcome.plan, outcome.step}, seconds);
+      if (outcome.grpc_code != 0) {
+        m->plan_step_failures.Add({outcome.plan, outcome.step, code});
+      }
+    }
+  }
+  if (options_.spans == nullptr || !call || !call->sampled()) return;
+  auto [service, method] = SplitMethod(outcome.grpc_method);
+  Span span;
+  span.context = *call;
+  span.name = std::string(service).append("/").append(method);
+  span.kind = SpanKind::kClient;
+  span.start = outcome.start;
+  span.end = end;
+  span.error = outcome.grpc_code != 0;
+  span.attributes = {{"rpc.system", std::string("grpc")},
+                     {"rpc.service", std::string(service)},
+                     {"rpc.method", std::string(method)},
+                     {"rpc.grpc.status_code", int64_t{outcome.grpc_code}}};
+  options_.spans->Export(std::move(span));
+}
+
+void RequestObserver::Finish(const RequestObservation& seen,
+                             const RequestOutcome& outcome) const {
+  absl::Time end = absl::Now();
+  if (const GatewayMetrics* m = options_.metrics) {
+    std::string_view route =
+        outcome.route.empty() ? kUnknownRoute : outcome.route;
+    m->http_requests.Add({route, outcome.method, HttpCodeText(outcome.status)});
+    m->http_request_duration.Observe({route, outcome.method},
+                                     absl::ToDoubleSeconds(end - seen.start));
+    m->http_request_size.Observe({route, outcome.method},
+                                 static_cast<double>(outcome.bytes_in));
+    m->http_response_size.Observe({route, outcome.method},
+                                  static_cast<double>(outcome.bytes_out));
+    m->http_requests_in_flight.Add({}, -1);
+  }
+  if (options_.access_log != nullptr) WriteAccessLog(seen, outcome, end);
+  if (options_.spans != nullptr && seen.trace && seen.trace->sampled()) {
+    ExportServerSpan(seen, outcome, end);
+  }
+}
+
+void RequestObserver::WriteAccessLog(const RequestObservation& seen,
+                                     const RequestOutcome& outcome,
+                                     absl::Time end) const {
+  AccessLogRecord record;
+  record.time = seen.start;
+  record.request_id = outcome.request_id;
+  record.client_ip = outcome.client_ip;
+  record.method = outcome.method;
+  record.target = outcome.target;
+  record.route = outcome.route;
+  record.status = outcome.status;
+  record.grpc_code = outcome.grpc_code;
+  record.duration = end - seen.start;
+  record.bytes_in = outcome.bytes_in;
+  record.bytes_out = outcome.bytes_out;
+  record.cluster = outcome.cluster;
+  record.endpoint = outcome.endpoint;
+  record.plan_steps = outcome.plan_steps;
+  record.subject = outcome.subject;
+  record.rate_limit_policy = outcome.rate_limit_policy;
+  std::string trace_id, span_id;
+  if (seen.trace) {
+    trace_id = seen.trace->TraceIdHex();
+    span_id = seen.trace->SpanIdHex();
+    record.trace_id = trace_id;
+    record.span_id = span_id;
+  }
+  options_.access_log->Append(FormatAccessLogJson(record));
+}
+
+void RequestObserver::ExportServerSpan(const RequestObservation& seen,
+                                       const RequestOutcome& outcome,
+                                       absl::Time end) const {
+  Span span;
+  span.context = *seen.trace;
+  span.name = std::string(outcome.method).append(" ").append(outcome.route);
+  span.kind = SpanKind::kServer;
+  span.start = seen.start;
+  span.end = end;
+  span.error = outcome.status >= 500;
+  span.attributes = {{"http.request.method", std::string(outcome.method)},
+                     {"http.route", std::string(outcome.route)},
+                     {"http.response.status_code", int64_t{outcome.status}}};
+  options_.spans->Export(std::move(span));
+}
+
+}  // namespace protogate::observability

@@ -1,0 +1,109 @@
+// RequestObserver: what the proxy calls at the start and at the end of
+// each request and around each upstream call, to count it (GatewayMetrics),
+// log it (AccessLogWriter) and trace it (TraceContext, SpanExporter).
+//
+// Each part is optional: without an access log no line is formatted,
+// without tracing no trace context is read or made, without an exporter
+// no span is built; a sampled-out request builds no span either.
+//
+// Thread safety: immutable after construction; any thread may call it.
+// Ownership: borrows the metrics, writer and exporter, which outlive it.
+//
+// Example:
+//   RequestObservation seen = observer.Start(traceparent, tracestate);
+//   std::optional<TraceContext> call = observer.StartCall(seen);
+//   if (call) metadata.emplace_back("traceparent", call->Traceparent());
+//   ... observer.FinishCall(seen, call, {.cluster = ..., .grpc_code = 0});
+//   observer.Finish(seen, {.route = ..., .status = 200, ...});
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "absl/time/time.h"
+#include "gateway/observability/access_log_record.h"
+#include "gateway/observability/access_log_writer.h"
+#include "gateway/observability/gateway_metrics.h"
+#include "gateway/observability/span_exporter.h"
+#include "gateway/observability/trace_context.h"
+
+namespace protogate::observability {
+
+struct ObserverOptions {
+  const GatewayMetrics* metrics = nullptr;  // Null: nothing counted.
+  AccessLogWriter* access_log = nullptr;    // Null: no access log.
+  std::optional<double> sample_ratio;       // Unset: no trace context.
+  SpanExporter* spans = nullptr;            // Null: spans not exported.
+};
+
+// One request's start; kept by the proxy until Finish().
+struct RequestObservation {
+  absl::Time start;
+  std::optional<TraceContext> trace;  // Set when tracing is configured.
+};
+
+// What the proxy knows when the answer is complete. Views borrow the
+// request's data for the duration of Finish().
+struct RequestOutcome {
+  std::string_view route = kUnknownRoute;  // gRPC method or plan name.
+  std::string_view method;                 // The HTTP method.
+  std::string_view target;                 // Path and query.
+  std::string_view request_id;
+  std::string_view client_ip;
+  int status = 0;
+  int grpc_code = -1;  // -1: no upstream call answered.
+  uint64_t bytes_in = 0;
+  uint64_t bytes_out = 0;
+  std::string_view cluster;
+  std::string_view endpoint;
+  int plan_steps = 0;
+  std::string_view subject;
+  std::string_view rate_limit_policy;
+};
+
+// One upstream call (a plain route's call, a plan step, a retry).
+struct CallOutcome {
+  std::string_view cluster;
+  std::string_view grpc_method;  // "/pkg.Service/Method" or "pkg.Service/M".
+  int grpc_code = 0;
+  absl::Time start;
+  std::string_view plan;  // Set for plan steps.
+  std::string_view step;
+};
+
+class RequestObserver {
+ public:
+  explicit RequestObserver(ObserverOptions options);
+
+  // At the request head: counts it in flight and continues or starts its
+  // trace (empty views: header absent).
+  RequestObservation Start(std::string_view traceparent,
+                           std::string_view tracestate) const;
+  // The trace context of one upstream call (its traceparent goes into the
+  // call's metadata), or nullopt when tracing is off.
+  std::optional<TraceContext> StartCall(const RequestObservation& seen) const;
+  // When the call ended: counts it and exports its client span.
+  void FinishCall(const RequestObservation& seen,
+                  const std::optional<TraceContext>& call,
+                  const CallOutcome& outcome) const;
+  // When the answer is complete (or the client went away): counts, logs
+  // and exports the server span. Call exactly once per Start().
+  void Finish(const RequestObservation& seen,
+              const RequestOutcome& outcome) const;
+
+  const GatewayMetrics* metrics() const { return options_.metrics; }
+  // Whether Finish() writes an access-log line (which needs the target).
+  bool logs_requests() const { return options_.access_log != nullptr; }
+
+ private:
+  void ExportServerSpan(const RequestObservation& seen,
+                        const RequestOutcome& outcome, absl::Time end) const;
+  void WriteAccessLog(const RequestObservation& seen,
+                      const RequestOutcome& outcome, absl::Time end) const;
+
+  const ObserverOptions options_;
+  std::optional<Tracer> tracer_;
+};
+
+}  // namespace protogate::observability

@@ -1,0 +1,279 @@
+#include "gateway/proxy/request_telemetry.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "gateway/base/strings.h"
+
+namespace protogate::proxy {
+namespace {
+
+using observability::RequestObservation;
+using observability::RequestObserver;
+
+// Counts the body bytes of a streamed answer and ends the observation
+// when the stream ends.
+class CountingStreamSink final : public http::ResponseStream::Sink {
+ public:
+  CountingStreamSink(std::shared_ptr<class AnswerSink> answer,
+                     http::ResponseStream inner)
+      : answer_(std::move(answer)), inner_(std::move(inner)) {}
+  ~CountingStreamSink() override;
+  void Write(std::string data, http::WriteDone done) override;
+  void End(http::StreamEnd end) override;
+
+ private:
+  std::shared_ptr<AnswerSink> answer_;
+  http::ResponseStream inner_;
+  bool ended_ = false;
+};
+
+class AnswerSink final : public http::Responder::Sink,
+                         public ObservedAnswer,
+                         public std::enable_shared_from_this<AnswerSink> {
+ public:
+  AnswerSink(const RequestObserver& observer, RequestObservation seen,
+             AnswerDetails details, http::Responder inner)
+      : observer_(observer),
+        seen_(std::move(seen)),
+        details_(std::move(details)),
+        inner_(std::move(inner)) {}
+
+  void SetUpstream(std::string_view cluster, int grpc_code) override {
+    cluster_ = cluster;
+    grpc_code_ = grpc_code;
+  }
+  void SetPlanSteps(int steps) override { plan_steps_ = steps; }
+
+  void SendResponse(http::Response response) override {
+    status_ = response.status;
+    bytes_out_ = response.body.size();
+    inner_.Send(std::move(response));
+    Finish();
+  }
+
+  std::unique_ptr<http::ResponseStream::Sink> StartStream(
+      http::Response head) override {
+    status_ = head.status;
+    bytes_out_ = head.body.size();
+    if (const observability::GatewayMetrics* m = observer_.metrics()) {
+      m->streams_relayed.Add({details_.route});
+    }
+    streaming_ = true;
+    return std::make_unique<CountingStreamSink>(shared_from_this(),
+                                                inner_.Stream(std::move(head)));
+  }
+
+  void AddStreamed(size_t bytes) { bytes_out_ += bytes; }
+
+  // Called once, when the answer was sent or its stream ended.
+  void Finish() {
+    const observability::GatewayMetrics* m = observer_.metrics();
+    if (m != nullptr && streaming_) {
+      m->stream_bytes_relayed.Add({details_.route},
+                                  static_cast<double>(bytes_out_));
+    }
+    observer_.Finish(seen_, {.route = details_.route,
+                             .method = details_.method,
+                             .target = details_.target,
+                             .request_id = details_.request_id,
+                             .client_ip = details_.client_ip,
+                             .status = status_,
+                             .grpc_code = grpc_code_,
+                             .bytes_in = details_.bytes_in,
+                             .bytes_out = bytes_out_,
+                             .cluster = cluster_,
+                             .plan_steps = plan_steps_});
+  }
+
+ private:
+  const RequestObserver& observer_;
+  const RequestObservation seen_;
+  const AnswerDetails details_;
+  http::Responder inner_;
+  int status_ = 0;
+  uint64_t bytes_out_ = 0;
+  std::string_view cluster_;  // Points into the snapshot's upstreams.
+  int grpc_code_ = -1;
+  int plan_steps_ = 0;
+  bool streaming_ = false;
+};
+
+CountingStreamSink::~CountingStreamSink() {
+  if (!ended_) answer_->Finish();  // Destruction aborts the stream.
+}
+
+void CountingStreamSink::Write(std::string data, http::WriteDone done) {
+  answer_->AddStreamed(data.size());
+  inner_.Write(std::move(data), std::move(done));
+}
+
+void CountingStreamSink::End(http::StreamEnd end) {
+  if (end == http::StreamEnd::kComplete) {
+    inner_.Finish();
+  } else {
+    inner_.Abort();
+  }
+  ended_ = true;
+  answer_->Finish();
+}
+
+// A plan's view of a step channel: each call carries its own child
+// traceparent and is counted under its cluster.
+class ObservedChannel final : public upstream::Channel {
+ public:
+  ObservedChannel(const RequestObserver& observer,
+                  const RequestObservation& seen, upstream::Channel& inner,
+                  std::string_view cluster)
+      : observer_(observer), seen_(seen), inner_(inner), cluster_(cluster) {}
+
+  void Call(upstream::CallRequest request,
+            upstream::CallCallback done) override {
+    std::optional<observability::TraceContext> trace =
+        InjectTraceContext(observer_, seen_, request.metadata);
+    absl::Time start = absl::Now();
+    std::string method = request.method;
+    inner_.Call(std::move(request), [this, trace = std::move(trace), start,
+                                     method = std::move(method),
+                                     done = std::move(done)](
+                                        upstream::CallResult result) mutable {
+      observer_.FinishCall(seen_, trace,
+                           {.cluster = cluster_,
+                            .grpc_method = method,
+                            .grpc_code = static_cast<int>(result.status.code()),
+                            .start = start});
+      std::move(done)(std::move(result));
+    });
+  }
+
+ private:
+  const RequestObserver& observer_;
+  const RequestObservation& seen_;  // Owned by the PlanTelemetry.
+  upstream::Channel& inner_;
+  const std::string_view cluster_;
+};
+
+// What one plan run's hooks share; the resolver keeps it alive until the
+// run's last call completed.
+struct PlanTelemetry {
+  PlanTelemetry(const RequestObserver& o, RequestObservation s,
+                std::shared_ptr<const Snapshot> snap, std::string p)
+      : observer(o),
+        seen(std::move(s)),
+        snapshot(std::move(snap)),
+        plan(std::move(p)) {}
+
+  upstream::Channel* Resolve(const google::protobuf::ServiceDescriptor& svc) {
+    upstream::Channel* inner = snapshot->ResolveService(svc);
+    if (inner == nullptr) return nullptr;
+    absl::MutexLock lock(&mu);
+    std::unique_ptr<ObservedChannel>& channel = channels[&svc];
+    if (channel == nullptr) {
+      channel = std::make_unique<ObservedChannel>(
+          observer, seen, *inner, snapshot->ClusterOf(svc.full_name()));
+    }
+    return channel.get();
+  }
+
+  const RequestObserver& observer;
+  const RequestObservation seen;
+  const std::shared_ptr<const Snapshot> snapshot;
+  const std::string plan;
+  absl::Mutex mu;
+  absl::flat_hash_map<const google::protobuf::ServiceDescriptor*,
+                      std::unique_ptr<ObservedChannel>>
+      channels ABSL_GUARDED_BY(mu);
+};
+
+}  // namespace
+
+http::Responder ObserveAnswer(const RequestObserver& observer,
+                              RequestObservation seen, AnswerDetails details,
+                              ObservedAnswer** observed,
+                              http::Responder inner) {
+  auto sink = std::make_shared<AnswerSink>(
+      observer, std::move(seen), std::move(details), std::move(inner));
+  *observed = sink.get();
+  return http::Responder(std::move(sink));
+}
+
+void UpstreamTelemetry::Finish(const RequestObserver& observer,
+                               const RouteRuntime& rt,
+                               const upstream::CallResult& result) {
+  const int code = static_cast<int>(result.status.code());
+  observer.FinishCall(seen, trace,
+                      {.cluster = cluster,
+                       .grpc_method = rt.grpc_method,
+                       .grpc_code = code,
+                       .start = start});
+  observed->SetUpstream(cluster, code);
+}
+
+std::optional<observability::TraceContext> InjectTraceContext(
+    const RequestObserver& observer, const RequestObservation& seen,
+    upstream::Metadata& metadata) {
+  std::optional<observability::TraceContext> call = observer.StartCall(seen);
+  if (!call) return call;
+  std::erase_if(metadata, [](const auto& header) {
+    return header.first == "traceparent" || header.first == "tracestate";
+  });
+  metadata.emplace_back("traceparent", call->Traceparent());
+  if (!call->tracestate.empty()) {
+    metadata.emplace_back("tracestate", call->tracestate);
+  }
+  return call;
+}
+
+std::string ClientIp(std::string_view remote_address) {
+  if (remote_address.starts_with('[')) {
+    return std::string(remote_address.substr(1, remote_address.find(']') - 1));
+  }
+  return std::string(remote_address.substr(0, remote_address.rfind(':')));
+}
+
+std::string_view ClusterLabel(const Snapshot& snapshot,
+                              const RouteRuntime& rt) {
+  return snapshot.ClusterOf(rt.route->method->service()->full_name());
+}
+
+void ObservePlan(const RequestObserver& observer,
+                 const RequestObservation& seen,
+                 std::shared_ptr<const Snapshot> snapshot, std::string plan,
+                 aggregator::RunOptions& run) {
+  auto telemetry = std::make_shared<PlanTelemetry>(
+      observer, seen, std::move(snapshot), std::move(plan));
+  run.resolver = [telemetry](const google::protobuf::ServiceDescriptor& svc) {
+    return telemetry->Resolve(svc);
+  };
+  if (observer.metrics() == nullptr) return;
+  run.on_step_done = [telemetry](const aggregator::StepTiming& timing) {
+    if (timing.calls == 0) return;
+    telemetry->observer.metrics()->plan_step_duration.Observe(
+        {telemetry->plan, timing.step},
+        absl::ToDoubleSeconds(timing.end - timing.start));
+  };
+}
+
+void CountPlanRun(const RequestObserver& observer, std::string_view plan,
+                  const aggregator::RunResult& result) {
+  const observability::GatewayMetrics* m = observer.metrics();
+  if (m == nullptr) return;
+  m->plan_runs.Add({plan, result.status.ok() ? "ok" : "error"});
+  for (const aggregator::StepTiming& timing : result.timings) {
+    if (timing.outcome != aggregator::StepOutcome::kFailed &&
+        timing.outcome != aggregator::StepOutcome::kFallback) {
+      continue;
+    }
+    absl::StatusCode code = result.status.code();
+    for (const aggregator::StepFailure& failure : result.failures) {
+      if (failure.step == timing.step) code = failure.status.code();
+    }
+    m->plan_step_failures.Add(
+        {plan, timing.step,
+         observability::GrpcCodeName(static_cast<int>(code))});
+  }
+}
+
+}  // namespace protogate::proxy

@@ -1,0 +1,102 @@
+// Request telemetry: how the proxy hands a request to the observability
+// library (observability/request_observer.h): the answer's status and
+// sizes are taken from the responder (ObserveAnswer), each upstream call
+// gets its child `traceparent` and is counted where it is made
+// (StartUpstreamCall, FinishUpstreamCall), and a plan's step calls go
+// through a channel wrapper that does the same (ObservePlan).
+//
+// None of this runs when ProxyOptions::observer is null.
+//
+// Thread safety: ObservedAnswer is used by one request; its setters are
+// called before the answer is sent. The plan hooks are thread-safe.
+// Ownership: the wrappers hold what they need (snapshot, observation).
+//
+// Example (proxy.cc):
+//   responder = ObserveAnswer(*observer, std::move(seen), details,
+//                             &observed, std::move(responder));
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aggregator/executor.h"
+#include "gateway/http/responder.h"
+#include "gateway/observability/request_observer.h"
+#include "gateway/proxy/snapshot.h"
+#include "gateway/upstream/channel.h"
+
+namespace protogate::proxy {
+
+// What the access log and the metrics need from the request head (the
+// request may be gone when the answer is sent). The strings are filled
+// only when the observer logs requests.
+struct AnswerDetails {
+  // Keeps `route` alive (it points into the snapshot).
+  std::shared_ptr<const Snapshot> snapshot;
+  std::string_view route;  // "pkg.Service/Method", or "-" when none matched.
+  std::string method;      // HTTP method.
+  std::string target;
+  std::string request_id;
+  std::string client_ip;
+  uint64_t bytes_in = 0;
+};
+
+// The observation of one answer; the call sites add what they learn.
+class ObservedAnswer {
+ public:
+  virtual ~ObservedAnswer() = default;
+  virtual void SetUpstream(std::string_view cluster, int grpc_code) = 0;
+  virtual void SetPlanSteps(int steps) = 0;
+};
+
+// Wraps `inner` so that the answer sent through it (whole or streamed) is
+// counted, logged and traced when it ends. `*observed` points at the
+// wrapper until the answer is sent.
+http::Responder ObserveAnswer(const observability::RequestObserver& observer,
+                              observability::RequestObservation seen,
+                              AnswerDetails details, ObservedAnswer** observed,
+                              http::Responder inner);
+
+// A plain route's upstream call: its trace context, start and cluster;
+// Finish() counts it and tells the answer the call's cluster and code.
+struct UpstreamTelemetry {
+  UpstreamTelemetry(const observability::RequestObservation& s,
+                    ObservedAnswer* o)
+      : seen(s), observed(o) {}
+  void Finish(const observability::RequestObserver& observer,
+              const RouteRuntime& rt, const upstream::CallResult& result);
+
+  observability::RequestObservation seen;
+  ObservedAnswer* observed;  // Valid until the answer is sent.
+  std::optional<observability::TraceContext> trace;
+  std::string_view cluster;  // Points into the snapshot's upstreams.
+  absl::Time start = absl::Now();
+};
+
+// Removes any `traceparent`/`tracestate` the header rules forwarded and
+// adds the call's own; returns the call's trace context (nullopt when
+// tracing is off).
+std::optional<observability::TraceContext> InjectTraceContext(
+    const observability::RequestObserver& observer,
+    const observability::RequestObservation& seen,
+    upstream::Metadata& metadata);
+
+// The address part of "host:port" or "[v6]:port".
+std::string ClientIp(std::string_view remote_address);
+
+// The cluster label of a route's calls.
+std::string_view ClusterLabel(const Snapshot& snapshot, const RouteRuntime& rt);
+
+// Sets `run.resolver`'s channels to count and trace each step call, and
+// `run.on_step_done` to time each step. `plan` is the plan's route label.
+void ObservePlan(const observability::RequestObserver& observer,
+                 const observability::RequestObservation& seen,
+                 std::shared_ptr<const Snapshot> snapshot, std::string plan,
+                 aggregator::RunOptions& run);
+
+// Counts a finished plan run and its failed steps by code.
+void CountPlanRun(const observability::RequestObserver& observer,
+                  std::string_view plan, const aggregator::RunResult& result);
+
+}  // namespace protogate::proxy

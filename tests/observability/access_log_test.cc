@@ -1,0 +1,217 @@
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gateway/observability/access_log_record.h"
+#include "gateway/observability/access_log_writer.h"
+#include "gtest/gtest.h"
+#include "rapidjson/document.h"
+
+namespace protogate::observability {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Waits (bounded) until `path` holds `lines` lines; returns its text.
+std::string WaitForLines(const std::string& path, size_t lines) {
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  std::string text;
+  while (absl::Now() < deadline) {
+    text = ReadFile(path);
+    if (static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) >=
+        lines) {
+      break;
+    }
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return text;
+}
+
+std::string TempPath(std::string_view name) {
+  std::string path = ::testing::TempDir() + "/" + std::string(name);
+  unlink(path.c_str());
+  return path;
+}
+
+TEST(AccessLogRecordTest, JsonLineHasEveryFieldAndNoQuery) {
+  AccessLogRecord record;
+  record.time = absl::FromUnixMicros(1700000000123456);
+  record.request_id = "r-1";
+  record.client_ip = "127.0.0.1";
+  record.method = "GET";
+  record.target = "/v1/shelves/1?api_key=secret";
+  record.route = "demo.Shelves/Get";
+  record.status = 200;
+  record.grpc_code = 0;
+  record.duration = absl::Microseconds(1500);
+  record.bytes_in = 3;
+  record.bytes_out = 42;
+  record.cluster = "books";
+  record.endpoint = "127.0.0.1:50051";
+  record.plan_steps = 4;
+  record.subject = "alice";
+  record.rate_limit_policy = "per-user";
+  record.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  record.span_id = "00f067aa0ba902b7";
+  std::string line = FormatAccessLogJson(record);
+  ASSERT_EQ(line.back(), '\n');
+  EXPECT_EQ(line.find("secret"), std::string::npos);
+  rapidjson::Document json;
+  json.Parse(line.c_str());
+  ASSERT_FALSE(json.HasParseError()) << line;
+  EXPECT_STREQ(json["time"].GetString(), "2023-11-14T22:13:20.123456Z");
+  EXPECT_STREQ(json["request_id"].GetString(), "r-1");
+  EXPECT_STREQ(json["client_ip"].GetString(), "127.0.0.1");
+  EXPECT_STREQ(json["method"].GetString(), "GET");
+  EXPECT_STREQ(json["path"].GetString(), "/v1/shelves/1");
+  EXPECT_STREQ(json["route"].GetString(), "demo.Shelves/Get");
+  EXPECT_EQ(json["status"].GetInt(), 200);
+  EXPECT_EQ(json["grpc_code"].GetInt(), 0);
+  EXPECT_DOUBLE_EQ(json["duration_ms"].GetDouble(), 1.5);
+  EXPECT_EQ(json["bytes_in"].GetInt(), 3);
+  EXPECT_EQ(json["bytes_out"].GetInt(), 42);
+  EXPECT_STREQ(json["upstream_cluster"].GetString(), "books");
+  EXPECT_STREQ(json["upstream_endpoint"].GetString(), "127.0.0.1:50051");
+  EXPECT_EQ(json["plan_steps"].GetInt(), 4);
+  EXPECT_STREQ(json["subject"].GetString(), "alice");
+  EXPECT_STREQ(json["rate_limit_policy"].GetString(), "per-user");
+  EXPECT_STREQ(json["trace_id"].GetString(), record.trace_id.data());
+  EXPECT_STREQ(json["span_id"].GetString(), "00f067aa0ba902b7");
+}
+
+TEST(AccessLogRecordTest, UnmatchedRequestHasRouteDashAndNoGrpcCode) {
+  AccessLogRecord record;
+  record.method = "GET";
+  record.target = "/nope\n\"x";
+  record.status = 404;
+  rapidjson::Document json;
+  json.Parse(FormatAccessLogJson(record).c_str());
+  ASSERT_FALSE(json.HasParseError());
+  EXPECT_STREQ(json["route"].GetString(), "-");
+  EXPECT_STREQ(json["path"].GetString(), "/nope\n\"x");
+  EXPECT_FALSE(json.HasMember("grpc_code"));
+  EXPECT_FALSE(json.HasMember("subject"));
+}
+
+TEST(AccessLogWriterTest, WritesLinesToTheFile) {
+  std::string path = TempPath("access.log");
+  auto writer = AccessLogWriter::Open({.path = path});
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  EXPECT_TRUE((*writer)->Append("{\"n\":1}\n"));
+  EXPECT_TRUE((*writer)->Append("{\"n\":2}\n"));
+  EXPECT_EQ(WaitForLines(path, 2), "{\"n\":1}\n{\"n\":2}\n");
+  EXPECT_EQ((*writer)->written(), 2u);
+}
+
+TEST(AccessLogWriterTest, ReopenWritesToTheNewFileAfterARename) {
+  std::string path = TempPath("rotated.log");
+  auto writer = AccessLogWriter::Open({.path = path});
+  ASSERT_TRUE(writer.ok());
+  (*writer)->Append("first\n");
+  ASSERT_EQ(WaitForLines(path, 1), "first\n");
+  std::string rotated = path + ".1";
+  ASSERT_EQ(rename(path.c_str(), rotated.c_str()), 0);
+  (*writer)->Reopen();
+  (*writer)->Append("second\n");
+  EXPECT_EQ(WaitForLines(path, 1), "second\n");
+  EXPECT_EQ(ReadFile(rotated), "first\n");
+}
+
+TEST(AccessLogWriterTest, DestructionWritesWhatIsBuffered) {
+  std::string path = TempPath("flushed.log");
+  {
+    auto writer =
+        AccessLogWriter::Open({.path = path, .flush_interval = absl::Hours(1)});
+    ASSERT_TRUE(writer.ok());
+    for (int i = 0; i < 100; ++i) (*writer)->Append(absl::StrCat(i, "\n"));
+  }
+  std::string text = ReadFile(path);
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 100);
+}
+
+TEST(AccessLogWriterTest, UnopenablePathIsFailedPrecondition) {
+  auto writer = AccessLogWriter::Open({.path = "/nonexistent-dir/x.log"});
+  EXPECT_EQ(writer.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(writer.status().message().find("logging.access_log.path"),
+            std::string::npos);
+}
+
+// A FIFO whose reader never reads: the writer thread stalls in poll(), the
+// buffer fills, Append() drops and counts instead of blocking, and the
+// destructor gives up after close_timeout.
+TEST(AccessLogWriterTest, StalledPipeDropsLinesInsteadOfBlocking) {
+  std::string path = TempPath("stalled.fifo");
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  int reader = open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  const std::string line(1000, 'x');
+  const int kLines = 2000;  // 2 MB, far more than the pipe and the buffer.
+  uint64_t accepted = 0;
+  {
+    auto writer =
+        AccessLogWriter::Open({.path = path,
+                               .buffer_bytes = 64 << 10,
+                               .flush_interval = absl::Milliseconds(1),
+                               .close_timeout = absl::Milliseconds(100)});
+    ASSERT_TRUE(writer.ok()) << writer.status();
+    for (int i = 0; i < kLines; ++i) {
+      accepted += (*writer)->Append(line + "\n") ? 1 : 0;
+    }
+    EXPECT_LT(accepted, static_cast<uint64_t>(kLines));
+    EXPECT_EQ((*writer)->dropped(), kLines - accepted);
+  }
+  close(reader);
+  unlink(path.c_str());
+}
+
+// After the reader drains the pipe, lines flow again.
+TEST(AccessLogWriterTest, PipeThatDrainsAgainReceivesNewLines) {
+  std::string path = TempPath("slow.fifo");
+  ASSERT_EQ(mkfifo(path.c_str(), 0600), 0);
+  int reader = open(path.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  auto writer =
+      AccessLogWriter::Open({.path = path,
+                             .buffer_bytes = 8 << 10,
+                             .flush_interval = absl::Milliseconds(1)});
+  ASSERT_TRUE(writer.ok());
+  const std::string line(100, 'y');
+  for (int i = 0; i < 2000; ++i) (*writer)->Append(line + "\n");
+  EXPECT_GT((*writer)->dropped(), 0u);
+  (*writer)->Append("last\n");  // May be dropped too while stalled.
+  std::string received;
+  absl::Time deadline = absl::Now() + absl::Seconds(10);
+  bool sent_after_drain = false;
+  while (absl::Now() < deadline) {
+    char buffer[65536];
+    ssize_t n = read(reader, buffer, sizeof(buffer));
+    if (n > 0) received.append(buffer, n);
+    if ((*writer)->buffered_lines() == 0 && !sent_after_drain) {
+      sent_after_drain = (*writer)->Append("after-drain\n");
+    }
+    if (received.find("after-drain\n") != std::string::npos) break;
+    if (n <= 0) absl::SleepFor(absl::Milliseconds(1));
+  }
+  EXPECT_NE(received.find("after-drain\n"), std::string::npos);
+  writer->reset();
+  close(reader);
+  unlink(path.c_str());
+}
+
+}  // namespace
+}  // namespace protogate::observability

@@ -1,0 +1,357 @@
+// Telemetry through the real gateway: metrics on /-/metrics (checked with
+// promtool and read back through a real Prometheus server), the access
+// log, and W3C trace context reaching the backends of a plain route and of
+// a 4-step composition plan (the demo storefront, gRPC on 127.0.0.1:0).
+#include "gateway/server/telemetry.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "gateway/observability/trace_context.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rapidjson/document.h"
+#include "tests/observability/test_collector.h"
+#include "tests/server/serve_gateway.h"
+#include "tests/server/snapshot_config.h"
+#include "tests/testing/child_process.h"
+#include "tests/testing/http_client.h"
+#include "tools/demo/storefront_server.h"
+
+namespace protogate::server {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kParent[] =
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class TelemetryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto storefront = demo::StorefrontServer::Start("127.0.0.1:0");
+    ASSERT_TRUE(storefront.ok()) << storefront.status();
+    storefront_ = *std::move(storefront);
+    // The bookstore is never called; its routes need a backend. One target
+    // makes one cluster, named after its first backend.
+    proxy::SnapshotOptions options =
+        OptionsFor(testing::BinDir() + "/proto/demo.binpb", "demo.storefront",
+                   storefront_->address());
+    AddBackend(options.config, "demo.bookstore", storefront_->address());
+    auto snapshot = proxy::Snapshot::Build(options);
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status();
+    snapshot_ = *snapshot;
+    log_path_ = ::testing::TempDir() + "/telemetry_access.log";
+    std::remove(log_path_.c_str());
+    config::v1::GatewayConfig config;
+    config.mutable_logging()->mutable_access_log()->set_path(log_path_);
+    config.mutable_tracing()->set_sample_ratio(1);
+    config.mutable_tracing()->mutable_otlp()->set_endpoint(
+        collector_.address());
+    auto telemetry = StartTelemetry(config, [this] { return snapshot_; });
+    ASSERT_TRUE(telemetry.ok()) << telemetry.status();
+    telemetry_ = *std::move(telemetry);
+    gateway_ = std::make_unique<Gateway>(
+        snapshot_, GatewayOptions{.metrics = telemetry_->served_registry(),
+                                  .observer = telemetry_->observer()});
+    auto server = ServeGateway(*gateway_, telemetry_->ConnectionEvents());
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown(absl::Seconds(2));
+    server_.reset();
+    gateway_.reset();
+    telemetry_.reset();  // Writes what the access log buffered.
+    storefront_.reset();
+  }
+
+  testing::HttpResponse Get(absl::string_view target,
+                            std::vector<std::string> headers = {}) {
+    auto r =
+        testing::Fetch(server_->port(), "GET", target, "", std::move(headers));
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *std::move(r) : testing::HttpResponse{};
+  }
+
+  // The access log's lines, after the writer wrote them.
+  std::vector<std::string> LogLines() {
+    telemetry_.reset();
+    return absl::StrSplit(ReadFile(log_path_), '\n', absl::SkipEmpty());
+  }
+
+  testing::TestCollector collector_;
+  std::unique_ptr<demo::StorefrontServer> storefront_;
+  std::shared_ptr<const proxy::Snapshot> snapshot_;
+  std::string log_path_;
+  std::unique_ptr<Telemetry> telemetry_;
+  std::unique_ptr<Gateway> gateway_;
+  std::unique_ptr<http::Server> server_;
+};
+
+TEST_F(TelemetryTest, PlainRouteIsCountedLoggedAndPropagated) {
+  ASSERT_EQ(
+      Get("/v1/catalog/products/p1", {std::string("traceparent: ") + kParent})
+          .status,
+      200);
+  testing::HttpResponse scrape = Get("/-/metrics");
+  ASSERT_EQ(scrape.status, 200);
+  EXPECT_EQ(scrape.Header("content-type"),
+            "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_THAT(scrape.body,
+              HasSubstr("protogate_http_requests_total{route=\"demo.storefront."
+                        "v1.Catalog/GetProduct\",method=\"GET\",code=\"200\"} "
+                        "1\n"));
+  EXPECT_THAT(scrape.body,
+              HasSubstr("protogate_upstream_requests_total{cluster=\"demo."
+                        "storefront\",grpc_method=\"demo.storefront.v1."
+                        "Catalog/GetProduct\",grpc_code=\"OK\"} 1\n"));
+  EXPECT_THAT(scrape.body,
+              HasSubstr("protogate_upstream_endpoints_healthy{cluster=\"demo."
+                        "storefront\"} 1\n"));
+  EXPECT_THAT(scrape.body, HasSubstr("protogate_build_info{version=\""));
+  EXPECT_THAT(scrape.body, HasSubstr("process_resident_memory_bytes "));
+
+  std::vector<std::string> seen = storefront_->knobs().traceparents();
+  ASSERT_EQ(seen.size(), 1u);
+  auto call = observability::ParseTraceparent(seen[0]);
+  ASSERT_TRUE(call.ok()) << seen[0];
+  EXPECT_EQ(call->TraceIdHex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  // The traceparent's span id (parsed as parent_span_id) is the call's own,
+  // not the client's.
+  EXPECT_NE(call->ParentSpanIdHex(), "00f067aa0ba902b7");
+
+  std::vector<std::string> lines = LogLines();
+  ASSERT_EQ(lines.size(), 1u);
+  rapidjson::Document json;
+  json.Parse(lines[0].c_str());
+  ASSERT_FALSE(json.HasParseError()) << lines[0];
+  EXPECT_STREQ(json["route"].GetString(),
+               "demo.storefront.v1.Catalog/GetProduct");
+  EXPECT_STREQ(json["path"].GetString(), "/v1/catalog/products/p1");
+  EXPECT_STREQ(json["method"].GetString(), "GET");
+  EXPECT_EQ(json["status"].GetInt(), 200);
+  EXPECT_EQ(json["grpc_code"].GetInt(), 0);
+  EXPECT_STREQ(json["upstream_cluster"].GetString(), "demo.storefront");
+  EXPECT_STREQ(json["client_ip"].GetString(), "127.0.0.1");
+  EXPECT_GT(json["bytes_out"].GetInt(), 0);
+  EXPECT_EQ(std::string(json["request_id"].GetString()).size(), 32u);
+  EXPECT_STREQ(json["trace_id"].GetString(),
+               "4bf92f3577b34da6a3ce929d0e0e4736");
+  // The logged span is the gateway's server span: neither the client's nor
+  // the upstream call's.
+  std::string server_span = json["span_id"].GetString();
+  EXPECT_EQ(server_span.size(), 16u);
+  EXPECT_NE(server_span, "00f067aa0ba902b7");
+  EXPECT_NE(server_span, call->ParentSpanIdHex());
+}
+
+TEST_F(TelemetryTest, EachPlanStepGetsAChildSpanOfTheServerSpan) {
+  ASSERT_EQ(
+      Get("/v1/products/p1/page", {std::string("traceparent: ") + kParent})
+          .status,
+      200);
+  std::vector<std::string> seen = storefront_->knobs().traceparents();
+  ASSERT_EQ(seen.size(), 4u);  // product, price, stock, reviews.
+  std::set<std::string> span_ids, parent_ids;
+  for (const std::string& header : seen) {
+    auto call = observability::ParseTraceparent(header);
+    ASSERT_TRUE(call.ok()) << header;
+    EXPECT_EQ(call->TraceIdHex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    EXPECT_TRUE(call->sampled());
+    span_ids.insert(call->ParentSpanIdHex());  // Each call's own span id.
+  }
+  EXPECT_EQ(span_ids.size(), 4u);
+  EXPECT_EQ(span_ids.count("00f067aa0ba902b7"), 0u);
+  std::string metrics = Get("/-/metrics").body;
+  const std::string plan = "demo.storefront.v1.Storefront/GetProductPage";
+  EXPECT_THAT(metrics, HasSubstr("protogate_plan_runs_total{plan=\"" + plan +
+                                 "\",result=\"ok\"} 1\n"));
+  for (const char* step : {"product", "price", "stock", "reviews"}) {
+    EXPECT_THAT(metrics,
+                HasSubstr("protogate_plan_step_duration_seconds_count{plan=\"" +
+                          plan + "\",step=\"" + step + "\"} 1\n"));
+  }
+  std::vector<std::string> lines = LogLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("\"plan_steps\":4"));
+}
+
+// The spans of a plan request reach an OTLP collector: the server span
+// (a child of the client's span) and one client span per step under it.
+TEST_F(TelemetryTest, PlanSpansReachTheCollector) {
+  ASSERT_EQ(
+      Get("/v1/products/p1/page", {std::string("traceparent: ") + kParent})
+          .status,
+      200);
+  telemetry_.reset();  // The exporter sends what is queued.
+  std::vector<opentelemetry::proto::trace::v1::Span> spans = collector_.Spans();
+  ASSERT_EQ(spans.size(), 5u);
+  const opentelemetry::proto::trace::v1::Span* server = nullptr;
+  for (const auto& span : spans) {
+    if (span.kind() == opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER)
+      server = &span;
+  }
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->parent_span_id(),
+            std::string("\x00\xf0\x67\xaa\x0b\xa9\x02\xb7", 8));
+  EXPECT_EQ(server->name(), "GET demo.storefront.v1.Storefront/GetProductPage");
+  std::set<std::string> services;
+  for (const auto& span : spans) {
+    EXPECT_EQ(span.trace_id(), server->trace_id());
+    if (&span == server) continue;
+    EXPECT_EQ(span.parent_span_id(), server->span_id());
+    for (const auto& a : span.attributes()) {
+      if (a.key() == "rpc.service") services.insert(a.value().string_value());
+    }
+  }
+  EXPECT_EQ(services,
+            (std::set<std::string>{
+                "demo.storefront.v1.Catalog", "demo.storefront.v1.Pricing",
+                "demo.storefront.v1.Inventory", "demo.storefront.v1.Reviews"}));
+}
+
+TEST_F(TelemetryTest, UnmatchedRequestIsCountedUnderDash) {
+  EXPECT_EQ(Get("/no/such/path").status, 404);
+  EXPECT_THAT(Get("/-/metrics").body,
+              HasSubstr("protogate_http_requests_total{route=\"-\",method="
+                        "\"GET\",code=\"404\"} 1\n"));
+}
+
+TEST_F(TelemetryTest, ConnectionsAndParserRefusalsAreCounted) {
+  // Each Fetch is one connection; the 431 never reaches the gateway.
+  EXPECT_EQ(
+      Get("/v1/catalog/products/p1", {"X-Big: " + std::string(20000, 'a')})
+          .status,
+      431);
+  std::string metrics = Get("/-/metrics").body;
+  EXPECT_THAT(metrics,
+              HasSubstr("protogate_http_bad_requests_total{kind=\"431\"} 1\n"));
+  EXPECT_THAT(metrics,
+              HasSubstr("protogate_http_connections_accepted_total 2\n"));
+  // The first connection may still be closing: open is 1 or 2.
+  EXPECT_THAT(metrics, ::testing::ContainsRegex(
+                           "protogate_http_connections_open [12]\n"));
+}
+
+TEST_F(TelemetryTest, OpenMetricsWhenAcceptAsksForIt) {
+  testing::HttpResponse scrape =
+      Get("/-/metrics", {"Accept: application/openmetrics-text; "
+                         "version=1.0.0,text/plain;q=0.5"});
+  EXPECT_EQ(scrape.Header("content-type"),
+            "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  EXPECT_TRUE(absl::EndsWith(scrape.body, "# EOF\n"));
+}
+
+// promtool's lint on a scrape taken under traffic.
+TEST_F(TelemetryTest, ScrapeUnderTrafficPassesPromtool) {
+  for (int i = 0; i < 20; ++i) {
+    Get(i % 2 == 0 ? "/v1/catalog/products/p1" : "/v1/products/p2/page");
+  }
+  std::string path = ::testing::TempDir() + "/telemetry_scrape.txt";
+  std::ofstream(path) << Get("/-/metrics").body;
+  std::string command = "promtool check metrics < " + path + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[512];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) {
+    output.append(buffer, n);
+  }
+  int status = pclose(pipe);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
+  EXPECT_EQ(output, "");
+}
+
+// A port nothing listens on right now (the kernel's pick for port 0).
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t size = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// Debian's Prometheus scrapes the gateway; its HTTP API reports the sum of
+// protogate_http_requests_total the test caused.
+TEST_F(TelemetryTest, RealPrometheusReadsBackTheRequestCount) {
+  constexpr int kRequests = 7;
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_EQ(Get("/v1/catalog/products/p1").status, 200);
+  }
+  const std::string dir = ::testing::TempDir() + "/prometheus";
+  std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str());
+  std::ofstream(dir + "/prometheus.yml")
+      << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+      << "scrape_configs:\n"
+      << "  - job_name: protogate\n"
+      << "    metrics_path: /-/metrics\n"
+      << "    static_configs: [{targets: ['127.0.0.1:" << server_->port()
+      << "']}]\n";
+  const int port = FreePort();
+  auto prometheus = testing::ChildProcess::Start(
+      {"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
+       "--storage.tsdb.path=" + dir + "/data",
+       "--web.listen-address=127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(prometheus.ok()) << prometheus.status();
+  std::string value;
+  absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < deadline) {
+    auto r = testing::Fetch(
+        port, "GET", "/api/v1/query?query=sum(protogate_http_requests_total)");
+    if (r.ok() && r->status == 200) {
+      rapidjson::Document doc;
+      doc.Parse(r->body.c_str());
+      if (!doc.HasParseError() && doc["data"]["result"].Size() == 1) {
+        value = doc["data"]["result"][0]["value"][1].GetString();
+        break;
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  (*prometheus)->Signal(SIGTERM);
+  EXPECT_TRUE((*prometheus)->Wait(absl::Seconds(20)).ok());
+  EXPECT_EQ(value, std::to_string(kRequests));
+}
+
+// With metrics, access log and tracing all off the proxy gets no observer
+// (nothing runs per request) and /-/metrics is a 404.
+TEST(TelemetryOffTest, NothingConfiguredMeansNoObserverAndNoMetrics) {
+  config::v1::GatewayConfig config;
+  config.mutable_metrics()->set_enabled(false);
+  auto telemetry = StartTelemetry(config, [] { return nullptr; });
+  ASSERT_TRUE(telemetry.ok()) << telemetry.status();
+  EXPECT_EQ((*telemetry)->observer(), nullptr);
+  EXPECT_EQ((*telemetry)->served_registry(), nullptr);
+  EXPECT_FALSE((*telemetry)->ConnectionEvents().opened);
+  // Metrics are on unless turned off.
+  auto on = StartTelemetry(config::v1::GatewayConfig(), [] { return nullptr; });
+  ASSERT_TRUE(on.ok());
+  EXPECT_NE((*on)->observer(), nullptr);
+  EXPECT_NE((*on)->served_registry(), nullptr);
+}
+
+}  // namespace
+}  // namespace protogate::server

@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# The cost of telemetry on the GET path: CPU µs per request of protogate with
+# metrics + access log + tracing (sample_ratio 0.01, spans to an OTLP endpoint)
+# next to all of them off (metrics: {enabled: false}, no access log, no
+# tracing), same binary, same backend, runs interleaved (off, on, off, on...).
+#
+#   bash tools/bench/observability.sh                  # 5 runs x 10 s per mode
+#   DURATION=3 REPEAT=3 bash tools/bench/observability.sh
+#
+#   MODES="off metrics log trace propagate on" bash tools/bench/observability.sh  # each part alone
+#
+# Uses the build tree (build/: protogate, demo_bookstore, proto/bookstore.binpb;
+# build them first). protogate runs pinned to PG_CPUS with one I/O thread, wrk
+# (c=CONNS, 1 thread) on LOADGEN_CPUS. CPU per request = the gateway's
+# utime+stime delta (/proc/PID/stat) / requests completed. Spans go to
+# OTLP_ENDPOINT (default "backend": the demo backend, which answers Export
+# with UNIMPLEMENTED, so spans are built, serialized and sent; a real
+# collector is not packaged in Debian). Every process it starts is stopped on
+# exit; every wait is bounded.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD="${BUILD_DIR:-$REPO/build}"
+DURATION="${DURATION:-10}"
+REPEAT="${REPEAT:-5}"
+CONNS="${CONNS:-16}"
+PG_CPUS="${PG_CPUS:-0}"
+LOADGEN_CPUS="${LOADGEN_CPUS:-1}"
+OUT="${OUT:-/tmp/protogate-obs-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$OUT"
+log() { printf '[obs-bench] %s\n' "$*" >&2; }
+
+PG_BIN="$BUILD/gateway/server/protogate"
+BACKEND_BIN="$BUILD/tools/demo/demo_bookstore"
+DESCRIPTORS="$BUILD/proto/bookstore.binpb"
+for f in "$PG_BIN" "$BACKEND_BIN" "$DESCRIPTORS"; do
+  [ -e "$f" ] || { log "missing $f (build protogate demo_bookstore first)"; exit 1; }
+done
+command -v wrk >/dev/null || { log "wrk not found"; exit 1; }
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+# Starts "$@" with stdout to $OUT/$name.out; waits (<= 30 s) for a line with
+# "listening on"; sets PORT and LAST_PID.
+start() {
+  local name=$1; shift
+  "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" &
+  PIDS+=($!)
+  LAST_PID=$!
+  for _ in $(seq 1 300); do
+    if grep -q "listening on" "$OUT/$name.out" 2>/dev/null; then
+      PORT=$(grep -m1 "listening on" "$OUT/$name.out" | sed 's/.*://')
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "$name did not start"; cat "$OUT/$name.err" >&2; return 1
+}
+
+start backend "$BACKEND_BIN" --listen 127.0.0.1:0
+BACKEND_PORT=$PORT
+# OTLP_ENDPOINT=backend: the demo backend (answers Export with UNIMPLEMENTED).
+OTLP_ENDPOINT="${OTLP_ENDPOINT:-backend}"
+[ "$OTLP_ENDPOINT" = backend ] && OTLP_ENDPOINT="127.0.0.1:$BACKEND_PORT"
+base_config() {
+  cat <<YAML
+descriptors: {descriptor_sets: ["$DESCRIPTORS"]}
+clusters: [{name: books, endpoints: ["127.0.0.1:$BACKEND_PORT"]}]
+routes: [{service: demo.bookstore, cluster: books}]
+server: {io_threads: 1}
+YAML
+}
+base_config >"$OUT/off.yaml"
+echo "metrics: {enabled: false}" >>"$OUT/off.yaml"
+base_config >"$OUT/on.yaml"
+cat >>"$OUT/on.yaml" <<YAML
+logging: {access_log: {path: "$OUT/access.log", format: json}}
+tracing: {sample_ratio: 0.01, otlp: {endpoint: "${OTLP_ENDPOINT}"}}
+YAML
+
+# Single parts, for attributing the cost (MODES="off metrics log trace on").
+base_config >"$OUT/metrics.yaml"
+base_config >"$OUT/log.yaml"
+cat >>"$OUT/log.yaml" <<YAML
+metrics: {enabled: false}
+logging: {access_log: {path: "$OUT/access-only.log", format: json}}
+YAML
+base_config >"$OUT/trace.yaml"
+cat >>"$OUT/trace.yaml" <<YAML
+metrics: {enabled: false}
+tracing: {sample_ratio: 0.01, otlp: {endpoint: "${OTLP_ENDPOINT}"}}
+YAML
+base_config >"$OUT/propagate.yaml"  # Trace context only, no export.
+cat >>"$OUT/propagate.yaml" <<YAML
+metrics: {enabled: false}
+tracing: {sample_ratio: 0.01}
+YAML
+MODES="${MODES:-off on}"
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICKS=$(getconf CLK_TCK)
+printf 'mode\trun\trequests\trps\tcpu_us_per_req\n' >"$OUT/runs.tsv"
+for run in $(seq 1 "$REPEAT"); do
+  for mode in $MODES; do
+    start "pg-$mode-$run" taskset -c "$PG_CPUS" "$PG_BIN" \
+      --config "$OUT/$mode.yaml" --listen 127.0.0.1:0
+    port=$PORT
+    pid=$LAST_PID
+    url="http://127.0.0.1:$port/v1/shelves/1"
+    curl -fsS -o /dev/null "$url" || { log "GET $url failed"; exit 1; }
+    wrk -t1 -c "$CONNS" -d 1s "$url" >/dev/null  # Warm-up.
+    before=$(cpu_ticks "$pid")
+    taskset -c "$LOADGEN_CPUS" wrk -t1 -c "$CONNS" -d "${DURATION}s" "$url" \
+      >"$OUT/wrk-$mode-$run.txt"
+    after=$(cpu_ticks "$pid")
+    requests=$(awk '/requests in/ {print $1}' "$OUT/wrk-$mode-$run.txt")
+    rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk-$mode-$run.txt")
+    us=$(awk -v a="$after" -v b="$before" -v t="$TICKS" -v n="$requests" \
+      'BEGIN {printf "%.2f", (a - b) / t * 1e6 / n}')
+    printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$run" "$requests" "$rps" "$us" >>"$OUT/runs.tsv"
+    log "$mode run $run: $requests requests, $rps rps, $us CPU us/req"
+    kill -TERM "$pid"
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+done
+
+median() { sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+off=$(awk -F'\t' '$1 == "off" {print $5}' "$OUT/runs.tsv" | median)
+on=$(awk -F'\t' '$1 == "on" {print $5}' "$OUT/runs.tsv" | median)
+{
+  echo "| GET /v1/shelves/1 | CPU µs/request (median of $REPEAT) |"
+  echo "|---|---|"
+  echo "| all off | $off |"
+  echo "| metrics + access log + tracing 0.01 | $on |"
+  awk -v a="$on" -v b="$off" 'BEGIN {printf "| overhead | %+.1f%% |\n", (a / b - 1) * 100}'
+} | tee "$OUT/summary.md"
+log "results in $OUT"
