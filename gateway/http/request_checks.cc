@@ -79,7 +79,36 @@ bool HasWellFormedVersion(std::string_view buffered) {
          digit(tail[8]);
 }
 
+bool IsAllZeros(std::string_view digits) {
+  return !digits.empty() &&
+         digits.find_first_not_of('0') == std::string_view::npos;
+}
+
 }  // namespace
+
+std::optional<Rejection> CheckChunkLine(std::string_view unparsed,
+                                        const RequestLimits& limits) {
+  if (unparsed.substr(0, 2) == "\r\n") unparsed.remove_prefix(2);
+  size_t line_end = unparsed.find('\n');
+  if (line_end == std::string_view::npos ? unparsed.size() > kMaxChunkLineBytes
+                                         : line_end > kMaxChunkLineBytes) {
+    return Rejection{400, absl::StrCat("chunk size line exceeds the limit of ",
+                                       kMaxChunkLineBytes, " bytes")};
+  }
+  if (line_end == std::string_view::npos) return std::nullopt;
+  std::string_view size = unparsed.substr(0, line_end);
+  size = size.substr(0, size.find_first_of(";\r \t"));
+  if (!IsAllZeros(size)) return std::nullopt;
+  // The last chunk: its trailer section ends at the first empty line.
+  const size_t trailers = line_end + 1;
+  size_t end = unparsed.find("\r\n\r\n", line_end - 1);
+  size_t section = end == std::string_view::npos ? unparsed.size() - trailers
+                                                 : end + 4 - trailers;
+  if (section <= limits.max_header_bytes + 2) return std::nullopt;
+  return RejectionForParseError(
+      bhttp::error::header_limit,
+      {.unparsed = unparsed, .phase = HeadPhase::kBody, .limits = limits});
+}
 
 bool ContainsObsFold(std::string_view fragment, char preceding) {
   if (fragment.empty()) return false;
@@ -114,6 +143,10 @@ Rejection RejectionForParseError(const boost::beast::error_code& ec,
   std::string_view buffered = context.unparsed;
   const RequestLimits& limits = context.limits;
   if (ec == bhttp::error::header_limit) {
+    if (context.phase == HeadPhase::kBody) {
+      return {431, absl::StrCat("request trailer section exceeds the limit of ",
+                                limits.max_header_bytes, " bytes")};
+    }
     if (context.phase == HeadPhase::kRequestLine &&
         buffered.substr(0, limits.max_header_bytes).find('\n') ==
             std::string_view::npos) {

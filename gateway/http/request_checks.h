@@ -38,6 +38,21 @@ std::optional<Rejection> CheckRequestHead(
     const boost::beast::http::request_header<>& head,
     const RequestLimits& limits);
 
+// Chunked framing limits (RFC 9112 7.1.1 leaves them to the server): a
+// chunk line (size, leading zeros and extensions) longer than this is a 400;
+// the trailer section is held to `RequestLimits::max_header_bytes` (431).
+inline constexpr size_t kMaxChunkLineBytes = 4096;
+
+// Checks the unparsed input of a chunked body at a chunk line: `unparsed`
+// starts with the line (or the CRLF ending the previous chunk's data). The
+// line must end within kMaxChunkLineBytes; after the last chunk's line
+// (size 0), the trailer section and its final CRLF within max_header_bytes.
+// Returns the rejection once a limit is crossed, whether or not the line or
+// section is complete, so the answer never depends on how the bytes
+// arrived.
+std::optional<Rejection> CheckChunkLine(std::string_view unparsed,
+                                        const RequestLimits& limits);
+
 // True if `fragment`, a piece of a request head as consumed by the parser,
 // holds an obs-fold (a line starting with SP or HTAB). `preceding` is the
 // last byte of the previous piece of the same head, or '\0'.
@@ -47,6 +62,7 @@ bool ContainsObsFold(std::string_view fragment, char preceding);
 enum class HeadPhase {
   kRequestLine,  // Nothing of this request consumed yet.
   kFields,       // The request line has been consumed.
+  kBody,         // The head is complete: a chunk line or the trailers.
 };
 
 struct ParseErrorContext {
@@ -57,9 +73,10 @@ struct ParseErrorContext {
 };
 
 // Maps a Beast parser error to the answer: header_limit -> 431 (414 when the
-// request line itself does not fit), body_limit -> 413, bad_version -> 505
-// when the request line ends in a well-formed "HTTP/d.d" (400 otherwise, and
-// for an HTTP/2 preface), anything else -> 400.
+// request line itself does not fit; naming the trailer section in kBody),
+// body_limit -> 413, bad_version -> 505 when
+// the request line ends in a well-formed "HTTP/d.d" (400 otherwise, and for an
+// HTTP/2 preface), anything else -> 400.
 Rejection RejectionForParseError(const boost::beast::error_code& ec,
                                  const ParseErrorContext& context);
 

@@ -3,7 +3,6 @@
 // Thread safety: stateless functions.
 #pragma once
 
-#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <string>
 #include <vector>
@@ -12,21 +11,13 @@
 
 namespace protogate::http {
 
-// True for errors of the HTTP parser (as opposed to I/O errors and the peer
-// going away).
-inline bool IsParseError(const boost::beast::error_code& ec) {
-  namespace bhttp = boost::beast::http;
-  return ec.category() ==
-             bhttp::make_error_code(bhttp::error::bad_method).category() &&
-         ec != bhttp::error::end_of_stream &&
-         ec != bhttp::error::partial_message;
-}
-
+// The first `count` fields (Beast appends trailer fields after the head's).
 inline std::vector<Request::Header> CopyHeaders(
-    const boost::beast::http::fields& fields) {
+    const boost::beast::http::fields& fields, size_t count) {
   std::vector<Request::Header> headers;
   headers.reserve(8);
   for (const auto& field : fields) {
+    if (headers.size() == count) break;
     headers.emplace_back(std::string(field.name_string()),
                          std::string(field.value()));
   }
