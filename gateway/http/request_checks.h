@@ -30,13 +30,32 @@ struct RequestLimits {
 // Checks a successfully parsed request head. Returns the rejection for the
 // first rule broken, or nullopt when the head is acceptable:
 //   more than `limits.max_header_count` fields -> 431; method not all uppercase
-//   ASCII letters -> 501; target not origin-form (or `*` with OPTIONS), or
-//   containing '#' or '\' -> 400; missing Host on HTTP/1.1 or more than one
-//   Host -> 400; Transfer-Encoding on HTTP/1.0 or with Content-Length -> 400;
-//   Transfer-Encoding other than exactly one "chunked" -> 501.
+//   ASCII letters -> 501; target not origin-form, absolute-form with an
+//   http(s) scheme and a valid authority, or `*` with OPTIONS, or containing
+//   '#' or '\' -> 400; missing Host on HTTP/1.1, more than one Host, or a
+//   Host that is not `uri-host [":" port]` (RFC 3986) -> 400; Transfer-Encoding
+//   on HTTP/1.0 or with Content-Length -> 400; Transfer-Encoding other than
+//   exactly one "chunked" -> 501.
 std::optional<Rejection> CheckRequestHead(
     const boost::beast::http::request_header<>& head,
     const RequestLimits& limits);
+
+enum class TargetForm { kOrigin, kAbsolute };
+
+// The target a request is routed by. For an absolute-form target
+// (`http://h/v1/x?q`, RFC 9112 3.2.2) its path and query and its authority,
+// which takes the place of Host; otherwise the target as sent. Views into
+// the target given to RouteTarget().
+struct RoutedTarget {
+  // As sent for kOrigin (also `*`); for kAbsolute empty or starting with
+  // '?' when the URI has no path, and OriginForm() adds the "/" then.
+  std::string_view path_and_query;
+  std::string_view authority;
+  TargetForm form = TargetForm::kOrigin;
+
+  std::string OriginForm() const;
+};
+RoutedTarget RouteTarget(std::string_view target);
 
 // Chunked framing limits (RFC 9112 7.1.1 leaves them to the server): a
 // chunk line (size, leading zeros and extensions) longer than this is a 400;
@@ -74,7 +93,7 @@ struct ParseErrorContext {
 
 // Maps a Beast parser error to the answer: header_limit -> 431 (414 when the
 // request line itself does not fit; naming the trailer section in kBody),
-// body_limit -> 413, bad_version -> 505 when
+// body_limit -> 413, bad_version -> 400 when the target holds a space, 505 when
 // the request line ends in a well-formed "HTTP/d.d" (400 otherwise, and for an
 // HTTP/2 preface), anything else -> 400.
 Rejection RejectionForParseError(const boost::beast::error_code& ec,

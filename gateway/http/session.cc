@@ -226,11 +226,7 @@ void Session::OnHead() {
     Dispatch();
     return;
   }
-  if (config_->stream_body &&
-      config_->stream_body(
-          std::string_view(head.method_string().data(),
-                           head.method_string().size()),
-          std::string_view(head.target().data(), head.target().size()))) {
+  if (config_->stream_body && StreamsBody(head)) {
     DispatchStreamingBody();
     return;
   }
@@ -249,6 +245,17 @@ void Session::OnHead() {
                       }
                       self->ReadBody();
                     });
+}
+
+bool Session::StreamsBody(const bhttp::request_header<>& head) const {
+  std::string_view method(head.method_string().data(),
+                          head.method_string().size());
+  RoutedTarget routed =
+      RouteTarget(std::string_view(head.target().data(), head.target().size()));
+  if (routed.form == TargetForm::kOrigin) {
+    return config_->stream_body(method, routed.path_and_query);
+  }
+  return config_->stream_body(method, routed.OriginForm());
 }
 
 void Session::ReadBody() {
@@ -289,9 +296,12 @@ void Session::Dispatch() {
   keep_alive_ = message.keep_alive();
   http_1_0_ = message.version() < 11;
   head_request_ = message.method() == bhttp::verb::head;
-  request_.emplace(std::string(message.method_string()),
-                   std::string(message.target()),
-                   CopyHeaders(message, head_fields), std::move(message.body()),
+  std::vector<Request::Header> headers = CopyHeaders(message, head_fields);
+  std::string target = RoutedRequestTarget(
+      std::string_view(message.target().data(), message.target().size()),
+      headers);
+  request_.emplace(std::string(message.method_string()), std::move(target),
+                   std::move(headers), std::move(message.body()),
                    remote_address_);
   CallHandler();
 }

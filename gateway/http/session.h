@@ -100,6 +100,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void ReadMoreHead();
   void OnHeadRead(const boost::beast::error_code& ec, size_t bytes);
   void OnHead();
+  // Asks config_->stream_body about the request's routed target.
+  bool StreamsBody(const boost::beast::http::request_header<>& head) const;
   void ReadBody();
   void OnBodyRead(const boost::beast::error_code& ec, size_t bytes);
   void Dispatch();

@@ -53,9 +53,12 @@ void Session::DispatchStreamingBody() {
   head_request_ = head.method() == bhttp::verb::head;
   expect_continue_ =
       !http_1_0_ && beast::iequals(head[bhttp::field::expect], "100-continue");
-  request_.emplace(
-      std::string(head.method_string()), std::string(head.target()),
-      CopyHeaders(head, reader_.head_fields()), std::string(), remote_address_);
+  std::vector<Request::Header> headers =
+      CopyHeaders(head, reader_.head_fields());
+  std::string target = RoutedRequestTarget(
+      std::string_view(head.target().data(), head.target().size()), headers);
+  request_.emplace(std::string(head.method_string()), std::move(target),
+                   std::move(headers), std::string(), remote_address_);
   request_->set_body_stream(
       std::make_shared<SessionBodyStream>(weak_from_this()));
   body_streaming_ = true;
