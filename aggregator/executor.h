@@ -14,7 +14,10 @@
 //     caller's deadline and metadata).
 //   - Criticality: a failed REQUIRED step ends the run with its status;
 //     OPTIONAL leaves its targets empty and adds a StepFailure (and the
-//     plan's error field/header); FALLBACK uses the step's fallback.
+//     plan's error field/header, whose message for a transport failure,
+//     i.e. UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN, INTERNAL or DATA_LOSS, is
+//     the generic one of ClientMessage() in run_values.h; the original is
+//     logged); FALLBACK uses the step's fallback.
 //   - Deadline: run deadline = min(options.deadline, start + plan deadline);
 //     each call's deadline = min(now + step timeout, run deadline). No step
 //     starts after the run deadline. The executor owns no timer: it relies
@@ -68,6 +71,10 @@ struct RunOptions {
   // fallback, skipped or failed) with its timing and outcome, outside the
   // run's lock, on an arbitrary thread; may be empty. Must be thread-safe.
   std::function<void(const StepTiming&)> on_step_done;
+  // Names the request in the log lines about this run (an OPTIONAL step's
+  // failure is logged with its original message, which the response does
+  // not carry); may be empty.
+  std::string request_id;
 };
 
 using RunCallback = absl::AnyInvocable<void(RunResult) &&>;

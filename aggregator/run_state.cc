@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/base/logging.h"
 #include "google/protobuf/reflection.h"
 
 namespace protogate::aggregator {
@@ -36,6 +37,7 @@ RunState::RunState(const CompiledPlan& plan, const RunOptions& options,
       headers_(options.headers),
       resolver_(options.resolver),
       on_step_done_(options.on_step_done),
+      request_id_(options.request_id),
       done_(std::move(done)) {}
 
 void RunState::Perform(Actions& actions) {
@@ -337,7 +339,12 @@ void RunState::OnUnitFailed(int s, int u, const absl::Status& status,
   StepRun& run = runs_[s];
   switch (step.criticality) {
     case v1::OPTIONAL:
-      if (!run.failed) failures_.push_back({step.id, status});
+      if (!run.failed) {
+        PG_LOG(kWarning) << "plan step \"" << step.id << "\" failed"
+                         << (request_id_.empty() ? "" : " in request ")
+                         << request_id_ << ": " << status.ToString();
+        failures_.push_back({step.id, status});
+      }
       run.failed = true;
       return;
     case v1::FALLBACK: {

@@ -98,6 +98,7 @@ class RunState : public std::enable_shared_from_this<RunState> {
   std::function<upstream::Channel*(const google::protobuf::ServiceDescriptor&)>
       resolver_;
   std::function<void(const StepTiming&)> on_step_done_;
+  const std::string request_id_;
   std::atomic<bool> cancelled_{false};
   // Cancels the calls still in flight when the run finishes early (a
   // REQUIRED step failed, or the deadline passed).

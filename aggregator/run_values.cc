@@ -3,6 +3,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gateway/base/strings.h"
 #include "google/protobuf/reflection.h"
 
 namespace protogate::aggregator {
@@ -59,7 +60,7 @@ void AddStatus(const StepFailure& f, Message* list_owner,
   const auto& r = *s->GetReflection();
   r.SetInt32(s, d->FindFieldByName("code"), static_cast<int>(f.status.code()));
   const FieldDescriptor* step = d->FindFieldByName("step");
-  std::string message(f.status.message());
+  std::string message(ClientMessage(f.status));
   if (step != nullptr && !step->is_repeated() &&
       step->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
     r.SetString(s, step, f.step);
@@ -116,6 +117,21 @@ void ApplyMerges(const CompiledPlan& plan, const RunValues& values,
     }
     std::optional<Value> v = ReadRef(m.from, values, nullptr);
     if (v.has_value()) Write(*v, response, m.into, ModeOf(m.strategy));
+  }
+}
+
+std::string_view ClientMessage(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+      return "upstream unavailable";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "upstream deadline exceeded";
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kDataLoss:
+      return "upstream error";
+    default:
+      return base::ToStd(status.message());
   }
 }
 
