@@ -11,7 +11,7 @@ PACKAGES=(
   libabsl-dev libboost1.81-dev rapidjson-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libyaml-cpp-dev libssl-dev libnghttp2-dev
-  clang-format
+  clang-format clang ccache patchelf
   "$@"
 )
 
