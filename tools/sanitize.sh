@@ -2,12 +2,18 @@
 # Sanitizer suites (README "Development"), run by tools/test.sh after the
 # normal suite:
 #   tools/sanitize.sh address  clang ASan + UBSan (every finding fatal) in
-#                              build-asan/: the ctest suite
+#                              build-asan/: the tests of the libraries that
+#                              take untrusted bytes (HTTP server, transcoding,
+#                              routing, config, plans, every fuzz corpus,
+#                              conformance); SANITIZE_FULL=1: the whole suite
 #   tools/sanitize.sh thread   clang TSan in build-tsan/: the concurrency
-#                              tests (I/O threads, reload under load, plan
-#                              fan-out, health checks, streaming relay)
+#                              tests of the HTTP server (several I/O
+#                              threads, drain, hostile clients) and of plan
+#                              fan-out; SANITIZE_FULL=1 adds the gRPC ones
 # Each builds only the targets its tests need and prints how long the build
-# and the tests took. Any sanitizer report fails the test that caused it.
+# and the tests took (wall and CPU). Any sanitizer report fails the test
+# that caused it. SANITIZE_TARGETS / SANITIZE_TESTS (a ctest regex)
+# override the selection.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -17,17 +23,36 @@ JOBS=${JOBS:-2}
 case "$KIND" in
   address)
     BUILD_DIR=${BUILD_DIR:-build-asan}
-    # Everything but the benchmarks: the whole suite runs.
-    TARGETS=(all)
+    # Every test of what was built (placeholders of unbuilt gtest binaries
+    # are *_NOT_BUILT); the layout checks compile nothing.
     TESTS=${SANITIZE_TESTS:-.}
+    EXCLUDE='_NOT_BUILT|^layout[.]'
+    if [[ -n "${SANITIZE_FULL:-}" ]]; then
+      DEFAULT_TARGETS="all"
+    else
+      DEFAULT_TARGETS="http_test transcoding_test routing_test config_test
+        aggregator_test descriptors_test fuzz_replay_test conformance_testee"
+      EXCLUDE+='|^codegen[.]'  # The plugin checks need the plugin.
+    fi
+    TARGETS=(${SANITIZE_TARGETS:-$DEFAULT_TARGETS})
     ;;
   thread)
     BUILD_DIR=${BUILD_DIR:-build-tsan}
-    TARGETS=(${SANITIZE_TARGETS:-http_test aggregator_test upstream_test})
-    # Servers on several I/O threads, shutdown and drain, plan fan-out,
-    # cluster health checks, channels. (server_test, with reload under load
-    # and the streaming relay, links everything: SANITIZE_TARGETS adds it.)
-    TESTS=${SANITIZE_TESTS:-'(^|/)(ServerTest|ShutdownTest|ChunkedLimitsTest|LimitsTest|HostileClientTest|ExecutorTest|ClusterTest|GrpcUnaryChannel[A-Za-z]*Test|H2(Channel|Cluster)[A-Za-z]*Test|RetryingChannelTest|HealthMonitor[A-Za-z]*Test)[.]'}
+    # Servers on several I/O threads, shutdown and drain, hostile clients,
+    # plan fan-out. The tests that run gRPC (upstream_test, server_test:
+    # health checks, channels, reload under load, streaming relay) are not
+    # clean yet: Debian's libgrpc is not built with TSan and its internal
+    # synchronization is invisible to it (see README "Development");
+    # SANITIZE_FULL=1 runs them too.
+    DEFAULT_TARGETS="http_test aggregator_test"
+    TESTS='(^|/)(ServerTest|ShutdownTest|ChunkedLimitsTest|LimitsTest|HostileClientTest|ExecutorTest)[.]'
+    if [[ -n "${SANITIZE_FULL:-}" ]]; then
+      DEFAULT_TARGETS+=" upstream_test server_test"
+      TESTS='.'
+    fi
+    TARGETS=(${SANITIZE_TARGETS:-$DEFAULT_TARGETS})
+    TESTS=${SANITIZE_TESTS:-$TESTS}
+    EXCLUDE='_NOT_BUILT|^layout[.]|^codegen[.]|^conformance[.]'
     ;;
   *)
     echo "usage: tools/sanitize.sh address|thread" >&2
@@ -55,7 +80,12 @@ if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
 fi
 cmake --build "$BUILD_DIR" -j "$JOBS" --target "${TARGETS[@]}"
 built=$(date +%s)
+times >"$BUILD_DIR/cpu-after-build.txt"  # User and system CPU of children.
 (cd "$BUILD_DIR" && ctest -j "$JOBS" --output-on-failure --timeout 600 \
-  -R "$TESTS")
+  -R "$TESTS" -E "$EXCLUDE")
 done_at=$(date +%s)
-echo "sanitize $KIND: build $((built - start)) s, tests $((done_at - built)) s"
+times >"$BUILD_DIR/cpu-after-tests.txt"
+echo "sanitize $KIND: build $((built - start)) s, tests $((done_at - built)) s;" \
+  "children's CPU (user system) after the build:" \
+  "$(tail -1 "$BUILD_DIR/cpu-after-build.txt"), after the tests:" \
+  "$(tail -1 "$BUILD_DIR/cpu-after-tests.txt")"

@@ -24,6 +24,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 
+// TSan's dynamic annotations (not in its public headers).
+extern "C" void AnnotateIgnoreReadsBegin(const char* file, int line);
+extern "C" void AnnotateIgnoreReadsEnd(const char* file, int line);
+
 #define PG_TOKEN_STR(x) PG_TOKEN_STR_IMPL(x)
 #define PG_TOKEN_STR_IMPL(x) #x
 
@@ -72,6 +76,10 @@ void Unlocking(void* mu, unsigned flags) {
 
 namespace absl {
 ABSL_NAMESPACE_BEGIN
+
+// The library's *WithTimeout functions call the *WithDeadline ones through
+// the PLT, so only the latter are wrapped (wrapping both would annotate
+// twice).
 
 void Mutex::Lock() {
   static const auto real = Lookup<Void>("5Mutex4LockEv");
@@ -134,16 +142,6 @@ void Mutex::ReaderLockWhen(const Condition& cond) {
   __tsan_mutex_post_lock(this, kRead, 0);
 }
 
-bool Mutex::LockWhenWithTimeout(const Condition& cond, absl::Duration timeout) {
-  static const auto real =
-      Lookup<bool (*)(void*, const Condition&, absl::Duration)>(
-          "5Mutex19LockWhenWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  __tsan_mutex_pre_lock(this, 0);
-  const bool met = real(this, cond, timeout);
-  __tsan_mutex_post_lock(this, 0, 0);
-  return met;
-}
-
 bool Mutex::LockWhenWithDeadline(const Condition& cond, absl::Time deadline) {
   static const auto real =
       Lookup<bool (*)(void*, const Condition&, absl::Time)>(
@@ -161,16 +159,6 @@ void Mutex::Await(const Condition& cond) {
   Unlocking(this, 0);
   real(this, cond);
   Locked(this, 0);
-}
-
-bool Mutex::AwaitWithTimeout(const Condition& cond, absl::Duration timeout) {
-  static const auto real =
-      Lookup<bool (*)(void*, const Condition&, absl::Duration)>(
-          "5Mutex16AwaitWithTimeoutERKNS0_9ConditionENS0_8DurationE");
-  Unlocking(this, 0);
-  const bool met = real(this, cond, timeout);
-  Locked(this, 0);
-  return met;
 }
 
 bool Mutex::AwaitWithDeadline(const Condition& cond, absl::Time deadline) {
@@ -198,15 +186,6 @@ void CondVar::Wait(Mutex* mu) {
   Locked(mu, 0);
 }
 
-bool CondVar::WaitWithTimeout(Mutex* mu, absl::Duration timeout) {
-  static const auto real = Lookup<bool (*)(void*, Mutex*, absl::Duration)>(
-      "7CondVar15WaitWithTimeoutEPNS0_5MutexENS0_8DurationE");
-  Unlocking(mu, 0);
-  const bool timed_out = real(this, mu, timeout);
-  Locked(mu, 0);
-  return timed_out;
-}
-
 bool CondVar::WaitWithDeadline(Mutex* mu, absl::Time deadline) {
   static const auto real = Lookup<bool (*)(void*, Mutex*, absl::Time)>(
       "7CondVar16WaitWithDeadlineEPNS0_5MutexENS0_4TimeE");
@@ -214,6 +193,21 @@ bool CondVar::WaitWithDeadline(Mutex* mu, absl::Time deadline) {
   const bool timed_out = real(this, mu, deadline);
   Locked(mu, 0);
   return timed_out;
+}
+
+// Conditions are evaluated inside the library while it holds the mutex
+// (by the waiter, or by the thread unlocking), where the annotations above
+// show it released. A TSan-built Abseil re-annotates around each
+// evaluation; here the evaluation's reads (of state the mutex guards) are
+// ignored instead. Ordering is unaffected: a waiter acquires
+// the mutex when its wait returns.
+bool Condition::Eval() const {
+  static const auto real =
+      Lookup<bool (*)(const void*)>("9Condition4EvalEv", Member::kConst);
+  AnnotateIgnoreReadsBegin(__FILE__, __LINE__);
+  const bool met = real(this);
+  AnnotateIgnoreReadsEnd(__FILE__, __LINE__);
+  return met;
 }
 
 // Notification's fast paths read an atomic inside the library: Notify()

@@ -186,9 +186,9 @@ TEST(OracleTest, ParsedWireIsByteIdenticalForCanonicalJson) {
 }
 
 TEST(DependencyTest, LibraryIncludesNoGrpcppOrBoost) {
-  const std::filesystem::path dir =
-      std::filesystem::path(__FILE__).parent_path() /
-      "../../gateway/transcoding";
+  // ctest runs the tests in the source root (protogate_cc_test); __FILE__
+  // is relative to the build tree when ccache rewrites paths (base_dir).
+  const std::filesystem::path dir = "gateway/transcoding";
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     std::ifstream in(entry.path());
