@@ -14,7 +14,10 @@
 //     caller's deadline and metadata).
 //   - Criticality: a failed REQUIRED step ends the run with its status;
 //     OPTIONAL leaves its targets empty and adds a StepFailure (and the
-//     plan's error field/header); FALLBACK uses the step's fallback.
+//     plan's error field/header, whose message for a transport failure,
+//     i.e. UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN, INTERNAL or DATA_LOSS, is
+//     the generic one of ClientMessage() in run_values.h; the original is
+//     logged); FALLBACK uses the step's fallback.
 //   - Deadline: run deadline = min(options.deadline, start + plan deadline);
 //     each call's deadline = min(now + step timeout, run deadline). No step
 //     starts after the run deadline. The executor owns no timer: it relies
@@ -79,6 +82,10 @@ struct RunOptions {
   // runs (call_coalescer.h); nullptr: no coalescing. Must outlive the run's
   // calls.
   CallCoalescer* coalescer = nullptr;
+  // Names the request in the log lines about this run (an OPTIONAL step's
+  // failure is logged with its original message, which the response does
+  // not carry); may be empty.
+  std::string request_id;
 };
 
 using RunCallback = absl::AnyInvocable<void(RunResult) &&>;

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/base/logging.h"
 #include "google/protobuf/reflection.h"
 
 namespace protogate::aggregator {
@@ -38,6 +39,7 @@ RunState::RunState(const CompiledPlan& plan, const RunOptions& options,
       on_step_done_(options.on_step_done),
       selection_(options.selection),
       coalescer_(options.coalescer),
+      request_id_(options.request_id),
       done_(std::move(done)) {}
 
 void RunState::Perform(Actions& actions) {
@@ -349,6 +351,11 @@ void RunState::OnUnitFailed(int s, int u, const absl::Status& status,
   StepRun& run = runs_[s];
   switch (step.criticality) {
     case v1::OPTIONAL:
+      if (!run.failed) {
+        PG_LOG(kWarning) << "plan step \"" << step.id << "\" failed"
+                         << (request_id_.empty() ? "" : " in request ")
+                         << request_id_ << ": " << status.ToString();
+      }
       if (step.for_each.has_value() && u < static_cast<int>(run.units.size())) {
         for (const std::string& key : run.units[u].keys) {
           failures_.push_back({step.id, status, key});

@@ -101,6 +101,7 @@ class RunState : public std::enable_shared_from_this<RunState> {
   std::function<void(const StepTiming&)> on_step_done_;
   const std::shared_ptr<const FieldSelection> selection_;  // May be null.
   CallCoalescer* const coalescer_;                         // May be null.
+  const std::string request_id_;
   std::atomic<bool> cancelled_{false};
   // Cancels the calls still in flight when the run finishes early (a
   // REQUIRED step failed, or the deadline passed).

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "aggregator/plan_exprs.h"
+#include "gateway/base/strings.h"
 #include "google/protobuf/reflection.h"
 
 namespace protogate::aggregator {
@@ -62,7 +63,7 @@ void AddStatus(const StepFailure& f, Message* list_owner,
   const auto& r = *s->GetReflection();
   r.SetInt32(s, d->FindFieldByName("code"), static_cast<int>(f.status.code()));
   const FieldDescriptor* step = d->FindFieldByName("step");
-  std::string message(f.status.message());
+  std::string message(ClientMessage(f.status));
   if (step != nullptr && !step->is_repeated() &&
       step->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
     r.SetString(s, step, f.step);
@@ -239,6 +240,21 @@ void LocateFailures(const CompiledPlan& plan, const Message& response,
       f.path = JoinPath(m, response, f.key);
       if (!f.path.empty()) break;
     }
+  }
+}
+
+std::string_view ClientMessage(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+      return "upstream unavailable";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "upstream deadline exceeded";
+    case absl::StatusCode::kUnknown:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kDataLoss:
+      return "upstream error";
+    default:
+      return base::ToStd(status.message());
   }
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -70,9 +71,16 @@ void LocateFailures(const CompiledPlan& plan,
                     const google::protobuf::Message& response,
                     std::vector<StepFailure>& failures);
 
+// The message a client sees for an OPTIONAL step's failure: the generic one
+// the gateway gives for a failed REQUIRED step when the code is a transport
+// failure (UNAVAILABLE, DEADLINE_EXCEEDED, UNKNOWN, INTERNAL, DATA_LOSS),
+// whose text may hold addresses or library messages; the status's own
+// message (the backend's answer) otherwise. Views into `status` or static.
+std::string_view ClientMessage(const absl::Status& status);
+
 // Appends OPTIONAL failures to the plan's error field (with their `path`
 // when the element has a string `path` field) and header (one entry per
-// step and code).
+// step and code); each entry's message is ClientMessage().
 void ReportFailures(const CompiledPlan& plan,
                     const std::vector<StepFailure>& failures,
                     google::protobuf::Message* response,

@@ -9,9 +9,17 @@ tools/install-deps.sh
 tools/install-npm.sh
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-2}
+# ccache, when present, keyed on paths relative to the repository, so that
+# clones in any folder share one cache.
+launcher=()
+if command -v ccache >/dev/null 2>&1; then
+  export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD}
+  export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
 if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DPROTOGATE_WERROR=ON >/dev/null
+    -DPROTOGATE_WERROR=ON "${launcher[@]}" >/dev/null
 fi
 if (($#)); then
   cmake --build "$BUILD_DIR" -j "$JOBS" --target "$@"

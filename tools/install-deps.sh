@@ -11,7 +11,7 @@ PACKAGES=(
   libabsl-dev libboost1.81-dev rapidjson-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libyaml-cpp-dev libssl-dev openssl libnghttp2-dev libre2-dev
-  clang-format
+  clang-format clang ccache patchelf
   openssl python3-jwt python3-cryptography
   libhiredis-dev redis-server chromium prometheus
   "$@"

@@ -22,7 +22,8 @@ struct BodyPiece {
 };
 
 // A piece (possibly empty), or an error: InvalidArgument for a malformed
-// body (bad chunk framing), ResourceExhausted over the body limit (both
+// body (bad chunk framing, a chunk line over its limit), ResourceExhausted
+// over the body limit or the trailer limit (both
 // naming the problem; the response closes the connection),
 // DeadlineExceeded when the client sent nothing for the read timeout,
 // Unavailable when the connection failed, Cancelled when the response was

@@ -1,9 +1,11 @@
 #include "gateway/http/request_checks.h"
 
+#include <algorithm>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace protogate::http {
@@ -19,14 +21,76 @@ bool IsUpperAlpha(std::string_view s) {
   return true;
 }
 
+bool IsRegNameChar(char c) {  // unreserved / sub-delims (RFC 3986 3.2.2).
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view("-._~!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
+bool IsIpLiteralChar(char c) {  // IPv6address / IPvFuture, loosely.
+  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+         std::string_view(":.-_~!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
+bool IsPort(std::string_view port) {
+  return port.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// RFC 3986 authority without userinfo: uri-host [ ":" port ].
+bool IsValidAuthority(std::string_view authority) {
+  if (!authority.empty() && authority.front() == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (char c : authority.substr(1, close - 1)) {
+      if (!IsIpLiteralChar(c)) return false;
+    }
+    std::string_view rest = authority.substr(close + 1);
+    return rest.empty() || (rest.front() == ':' && IsPort(rest.substr(1)));
+  }
+  size_t colon = authority.find(':');
+  if (colon != std::string_view::npos && !IsPort(authority.substr(colon + 1))) {
+    return false;
+  }
+  std::string_view host = authority.substr(0, colon);
+  for (size_t i = 0; i < host.size(); ++i) {
+    if (host[i] == '%') {  // pct-encoded
+      if (i + 2 >= host.size() ||
+          !absl::ascii_isxdigit(static_cast<unsigned char>(host[i + 1])) ||
+          !absl::ascii_isxdigit(static_cast<unsigned char>(host[i + 2]))) {
+        return false;
+      }
+      i += 2;
+    } else if (!IsRegNameChar(host[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The scheme of an absolute-form target ("http://" or "https://", any case),
+// or 0 if it has none.
+size_t AbsoluteFormPrefix(std::string_view target) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (target.size() >= scheme.size() &&
+        boost::beast::iequals(target.substr(0, scheme.size()), scheme)) {
+      return scheme.size();
+    }
+  }
+  return 0;
+}
+
 std::optional<Rejection> CheckTarget(std::string_view method,
                                      std::string_view target) {
   if (target == "*") {
     if (method == "OPTIONS") return std::nullopt;
     return Rejection{400, "request target \"*\" is only allowed with OPTIONS"};
   }
-  if (target.empty() || target.front() != '/') {
-    return Rejection{400, "request target must be an absolute path"};
+  if (size_t prefix = AbsoluteFormPrefix(target); prefix > 0) {
+    RoutedTarget routed = RouteTarget(target);
+    if (routed.authority.empty() || !IsValidAuthority(routed.authority)) {
+      return Rejection{400, "request target has an invalid authority"};
+    }
+  } else if (target.empty() || target.front() != '/') {
+    return Rejection{400, "request target must be an absolute path or URI"};
   }
   if (target.find('#') != std::string_view::npos) {
     return Rejection{400, "request target must not contain '#'"};
@@ -47,6 +111,12 @@ std::optional<Rejection> CheckHost(const bhttp::request_header<>& head) {
   if (hosts > 1) return Rejection{400, "more than one Host header"};
   if (hosts == 0 && head.version() >= 11) {
     return Rejection{400, "missing Host header"};
+  }
+  if (hosts == 1) {
+    auto value = head[bhttp::field::host];
+    if (!IsValidAuthority(std::string_view(value.data(), value.size()))) {
+      return Rejection{400, "invalid Host header"};
+    }
   }
   return std::nullopt;
 }
@@ -79,7 +149,67 @@ bool HasWellFormedVersion(std::string_view buffered) {
          digit(tail[8]);
 }
 
+bool IsAllZeros(std::string_view digits) {
+  return !digits.empty() &&
+         digits.find_first_not_of('0') == std::string_view::npos;
+}
+
+// True if the request line holds more than the two spaces around the target.
+bool HasSpaceInTarget(std::string_view buffered) {
+  std::string_view line = buffered.substr(0, buffered.find('\n'));
+  return std::count(line.begin(), line.end(), ' ') > 2;
+}
+
 }  // namespace
+
+RoutedTarget RouteTarget(std::string_view target) {
+  size_t prefix = AbsoluteFormPrefix(target);
+  if (prefix == 0) return {.path_and_query = target};
+  std::string_view rest = target.substr(prefix);
+  size_t path = rest.find_first_of("/?");
+  std::string_view authority = rest.substr(0, path);
+  if (authority.find('@') != std::string_view::npos) {
+    authority = std::string_view();  // No userinfo in http(s) URIs.
+  }
+  return {.path_and_query = path == std::string_view::npos ? std::string_view()
+                                                           : rest.substr(path),
+          .authority = authority,
+          .form = TargetForm::kAbsolute};
+}
+
+std::string RoutedTarget::OriginForm() const {
+  if (form == TargetForm::kOrigin ||
+      (!path_and_query.empty() && path_and_query.front() == '/')) {
+    return std::string(path_and_query);
+  }
+  std::string origin = "/";
+  origin.append(path_and_query);
+  return origin;
+}
+
+std::optional<Rejection> CheckChunkLine(std::string_view unparsed,
+                                        const RequestLimits& limits) {
+  if (unparsed.substr(0, 2) == "\r\n") unparsed.remove_prefix(2);
+  size_t line_end = unparsed.find('\n');
+  if (line_end == std::string_view::npos ? unparsed.size() > kMaxChunkLineBytes
+                                         : line_end > kMaxChunkLineBytes) {
+    return Rejection{400, absl::StrCat("chunk size line exceeds the limit of ",
+                                       kMaxChunkLineBytes, " bytes")};
+  }
+  if (line_end == std::string_view::npos) return std::nullopt;
+  std::string_view size = unparsed.substr(0, line_end);
+  size = size.substr(0, size.find_first_of(";\r \t"));
+  if (!IsAllZeros(size)) return std::nullopt;
+  // The last chunk: its trailer section ends at the first empty line.
+  const size_t trailers = line_end + 1;
+  size_t end = unparsed.find("\r\n\r\n", line_end - 1);
+  size_t section = end == std::string_view::npos ? unparsed.size() - trailers
+                                                 : end + 4 - trailers;
+  if (section <= limits.max_header_bytes + 2) return std::nullopt;
+  return RejectionForParseError(
+      bhttp::error::header_limit,
+      {.unparsed = unparsed, .phase = HeadPhase::kBody, .limits = limits});
+}
 
 bool ContainsObsFold(std::string_view fragment, char preceding) {
   if (fragment.empty()) return false;
@@ -114,6 +244,10 @@ Rejection RejectionForParseError(const boost::beast::error_code& ec,
   std::string_view buffered = context.unparsed;
   const RequestLimits& limits = context.limits;
   if (ec == bhttp::error::header_limit) {
+    if (context.phase == HeadPhase::kBody) {
+      return {431, absl::StrCat("request trailer section exceeds the limit of ",
+                                limits.max_header_bytes, " bytes")};
+    }
     if (context.phase == HeadPhase::kRequestLine &&
         buffered.substr(0, limits.max_header_bytes).find('\n') ==
             std::string_view::npos) {
@@ -129,6 +263,9 @@ Rejection RejectionForParseError(const boost::beast::error_code& ec,
   }
   if (ec == bhttp::error::bad_version &&
       context.phase == HeadPhase::kRequestLine) {
+    if (HasSpaceInTarget(buffered)) {
+      return {400, "request target must not contain spaces"};
+    }
     if (buffered.substr(0, 14) == "PRI * HTTP/2.0") {
       return {400, "HTTP/2 is not supported on this port"};
     }

@@ -5,7 +5,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <exception>
 #include <utility>
@@ -26,6 +25,9 @@ namespace bhttp = boost::beast::http;
 using beast::error_code;
 
 constexpr size_t kReadChunk = 8 * 1024;
+// Reads of a body. Also bounds how far past a chunk line or trailer limit
+// (request_checks.h) the unparsed input can grow before it is refused.
+constexpr size_t kBodyReadChunk = 64 * 1024;
 // First read of a request. Small, because an idle keep-alive connection
 // holds this much while it waits.
 constexpr size_t kIdleReadSize = 1024;
@@ -94,11 +96,15 @@ Session::Session(std::shared_ptr<IoLoop> loop,
     : loop_(std::move(loop)),
       config_(std::move(config)),
       stream_(std::move(socket)),
+      reader_(config_->limits),
       remote_address_(FormatEndpoint(stream_.socket())) {
   if (config_->events.opened) config_->events.opened();
 }
 
+// A session destroyed before Close() (its last operation's handler unwound)
+// must not stay registered: a drain would reach it through `sessions`.
 Session::~Session() {
+  if (state_ != State::kClosed) loop_->sessions.erase(this);
   if (config_->events.closed) config_->events.closed();
 }
 
@@ -180,52 +186,23 @@ void Session::BeginRequest() {
   }
   state_ = State::kReadingHead;
   SetTimeout(config_->read_timeout);
-  parser_.emplace();
-  head_bytes_ = 0;
-  last_head_byte_ = '\0';
-  parser_->header_limit(static_cast<uint32_t>(
-      std::min<size_t>(config_->limits.max_header_bytes, UINT32_MAX)));
-  parser_->body_limit(config_->limits.max_body_bytes);
+  reader_.Begin();
   ParseHead();
 }
 
 void Session::ParseHead() {
-  error_code ec;
-  size_t consumed = parser_->put(buffer_.data(), ec);
-  // The parser may consume the request line (and complete fields) before
-  // the head is complete; what it consumed is gone from the buffer.
-  if (consumed > 0) {
-    std::string_view fragment = Buffered().substr(0, consumed);
-    if (ContainsObsFold(fragment, last_head_byte_)) {
-      Reject({400, "obsolete header line folding is not allowed"});
-      return;
-    }
-    last_head_byte_ = fragment.back();
-    head_bytes_ += consumed;
-    buffer_.consume(consumed);
-  }
-  if (ec == bhttp::error::need_more) {
-    if (head_bytes_ + buffer_.size() > config_->limits.max_header_bytes) {
-      ec = bhttp::error::header_limit;
-    } else {
+  switch (reader_.ParseHead(buffer_)) {
+    case RequestReader::Progress::kNeedMore:
       ReadMoreHead();
       return;
-    }
+    case RequestReader::Progress::kRejected:
+      Reject(reader_.rejection());
+      return;
+    case RequestReader::Progress::kHead:
+    case RequestReader::Progress::kComplete:
+      OnHead();
+      return;
   }
-  if (ec) {
-    Reject(RejectionForParseError(ec, ParseContext()));
-    return;
-  }
-  if (!parser_->is_header_done()) {  // Not expected with eager(false).
-    ReadMoreHead();
-    return;
-  }
-  if (std::optional<Rejection> r =
-          CheckRequestHead(parser_->get(), config_->limits)) {
-    Reject(*r);
-    return;
-  }
-  OnHead();
 }
 
 void Session::ReadMoreHead() {
@@ -234,13 +211,6 @@ void Session::ReadMoreHead() {
       [self = shared_from_this()](const error_code& ec, size_t bytes) {
         self->OnHeadRead(ec, bytes);
       });
-}
-
-ParseErrorContext Session::ParseContext() const {
-  return {
-      .unparsed = Buffered(),
-      .phase = head_bytes_ > 0 ? HeadPhase::kFields : HeadPhase::kRequestLine,
-      .limits = config_->limits};
 }
 
 void Session::OnHeadRead(const error_code& ec, size_t bytes) {
@@ -254,16 +224,12 @@ void Session::OnHeadRead(const error_code& ec, size_t bytes) {
 }
 
 void Session::OnHead() {
-  if (parser_->is_done()) {
+  const auto& head = reader_.parser().get();
+  if (reader_.parser().is_done()) {
     Dispatch();
     return;
   }
-  const auto& head = parser_->get();
-  if (config_->stream_body &&
-      config_->stream_body(
-          std::string_view(head.method_string().data(),
-                           head.method_string().size()),
-          std::string_view(head.target().data(), head.target().size()))) {
+  if (config_->stream_body && StreamsBody(head)) {
     DispatchStreamingBody();
     return;
   }
@@ -284,37 +250,62 @@ void Session::OnHead() {
                     });
 }
 
-void Session::ReadBody() {
-  state_ = State::kReadingBody;
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](const error_code& ec, size_t) {
-                      self->OnBodyRead(ec);
-                    });
+bool Session::StreamsBody(const bhttp::request_header<>& head) const {
+  std::string_view method(head.method_string().data(),
+                          head.method_string().size());
+  RoutedTarget routed =
+      RouteTarget(std::string_view(head.target().data(), head.target().size()));
+  if (routed.form == TargetForm::kOrigin) {
+    return config_->stream_body(method, routed.path_and_query);
+  }
+  return config_->stream_body(method, routed.OriginForm());
 }
 
-void Session::OnBodyRead(const error_code& ec) {
+void Session::ReadBody() {
+  state_ = State::kReadingBody;
+  switch (reader_.ParseBody(buffer_)) {
+    case RequestReader::Progress::kComplete:
+      Dispatch();
+      return;
+    case RequestReader::Progress::kRejected:
+      Reject(reader_.rejection());
+      return;
+    case RequestReader::Progress::kNeedMore:
+    case RequestReader::Progress::kHead:
+      break;
+  }
+  stream_.async_read_some(
+      buffer_.prepare(kBodyReadChunk),
+      [self = shared_from_this()](const error_code& ec, size_t bytes) {
+        self->OnBodyRead(ec, bytes);
+      });
+}
+
+void Session::OnBodyRead(const error_code& ec, size_t bytes) {
   if (state_ == State::kClosed) return;
-  if (ec) {
-    if (IsParseError(ec)) {
-      Reject(RejectionForParseError(ec, ParseContext()));
-    } else {
-      Close();
-    }
+  if (ec) {  // Timeout, reset or the peer gave up mid-body.
+    Close();
     return;
   }
-  Dispatch();
+  buffer_.commit(bytes);
+  ReadBody();
 }
 
 void Session::Dispatch() {
-  bhttp::request<bhttp::string_body> message = parser_->release();
-  parser_.reset();
+  const size_t head_fields = reader_.head_fields();
+  bhttp::request<bhttp::string_body> message = reader_.parser().release();
+  reader_.Reset();
   skipped_empty_line_ = false;
   keep_alive_ = message.keep_alive();
   http_1_0_ = message.version() < 11;
   head_request_ = message.method() == bhttp::verb::head;
-  request_.emplace(std::string(message.method_string()),
-                   std::string(message.target()), CopyHeaders(message),
-                   std::move(message.body()), remote_address_);
+  std::vector<Request::Header> headers = CopyHeaders(message, head_fields);
+  std::string target = RoutedRequestTarget(
+      std::string_view(message.target().data(), message.target().size()),
+      headers);
+  request_.emplace(std::string(message.method_string()), std::move(target),
+                   std::move(headers), std::move(message.body()),
+                   remote_address_);
   CallHandler();
 }
 

@@ -18,8 +18,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -30,6 +28,7 @@
 #include "gateway/http/io_loop.h"
 #include "gateway/http/request.h"
 #include "gateway/http/request_checks.h"
+#include "gateway/http/request_reader.h"
 #include "gateway/http/response.h"
 #include "gateway/http/response_builder.h"
 #include "gateway/http/response_stream.h"
@@ -100,16 +99,20 @@ class Session : public std::enable_shared_from_this<Session> {
   void BeginRequest();
   void ParseHead();
   void ReadMoreHead();
-  ParseErrorContext ParseContext() const;
   void OnHeadRead(const boost::beast::error_code& ec, size_t bytes);
   void OnHead();
+  // Asks config_->stream_body about the request's routed target.
+  bool StreamsBody(const boost::beast::http::request_header<>& head) const;
   void ReadBody();
-  void OnBodyRead(const boost::beast::error_code& ec);
+  void OnBodyRead(const boost::beast::error_code& ec, size_t bytes);
   void Dispatch();
   void CallHandler();
   void DispatchStreamingBody();
   void ReadBodyPiece(BodyReadDone done);
-  void OnBodyPiece(const boost::beast::error_code& ec, BodyReadDone done);
+  void ContinueBodyPiece(BodyReadDone done);
+  // `rejection`: the body is malformed or over a limit (ec is then empty).
+  void OnBodyPiece(const boost::beast::error_code& ec,
+                   const Rejection* rejection, BodyReadDone done);
   // Before the response completes: ends body streaming; false (and the
   // response waits) while a body read is still pending.
   bool EndBodyStreaming();
@@ -135,9 +138,7 @@ class Session : public std::enable_shared_from_this<Session> {
                              boost::asio::io_context::executor_type>
       stream_;
   boost::beast::flat_buffer buffer_;
-  std::optional<
-      boost::beast::http::request_parser<boost::beast::http::string_body>>
-      parser_;
+  RequestReader reader_;
   std::optional<Request> request_;
   // The response being written: its head and body.
   std::string write_head_;
@@ -175,8 +176,6 @@ class Session : public std::enable_shared_from_this<Session> {
   bool skipped_empty_line_ = false;  // A CRLF before this request line.
   ConnectionDisposition disposition_ = ConnectionDisposition::kKeepAlive;
   size_t discarded_bytes_ = 0;
-  size_t head_bytes_ = 0;       // Consumed by the parser for this head.
-  char last_head_byte_ = '\0';  // Last byte of that, for obs-fold checks.
 };
 
 }  // namespace protogate::http

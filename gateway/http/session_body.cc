@@ -1,7 +1,6 @@
 // Session: request bodies read piece by piece (ServerOptions::stream_body).
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/read.hpp>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -17,6 +16,7 @@ namespace bhttp = boost::beast::http;
 using beast::error_code;
 
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr size_t kBodyReadChunk = 64 * 1024;
 
 // The handler's view of the body. Holds the session weakly: a pending read
 // holds it strongly until its `done` ran.
@@ -38,7 +38,7 @@ class SessionBodyStream : public BodyStream {
 };
 
 absl::Status BodyError(const Rejection& rejection) {
-  return rejection.status == 413
+  return rejection.status == 413 || rejection.status == 431
              ? absl::ResourceExhaustedError(rejection.message)
              : absl::InvalidArgumentError(rejection.message);
 }
@@ -46,16 +46,19 @@ absl::Status BodyError(const Rejection& rejection) {
 }  // namespace
 
 void Session::DispatchStreamingBody() {
-  const auto& head = parser_->get();
+  const auto& head = reader_.parser().get();
   skipped_empty_line_ = false;
   keep_alive_ = head.keep_alive();
   http_1_0_ = head.version() < 11;
   head_request_ = head.method() == bhttp::verb::head;
   expect_continue_ =
       !http_1_0_ && beast::iequals(head[bhttp::field::expect], "100-continue");
-  request_.emplace(std::string(head.method_string()),
-                   std::string(head.target()), CopyHeaders(head), std::string(),
-                   remote_address_);
+  std::vector<Request::Header> headers =
+      CopyHeaders(head, reader_.head_fields());
+  std::string target = RoutedRequestTarget(
+      std::string_view(head.target().data(), head.target().size()), headers);
+  request_.emplace(std::string(head.method_string()), std::move(target),
+                   std::move(headers), std::string(), remote_address_);
   request_->set_body_stream(
       std::make_shared<SessionBodyStream>(weak_from_this()));
   body_streaming_ = true;
@@ -84,7 +87,7 @@ void Session::ReadBodyPiece(BodyReadDone done) {
         absl::CancelledError("the request body is no longer readable"));
     return;
   }
-  if (parser_->is_done()) {
+  if (reader_.parser().is_done()) {
     std::move(done)(BodyPiece{.data = std::string(), .last = true});
     return;
   }
@@ -98,21 +101,48 @@ void Session::ReadBodyPiece(BodyReadDone done) {
         [self, done = std::move(done)](const error_code& ec, size_t) mutable {
           self->body_read_pending_ = false;
           if (ec) {
-            self->OnBodyPiece(ec, std::move(done));
+            self->OnBodyPiece(ec, nullptr, std::move(done));
             return;
           }
           self->ReadBodyPiece(std::move(done));
         });
     return;
   }
-  bhttp::async_read_some(
-      stream_, buffer_, *parser_,
-      [self, done = std::move(done)](const error_code& ec, size_t) mutable {
-        self->OnBodyPiece(ec, std::move(done));
-      });
+  ContinueBodyPiece(std::move(done));
 }
 
-void Session::OnBodyPiece(const error_code& ec, BodyReadDone done) {
+// Parses what is buffered; reads more until a piece of body, its end or an
+// error is there, or a response waits for this read to end.
+void Session::ContinueBodyPiece(BodyReadDone done) {
+  const RequestReader::Progress progress = reader_.ParseBody(buffer_);
+  if (progress == RequestReader::Progress::kRejected) {
+    OnBodyPiece({}, &reader_.rejection(), std::move(done));
+    return;
+  }
+  const bool complete = progress == RequestReader::Progress::kComplete;
+  const bool response_waits =
+      deferred_response_.has_value() || stream_end_.has_value();
+  if (complete || !reader_.parser().get().body().empty() || response_waits) {
+    OnBodyPiece(response_waits && !complete
+                    ? error_code(asio::error::operation_aborted)
+                    : error_code(),
+                nullptr, std::move(done));
+    return;
+  }
+  stream_.async_read_some(buffer_.prepare(kBodyReadChunk),
+                          [self = shared_from_this(), done = std::move(done)](
+                              const error_code& ec, size_t bytes) mutable {
+                            if (ec || self->state_ == State::kClosed) {
+                              self->OnBodyPiece(ec, nullptr, std::move(done));
+                              return;
+                            }
+                            self->buffer_.commit(bytes);
+                            self->ContinueBodyPiece(std::move(done));
+                          });
+}
+
+void Session::OnBodyPiece(const error_code& ec, const Rejection* rejection,
+                          BodyReadDone done) {
   body_read_pending_ = false;
   if (!stream_write_active_) stream_.expires_never();
   if (state_ == State::kClosed) {
@@ -122,9 +152,9 @@ void Session::OnBodyPiece(const error_code& ec, BodyReadDone done) {
   if (ec == asio::error::operation_aborted) {  // EndBodyStreaming().
     std::move(done)(absl::CancelledError(
         "the response was sent before the request body was read"));
-  } else if (ec && IsParseError(ec)) {
+  } else if (rejection != nullptr) {
     keep_alive_ = false;
-    std::move(done)(BodyError(RejectionForParseError(ec, ParseContext())));
+    std::move(done)(BodyError(*rejection));
   } else if (ec == beast::error::timeout) {
     Close();
     std::move(done)(absl::DeadlineExceededError(
@@ -135,9 +165,9 @@ void Session::OnBodyPiece(const error_code& ec, BodyReadDone done) {
     std::move(done)(absl::UnavailableError("the client connection failed"));
     return;
   } else {
-    BodyPiece piece{.data = std::move(parser_->get().body()),
-                    .last = parser_->is_done()};
-    parser_->get().body().clear();
+    BodyPiece piece{.data = std::move(reader_.parser().get().body()),
+                    .last = reader_.parser().is_done()};
+    reader_.parser().get().body().clear();
     std::move(done)(std::move(piece));
   }
   // A response that waited for this read to end.
@@ -160,11 +190,11 @@ bool Session::EndBodyStreaming() {
     return false;
   }
   body_streaming_ = false;
-  if (!parser_->is_done()) {  // The rest of the body is never read.
+  if (!reader_.parser().is_done()) {  // The rest of the body is never read.
     keep_alive_ = false;
     disposition_ = ConnectionDisposition::kClose;
   }
-  parser_.reset();
+  reader_.Reset();
   return true;
 }
 

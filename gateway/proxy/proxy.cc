@@ -437,6 +437,7 @@ void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
   std::shared_ptr<const Snapshot> snapshot = state.snapshot;
   aggregator::RunOptions run;
   run.deadline = call.deadline;
+  run.request_id = state.request_id;
   run.headers = std::move(metadata);
   // The resolver lives in the run until its last call completes, so it
   // keeps the snapshot (plan, channels) alive for calls a failure abandoned.

@@ -177,10 +177,77 @@ std::string FieldPathName(const FieldPath& path) {
   return name;
 }
 
+using DescriptorPath = absl::InlinedVector<const FieldDescriptor*, 4>;
+
+// The oneof members the path and the query set, so that no oneof gets two
+// of them from any mix of path, query and body (the proto3 JSON mapping
+// refuses two within a body; json_wire_handler.cc). Costs nothing for paths
+// that cross no oneof.
+class OneofMembers {
+ public:
+  // Records the oneof members on `path`. InvalidArgument naming the oneof
+  // when one of them is a second member of a oneof already set.
+  absl::Status Add(absl::Span<const FieldDescriptor* const> path) {
+    for (size_t depth = 0; depth < path.size(); ++depth) {
+      const auto* oneof = path[depth]->real_containing_oneof();
+      if (oneof == nullptr) continue;
+      for (const Member& m : members_) {
+        if (m.depth == depth && m.path[depth] != path[depth] &&
+            m.path[depth]->real_containing_oneof() == oneof &&
+            std::equal(path.begin(), path.begin() + depth, m.path.begin())) {
+          return TwoMembers(m, path[depth]);
+        }
+      }
+      members_.push_back(
+          {.path = DescriptorPath(path.begin(), path.end()), .depth = depth});
+    }
+    return absl::OkStatus();
+  }
+
+  // InvalidArgument naming the oneof when `body_wire` (a request message)
+  // sets another member of a oneof recorded here.
+  absl::Status CheckBody(std::string_view body_wire) const {
+    for (const Member& m : members_) {
+      const auto* oneof = m.path[m.depth]->real_containing_oneof();
+      FieldPath probe(m.path.begin(), m.path.begin() + m.depth + 1);
+      for (int i = 0; i < oneof->field_count(); ++i) {
+        if (oneof->field(i) == m.path[m.depth]) continue;
+        probe.back() = oneof->field(i);
+        if (WireHasPath(body_wire, probe, 0)) {
+          return TwoMembers(m, oneof->field(i));
+        }
+      }
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  struct Member {
+    DescriptorPath path;
+    size_t depth;  // path[depth] is the oneof member.
+  };
+
+  static absl::Status TwoMembers(const Member& m,
+                                 const FieldDescriptor* other) {
+    std::string prefix;
+    for (size_t i = 0; i < m.depth; ++i) {
+      absl::StrAppend(&prefix, m.path[i]->json_name(), ".");
+    }
+    const FieldDescriptor* set = m.path[m.depth];
+    return absl::InvalidArgumentError(
+        absl::StrCat("oneof \"", prefix, set->real_containing_oneof()->name(),
+                     "\" is set twice: by field \"", prefix, set->json_name(),
+                     "\" and by field \"", prefix, other->json_name(), "\""));
+  }
+
+  std::vector<Member> members_;
+};
+
 absl::Status AddQuery(const RequestSpec& spec,
                       absl::Span<const PathBinding> bindings,
                       const std::vector<QueryParam>& params,
-                      const ParseOptions& options, std::string* wire) {
+                      const ParseOptions& options, OneofMembers& oneofs,
+                      std::string* wire) {
   std::vector<const FieldDescriptor*> singular_seen;
   const bool ignore_unknown =
       options.ignore_unknown_fields || spec.ignore_unknown_query_params;
@@ -214,6 +281,9 @@ absl::Status AddQuery(const RequestSpec& spec,
       }
       singular_seen.push_back(leaf.descriptor);
     }
+    DescriptorPath descriptors;
+    for (const FieldCodec* f : p->path) descriptors.push_back(f->descriptor);
+    if (absl::Status s = oneofs.Add(descriptors); !s.ok()) return s;
     if (absl::Status s = AppendResolved(*p, param.value, wire); !s.ok()) {
       return s;
     }
@@ -272,7 +342,7 @@ absl::Status AddHttpBody(const RequestSpec& spec, RequestBody body,
 absl::Status AddBody(const CodecSet& codecs, const RequestSpec& spec,
                      absl::Span<const PathBinding> bindings,
                      std::string_view body, const ParseOptions& options,
-                     std::string* wire) {
+                     const OneofMembers& oneofs, std::string* wire) {
   std::string body_wire;
   absl::Status s;
   if (spec.body == BodyMode::kWholeMessage) {
@@ -291,6 +361,9 @@ absl::Status AddBody(const CodecSet& codecs, const RequestSpec& spec,
           "field \"", FieldPathName(*b.field_path),
           "\" is bound by the path and cannot be set in the body"));
     }
+  }
+  if (absl::Status oneof = oneofs.CheckBody(body_wire); !oneof.ok()) {
+    return oneof;
   }
   wire->append(body_wire);
   return FillUpdateMask(spec, body, wire);
@@ -349,18 +422,21 @@ absl::Status BuildRequest(const CodecSet& codecs, const RequestSpec& spec,
         absl::StrCat("query parameter \"", (*params)[0].name,
                      "\" is not allowed: the body is the whole request"));
   }
+  OneofMembers oneofs;
   for (const PathBinding& b : path_bindings) {
     if (b.field_path == nullptr) {
       return absl::FailedPreconditionError("path binding without field path");
     }
     absl::Status s = AppendFieldFromText(codecs, *b.field_path, b.value, wire);
+    if (s.ok()) s = oneofs.Add(*b.field_path);
     if (!s.ok()) return s;
   }
-  absl::Status s = AddQuery(spec, path_bindings, *params, options, wire);
+  absl::Status s =
+      AddQuery(spec, path_bindings, *params, options, oneofs, wire);
   if (!s.ok() || spec.body == BodyMode::kNone) return s;
   if (spec.http_body) return AddHttpBody(spec, request_body, wire);
   if (body.empty()) return s;
-  return AddBody(codecs, spec, path_bindings, body, options, wire);
+  return AddBody(codecs, spec, path_bindings, body, options, oneofs, wire);
 }
 
 }  // namespace protogate::transcoding

@@ -75,8 +75,9 @@ struct PathBinding {
 // `raw_query` is the query string without '?', still percent-encoded;
 // parameters name fields by dotted proto or JSON name; repeated fields repeat
 // the key. Returns InvalidArgument naming the field or parameter at fault:
-// unknown parameter, bad value, a field set twice (path/query and body), a
-// body on a no-body route, query parameters on a body:"*" route.
+// unknown parameter, bad value, a field set twice (path/query and body), two
+// members of one oneof from any mix of path, query and body (naming the
+// oneof), a body on a no-body route, query parameters on a body:"*" route.
 absl::Status BuildRequest(const CodecSet& codecs, const RequestSpec& spec,
                           absl::Span<const PathBinding> path_bindings,
                           std::string_view raw_query, std::string_view body,

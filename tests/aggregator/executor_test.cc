@@ -307,13 +307,58 @@ TEST_F(ExecutorTest, OptionalFailureIsReportedAndFallbackUsed) {
   ASSERT_TRUE(r.status.ok()) << r.status;
   EXPECT_EQ(Response(r),
             "user { id: 1 } reviews { text: \"no reviews yet\" } "
-            "errors { code: 14 message: \"books down\" step: \"books\" } "
+            "errors { code: 14 message: \"upstream unavailable\" "
+            "step: \"books\" } "
             "count: 3");
   EXPECT_THAT(r.headers, ElementsAre(Pair("x-partial", "books=UNAVAILABLE")));
   ASSERT_EQ(r.failures.size(), 1u);
   EXPECT_EQ(r.failures[0].step, "books");
   EXPECT_EQ(TimingOf(r, "books").outcome, StepOutcome::kFailed);
   EXPECT_EQ(TimingOf(r, "reviews").outcome, StepOutcome::kFallback);
+}
+
+// The errors entry of an OPTIONAL failure carries no transport text (it may
+// hold addresses or library messages): transport codes get the generic
+// message; a backend's own answer (any other code) keeps its message.
+TEST_F(ExecutorTest, OptionalFailureHidesTransportText) {
+  const struct {
+    absl::Status status;
+    const char* message;
+  } cases[] = {
+      {absl::UnavailableError("cannot connect to upstream 127.0.0.1:4321"),
+       "upstream unavailable"},
+      {absl::DeadlineExceededError("deadline after 10.0.0.1:80 timed out"),
+       "upstream deadline exceeded"},
+      {absl::UnknownError("grpc: /usr/lib/libssl.so failed"), "upstream error"},
+      {absl::InternalError("stack: frame 0x7f00"), "upstream error"},
+      {absl::DataLossError("truncated frame from 10.1.1.1"), "upstream error"},
+      {absl::NotFoundError("no books for user 2"), "no books for user 2"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.status.ToString());
+    FakeChannel fake;
+    fake.On(kGetUser, Reply("agg.test.User", "id: 1"));
+    fake.On(kListBooks, [&](const CallRequest& req) {
+      if (RequestText("agg.test.ListBooksRequest", req) == "user_id: 1") {
+        return Ok(plans_.Wire("agg.test.ListBooksResponse", "count: 3"));
+      }
+      return CallResult{c.status};  // The OPTIONAL step "books".
+    });
+    fake.On(kGetReviews, Fail(absl::InternalError("reviews down")));
+    RunOptions options;
+    options.request_id = "req-1";
+    options.resolver = [&fake](const google::protobuf::ServiceDescriptor&) {
+      return &fake;
+    };
+    RunResult r = Run("Criticality", "user_id: 1 shelf: 's'", options);
+    ASSERT_TRUE(r.status.ok()) << r.status;
+    EXPECT_THAT(Response(r),
+                HasSubstr(absl::StrCat(
+                    "errors { code: ", static_cast<int>(c.status.code()),
+                    " message: \"", c.message, "\"")));
+    ASSERT_EQ(r.failures.size(), 1u);
+    EXPECT_EQ(r.failures[0].status, c.status);  // The original, for the log.
+  }
 }
 
 TEST_F(ExecutorTest, StepHookSeesEveryStepOnceWithItsOutcome) {
@@ -427,7 +472,8 @@ TEST_F(ExecutorTest, ConditionalOptionalStepReportsItsFailure) {
   EXPECT_EQ(fake_.records(kGetReviews).size(), 1u);  // `when` was true.
   EXPECT_EQ(Response(r),
             "user { id: 1 } "
-            "errors { code: 14 message: \"reviews down\" step: \"reviews\" }");
+            "errors { code: 14 message: \"upstream unavailable\" "
+            "step: \"reviews\" }");
   EXPECT_THAT(r.headers, ElementsAre(Pair("x-partial", "reviews=UNAVAILABLE")));
   EXPECT_EQ(TimingOf(r, "authors").outcome, StepOutcome::kOk);  // No books.
 }

@@ -71,7 +71,13 @@ INSTANTIATE_TEST_SUITE_P(
         Target{"path_template_fuzzer", CheckPathTemplate, FuzzPathTemplate},
         Target{"route_matcher_fuzzer", CheckRouteMatcher, FuzzRouteMatcher},
         Target{"jwt_parser_fuzzer", CheckJwtParser, FuzzJwtParser},
-        Target{"jwk_set_fuzzer", CheckJwkSet, FuzzJwkSet}),
+        Target{"jwk_set_fuzzer", CheckJwkSet, FuzzJwkSet},
+        Target{"http_request_fuzzer", CheckHttpRequest, FuzzHttpRequest},
+        Target{"grpc_frames_fuzzer", CheckGrpcFrames, FuzzGrpcFrames},
+        Target{"json_sequence_fuzzer", CheckJsonSequence, FuzzJsonSequence},
+        Target{"query_string_fuzzer", CheckQueryString, FuzzQueryString},
+        Target{"config_yaml_fuzzer", CheckConfigYaml, FuzzConfigYaml},
+        Target{"plan_options_fuzzer", CheckPlanOptions, FuzzPlanOptions}),
     [](const ::testing::TestParamInfo<Target>& info) {
       std::string name = info.param.name;
       name.erase(name.find("_fuzzer"));

@@ -37,4 +37,28 @@ int FuzzRouteMatcher(const uint8_t* data, size_t size) {
   return AbortUnlessOk("route_matcher", CheckRouteMatcher(AsText(data, size)));
 }
 
+int FuzzHttpRequest(const uint8_t* data, size_t size) {
+  return AbortUnlessOk("http_request", CheckHttpRequest(AsText(data, size)));
+}
+
+int FuzzGrpcFrames(const uint8_t* data, size_t size) {
+  return AbortUnlessOk("grpc_frames", CheckGrpcFrames(AsText(data, size)));
+}
+
+int FuzzJsonSequence(const uint8_t* data, size_t size) {
+  return AbortUnlessOk("json_sequence", CheckJsonSequence(AsText(data, size)));
+}
+
+int FuzzQueryString(const uint8_t* data, size_t size) {
+  return AbortUnlessOk("query_string", CheckQueryString(AsText(data, size)));
+}
+
+int FuzzConfigYaml(const uint8_t* data, size_t size) {
+  return AbortUnlessOk("config_yaml", CheckConfigYaml(AsText(data, size)));
+}
+
+int FuzzPlanOptions(const uint8_t* data, size_t size) {
+  return AbortUnlessOk("plan_options", CheckPlanOptions(AsText(data, size)));
+}
+
 }  // namespace protogate::fuzz

@@ -62,6 +62,41 @@ int FuzzJwtParser(const uint8_t* data, size_t size);
 // JWS algorithm and never HMAC.
 absl::Status CheckJwkSet(std::string_view input);
 int FuzzJwkSet(const uint8_t* data, size_t size);
+// The input as the HTTP/1.1 bytes a client sends on one connection (heads,
+// chunked or sized bodies, pipelined requests), through http::RequestReader,
+// the session's own parser and checks, fed in pieces whose size the first
+// byte picks. Every outcome is the same whatever the pieces; a rejection is
+// a 4xx/5xx the catalogue names; nothing is buffered beyond the limits.
+absl::Status CheckHttpRequest(std::string_view input);
+int FuzzHttpRequest(const uint8_t* data, size_t size);
+
+// The input as the DATA bytes of a gRPC response (OK trailers): accepted
+// only when it is exactly one uncompressed length-prefixed frame within the
+// receive limit, refused INTERNAL malformed otherwise.
+absl::Status CheckGrpcFrames(std::string_view input);
+int FuzzGrpcFrames(const uint8_t* data, size_t size);
+
+// The input (after a first byte choosing the format and a piece size) as a
+// client-streaming body: the JSON sequence splitter gives the same items
+// (or error) whether the body arrives whole or in pieces.
+absl::Status CheckJsonSequence(std::string_view input);
+int FuzzJsonSequence(const uint8_t* data, size_t size);
+
+// The input as the query string of test.QueryRequest and test.OneofRequest:
+// refused INVALID_ARGUMENT, or the wire parses with libprotobuf.
+absl::Status CheckQueryString(std::string_view input);
+int FuzzQueryString(const uint8_t* data, size_t size);
+
+// The input as a YAML config file, loaded and validated: refused
+// FailedPrecondition naming the file, or accepted the same way twice.
+absl::Status CheckConfigYaml(std::string_view input);
+int FuzzConfigYaml(const uint8_t* data, size_t size);
+
+// The input as a text-format protogate.aggregator.v1.Plan, the option of a
+// method over tests/aggregator/testdata: compiled, or refused
+// FailedPrecondition naming the method.
+absl::Status CheckPlanOptions(std::string_view input);
+int FuzzPlanOptions(const uint8_t* data, size_t size);
 
 // Prints `status` and the target name to stderr and aborts when not OK.
 int AbortUnlessOk(std::string_view target, const absl::Status& status);

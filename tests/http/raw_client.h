@@ -127,6 +127,9 @@ class RawClient {
 
   void ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
 
+  // The socket, for tests that set options of their own.
+  int fd() const { return fd_; }
+
  private:
   explicit RawClient(int fd) : fd_(fd) {}
 

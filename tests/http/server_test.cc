@@ -280,6 +280,27 @@ TEST(ServerTest, CustomMethodAndAsteriskOptionsReachHandler) {
   EXPECT_EQ(options->body, "OPTIONS * host=h\n");
 }
 
+// RFC 9112 3.2.2: a server MUST accept the absolute form; the handler sees
+// its path and query, and its authority as Host.
+TEST(ServerTest, AbsoluteFormTargetIsRoutedByItsPath) {
+  auto server = StartOrDie(TestOptions(), EchoHandler);
+  ASSERT_NE(server, nullptr);
+  auto client = RawClient::Connect(server->port());
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Send(
+      "GET http://api.example:8080/v1/shelves?x=1 HTTP/1.1\r\nHost: h\r\n\r\n"
+      "GET HTTPS://[::1]?y=2 HTTP/1.1\r\nHost: [::1]\r\n\r\n"
+      "GET / HTTP/1.1\r\nHost: ex%41mple.com:80\r\n\r\n"));
+  std::optional<RawResponse> first = client->ReadResponse();
+  std::optional<RawResponse> second = client->ReadResponse();
+  std::optional<RawResponse> third = client->ReadResponse();
+  ASSERT_TRUE(first && second && third);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(first->body, "GET /v1/shelves?x=1 host=api.example:8080\n");
+  EXPECT_EQ(second->body, "GET /?y=2 host=[::1]\n");
+  EXPECT_EQ(third->body, "GET / host=ex%41mple.com:80\n");
+}
+
 TEST(ServerTest, ManagedAndInvalidResponseHeadersAreDropped) {
   auto server = StartOrDie(TestOptions(), [](const Request&, Responder s) {
     Response response{.status = 200, .body = "abc"};

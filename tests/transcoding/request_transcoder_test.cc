@@ -270,6 +270,95 @@ TEST(BuildRequestTest, QueryParamOverlappingPathBindingIsRejected) {
   EXPECT_TRUE(Same(m, FromText<QueryRequest>(R"(filter { a: 1 b: "x" })")));
 }
 
+// Two members of one oneof are an InvalidArgument naming the oneof, from any
+// mix of path, query and body.
+TEST(BuildRequestTest, TwoMembersOfOneOneofAreRejected) {
+  const auto* d = test::OneofRequest::descriptor();
+  const FieldPath name = PathOf(d, {"name"});
+  const FieldPath inner_a = PathOf(d, {"inner", "a"});
+  const PathBinding by_name[] = {{&name, "x"}};
+  const PathBinding by_inner_a[] = {{&inner_a, "x"}};
+  const RequestSpec no_body{.codec = &CodecOf(d)};
+  const RequestSpec whole{.codec = &CodecOf(d),
+                          .body = BodyMode::kWholeMessage};
+  const RequestSpec nested_body{.codec = &CodecOf(d),
+                                .body = BodyMode::kField,
+                                .body_field = d->FindFieldByName("nested")};
+  const RequestSpec inner_body{.codec = &CodecOf(d),
+                               .body = BodyMode::kField,
+                               .body_field = d->FindFieldByName("inner")};
+  struct {
+    const char* name;
+    const RequestSpec* spec;
+    absl::Span<const PathBinding> path;
+    const char* query;
+    const char* body;
+    const char* message;  // "" when accepted
+  } cases[] = {
+      {"two in the query",
+       &no_body,
+       {},
+       "name=A&number=5",
+       "",
+       R"(oneof "selector" is set twice: by field "name" and by field "number")"},
+      {"nested member in the query",
+       &no_body,
+       {},
+       "nested.a=1&number=5",
+       "",
+       R"(oneof "selector")"},
+      {"same member twice is fine",
+       &no_body,
+       {},
+       "nested.a=1&nested.b=x",
+       "",
+       ""},
+      {"one level down",
+       &no_body,
+       {},
+       "inner.a=x&inner.b=2",
+       "",
+       R"(oneof "inner.kind" is set twice: by field "inner.a")"},
+      {"path and query", &no_body, by_name, "number=5", "",
+       R"(oneof "selector")"},
+      {"path and query one level down", &no_body, by_inner_a, "inner.b=2", "",
+       R"(oneof "inner.kind")"},
+      {"other fields are fine", &no_body, by_inner_a, "inner.c=y&number=2", "",
+       ""},
+      {"path and whole body", &whole, by_name, "", R"({"number": 5})",
+       R"(oneof "selector")"},
+      {"path and whole body one level down", &whole, by_inner_a, "",
+       R"({"inner": {"b": 5}})", R"(oneof "inner.kind")"},
+      {"path and whole body, other field", &whole, by_name, "",
+       R"({"inner": {"b": 5}})", ""},
+      {"query and a body field that is a member",
+       &nested_body,
+       {},
+       "number=5",
+       R"({"a": 1})",
+       R"(oneof "selector")"},
+      {"path and body field", &inner_body, by_name, "", R"({"a": "x"})", ""},
+      {"two in the body",
+       &whole,
+       {},
+       "",
+       R"({"name": "x", "number": 5})",
+       R"(oneof "selector")"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    std::string wire;
+    absl::Status s = BuildRequest(Codecs(), *c.spec, c.path, c.query, c.body,
+                                  ParseOptions(), &wire);
+    if (*c.message == '\0') {
+      EXPECT_TRUE(s.ok()) << s;
+      continue;
+    }
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    EXPECT_TRUE(absl::StrContains(s.message(), c.message)) << s;
+  }
+}
+
 TEST(BuildRequestTest, UpdateMaskIsFilledFromTheBody) {
   const auto* d = QueryRequest::descriptor();
   RequestSpec spec{.codec = &CodecOf(d),
