@@ -344,14 +344,13 @@ absl::StatusOr<std::string> GenerateOpenApi(const routing::RouteTable& table,
     const std::string op = absl::AsciiStrToLower(binding.route->http_method);
     if (!IsOperation(op)) continue;
     const std::string path = OpenApiPath(*binding.route);
-    auto item = paths.FindMember(path.c_str());
-    if (item == paths.MemberEnd()) {
+    if (!paths.HasMember(path.c_str())) {
       paths.AddMember(writer.Str(path), Value(rapidjson::kObjectType),
                       allocator);
-      item = paths.FindMember(path.c_str());
     }
-    if (item->value.HasMember(op.c_str())) continue;
-    item->value.AddMember(writer.Str(op), writer.Operation(binding), allocator);
+    Value& item = paths[path.c_str()];
+    if (item.HasMember(op.c_str())) continue;
+    item.AddMember(writer.Str(op), writer.Operation(binding), allocator);
   }
   document.AddMember("openapi", "3.1.0", allocator);
   document.AddMember("info", Info(options, writer, allocator), allocator);
