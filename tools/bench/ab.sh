@@ -28,19 +28,8 @@ CONNS="${CONNS:-32}"
 OUT="${OUT:-$(mktemp -d /tmp/protogate-ab-XXXXXX)}"
 "$REPO/tools/install-deps.sh" wrk >/dev/null
 
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-# Waits (10 s at most) until FILE has a line matching REGEX; prints the match.
-wait_line() {
-  local file=$1 regex=$2
-  for _ in $(seq 100); do
-    if grep -qE "$regex" "$file" 2>/dev/null; then grep -oE "$regex" "$file" | head -1; return; fi
-    read -rt 0.1 <> <(:) || true
-  done
-  echo "ab: no \"$regex\" in $file" >&2; exit 1
-}
+# shellcheck source=tools/bench/lib.sh
+source "$REPO/tools/bench/lib.sh"
 
 "$BUILD/tools/demo/demo_bookstore" --listen 127.0.0.1:0 >"$OUT/backend.log" 2>&1 &
 PIDS+=($!)
@@ -51,16 +40,14 @@ start_gateway() {  # $1: label, $2: binary; prints "PID PORT"
     --descriptor_set "$BUILD/proto/bookstore.binpb" \
     --backend "demo.bookstore=$BACKEND" >"$OUT/$1.log" 2>&1 &
   local pid=$!
-  PIDS+=($pid)
   local port
   port=$(wait_line "$OUT/$1.log" "listening on http://127\.0\.0\.1:[0-9]+" | sed 's/.*://')
   echo "$pid $port"
 }
 read -r PID_A PORT_A < <(start_gateway a "$BIN_A")
 read -r PID_B PORT_B < <(start_gateway b "$BIN_B")
+PIDS+=("$PID_A" "$PID_B")  # start_gateway ran in a subshell.
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TICK=$(getconf CLK_TCK)
 
 cat >"$OUT/post.lua" <<'LUA'
 wrk.method = "POST"

@@ -28,19 +28,8 @@ CONNS="${CONNS:-16}"
 OUT="${OUT:-$(mktemp -d /tmp/protogate-ratelimit-bench-XXXXXX)}"
 "$REPO/tools/install-deps.sh" wrk >/dev/null
 
-PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-# Waits (10 s at most) until FILE has a line matching REGEX; prints the match.
-wait_line() {
-  local file=$1 regex=$2
-  for _ in $(seq 100); do
-    if grep -qE "$regex" "$file" 2>/dev/null; then grep -oE "$regex" "$file" | head -1; return; fi
-    read -rt 0.1 <> <(:) || true
-  done
-  echo "bench: no \"$regex\" in $file" >&2; exit 1
-}
+# shellcheck source=tools/bench/lib.sh
+source "$REPO/tools/bench/lib.sh"
 
 redis-server --port 0 --unixsocket "$OUT/redis.sock" --save "" --appendonly no \
   --dir "$OUT" >"$OUT/redis.log" 2>&1 &
@@ -65,8 +54,6 @@ YAML
   esac
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TICK=$(getconf CLK_TCK)
 
 printf "case\trun\trps\tp50_ms\tcpu_us_per_req\n" >"$OUT/runs.tsv"
 for run in $(seq "$REPEAT"); do
