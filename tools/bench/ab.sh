@@ -13,7 +13,8 @@
 # CPU time (/proc/PID/stat utime+stime) / requests wrk completed. Prints a
 # Markdown table of medians and the B/A ratio.
 #
-# Env: BIN_A, BIN_B (default both build/gateway/server/protogate),
+# Env: BIN_A, BIN_B (default both build/gateway/server/protogate), FLAGS_A,
+# FLAGS_B (more flags for one side, e.g. "--config metrics_off.yaml"),
 # DURATION=5 REPEAT=3 CONNS=32, BUILD=<repo>/build (demo_bookstore and
 # proto/bookstore.binpb built there), OUT=<tmp dir>.
 set -euo pipefail
@@ -35,17 +36,18 @@ source "$REPO/tools/bench/lib.sh"
 PIDS+=($!)
 BACKEND=$(wait_line "$OUT/backend.log" "127\.0\.0\.1:[0-9]+")
 
-start_gateway() {  # $1: label, $2: binary; prints "PID PORT"
+start_gateway() {  # $1: label, $2: binary, $3: extra flags; prints "PID PORT"
+  # shellcheck disable=SC2086  # $3 is a list of flags.
   taskset -c 0 "$2" --listen 127.0.0.1:0 --io_threads 1 \
     --descriptor_set "$BUILD/proto/bookstore.binpb" \
-    --backend "demo.bookstore=$BACKEND" >"$OUT/$1.log" 2>&1 &
+    --backend "demo.bookstore=$BACKEND" $3 >"$OUT/$1.log" 2>&1 &
   local pid=$!
   local port
   port=$(wait_line "$OUT/$1.log" "listening on http://127\.0\.0\.1:[0-9]+" | sed 's/.*://')
   echo "$pid $port"
 }
-read -r PID_A PORT_A < <(start_gateway a "$BIN_A")
-read -r PID_B PORT_B < <(start_gateway b "$BIN_B")
+read -r PID_A PORT_A < <(start_gateway a "$BIN_A" "${FLAGS_A:-}")
+read -r PID_B PORT_B < <(start_gateway b "$BIN_B" "${FLAGS_B:-}")
 PIDS+=("$PID_A" "$PID_B")  # start_gateway ran in a subshell.
 
 
