@@ -66,6 +66,10 @@ namespace protogate::aggregator {
 struct RunOptions {
   absl::Time deadline = absl::InfiniteFuture();
   upstream::Metadata headers;  // Incoming request headers, lower-case keys.
+  // Metadata every step's call carries besides its propagate_headers: the
+  // caller's verified identity (the auth stage's forwarded claims), which
+  // no plan has to name. Lower-case keys.
+  upstream::Metadata identity;
   // The channel serving a called method's service; nullptr fails that step
   // with UNAVAILABLE. Must be thread-safe.
   std::function<upstream::Channel*(const google::protobuf::ServiceDescriptor&)>

@@ -35,6 +35,7 @@ RunState::RunState(const CompiledPlan& plan, const RunOptions& options,
     : plan_(plan),
       deadline_(RunDeadline(plan, options)),
       headers_(options.headers),
+      identity_(options.identity),
       resolver_(options.resolver),
       on_step_done_(options.on_step_done),
       selection_(options.selection),
@@ -131,6 +132,8 @@ RunState::Unit RunState::MakeUnit(int s, const Value* item,
       if (header.first == name) unit.request.metadata.push_back(header);
     }
   }
+  unit.request.metadata.insert(unit.request.metadata.end(), identity_.begin(),
+                               identity_.end());
   return unit;
 }
 

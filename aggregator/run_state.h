@@ -96,6 +96,7 @@ class RunState : public std::enable_shared_from_this<RunState> {
   const CompiledPlan& plan_;
   const absl::Time deadline_;
   upstream::Metadata headers_;
+  const upstream::Metadata identity_;
   std::function<upstream::Channel*(const google::protobuf::ServiceDescriptor&)>
       resolver_;
   std::function<void(const StepTiming&)> on_step_done_;

@@ -278,6 +278,7 @@ Verdict AuthStage::Admit(const CachedToken& verified, const Requirement& need,
   }
   metadata.insert(metadata.end(), verified.token.forwarded.begin(),
                   verified.token.forwarded.end());
+  exchange.identity_metadata() = verified.token.forwarded;
   return Verdict::Pass();
 }
 

@@ -69,6 +69,10 @@ class Exchange {
 
   // The metadata of the upstream call (lower-case keys; "-bin" values raw).
   upstream::Metadata& metadata() { return metadata_; }
+  // The part of metadata() that is the caller's verified identity (the auth
+  // stage's forwarded claims): a composition plan's steps carry it too,
+  // whatever headers they propagate.
+  upstream::Metadata& identity_metadata() { return identity_metadata_; }
   // Headers added to every answer of this request.
   std::vector<Header>& response_headers() { return response_headers_; }
   const std::vector<Header>& response_headers() const {
@@ -84,6 +88,7 @@ class Exchange {
   std::string_view request_id_;
   Match match_;
   upstream::Metadata metadata_;
+  upstream::Metadata identity_metadata_;
   std::vector<Header> response_headers_;
   Identity identity_;
   std::string rate_limit_policy_;

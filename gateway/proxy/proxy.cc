@@ -438,6 +438,7 @@ void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
   aggregator::RunOptions run;
   run.deadline = call.deadline;
   run.request_id = state.request_id;
+  run.identity = std::move(state.exchange.identity_metadata());
   run.headers = std::move(metadata);
   // The resolver lives in the run until its last call completes, so it
   // keeps the snapshot (plan, channels) alive for calls a failure abandoned.

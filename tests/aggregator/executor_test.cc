@@ -147,6 +147,29 @@ TEST_F(ExecutorTest, StorefrontJoinsBatchResultsByKey) {
   EXPECT_EQ(TimingOf(r, "authors").calls, 2);
 }
 
+TEST_F(ExecutorTest, EveryStepCallCarriesTheIdentityMetadata) {
+  fake_.On(kGetUser, Reply("agg.test.User", "id: 7 name: 'ann'"));
+  fake_.On(kListBooks, Reply("agg.test.ListBooksResponse",
+                             R"pb(books { id: "b1" author_id: 1 })pb"));
+  fake_.On(kBatchAuthors, Reply("agg.test.BatchGetAuthorsResponse",
+                                R"pb(authors { id: 1 name: "al" })pb"));
+  RunOptions options;
+  options.headers = {{"x-tenant", "t1"}, {"x-user-id", "spoofed"}};
+  options.identity = {{"x-user-id", "u7"}};
+  RunResult r = Run("Storefront", "shelf: 's1' user_id: 7", options);
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  // ListBooks propagates x-tenant; every call carries the identity, and no
+  // call the client-sent x-user-id.
+  EXPECT_THAT(fake_.records(kListBooks)[0].metadata,
+              ElementsAre(Pair("x-tenant", "t1"), Pair("x-user-id", "u7")));
+  ASSERT_FALSE(fake_.records(kGetUser).empty());
+  EXPECT_THAT(fake_.records(kGetUser)[0].metadata,
+              ElementsAre(Pair("x-user-id", "u7")));
+  ASSERT_FALSE(fake_.records(kBatchAuthors).empty());
+  EXPECT_THAT(fake_.records(kBatchAuthors)[0].metadata,
+              ElementsAre(Pair("x-user-id", "u7")));
+}
+
 TEST_F(ExecutorTest, IndependentStepsOverlapAndDependentOnesWait) {
   fake_.On(kGetUser, Reply("agg.test.User", "id: 7"));
   fake_.On(kListBooks,

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "demo/bookstore.pb.h"
+#include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tests/auth/auth_test_env.h"
@@ -55,6 +56,7 @@ struct Outcome {
   Verdict verdict;
   Identity identity;
   upstream::Metadata metadata;
+  upstream::Metadata identity_metadata;  // What plan steps carry too.
 
   int status() const {
     return verdict.kind == Verdict::Kind::kPass ? 0 : verdict.response.status;
@@ -94,6 +96,7 @@ Outcome Call(const policy::Stage& stage, const std::string& method,
   out.verdict = stage.Apply(exchange);
   out.identity = exchange.identity();
   out.metadata = exchange.metadata();
+  out.identity_metadata = exchange.identity_metadata();
   return out;
 }
 
@@ -363,6 +366,10 @@ TEST_F(AuthStageTest, ForwardsClaimsAndRemovesSpoofedHeadersAndTheToken) {
   EXPECT_EQ(out.metadata_value("x-tenant"), "acme");
   EXPECT_EQ(out.metadata_value("x-other"), "kept");
   EXPECT_EQ(out.metadata_value("authorization"), "");
+  // The verified claims alone are the identity every plan step carries.
+  EXPECT_THAT(out.identity_metadata, ::testing::UnorderedElementsAre(
+                                         ::testing::Pair("x-user-id", "alice"),
+                                         ::testing::Pair("x-tenant", "acme")));
 }
 
 TEST_F(AuthStageTest, ForwardTokenKeepsTheAuthorizationHeader) {
