@@ -243,8 +243,8 @@ void LocateFailures(const CompiledPlan& plan, const Message& response,
   }
 }
 
-std::string_view ClientMessage(const absl::Status& status) {
-  switch (status.code()) {
+std::string_view GenericUpstreamMessage(absl::StatusCode code) {
+  switch (code) {
     case absl::StatusCode::kUnavailable:
       return "upstream unavailable";
     case absl::StatusCode::kDeadlineExceeded:
@@ -254,8 +254,13 @@ std::string_view ClientMessage(const absl::Status& status) {
     case absl::StatusCode::kDataLoss:
       return "upstream error";
     default:
-      return base::ToStd(status.message());
+      return {};
   }
+}
+
+std::string_view ClientMessage(const absl::Status& status) {
+  std::string_view generic = GenericUpstreamMessage(status.code());
+  return generic.empty() ? base::ToStd(status.message()) : generic;
 }
 
 void ReportFailures(const CompiledPlan& plan,

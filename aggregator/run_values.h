@@ -78,6 +78,11 @@ void LocateFailures(const CompiledPlan& plan,
 // message (the backend's answer) otherwise. Views into `status` or static.
 std::string_view ClientMessage(const absl::Status& status);
 
+// The generic client-facing message of a transport failure code (the codes
+// above), or "" for any other code. Static strings. The gateway's errors for
+// direct calls use it too (proxy/error_response.cc).
+std::string_view GenericUpstreamMessage(absl::StatusCode code);
+
 // Appends OPTIONAL failures to the plan's error field (with their `path`
 // when the element has a string `path` field) and header (one entry per
 // step and code); each entry's message is ClientMessage().

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "aggregator/run_values.h"
 #include "gateway/base/logging.h"
 #include "gateway/base/strings.h"
 #include "gateway/transcoding/http_body.h"
@@ -14,22 +15,6 @@ namespace protogate::proxy {
 namespace {
 
 constexpr std::string_view kJson = "application/json";
-
-// The client-facing message for an upstream failure without details.
-std::string_view GenericMessage(absl::StatusCode code) {
-  switch (code) {
-    case absl::StatusCode::kUnavailable:
-      return "upstream unavailable";
-    case absl::StatusCode::kDeadlineExceeded:
-      return "upstream deadline exceeded";
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kInternal:
-    case absl::StatusCode::kDataLoss:
-      return "upstream error";
-    default:
-      return {};
-  }
-}
 
 http::Response JsonResponse(int status, std::string body) {
   http::Response response;
@@ -51,7 +36,7 @@ http::Response UpstreamError(const Snapshot& snapshot, const RouteRuntime& rt,
     PG_LOG(kWarning) << rt.grpc_method << ": bad grpc-status-details-bin: "
                      << json.status().message();
   }
-  std::string_view generic = GenericMessage(status.code());
+  std::string_view generic = aggregator::GenericUpstreamMessage(status.code());
   if (!generic.empty()) {
     PG_LOG(kWarning) << rt.grpc_method << ": " << status.ToString();
     return ErrorResponse(status.code(), generic);
@@ -103,7 +88,7 @@ http::Response RawResponse(const RouteRuntime& rt, std::string_view payload) {
 // failures get the generic message (the original is logged).
 http::Response PlanError(const RouteRuntime& rt, const absl::Status& status) {
   absl::string_view message = status.message();
-  std::string_view generic = GenericMessage(status.code());
+  std::string_view generic = aggregator::GenericUpstreamMessage(status.code());
   if (generic.empty())
     return ErrorResponse(status.code(), base::ToStd(message));
   PG_LOG(kWarning) << rt.grpc_method << ": " << status.ToString();
