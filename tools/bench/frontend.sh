@@ -403,7 +403,7 @@ SUMMARY="$OUT/summary.md"
         if (!n) { printf "| %s | n/a | no complete pair of runs | <= 1.0x | |\n", label; exit }
         for (i = 2; i <= n; i++) { t = x[i]; for (j = i - 1; j >= 1 && x[j] > t; j--) x[j + 1] = x[j]; x[j + 1] = t }
         m = (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
-        printf "| %s | %.2fx | %.2f-%.2fx (%d runs) | <= 1.0x | %s |\n", label, m, x[1], x[n], n, (m <= 1.0) ? "yes" : "no" }' "$TSV"
+        printf "| %s | %.3fx | %.2f-%.2fx (%d runs) | <= 1.0x | %s |\n", label, m, x[1], x[n], n, (m <= 1.0) ? "yes" : "no" }' "$TSV"
   done
   echo
   echo "Command: \`DURATION=$DURATION REPEAT=$REPEAT CONNS=$CONNS CASES=\"$CASES\" SERVERS=\"$SERVERS\" bash tools/bench/frontend.sh\`; per-run rows: \`$TSV\`."

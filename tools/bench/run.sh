@@ -576,7 +576,7 @@ SUMMARY="$OUT/summary.md"
       for (i = 2; i <= n; i++) { t = x[i]; for (j = i - 1; j >= 1 && x[j] > t; j--) x[j + 1] = x[j]; x[j + 1] = t }
       med = (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
       ok = (op == "<=") ? (med <= goal) : (med >= goal)
-      printf "| %s | %.2fx | %.2f-%.2fx (%d runs) | %s %sx | %s |\n", label, med, x[1], x[n], n, op, goal, ok ? "yes" : "no"
+      printf "| %s | %.3fx | %.2f-%.2fx (%d runs) | %s %sx | %s |\n", label, med, x[1], x[n], n, op, goal, ok ? "yes" : "no"
     }
     END {
       fig("CPU us per GET / nginx proxy worker CPU us per GET", "get", "protogate", "nginx", "nginx-proxy", 1, 10, 0, "<=", "1.0")
