@@ -150,6 +150,15 @@ check("a Redis Deployment behind it", find("Deployment", "redis") !== undefined 
       JSON.stringify(find("Deployment", "redis").spec.template.metadata.labels) ===
       JSON.stringify(redis.spec.selector));
 
+// Only the gateway's pods may reach Redis.
+const redisPolicy = find("NetworkPolicy", "redis");
+check("a NetworkPolicy lets only the gateway reach Redis", redisPolicy !== undefined &&
+      JSON.stringify(redisPolicy.spec.podSelector.matchLabels) ===
+      JSON.stringify(redis.spec.selector) &&
+      redisPolicy.spec.ingress.length === 1 &&
+      redisPolicy.spec.ingress[0].from.every((f) => JSON.stringify(f.podSelector.matchLabels) ===
+        JSON.stringify(deployment.spec.template.metadata.labels)));
+
 // The shared rate limits use that Redis.
 const limits = config.rate_limits || {};
 check("rate_limits.redis is the Redis Service",
