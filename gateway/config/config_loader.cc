@@ -105,6 +105,11 @@ struct ParsedConfig {
   JsonDocument doc;
 };
 
+// Each rejected field costs one more transcoding of the whole config; the
+// search stops when they added up to this many JSON bytes (e.g. 16 passes
+// over a 4 MiB config, 100 over a 640 KiB one).
+constexpr size_t kMaxFieldSearchBytes = 64 << 20;
+
 // The config of `text`. A member the transcoder rejects (unknown field,
 // wrong type) is a problem, and the rest is transcoded again without it to
 // find the next one; all of them are the error, one
@@ -123,14 +128,21 @@ absl::StatusOr<ParsedConfig> Parse(std::string_view text,
   PG_ASSIGN_OR_RETURN(ConfigTranscoder transcoder, ConfigTranscoder::Create());
   std::vector<std::string> problems;
   std::string wire;
+  size_t transcoded = 0;
   for (absl::Status status = transcoder.ToWire(*doc, wire); !status.ok();
        status = transcoder.ToWire(*doc, wire)) {
+    transcoded += doc->json.size();
     const std::string_view message = base::ToStd(status.message());
     const std::string_view path = ErrorPath(message);
     problems.push_back(Positioned(file, doc->Find(path), message));
     const std::string skip = MemberToSkip(path);
     if (skip.empty() || problems.size() >= Problems::kMaxKept ||
         !options.skip_members.insert(skip).second) {
+      break;
+    }
+    if (transcoded > kMaxFieldSearchBytes) {
+      problems.push_back(absl::StrCat(
+          ToAbsl(file), ": stopped looking for further field problems"));
       break;
     }
     doc = YamlTreeToJson(**root, options);

@@ -249,6 +249,22 @@ TEST(ParseConfigTextTest, StopsAtAHundredRejectedFields) {
   EXPECT_EQ(lines.back(), "gw.yaml:100:1: field \"x99\": unknown field");
 }
 
+// Each rejected field means one more pass over the whole config: a large
+// one stops early, saying so.
+TEST(ParseConfigTextTest, BoundsTheSearchOfALargeConfig) {
+  std::string text = "descriptors: {descriptor_sets: [";
+  text += std::string(3 << 20, 'a');  // One 3 MiB file name.
+  text += "]}\n";
+  for (int i = 0; i < 40; ++i) text += "x" + std::to_string(i) + ": 1\n";
+  absl::StatusOr<v1::GatewayConfig> c = Parse(text);
+  ASSERT_FALSE(c.ok());
+  const std::vector<std::string> lines =
+      absl::StrSplit(std::string(c.status().message()), '\n');
+  ASSERT_EQ(lines.size(), 23u);  // 22 passes of 3 MiB > 64 MiB.
+  EXPECT_EQ(lines[21], "gw.yaml:23:1: field \"x21\": unknown field");
+  EXPECT_EQ(lines[22], "gw.yaml: stopped looking for further field problems");
+}
+
 constexpr std::string_view kValidHead = R"(
 descriptors: {descriptor_sets: [api.binpb]}
 routes: [{service: demo, cluster: a}]
