@@ -88,11 +88,14 @@ int RunValidation(ReloaderOptions options, std::FILE* out, std::FILE* err) {
 int ReportFlagError(const absl::Status& status,
                     absl::Span<const char* const> args, std::FILE* err) {
   const bool validating = WantsValidation(args);
-  // A config file's problems come one per line. --validate prints them as
-  // a compiler does ("FILE:LINE:COLUMN: ..."), a start-up as its log lines.
+  // A config file's problems (FailedPrecondition) come one per line.
+  // --validate prints them as a compiler does ("FILE:LINE:COLUMN: ..."),
+  // a start-up as its log lines; other errors (flags) name the program.
+  const bool as_compiler =
+      validating && status.code() == absl::StatusCode::kFailedPrecondition;
   for (absl::string_view line : absl::StrSplit(status.message(), '\n')) {
     std::fprintf(err, "%s%s\n",
-                 validating ? "" : "protogate: ", std::string(line).c_str());
+                 as_compiler ? "" : "protogate: ", std::string(line).c_str());
   }
   if (!validating) return 2;
   std::fputs(kInvalid, err);

@@ -39,9 +39,10 @@ bool WantsValidation(absl::Span<const char* const> args);
 int RunValidation(ReloaderOptions options, std::FILE* out, std::FILE* err);
 
 // The exit code for flags that failed to parse (the config file's problems
-// among them): each line of `status` is printed to `err`, under --validate
-// as it is, followed by the INVALID line, and 1 (a bad config file is a
-// validation result); otherwise with "protogate: " before it, and 2.
+// among them): each line of `status` is printed to `err` with "protogate: "
+// before it — under --validate the config file's problems
+// (FailedPrecondition) as they are — then under --validate the INVALID line
+// and 1 (a bad config file is a validation result), otherwise 2.
 int ReportFlagError(const absl::Status& status,
                     absl::Span<const char* const> args, std::FILE* err);
 

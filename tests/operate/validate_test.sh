@@ -101,6 +101,16 @@ cat "$OPERATE_TMP/err" >&2
   fail "start with bad values: not 5 problems"
 ! grep -q listening "$OPERATE_TMP/out" || fail "start with bad values listened"
 
+# A bad flag names the program, then the INVALID line; exit 1.
+code=0
+"$protogate" --validate --config "$good" --nope=1 >"$OPERATE_TMP/out" \
+  2>"$OPERATE_TMP/err" || code=$?
+((code == 1)) || fail "bad flag: exit $code"
+diff - "$OPERATE_TMP/err" <<EOF || fail "bad flag: not the lines above"
+protogate: unknown flag --nope (see --help)
+protogate: configuration INVALID
+EOF
+
 # A problem found while building (a service without a backend): exit 1.
 code=0
 "$protogate" --validate --descriptor_set "$build/proto/bookstore.binpb" \
