@@ -90,6 +90,19 @@ void ApplyMethodSettings(const config::v1::GatewayConfig& config,
           : config.method_defaults().ignore_unknown_query_params();
 }
 
+// `message` prefixed with the .proto location of `method`
+// ("demo/storefront.proto:42:3: ...") when the pool has source info.
+absl::Status AtMethod(const google::protobuf::MethodDescriptor& method,
+                      absl::string_view message) {
+  google::protobuf::SourceLocation location;
+  if (!method.GetSourceLocation(&location)) {
+    return absl::FailedPreconditionError(message);
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat(method.file()->name(), ":", location.start_line + 1, ":",
+                   location.start_column + 1, ": ", message));
+}
+
 // What the upstream library builds the snapshot's clusters from: the
 // config's clusters, routes and backends, plus the reflection sources'
 // services where no backend names them.
@@ -187,8 +200,10 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
     }
   }
   PG_ASSIGN_OR_RETURN(codecs_, transcoding::CodecSet::Build(*pool_, roots));
-  PG_RETURN_IF_ERROR(CompilePlans());
-  PG_RETURN_IF_ERROR(BuildRuntimes(options));
+  config::Problems problems;
+  CompilePlans(problems);
+  BuildRuntimes(options, problems);
+  PG_RETURN_IF_ERROR(problems.ToStatus());
   return BuildStages(options);
 }
 
@@ -203,30 +218,39 @@ absl::Status Snapshot::BuildStages(const SnapshotOptions& options) {
   return absl::OkStatus();
 }
 
-absl::Status Snapshot::CompilePlans() {
+void Snapshot::CompilePlans(config::Problems& problems) {
   for (const ServiceDescriptor* service : services_) {
     for (int i = 0; i < service->method_count(); ++i) {
       const google::protobuf::MethodDescriptor& method = *service->method(i);
       if (!aggregator::HasPlan(method)) continue;
-      PG_ASSIGN_OR_RETURN(std::unique_ptr<const aggregator::CompiledPlan> plan,
-                          aggregator::CompilePlan(method));
-      for (const aggregator::CompiledStep& step : plan->steps) {
+      absl::StatusOr<std::unique_ptr<const aggregator::CompiledPlan>> plan =
+          aggregator::CompilePlan(method);
+      if (!plan.ok()) {
+        problems.Add(AtMethod(method, plan.status().message()));
+        continue;
+      }
+      bool resolved = true;
+      for (const aggregator::CompiledStep& step : (*plan)->steps) {
         const ServiceDescriptor& called = *step.method->service();
         upstream::Channel* channel = upstreams_->Resolve(called.full_name());
         if (channel == nullptr) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "plan \"", method.full_name(), "\": step \"", step.id,
-              "\" calls service \"", called.full_name(),
-              "\", which has no backend (add a route for it or --backend ",
-              called.full_name(), "=HOST:PORT)"));
+          problems.Add(AtMethod(
+              method,
+              absl::StrCat("plan \"", method.full_name(), "\": step \"",
+                           step.id, "\" calls service \"", called.full_name(),
+                           "\", which has no backend (add a route for it or "
+                           "--backend ",
+                           called.full_name(), "=HOST:PORT)")));
+          resolved = false;
+          continue;
         }
         step_channels_[&called] = channel;
       }
-      plan_by_method_[method.full_name()] = plan.get();
-      plans_.push_back(std::move(plan));
+      if (!resolved) continue;
+      plan_by_method_[method.full_name()] = plan->get();
+      plans_.push_back(*std::move(plan));
     }
   }
-  return absl::OkStatus();
 }
 
 const aggregator::CompiledPlan* Snapshot::FindPlan(
@@ -236,17 +260,23 @@ const aggregator::CompiledPlan* Snapshot::FindPlan(
   return it == plan_by_method_.end() ? nullptr : it->second;
 }
 
-absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
+void Snapshot::BuildRuntimes(const SnapshotOptions& options,
+                             config::Problems& problems) {
   runtimes_.reserve(routes_->routes().size());
   for (const routing::Route& route : routes_->routes()) {
     const ServiceDescriptor* service = route.method->service();
     const aggregator::CompiledPlan* plan = FindPlan(route.method->full_name());
     upstream::Channel* channel = upstreams_->Resolve(service->full_name());
+    if (plan == nullptr && aggregator::HasPlan(*route.method)) {
+      continue;  // Its plan did not compile: reported by CompilePlans.
+    }
     if (channel == nullptr && plan == nullptr) {
-      return absl::FailedPreconditionError(
+      // One problem per service (Problems keeps the first of a text).
+      problems.Add(absl::FailedPreconditionError(
           absl::StrCat("service \"", service->full_name(),
                        "\" has no backend (add a route for it or --backend ",
-                       service->full_name(), "=HOST:PORT)"));
+                       service->full_name(), "=HOST:PORT)")));
+      continue;
     }
     RouteRuntime& rt = runtimes_.emplace_back();
     rt.route = &route;
@@ -273,11 +303,10 @@ absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
     rt.grpc_method =
         absl::StrCat("/", service->full_name(), "/", route.method->name());
     if (rt.request_spec.codec == nullptr || rt.response_codec == nullptr) {
-      return absl::InternalError(absl::StrCat("no codec compiled for method ",
-                                              route.method->full_name()));
+      problems.Add(absl::InternalError(absl::StrCat(
+          "no codec compiled for method ", route.method->full_name())));
     }
   }
-  return absl::OkStatus();
 }
 
 const RouteRuntime& Snapshot::runtime(const routing::Route& route) const {

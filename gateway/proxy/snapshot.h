@@ -25,6 +25,7 @@
 #include "absl/time/time.h"
 #include "aggregator/compiled_plan.h"
 #include "codegen/openapi_generator.h"
+#include "gateway/config/problems.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/policy/stage.h"
 #include "gateway/proxy/descriptor_sources.h"
@@ -140,8 +141,11 @@ class Snapshot {
  private:
   Snapshot() = default;
   absl::Status Init(const SnapshotOptions& options);
-  absl::Status CompilePlans();
-  absl::Status BuildRuntimes(const SnapshotOptions& options);
+  // Both go on after a problem, so that one build reports every plan that
+  // does not compile and every service without a backend.
+  void CompilePlans(config::Problems& problems);
+  void BuildRuntimes(const SnapshotOptions& options,
+                     config::Problems& problems);
   absl::Status BuildStages(const SnapshotOptions& options);
 
   std::unique_ptr<google::protobuf::DescriptorPool> pool_;

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "gateway/auth/openapi_security.h"
 #include "gateway/base/logging.h"
@@ -160,9 +162,12 @@ absl::StatusOr<std::unique_ptr<http::Server>> StartAdminServer(
   return server;
 }
 
+// Prints each line of `status` after "protogate: " (and `prefix`).
 int Fail(std::string_view prefix, const absl::Status& status) {
-  std::fprintf(stderr, "protogate: %s%s\n", std::string(prefix).c_str(),
-               std::string(status.message()).c_str());
+  for (absl::string_view line : absl::StrSplit(status.message(), '\n')) {
+    std::fprintf(stderr, "protogate: %s%s\n", std::string(prefix).c_str(),
+                 std::string(line).c_str());
+  }
   return 1;
 }
 

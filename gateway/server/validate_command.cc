@@ -1,8 +1,11 @@
 #include "gateway/server/validate_command.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
@@ -56,6 +59,24 @@ void PrintReport(const proxy::Snapshot& snapshot, std::FILE* out) {
                Count(total.plans, "plan").c_str());
 }
 
+// "FILE:LINE:COLUMN: ..." (a path without spaces, then two numbers).
+bool HasLocation(absl::string_view line) {
+  const size_t space = line.find(' ');
+  if (space == absl::string_view::npos || space < 2 || line[space - 1] != ':') {
+    return false;
+  }
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(line.substr(0, space - 1), ':');
+  if (parts.size() < 3) return false;
+  for (size_t i = parts.size() - 2; i < parts.size(); ++i) {
+    if (parts[i].empty() ||
+        !std::all_of(parts[i].begin(), parts[i].end(), absl::ascii_isdigit)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool WantsValidation(absl::Span<const char* const> args) {
@@ -77,8 +98,14 @@ int RunValidation(ReloaderOptions options, std::FILE* out, std::FILE* err) {
   absl::StatusOr<std::unique_ptr<Reloader>> reloader =
       Reloader::Create(std::move(options));
   if (!reloader.ok()) {
-    std::fprintf(err, "protogate: %s\n%s",
-                 std::string(reloader.status().message()).c_str(), kInvalid);
+    // One problem per line; those with a FILE:LINE:COLUMN print bare, as a
+    // compiler does.
+    for (absl::string_view line :
+         absl::StrSplit(reloader.status().message(), '\n')) {
+      std::fprintf(err, "%s%s\n", HasLocation(line) ? "" : "protogate: ",
+                   std::string(line).c_str());
+    }
+    std::fputs(kInvalid, err);
     return 1;
   }
   PrintReport(*(*reloader)->initial_snapshot(), out);

@@ -119,4 +119,22 @@ cat "$OPERATE_TMP/err" >&2
 ((code == 1)) || fail "no backend: exit $code"
 grep -q 'protogate: service "demo.bookstore.v1.Bookstore" has no backend' \
   "$OPERATE_TMP/err" || fail "no 'has no backend' line"
+# Building goes on after a problem: every plan whose steps lack a backend,
+# at its .proto line, then every service without one, once each.
+code=0
+"$protogate" --validate --descriptor_set "$build/proto/demo.binpb" \
+  >"$OPERATE_TMP/out" 2>"$OPERATE_TMP/err" || code=$?
+cat "$OPERATE_TMP/err" >&2
+((code == 1)) || fail "demo without backends: exit $code"
+(($(grep -c '^demo/storefront.proto:[0-9]*:[0-9]*: plan "demo.storefront.v1.Storefront.[A-Za-z]*": step ' \
+  "$OPERATE_TMP/err") == 3)) || fail "not the 3 plans at their .proto lines"
+for service in demo.bookstore.v1.Bookstore demo.storefront.v1.Catalog \
+  demo.storefront.v1.Pricing demo.storefront.v1.Inventory \
+  demo.storefront.v1.Reviews; do
+  (($(grep -c "^protogate: service \"$service\" has no backend" \
+    "$OPERATE_TMP/err") == 1)) || fail "$service: not reported once"
+done
+tail -1 "$OPERATE_TMP/err" | grep -qx 'protogate: configuration INVALID' ||
+  fail "demo without backends: no INVALID line"
+
 echo "validate: OK and INVALID configurations reported"
