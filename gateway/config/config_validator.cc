@@ -192,6 +192,7 @@ absl::Status ValidateConfig(const v1::GatewayConfig& config) {
   PG_RETURN_IF_ERROR(ValidateHttp(config.http()));
   PG_RETURN_IF_ERROR(ValidateTranscoding(config.transcoding()));
   PG_RETURN_IF_ERROR(ValidateServer(config.server()));
+  PG_RETURN_IF_ERROR(ValidateListenerTls(config));
   PG_RETURN_IF_ERROR(ValidateRetryBudget(config.retry_budget()));
   PG_RETURN_IF_ERROR(ValidateAuth(config));
   PG_RETURN_IF_ERROR(ValidateTraffic(config));
