@@ -104,7 +104,7 @@ absl::Status BodyError(const Rejection& rejection) {
              : absl::InvalidArgumentError(rejection.message);
 }
 
-std::string FormatEndpoint(const LoopSocket& socket) {
+std::string FormatEndpoint(const TcpStream::socket_type& socket) {
   error_code ec;
   asio::ip::tcp::endpoint endpoint = socket.remote_endpoint(ec);
   if (ec) return "";
@@ -123,7 +123,18 @@ Session::Session(std::shared_ptr<IoLoop> loop,
       config_(std::move(config)),
       stream_(std::move(socket)),
       reader_(config_->limits),
-      remote_address_(FormatEndpoint(stream_.socket())) {
+      remote_address_(FormatEndpoint(stream_.tcp().socket())) {
+  if (config_->events.opened) config_->events.opened();
+}
+
+Session::Session(std::shared_ptr<IoLoop> loop,
+                 std::shared_ptr<const SessionConfig> config,
+                 ConnectionStream stream)
+    : loop_(std::move(loop)),
+      config_(std::move(config)),
+      stream_(std::move(stream)),
+      reader_(config_->limits),
+      remote_address_(FormatEndpoint(stream_.tcp().socket())) {
   if (config_->events.opened) config_->events.opened();
 }
 
@@ -151,8 +162,8 @@ void Session::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   error_code ec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  stream_.close();
+  stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.tcp().close();
   loop_->sessions.erase(this);
   work_.reset();
   FailStreamPieces();
@@ -161,9 +172,9 @@ void Session::Close() {
 
 void Session::SetTimeout(absl::Duration timeout) {
   if (timeout == absl::InfiniteDuration()) {
-    stream_.expires_never();
+    stream_.tcp().expires_never();
   } else {
-    stream_.expires_after(absl::ToChronoNanoseconds(timeout));
+    stream_.tcp().expires_after(absl::ToChronoNanoseconds(timeout));
   }
 }
 
@@ -326,6 +337,9 @@ void Session::BeginExchange(const bhttp::request<bhttp::string_body>& head,
       std::string_view(head.target().data(), head.target().size()), headers);
   request_.emplace(std::string(head.method_string()), std::move(target),
                    std::move(headers), std::move(body), remote_address_);
+  if (stream_.peer_subject() != nullptr) {
+    request_->set_peer_certificate_subject(stream_.peer_subject());
+  }
 }
 
 void Session::Dispatch() {
@@ -350,7 +364,7 @@ void Session::DispatchStreamingBody() {
 
 void Session::CallHandler() {
   state_ = State::kHandling;
-  stream_.expires_never();
+  stream_.tcp().expires_never();
   work_.emplace(asio::make_work_guard(loop_->ioc));
   Responder responder(std::make_shared<SessionSink>(shared_from_this()));
   try {
@@ -491,7 +505,7 @@ void Session::ContinueBodyPiece(BodyReadDone done) {
 void Session::OnBodyPiece(const error_code& ec, const Rejection* rejection,
                           BodyReadDone done) {
   body_phase_ = BodyPhase::kReadable;
-  if (!StreamWriteInFlight()) stream_.expires_never();
+  if (!StreamWriteInFlight()) stream_.tcp().expires_never();
   if (state_ == State::kClosed) {
     std::move(done)(absl::UnavailableError("the client connection closed"));
     return;
@@ -537,7 +551,7 @@ bool Session::EndBodyStreaming() {
   if (body_phase_ == BodyPhase::kReading) {
     // Nothing else is in flight here: this ends just the read, at once.
     error_code ignored;
-    stream_.socket().cancel(ignored);
+    stream_.tcp().socket().cancel(ignored);
     return false;
   }
   body_phase_ = BodyPhase::kWhole;
@@ -622,7 +636,7 @@ void Session::FlushStream() {
   }
   if (stream_ending_ == StreamEnding::kOpen) {
     // Waiting for the producer, not the client (unless its body is read).
-    if (body_phase_ != BodyPhase::kReading) stream_.expires_never();
+    if (body_phase_ != BodyPhase::kReading) stream_.tcp().expires_never();
     return;
   }
   FinishStream();
@@ -724,7 +738,7 @@ void Session::OnWrite(const error_code& ec) {
 void Session::LingeringClose() {
   state_ = State::kLingering;
   error_code ec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   if (ec) {
     Close();
     return;
