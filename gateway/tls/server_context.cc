@@ -119,9 +119,8 @@ void SslCtxFree::operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
 absl::StatusOr<MinVersion> ParseMinVersion(std::string_view text) {
   if (text.empty() || text == "1.2") return MinVersion::kTls12;
   if (text == "1.3") return MinVersion::kTls13;
-  return absl::InvalidArgumentError(
-      absl::StrCat("min_version: \"", base::ToAbsl(text),
-                   "\" is not \"1.2\" or \"1.3\""));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "min_version: \"", base::ToAbsl(text), "\" is not \"1.2\" or \"1.3\""));
 }
 
 absl::StatusOr<SslCtxPtr> BuildServerContext(
