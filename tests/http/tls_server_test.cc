@@ -80,7 +80,8 @@ class TlsServerTest : public ::testing::Test {
     Install(pki_->Key("one"), key_);
   }
 
-  void StartServer(std::string client_ca_file) {
+  void StartServer(std::string client_ca_file,
+                   absl::Duration handshake_timeout = absl::Milliseconds(300)) {
     auto store = TlsContextStore::Create({.cert_file = cert_,
                                           .key_file = key_,
                                           .client_ca_file = client_ca_file});
@@ -88,7 +89,7 @@ class TlsServerTest : public ::testing::Test {
     store_ = *store;
     ServerOptions options = testing::TestOptions();
     options.tls = store_;
-    options.tls_handshake_timeout = absl::Milliseconds(300);
+    options.tls_handshake_timeout = handshake_timeout;
     options.events.tls_handshake_failed = [this] { failures_.fetch_add(1); };
     server_ = testing::StartOrDie(std::move(options), SubjectHandler);
     ASSERT_NE(server_, nullptr);
@@ -203,6 +204,21 @@ TEST_F(TlsServerTest, PlaintextHttpInsteadOfAClientHelloIsCountedAndClosed) {
   EXPECT_FALSE(got_http);  // No handler ran, nothing but TLS was spoken.
   ::close(*fd);
   EXPECT_TRUE(WaitForFailures(1));
+}
+
+TEST_F(TlsServerTest, ShutdownClosesHandshakesInProgress) {
+  // Neither the handshake timeout nor the grace period would end it: only
+  // the drain closing the handshake lets Shutdown() return.
+  StartServer("", absl::Hours(1));
+  absl::StatusOr<int> fd = ConnectLoopback(server_->port());
+  ASSERT_TRUE(fd.ok());
+  // A handshake in progress: one TLS record header, then nothing.
+  const char partial[] = {0x16, 0x03, 0x01};
+  ASSERT_EQ(::send(*fd, partial, sizeof(partial), 0), 3);
+  server_->Shutdown(absl::Hours(1));
+  bool got_http = false;
+  EXPECT_TRUE(ClosedByServer(*fd, &got_http));
+  ::close(*fd);
 }
 
 }  // namespace
