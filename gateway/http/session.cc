@@ -655,7 +655,7 @@ void Session::FinishStream() {
       std::exchange(stream_ending_, StreamEnding::kOpen);
   work_.reset();
   if (ending == StreamEnding::kAbort) {
-    LingeringClose();
+    LingeringClose(ResponseEnd::kAborted);
     return;
   }
   state_ = State::kWriting;
@@ -722,7 +722,7 @@ void Session::OnWrite(const error_code& ec) {
     return;
   }
   if (framing_.connection == ConnectionDisposition::kClose) {
-    LingeringClose();
+    LingeringClose(ResponseEnd::kComplete);
     return;
   }
   if (loop_->draining) {
@@ -731,7 +731,7 @@ void Session::OnWrite(const error_code& ec) {
     if (buffer_.size() == 0) {
       Close();
     } else {
-      LingeringClose();
+      LingeringClose(ResponseEnd::kComplete);
     }
     return;
   }
@@ -740,9 +740,17 @@ void Session::OnWrite(const error_code& ec) {
 
 // Half-closes and reads what the client is still sending for a short while,
 // so that the kernel does not reset the connection (and destroy the response)
-// because of unread input.
-void Session::LingeringClose() {
+// because of unread input. Over TLS after a complete response: sends
+// close_notify and waits (as long) for the client's, OpenSSL discarding
+// what else arrives.
+void Session::LingeringClose(ResponseEnd end) {
   state_ = State::kLingering;
+  if (stream_.is_tls() && end == ResponseEnd::kComplete) {
+    SetTimeout(std::min(config_->read_timeout, kMaxLinger));
+    stream_.tls().async_shutdown(
+        [self = shared_from_this()](const error_code&) { self->Close(); });
+    return;
+  }
   error_code ec;
   stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   if (ec) {

@@ -161,7 +161,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnStreamWrite(const boost::beast::error_code& ec);
   void FailStreamPieces();
   bool StreamWriteInFlight() const { return !stream_bytes_.empty(); }
-  void LingeringClose();
+  // How the last response ended: over TLS a complete one is followed by a
+  // close_notify alert, an aborted one is not (so that a client reading
+  // until close sees the truncation).
+  enum class ResponseEnd { kComplete, kAborted };
+  void LingeringClose(ResponseEnd end);
   void DiscardInput();
   void SetTimeout(absl::Duration timeout);
   std::string_view Buffered() const;

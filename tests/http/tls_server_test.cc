@@ -128,6 +128,19 @@ TEST_F(TlsServerTest, ServesKeepAliveRequestsOverTls) {
   EXPECT_EQ(failures_.load(), 0);
 }
 
+TEST_F(TlsServerTest, ConnectionCloseEndsWithCloseNotify) {
+  StartServer("");
+  auto client = TlsClient::Connect(server_->port(), ClientOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::StatusOr<TlsClient::UntilClose> result = (*client)->SendAndReadToClose(
+      "GET /x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(absl::StartsWith(result->data, "HTTP/1.1 200")) << result->data;
+  EXPECT_TRUE(absl::EndsWith(result->data, "ok"));
+  // A clean end: a client reading until close can tell it from truncation.
+  EXPECT_TRUE(result->close_notify);
+}
+
 TEST_F(TlsServerTest, ClientCertificateSubjectIsOnTheRequest) {
   StartServer(pki_->CaFile());
   TlsClient::Options options = ClientOptions();

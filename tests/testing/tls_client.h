@@ -90,6 +90,28 @@ class TlsClient {
     return cert != nullptr ? ASN1_INTEGER_get(X509_get_serialNumber(cert)) : -1;
   }
 
+  // What came until the server closed, and whether it closed with a TLS
+  // close_notify alert (a clean end) rather than just a TCP close.
+  struct UntilClose {
+    std::string data;
+    bool close_notify = false;
+  };
+  // Sends `request` as is and reads until the server closes.
+  absl::StatusOr<UntilClose> SendAndReadToClose(const std::string& request) {
+    if (SSL_write(ssl_, request.data(), static_cast<int>(request.size())) <=
+        0) {
+      return absl::UnavailableError("write failed");
+    }
+    UntilClose result;
+    char buf[4096];
+    int n;
+    while ((n = SSL_read(ssl_, buf, sizeof(buf))) > 0) {
+      result.data.append(buf, static_cast<size_t>(n));
+    }
+    result.close_notify = SSL_get_error(ssl_, n) == SSL_ERROR_ZERO_RETURN;
+    return result;
+  }
+
   // Sends a keep-alive GET and returns the whole response (head and a
   // Content-Length body).
   absl::StatusOr<std::string> Get(const std::string& path) {
