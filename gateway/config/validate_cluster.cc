@@ -170,12 +170,20 @@ absl::Status ValidateTarget(std::string_view path, std::string_view target) {
 
 absl::Status ValidateBackends(
     const google::protobuf::RepeatedPtrField<v1::Backend>& backends) {
+  absl::flat_hash_map<std::string, int> services;
   for (int i = 0; i < backends.size(); ++i) {
     const std::string path = Index("backends", i);
     PG_RETURN_IF_ERROR(
         CheckDottedName(Field(path, "service"), backends[i].service()));
     PG_RETURN_IF_ERROR(
         ValidateTarget(Field(path, "target"), backends[i].target()));
+    auto [it, inserted] = services.emplace(backends[i].service(), i);
+    if (!inserted) {
+      return ConfigPathError(
+          Field(path, "service"),
+          absl::StrFormat("duplicate backend \"%s\" (also backends[%d])",
+                          backends[i].service(), it->second));
+    }
   }
   return absl::OkStatus();
 }

@@ -115,6 +115,26 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) { return "case" + std::to_string(info.index); });
 
 INSTANTIATE_TEST_SUITE_P(
+    Backends, ValidateConfigErrorTest,
+    testing::Values(
+        BadCase{"backends", "[{service: \"\", target: a:1}]",
+                "backends[0].service: \"\" is not a dotted protobuf name"},
+        BadCase{"backends", "[{service: demo., target: a:1}]",
+                "backends[0].service: \"demo.\" is not a dotted protobuf "
+                "name"},
+        BadCase{"backends", "[{service: demo..v1, target: a:1}]",
+                "backends[0].service: \"demo..v1\" is not a dotted "
+                "protobuf name"},
+        BadCase{"backends", "[{service: demo, target: \"\"}]",
+                "backends[0].target: \"\" is not host:port"},
+        BadCase{"backends",
+                "[{service: demo, target: a:1}, {service: b, target: a:1}, "
+                "{service: demo, target: c:1}]",
+                "backends[2].service: duplicate backend \"demo\" (also "
+                "backends[0])"}),
+    [](const auto& info) { return "case" + std::to_string(info.index); });
+
+INSTANTIATE_TEST_SUITE_P(
     Clusters, ValidateConfigErrorTest,
     testing::Values(
         BadCase{"clusters", "[{endpoints: [a:1]}]",
