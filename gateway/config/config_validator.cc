@@ -184,6 +184,7 @@ void ValidateConfig(const v1::GatewayConfig& config, Problems& problems) {
   ValidateHttp(config.http(), problems);
   ValidateTranscoding(config.transcoding(), problems);
   ValidateServer(config.server(), problems);
+  problems.Add(ValidateListenerTls(config));
   ValidateRetryBudget(config.retry_budget(), problems);
   ValidateAuth(config, problems);
   ValidateTraffic(config, problems);

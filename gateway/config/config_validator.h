@@ -70,6 +70,11 @@ void ValidateHeaderForwarding(const v1::HeadersConfig& headers,
 // The traffic policies (validate_traffic.cc): `rate_limits`, `cors` and
 // `methods[].cors`, e.g. `rate_limits.policies[0].per: must be positive`.
 void ValidateTraffic(const v1::GatewayConfig& config, Problems& problems);
+// `tls` and `server.tls_handshake_timeout` (validate_tls.cc): cert_file and
+// key_file both set, min_version "1.2" or "1.3", the files readable PEM and
+// the key matching the certificate, e.g. `tls.key_file: does not match
+// cert_file`.
+absl::Status ValidateListenerTls(const v1::GatewayConfig& config);
 // A `headers.response` rule's name: not one the HTTP server manages
 // (content-length, hop-by-hop headers).
 absl::Status ValidateResponseHeaderName(std::string_view path,

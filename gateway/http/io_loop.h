@@ -1,13 +1,12 @@
 // IoLoop: one I/O thread's io_context plus the connections living on it.
 // Private to protogate::http.
 //
-// Thread safety: `sessions` and `draining` are touched only on the thread
-// running `ioc`. `stopped` (behind `mu`) is read by any thread that wants to
-// post onto `ioc`: once the server has joined its threads it sets `stopped`,
-// and nothing is posted any more.
-// Ownership: shared by the Server and every Session on it, so the io_context
-// outlives every socket bound to it (a Responder may keep a Session alive
-// after the Server is gone).
+// Thread safety: `sessions`, `connections` and `draining` are touched only on
+// the thread running `ioc`. `stopped` (behind `mu`) is read by any thread that
+// wants to post onto `ioc`: once the server has joined its threads it sets
+// `stopped`, and nothing is posted any more. Ownership: shared by the Server
+// and every Session on it, so the io_context outlives every socket bound to it
+// (a Responder may keep a Session alive after the Server is gone).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -22,6 +21,19 @@ namespace protogate::http {
 
 class Session;
 
+// A connection on a loop that is not an HTTP/1.1 Session (a TLS handshake
+// in progress, an HTTP/2 session), so that draining and shutdown reach it.
+class LoopConnection {
+ public:
+  // Loop thread. Closes the connection once it has no request in flight.
+  virtual void BeginDrain() = 0;
+  // Loop thread. Closes the connection now. Idempotent.
+  virtual void Close() = 0;
+
+ protected:
+  ~LoopConnection() = default;
+};
+
 // A socket bound to one loop's io_context, with its concrete executor type
 // (not the type-erased any_io_executor, whose copies cost on every
 // asynchronous operation).
@@ -34,6 +46,7 @@ struct IoLoop {
 
   // Loop thread only.
   std::unordered_set<Session*> sessions;
+  std::unordered_set<LoopConnection*> connections;  // The others.
   bool draining = false;
 
   absl::Mutex mu;
@@ -43,7 +56,9 @@ struct IoLoop {
 // Loop thread: once a draining loop has no connection left, lets go of
 // what other libraries keep open on it (base/io_thread.h), so it can end.
 inline void ReleaseLoopIfDrained(const IoLoop& loop) {
-  if (loop.draining && loop.sessions.empty()) base::DrainIoThreadResidents();
+  if (loop.draining && loop.sessions.empty() && loop.connections.empty()) {
+    base::DrainIoThreadResidents();
+  }
 }
 
 }  // namespace protogate::http

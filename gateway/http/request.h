@@ -42,6 +42,18 @@ class Request {
   void set_body_stream(std::shared_ptr<BodyStream> stream) {
     body_stream_ = std::move(stream);
   }
+  // The subject (RFC 2253, e.g. "CN=alice,O=Example") of the client
+  // certificate the TLS handshake verified (ServerOptions::tls with client
+  // CAs); "" over plain TCP or without a client certificate.
+  std::string_view peer_certificate_subject() const {
+    return peer_subject_ != nullptr ? std::string_view(*peer_subject_)
+                                    : std::string_view();
+  }
+  // Shared by the requests of one connection.
+  void set_peer_certificate_subject(
+      std::shared_ptr<const std::string> subject) {
+    peer_subject_ = std::move(subject);
+  }
 
  private:
   std::string method_;
@@ -50,6 +62,7 @@ class Request {
   std::string body_;
   std::string remote_address_;
   std::shared_ptr<BodyStream> body_stream_;
+  std::shared_ptr<const std::string> peer_subject_;
 };
 
 }  // namespace protogate::http

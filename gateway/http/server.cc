@@ -16,6 +16,8 @@
 #include "gateway/base/logging.h"
 #include "gateway/http/io_loop.h"
 #include "gateway/http/session.h"
+#include "gateway/http/tls_handshake.h"
+#include "gateway/tls/server_context.h"
 
 namespace protogate::http {
 namespace {
@@ -47,12 +49,18 @@ void CloseAllSessions(IoLoop& loop) {
   // Close() erases from the set: iterate over a copy.
   std::vector<Session*> sessions(loop.sessions.begin(), loop.sessions.end());
   for (Session* session : sessions) session->Close();
+  std::vector<LoopConnection*> others(loop.connections.begin(),
+                                      loop.connections.end());
+  for (LoopConnection* connection : others) connection->Close();
 }
 
 void DrainLoop(IoLoop& loop) {
   loop.draining = true;
   std::vector<Session*> sessions(loop.sessions.begin(), loop.sessions.end());
   for (Session* session : sessions) session->BeginDrain();
+  std::vector<LoopConnection*> others(loop.connections.begin(),
+                                      loop.connections.end());
+  for (LoopConnection* connection : others) connection->BeginDrain();
   ReleaseLoopIfDrained(loop);
 }
 
@@ -67,6 +75,9 @@ struct Server::Impl {
   absl::Status StartThreads();
   void DoAccept();
   void OnAccept(const error_code& ec, size_t loop_index, LoopSocket socket);
+  // Loop thread: a connection is ready for HTTP (after TLS, if any).
+  void StartConnection(const std::shared_ptr<IoLoop>& loop,
+                       ConnectionStream stream, std::string_view alpn);
   void CloseAcceptor();
   void RunLoop(const std::shared_ptr<IoLoop>& loop);
   bool WaitForThreads(absl::Time deadline);
@@ -74,6 +85,8 @@ struct Server::Impl {
 
   const ServerOptions options;
   const std::shared_ptr<const SessionConfig> config;
+  // Set when the listener terminates TLS.
+  std::shared_ptr<const TlsFront> tls_front;
   // Declared before the acceptor: the acceptor is destroyed first.
   std::vector<std::shared_ptr<IoLoop>> loops;
   std::vector<WorkGuard> guards;
@@ -124,7 +137,33 @@ Server::Impl::Impl(ServerOptions opts, Handler handler)
       config(MakeConfig(options, std::move(handler))),
       loops(MakeLoops(options.io_threads)),
       acceptor(loops.front()->ioc),
-      accept_retry(loops.front()->ioc) {}
+      accept_retry(loops.front()->ioc) {
+  if (options.tls != nullptr) {
+    auto front = std::make_shared<TlsFront>();
+    front->handshake_timeout = options.tls_handshake_timeout;
+    front->failed = options.events.tls_handshake_failed;
+    front->established = [this](const std::shared_ptr<IoLoop>& loop,
+                                ConnectionStream stream,
+                                std::string_view alpn) {
+      StartConnection(loop, std::move(stream), alpn);
+    };
+    tls_front = std::move(front);
+  }
+}
+
+void Server::Impl::StartConnection(const std::shared_ptr<IoLoop>& loop,
+                                   ConnectionStream stream,
+                                   std::string_view alpn) {
+  if (alpn == tls::kAlpnH2) {
+    // HOOK(h2): hand `stream` to the HTTP/2 server session here, e.g.
+    // StartH2Session(loop, config, std::move(stream), /*preread=*/"").
+    // Until it exists the TLS context offers only "http/1.1" (main.cc), so
+    // ALPN cannot select h2; should it, the connection is closed.
+    return;
+  }
+  auto session = std::make_shared<Session>(loop, config, std::move(stream));
+  session->Start();
+}
 
 absl::Status Server::Impl::Listen() {
   absl::StatusOr<tcp::endpoint> endpoint = ResolveEndpoint(options);
@@ -202,8 +241,14 @@ void Server::Impl::OnAccept(const error_code& ec, size_t loop_index,
     return;
   }
   std::shared_ptr<IoLoop> loop = loops[loop_index];
-  auto session = std::make_shared<Session>(loop, config, std::move(socket));
-  asio::post(loop->ioc, [session] { session->Start(); });
+  if (tls_front != nullptr) {
+    auto handshake = std::make_shared<TlsHandshake>(
+        loop, tls_front, *options.tls->current(), std::move(socket));
+    asio::post(loop->ioc, [handshake] { handshake->Start(); });
+  } else {
+    auto session = std::make_shared<Session>(loop, config, std::move(socket));
+    asio::post(loop->ioc, [session] { session->Start(); });
+  }
   DoAccept();
 }
 

@@ -1,5 +1,6 @@
 // Server: an HTTP/1.1 server on Boost.Beast that hands each request to a
 // Handler and writes the Response it gets back. Knows nothing of protobuf.
+// Optionally over TLS (ServerOptions::tls, tls_handshake.h).
 //
 // Behaviour: keep-alive and pipelining (answers in order); N I/O threads,
 // each with its own io_context, a connection staying on one; header and body
@@ -40,6 +41,7 @@
 #include "absl/time/time.h"
 #include "gateway/http/request.h"
 #include "gateway/http/responder.h"
+#include "gateway/http/tls_context_store.h"
 
 namespace protogate::http {
 
@@ -52,6 +54,8 @@ struct ConnectionEvents {
   // A request the server answered itself, before any handler: 400, 408,
   // 413, 414, 431, 501 (the status).
   std::function<void(int status)> refused;
+  // A TLS handshake failed or timed out (the connection was closed).
+  std::function<void()> tls_handshake_failed;
 };
 
 struct ServerOptions {
@@ -79,6 +83,14 @@ struct ServerOptions {
   std::function<bool(std::string_view method, std::string_view target)>
       stream_body;
   ConnectionEvents events;
+  // TLS termination: every connection starts with a TLS handshake using
+  // the store's current context (ALPN then picks the protocol); the
+  // verified client certificate's subject is on every Request of the
+  // connection (Request::peer_certificate_subject). Null: plain TCP.
+  std::shared_ptr<TlsContextStore> tls;
+  // How long a TLS handshake may take; on expiry the connection is closed
+  // and counted as a failed handshake.
+  absl::Duration tls_handshake_timeout = absl::Seconds(10);
 };
 
 using Handler = std::function<void(const Request&, Responder)>;

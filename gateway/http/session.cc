@@ -104,7 +104,7 @@ absl::Status BodyError(const Rejection& rejection) {
              : absl::InvalidArgumentError(rejection.message);
 }
 
-std::string FormatEndpoint(const LoopSocket& socket) {
+std::string FormatEndpoint(const TcpStream::socket_type& socket) {
   error_code ec;
   asio::ip::tcp::endpoint endpoint = socket.remote_endpoint(ec);
   if (ec) return "";
@@ -123,7 +123,18 @@ Session::Session(std::shared_ptr<IoLoop> loop,
       config_(std::move(config)),
       stream_(std::move(socket)),
       reader_(config_->limits),
-      remote_address_(FormatEndpoint(stream_.socket())) {
+      remote_address_(FormatEndpoint(stream_.tcp().socket())) {
+  if (config_->events.opened) config_->events.opened();
+}
+
+Session::Session(std::shared_ptr<IoLoop> loop,
+                 std::shared_ptr<const SessionConfig> config,
+                 ConnectionStream stream)
+    : loop_(std::move(loop)),
+      config_(std::move(config)),
+      stream_(std::move(stream)),
+      reader_(config_->limits),
+      remote_address_(FormatEndpoint(stream_.tcp().socket())) {
   if (config_->events.opened) config_->events.opened();
 }
 
@@ -151,8 +162,8 @@ void Session::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   error_code ec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  stream_.close();
+  stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  stream_.tcp().close();
   loop_->sessions.erase(this);
   work_.reset();
   FailStreamPieces();
@@ -161,9 +172,9 @@ void Session::Close() {
 
 void Session::SetTimeout(absl::Duration timeout) {
   if (timeout == absl::InfiniteDuration()) {
-    stream_.expires_never();
+    stream_.tcp().expires_never();
   } else {
-    stream_.expires_after(absl::ToChronoNanoseconds(timeout));
+    stream_.tcp().expires_after(absl::ToChronoNanoseconds(timeout));
   }
 }
 
@@ -199,6 +210,12 @@ void Session::OnIdleRead(const error_code& ec, size_t bytes) {
 }
 
 void Session::BeginRequest() {
+  // HOOK(h2c): a cleartext connection whose first bytes are the HTTP/2
+  // preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", RFC 9113 3.4) goes to the
+  // HTTP/2 session here, before any request was read: unregister (as
+  // Close() does, without closing), then hand over std::move(stream_) and
+  // Buffered() (the preface bytes already read). Until then such a
+  // connection is parsed as HTTP/1.1 and refused with 400.
   // Some clients send CRLF after a body.
   if (reader_.SkipEmptyLine(buffer_) && buffer_.size() == 0) {
     WaitForRequest();
@@ -326,6 +343,9 @@ void Session::BeginExchange(const bhttp::request<bhttp::string_body>& head,
       std::string_view(head.target().data(), head.target().size()), headers);
   request_.emplace(std::string(head.method_string()), std::move(target),
                    std::move(headers), std::move(body), remote_address_);
+  if (stream_.peer_subject() != nullptr) {
+    request_->set_peer_certificate_subject(stream_.peer_subject());
+  }
 }
 
 void Session::Dispatch() {
@@ -350,7 +370,7 @@ void Session::DispatchStreamingBody() {
 
 void Session::CallHandler() {
   state_ = State::kHandling;
-  stream_.expires_never();
+  stream_.tcp().expires_never();
   work_.emplace(asio::make_work_guard(loop_->ioc));
   Responder responder(std::make_shared<SessionSink>(shared_from_this()));
   try {
@@ -491,7 +511,7 @@ void Session::ContinueBodyPiece(BodyReadDone done) {
 void Session::OnBodyPiece(const error_code& ec, const Rejection* rejection,
                           BodyReadDone done) {
   body_phase_ = BodyPhase::kReadable;
-  if (!StreamWriteInFlight()) stream_.expires_never();
+  if (!StreamWriteInFlight()) stream_.tcp().expires_never();
   if (state_ == State::kClosed) {
     std::move(done)(absl::UnavailableError("the client connection closed"));
     return;
@@ -537,7 +557,7 @@ bool Session::EndBodyStreaming() {
   if (body_phase_ == BodyPhase::kReading) {
     // Nothing else is in flight here: this ends just the read, at once.
     error_code ignored;
-    stream_.socket().cancel(ignored);
+    stream_.tcp().socket().cancel(ignored);
     return false;
   }
   body_phase_ = BodyPhase::kWhole;
@@ -622,7 +642,7 @@ void Session::FlushStream() {
   }
   if (stream_ending_ == StreamEnding::kOpen) {
     // Waiting for the producer, not the client (unless its body is read).
-    if (body_phase_ != BodyPhase::kReading) stream_.expires_never();
+    if (body_phase_ != BodyPhase::kReading) stream_.tcp().expires_never();
     return;
   }
   FinishStream();
@@ -635,7 +655,7 @@ void Session::FinishStream() {
       std::exchange(stream_ending_, StreamEnding::kOpen);
   work_.reset();
   if (ending == StreamEnding::kAbort) {
-    LingeringClose();
+    LingeringClose(ResponseEnd::kAborted);
     return;
   }
   state_ = State::kWriting;
@@ -702,7 +722,7 @@ void Session::OnWrite(const error_code& ec) {
     return;
   }
   if (framing_.connection == ConnectionDisposition::kClose) {
-    LingeringClose();
+    LingeringClose(ResponseEnd::kComplete);
     return;
   }
   if (loop_->draining) {
@@ -711,7 +731,7 @@ void Session::OnWrite(const error_code& ec) {
     if (buffer_.size() == 0) {
       Close();
     } else {
-      LingeringClose();
+      LingeringClose(ResponseEnd::kComplete);
     }
     return;
   }
@@ -720,11 +740,19 @@ void Session::OnWrite(const error_code& ec) {
 
 // Half-closes and reads what the client is still sending for a short while,
 // so that the kernel does not reset the connection (and destroy the response)
-// because of unread input.
-void Session::LingeringClose() {
+// because of unread input. Over TLS after a complete response: sends
+// close_notify and waits (as long) for the client's, OpenSSL discarding
+// what else arrives.
+void Session::LingeringClose(ResponseEnd end) {
   state_ = State::kLingering;
+  if (stream_.is_tls() && end == ResponseEnd::kComplete) {
+    SetTimeout(std::min(config_->read_timeout, kMaxLinger));
+    stream_.tls().async_shutdown(
+        [self = shared_from_this()](const error_code&) { self->Close(); });
+    return;
+  }
   error_code ec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   if (ec) {
     Close();
     return;

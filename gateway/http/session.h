@@ -2,6 +2,8 @@
 // and framing checks run before any body byte is read), hands it to the
 // handler with a Responder, writes the response, then reads the next request
 // (which answers pipelined requests in order). Private to protogate::http.
+// Runs over plain TCP or TLS alike (connection_stream.h); over TLS every
+// request carries the connection's verified client certificate subject.
 //
 // Timeouts: `idle_timeout` while waiting for the first byte of a request,
 // `read_timeout` from that byte to the end of the body, and again for writing
@@ -16,7 +18,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/basic_stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <deque>
 #include <memory>
@@ -25,6 +26,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "gateway/http/connection_stream.h"
 #include "gateway/http/io_loop.h"
 #include "gateway/http/request.h"
 #include "gateway/http/request_checks.h"
@@ -50,9 +52,12 @@ struct SessionConfig {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // `socket` must be bound to `loop->ioc`.
+  // `socket` must be bound to `loop->ioc`. Plain TCP.
   Session(std::shared_ptr<IoLoop> loop,
           std::shared_ptr<const SessionConfig> config, LoopSocket socket);
+  // A connection whose TLS handshake is done (tls_handshake.h).
+  Session(std::shared_ptr<IoLoop> loop,
+          std::shared_ptr<const SessionConfig> config, ConnectionStream stream);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -156,7 +161,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnStreamWrite(const boost::beast::error_code& ec);
   void FailStreamPieces();
   bool StreamWriteInFlight() const { return !stream_bytes_.empty(); }
-  void LingeringClose();
+  // How the last response ended: over TLS a complete one is followed by a
+  // close_notify alert, an aborted one is not (so that a client reading
+  // until close sees the truncation).
+  enum class ResponseEnd { kComplete, kAborted };
+  void LingeringClose(ResponseEnd end);
   void DiscardInput();
   void SetTimeout(absl::Duration timeout);
   std::string_view Buffered() const;
@@ -164,9 +173,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Declared first: destroyed last, so the io_context outlives the socket.
   const std::shared_ptr<IoLoop> loop_;
   const std::shared_ptr<const SessionConfig> config_;
-  boost::beast::basic_stream<boost::asio::ip::tcp,
-                             boost::asio::io_context::executor_type>
-      stream_;
+  ConnectionStream stream_;
   boost::beast::flat_buffer buffer_;
   RequestReader reader_;
   std::optional<Request> request_;

@@ -33,6 +33,9 @@ GatewayMetrics::GatewayMetrics(MetricsRegistry& r, BuildInfo build)
                                       "Client connections closed.", {})),
       connections_open(r.AddGauge("protogate_http_connections_open",
                                   "Client connections open.", {})),
+      tls_handshake_failures(r.AddCounter(
+          "protogate_tls_handshake_failures_total",
+          "TLS handshakes that failed or timed out (connection closed).", {})),
       streams_relayed(r.AddCounter("protogate_streams_relayed_total",
                                    "Streaming responses relayed.", {"route"})),
       stream_bytes_relayed(r.AddCounter(

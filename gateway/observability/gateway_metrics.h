@@ -41,6 +41,8 @@ struct GatewayMetrics {
   CounterFamily connections_accepted;
   CounterFamily connections_closed;
   GaugeFamily connections_open;
+  // TLS handshakes that failed or timed out on the public listener: {}.
+  CounterFamily tls_handshake_failures;
   // Streaming responses: {route} and bytes {route}.
   CounterFamily streams_relayed;
   CounterFamily stream_bytes_relayed;

@@ -153,9 +153,11 @@ HeaderRules::HeaderRules()
                std::end(kDefaultForwardedHeaders)) {}
 
 absl::StatusOr<HeaderRules> HeaderRules::Create(
-    const config::v1::HeadersConfig& config) {
+    const config::v1::HeadersConfig& config,
+    std::string_view client_subject_metadata) {
   if (absl::Status s = config::ValidateHeaders(config); !s.ok()) return s;
   HeaderRules rules;
+  rules.client_subject_key_ = Lower(client_subject_metadata);
   for (const std::string& name : config.forward()) {
     rules.forward_.insert(Lower(name));
   }
@@ -191,7 +193,8 @@ absl::StatusOr<upstream::Metadata> HeaderRules::RequestMetadata(
   for (const auto& [raw_name, value] : request.headers()) {
     std::string name = Lower(raw_name);
     if (name == "x-request-id" || name == "x-forwarded-for" ||
-        !Forwards(name) || !base::ForbiddenHeaderReason(name).empty() ||
+        name == client_subject_key_ || !Forwards(name) ||
+        !base::ForbiddenHeaderReason(name).empty() ||
         !base::IsMetadataKey(name) || ListedInConnection(request, name)) {
       continue;
     }
@@ -214,6 +217,12 @@ absl::StatusOr<upstream::Metadata> HeaderRules::RequestMetadata(
     metadata.emplace_back(std::move(name), value);
   }
   metadata.emplace_back("x-request-id", std::string(request_id));
+  if (!client_subject_key_.empty() &&
+      !request.peer_certificate_subject().empty() &&
+      IsPrintableAscii(request.peer_certificate_subject())) {
+    metadata.emplace_back(client_subject_key_,
+                          std::string(request.peer_certificate_subject()));
+  }
   std::string forwarded(request.header("x-forwarded-for").value_or(""));
   if (!request.remote_address().empty()) {
     if (!forwarded.empty()) forwarded.append(", ");

@@ -4,7 +4,8 @@
 //
 // Request side: the forwarded request headers become gRPC metadata
 // (lower-case keys, "-bin" values base64-decoded), plus x-forwarded-for with
-// the client address appended and x-request-id. Response side: backend
+// the client address appended, x-request-id and, when configured, the TLS
+// client certificate's subject. Response side: backend
 // initial metadata and trailers become HTTP headers by the forward_response
 // rules; then the `response` set/add/remove rules and x-request-id apply to
 // every response the gateway sends.
@@ -61,8 +62,13 @@ class HeaderRules {
   HeaderRules();
   // FailedPrecondition naming the config path for rules that break the
   // checks of config::ValidateHeaders (e.g. forwarding grpc-timeout).
+  // `client_subject_metadata` (config tls.client_subject_metadata): the
+  // metadata key that carries the verified TLS client certificate's
+  // subject (Request::peer_certificate_subject) to backends; a client's
+  // own header of that name is dropped. Empty: not sent.
   static absl::StatusOr<HeaderRules> Create(
-      const config::v1::HeadersConfig& config);
+      const config::v1::HeadersConfig& config,
+      std::string_view client_subject_metadata = {});
 
   // The metadata for the upstream call of `request`. InvalidArgument naming
   // the header for a "-bin" value that is not base64 and for a value with
@@ -95,6 +101,7 @@ class HeaderRules {
   absl::flat_hash_set<std::string> internal_;
   std::vector<ResponseForward> forward_response_;
   std::vector<config::v1::ResponseHeaderRule> response_rules_;
+  std::string client_subject_key_;  // Lower-case, or empty.
 };
 
 // The header rules as the pipeline's "headers" stage: the upstream

@@ -181,7 +181,9 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
                       upstream::Upstreams::Create(UpstreamsConfigFrom(options),
                                                   upstream_options_));
   PG_ASSIGN_OR_RETURN(policy::HeaderRules header_rules,
-                      policy::HeaderRules::Create(options.config.headers()));
+                      policy::HeaderRules::Create(
+                          options.config.headers(),
+                          options.config.tls().client_subject_metadata()));
   header_rules_ =
       std::make_shared<const policy::HeaderRules>(std::move(header_rules));
   retries_ = std::make_unique<RouteRetries>(

@@ -117,6 +117,14 @@ absl::Status Apply(absl::string_view name, absl::string_view value,
     return ApplyDuration(name, value, false,
                          *config.mutable_method_defaults()->mutable_timeout());
   }
+  if (name == "tls_cert") {
+    config.mutable_tls()->set_cert_file(std::string(value));
+    return absl::OkStatus();
+  }
+  if (name == "tls_key") {
+    config.mutable_tls()->set_key_file(std::string(value));
+    return absl::OkStatus();
+  }
   config::v1::ServerConfig& server = *config.mutable_server();
   if (name == "drain_grace") {
     return ApplyDuration(name, value, false, *server.mutable_drain_grace());
@@ -235,6 +243,11 @@ absl::StatusOr<GatewayFlags> ParseFlags(absl::Span<const char* const> args) {
   }
   PG_RETURN_IF_ERROR(ApplyFlags(args, flags));
   if (flags.help) return flags;
+  // --tls_cert/--tls_key may complete or replace the file's `tls`.
+  if (absl::Status s = config::ValidateListenerTls(flags.config); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("flags --tls_cert/--tls_key: ", s.message()));
+  }
   const config::v1::DescriptorSources& d = flags.config.descriptors();
   if (d.descriptor_sets().empty() && d.protos().empty() &&
       d.reflection().empty()) {
@@ -292,6 +305,9 @@ Flags:
                            process may use: its affinity mask, lowered to
                            its cgroup CPU quota).
   --max_body_bytes N       Largest accepted request body (default 4194304).
+  --tls_cert FILE          Serve HTTPS: the PEM certificate chain (config
+                           tls.cert_file); needs --tls_key (or tls.key_file).
+  --tls_key FILE           The PEM private key of --tls_cert (tls.key_file).
   --verbose                Log every request.
   --validate               Load the configuration as a start would (reading
                            reflection sources, calling no other backend,

@@ -6,6 +6,7 @@
 #include "gateway/base/status_macros.h"
 #include "gateway/config/config_loader.h"
 #include "gateway/config/defaults.h"
+#include "gateway/tls/server_context.h"
 
 namespace protogate::server {
 namespace {
@@ -55,7 +56,33 @@ absl::StatusOr<http::ServerOptions> ListenerOptions(
   if (s.max_body_bytes() > 0) options.max_body_bytes = s.max_body_bytes();
   if (s.has_read_timeout()) options.read_timeout = ToDuration(s.read_timeout());
   if (s.has_idle_timeout()) options.idle_timeout = ToDuration(s.idle_timeout());
+  if (s.has_tls_handshake_timeout()) {
+    options.tls_handshake_timeout = ToDuration(s.tls_handshake_timeout());
+  }
+  if (config.has_tls()) {
+    PG_ASSIGN_OR_RETURN(tls::MinVersion min_version,
+                        tls::ParseMinVersion(config.tls().min_version()));
+    PG_ASSIGN_OR_RETURN(
+        options.tls,
+        http::TlsContextStore::Create(
+            {.cert_file = config.tls().cert_file(),
+             .key_file = config.tls().key_file(),
+             .client_ca_file = config.tls().client_ca_file(),
+             .min_version = min_version,
+             // HOOK(h2): kH2AndHttp11 once the listener serves HTTP/2.
+             .alpn = tls::AlpnProtocols::kHttp11}));
+  }
   return options;
+}
+
+std::vector<std::string> TlsFiles(const GatewayConfig& config) {
+  std::vector<std::string> files;
+  for (const std::string& file :
+       {config.tls().cert_file(), config.tls().key_file(),
+        config.tls().client_ca_file()}) {
+    if (!file.empty()) files.push_back(file);
+  }
+  return files;
 }
 
 absl::StatusOr<std::optional<ListenAddress>> AdminAddress(

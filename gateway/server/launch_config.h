@@ -13,6 +13,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -25,10 +26,15 @@
 
 namespace protogate::server {
 
-// The public listener: `listen`, `server` (threads, limits, timeouts).
-// InvalidArgument for a malformed listen address.
+// The public listener: `listen`, `server` (threads, limits, timeouts) and
+// `tls` (its certificate files are read here). InvalidArgument for a
+// malformed listen address; FailedPrecondition naming the `tls` field whose
+// file cannot be loaded.
 absl::StatusOr<http::ServerOptions> ListenerOptions(
     const config::v1::GatewayConfig& config);
+
+// The files of `tls` (certificate, key, client CAs), watched for changes.
+std::vector<std::string> TlsFiles(const config::v1::GatewayConfig& config);
 
 // `admin.listen`, or nullopt when the admin endpoints share the public
 // listener. InvalidArgument for a malformed address.

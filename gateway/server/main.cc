@@ -78,6 +78,11 @@ ReloaderOptions ReloaderOptionsFrom(std::vector<std::string> args,
       if (!file.empty()) options.watched_files.push_back(file);
     }
   }
+  // The listener's certificate files: a change reloads them (and the
+  // snapshot, which validates them again); see Serve().
+  for (std::string& file : TlsFiles(flags.config)) {
+    options.watched_files.push_back(std::move(file));
+  }
   options.watch_interval = WatchInterval(flags.config);
   return options;
 }
@@ -118,11 +123,10 @@ void ServeUntilSignalled(const sigset_t& signals, absl::Duration drain_grace,
   if (admin_server != nullptr) admin_server->Shutdown(absl::ZeroDuration());
 }
 
-// The public listener, serving `gateway`.
+// The public listener (`options` from ListenerOptions), serving `gateway`.
 absl::StatusOr<std::unique_ptr<http::Server>> StartServer(
-    const config::v1::GatewayConfig& config, Gateway& gateway,
+    http::ServerOptions options, Gateway& gateway,
     http::ConnectionEvents events) {
-  PG_ASSIGN_OR_RETURN(http::ServerOptions options, ListenerOptions(config));
   options.events = std::move(events);
   options.stream_body = [&gateway](std::string_view method,
                                    std::string_view target) {
@@ -134,7 +138,8 @@ absl::StatusOr<std::unique_ptr<http::Server>> StartServer(
                                               http::Responder responder) {
         gateway.Handle(request, std::move(responder));
       }));
-  std::printf("protogate listening on http://%s:%u\n", options.host.c_str(),
+  std::printf("protogate listening on %s://%s:%u\n",
+              options.tls != nullptr ? "https" : "http", options.host.c_str(),
               server->port());
   PG_LOG(kInfo) << "serving with " << options.io_threads << " I/O threads";
   return server;
@@ -185,10 +190,15 @@ int Serve(std::vector<std::string> args, const GatewayFlags& flags,
         return gateway != nullptr ? gateway->snapshot() : nullptr;
       });
   if (!telemetry.ok()) return Fail("", telemetry.status());
+  absl::StatusOr<http::ServerOptions> listener = ListenerOptions(flags.config);
+  if (!listener.ok()) return Fail("", listener.status());
   ReloaderOptions reloader_options =
       ReloaderOptionsFrom(std::move(args), flags, stage_environment);
-  reloader_options.on_reload = [t = telemetry->get()](std::string_view trigger,
-                                                      bool ok) {
+  // Every reload (SIGHUP, a watched file changed) also reloads the TLS
+  // certificate if its files changed; a bad one keeps the old (logged).
+  reloader_options.on_reload = [t = telemetry->get(), tls = listener->tls](
+                                   std::string_view trigger, bool ok) {
+    if (tls != nullptr) tls->Reload().IgnoreError();
     t->OnReload(trigger, ok);
   };
   absl::StatusOr<std::unique_ptr<Reloader>> reloader =
@@ -199,8 +209,8 @@ int Serve(std::vector<std::string> args, const GatewayFlags& flags,
   gateway_options.observer = (*telemetry)->observer();
   Gateway gateway((*reloader)->initial_snapshot(), gateway_options);
   live_gateway.store(&gateway);
-  absl::StatusOr<std::unique_ptr<http::Server>> server =
-      StartServer(flags.config, gateway, (*telemetry)->ConnectionEvents());
+  absl::StatusOr<std::unique_ptr<http::Server>> server = StartServer(
+      *std::move(listener), gateway, (*telemetry)->ConnectionEvents());
   if (!server.ok()) return Fail("", server.status());
   absl::StatusOr<std::unique_ptr<http::Server>> admin_server =
       StartAdminServer(flags.config, gateway);

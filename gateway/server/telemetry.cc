@@ -58,7 +58,8 @@ http::ConnectionEvents Telemetry::ConnectionEvents() {
           .refused =
               [m](int status) {
                 m->http_bad_requests.Add({observability::HttpCodeText(status)});
-              }};
+              },
+          .tls_handshake_failed = [m] { m->tls_handshake_failures.Add({}); }};
 }
 
 void Telemetry::ReopenAccessLog() {
