@@ -61,7 +61,19 @@ GatewayMetrics::GatewayMetrics(MetricsRegistry& r, BuildInfo build)
                                       {"plan", "step", "grpc_code"})),
       config_reloads(r.AddCounter("protogate_config_reloads_total",
                                   "Configuration reloads, by trigger.",
-                                  {"trigger", "result"})) {
+                                  {"trigger", "result"})),
+      auth_decisions(r.AddCounter(
+          "protogate_auth_decisions_total",
+          "Requests to protected routes, by credential provider and result.",
+          {"provider", "result"})),
+      rate_limit_decisions(r.AddCounter(
+          "protogate_rate_limit_decisions_total",
+          "Requests to rate-limited routes, by the policy that applied and "
+          "its result.",
+          {"policy", "result"})),
+      cors_preflights(r.AddCounter("protogate_cors_preflights_total",
+                                   "CORS preflights answered, by result.",
+                                   {"result"})) {
   r.AddCollector("protogate_build_info",
                  "The gateway's version and source revision (always 1).",
                  MetricType::kGauge, {"version", "revision"},

@@ -55,6 +55,11 @@ struct GatewayMetrics {
   CounterFamily plan_step_failures;
   // Config reloads: {trigger, result}.
   CounterFamily config_reloads;
+  // Pipeline stages (policy/exchange.h's StageOutcomes): {provider,
+  // result} / {policy, result} / {result}.
+  CounterFamily auth_decisions;
+  CounterFamily rate_limit_decisions;
+  CounterFamily cors_preflights;
 };
 
 // "OK", "UNAVAILABLE", ... for a gRPC status code 0-16, else "UNKNOWN".

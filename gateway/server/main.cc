@@ -180,6 +180,7 @@ int Serve(std::vector<std::string> args, const GatewayFlags& flags,
         return gateway != nullptr ? gateway->snapshot() : nullptr;
       });
   if (!telemetry.ok()) return Fail("", telemetry.status());
+  (*telemetry)->AddRateLimitStoreMetrics(stage_environment.rate_limits);
   ReloaderOptions reloader_options =
       ReloaderOptionsFrom(std::move(args), flags, stage_environment);
   reloader_options.on_reload = [t = telemetry->get()](std::string_view trigger,

@@ -71,6 +71,7 @@ H2Call* CallOf(nghttp2_session* session, int32_t stream_id) {
 void FinishCall(H2Call& call, CallResult result) {
   if (call.ended()) return;
   call.phase = H2CallPhase::kEnded;
+  result.endpoint = call.endpoint;
   if (call.stream != nullptr) {  // Its timer still bounds the drain.
     FinishStream(call, std::move(result));
     return;
@@ -370,7 +371,17 @@ absl::Status H2Session::Begin() {
   Read();
   ScheduleFlush();
   StartKeepalive();
+  if (options_.open_connections != nullptr) {
+    options_.open_connections->fetch_add(1, std::memory_order_relaxed);
+    counted_ = true;
+  }
   return absl::OkStatus();
+}
+
+void H2Session::Uncount() {
+  if (!counted_) return;
+  counted_ = false;
+  options_.open_connections->fetch_sub(1, std::memory_order_relaxed);
 }
 
 H2Session::H2Session(std::optional<H2Socket> plain,
@@ -382,6 +393,7 @@ H2Session::H2Session(std::optional<H2Socket> plain,
       keepalive_(socket().get_executor()) {}
 
 H2Session::~H2Session() {
+  Uncount();
   if (session_ != nullptr) nghttp2_session_del(session_);
 }
 
@@ -586,6 +598,7 @@ bool H2Session::Retries(const H2Call& call) const {
 void H2Session::Fail(absl::Status status) {
   if (closed()) return;
   phase_ = H2SessionPhase::kClosed;
+  Uncount();
   error_code ignored;
   socket().shutdown(asio::socket_base::shutdown_both, ignored);
   socket().close(ignored);
