@@ -47,11 +47,27 @@ absl::string_view View(const uint8_t* p, size_t n) {
   return {reinterpret_cast<const char*>(p), n};
 }
 
-nghttp2_nv Header(absl::string_view name, absl::string_view value) {
+enum class Indexing { kIndexed, kNeverIndexed };
+
+nghttp2_nv Header(absl::string_view name, absl::string_view value,
+                  Indexing indexing = Indexing::kIndexed) {
   return {const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
           const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
           name.size(), value.size(),
-          NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+          static_cast<uint8_t>(
+              NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE |
+              (indexing == Indexing::kNeverIndexed ? NGHTTP2_NV_FLAG_NO_INDEX
+                                                   : 0))};
+}
+
+// Metadata whose value changes with every request: entering it in the
+// connection's HPACK dynamic table would cost an insertion (and the
+// eviction of a useful entry) per call for nothing, as no later request
+// repeats the value.
+Indexing IndexingOf(absl::string_view name) {
+  return name == "x-request-id" || name == "traceparent" || name == "tracestate"
+             ? Indexing::kNeverIndexed
+             : Indexing::kIndexed;
 }
 
 // Headers gRPC's own client never shows the application as metadata.
@@ -415,9 +431,10 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
   nva.push_back(Header(":authority", options_.authority));
   nva.push_back(Header("content-type", "application/grpc"));
   nva.push_back(Header("te", "trailers"));
-  nva.push_back(Header("grpc-timeout", call->timeout));
+  // The time left differs from call to call.
+  nva.push_back(Header("grpc-timeout", call->timeout, Indexing::kNeverIndexed));
   for (const auto& [key, value] : call->metadata) {
-    nva.push_back(Header(key, value));
+    nva.push_back(Header(key, value, IndexingOf(key)));
   }
   nghttp2_data_provider body;
   body.source.ptr = call.get();

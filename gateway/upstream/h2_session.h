@@ -9,6 +9,9 @@
 // Writes are batched: Submit() only queues, and one posted flush sends
 // everything queued during the current turn of the loop in one write.
 // Completion callbacks run on the loop thread, never from inside nghttp2.
+// Header values that change with every call (grpc-timeout, x-request-id,
+// traceparent, tracestate) are sent "never indexed": they stay out of the
+// HPACK dynamic table.
 //
 // Thread safety: every method must be called on the thread running the
 // session's io_context.
