@@ -42,7 +42,8 @@ RequestObservation RequestObserver::Start(std::string_view traceparent,
   seen.start = absl::Now();
   if (tracer_) seen.trace = tracer_->Continue(traceparent, tracestate);
   if (options_.metrics != nullptr) {
-    options_.metrics->http_requests_in_flight.Add({}, 1);
+    options_.metrics->http_requests_in_flight.fetch_add(
+        1, std::memory_order_relaxed);
   }
   return seen;
 }
@@ -106,7 +107,7 @@ void RequestObserver::Finish(const RequestObservation& seen,
                                  static_cast<double>(outcome.bytes_in));
     m->http_response_size.Observe({route, outcome.method},
                                   static_cast<double>(outcome.bytes_out));
-    m->http_requests_in_flight.Add({}, -1);
+    m->http_requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
     CountStageOutcomes(*m, outcome);
   }
   if (options_.access_log != nullptr) WriteAccessLog(seen, outcome, end);
