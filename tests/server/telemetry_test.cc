@@ -61,7 +61,11 @@ int FreePort() {
 
 // promtool's lint of a scrape: its output, empty when it passes.
 std::string PromtoolProblems(const std::string& scrape) {
-  std::string path = ::testing::TempDir() + "/telemetry_scrape.txt";
+  const ::testing::TestInfo* test =
+      ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string path =
+      absl::StrCat(::testing::TempDir(), "/telemetry_scrape_",
+                   test->test_suite_name(), "_", test->name(), ".txt");
   std::ofstream(path) << scrape;
   std::string command = "promtool check metrics < " + path + " 2>&1";
   FILE* pipe = popen(command.c_str(), "r");
@@ -100,7 +104,12 @@ class TelemetryTest : public ::testing::Test {
     auto snapshot = proxy::Snapshot::Build(options);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     snapshot_ = *snapshot;
-    log_path_ = ::testing::TempDir() + "/telemetry_access.log";
+    // Per test: ctest runs the tests of this file concurrently.
+    const ::testing::TestInfo* test =
+        ::testing::UnitTest::GetInstance()->current_test_info();
+    log_path_ =
+        absl::StrCat(::testing::TempDir(), "/telemetry_access_",
+                     test->test_suite_name(), "_", test->name(), ".log");
     std::remove(log_path_.c_str());
     config::v1::GatewayConfig config;
     config.mutable_logging()->mutable_access_log()->set_path(log_path_);
