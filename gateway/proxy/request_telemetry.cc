@@ -248,7 +248,7 @@ std::string ClientIp(std::string_view remote_address) {
 
 std::string_view ClusterLabel(const Snapshot& snapshot,
                               const RouteRuntime& rt) {
-  return snapshot.ClusterOf(rt.route->method->service()->full_name());
+  return rt.cluster;
 }
 
 void ObservePlan(const RequestObserver& observer,
