@@ -32,7 +32,8 @@ DESCRIPTORS="$BUILD/proto/bookstore.binpb"
 for f in "$PG_BIN" "$BACKEND_BIN" "$DESCRIPTORS"; do
   [ -e "$f" ] || { log "missing $f (build protogate demo_bookstore first)"; exit 1; }
 done
-command -v valgrind >/dev/null || { log "valgrind not found"; exit 1; }
+# valgrind from Debian (idempotent), as profile.sh adds its tools.
+"$REPO/tools/install-deps.sh" valgrind >/dev/null
 
 PIDS=()
 cleanup() {
