@@ -120,4 +120,14 @@ std::string_view HttpCodeText(int status) {
              : "other";
 }
 
+std::string_view HttpMethodLabel(std::string_view method) {
+  static constexpr std::array<std::string_view, 9> kMethods = {
+      "GET",  "POST",    "PUT",   "DELETE", "PATCH",
+      "HEAD", "OPTIONS", "TRACE", "CONNECT"};
+  for (std::string_view known : kMethods) {
+    if (method == known) return known;
+  }
+  return "other";
+}
+
 }  // namespace protogate::observability

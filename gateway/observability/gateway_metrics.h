@@ -71,5 +71,8 @@ struct GatewayMetrics {
 std::string_view GrpcCodeName(int code);
 // "200", "404", ... for 100-599, else "other".
 std::string_view HttpCodeText(int status);
+// The method label: one of the RFC 9110 methods and PATCH as sent, else
+// "other" (a client may send any token as a method; labels stay bounded).
+std::string_view HttpMethodLabel(std::string_view method);
 
 }  // namespace protogate::observability

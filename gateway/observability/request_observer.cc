@@ -100,12 +100,13 @@ void RequestObserver::Finish(const RequestObservation& seen,
   if (const GatewayMetrics* m = options_.metrics) {
     std::string_view route =
         outcome.route.empty() ? kUnknownRoute : outcome.route;
-    m->http_requests.Add({route, outcome.method, HttpCodeText(outcome.status)});
-    m->http_request_duration.Observe({route, outcome.method},
+    const std::string_view method = HttpMethodLabel(outcome.method);
+    m->http_requests.Add({route, method, HttpCodeText(outcome.status)});
+    m->http_request_duration.Observe({route, method},
                                      absl::ToDoubleSeconds(end - seen.start));
-    m->http_request_size.Observe({route, outcome.method},
+    m->http_request_size.Observe({route, method},
                                  static_cast<double>(outcome.bytes_in));
-    m->http_response_size.Observe({route, outcome.method},
+    m->http_response_size.Observe({route, method},
                                   static_cast<double>(outcome.bytes_out));
     m->http_requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
     CountStageOutcomes(*m, outcome);

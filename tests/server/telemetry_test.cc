@@ -337,6 +337,17 @@ TEST_F(TelemetryTest, UnmatchedRequestIsCountedUnderDash) {
                         "\"GET\",code=\"404\"} 1\n"));
 }
 
+// A client may send any token as the method: the label stays bounded.
+TEST_F(TelemetryTest, UnknownMethodIsCountedAsOther) {
+  auto r = testing::Fetch(server_->port(), "BREW", "/v1/catalog/products/p1");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 405);
+  std::string metrics = Get("/-/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("protogate_http_requests_total{route=\"-\","
+                                 "method=\"other\",code=\"405\"} 1\n"));
+  EXPECT_THAT(metrics, ::testing::Not(HasSubstr("BREW")));
+}
+
 TEST_F(TelemetryTest, ConnectionsAndParserRefusalsAreCounted) {
   // Each Fetch is one connection; the 431 never reaches the gateway.
   EXPECT_EQ(
