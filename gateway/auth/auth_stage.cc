@@ -49,6 +49,30 @@ Verdict KeysUnavailable() {
                          "authentication is temporarily unavailable");
 }
 
+// Fills in what Verify did not name: the provider "-" when no credential
+// was matched to one, and the result from the verdict.
+void NoteOutcome(const Verdict& verdict, Exchange& exchange) {
+  policy::StageOutcomes& outcomes = exchange.outcomes();
+  if (outcomes.auth_provider.empty()) outcomes.auth_provider = "-";
+  if (!outcomes.auth_result.empty()) return;
+  if (verdict.kind == Verdict::Kind::kPass) {
+    outcomes.auth_result =
+        exchange.identity().kind == Identity::Kind::kAnonymous ? "anonymous"
+                                                               : "ok";
+    return;
+  }
+  switch (verdict.response.status) {
+    case 403:
+      outcomes.auth_result = "forbidden";
+      return;
+    case 503:
+      outcomes.auth_result = "unavailable";
+      return;
+    default:
+      outcomes.auth_result = "invalid";
+  }
+}
+
 // The token of "Bearer <token>" (scheme case-insensitive), or nullopt.
 std::optional<std::string_view> BearerToken(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
@@ -161,6 +185,12 @@ Verdict AuthStage::Apply(Exchange& exchange) const {
   }
   const Requirement* need = requirements_.ForRoute(exchange.route_index());
   if (need == nullptr) return Verdict::Pass();
+  Verdict verdict = Verify(*need, exchange);
+  NoteOutcome(verdict, exchange);
+  return verdict;
+}
+
+Verdict AuthStage::Verify(const Requirement& need, Exchange& exchange) const {
   const FoundCredentials found =
       FindCredentials(exchange.request(), key_headers_);
   if (found.authorization_count > 1) {
@@ -169,15 +199,17 @@ Verdict AuthStage::Apply(Exchange& exchange) const {
   const std::optional<std::string_view> bearer =
       found.authorization_count == 1 ? BearerToken(found.authorization)
                                      : std::nullopt;
-  if (bearer.has_value() && !need->providers.empty()) {
-    return VerifyBearer(*bearer, *need, exchange);
+  if (bearer.has_value() && !need.providers.empty()) {
+    return VerifyBearer(*bearer, need, exchange);
   }
   if (found.key_header != nullptr) {
     if (found.key_count > 1)
       return InvalidCredential("several API key headers");
-    return VerifyApiKey(found.key, *found.key_header, *need, exchange);
+    return VerifyApiKey(found.key, *found.key_header, need, exchange);
   }
-  return need->allow_anonymous ? Verdict::Pass() : NoCredential();
+  if (need.allow_anonymous) return Verdict::Pass();
+  exchange.outcomes().auth_result = "missing";
+  return NoCredential();
 }
 
 Verdict AuthStage::VerifyBearer(std::string_view token, const Requirement& need,
@@ -197,6 +229,7 @@ Verdict AuthStage::VerifyBearer(std::string_view token, const Requirement& need,
         !Contains(need.providers, it->second)) {
       return InvalidCredential("issuer not accepted");
     }
+    exchange.outcomes().auth_provider = providers_[it->second]->name();
     absl::StatusOr<VerifiedToken> token_claims =
         providers_[it->second]->Verify(*jwt, now);
     if (!token_claims.ok()) {
@@ -255,6 +288,7 @@ Verdict AuthStage::VerifyApiKey(std::string_view key, const std::string& header,
 Verdict AuthStage::Admit(const CachedToken& verified, const Requirement& need,
                          const Credential& credential,
                          Exchange& exchange) const {
+  exchange.outcomes().auth_provider = *credential.name;
   const std::vector<std::string>& held = verified.token.scopes;
   for (const std::string& scope : need.scopes) {
     if (std::find(held.begin(), held.end(), scope) == held.end()) {

@@ -19,7 +19,9 @@
 //   403 PERMISSION_DENIED, WWW-Authenticate: Bearer
 //       error="insufficient_scope", scope="<required scopes>";
 //   503 UNAVAILABLE  the provider's JWK set was never fetched.
-// Unmatched requests (404, 405, 400) pass untouched.
+// Unmatched requests (404, 405, 400) pass untouched. On a protected route,
+// Exchange::outcomes() gets the provider (or API key) and the result
+// (exchange.h) for the auth metrics.
 //
 // Thread safety: immutable after Create except the token cache, which is
 // thread-safe; Apply runs concurrently.
@@ -74,6 +76,10 @@ class AuthStage final : public policy::Stage {
 
  private:
   AuthStage() = default;
+  // Verifies the credential `need` asks for (Apply's body once a route is
+  // protected); may name the provider and result in exchange.outcomes().
+  policy::Verdict Verify(const Requirement& need,
+                         policy::Exchange& exchange) const;
   policy::Verdict VerifyBearer(std::string_view token, const Requirement& need,
                                policy::Exchange& exchange) const;
   policy::Verdict VerifyApiKey(std::string_view key, const std::string& header,

@@ -21,8 +21,6 @@ GatewayMetrics::GatewayMetrics(MetricsRegistry& r, BuildInfo build)
       http_response_size(r.AddHistogram("protogate_http_response_size_bytes",
                                         "Response body sizes.",
                                         {"route", "method"}, SizeBuckets())),
-      http_requests_in_flight(r.AddGauge("protogate_http_requests_in_flight",
-                                         "Requests being served.", {})),
       http_bad_requests(r.AddCounter(
           "protogate_http_bad_requests_total",
           "Requests refused by the HTTP parser, by status.", {"kind"})),
@@ -64,7 +62,25 @@ GatewayMetrics::GatewayMetrics(MetricsRegistry& r, BuildInfo build)
                                       {"plan", "step", "grpc_code"})),
       config_reloads(r.AddCounter("protogate_config_reloads_total",
                                   "Configuration reloads, by trigger.",
-                                  {"trigger", "result"})) {
+                                  {"trigger", "result"})),
+      auth_decisions(r.AddCounter(
+          "protogate_auth_decisions_total",
+          "Requests to protected routes, by credential provider and result.",
+          {"provider", "result"})),
+      rate_limit_decisions(r.AddCounter(
+          "protogate_rate_limit_decisions_total",
+          "Requests to rate-limited routes, by the policy that applied and "
+          "its result.",
+          {"policy", "result"})),
+      cors_preflights(r.AddCounter("protogate_cors_preflights_total",
+                                   "CORS preflights answered, by result.",
+                                   {"result"})) {
+  r.AddCollector("protogate_http_requests_in_flight", "Requests being served.",
+                 MetricType::kGauge, {}, [this](SampleSink& sink) {
+                   sink.Set({},
+                            static_cast<double>(http_requests_in_flight.load(
+                                std::memory_order_relaxed)));
+                 });
   r.AddCollector("protogate_build_info",
                  "The gateway's version and source revision (always 1).",
                  MetricType::kGauge, {"version", "revision"},
@@ -105,6 +121,16 @@ std::string_view HttpCodeText(int status) {
   return status >= 100 && status < 600
              ? std::string_view((*kTexts)[status - 100])
              : "other";
+}
+
+std::string_view HttpMethodLabel(std::string_view method) {
+  static constexpr std::array<std::string_view, 9> kMethods = {
+      "GET",  "POST",    "PUT",   "DELETE", "PATCH",
+      "HEAD", "OPTIONS", "TRACE", "CONNECT"};
+  for (std::string_view known : kMethods) {
+    if (method == known) return known;
+  }
+  return "other";
 }
 
 }  // namespace protogate::observability

@@ -4,8 +4,8 @@
 // method full names or plan names ("-" for a request that matched none),
 // clusters and plan steps come from the config, codes from HTTP and gRPC.
 //
-// Thread safety: immutable after construction; the handles may be used
-// from any thread.
+// Thread safety: immutable after construction (but for the in-flight
+// atomic); the handles may be used from any thread.
 // Ownership: borrows the registry, which must outlive it.
 //
 // Example:
@@ -13,6 +13,8 @@
 //   metrics.upstream_requests.Add({"books", "demo.Shelves/List", "OK"});
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <string_view>
 
 #include "gateway/observability/metrics_registry.h"
@@ -35,8 +37,11 @@ struct GatewayMetrics {
   HistogramFamily http_request_duration;
   HistogramFamily http_request_size;
   HistogramFamily http_response_size;
-  GaugeFamily http_requests_in_flight;  // {}
-  CounterFamily http_bad_requests;      // {kind}: "400", "413", "431"...
+  // Requests being served: a plain atomic read at scrape time (the
+  // protogate_http_requests_in_flight gauge), as it has no labels: two
+  // series lookups per request saved.
+  mutable std::atomic<int64_t> http_requests_in_flight{0};
+  CounterFamily http_bad_requests;  // {kind}: "400", "413", "431"...
   // Connections of the public listener: {}.
   CounterFamily connections_accepted;
   CounterFamily connections_closed;
@@ -57,11 +62,19 @@ struct GatewayMetrics {
   CounterFamily plan_step_failures;
   // Config reloads: {trigger, result}.
   CounterFamily config_reloads;
+  // Pipeline stages (policy/exchange.h's StageOutcomes): {provider,
+  // result} / {policy, result} / {result}.
+  CounterFamily auth_decisions;
+  CounterFamily rate_limit_decisions;
+  CounterFamily cors_preflights;
 };
 
 // "OK", "UNAVAILABLE", ... for a gRPC status code 0-16, else "UNKNOWN".
 std::string_view GrpcCodeName(int code);
 // "200", "404", ... for 100-599, else "other".
 std::string_view HttpCodeText(int status);
+// The method label: one of the RFC 9110 methods and PATCH as sent, else
+// "other" (a client may send any token as a method; labels stay bounded).
+std::string_view HttpMethodLabel(std::string_view method);
 
 }  // namespace protogate::observability

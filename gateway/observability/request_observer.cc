@@ -15,6 +15,20 @@ std::pair<std::string_view, std::string_view> SplitMethod(
   return {full.substr(0, slash), full.substr(slash + 1)};
 }
 
+void CountStageOutcomes(const GatewayMetrics& m,
+                        const RequestOutcome& outcome) {
+  if (!outcome.cors_preflight.empty()) {
+    m.cors_preflights.Add({outcome.cors_preflight});
+  }
+  if (!outcome.auth_result.empty()) {
+    m.auth_decisions.Add({outcome.auth_provider, outcome.auth_result});
+  }
+  if (!outcome.rate_limit_result.empty()) {
+    m.rate_limit_decisions.Add(
+        {outcome.rate_limit_policy, outcome.rate_limit_result});
+  }
+}
+
 }  // namespace
 
 RequestObserver::RequestObserver(ObserverOptions options)
@@ -28,7 +42,8 @@ RequestObservation RequestObserver::Start(std::string_view traceparent,
   seen.start = absl::Now();
   if (tracer_) seen.trace = tracer_->Continue(traceparent, tracestate);
   if (options_.metrics != nullptr) {
-    options_.metrics->http_requests_in_flight.Add({}, 1);
+    options_.metrics->http_requests_in_flight.fetch_add(
+        1, std::memory_order_relaxed);
   }
   return seen;
 }
@@ -50,6 +65,12 @@ void RequestObserver::FinishCall(const RequestObservation& seen,
     if (!method.empty() && method.front() == '/') method.remove_prefix(1);
     m->upstream_requests.Add({outcome.cluster, method, code});
     m->upstream_request_duration.Observe({outcome.cluster}, seconds);
+    if (outcome.attempts > 1) {
+      m->upstream_retries.Add({outcome.cluster}, outcome.attempts - 1);
+    }
+    if (outcome.retry_budget_refused) {
+      m->upstream_retry_budget_refusals.Add({outcome.cluster});
+    }
     if (!outcome.plan.empty()) {
       m->plan_step_duration.Observe({outcome.plan, outcome.step}, seconds);
       if (outcome.grpc_code != 0) {
@@ -79,14 +100,16 @@ void RequestObserver::Finish(const RequestObservation& seen,
   if (const GatewayMetrics* m = options_.metrics) {
     std::string_view route =
         outcome.route.empty() ? kUnknownRoute : outcome.route;
-    m->http_requests.Add({route, outcome.method, HttpCodeText(outcome.status)});
-    m->http_request_duration.Observe({route, outcome.method},
+    const std::string_view method = HttpMethodLabel(outcome.method);
+    m->http_requests.Add({route, method, HttpCodeText(outcome.status)});
+    m->http_request_duration.Observe({route, method},
                                      absl::ToDoubleSeconds(end - seen.start));
-    m->http_request_size.Observe({route, outcome.method},
+    m->http_request_size.Observe({route, method},
                                  static_cast<double>(outcome.bytes_in));
-    m->http_response_size.Observe({route, outcome.method},
+    m->http_response_size.Observe({route, method},
                                   static_cast<double>(outcome.bytes_out));
-    m->http_requests_in_flight.Add({}, -1);
+    m->http_requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+    CountStageOutcomes(*m, outcome);
   }
   if (options_.access_log != nullptr) WriteAccessLog(seen, outcome, end);
   if (options_.spans != nullptr && seen.trace && seen.trace->sampled()) {

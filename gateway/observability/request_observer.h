@@ -60,6 +60,12 @@ struct RequestOutcome {
   int plan_steps = 0;
   std::string_view subject;
   std::string_view rate_limit_policy;
+  // What the pipeline stages decided (policy/exchange.h's StageOutcomes;
+  // empty: the stage did not decide), counted by stage.
+  std::string_view rate_limit_result;
+  std::string_view auth_provider;
+  std::string_view auth_result;
+  std::string_view cors_preflight;
 };
 
 // One upstream call (a plain route's call, a plan step, a retry).
@@ -70,6 +76,8 @@ struct CallOutcome {
   absl::Time start;
   std::string_view plan;  // Set for plan steps.
   std::string_view step;
+  int attempts = 1;  // Retries made: attempts - 1.
+  bool retry_budget_refused = false;
 };
 
 class RequestObserver {

@@ -128,7 +128,10 @@ Verdict CorsStage::Apply(Exchange& exchange) const {
        exchange.outcome() == RouteOutcome::kMethodNotAllowed)) {
     if (std::optional<std::string_view> method =
             request.header("access-control-request-method")) {
-      return Preflight(exchange, *origin, *method);
+      Verdict verdict = Preflight(exchange, *origin, *method);
+      exchange.outcomes().cors_preflight =
+          verdict.response.status == 204 ? "allowed" : "refused";
+      return verdict;
     }
   }
   const Policy& policy = PolicyOf(exchange);

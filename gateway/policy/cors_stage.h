@@ -16,6 +16,7 @@
 //   echoed), -Allow-Methods (the path's methods), -Allow-Headers, -Max-Age,
 //   -Allow-Credentials and Vary: Origin. Otherwise 403 PERMISSION_DENIED
 //   without CORS headers. Preflights to unknown paths pass (404 follows).
+//   Exchange::outcomes().cors_preflight says "allowed" or "refused".
 //
 //   Any other request with an allowed Origin: Access-Control-Allow-Origin,
 //   -Expose-Headers, -Allow-Credentials and Vary: Origin on every answer of

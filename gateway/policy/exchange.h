@@ -1,7 +1,7 @@
 // Exchange: what the pipeline stages of one request share: the request head,
 // the route it matched, and what the stages add for the upstream call
 // (metadata), for the client (response headers) and for later stages and
-// logs (the verified identity, the rate-limit policy that applied).
+// logs (the verified identity, what each stage decided).
 //
 // Thread safety: belongs to one request; one stage uses it at a time.
 // Ownership: the proxy owns it for the request's life; it borrows the
@@ -44,6 +44,26 @@ struct Identity {
   }
 };
 
+// What the stages decided on one request, for metrics and the access log
+// (README "Observability"). The views point at string literals or into the
+// snapshot's stages (alive while the request keeps its snapshot); empty:
+// the stage did not decide on this request.
+struct StageOutcomes {
+  // "allowed" or "refused" (a CORS preflight the gateway answered).
+  std::string_view cors_preflight;
+  // The JWT provider or API key that decided, "-" when none was found;
+  // with the result "ok", "anonymous" (allowed without a credential),
+  // "missing", "invalid", "forbidden" (a scope) or "unavailable" (JWKS).
+  std::string_view auth_provider;
+  std::string_view auth_result;
+  // The rate-limit policy that applied (the one that rejected, that could
+  // not be checked, or the most restrictive one that passed), with the
+  // result "allowed", "rejected", "store_error_allowed" or
+  // "store_error_denied" (Redis failed; on_error decided).
+  std::string_view rate_limit_policy;
+  std::string_view rate_limit_result;
+};
+
 class Exchange {
  public:
   using Header = std::pair<std::string, std::string>;
@@ -80,8 +100,9 @@ class Exchange {
   }
   Identity& identity() { return identity_; }
   const Identity& identity() const { return identity_; }
-  // The name of the rate-limit policy that decided, for logs; empty if none.
-  std::string& rate_limit_policy() { return rate_limit_policy_; }
+  // What the stages decided, for logs and metrics.
+  StageOutcomes& outcomes() { return outcomes_; }
+  const StageOutcomes& outcomes() const { return outcomes_; }
 
  private:
   const http::Request& request_;
@@ -91,7 +112,7 @@ class Exchange {
   upstream::Metadata identity_metadata_;
   std::vector<Header> response_headers_;
   Identity identity_;
-  std::string rate_limit_policy_;
+  StageOutcomes outcomes_;
 };
 
 }  // namespace protogate::policy

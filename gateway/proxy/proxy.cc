@@ -179,11 +179,13 @@ struct Proxy::RequestState {
     AnswerDetails details{.snapshot = snapshot,
                           .route = RouteLabel(),
                           .method = std::string(request.method()),
-                          .bytes_in = request.body().size()};
+                          .bytes_in = request.body().size(),
+                          .stages = exchange.outcomes()};
     if (observer->logs_requests()) {
       details.target = request.target();
       details.request_id = request_id;
       details.client_ip = ClientIp(request.remote_address());
+      details.subject = exchange.identity().subject;
     }
     return ObserveAnswer(*observer, observation, std::move(details), &observed,
                          std::move(inner));
@@ -361,8 +363,12 @@ void Proxy::HandleStream(RequestState& state, const RouteRuntime& rt,
       .write_incrementally = client_streaming,
       .deadline = deadline,
       .metadata = std::move(state.exchange.metadata())};
+  std::optional<UpstreamTelemetry> telemetry;
   if (state.observer != nullptr) {
-    InjectTraceContext(*state.observer, state.observation, call.metadata);
+    telemetry.emplace(state.observation, state.observed);
+    telemetry->trace =
+        InjectTraceContext(*state.observer, state.observation, call.metadata);
+    telemetry->cluster = ClusterLabel(*state.snapshot, rt);
   }
   if (!client_streaming) {  // Server streaming: one request message.
     std::string& wire = call.messages.emplace_back();
@@ -386,6 +392,13 @@ void Proxy::HandleStream(RequestState& state, const RouteRuntime& rt,
       .print = options_.print,
       .failure =
           client_streaming ? std::make_shared<StreamFailure>() : nullptr};
+  if (telemetry) {
+    relay.on_done = [observer = state.observer, &rt,
+                     telemetry = *std::move(telemetry)](
+                        const upstream::CallResult& result) mutable {
+      telemetry.Finish(*observer, rt, result);
+    };
+  }
   if (!client_streaming) {
     RelayStream(state.snapshot, rt, std::move(call), std::move(relay),
                 std::move(responder));

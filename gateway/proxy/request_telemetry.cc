@@ -41,8 +41,10 @@ class AnswerSink final : public http::Responder::Sink,
         details_(std::move(details)),
         inner_(std::move(inner)) {}
 
-  void SetUpstream(std::string_view cluster, int grpc_code) override {
+  void SetUpstream(std::string_view cluster, std::string_view endpoint,
+                   int grpc_code) override {
     cluster_ = cluster;
+    endpoint_ = endpoint;
     grpc_code_ = grpc_code;
   }
   void SetPlanSteps(int steps) override { plan_steps_ = steps; }
@@ -75,17 +77,25 @@ class AnswerSink final : public http::Responder::Sink,
       m->stream_bytes_relayed.Add({details_.route},
                                   static_cast<double>(bytes_out_));
     }
-    observer_.Finish(seen_, {.route = details_.route,
-                             .method = details_.method,
-                             .target = details_.target,
-                             .request_id = details_.request_id,
-                             .client_ip = details_.client_ip,
-                             .status = status_,
-                             .grpc_code = grpc_code_,
-                             .bytes_in = details_.bytes_in,
-                             .bytes_out = bytes_out_,
-                             .cluster = cluster_,
-                             .plan_steps = plan_steps_});
+    observer_.Finish(seen_,
+                     {.route = details_.route,
+                      .method = details_.method,
+                      .target = details_.target,
+                      .request_id = details_.request_id,
+                      .client_ip = details_.client_ip,
+                      .status = status_,
+                      .grpc_code = grpc_code_,
+                      .bytes_in = details_.bytes_in,
+                      .bytes_out = bytes_out_,
+                      .cluster = cluster_,
+                      .endpoint = endpoint_,
+                      .plan_steps = plan_steps_,
+                      .subject = details_.subject,
+                      .rate_limit_policy = details_.stages.rate_limit_policy,
+                      .rate_limit_result = details_.stages.rate_limit_result,
+                      .auth_provider = details_.stages.auth_provider,
+                      .auth_result = details_.stages.auth_result,
+                      .cors_preflight = details_.stages.cors_preflight});
   }
 
  private:
@@ -95,7 +105,8 @@ class AnswerSink final : public http::Responder::Sink,
   http::Responder inner_;
   int status_ = 0;
   uint64_t bytes_out_ = 0;
-  std::string_view cluster_;  // Points into the snapshot's upstreams.
+  std::string_view cluster_;   // Points into the snapshot's upstreams.
+  std::string_view endpoint_;  // Points into the snapshot's channels.
   int grpc_code_ = -1;
   int plan_steps_ = 0;
   bool streaming_ = false;
@@ -207,8 +218,10 @@ void UpstreamTelemetry::Finish(const RequestObserver& observer,
                       {.cluster = cluster,
                        .grpc_method = rt.grpc_method,
                        .grpc_code = code,
-                       .start = start});
-  observed->SetUpstream(cluster, code);
+                       .start = start,
+                       .attempts = result.attempts,
+                       .retry_budget_refused = result.retry_budget_refused});
+  observed->SetUpstream(cluster, result.endpoint, code);
 }
 
 std::optional<observability::TraceContext> InjectTraceContext(
@@ -235,7 +248,7 @@ std::string ClientIp(std::string_view remote_address) {
 
 std::string_view ClusterLabel(const Snapshot& snapshot,
                               const RouteRuntime& rt) {
-  return snapshot.ClusterOf(rt.route->method->service()->full_name());
+  return rt.cluster;
 }
 
 void ObservePlan(const RequestObserver& observer,

@@ -23,6 +23,7 @@
 #include "aggregator/executor.h"
 #include "gateway/http/responder.h"
 #include "gateway/observability/request_observer.h"
+#include "gateway/policy/exchange.h"
 #include "gateway/proxy/snapshot.h"
 #include "gateway/upstream/channel.h"
 
@@ -39,14 +40,19 @@ struct AnswerDetails {
   std::string target;
   std::string request_id;
   std::string client_ip;
+  std::string subject;  // The auth stage's verified subject.
   uint64_t bytes_in = 0;
+  // What the stages decided (views into the snapshot's stages).
+  policy::StageOutcomes stages;
 };
 
 // The observation of one answer; the call sites add what they learn.
 class ObservedAnswer {
  public:
   virtual ~ObservedAnswer() = default;
-  virtual void SetUpstream(std::string_view cluster, int grpc_code) = 0;
+  // `endpoint` points into the snapshot's channels (CallResult::endpoint).
+  virtual void SetUpstream(std::string_view cluster, std::string_view endpoint,
+                           int grpc_code) = 0;
   virtual void SetPlanSteps(int steps) = 0;
 };
 
@@ -58,8 +64,9 @@ http::Responder ObserveAnswer(const observability::RequestObserver& observer,
                               AnswerDetails details, ObservedAnswer** observed,
                               http::Responder inner);
 
-// A plain route's upstream call: its trace context, start and cluster;
-// Finish() counts it and tells the answer the call's cluster and code.
+// A plain route's upstream call, unary or streaming: its trace context,
+// start and cluster; Finish() counts it (with its retries), exports its
+// client span and tells the answer the call's cluster, endpoint and code.
 struct UpstreamTelemetry {
   UpstreamTelemetry(const observability::RequestObservation& s,
                     ObservedAnswer* o)

@@ -304,6 +304,7 @@ void Snapshot::BuildRuntimes(const SnapshotOptions& options,
                                         upstream_options_.default_timeout));
     rt.grpc_method =
         absl::StrCat("/", service->full_name(), "/", route.method->name());
+    rt.cluster = upstreams_->ClusterOf(service->full_name());
     if (rt.request_spec.codec == nullptr || rt.response_codec == nullptr) {
       problems.Add(absl::InternalError(absl::StrCat(
           "no codec compiled for method ", route.method->full_name())));

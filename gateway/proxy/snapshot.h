@@ -54,6 +54,9 @@ struct RouteRuntime {
   // The composition plan of the method, if it has one.
   const aggregator::CompiledPlan* plan = nullptr;
   std::string grpc_method;  // "/package.Service/Method"
+  // The cluster its calls go to, for metrics labels ("" when none); points
+  // into the snapshot's upstreams. Resolved once here, not per request.
+  std::string_view cluster;
   // The upstream deadline of this method (config `methods`, else
   // `method_defaults`, else upstream::UpstreamOptions' default).
   absl::Duration timeout;

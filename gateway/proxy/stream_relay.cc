@@ -34,6 +34,7 @@ class ServerStreamRelay final : public upstream::StreamObserver {
         format_(rt.http_body_response ? StreamFormat::kRaw : options.format),
         print_(options.print),
         failure_(std::move(options.failure)),
+        on_done_(std::move(options.on_done)),
         responder_(std::move(responder)) {
     print_.indent = 0;  // One message a line (NDJSON) or a data field (SSE).
   }
@@ -74,6 +75,7 @@ class ServerStreamRelay final : public upstream::StreamObserver {
   }
 
   void OnDone(CallResult result) override {
+    if (on_done_) on_done_(result);
     if (std::optional<http::Response> failed = Failure(failure_)) {
       if (!stream_.has_value()) {
         responder_->Send(*std::move(failed));
@@ -141,6 +143,7 @@ class ServerStreamRelay final : public upstream::StreamObserver {
   const StreamFormat format_;
   transcoding::PrintOptions print_;
   const std::shared_ptr<StreamFailure> failure_;
+  absl::AnyInvocable<void(const CallResult&)> on_done_;
   std::shared_ptr<StreamCall> call_;
   std::optional<http::Responder> responder_;  // Until the head is sent.
   std::optional<http::ResponseStream> stream_;
@@ -158,6 +161,7 @@ class ClientStreamCollector final : public upstream::StreamObserver {
         rt_(rt),
         print_(options.print),
         failure_(std::move(options.failure)),
+        on_done_(std::move(options.on_done)),
         responder_(std::move(responder)) {}
 
   void OnStart(std::shared_ptr<StreamCall> call) override {
@@ -175,6 +179,7 @@ class ClientStreamCollector final : public upstream::StreamObserver {
   }
 
   void OnDone(CallResult result) override {
+    if (on_done_) on_done_(result);
     if (std::optional<http::Response> failed = Failure(failure_)) {
       responder_.Send(*std::move(failed));
       return;
@@ -202,6 +207,7 @@ class ClientStreamCollector final : public upstream::StreamObserver {
   const RouteRuntime& rt_;
   const transcoding::PrintOptions print_;
   const std::shared_ptr<StreamFailure> failure_;
+  absl::AnyInvocable<void(const CallResult&)> on_done_;
   http::Responder responder_;
   std::shared_ptr<StreamCall> call_;
   std::optional<std::string> payload_;

@@ -22,6 +22,7 @@
 
 #include <memory>
 
+#include "absl/functional/any_invocable.h"
 #include "gateway/http/responder.h"
 #include "gateway/proxy/body_pump.h"
 #include "gateway/proxy/snapshot.h"
@@ -38,6 +39,9 @@ struct RelayOptions {
   // the first message, its body in-band) replaces the call's outcome: a
   // failure of the request body (body_pump.h).
   std::shared_ptr<StreamFailure> failure;
+  // Set: runs with the call's result when it ends, before the answer ends
+  // (the telemetry of the upstream call, request_telemetry.h).
+  absl::AnyInvocable<void(const upstream::CallResult&)> on_done;
 };
 
 // Starts the call and returns its handle (for writing the request

@@ -63,4 +63,17 @@ absl::StatusOr<RedisScriptClient*> RateLimitEnvironment::Redis(
   return clients_.back().get();
 }
 
+std::optional<RateLimitEnvironment::StoreFailures>
+RateLimitEnvironment::RedisFailures() {
+  StoreFailures total;
+  absl::MutexLock lock(&mu_);
+  if (clients_.empty()) return std::nullopt;
+  for (const auto& client : clients_) {
+    const uint64_t timeouts = client->timeouts();
+    total.timeout += timeouts;
+    total.unavailable += client->failures() - timeouts;
+  }
+  return total;
+}
+
 }  // namespace protogate::ratelimit

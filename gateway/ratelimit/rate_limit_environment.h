@@ -19,6 +19,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,16 @@ class RateLimitEnvironment {
   absl::StatusOr<RedisScriptClient*> Redis(const std::string& address,
                                            absl::Duration timeout,
                                            const std::string& on_error);
+
+  // The failed calls of every Redis client so far (the metric
+  // protogate_rate_limit_store_failures_total): not answered in time, and
+  // the others (not connected, connection lost, an error reply); nullopt
+  // while no shared policy made a client.
+  struct StoreFailures {
+    uint64_t timeout = 0;
+    uint64_t unavailable = 0;
+  };
+  std::optional<StoreFailures> RedisFailures();
 
   const Clock& clock() const { return clock_; }
 

@@ -65,8 +65,10 @@ class Tally {
       headers.emplace_back("RateLimit-Reset",
                            absl::StrCat(CeilSeconds(d.reset_ns)));
     }
+    policy::StageOutcomes& outcomes = exchange.outcomes();
     if (rejected_ != nullptr) {
-      exchange.rate_limit_policy() = rejected_->name;
+      outcomes.rate_limit_policy = rejected_->name;
+      outcomes.rate_limit_result = "rejected";
       Verdict v = Verdict::Answer(
           429, absl::StatusCode::kResourceExhausted,
           absl::StrCat("rate limit \"", rejected_->name, "\" exceeded"));
@@ -75,12 +77,19 @@ class Tally {
       return v;
     }
     if (failed_ != nullptr && on_error == RateLimitStage::OnError::kDeny) {
-      exchange.rate_limit_policy() = failed_->name;
+      outcomes.rate_limit_policy = failed_->name;
+      outcomes.rate_limit_result = "store_error_denied";
       return Verdict::Answer(
           503, absl::StatusCode::kUnavailable,
           absl::StrCat("rate limit \"", failed_->name, "\" cannot be checked"));
     }
-    if (shown != nullptr) exchange.rate_limit_policy() = shown->name;
+    if (failed_ != nullptr) {
+      outcomes.rate_limit_policy = failed_->name;
+      outcomes.rate_limit_result = "store_error_allowed";
+    } else if (shown != nullptr) {
+      outcomes.rate_limit_policy = shown->name;
+      outcomes.rate_limit_result = "allowed";
+    }
     return Verdict::Pass();
   }
 

@@ -10,13 +10,14 @@
 // Redis call), then the shared ones. Then:
 //   - some policy rejected: 429 RESOURCE_EXHAUSTED `rate limit "NAME"
 //     exceeded` with Retry-After (seconds, rounded up) from the rejecting
-//     policy that frees up last; Exchange::rate_limit_policy() names it;
+//     policy that frees up last;
 //   - Redis failed or timed out for a shared policy and on_error is deny:
 //     503 UNAVAILABLE `rate limit "NAME" cannot be checked`;
 //   - otherwise pass.
-// Every answer of a limited route carries RateLimit-Limit (the burst),
-// RateLimit-Remaining and RateLimit-Reset (seconds until the bucket is full)
-// of the most restrictive policy (the fewest remaining); a shared policy
+// Exchange::outcomes() names the policy that applied and its result
+// (exchange.h). Every answer of a limited route carries RateLimit-Limit (the
+// burst), RateLimit-Remaining and RateLimit-Reset (seconds until the bucket is
+// full) of the most restrictive policy (the fewest remaining); a shared policy
 // whose Redis call failed adds none.
 //
 // ApplyAsync's callback runs on the I/O thread that called it (the Redis

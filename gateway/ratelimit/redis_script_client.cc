@@ -81,7 +81,8 @@ class Connection final : public base::IoThreadResident,
   // What the connections of one client share.
   struct Shared {
     std::atomic<uint64_t> failures{0};
-    std::atomic<bool> outage{false};  // Logged once for all connections.
+    std::atomic<uint64_t> timeouts{0};  // The failures that timed out.
+    std::atomic<bool> outage{false};    // Logged once for all connections.
   };
 
   Connection(const RedisScriptClientOptions& options, const Endpoint& endpoint,
@@ -324,7 +325,12 @@ class Connection final : public base::IoThreadResident,
   void Finish(Call& call, RedisScriptClient::Reply reply) {
     if (call.finished) return;
     call.finished = true;
-    if (!reply.ok()) shared_.failures.fetch_add(1, std::memory_order_relaxed);
+    if (!reply.ok()) {
+      shared_.failures.fetch_add(1, std::memory_order_relaxed);
+      if (absl::IsDeadlineExceeded(reply.status())) {
+        shared_.timeouts.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
     std::move(call.done)(std::move(reply));
   }
 
@@ -401,6 +407,9 @@ class RedisScriptClient::Impl {
   const RedisScriptClientOptions& options() const { return options_; }
   uint64_t failures() const {
     return shared_.failures.load(std::memory_order_relaxed);
+  }
+  uint64_t timeouts() const {
+    return shared_.timeouts.load(std::memory_order_relaxed);
   }
 
  private:
@@ -491,5 +500,6 @@ const RedisScriptClientOptions& RedisScriptClient::options() const {
 }
 
 uint64_t RedisScriptClient::failures() const { return impl_->failures(); }
+uint64_t RedisScriptClient::timeouts() const { return impl_->timeouts(); }
 
 }  // namespace protogate::ratelimit

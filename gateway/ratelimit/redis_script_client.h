@@ -74,8 +74,9 @@ class RedisScriptClient {
            ReplyCallback done);
 
   const RedisScriptClientOptions& options() const;
-  // Calls that ended with an error.
+  // Calls that ended with an error; of them, those that timed out.
   uint64_t failures() const;
+  uint64_t timeouts() const;
 
   class Impl;
 

@@ -192,6 +192,7 @@ int Serve(std::vector<std::string> args, const GatewayFlags& flags,
   if (!telemetry.ok()) return Fail("", telemetry.status());
   absl::StatusOr<http::ServerOptions> listener = ListenerOptions(flags.config);
   if (!listener.ok()) return Fail("", listener.status());
+  (*telemetry)->AddRateLimitStoreMetrics(stage_environment.rate_limits);
   ReloaderOptions reloader_options =
       ReloaderOptionsFrom(std::move(args), flags, stage_environment);
   // Every reload (SIGHUP, a watched file changed) also reloads the TLS

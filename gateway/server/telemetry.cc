@@ -71,6 +71,20 @@ void Telemetry::OnReload(std::string_view trigger, bool ok) {
   if (ok) snapshot_since_unix_nanos_.store(absl::GetCurrentTimeNanos());
 }
 
+void Telemetry::AddRateLimitStoreMetrics(
+    ratelimit::RateLimitEnvironment& environment) {
+  registry_.AddCollector(
+      "protogate_rate_limit_store_failures_total",
+      "Calls to the shared rate limits' Redis that failed: not answered "
+      "within rate_limits.redis.timeout, or the store unavailable.",
+      MetricType::kCounter, {"reason"}, [&environment](SampleSink& sink) {
+        auto failures = environment.RedisFailures();
+        if (!failures.has_value()) return;
+        sink.Set({"timeout"}, static_cast<double>(failures->timeout));
+        sink.Set({"unavailable"}, static_cast<double>(failures->unavailable));
+      });
+}
+
 void Telemetry::AddCollectors(
     std::function<std::shared_ptr<const proxy::Snapshot>()> snapshot) {
   registry_.AddCollector(
@@ -92,6 +106,16 @@ void Telemetry::AddCollectors(
         if (current == nullptr) return;
         for (const upstream::ClusterHealth& c : current->ClusterHealth()) {
           sink.Set({c.name}, static_cast<double>(c.endpoint_healthy.size()));
+        }
+      });
+  registry_.AddCollector(
+      "protogate_upstream_connections_open",
+      "HTTP/2 connections open to the endpoints of each cluster.",
+      MetricType::kGauge, {"cluster"}, [snapshot](SampleSink& sink) {
+        std::shared_ptr<const proxy::Snapshot> current = snapshot();
+        if (current == nullptr) return;
+        for (const upstream::ClusterHealth& c : current->ClusterHealth()) {
+          sink.Set({c.name}, c.open_connections);
         }
       });
   registry_.AddCollector(

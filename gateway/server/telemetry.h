@@ -27,6 +27,7 @@
 #include "gateway/observability/request_observer.h"
 #include "gateway/observability/span_exporter.h"
 #include "gateway/proxy/snapshot.h"
+#include "gateway/ratelimit/rate_limit_environment.h"
 #include "protogate/config/v1/config.pb.h"
 
 namespace protogate::server {
@@ -53,6 +54,10 @@ class Telemetry {
   // Counts a reload (reloader.h) and, when it succeeded, restarts the
   // snapshot age.
   void OnReload(std::string_view trigger, bool ok);
+  // Exports the failed calls of the shared rate limits' Redis clients
+  // (protogate_rate_limit_store_failures_total{reason}). REQUIRES: called
+  // once; `environment` outlives this object.
+  void AddRateLimitStoreMetrics(ratelimit::RateLimitEnvironment& environment);
 
  private:
   friend absl::StatusOr<std::unique_ptr<Telemetry>> StartTelemetry(

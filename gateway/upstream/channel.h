@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -94,6 +95,14 @@ struct CallResult {
   std::string status_details;  // Serialized google.rpc.Status, if sent.
   Metadata headers;            // Initial metadata from the backend.
   Metadata trailers;           // Trailing metadata (minus grpc-status*).
+  // The endpoint the (last) attempt went to, as the cluster's config names
+  // it; empty when the call was refused before an endpoint was picked.
+  // Points into the channel: valid while the channel lives.
+  std::string_view endpoint;
+  // Set by RetryingChannel: the attempts made (1: not retried), and whether
+  // a retry was not made because the retry budget had no token.
+  int attempts = 1;
+  bool retry_budget_refused = false;
 };
 
 using CallCallback = absl::AnyInvocable<void(CallResult) &&>;

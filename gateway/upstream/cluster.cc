@@ -161,6 +161,7 @@ ClusterHealth Cluster::Health() const {
   health.name = name_;
   for (const Endpoint& e : endpoints_) {
     health.endpoint_healthy.push_back(e.health->healthy.load());
+    health.open_connections += e.channel->open_connections();
   }
   return health;
 }

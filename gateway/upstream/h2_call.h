@@ -35,6 +35,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateway/upstream/channel.h"
@@ -125,6 +126,7 @@ struct H2Call {
   size_t sent = 0;                  // Unary: bytes of prefix+payload sent.
   std::string timeout;  // grpc-timeout value, set by Submit() from `timer`.
   Metadata metadata;    // "-bin" values already base64.
+  std::string_view endpoint;  // CallResult::endpoint (the channel's target).
   int64_t max_receive_message_bytes = 0;
   CallCallback done;                      // Unary.
   H2Timer timer;                          // Expires at the deadline.

@@ -126,18 +126,23 @@ std::optional<H2Endpoint> ParseH2Endpoint(const std::string& address) {
   }
   return H2Endpoint{.host = std::move(host),
                     .port = static_cast<uint16_t>(port),
-                    .authority = address};
+                    .authority = address,
+                    .target = address};
 }
 
 std::optional<H2Endpoint> ParseTarget(const std::string& target) {
   if (absl::StartsWith(target, "dns:///")) {
-    return ParseH2Endpoint(target.substr(7));
+    std::optional<H2Endpoint> endpoint = ParseH2Endpoint(target.substr(7));
+    if (endpoint.has_value()) endpoint->target = target;
+    return endpoint;
   }
   for (absl::string_view prefix : {"unix://", "unix:"}) {
     if (!absl::StartsWith(target, prefix)) continue;
     std::string path = target.substr(prefix.size());
     if (path.size() < 2 || path.front() != '/') return std::nullopt;
-    return H2Endpoint{.authority = "localhost", .unix_path = std::move(path)};
+    return H2Endpoint{.authority = "localhost",
+                      .unix_path = std::move(path),
+                      .target = target};
   }
   return ParseH2Endpoint(target);
 }
@@ -149,10 +154,12 @@ class H2Channel::LoopClient : public base::IoThreadResident,
  public:
   LoopClient(asio::io_context& ioc,
              std::shared_ptr<const H2ChannelOptions> options,
-             std::shared_ptr<std::atomic<int>> failing_loops)
+             std::shared_ptr<std::atomic<int>> failing_loops,
+             std::shared_ptr<std::atomic<int>> open_connections)
       : ioc_(ioc),
         options_(std::move(options)),
         failing_loops_(std::move(failing_loops)),
+        open_connections_(std::move(open_connections)),
         keepalive_time_(options_->keepalive_time),
         resolver_(ioc),
         connect_timer_(ioc),
@@ -310,20 +317,21 @@ class H2Channel::LoopClient : public base::IoThreadResident,
   }
 
   H2SessionOptions SessionOptions() {
-    return {
-        .authority = options_->endpoint.authority,
-        .keepalive_time = keepalive_time_,
-        .keepalive_timeout = options_->keepalive_timeout,
-        .keepalive_permit_without_calls =
-            options_->keepalive_permit_without_calls,
-        .resubmit = [weak = weak_from_this()](std::shared_ptr<H2Call> call) {
-          if (auto self = weak.lock()) {
-            self->Call(std::move(call));
-          } else {
-            FinishCall(*call,
-                       absl::UnavailableError("upstream channel closed"));
-          }
-        }};
+    return {.authority = options_->endpoint.authority,
+            .keepalive_time = keepalive_time_,
+            .keepalive_timeout = options_->keepalive_timeout,
+            .keepalive_permit_without_calls =
+                options_->keepalive_permit_without_calls,
+            .resubmit =
+                [weak = weak_from_this()](std::shared_ptr<H2Call> call) {
+                  if (auto self = weak.lock()) {
+                    self->Call(std::move(call));
+                  } else {
+                    FinishCall(*call, absl::UnavailableError(
+                                          "upstream channel closed"));
+                  }
+                },
+            .open_connections = open_connections_};
   }
 
   void StartSession(absl::StatusOr<std::shared_ptr<H2Session>> session) {
@@ -399,6 +407,7 @@ class H2Channel::LoopClient : public base::IoThreadResident,
   asio::io_context& ioc_;
   const std::shared_ptr<const H2ChannelOptions> options_;
   const std::shared_ptr<std::atomic<int>> failing_loops_;
+  const std::shared_ptr<std::atomic<int>> open_connections_;
   absl::Duration keepalive_time_;  // Doubled after a too_many_pings GOAWAY.
   asio::ip::basic_resolver<tcp, asio::io_context::executor_type> resolver_;
   H2Timer connect_timer_;
@@ -422,7 +431,8 @@ class H2Channel::LoopClient : public base::IoThreadResident,
 
 H2Channel::H2Channel(H2ChannelOptions options)
     : options_(std::make_shared<const H2ChannelOptions>(std::move(options))),
-      failing_loops_(std::make_shared<std::atomic<int>>(0)) {}
+      failing_loops_(std::make_shared<std::atomic<int>>(0)),
+      open_connections_(std::make_shared<std::atomic<int>>(0)) {}
 
 H2Channel::~H2Channel() {
   for (Slot& slot : slots_) {
@@ -471,8 +481,8 @@ void H2Channel::Call(CallRequest request, CallCallback done) {
 std::shared_ptr<H2Channel::LoopClient> H2Channel::FallbackClient() {
   absl::call_once(fallback_once_, [this] {
     // The fallback loop never drains: no resident registration.
-    fallback_client_ = std::make_shared<LoopClient>(*FallbackLoop().ioc,
-                                                    options_, failing_loops_);
+    fallback_client_ = std::make_shared<LoopClient>(
+        *FallbackLoop().ioc, options_, failing_loops_, open_connections_);
   });
   return fallback_client_;
 }
@@ -486,8 +496,8 @@ H2Channel::LoopClient& H2Channel::ClientFor(const base::IoThread& loop) {
     // A new loop, or a new one under a reused id (the old one stopped).
     slot.ioc = loop.ioc;
     slot.owner = loop.owner;
-    slot.client =
-        std::make_shared<LoopClient>(*loop.ioc, options_, failing_loops_);
+    slot.client = std::make_shared<LoopClient>(
+        *loop.ioc, options_, failing_loops_, open_connections_);
     base::AddIoThreadResident(slot.client);
   }
   return *slot.client;
@@ -509,6 +519,7 @@ void H2Channel::CallOnLoop(const base::IoThread& loop, LoopClient& client,
   call->payload = std::move(request.payload);
   call->metadata = std::move(request.metadata);
   EncodeBinaryValues(call->metadata);
+  call->endpoint = client.options().endpoint.target;
   call->max_receive_message_bytes = client.options().max_receive_message_bytes;
   call->done = std::move(done);
   call->timer.expires_at(SteadyDeadline(request.deadline));
@@ -553,6 +564,7 @@ std::shared_ptr<StreamCall> H2Channel::Stream(
   call->path = std::move(request.method);
   call->metadata = std::move(request.metadata);
   EncodeBinaryValues(call->metadata);
+  call->endpoint = options_->endpoint.target;
   call->max_receive_message_bytes = options_->max_receive_message_bytes;
   call->stream = std::make_unique<H2StreamState>();
   H2StreamState& s = *call->stream;

@@ -52,6 +52,7 @@ struct H2Endpoint {
   uint16_t port = 0;
   std::string authority;  // "host:port" as given, or "localhost".
   std::string unix_path;  // Set: a Unix domain socket (host, port unused).
+  std::string target;     // As parsed (CallResult::endpoint names it).
 };
 
 // "host:port" or "[v6]:port"; nullopt for anything else (a scheme target).
@@ -98,6 +99,9 @@ class H2Channel final : public Channel {
   // good as down until a loop connects again (each failing loop retries on
   // its own after its backoff, without waiting for a call).
   bool failing() const { return failing_loops_->load() > 0; }
+  // The HTTP/2 connections open to the endpoint now (one per loop that
+  // called it, plus retired ones still finishing their streams).
+  int open_connections() const { return open_connections_->load(); }
 
   class LoopClient;
 
@@ -120,6 +124,7 @@ class H2Channel final : public Channel {
 
   const std::shared_ptr<const H2ChannelOptions> options_;
   const std::shared_ptr<std::atomic<int>> failing_loops_;
+  const std::shared_ptr<std::atomic<int>> open_connections_;
   // slots_[id] is touched only by the thread registered with that id.
   std::array<Slot, kMaxLoops> slots_;
   absl::once_flag fallback_once_;

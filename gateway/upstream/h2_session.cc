@@ -47,11 +47,27 @@ absl::string_view View(const uint8_t* p, size_t n) {
   return {reinterpret_cast<const char*>(p), n};
 }
 
-nghttp2_nv Header(absl::string_view name, absl::string_view value) {
+enum class Indexing { kIndexed, kNeverIndexed };
+
+nghttp2_nv Header(absl::string_view name, absl::string_view value,
+                  Indexing indexing = Indexing::kIndexed) {
   return {const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
           const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
           name.size(), value.size(),
-          NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+          static_cast<uint8_t>(
+              NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE |
+              (indexing == Indexing::kNeverIndexed ? NGHTTP2_NV_FLAG_NO_INDEX
+                                                   : 0))};
+}
+
+// Metadata whose value changes with every request: entering it in the
+// connection's HPACK dynamic table would cost an insertion (and the
+// eviction of a useful entry) per call for nothing, as no later request
+// repeats the value.
+Indexing IndexingOf(absl::string_view name) {
+  return name == "x-request-id" || name == "traceparent" || name == "tracestate"
+             ? Indexing::kNeverIndexed
+             : Indexing::kIndexed;
 }
 
 // Headers gRPC's own client never shows the application as metadata.
@@ -71,6 +87,7 @@ H2Call* CallOf(nghttp2_session* session, int32_t stream_id) {
 void FinishCall(H2Call& call, CallResult result) {
   if (call.ended()) return;
   call.phase = H2CallPhase::kEnded;
+  result.endpoint = call.endpoint;
   if (call.stream != nullptr) {  // Its timer still bounds the drain.
     FinishStream(call, std::move(result));
     return;
@@ -370,7 +387,17 @@ absl::Status H2Session::Begin() {
   Read();
   ScheduleFlush();
   StartKeepalive();
+  if (options_.open_connections != nullptr) {
+    options_.open_connections->fetch_add(1, std::memory_order_relaxed);
+    counted_ = true;
+  }
   return absl::OkStatus();
+}
+
+void H2Session::Uncount() {
+  if (!counted_) return;
+  counted_ = false;
+  options_.open_connections->fetch_sub(1, std::memory_order_relaxed);
 }
 
 H2Session::H2Session(std::optional<H2Socket> plain,
@@ -382,6 +409,7 @@ H2Session::H2Session(std::optional<H2Socket> plain,
       keepalive_(socket().get_executor()) {}
 
 H2Session::~H2Session() {
+  Uncount();
   if (session_ != nullptr) nghttp2_session_del(session_);
 }
 
@@ -403,9 +431,10 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
   nva.push_back(Header(":authority", options_.authority));
   nva.push_back(Header("content-type", "application/grpc"));
   nva.push_back(Header("te", "trailers"));
-  nva.push_back(Header("grpc-timeout", call->timeout));
+  // The time left differs from call to call.
+  nva.push_back(Header("grpc-timeout", call->timeout, Indexing::kNeverIndexed));
   for (const auto& [key, value] : call->metadata) {
-    nva.push_back(Header(key, value));
+    nva.push_back(Header(key, value, IndexingOf(key)));
   }
   nghttp2_data_provider body;
   body.source.ptr = call.get();
@@ -586,6 +615,7 @@ bool H2Session::Retries(const H2Call& call) const {
 void H2Session::Fail(absl::Status status) {
   if (closed()) return;
   phase_ = H2SessionPhase::kClosed;
+  Uncount();
   error_code ignored;
   socket().shutdown(asio::socket_base::shutdown_both, ignored);
   socket().close(ignored);

@@ -9,6 +9,9 @@
 // Writes are batched: Submit() only queues, and one posted flush sends
 // everything queued during the current turn of the loop in one write.
 // Completion callbacks run on the loop thread, never from inside nghttp2.
+// Header values that change with every call (grpc-timeout, x-request-id,
+// traceparent, tracestate) are sent "never indexed": they stay out of the
+// HPACK dynamic table.
 //
 // Thread safety: every method must be called on the thread running the
 // session's io_context.
@@ -18,6 +21,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
@@ -65,6 +69,9 @@ struct H2SessionOptions {
   // HEADERS the connection could no longer send) for its one transparent
   // retry, as gRPC's clients retry such calls. Unset: they fail UNAVAILABLE.
   std::function<void(std::shared_ptr<H2Call>)> resubmit;
+  // Set: raised while the connection is open (from a successful Start until
+  // it closes), for the per-cluster connection gauge.
+  std::shared_ptr<std::atomic<int>> open_connections;
 };
 
 // The connection's lifecycle.
@@ -124,6 +131,8 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   void Flush();
   void Read();
   void Fail(absl::Status status);
+  // Lowers options_.open_connections once, if Begin raised it.
+  void Uncount();
   // Finishes completed_ and resubmits refused_ (outside nghttp2).
   void RunCompletions();
   // Whether `call`, refused unprocessed, gets its transparent retry.
@@ -154,6 +163,7 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   bool ping_outstanding_ = false;
   int pings_without_data_ = 0;
   bool too_many_pings_ = false;
+  bool counted_ = false;  // In options_.open_connections.
 };
 
 }  // namespace protogate::upstream

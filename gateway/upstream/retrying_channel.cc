@@ -26,6 +26,7 @@ struct RetryingChannel::PendingCall {
   CallRequest request;  // Copied for each attempt.
   CallCallback done;
   int attempts = 0;
+  bool budget_refused = false;  // A retry was not made for want of a token.
 };
 
 namespace {
@@ -37,6 +38,8 @@ bool Cancelled(const RetryingChannel::PendingCall& call) {
 
 void Finish(std::shared_ptr<RetryingChannel::PendingCall> call,
             CallResult result) {
+  result.attempts = call->attempts;
+  result.retry_budget_refused = call->budget_refused;
   std::move(call->done)(std::move(result));
 }
 
@@ -82,7 +85,11 @@ void RetryingChannel::OnAttemptDone(std::shared_ptr<PendingCall> call,
   const absl::Time now = absl::Now();
   const absl::Duration backoff =
       options_.initial_backoff * (1 << (call->attempts - 1)) * Jitter();
-  if (now + backoff >= call->request.deadline || !budget_->TryRetry(now)) {
+  if (now + backoff >= call->request.deadline) {
+    return Finish(std::move(call), std::move(result));
+  }
+  if (!budget_->TryRetry(now)) {
+    call->budget_refused = true;
     return Finish(std::move(call), std::move(result));
   }
   timers_.RunAt(now + backoff, [this, call = std::move(call)]() mutable {

@@ -10,8 +10,10 @@
 // fired, or when the budget has no token. Every attempt gets the original
 // deadline (an InfiniteFuture() deadline becomes now + default_timeout at the
 // first attempt, so retries never extend a call). The result is the last
-// attempt's. Which methods may be retried is the caller's decision (the
-// gateway wraps only idempotent or configured methods).
+// attempt's, with CallResult::attempts and retry_budget_refused set (the
+// gateway's metrics count retries and refusals from them). Which methods may be
+// retried is the caller's decision (the gateway wraps only idempotent or
+// configured methods).
 //
 // Backoff waits are scheduled on a TimerQueue, never slept: no thread is
 // blocked. A call whose canceller fired before a retry completes with

@@ -45,6 +45,8 @@ struct ClusterHealth {
   std::vector<bool> endpoint_healthy;
   // Whether some route sends calls to the cluster.
   bool routed = false;
+  // HTTP/2 connections open to its endpoints (all loops).
+  int open_connections = 0;
   bool any_healthy() const {
     for (bool healthy : endpoint_healthy) {
       if (healthy) return true;

@@ -57,6 +57,7 @@ struct Outcome {
   Identity identity;
   upstream::Metadata metadata;
   upstream::Metadata identity_metadata;  // What plan steps carry too.
+  policy::StageOutcomes stages;          // Views into the stage or literals.
 
   int status() const {
     return verdict.kind == Verdict::Kind::kPass ? 0 : verdict.response.status;
@@ -97,6 +98,7 @@ Outcome Call(const policy::Stage& stage, const std::string& method,
   out.identity = exchange.identity();
   out.metadata = exchange.metadata();
   out.identity_metadata = exchange.identity_metadata();
+  out.stages = exchange.outcomes();
   return out;
 }
 
@@ -254,6 +256,8 @@ TEST_F(AuthStageTest, AcceptsEveryAlgorithmFromTheJwksServer) {
     EXPECT_EQ(out.identity.kind, Identity::Kind::kJwt) << kid;
     EXPECT_EQ(out.identity.credential_name, "corp") << kid;
     EXPECT_EQ(out.identity.subject, "alice") << kid;
+    EXPECT_EQ(out.stages.auth_provider, "corp") << kid;
+    EXPECT_EQ(out.stages.auth_result, "ok") << kid;
     ASSERT_NE(out.identity.claim("tenant"), nullptr) << kid;
     EXPECT_EQ(*out.identity.claim("tenant"), "acme");
   }
@@ -265,6 +269,8 @@ TEST_F(AuthStageTest, NoCredentialIs401WithTheRealmChallenge) {
   EXPECT_EQ(out.header("WWW-Authenticate"), "Bearer realm=\"protogate\"");
   EXPECT_NE(out.verdict.response.body.find("\"code\":16"), std::string::npos)
       << out.verdict.response.body;
+  EXPECT_EQ(out.stages.auth_provider, "-");
+  EXPECT_EQ(out.stages.auth_result, "missing");
 }
 
 TEST_F(AuthStageTest, NonBearerAuthorizationCountsAsNoCredential) {
@@ -306,6 +312,7 @@ TEST_F(AuthStageTest, BadTokensAre401WithWhatFailed) {
     EXPECT_NE(out.verdict.response.body.find(description), std::string::npos)
         << out.verdict.response.body;
     EXPECT_EQ(out.identity.kind, Identity::Kind::kAnonymous);
+    EXPECT_EQ(out.stages.auth_result, "invalid") << description;
   }
 }
 
@@ -335,6 +342,8 @@ TEST_F(AuthStageTest, MissingScopeIs403WithTheScopeChallenge) {
   EXPECT_EQ(out.header("WWW-Authenticate"),
             "Bearer error=\"insufficient_scope\", scope=\"library.write\"");
   EXPECT_NE(out.verdict.response.body.find("\"code\":7"), std::string::npos);
+  EXPECT_EQ(out.stages.auth_provider, "corp");
+  EXPECT_EQ(out.stages.auth_result, "forbidden");
 }
 
 TEST_F(AuthStageTest, ScopesComeFromScopeOrScp) {
@@ -387,6 +396,8 @@ TEST_F(AuthStageTest, SpoofedHeadersAreRemovedOnOpenRoutesToo) {
   EXPECT_EQ(out.status(), 0);
   EXPECT_EQ(out.identity.kind, Identity::Kind::kAnonymous);
   EXPECT_EQ(out.metadata_value("x-user-id"), "");
+  // ListShelves allows anonymous callers: counted as such.
+  EXPECT_EQ(out.stages.auth_result, "anonymous");
 }
 
 TEST_F(AuthStageTest, AllowAnonymousStillChecksAPresentToken) {

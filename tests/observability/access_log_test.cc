@@ -108,6 +108,23 @@ TEST(AccessLogRecordTest, UnmatchedRequestHasRouteDashAndNoGrpcCode) {
   EXPECT_FALSE(json.HasMember("subject"));
 }
 
+// Client-supplied and configured text is escaped: quotes, backslashes and
+// control characters survive a JSON parse unchanged.
+TEST(AccessLogRecordTest, EscapesEveryStringThatMayNeedIt) {
+  AccessLogRecord record;
+  record.request_id = "id\"\\\x01\t";
+  record.subject = "a\"b";
+  record.cluster = "c\x7f\xc3\xa9";
+  std::string line = FormatAccessLogJson(record);
+  rapidjson::Document json;
+  json.Parse(line.c_str());
+  ASSERT_FALSE(json.HasParseError()) << line;
+  EXPECT_EQ(std::string(json["request_id"].GetString()), record.request_id);
+  EXPECT_EQ(std::string(json["subject"].GetString()), record.subject);
+  EXPECT_EQ(std::string(json["upstream_cluster"].GetString()), record.cluster);
+  EXPECT_NE(line.find("\\u0001"), std::string::npos) << line;
+}
+
 TEST(AccessLogWriterTest, WritesLinesToTheFile) {
   std::string path = TempPath("access.log");
   auto writer = AccessLogWriter::Open({.path = path});

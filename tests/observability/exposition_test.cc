@@ -95,7 +95,6 @@ TEST(ExpositionTest, GatewayFamiliesPassPromtool) {
   m.http_request_duration.Observe({"demo.Shelves/List", "GET"}, 0.002);
   m.http_request_size.Observe({"demo.Shelves/List", "GET"}, 0);
   m.http_response_size.Observe({"demo.Shelves/List", "GET"}, 812);
-  m.http_requests_in_flight.Add({}, 0);
   m.http_bad_requests.Add({"431"});
   m.connections_accepted.Add({});
   m.connections_closed.Add({});

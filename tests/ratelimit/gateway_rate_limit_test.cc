@@ -3,6 +3,7 @@
 // real redis-server across an outage.
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -104,6 +105,119 @@ TEST(GatewayRateLimitTest, SharedPolicyInRedisFollowsOnErrorAndRecovers) {
   }
   EXPECT_EQ(last.status, 200);
   EXPECT_EQ(last.Header("RateLimit-Limit"), "2");
+}
+
+// A shared policy's config with `on_error` and a 0.2 s Redis timeout.
+std::string SharedShelfPolicy(const testing::RedisServer& redis,
+                              const std::string& on_error) {
+  return absl::StrCat("rate_limits:\n  redis: {address: \"", redis.address(),
+                      "\", timeout: 0.2s, on_error: ", on_error,
+                      "}\n  policies:\n"
+                      "    - {name: shelf, selector: "
+                      "demo.bookstore.v1.Bookstore.GetShelf, requests: 1000, "
+                      "per: 60s, shared: true}\n");
+}
+
+// GET /v1/shelves/1 until an answer carries the RateLimit headers (the
+// gateway reached Redis), within 10 s.
+bool WaitForRedis(const GatewayProcess& gateway) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    auto r = Fetch(gateway.port(), "GET", "/v1/shelves/1");
+    if (r.ok() && !r->Header("RateLimit-Limit").empty()) return true;
+  }
+  return false;
+}
+
+// The value of the counter `name{labels}` on the gateway's /-/metrics (0
+// while it has no such series), or -1 when the scrape fails.
+double Counter(const GatewayProcess& gateway, const std::string& series) {
+  auto scrape = Fetch(gateway.port(), "GET", "/-/metrics");
+  if (!scrape.ok() || scrape->status != 200) return -1;
+  const size_t at = scrape->body.find("\n" + series + " ");
+  if (at == std::string::npos) return 0;
+  return std::strtod(scrape->body.c_str() + at + series.size() + 2, nullptr);
+}
+
+constexpr char kDenied[] =
+    "protogate_rate_limit_decisions_total{policy=\"shelf\",result=\"store_"
+    "error_denied\"}";
+constexpr char kAllowed[] =
+    "protogate_rate_limit_decisions_total{policy=\"shelf\",result=\"store_"
+    "error_allowed\"}";
+constexpr char kUnavailable[] =
+    "protogate_rate_limit_store_failures_total{reason=\"unavailable\"}";
+constexpr char kTimeout[] =
+    "protogate_rate_limit_store_failures_total{reason=\"timeout\"}";
+
+// The slack a loaded test machine may add to the Redis timeout.
+constexpr absl::Duration kSlack = absl::Milliseconds(300);
+
+// Redis killed mid-run with on_error: deny: every request is refused with
+// 503 naming the policy, none waits longer than the timeout, nothing
+// reaches the backend's answer; the failures and decisions are counted.
+TEST(GatewayRateLimitTest, RedisKilledWithOnErrorDenyRefusesWithinTheTimeout) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  GatewayProcess gateway;
+  ASSERT_TRUE(gateway.Start(SharedShelfPolicy(redis, "deny")).ok());
+  ASSERT_TRUE(WaitForRedis(gateway));
+  const double denied = Counter(gateway, kDenied);
+  const double failures = Counter(gateway, kUnavailable);
+  redis.Kill();
+  for (int i = 0; i < 5; ++i) {
+    const absl::Time start = absl::Now();
+    auto r = Fetch(gateway.port(), "GET", "/v1/shelves/1");
+    const absl::Duration took = absl::Now() - start;
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->status, 503) << r->body;
+    EXPECT_EQ(r->body,
+              R"({"code":14,"message":"rate limit \"shelf\" cannot be )"
+              R"(checked","details":[]})");
+    EXPECT_LE(took, absl::Milliseconds(200) + kSlack) << i;
+  }
+  // Routes without the policy are not affected.
+  auto list = Fetch(gateway.port(), "GET", "/v1/shelves");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->status, 200);
+  EXPECT_EQ(Counter(gateway, kDenied) - denied, 5);
+  EXPECT_GE(Counter(gateway, kUnavailable) - failures, 5);
+}
+
+// Redis stopped (SIGSTOP: connections stay open, nothing answers): each
+// request waits for the timeout at most, then on_error decides; after
+// SIGCONT the limit is checked again.
+void RunStalledRedis(const std::string& on_error, int expected_status,
+                     const char* decisions) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  GatewayProcess gateway;
+  ASSERT_TRUE(gateway.Start(SharedShelfPolicy(redis, on_error)).ok());
+  ASSERT_TRUE(WaitForRedis(gateway));
+  const double decided = Counter(gateway, decisions);
+  const double timeouts = Counter(gateway, kTimeout);
+  redis.Pause();
+  for (int i = 0; i < 3; ++i) {
+    const absl::Time start = absl::Now();
+    auto r = Fetch(gateway.port(), "GET", "/v1/shelves/1");
+    const absl::Duration took = absl::Now() - start;
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->status, expected_status) << r->body;
+    EXPECT_EQ(r->Header("RateLimit-Limit"), "");
+    EXPECT_LE(took, absl::Milliseconds(200) + kSlack) << i;
+  }
+  EXPECT_EQ(Counter(gateway, decisions) - decided, 3);
+  EXPECT_EQ(Counter(gateway, kTimeout) - timeouts, 3);
+  redis.Resume();
+  EXPECT_TRUE(WaitForRedis(gateway));
+}
+
+TEST(GatewayRateLimitTest, StalledRedisWithOnErrorDenyRefusesAfterTheTimeout) {
+  RunStalledRedis("deny", 503, kDenied);
+}
+
+TEST(GatewayRateLimitTest, StalledRedisWithOnErrorAllowPassesAfterTheTimeout) {
+  RunStalledRedis("allow", 200, kAllowed);
 }
 
 }  // namespace

@@ -65,7 +65,8 @@ TEST_F(RateLimitStageTest, OverTheLimitIs429NamingThePolicyWithRetryAfter) {
   EXPECT_EQ(r.ResponseHeader("RateLimit-Limit"), "2");
   EXPECT_EQ(r.ResponseHeader("RateLimit-Remaining"), "0");
   EXPECT_EQ(r.ResponseHeader("RateLimit-Reset"), "60");
-  EXPECT_EQ(r.exchange().rate_limit_policy(), "per-ip");
+  EXPECT_EQ(r.exchange().outcomes().rate_limit_policy, "per-ip");
+  EXPECT_EQ(r.exchange().outcomes().rate_limit_result, "rejected");
   // Another client has its own bucket.
   RoutedRequest other(*routes_, "GET", "/v1/shelves", {}, "10.0.0.2:1");
   EXPECT_EQ(stage_->Apply(other.exchange()).kind, Kind::kPass);
@@ -78,6 +79,8 @@ TEST_F(RateLimitStageTest, TheMostRestrictivePolicyGivesTheHeaders) {
   EXPECT_EQ(r.ResponseHeader("RateLimit-Limit"), "2");
   EXPECT_EQ(r.ResponseHeader("RateLimit-Remaining"), "1");
   EXPECT_EQ(r.ResponseHeader("RateLimit-Reset"), "30");
+  EXPECT_EQ(r.exchange().outcomes().rate_limit_policy, "per-ip");
+  EXPECT_EQ(r.exchange().outcomes().rate_limit_result, "allowed");
 }
 
 TEST_F(RateLimitStageTest, SelectorLimitsOnlyItsMethods) {
@@ -90,7 +93,7 @@ TEST_F(RateLimitStageTest, SelectorLimitsOnlyItsMethods) {
   RoutedRequest sixth(*routes_, "GET", "/v1/shelves/1", {}, "10.0.2.1:1");
   policy::Verdict v = stage_->Apply(sixth.exchange());
   ASSERT_EQ(v.kind, Kind::kAnswer);
-  EXPECT_EQ(sixth.exchange().rate_limit_policy(), "shelf");
+  EXPECT_EQ(sixth.exchange().outcomes().rate_limit_policy, "shelf");
   // ListShelves is not GetShelf: not limited by "shelf".
   RoutedRequest list(*routes_, "GET", "/v1/shelves", {}, "10.0.2.1:1");
   EXPECT_EQ(stage_->Apply(list.exchange()).kind, Kind::kPass);

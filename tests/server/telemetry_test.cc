@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
@@ -18,6 +19,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gateway/observability/trace_context.h"
+#include "gateway/server/stages.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
@@ -26,6 +28,7 @@
 #include "tests/server/snapshot_config.h"
 #include "tests/testing/child_process.h"
 #include "tests/testing/http_client.h"
+#include "tools/demo/demo_server.h"
 #include "tools/demo/storefront_server.h"
 
 namespace protogate::server {
@@ -43,22 +46,70 @@ std::string ReadFile(const std::string& path) {
   return text.str();
 }
 
+// A port nothing listens on right now (the kernel's pick for port 0).
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t size = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+// promtool's lint of a scrape: its output, empty when it passes.
+std::string PromtoolProblems(const std::string& scrape) {
+  const ::testing::TestInfo* test =
+      ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string path =
+      absl::StrCat(::testing::TempDir(), "/telemetry_scrape_",
+                   test->test_suite_name(), "_", test->name(), ".txt");
+  std::ofstream(path) << scrape;
+  std::string command = "promtool check metrics < " + path + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return "cannot run promtool";
+  std::string output;
+  char buffer[512];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) {
+    output.append(buffer, n);
+  }
+  int status = pclose(pipe);
+  if (WEXITSTATUS(status) != 0 && output.empty()) output = "promtool failed";
+  return output;
+}
+
 class TelemetryTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    StartGateway([](proxy::SnapshotOptions&) {});
+  }
+
+  // The storefront and the bookstore, each a cluster named after its
+  // service; `configure` may change the snapshot's options.
+  void StartGateway(
+      const std::function<void(proxy::SnapshotOptions&)>& configure) {
     auto storefront = demo::StorefrontServer::Start("127.0.0.1:0");
     ASSERT_TRUE(storefront.ok()) << storefront.status();
     storefront_ = *std::move(storefront);
-    // The bookstore is never called; its routes need a backend. One target
-    // makes one cluster, named after its first backend.
+    auto bookstore = demo::DemoServer::Start("127.0.0.1:0");
+    ASSERT_TRUE(bookstore.ok()) << bookstore.status();
+    bookstore_ = *std::move(bookstore);
     proxy::SnapshotOptions options =
         OptionsFor(testing::BinDir() + "/proto/demo.binpb", "demo.storefront",
                    storefront_->address());
-    AddBackend(options.config, "demo.bookstore", storefront_->address());
+    AddBackend(options.config, "demo.bookstore", bookstore_->address());
+    configure(options);
     auto snapshot = proxy::Snapshot::Build(options);
     ASSERT_TRUE(snapshot.ok()) << snapshot.status();
     snapshot_ = *snapshot;
-    log_path_ = ::testing::TempDir() + "/telemetry_access.log";
+    // Per test: ctest runs the tests of this file concurrently.
+    const ::testing::TestInfo* test =
+        ::testing::UnitTest::GetInstance()->current_test_info();
+    log_path_ =
+        absl::StrCat(::testing::TempDir(), "/telemetry_access_",
+                     test->test_suite_name(), "_", test->name(), ".log");
     std::remove(log_path_.c_str());
     config::v1::GatewayConfig config;
     config.mutable_logging()->mutable_access_log()->set_path(log_path_);
@@ -82,6 +133,7 @@ class TelemetryTest : public ::testing::Test {
     gateway_.reset();
     telemetry_.reset();  // Writes what the access log buffered.
     storefront_.reset();
+    bookstore_.reset();
   }
 
   testing::HttpResponse Get(absl::string_view target,
@@ -100,6 +152,8 @@ class TelemetryTest : public ::testing::Test {
 
   testing::TestCollector collector_;
   std::unique_ptr<demo::StorefrontServer> storefront_;
+  std::unique_ptr<demo::DemoServer> bookstore_;
+  StageEnvironment stage_environment_;  // Outlives the snapshot's stages.
   std::shared_ptr<const proxy::Snapshot> snapshot_;
   std::string log_path_;
   std::unique_ptr<Telemetry> telemetry_;
@@ -127,6 +181,13 @@ TEST_F(TelemetryTest, PlainRouteIsCountedLoggedAndPropagated) {
   EXPECT_THAT(scrape.body,
               HasSubstr("protogate_upstream_endpoints_healthy{cluster=\"demo."
                         "storefront\"} 1\n"));
+  // One I/O thread called the storefront: one HTTP/2 connection.
+  EXPECT_THAT(scrape.body,
+              HasSubstr("protogate_upstream_connections_open{cluster=\"demo."
+                        "storefront\"} 1\n"));
+  EXPECT_THAT(scrape.body,
+              HasSubstr("protogate_upstream_connections_open{cluster=\"demo."
+                        "bookstore\"} 0\n"));
   EXPECT_THAT(scrape.body, HasSubstr("protogate_build_info{version=\""));
   EXPECT_THAT(scrape.body, HasSubstr("process_resident_memory_bytes "));
 
@@ -151,6 +212,7 @@ TEST_F(TelemetryTest, PlainRouteIsCountedLoggedAndPropagated) {
   EXPECT_EQ(json["status"].GetInt(), 200);
   EXPECT_EQ(json["grpc_code"].GetInt(), 0);
   EXPECT_STREQ(json["upstream_cluster"].GetString(), "demo.storefront");
+  EXPECT_EQ(json["upstream_endpoint"].GetString(), storefront_->address());
   EXPECT_STREQ(json["client_ip"].GetString(), "127.0.0.1");
   EXPECT_GT(json["bytes_out"].GetInt(), 0);
   EXPECT_EQ(std::string(json["request_id"].GetString()).size(), 32u);
@@ -229,11 +291,61 @@ TEST_F(TelemetryTest, PlanSpansReachTheCollector) {
                 "demo.storefront.v1.Inventory", "demo.storefront.v1.Reviews"}));
 }
 
+// A server-streaming call is counted as an upstream call, carries its own
+// traceparent and gets a client span; its answer is logged with the
+// bookstore's cluster and endpoint.
+TEST_F(TelemetryTest, StreamingCallIsCountedTracedAndLogged) {
+  testing::HttpResponse r = Get("/v1/shelves/1/books:stream",
+                                {std::string("traceparent: ") + kParent});
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string metrics = Get("/-/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("protogate_upstream_requests_total{cluster="
+                                 "\"demo.bookstore\",grpc_method=\"demo."
+                                 "bookstore.v1.Bookstore/StreamBooks\","
+                                 "grpc_code=\"OK\"} 1\n"));
+  EXPECT_THAT(metrics,
+              HasSubstr("protogate_upstream_request_duration_seconds_count{"
+                        "cluster=\"demo.bookstore\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("protogate_streams_relayed_total{route=\"demo."
+                                 "bookstore.v1.Bookstore/StreamBooks\"} 1\n"));
+  std::vector<std::string> lines = LogLines();  // Also flushes the spans.
+  ASSERT_EQ(lines.size(), 1u);                  // Scrapes are not logged.
+  rapidjson::Document json;
+  json.Parse(lines[0].c_str());
+  ASSERT_FALSE(json.HasParseError()) << lines[0];
+  EXPECT_STREQ(json["upstream_cluster"].GetString(), "demo.bookstore");
+  EXPECT_EQ(json["upstream_endpoint"].GetString(), bookstore_->address());
+  EXPECT_EQ(json["grpc_code"].GetInt(), 0);
+  std::vector<opentelemetry::proto::trace::v1::Span> spans = collector_.Spans();
+  ASSERT_EQ(spans.size(), 2u);
+  const auto& server =
+      spans[0].kind() == opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER
+          ? spans[0]
+          : spans[1];
+  const auto& client = &server == &spans[0] ? spans[1] : spans[0];
+  EXPECT_EQ(client.kind(),
+            opentelemetry::proto::trace::v1::Span::SPAN_KIND_CLIENT);
+  EXPECT_EQ(client.name(), "demo.bookstore.v1.Bookstore/StreamBooks");
+  EXPECT_EQ(client.parent_span_id(), server.span_id());
+  EXPECT_EQ(client.trace_id(), server.trace_id());
+}
+
 TEST_F(TelemetryTest, UnmatchedRequestIsCountedUnderDash) {
   EXPECT_EQ(Get("/no/such/path").status, 404);
   EXPECT_THAT(Get("/-/metrics").body,
               HasSubstr("protogate_http_requests_total{route=\"-\",method="
                         "\"GET\",code=\"404\"} 1\n"));
+}
+
+// A client may send any token as the method: the label stays bounded.
+TEST_F(TelemetryTest, UnknownMethodIsCountedAsOther) {
+  auto r = testing::Fetch(server_->port(), "BREW", "/v1/catalog/products/p1");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 405);
+  std::string metrics = Get("/-/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("protogate_http_requests_total{route=\"-\","
+                                 "method=\"other\",code=\"405\"} 1\n"));
+  EXPECT_THAT(metrics, ::testing::Not(HasSubstr("BREW")));
 }
 
 TEST_F(TelemetryTest, ConnectionsAndParserRefusalsAreCounted) {
@@ -266,32 +378,7 @@ TEST_F(TelemetryTest, ScrapeUnderTrafficPassesPromtool) {
   for (int i = 0; i < 20; ++i) {
     Get(i % 2 == 0 ? "/v1/catalog/products/p1" : "/v1/products/p2/page");
   }
-  std::string path = ::testing::TempDir() + "/telemetry_scrape.txt";
-  std::ofstream(path) << Get("/-/metrics").body;
-  std::string command = "promtool check metrics < " + path + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buffer[512];
-  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) {
-    output.append(buffer, n);
-  }
-  int status = pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(status), 0) << output;
-  EXPECT_EQ(output, "");
-}
-
-// A port nothing listens on right now (the kernel's pick for port 0).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t size = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  close(fd);
-  return ntohs(address.sin_port);
+  EXPECT_EQ(PromtoolProblems(Get("/-/metrics").body), "");
 }
 
 // Debian's Prometheus scrapes the gateway; its HTTP API reports the sum of
@@ -316,24 +403,157 @@ TEST_F(TelemetryTest, RealPrometheusReadsBackTheRequestCount) {
        "--storage.tsdb.path=" + dir + "/data",
        "--web.listen-address=127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(prometheus.ok()) << prometheus.status();
-  std::string value;
-  absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (absl::Now() < deadline) {
-    auto r = testing::Fetch(
-        port, "GET", "/api/v1/query?query=sum(protogate_http_requests_total)");
-    if (r.ok() && r->status == 200) {
-      rapidjson::Document doc;
-      doc.Parse(r->body.c_str());
-      if (!doc.HasParseError() && doc["data"]["result"].Size() == 1) {
-        value = doc["data"]["result"][0]["value"][1].GetString();
-        break;
+  // The value of a PromQL expression with one result, once Prometheus has
+  // scraped (within 60 s); "" if it never has one.
+  auto query = [port](const std::string& expression) {
+    absl::Time deadline = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < deadline) {
+      auto r = testing::Fetch(port, "GET", "/api/v1/query?query=" + expression);
+      if (r.ok() && r->status == 200) {
+        rapidjson::Document doc;
+        doc.Parse(r->body.c_str());
+        if (!doc.HasParseError() && doc["data"]["result"].Size() == 1) {
+          return std::string(doc["data"]["result"][0]["value"][1].GetString());
+        }
       }
+      absl::SleepFor(absl::Milliseconds(200));
     }
-    absl::SleepFor(absl::Milliseconds(200));
-  }
+    return std::string();
+  };
+  std::string requests = query("sum(protogate_http_requests_total)");
+  // The storefront's HTTP/2 connections: one per I/O thread that called.
+  std::string connections = query(
+      "protogate_upstream_connections_open%7Bcluster=%22demo.storefront%22%7D");
   (*prometheus)->Signal(SIGTERM);
   EXPECT_TRUE((*prometheus)->Wait(absl::Seconds(20)).ok());
-  EXPECT_EQ(value, std::to_string(kRequests));
+  EXPECT_EQ(requests, std::to_string(kRequests));
+  EXPECT_THAT(connections, ::testing::AnyOf("1", "2"));
+}
+
+// The bookstore's cluster points at a port nothing listens on; GetShelf
+// retries UNAVAILABLE up to 3 attempts under a one-token retry budget: the
+// first retry is made, the second refused.
+class RetryTelemetryTest : public TelemetryTest {
+ protected:
+  void SetUp() override {
+    StartGateway([](proxy::SnapshotOptions& options) {
+      options.config.mutable_backends(1)->set_target(
+          absl::StrCat("127.0.0.1:", FreePort()));
+      MergeYaml(options.config,
+                "methods:\n"
+                "  - selector: demo.bookstore.v1.Bookstore.GetShelf\n"
+                "    retries: {max_attempts: 3, initial_backoff: 0.001s}\n"
+                "retry_budget: {max_tokens: 1}\n");
+    });
+  }
+};
+
+TEST_F(RetryTelemetryTest, RetriesAndRetryBudgetRefusalsAreCounted) {
+  EXPECT_EQ(Get("/v1/shelves/1").status, 503);
+  std::string metrics = Get("/-/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("protogate_upstream_retries_total{cluster="
+                                 "\"demo.bookstore\"} 1\n"));
+  EXPECT_THAT(metrics,
+              HasSubstr("protogate_upstream_retry_budget_refusals_total{"
+                        "cluster=\"demo.bookstore\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("protogate_upstream_requests_total{cluster="
+                                 "\"demo.bookstore\",grpc_method=\"demo."
+                                 "bookstore.v1.Bookstore/GetShelf\",grpc_code="
+                                 "\"UNAVAILABLE\"} 1\n"));
+  EXPECT_THAT(metrics,
+              HasSubstr("protogate_upstream_connections_open{cluster=\"demo."
+                        "bookstore\"} 0\n"));
+  std::vector<std::string> lines = LogLines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_THAT(lines[0], HasSubstr("\"upstream_endpoint\":\"127.0.0.1:"));
+}
+
+// The real stages (server/stages.h): an API key on GetProduct, a local
+// rate limit of 2 per minute per client on the Catalog, and CORS.
+class StageTelemetryTest : public TelemetryTest {
+ protected:
+  void SetUp() override {
+    StartGateway([this](proxy::SnapshotOptions& options) {
+      MergeYaml(
+          options.config,
+          "auth:\n"
+          "  api_keys:\n"
+          "    - name: partner-a\n"
+          // printf %s secret-key-a | sha256sum
+          "      sha256: 98549b7031e565a343c120c6a768ff294d72c7283509bb3eb51f"
+          "a859c64b0b7d\n"
+          "      scopes: [catalog.read]\n"
+          "methods:\n"
+          "  - selector: demo.storefront.v1.Catalog.GetProduct\n"
+          "    auth: {scopes: [catalog.read]}\n"
+          "rate_limits:\n"
+          "  policies:\n"
+          "    - {name: per-client, selector: demo.storefront.v1.Catalog, "
+          "key: client_ip, requests: 2, per: 60s}\n"
+          "cors:\n"
+          "  allow_origins: [\"https://app.example.test\"]\n");
+      options.build_stages =
+          [this, config = options.config](
+              const routing::RouteTable& routes,
+              std::shared_ptr<const policy::HeaderRules> rules) {
+            return BuildStageChain(config, routes, std::move(rules),
+                                   stage_environment_);
+          };
+    });
+  }
+};
+
+TEST_F(StageTelemetryTest, StageOutcomesAreCountedAndLogged) {
+  const std::string product = "/v1/catalog/products/p1";
+  const std::string key = "x-api-key: secret-key-a";
+  EXPECT_EQ(Get(product, {key}).status, 200);
+  EXPECT_EQ(Get(product).status, 401);
+  EXPECT_EQ(Get(product, {key}).status, 200);
+  EXPECT_EQ(Get(product, {key}).status, 429);
+  auto preflight = [&](const std::string& origin) {
+    auto r = testing::Fetch(
+        server_->port(), "OPTIONS", product, "",
+        {"Origin: " + origin, "Access-Control-Request-Method: GET"});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->status : 0;
+  };
+  EXPECT_EQ(preflight("https://app.example.test"), 204);
+  EXPECT_EQ(preflight("https://evil.example.test"), 403);
+
+  std::string metrics = Get("/-/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("protogate_auth_decisions_total{provider="
+                                 "\"partner-a\",result=\"ok\"} 3\n"));
+  EXPECT_THAT(metrics, HasSubstr("protogate_auth_decisions_total{provider="
+                                 "\"-\",result=\"missing\"} 1\n"));
+  EXPECT_THAT(metrics,
+              HasSubstr("protogate_rate_limit_decisions_total{policy=\"per-"
+                        "client\",result=\"allowed\"} 2\n"));
+  EXPECT_THAT(metrics,
+              HasSubstr("protogate_rate_limit_decisions_total{policy=\"per-"
+                        "client\",result=\"rejected\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("protogate_cors_preflights_total{result="
+                                 "\"allowed\"} 1\n"));
+  EXPECT_THAT(metrics, HasSubstr("protogate_cors_preflights_total{result="
+                                 "\"refused\"} 1\n"));
+  EXPECT_EQ(PromtoolProblems(metrics), "");
+
+  std::vector<std::string> lines = LogLines();
+  ASSERT_EQ(lines.size(), 6u);
+  rapidjson::Document first, anonymous, limited;
+  first.Parse(lines[0].c_str());
+  anonymous.Parse(lines[1].c_str());
+  limited.Parse(lines[3].c_str());
+  ASSERT_FALSE(first.HasParseError() || anonymous.HasParseError() ||
+               limited.HasParseError());
+  EXPECT_STREQ(first["subject"].GetString(), "partner-a");
+  EXPECT_STREQ(first["rate_limit_policy"].GetString(), "per-client");
+  EXPECT_EQ(first["upstream_endpoint"].GetString(), storefront_->address());
+  EXPECT_FALSE(anonymous.HasMember("subject"));
+  EXPECT_FALSE(anonymous.HasMember("rate_limit_policy"));
+  EXPECT_EQ(limited["status"].GetInt(), 429);
+  EXPECT_STREQ(limited["subject"].GetString(), "partner-a");
+  EXPECT_STREQ(limited["rate_limit_policy"].GetString(), "per-client");
+  EXPECT_FALSE(limited.HasMember("upstream_endpoint"));
 }
 
 // With metrics, access log and tracing all off the proxy gets no observer

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Instructions per request of protogate's GET path under valgrind's callgrind,
+# per telemetry mode (the configs of observability.sh): a count that does not
+# move with the load of a shared machine, unlike CPU time.
+#
+#   bash tools/bench/callgrind.sh                       # off, on; 2000 GETs
+#   MODES="off metrics log trace on" REQUESTS=1000 bash tools/bench/callgrind.sh
+#
+# Each mode: protogate (one I/O thread) starts under callgrind with
+# instrumentation off, answers WARMUP GETs, then instrumentation goes on for
+# exactly REQUESTS GETs over one keep-alive connection
+# (tools/bench/keepalive_get.py) and the counts are dumped: every thread of
+# the gateway (I/O, access-log writer, span exporter) is in the dump, startup
+# is not. Writes $OUT/summary.md (Ir per request per mode) and
+# $OUT/top-<mode>.txt (callgrind_annotate, inclusive). Every process it starts
+# is stopped on exit; every wait is bounded.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+BUILD="${BUILD_DIR:-$REPO/build}"
+REQUESTS="${REQUESTS:-2000}"
+WARMUP="${WARMUP:-200}"
+MODES="${MODES:-off on}"
+GET_PATH="${GET_PATH:-/v1/shelves/1}"
+OUT="${OUT:-/tmp/protogate-callgrind/$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$OUT"
+log() { printf '[callgrind] %s\n' "$*" >&2; }
+
+PG_BIN="$BUILD/gateway/server/protogate"
+BACKEND_BIN="$BUILD/tools/demo/demo_bookstore"
+DESCRIPTORS="$BUILD/proto/bookstore.binpb"
+for f in "$PG_BIN" "$BACKEND_BIN" "$DESCRIPTORS"; do
+  [ -e "$f" ] || { log "missing $f (build protogate demo_bookstore first)"; exit 1; }
+done
+# valgrind from Debian (idempotent), as profile.sh adds its tools.
+"$REPO/tools/install-deps.sh" valgrind >/dev/null
+
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+trap cleanup EXIT
+
+# Starts "$@", waits (<= 120 s: valgrind is slow to start) for "listening on";
+# sets PORT and LAST_PID.
+start() {
+  local name=$1; shift
+  "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" &
+  PIDS+=($!)
+  LAST_PID=$!
+  for _ in $(seq 1 1200); do
+    if grep -q "listening on" "$OUT/$name.out" 2>/dev/null; then
+      PORT=$(grep -m1 "listening on" "$OUT/$name.out" | sed 's/.*://')
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "$name did not start"; cat "$OUT/$name.err" >&2; return 1
+}
+
+start backend "$BACKEND_BIN" --listen 127.0.0.1:0
+BACKEND_PORT=$PORT
+base_config() {
+  cat <<YAML
+descriptors: {descriptor_sets: ["$DESCRIPTORS"]}
+clusters: [{name: books, endpoints: ["127.0.0.1:$BACKEND_PORT"]}]
+routes: [{service: demo.bookstore, cluster: books}]
+server: {io_threads: 1}
+YAML
+}
+OTLP="127.0.0.1:$BACKEND_PORT"  # Answers Export with UNIMPLEMENTED.
+{ base_config; echo "metrics: {enabled: false}"; } >"$OUT/off.yaml"
+base_config >"$OUT/metrics.yaml"
+{ base_config; echo "metrics: {enabled: false}"
+  echo "logging: {access_log: {path: \"$OUT/access-log.log\", format: json}}"; } >"$OUT/log.yaml"
+{ base_config; echo "metrics: {enabled: false}"
+  echo "tracing: {sample_ratio: 0.01, otlp: {endpoint: \"$OTLP\"}}"; } >"$OUT/trace.yaml"
+{ base_config
+  echo "logging: {access_log: {path: \"$OUT/access-on.log\", format: json}}"
+  echo "tracing: {sample_ratio: 0.01, otlp: {endpoint: \"$OTLP\"}}"; } >"$OUT/on.yaml"
+
+printf '| mode | Ir per GET |\n|---|---|\n' >"$OUT/summary.md"
+for mode in $MODES; do
+  # LD_BIND_NOW: no lazy symbol binding inside the measured requests.
+  start "pg-$mode" env LD_BIND_NOW=1 valgrind --tool=callgrind --instr-atstart=no \
+    --callgrind-out-file="$OUT/callgrind.$mode" \
+    "$PG_BIN" --config "$OUT/$mode.yaml" --listen 127.0.0.1:0
+  pid=$LAST_PID
+  timeout 300 python3 "$REPO/tools/bench/keepalive_get.py" "$PORT" "$GET_PATH" "$WARMUP"
+  timeout 60 callgrind_control -i on "$pid" >/dev/null
+  timeout 600 python3 "$REPO/tools/bench/keepalive_get.py" "$PORT" "$GET_PATH" "$REQUESTS"
+  timeout 60 callgrind_control --dump="$mode" "$pid" >/dev/null
+  kill -TERM "$pid"
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  # The dump made on request (file name suffixed .1); the exit dump is empty.
+  dump=$(ls "$OUT"/callgrind."$mode"* | grep -v '\.out$' | sort | head -1)
+  for f in "$OUT"/callgrind."$mode"*; do
+    if grep -qx "desc: Trigger: dump $mode" "$f" 2>/dev/null; then dump=$f; fi
+  done
+  total=$(awk '/^summary:/ {print $2}' "$dump")
+  per=$(awk -v t="$total" -v n="$REQUESTS" 'BEGIN {printf "%.0f", t / n}')
+  printf '| %s | %s |\n' "$mode" "$per" >>"$OUT/summary.md"
+  callgrind_annotate --inclusive=yes "$dump" 2>/dev/null >"$OUT/top-$mode.txt" || true
+  log "$mode: $per Ir per GET ($dump)"
+done
+cat "$OUT/summary.md"
+log "results in $OUT"
