@@ -256,23 +256,29 @@ void RunState::Send(const std::string& key, Actions& actions) {
   actions.push_back([self = shared_from_this(), channel = entry.channel,
                      request = entry.request, key, coalescer]() mutable {
     if (self->cancelled_.load()) return;
-    auto done = [self, key](upstream::CallResult result) mutable {
-      self->OnCallDone(key, std::move(result));
-    };
     if (coalescer != nullptr) {
-      coalescer->Call(*channel, std::move(request), std::move(done));
-    } else {
-      channel->Call(std::move(request), std::move(done));
+      coalescer->Call(
+          *channel, std::move(request),
+          [self, key](upstream::CallResult result, CallRole role) mutable {
+            self->OnCallDone(key, std::move(result), role);
+          });
+      return;
     }
+    channel->Call(std::move(request),
+                  [self, key](upstream::CallResult result) mutable {
+                    self->OnCallDone(key, std::move(result), CallRole::kSent);
+                  });
   });
 }
 
-void RunState::OnCallDone(const std::string& key, upstream::CallResult result) {
+void RunState::OnCallDone(const std::string& key, upstream::CallResult result,
+                          CallRole role) {
   Actions actions;
   {
     absl::MutexLock lock(&mu_);
     if (state_ != State::kRunning) return;  // Abandoned call.
     MemoEntry& entry = memo_[key];
+    if (role == CallRole::kJoined) ++runs_[entry.owner].timing.coalesced;
     if (absl::IsUnavailable(result.status) && entry.retries_left > 0 &&
         absl::Now() < entry.request.deadline) {
       --entry.retries_left;
