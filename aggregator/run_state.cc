@@ -154,7 +154,7 @@ absl::Status RunState::PlanFanOut(int s) {
   std::vector<Value> items;  // First element of each distinct key.
   absl::flat_hash_set<std::string> seen;
   for (const Value& item : elements) {
-    std::string key = KeyOf(ResolveFrom(item, fe.key));
+    std::string key = KeyOf(item, fe.key);
     if (!seen.insert(key).second) continue;
     out.keys.push_back(std::move(key));
     items.push_back(item);
@@ -178,7 +178,7 @@ absl::Status RunState::PlanFanOut(int s) {
     const size_t last = std::min(items.size(), first + fe.max_batch);
     std::vector<Value> keys;
     for (size_t i = first; i < last; ++i)
-      keys.push_back(ResolveFrom(items[i], fe.key));
+      keys.push_back(ResolveFrom(items[i], fe.key[0]));  // BATCH: one path.
     units.push_back(MakeUnit(s, nullptr, &keys));
     units.back().keys.assign(out.keys.begin() + first, out.keys.begin() + last);
   }
