@@ -278,7 +278,13 @@ TEST_F(PlanTest, ShelvesFanOutOverEveryShelfsProducts) {
     const auto& p = doc["products"][i];
     EXPECT_STREQ(p["id"].GetString(), ids[i]);
     EXPECT_STREQ(p["price"]["productId"].GetString(), ids[i]) << r.body;
-    EXPECT_STREQ(p["stock"]["productId"].GetString(), ids[i]) << r.body;
+    // The stock's projection: no productId or warehouse, which is mapped
+    // to the product's shipsFrom.
+    EXPECT_TRUE(p["stock"].HasMember("availability")) << r.body;
+    EXPECT_FALSE(p["stock"].HasMember("productId")) << r.body;
+    EXPECT_FALSE(p["stock"].HasMember("warehouse")) << r.body;
+    EXPECT_STREQ(p["shipsFrom"].GetString(), i == 2 ? "ber-2" : "ams-1")
+        << r.body;
   }
   // p4 has nothing available.
   ASSERT_EQ(doc["inStock"].Size(), 3u) << r.body;
