@@ -217,6 +217,22 @@ TEST_F(PlanTest, XFieldsHeaderSelectsLikeTheQueryParameter) {
   EXPECT_EQ(Calls(StorefrontBackend::kInventory), 0);
 }
 
+// `fields` is taken out of the query: the other parameters still bind
+// the plan's request, and the value is percent-decoded.
+TEST_F(PlanTest, FieldsParameterIsDecodedAndOtherParametersStillBind) {
+  testing::HttpResponse r =
+      Get("/v1/product-pages?pageSize=2&fields=products.id%2CnextPageToken");
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document doc = Json(r);
+  ASSERT_EQ(doc["products"].Size(), 2u) << r.body;
+  EXPECT_STREQ(doc["products"][1]["id"].GetString(), "p2");
+  EXPECT_FALSE(doc["products"][1].HasMember("name")) << r.body;
+  EXPECT_FALSE(doc["products"][1].HasMember("price")) << r.body;
+  EXPECT_STREQ(doc["nextPageToken"].GetString(), "2");
+  EXPECT_EQ(Calls(StorefrontBackend::kPricing), 0);
+  EXPECT_EQ(Calls(StorefrontBackend::kInventory), 0);
+}
+
 TEST_F(PlanTest, BadFieldSelectionIs400NamingThePath) {
   testing::HttpResponse r =
       Get("/v1/products/p1/page?fields=product,price.amout");
