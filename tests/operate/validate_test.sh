@@ -26,8 +26,8 @@ cat "$OPERATE_TMP/out" "$OPERATE_TMP/err" >&2
 ((code == 0)) || fail "good config: exit $code"
 grep -qx 'service demo.bookstore.v1.Bookstore: [0-9]* routes' "$OPERATE_TMP/out" ||
   fail "no Bookstore line"
-grep -qx 'service demo.storefront.v1.Storefront: [0-9]* routes, 3 plans' \
-  "$OPERATE_TMP/out" || fail "no Storefront line with its 3 plans"
+grep -qx 'service demo.storefront.v1.Storefront: [0-9]* routes, 4 plans' \
+  "$OPERATE_TMP/out" || fail "no Storefront line with its 4 plans"
 grep -q '^protogate: configuration OK ([0-9]* services' "$OPERATE_TMP/out" ||
   fail "no OK line"
 [[ ! -s $OPERATE_TMP/err ]] || fail "stderr not empty"
