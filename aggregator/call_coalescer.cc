@@ -17,41 +17,45 @@ std::string CallCoalescer::KeyOf(const upstream::CallRequest& request) {
 
 void CallCoalescer::Call(upstream::Channel& channel,
                          upstream::CallRequest request,
-                         upstream::CallCallback done) {
+                         CoalescedCallback done) {
   std::string key = KeyOf(request);
   {
-    absl::MutexLock lock(&mu_);
-    auto [it, first] = waiting_.try_emplace(key);
+    absl::MutexLock lock(&table_->mu);
+    auto [it, first] = table_->waiting.try_emplace(key);
     it->second.push_back(std::move(done));
     if (!first) {
-      ++stats_.joined;
+      ++table_->stats.joined;
       return;
     }
-    ++stats_.sent;
+    ++table_->stats.sent;
   }
   request.canceller = nullptr;  // Shared: no single run may cancel it.
-  channel.Call(std::move(request),
-               [this, key = std::move(key)](upstream::CallResult result) {
-                 Complete(key, result);
-               });
+  channel.Call(std::move(request), [table = table_, key = std::move(key)](
+                                       upstream::CallResult result) {
+    Complete(*table, key, result);
+  });
 }
 
-void CallCoalescer::Complete(const std::string& key,
+void CallCoalescer::Complete(Table& table, const std::string& key,
                              const upstream::CallResult& result) {
-  std::vector<upstream::CallCallback> waiters;
+  std::vector<CoalescedCallback> waiters;
   {
-    absl::MutexLock lock(&mu_);
-    auto it = waiting_.find(key);
-    if (it == waiting_.end()) return;
+    absl::MutexLock lock(&table.mu);
+    auto it = table.waiting.find(key);
+    if (it == table.waiting.end()) return;
     waiters = std::move(it->second);
-    waiting_.erase(it);
+    table.waiting.erase(it);
   }
-  for (auto& done : waiters) std::move(done)(upstream::CallResult(result));
+  // The first waiter sent the call; the others joined it.
+  for (size_t i = 0; i < waiters.size(); ++i) {
+    std::move(waiters[i])(upstream::CallResult(result),
+                          i == 0 ? CallRole::kSent : CallRole::kJoined);
+  }
 }
 
 CallCoalescer::Stats CallCoalescer::stats() const {
-  absl::MutexLock lock(&mu_);
-  return stats_;
+  absl::MutexLock lock(&table_->mu);
+  return table_->stats;
 }
 
 }  // namespace protogate::aggregator

@@ -87,10 +87,12 @@ struct CompiledBinding {
 
 struct CompiledForEach {
   v1::ForEach::Mode mode = v1::ForEach::EACH;
-  Ref over;       // A repeated field.
-  FieldPath key;  // Inside one element; empty: the element is the key.
-  ValueType key_type;
-  int max_items = 0;  // Nested fan-out: per parent item.
+  Ref over;  // A repeated field.
+  // Inside one element, one path per key field (several: a composite key,
+  // EACH only); a single empty path: the element is the key.
+  std::vector<FieldPath> key;
+  std::vector<ValueType> key_types;  // One per key path.
+  int max_items = 0;                 // Nested fan-out: per parent item.
   // Distinct keys allowed in one run: max_items times the parent's
   // total_items for a nested fan-out (over steps.<id>.each...), else
   // max_items. Set by CheckBudgets.
@@ -130,8 +132,16 @@ struct CompiledMerge {
   std::string into_text;
   FieldPath into;  // In the response.
   Ref from;
-  FieldPath join_key;    // JOIN: inside one target element.
+  // JOIN: inside one target element, one per key path of the step.
+  std::vector<FieldPath> join_key;
   FieldPath join_field;  // JOIN: inside one target element.
+  // JOIN with join_fields: `from` inside the joined value, `to` inside one
+  // target element (join_field included). Empty: the whole value is set.
+  struct FieldCopy {
+    FieldPath from;
+    FieldPath to;
+  };
+  std::vector<FieldCopy> join_copies;
   // A CEL expression instead of `from` (whose kind is then kRequest with
   // step -1, text the expression); COMPUTE merges always have one.
   std::shared_ptr<const CompiledExpr> expr;

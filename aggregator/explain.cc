@@ -107,7 +107,8 @@ CriticalPath FindCriticalPath(const CompiledPlan& plan) {
   return out;
 }
 
-std::string ExplainJson(const CompiledPlan& plan) {
+std::string ExplainJson(const CompiledPlan& plan,
+                        const FieldSelection* selection) {
   std::vector<std::string> steps, merges, path;
   for (const CompiledStep& s : plan.steps) steps.push_back(StepJson(plan, s));
   for (const CompiledMerge& m : plan.merges) merges.push_back(MergeJson(m));
@@ -120,10 +121,15 @@ std::string ExplainJson(const CompiledPlan& plan) {
       ",\"worst_case_calls\":", plan.worst_case_calls, ",\"steps\":[",
       absl::StrJoin(steps, ","), "],\"merges\":[", absl::StrJoin(merges, ","),
       "],\"critical_path\":{\"steps\":[", absl::StrJoin(path, ","),
-      "],\"timeout_ms\":", Millis(critical.total), "}}");
+      "],\"timeout_ms\":", Millis(critical.total), "}",
+      selection == nullptr
+          ? ""
+          : absl::StrCat(",\"selection\":", selection->ExplainJson(plan)),
+      "}");
 }
 
-std::string ExplainDot(const CompiledPlan& plan) {
+std::string ExplainDot(const CompiledPlan& plan,
+                       const FieldSelection* selection) {
   const CriticalPath critical = FindCriticalPath(plan);
   std::vector<int> path_prev(plan.steps.size(), -1);
   for (size_t k = 1; k < critical.steps.size(); ++k) {
@@ -134,9 +140,13 @@ std::string ExplainDot(const CompiledPlan& plan) {
                    "  rankdir=LR;\n  node [shape=box];\n");
   for (const CompiledStep& s : plan.steps) {
     // Ids, method names and enum names hold no quotes or backslashes.
-    absl::StrAppend(&out, "  ", Quote(s.id), " [label=\"", s.id, "\\n",
-                    s.method->full_name(), "\\n",
-                    v1::Criticality_Name(s.criticality), "\"];\n");
+    absl::StrAppend(
+        &out, "  ", Quote(s.id), " [label=\"", s.id, "\\n",
+        s.method->full_name(), "\\n", v1::Criticality_Name(s.criticality), "\"",
+        selection != nullptr && !selection->RunsStep(&s - &plan.steps[0])
+            ? ", style=dashed, color=gray"
+            : "",
+        "];\n");
   }
   for (size_t i = 0; i < plan.steps.size(); ++i) {
     for (int dep : plan.steps[i].deps) {

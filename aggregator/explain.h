@@ -8,6 +8,9 @@
 //     "critical_path": {"steps": [...], "timeout_ms"}}
 //   ExplainDot: a Graphviz digraph, edges from a step to the steps reading
 //     it, the critical path drawn bold red.
+//   With a field selection (field_selection.h) the JSON also holds
+//   "selection": {"fields", "runs", "skips"} (the step ids the selection
+//   runs and skips), and the digraph draws the skipped steps dashed gray.
 //
 // The critical path is the chain of dependent steps with the largest sum of
 // timeouts (a step without timeout counts the plan deadline, or 0 when the
@@ -25,6 +28,7 @@
 
 #include "absl/time/time.h"
 #include "aggregator/compiled_plan.h"
+#include "aggregator/field_selection.h"
 
 namespace protogate::aggregator {
 
@@ -34,7 +38,10 @@ struct CriticalPath {
 };
 
 CriticalPath FindCriticalPath(const CompiledPlan& plan);
-std::string ExplainJson(const CompiledPlan& plan);
-std::string ExplainDot(const CompiledPlan& plan);
+// `selection` may be null (every field).
+std::string ExplainJson(const CompiledPlan& plan,
+                        const FieldSelection* selection = nullptr);
+std::string ExplainDot(const CompiledPlan& plan,
+                       const FieldSelection* selection = nullptr);
 
 }  // namespace protogate::aggregator

@@ -214,6 +214,16 @@ std::string KeyOf(const Value& v) {
   return out;
 }
 
+std::string KeyOf(const Value& base, const std::vector<FieldPath>& paths) {
+  if (paths.size() == 1) return KeyOf(ResolveFrom(base, paths[0]));
+  std::string out;
+  for (const FieldPath& path : paths) {
+    const std::string part = KeyOf(ResolveFrom(base, path));
+    absl::StrAppend(&out, part.size(), ":", part);
+  }
+  return out;
+}
+
 bool Truthy(const Value& v) {
   if (v.text != nullptr) return !v.text->empty();
   if (v.field == nullptr) return true;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "aggregator/compiled_plan.h"
 #include "google/protobuf/message.h"
@@ -49,6 +50,9 @@ void Write(const Value& v, google::protobuf::Message* root,
 
 // The key of a scalar value as a string ("42", "true", "abc").
 std::string KeyOf(const Value& v);
+// The key at `paths` from `base`: KeyOf() of the one value, or, for a
+// composite key, the values' keys each prefixed with its length.
+std::string KeyOf(const Value& base, const std::vector<FieldPath>& paths);
 
 // True when the value is set: true bool, non-zero number, non-empty
 // string/list, present message.

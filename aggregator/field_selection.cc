@@ -1,6 +1,8 @@
 #include "aggregator/field_selection.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -41,11 +43,21 @@ bool ReadsResponse(const CompiledMerge& m) {
   return false;
 }
 
-FieldPath WrittenPath(const CompiledMerge& m) {
-  FieldPath out = m.into;
-  const FieldPath& inner =
-      m.strategy == v1::Merge::JOIN ? m.join_field : m.target_field;
-  out.insert(out.end(), inner.begin(), inner.end());
+// The fields a merge writes: `into` plus join_field, target_field or each
+// of its join_fields' targets.
+std::vector<FieldPath> WrittenPaths(const CompiledMerge& m) {
+  std::vector<FieldPath> out;
+  auto add = [&](const FieldPath& inner) {
+    FieldPath& path = out.emplace_back(m.into);
+    path.insert(path.end(), inner.begin(), inner.end());
+  };
+  if (m.strategy != v1::Merge::JOIN) {
+    add(m.target_field);
+  } else if (m.join_copies.empty()) {
+    add(m.join_field);
+  } else {
+    for (const CompiledMerge::FieldCopy& copy : m.join_copies) add(copy.to);
+  }
   return out;
 }
 
@@ -102,7 +114,12 @@ void FieldSelection::Decide(const CompiledPlan& plan) {
   const int merges = static_cast<int>(plan.merges.size());
   applies_merge_.assign(merges, false);
   for (int i = merges - 1; i >= 0; --i) {
-    if (applies_merge_[i] || !Touches(WrittenPath(plan.merges[i]))) continue;
+    if (applies_merge_[i]) continue;
+    const std::vector<FieldPath> written = WrittenPaths(plan.merges[i]);
+    if (std::none_of(written.begin(), written.end(),
+                     [&](const FieldPath& p) { return Touches(p); })) {
+      continue;
+    }
     applies_merge_[i] = true;
     if (ReadsResponse(plan.merges[i])) {
       for (int j = 0; j < i; ++j) applies_merge_[j] = true;

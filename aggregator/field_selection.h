@@ -5,8 +5,9 @@
 // The executor does not run the other steps and returns only the selected
 // fields (plus the plan's error field).
 //
-// A merge is kept when the field it writes (`into`, plus join_field or
-// target_field) and a selected path are one a prefix of the other; a
+// A merge is kept when a field it writes (`into`, plus join_field,
+// target_field or one of its join_fields targets) and a selected path are
+// one a prefix of the other; a
 // COMPUTE merge that reads `response` keeps every merge before it. A step is
 // kept when a kept merge reads it or a kept step depends on it (a step
 // needed only for its response_headers does not run, and its headers are

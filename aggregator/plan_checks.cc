@@ -110,6 +110,28 @@ std::string Conflict(const Write& a, const Write& b) {
   return "";
 }
 
+// What merge `i` (SET or JOIN) writes. A JOIN writes join_field, or each
+// join_fields target, in every element of `into`.
+std::vector<Write> WritesOf(const CompiledMerge& m, int i) {
+  std::vector<Write> out;
+  if (m.strategy != v1::Merge::JOIN) {
+    out.push_back(Write{i, m.into, m.into_text, 0});
+    return out;
+  }
+  std::vector<FieldPath> inner;
+  if (m.join_copies.empty()) inner.push_back(m.join_field);
+  for (const CompiledMerge::FieldCopy& copy : m.join_copies) {
+    inner.push_back(copy.to);
+  }
+  for (const FieldPath& path : inner) {
+    Write w{i, m.into, m.into_text, m.into.size()};
+    w.path.insert(w.path.end(), path.begin(), path.end());
+    w.text = absl::StrCat(w.text, ".", PathText(path));
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
 }  // namespace
 
 absl::Status CheckGraph(CompileContext& ctx) {
@@ -144,20 +166,17 @@ absl::Status CheckWriteConflicts(CompileContext& ctx) {
                     [&](int s) { return IsConditional(ctx.plan->steps[s]); })) {
       continue;
     }
-    Write w{static_cast<int>(i), m.into, m.into_text, 0};
-    if (m.strategy == v1::Merge::JOIN) {
-      w.into_size = m.into.size();
-      w.path.insert(w.path.end(), m.join_field.begin(), m.join_field.end());
-      w.text = absl::StrCat(w.text, ".", PathText(m.join_field));
+    std::vector<Write> mine = WritesOf(m, static_cast<int>(i));
+    for (const Write& w : mine) {
+      for (const Write& earlier : writes) {
+        const std::string why = Conflict(earlier, w);
+        if (why.empty()) continue;
+        return ctx.Fail(
+            absl::StrCat("merge[", i, "] into \"", m.into_text, "\""),
+            absl::StrCat("conflicts with merge[", earlier.merge, "]: ", why));
+      }
     }
-    for (const Write& earlier : writes) {
-      const std::string why = Conflict(earlier, w);
-      if (why.empty()) continue;
-      return ctx.Fail(
-          absl::StrCat("merge[", i, "] into \"", m.into_text, "\""),
-          absl::StrCat("conflicts with merge[", earlier.merge, "]: ", why));
-    }
-    writes.push_back(std::move(w));
+    for (Write& w : mine) writes.push_back(std::move(w));
   }
   return absl::OkStatus();
 }

@@ -1,8 +1,11 @@
 // Compiler passes over Plan.merges and Plan.errors.
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "aggregator/compile_context.h"
 #include "aggregator/plan_exprs.h"
 #include "gateway/base/status_macros.h"
@@ -19,6 +22,79 @@ std::string MergeAt(int index, std::string_view field, std::string_view text) {
                       base::ToAbsl(text), "\"");
 }
 
+// The join_key paths, one per key path of `step`, each of its key's kind.
+absl::Status CompileJoinKey(const CompileContext& ctx, const v1::Merge& in,
+                            int index, const Descriptor& element,
+                            CompiledMerge& merge) {
+  const std::string where = MergeAt(index, "join_key", in.join_key());
+  const CompiledStep& step = ctx.plan->steps[merge.from.step];
+  const std::vector<ValueType>& step_keys = step.for_each->key_types;
+  for (absl::string_view part : absl::StrSplit(in.join_key(), ',')) {
+    auto key = RefResolver::ResolvePath(
+        element, base::ToStd(absl::StripAsciiWhitespace(part)));
+    if (!key.ok()) return ctx.Fail(where, key.status());
+    if (key->empty()) return ctx.Fail(where, "a key path is required");
+    merge.join_key.push_back(*std::move(key));
+  }
+  if (merge.join_key.size() != step_keys.size()) {
+    return ctx.Fail(where, absl::StrCat(merge.join_key.size(),
+                                        " key path(s), but the key of step \"",
+                                        step.id, "\" has ", step_keys.size()));
+  }
+  for (size_t i = 0; i < merge.join_key.size(); ++i) {
+    const ValueType type = TypeOfPath(element, merge.join_key[i]);
+    absl::Status st = CheckKeyType(type);
+    if (!st.ok()) return ctx.Fail(where, st);
+    st = CheckSameKeyKind(
+        type, step_keys[i],
+        absl::StrCat("the key type of step \"", step.id, "\":"));
+    if (!st.ok()) return ctx.Fail(where, st);
+  }
+  return absl::OkStatus();
+}
+
+// join_fields: `from_path[: to_path]`, from inside the joined value to
+// inside `target` (join_field's message, or the element).
+absl::Status CompileJoinCopies(const CompileContext& ctx, const v1::Merge& in,
+                               int index, const Descriptor& target,
+                               CompiledMerge& merge) {
+  const CompiledStep& step = ctx.plan->steps[merge.from.step];
+  const Descriptor* result = merge.from.type.message;
+  for (int i = 0; i < in.join_fields_size(); ++i) {
+    const std::string& text = in.join_fields(i);
+    const std::string where =
+        absl::StrCat("merge[", index, "] join_fields[", i, "] \"", text, "\"");
+    if (result == nullptr || merge.from.type.repeated) {
+      return ctx.Fail(
+          where, absl::StrCat("the results of step \"", step.id, "\" at \"",
+                              merge.from.text, "\" are not single messages"));
+    }
+    std::pair<absl::string_view, absl::string_view> names =
+        absl::StrSplit(text, absl::MaxSplits(':', 1));
+    if (names.second.empty()) names.second = names.first;
+    auto from = RefResolver::ResolvePath(
+        *result, base::ToStd(absl::StripAsciiWhitespace(names.first)));
+    if (!from.ok()) {
+      return ctx.Fail(where,
+                      absl::StrCat(from.status().message(),
+                                   " (the results of step \"", step.id, "\")"));
+    }
+    auto to = RefResolver::ResolvePath(
+        target, base::ToStd(absl::StripAsciiWhitespace(names.second)));
+    if (!to.ok()) return ctx.Fail(where, to.status());
+    if (from->empty() || to->empty()) {
+      return ctx.Fail(where, "want from_path or from_path: to_path");
+    }
+    absl::Status st = CheckAssignable(TypeOfPath(*result, *from),
+                                      TypeOfPath(target, *to), false);
+    if (!st.ok()) return ctx.Fail(where, st);
+    CompiledMerge::FieldCopy copy{*std::move(from), merge.join_field};
+    copy.to.insert(copy.to.end(), to->begin(), to->end());
+    merge.join_copies.push_back(std::move(copy));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CompileJoin(const CompileContext& ctx, const v1::Merge& in,
                          int index, const ValueType& into,
                          CompiledMerge& merge) {
@@ -31,26 +107,25 @@ absl::Status CompileJoin(const CompileContext& ctx, const v1::Merge& in,
                     "JOIN needs a list of messages as target");
   }
   const Descriptor& element = *into.message;
-  auto key = RefResolver::ResolvePath(element, in.join_key());
-  const std::string key_where = MergeAt(index, "join_key", in.join_key());
-  if (!key.ok()) return ctx.Fail(key_where, key.status());
-  if (key->empty()) return ctx.Fail(key_where, "a key path is required");
-  absl::Status st = CheckKeyType(TypeOfPath(element, *key));
-  if (!st.ok()) return ctx.Fail(key_where, st);
-  const CompiledStep& step = ctx.plan->steps[merge.from.step];
-  st =
-      CheckSameKeyKind(TypeOfPath(element, *key), step.for_each->key_type,
-                       absl::StrCat("the key type of step \"", step.id, "\":"));
-  if (!st.ok()) return ctx.Fail(key_where, st);
-  merge.join_key = *std::move(key);
+  PG_RETURN_IF_ERROR(CompileJoinKey(ctx, in, index, element, merge));
   const std::string field_where = MergeAt(index, "join_field", in.join_field());
   auto field = RefResolver::ResolvePath(element, in.join_field());
   if (!field.ok()) return ctx.Fail(field_where, field.status());
-  if (field->empty()) return ctx.Fail(field_where, "a field path is required");
-  st = CheckAssignable(merge.from.type, TypeOfPath(element, *field), false);
-  if (!st.ok()) return ctx.Fail(field_where, st);
   merge.join_field = *std::move(field);
-  return absl::OkStatus();
+  if (in.join_fields_size() > 0) {
+    const ValueType target = merge.join_field.empty()
+                                 ? ValueType{.message = &element}
+                                 : TypeOfPath(element, merge.join_field);
+    if (target.message == nullptr || target.repeated) {
+      return ctx.Fail(field_where, "join_fields need a single message here");
+    }
+    return CompileJoinCopies(ctx, in, index, *target.message, merge);
+  }
+  if (merge.join_field.empty())
+    return ctx.Fail(field_where, "a field path is required");
+  absl::Status st = CheckAssignable(
+      merge.from.type, TypeOfPath(element, merge.join_field), false);
+  return st.ok() ? st : ctx.Fail(field_where, st);
 }
 
 // Type rules of SET, SET_IF_ABSENT, MERGE and APPEND.
@@ -127,6 +202,10 @@ absl::Status CompileMerge(CompileContext& ctx, const v1::Merge& in, int index) {
     return ctx.Fail(MergeAt(index, "into", in.into()), into.status());
   merge.into = *std::move(into);
   const ValueType into_type = TypeOfPath(output, merge.into);
+  if (merge.strategy != v1::Merge::JOIN && in.join_fields_size() > 0) {
+    return ctx.Fail(MergeAt(index, "join_fields", in.join_fields(0)),
+                    "only for JOIN");
+  }
   if (merge.strategy == v1::Merge::COMPUTE ||
       (merge.strategy != v1::Merge::JOIN && !IsPlainPath(in.from()))) {
     PG_RETURN_IF_ERROR(CompileExprMerge(ctx, in, index, merge));

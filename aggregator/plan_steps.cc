@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "aggregator/compile_context.h"
 #include "aggregator/plan_exprs.h"
 #include "gateway/base/status_macros.h"
@@ -176,6 +179,30 @@ absl::Status CompileStepHead(CompileContext& ctx, const v1::Step& in,
   return CompileFallback(ctx, in, step);
 }
 
+// The key paths of a for_each: "" is the element itself; "a, b.c" a
+// composite key.
+absl::StatusOr<std::vector<FieldPath>> ResolveKeyPaths(const ValueType& item,
+                                                       std::string_view text) {
+  std::vector<FieldPath> out;
+  if (text.empty()) {
+    out.emplace_back();
+    return out;
+  }
+  if (item.message == nullptr) {
+    return absl::InvalidArgumentError("item has no fields");
+  }
+  for (absl::string_view part : absl::StrSplit(base::ToAbsl(text), ',')) {
+    auto path = RefResolver::ResolvePath(
+        *item.message, base::ToStd(absl::StripAsciiWhitespace(part)));
+    if (!path.ok()) return path.status();
+    if (path->empty()) {
+      return absl::InvalidArgumentError("an empty key path");
+    }
+    out.push_back(*std::move(path));
+  }
+  return out;
+}
+
 absl::Status CompileOver(const CompileContext& ctx, const v1::ForEach& in,
                          CompiledStep& step, ValueType* item) {
   CompiledForEach& fe = *step.for_each;
@@ -192,19 +219,21 @@ absl::Status CompileOver(const CompileContext& ctx, const v1::ForEach& in,
   *item = fe.over.type;
   item->repeated = false;
   const std::string key_where = At(step, "for_each.key", in.key());
-  ValueType key_type = *item;
-  if (!in.key().empty()) {
-    if (item->message == nullptr)
-      return ctx.Fail(key_where, "item has no fields");
-    auto key = RefResolver::ResolvePath(*item->message, in.key());
-    if (!key.ok()) return ctx.Fail(key_where, key.status());
-    fe.key = *std::move(key);
-    key_type = TypeOfPath(*item->message, fe.key);
+  auto key = ResolveKeyPaths(*item, in.key());
+  if (!key.ok()) return ctx.Fail(key_where, key.status());
+  fe.key = *std::move(key);
+  for (const FieldPath& path : fe.key) {
+    fe.key_types.push_back(path.empty() ? *item
+                                        : TypeOfPath(*item->message, path));
+    absl::Status st = CheckKeyType(fe.key_types.back());
+    if (!st.ok()) return ctx.Fail(key_where, st);
   }
-  absl::Status st = CheckKeyType(key_type);
-  if (!st.ok()) return ctx.Fail(key_where, st);
-  fe.key_type = key_type;
   if (fe.mode != v1::ForEach::BATCH) return absl::OkStatus();
+  if (fe.key.size() > 1) {
+    return ctx.Fail(key_where, "a composite key needs mode EACH");
+  }
+  const ValueType& key_type = fe.key_types[0];
+  absl::Status st;
   st = CheckSameKeyKind(TypeOfPath(*step.result_type, fe.batch_response_key),
                         key_type, "the item key type");
   if (!st.ok()) {

@@ -38,6 +38,9 @@ struct StepTiming {
   absl::Time end = absl::InfinitePast();
   int calls = 0;      // Upstream calls sent, retries included.
   int memo_hits = 0;  // Calls answered by an identical earlier call.
+  // Of `calls`, those answered by an identical call another run had in
+  // flight (`coalesce: true` steps, call_coalescer.h).
+  int coalesced = 0;
 };
 
 struct StepFailure {

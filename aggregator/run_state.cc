@@ -154,7 +154,7 @@ absl::Status RunState::PlanFanOut(int s) {
   std::vector<Value> items;  // First element of each distinct key.
   absl::flat_hash_set<std::string> seen;
   for (const Value& item : elements) {
-    std::string key = KeyOf(ResolveFrom(item, fe.key));
+    std::string key = KeyOf(item, fe.key);
     if (!seen.insert(key).second) continue;
     out.keys.push_back(std::move(key));
     items.push_back(item);
@@ -178,7 +178,7 @@ absl::Status RunState::PlanFanOut(int s) {
     const size_t last = std::min(items.size(), first + fe.max_batch);
     std::vector<Value> keys;
     for (size_t i = first; i < last; ++i)
-      keys.push_back(ResolveFrom(items[i], fe.key));
+      keys.push_back(ResolveFrom(items[i], fe.key[0]));  // BATCH: one path.
     units.push_back(MakeUnit(s, nullptr, &keys));
     units.back().keys.assign(out.keys.begin() + first, out.keys.begin() + last);
   }
@@ -256,23 +256,29 @@ void RunState::Send(const std::string& key, Actions& actions) {
   actions.push_back([self = shared_from_this(), channel = entry.channel,
                      request = entry.request, key, coalescer]() mutable {
     if (self->cancelled_.load()) return;
-    auto done = [self, key](upstream::CallResult result) mutable {
-      self->OnCallDone(key, std::move(result));
-    };
     if (coalescer != nullptr) {
-      coalescer->Call(*channel, std::move(request), std::move(done));
-    } else {
-      channel->Call(std::move(request), std::move(done));
+      coalescer->Call(
+          *channel, std::move(request),
+          [self, key](upstream::CallResult result, CallRole role) mutable {
+            self->OnCallDone(key, std::move(result), role);
+          });
+      return;
     }
+    channel->Call(std::move(request),
+                  [self, key](upstream::CallResult result) mutable {
+                    self->OnCallDone(key, std::move(result), CallRole::kSent);
+                  });
   });
 }
 
-void RunState::OnCallDone(const std::string& key, upstream::CallResult result) {
+void RunState::OnCallDone(const std::string& key, upstream::CallResult result,
+                          CallRole role) {
   Actions actions;
   {
     absl::MutexLock lock(&mu_);
     if (state_ != State::kRunning) return;  // Abandoned call.
     MemoEntry& entry = memo_[key];
+    if (role == CallRole::kJoined) ++runs_[entry.owner].timing.coalesced;
     if (absl::IsUnavailable(result.status) && entry.retries_left > 0 &&
         absl::Now() < entry.request.deadline) {
       --entry.retries_left;

@@ -76,7 +76,8 @@ class RunState : public std::enable_shared_from_this<RunState> {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Send(const std::string& key, Actions& actions)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnCallDone(const std::string& key, upstream::CallResult result);
+  void OnCallDone(const std::string& key, upstream::CallResult result,
+                  CallRole role);
   void OnUnitDone(int s, int u, const upstream::CallResult& result,
                   Actions& actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status StoreResult(int s, int u, const upstream::CallResult& result)

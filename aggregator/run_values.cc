@@ -36,10 +36,16 @@ void ApplyJoin(const CompiledMerge& m, const StepValues& step,
   const int n = r.FieldSize(*parent, list);
   for (int i = 0; i < n; ++i) {
     Message* element = r.MutableRepeatedMessage(parent, list, i);
-    auto it = step.results.find(KeyOf(Resolve(*element, m.join_key)));
+    auto it = step.results.find(KeyOf(Value{element}, m.join_key));
     if (it == step.results.end()) continue;
-    Write(Resolve(*it->second, m.from.path), element, m.join_field,
-          WriteMode::kSet);
+    const Value result = Resolve(*it->second, m.from.path);
+    if (m.join_copies.empty()) {
+      Write(result, element, m.join_field, WriteMode::kSet);
+      continue;
+    }
+    for (const CompiledMerge::FieldCopy& copy : m.join_copies) {
+      Write(ResolveFrom(result, copy.from), element, copy.to, WriteMode::kSet);
+    }
   }
 }
 
@@ -90,8 +96,10 @@ std::string JoinPath(const CompiledMerge& m, const Message& response,
   const int n = r.FieldSize(*parent, m.into.back());
   for (int i = 0; i < n; ++i) {
     const Message& element = r.GetRepeatedMessage(*parent, m.into.back(), i);
-    if (KeyOf(Resolve(element, m.join_key)) == key) {
-      return absl::StrCat(m.into_text, "[", i, "].", PathText(m.join_field));
+    if (KeyOf(Value{&element}, m.join_key) == key) {
+      return m.join_field.empty() ? absl::StrCat(m.into_text, "[", i, "]")
+                                  : absl::StrCat(m.into_text, "[", i, "].",
+                                                 PathText(m.join_field));
     }
   }
   return "";

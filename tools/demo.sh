@@ -94,6 +94,9 @@ Try (see README.md for the output):
   curl -s '$base/v1/shelves/1/books?pageSize=many'
   curl -s -i $base/v1/products/p1/page
   curl -s '$base/v1/product-pages?pageSize=2'
+  curl -s '$base/v1/category-shelves?categories=coffee&categories=tea&pageSize=1'
+  curl -s '$base/v1/category-shelves?categories=coffee&categories=tea&pageSize=2&fields=products.id,products.name'
+  curl -s '$base/v1/products/p1/page?fields=product.name,price.amount'
   curl -s $base/-/plans/demo.storefront.v1.Storefront.GetProductPage
   curl -s -H 'Accept: application/x-ndjson' '$base/v1/shelves/1/books:stream?fail_after=1'
   curl -s -X POST $base/v1/shelves/2/books:batchCreate -H 'Content-Type: application/x-ndjson' \

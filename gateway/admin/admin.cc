@@ -1,6 +1,8 @@
 #include "gateway/admin/admin.h"
 
+#include <memory>
 #include <string>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -9,6 +11,7 @@
 #include "gateway/explorer/explorer_page.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/proxy/error_response.h"
+#include "gateway/transcoding/query_params.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
 
@@ -62,8 +65,10 @@ std::string RoutesJson(const Snapshot& snapshot) {
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
-// GET /-/plans/{method}[?format=dot]: the compiled plan with its critical
-// path, as JSON or as Graphviz DOT.
+// GET /-/plans/{method}[?format=dot][&fields=a,b.c]: the compiled plan
+// with its critical path, as JSON or as Graphviz DOT; with `fields`, also
+// which steps that field selection runs and skips (what a request with
+// ?fields= or X-Fields would do).
 http::Response PlanExplain(const Snapshot& snapshot,
                            const http::Request& request) {
   std::string_view method = request.path().substr(sizeof("/-/plans/") - 1);
@@ -73,13 +78,32 @@ http::Response PlanExplain(const Snapshot& snapshot,
                          absl::StrCat("no composition plan for method \"",
                                       base::ToAbsl(method), "\""));
   }
-  if (request.query() == "format=dot") {
+  auto params = transcoding::ParseQuery(request.query());
+  if (!params.ok()) {
+    return ErrorResponse(params.status().code(),
+                         base::ToStd(params.status().message()));
+  }
+  bool dot = false;
+  std::shared_ptr<const aggregator::FieldSelection> selection;
+  for (const transcoding::QueryParam& param : *params) {
+    if (param.name == "format" && param.value == "dot") {
+      dot = true;
+    } else if (param.name == "fields") {
+      auto parsed = aggregator::FieldSelection::Parse(*plan, param.value);
+      if (!parsed.ok()) {
+        return ErrorResponse(parsed.status().code(),
+                             base::ToStd(parsed.status().message()));
+      }
+      selection = *std::move(parsed);
+    }
+  }
+  if (dot) {
     http::Response response;
     response.headers.emplace_back("Content-Type", "text/vnd.graphviz");
-    response.body = aggregator::ExplainDot(*plan);
+    response.body = aggregator::ExplainDot(*plan, selection.get());
     return response;
   }
-  return Json(200, aggregator::ExplainJson(*plan));
+  return Json(200, aggregator::ExplainJson(*plan, selection.get()));
 }
 
 // GET /-/readyz: 200 when every cluster a route uses has a healthy

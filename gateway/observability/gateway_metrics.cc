@@ -60,6 +60,11 @@ GatewayMetrics::GatewayMetrics(MetricsRegistry& r, BuildInfo build)
       plan_step_failures(r.AddCounter("protogate_plan_step_failures_total",
                                       "Plan steps that failed, by gRPC code.",
                                       {"plan", "step", "grpc_code"})),
+      plan_calls_coalesced(r.AddCounter(
+          "protogate_plan_calls_coalesced_total",
+          "Plan step calls answered by an identical call another request "
+          "had in flight (coalesce: true).",
+          {"plan", "step"})),
       config_reloads(r.AddCounter("protogate_config_reloads_total",
                                   "Configuration reloads, by trigger.",
                                   {"trigger", "result"})),

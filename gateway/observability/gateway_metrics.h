@@ -60,6 +60,7 @@ struct GatewayMetrics {
   CounterFamily plan_runs;
   HistogramFamily plan_step_duration;
   CounterFamily plan_step_failures;
+  CounterFamily plan_calls_coalesced;  // {plan, step}
   // Config reloads: {trigger, result}.
   CounterFamily config_reloads;
   // Pipeline stages (policy/exchange.h's StageOutcomes): {provider,

@@ -13,6 +13,7 @@
 #include "gateway/policy/header_rules.h"
 #include "gateway/proxy/body_pump.h"
 #include "gateway/proxy/error_response.h"
+#include "gateway/proxy/plan_request.h"
 #include "gateway/proxy/request_telemetry.h"
 #include "gateway/proxy/stream_relay.h"
 
@@ -303,10 +304,21 @@ absl::InlinedVector<transcoding::PathBinding, 4> Proxy::Bindings(
 void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
                          absl::Time deadline, http::Responder responder) const {
   const http::Request& request = state.request;
+  // A plan's field selection (`fields`) is not a request field.
+  absl::StatusOr<PlanQuery> plan_query;
+  if (rt.plan != nullptr) {
+    plan_query = ReadPlanQuery(*rt.plan, request);
+    if (!plan_query.ok()) {
+      responder.Send(ErrorResponse(plan_query.status().code(),
+                                   base::ToStd(plan_query.status().message())));
+      return;
+    }
+  }
   upstream::CallRequest call;
   absl::Status built = transcoding::BuildRequest(
       state.snapshot->codecs(), rt.request_spec, Bindings(state.match),
-      request.query(),
+      rt.plan != nullptr ? std::string_view(plan_query->query)
+                         : request.query(),
       transcoding::RequestBody{
           .bytes = request.body(),
           .content_type = request.header("content-type").value_or("")},
@@ -319,7 +331,7 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
   call.deadline = deadline;
   if (rt.plan != nullptr) {
     RunPlan(state, rt, std::move(state.exchange.metadata()), std::move(call),
-            std::move(responder));
+            std::move(plan_query->selection), std::move(responder));
     return;
   }
   call.metadata = std::move(state.exchange.metadata());
@@ -446,10 +458,13 @@ bool Proxy::StreamsRequestBody(const Snapshot& snapshot,
 
 void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
                     upstream::Metadata metadata, upstream::CallRequest call,
+                    std::shared_ptr<const aggregator::FieldSelection> selection,
                     http::Responder responder) const {
   std::shared_ptr<const Snapshot> snapshot = state.snapshot;
   aggregator::RunOptions run;
   run.deadline = call.deadline;
+  run.selection = std::move(selection);
+  run.coalescer = coalescer_.get();
   run.request_id = state.request_id;
   run.identity = std::move(state.exchange.identity_metadata());
   run.headers = std::move(metadata);

@@ -79,9 +79,11 @@ class Proxy {
   // Answers a client-, server- or bidi-streaming method (stream_relay.h).
   void HandleStream(RequestState& state, const RouteRuntime& rt,
                     absl::Time deadline, http::Responder responder) const;
-  // Answers a method that has a composition plan by running it.
+  // Answers a method that has a composition plan by running it, for the
+  // fields `selection` names (null: all; plan_request.h).
   void RunPlan(RequestState& state, const RouteRuntime& rt,
                upstream::Metadata metadata, upstream::CallRequest call,
+               std::shared_ptr<const aggregator::FieldSelection> selection,
                http::Responder responder) const;
   // The path variables of a match, as the transcoder binds them.
   static absl::InlinedVector<transcoding::PathBinding, 4> Bindings(
@@ -92,6 +94,10 @@ class Proxy {
 
   const ProxyOptions options_;
   const aggregator::Executor executor_{};
+  // Shares identical in-flight calls of `coalesce: true` plan steps between
+  // requests (and across snapshots: the key holds the method and bytes).
+  const std::unique_ptr<aggregator::CallCoalescer> coalescer_ =
+      std::make_unique<aggregator::CallCoalescer>();
 };
 
 }  // namespace protogate::proxy

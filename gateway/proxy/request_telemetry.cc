@@ -275,6 +275,9 @@ void CountPlanRun(const RequestObserver& observer, std::string_view plan,
   if (m == nullptr) return;
   m->plan_runs.Add({plan, result.status.ok() ? "ok" : "error"});
   for (const aggregator::StepTiming& timing : result.timings) {
+    if (timing.coalesced > 0) {
+      m->plan_calls_coalesced.Add({plan, timing.step}, timing.coalesced);
+    }
     if (timing.outcome != aggregator::StepOutcome::kFailed &&
         timing.outcome != aggregator::StepOutcome::kFallback) {
       continue;

@@ -79,6 +79,10 @@ TEST_F(CallCoalescerTest, ConcurrentIdenticalCallsShareOneUpstreamCall) {
     ASSERT_TRUE(done->result.status.ok()) << done->result.status;
   }
   EXPECT_EQ(fake_.records(kGetUser).size(), 2u);
+  // The joined run's step says so; the runs that sent their call do not.
+  EXPECT_EQ(first->result.timings[0].coalesced, 0);
+  EXPECT_EQ(second->result.timings[0].coalesced, 1);
+  EXPECT_EQ(other->result.timings[0].coalesced, 0);
   EXPECT_EQ(plans_.Text("agg.test.Storefront", second->result.response),
             "user { id: 7 name: \"ann\" }");
 }

@@ -4,9 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/notification.h"
+#include "aggregator/field_selection.h"
 #include "aggregator/plan_compiler.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -145,6 +147,46 @@ TEST_F(ExecutorTest, StorefrontJoinsBatchResultsByKey) {
   EXPECT_EQ(TimingOf(r, "reviews").outcome, StepOutcome::kSkipped);
   EXPECT_TRUE(fake_.records(kGetReviews).empty());
   EXPECT_EQ(TimingOf(r, "authors").calls, 2);
+}
+
+// Composite key (author_id, locale): one call per distinct pair; the
+// results are joined back by the pair, once as a mapping (name into
+// author_name) and once as a projection (only the name into author).
+TEST_F(ExecutorTest, RicherJoinMatchesCompositeKeysAndCopiesChosenFields) {
+  fake_.On(kListBooks, Reply("agg.test.ListBooksResponse", R"pb(
+             books { id: "b1" author_id: 1 locale: "en" }
+             books { id: "b2" author_id: 1 locale: "fr" }
+             books { id: "b3" author_id: 1 locale: "en" }
+             books { id: "b4" author_id: 2 locale: "en" })pb"));
+  fake_.On(kGetAuthor, [&](const CallRequest& req) {
+    auto text = RequestText("agg.test.GetAuthorRequest", req);
+    std::string name = absl::StrContains(text, "fr") ? "al-fr" : "al-en";
+    if (absl::StrContains(text, "id: 2")) name = "bo-en";
+    return Ok(plans_.Wire("agg.test.Author",
+                          absl::StrCat("id: 99 name: '", name, "'")));
+  });
+  RunResult r = Run("RicherJoin", "shelf: 's1'");
+  ASSERT_TRUE(r.status.ok()) << r.status;
+  EXPECT_EQ(Response(r),
+            "books { id: \"b1\" author_id: 1 author { name: \"al-en\" } "
+            "locale: \"en\" author_name: \"al-en\" } "
+            "books { id: \"b2\" author_id: 1 author { name: \"al-fr\" } "
+            "locale: \"fr\" author_name: \"al-fr\" } "
+            "books { id: \"b3\" author_id: 1 author { name: \"al-en\" } "
+            "locale: \"en\" author_name: \"al-en\" } "
+            "books { id: \"b4\" author_id: 2 author { name: \"bo-en\" } "
+            "locale: \"en\" author_name: \"bo-en\" }");
+  EXPECT_EQ(fake_.records(kGetAuthor).size(), 3u);  // (1,en) (1,fr) (2,en)
+}
+
+TEST_F(ExecutorTest, SelectionOfAJoinFieldsTargetAppliesOnlyThatJoin) {
+  auto plan = CompilePlan(plans_.Method("Gateway.RicherJoin"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  auto selection = FieldSelection::Parse(**plan, "books.authorName");
+  ASSERT_TRUE(selection.ok()) << selection.status();
+  EXPECT_TRUE((*selection)->AppliesMerge(1));   // name: author_name
+  EXPECT_FALSE((*selection)->AppliesMerge(2));  // author (projection)
+  EXPECT_TRUE((*selection)->RunsStep(1));
 }
 
 TEST_F(ExecutorTest, EveryStepCallCarriesTheIdentityMetadata) {

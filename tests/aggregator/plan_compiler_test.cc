@@ -28,7 +28,8 @@ TEST(PlanCompilerTest, CompilesEveryValidPlan) {
   for (const char* name :
        {"Storefront", "Authors", "BatchAuthors", "Memo", "Criticality", "Chain",
         "Retry", "Slow", "OptionalChain", "FallbackAuthors", "Expressions",
-        "ExprFanOut", "DeadlineChain", "Nested", "ItemErrors", "Coalesced"}) {
+        "ExprFanOut", "DeadlineChain", "Nested", "ItemErrors", "Coalesced",
+        "RicherJoin"}) {
     auto plan = CompilePlan(Plans().Method(std::string("Gateway.") + name));
     EXPECT_TRUE(plan.ok()) << name << ": " << plan.status();
   }
@@ -122,6 +123,16 @@ const ErrorRow kErrors[] = {
      R"(step "user": coalesce needs an idempotent method; "agg.test.Users.TouchUser" has idempotency_level IDEMPOTENCY_UNKNOWN)"},
     {"NestedOverCap",
      R"(max_total_calls: worst case of 60 upstream calls (books=10, authors=50) exceeds 20)"},
+    {"JoinKeyCount",
+     R"(merge[1] join_key "author_id": 1 key path(s), but the key of step "authors" has 2)"},
+    {"CompositeBatchKey",
+     R"(step "authors": for_each.key "author_id, locale": a composite key needs mode EACH)"},
+    {"JoinFieldsUnknown",
+     R"(merge[1] join_fields[0] "nme: author_name": no field "nme" in agg.test.Author (the results of step "authors"))"},
+    {"JoinFieldsMismatch",
+     R"(merge[1] join_fields[0] "id: author_name": type mismatch: cannot assign int64 to string)"},
+    {"JoinFieldsConflict",
+     R"(merge[2] into "books": conflicts with merge[1]: both write "books.author" unconditionally)"},
 };
 
 TEST(PlanCompilerTest, NestedFanOutMultipliesTheCaps) {

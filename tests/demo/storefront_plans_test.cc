@@ -45,6 +45,7 @@ constexpr char kListProductPages[] =
     "demo.storefront.v1.Storefront.ListProductPages";
 constexpr char kGetProductCard[] =
     "demo.storefront.v1.Storefront.GetProductCard";
+constexpr char kGetShelves[] = "demo.storefront.v1.Storefront.GetShelves";
 
 const google::protobuf::MethodDescriptor& GeneratedMethod(const char* name) {
   const auto* method =
@@ -63,7 +64,7 @@ std::unique_ptr<const CompiledPlan> Compile(
 
 TEST(StorefrontPlanCompileTest, BothPlansCompileFromTheGeneratedPool) {
   for (const char* name :
-       {kGetProductPage, kListProductPages, kGetProductCard}) {
+       {kGetProductPage, kListProductPages, kGetProductCard, kGetShelves}) {
     std::unique_ptr<const CompiledPlan> plan = Compile(GeneratedMethod(name));
     ASSERT_NE(plan, nullptr) << name;
     const std::string dot = aggregator::ExplainDot(*plan);
@@ -111,7 +112,7 @@ TEST(StorefrontPlanCompileTest, BothPlansCompileFromTheDemoDescriptorSet) {
   EXPECT_NE(set.pool().FindServiceByName("demo.bookstore.v1.Bookstore"),
             nullptr);
   for (const char* name :
-       {kGetProductPage, kListProductPages, kGetProductCard}) {
+       {kGetProductPage, kListProductPages, kGetProductCard, kGetShelves}) {
     const auto* method = set.pool().FindMethodByName(name);
     ASSERT_NE(method, nullptr) << name;
     EXPECT_TRUE(aggregator::HasPlan(*method)) << name;

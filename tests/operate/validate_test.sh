@@ -26,8 +26,8 @@ cat "$OPERATE_TMP/out" "$OPERATE_TMP/err" >&2
 ((code == 0)) || fail "good config: exit $code"
 grep -qx 'service demo.bookstore.v1.Bookstore: [0-9]* routes' "$OPERATE_TMP/out" ||
   fail "no Bookstore line"
-grep -qx 'service demo.storefront.v1.Storefront: [0-9]* routes, 3 plans' \
-  "$OPERATE_TMP/out" || fail "no Storefront line with its 3 plans"
+grep -qx 'service demo.storefront.v1.Storefront: [0-9]* routes, 4 plans' \
+  "$OPERATE_TMP/out" || fail "no Storefront line with its 4 plans"
 grep -q '^protogate: configuration OK ([0-9]* services' "$OPERATE_TMP/out" ||
   fail "no OK line"
 [[ ! -s $OPERATE_TMP/err ]] || fail "stderr not empty"
@@ -127,7 +127,7 @@ code=0
 cat "$OPERATE_TMP/err" >&2
 ((code == 1)) || fail "demo without backends: exit $code"
 (($(grep -c '^demo/storefront.proto:[0-9]*:[0-9]*: plan "demo.storefront.v1.Storefront.[A-Za-z]*": step ' \
-  "$OPERATE_TMP/err") == 3)) || fail "not the 3 plans at their .proto lines"
+  "$OPERATE_TMP/err") == 4)) || fail "not the 4 plans at their .proto lines"
 for service in demo.bookstore.v1.Bookstore demo.storefront.v1.Catalog \
   demo.storefront.v1.Pricing demo.storefront.v1.Inventory \
   demo.storefront.v1.Reviews; do

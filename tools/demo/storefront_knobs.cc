@@ -49,12 +49,18 @@ grpc::Status StorefrontKnobs::Apply(StorefrontBackend backend,
     absl::MutexLock lock(&mu_);
     options.delay = settings_[Index(backend)].delay;
     options.fail = settings_[Index(backend)].fail;
+    ++calls_[Index(backend)];
     traceparents_.emplace_back(traceparent == context.client_metadata().end()
                                    ? std::string()
                                    : std::string(traceparent->second.data(),
                                                  traceparent->second.size()));
   }
   return ApplyTestKnobs(context, options);
+}
+
+int64_t StorefrontKnobs::calls(StorefrontBackend backend) const {
+  absl::MutexLock lock(&mu_);
+  return calls_[Index(backend)];
 }
 
 std::vector<std::string> StorefrontKnobs::traceparents() const {

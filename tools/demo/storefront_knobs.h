@@ -18,6 +18,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,8 @@ class StorefrontKnobs {
   // The `traceparent` metadata of every call Apply() saw ("" when absent),
   // in arrival order: what trace-propagation tests check.
   std::vector<std::string> traceparents() const;
+  // The calls Apply() saw for `backend`: what tests of call counts check.
+  int64_t calls(StorefrontBackend backend) const;
 
  private:
   struct Setting {
@@ -71,6 +74,8 @@ class StorefrontKnobs {
   mutable absl::Mutex mu_;
   std::array<Setting, kStorefrontBackendCount> settings_ ABSL_GUARDED_BY(mu_);
   mutable std::vector<std::string> traceparents_ ABSL_GUARDED_BY(mu_);
+  mutable std::array<int64_t, kStorefrontBackendCount> calls_
+      ABSL_GUARDED_BY(mu_) = {};
 };
 
 }  // namespace protogate::demo
