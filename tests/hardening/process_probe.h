@@ -1,0 +1,168 @@
+// Helpers of the hardening tests (fault_backends_test, lifecycle_test,
+// memory_amplification_test): the real `protogate` binary started from a
+// whole YAML config the test writes, demo backends as child processes, and
+// a process's memory and open descriptors read from /proc.
+//
+// Thread safety: one thread per object; the /proc readers are stateless.
+// Ownership: ConfigGateway owns its child process and config directory; the
+// destructor kills (SIGKILL) a gateway still running and removes the files.
+//
+// Example:
+//   auto gw = ConfigGateway::Start("descriptors: ...\nclusters: ...\n");
+//   ASSERT_TRUE(ResetPeakRss((*gw)->pid()));
+//   ... requests ...
+//   EXPECT_LT(ReadMemory((*gw)->pid())->peak_kib - before.rss_kib, 10240);
+#pragma once
+
+#include <stdlib.h>
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "tests/testing/child_process.h"
+
+namespace protogate::hardening {
+
+// True in the ASan and TSan builds (the test and the binaries it runs are
+// built alike): their allocators keep freed memory in quarantine and
+// shadow it, so RSS bounds are only asserted without them.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizedBuild = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+inline constexpr bool kSanitizedBuild = true;
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+
+struct ProcessMemory {
+  int64_t rss_kib = 0;   // VmRSS: resident now.
+  int64_t peak_kib = 0;  // VmHWM: the peak since start or ResetPeakRss.
+};
+
+// VmRSS and VmHWM of `pid`, or NotFound when it has exited.
+inline absl::StatusOr<ProcessMemory> ReadMemory(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  if (!in) return absl::NotFoundError("no such process");
+  ProcessMemory m;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> words =
+        absl::StrSplit(line, ' ', absl::SkipWhitespace());
+    if (words.size() < 2) continue;
+    if (words[0] == "VmRSS:") (void)absl::SimpleAtoi(words[1], &m.rss_kib);
+    if (words[0] == "VmHWM:") (void)absl::SimpleAtoi(words[1], &m.peak_kib);
+  }
+  return m;
+}
+
+// Resets VmHWM to the current RSS (Linux clear_refs "5"); false if the
+// kernel refused.
+inline bool ResetPeakRss(pid_t pid) {
+  std::ofstream out(absl::StrCat("/proc/", pid, "/clear_refs"));
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+// The number of open file descriptors of `pid` (-1 when unreadable).
+inline int OpenFds(pid_t pid) {
+  std::error_code error;
+  std::filesystem::directory_iterator it(absl::StrCat("/proc/", pid, "/fd"),
+                                         error);
+  if (error) return -1;
+  int n = 0;
+  for (; it != std::filesystem::directory_iterator(); it.increment(error)) ++n;
+  return n;
+}
+
+// Reads "<prefix>HOST:PORT" from the child's stdout and returns PORT (0 on
+// failure).
+inline int ReadListeningPort(testing::ChildProcess& child,
+                             const std::string& prefix) {
+  auto line = child.ReadStdoutLine(absl::Seconds(30));
+  if (!line.ok() || !absl::StartsWith(*line, prefix)) return 0;
+  int port = 0;
+  if (!absl::SimpleAtoi(line->substr(line->rfind(':') + 1), &port)) return 0;
+  return port;
+}
+
+// A demo backend binary ("demo_bookstore" or "demo_storefront") on
+// 127.0.0.1:0 (or `listen`); `port` receives its port.
+inline absl::StatusOr<std::unique_ptr<testing::ChildProcess>> StartDemoBackend(
+    const std::string& binary, int& port,
+    const std::string& listen = "127.0.0.1:0") {
+  auto child = testing::ChildProcess::Start(
+      {testing::BinDir() + "/tools/demo/" + binary, "--listen", listen});
+  if (!child.ok()) return child.status();
+  port = ReadListeningPort(**child, "listening on ");
+  if (port == 0) return absl::InternalError(binary + " did not start");
+  return child;
+}
+
+// The protogate binary with `--config <dir>/protogate.yaml --listen
+// 127.0.0.1:0`.
+class ConfigGateway {
+ public:
+  static absl::StatusOr<std::unique_ptr<ConfigGateway>> Start(
+      const std::string& yaml) {
+    auto gw = std::unique_ptr<ConfigGateway>(new ConfigGateway());
+    if (gw->dir_.empty()) return absl::InternalError("mkdtemp failed");
+    gw->WriteConfig(yaml);
+    auto child = testing::ChildProcess::Start(
+        {testing::BinDir() + "/gateway/server/protogate", "--config",
+         gw->config_path(), "--listen", "127.0.0.1:0"});
+    if (!child.ok()) return child.status();
+    gw->child_ = *std::move(child);
+    gw->port_ =
+        ReadListeningPort(*gw->child_, "protogate listening on http://");
+    if (gw->port_ == 0) {
+      return absl::InternalError(
+          absl::StrCat("protogate did not start: ",
+                       gw->child_->ReadAllStderr(absl::Seconds(5))));
+    }
+    return gw;
+  }
+  ~ConfigGateway() {
+    child_.reset();
+    std::error_code ignored;
+    if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
+  }
+
+  uint16_t port() const { return static_cast<uint16_t>(port_); }
+  pid_t pid() const { return child_->pid(); }
+  testing::ChildProcess& process() { return *child_; }
+  std::string config_path() const { return dir_ + "/protogate.yaml"; }
+  // Replaces the config file atomically (write, then rename).
+  void WriteConfig(const std::string& yaml) const {
+    std::ofstream(config_path() + ".tmp", std::ios::trunc) << yaml;
+    std::filesystem::rename(config_path() + ".tmp", config_path());
+  }
+
+ private:
+  ConfigGateway() {
+    char tmpl[] = "/tmp/protogate-hardening-XXXXXX";
+    if (::mkdtemp(tmpl) != nullptr) dir_ = tmpl;
+  }
+  std::string dir_;
+  std::unique_ptr<testing::ChildProcess> child_;
+  int port_ = 0;
+};
+
+}  // namespace protogate::hardening
