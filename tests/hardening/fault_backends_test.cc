@@ -198,6 +198,7 @@ TEST_F(FaultBackendsTest, FrozenBackendIs504AtTheDeadlineAndRecovers) {
   ASSERT_EQ(Fetch(gateway_->port(), "GET", kBooks)->status, 200);
 
   (*books)->Signal(SIGSTOP);
+  ASSERT_TRUE(WaitStopped((*books)->pid()));
   std::atomic<int> frozen_status{0};
   std::string frozen_body;
   std::thread frozen([&] {
@@ -214,10 +215,15 @@ TEST_F(FaultBackendsTest, FrozenBackendIs504AtTheDeadlineAndRecovers) {
       frozen_body,
       R"({"code":4,"message":"upstream deadline exceeded","details":[]})");
 
+  // Resumed, the backend first works off what queued up; within a few
+  // deadlines the same cluster answers again.
   (*books)->Signal(SIGCONT);
-  auto r = Fetch(gateway_->port(), "GET", kBooks);
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_EQ(r->status, 200) << r->body;
+  int status = 0;
+  for (int i = 0; i < 5 && status != 200; ++i) {
+    auto r = Fetch(gateway_->port(), "GET", kBooks);
+    status = r.ok() ? r->status : -1;
+  }
+  EXPECT_EQ(status, 200);
   ExpectCleanExit();
 }
 

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <utility>
@@ -31,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "tests/testing/child_process.h"
 
@@ -64,10 +66,13 @@ inline absl::StatusOr<ProcessMemory> ReadMemory(pid_t pid) {
   std::string line;
   while (std::getline(in, line)) {
     std::vector<std::string> words =
-        absl::StrSplit(line, ' ', absl::SkipWhitespace());
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     if (words.size() < 2) continue;
     if (words[0] == "VmRSS:") (void)absl::SimpleAtoi(words[1], &m.rss_kib);
     if (words[0] == "VmHWM:") (void)absl::SimpleAtoi(words[1], &m.peak_kib);
+  }
+  if (m.rss_kib <= 0 || m.peak_kib <= 0) {
+    return absl::InternalError("no VmRSS/VmHWM in /proc/<pid>/status");
   }
   return m;
 }
@@ -90,6 +95,30 @@ inline int OpenFds(pid_t pid) {
   int n = 0;
   for (; it != std::filesystem::directory_iterator(); it.increment(error)) ++n;
   return n;
+}
+
+// Waits (at most 10 s) until every thread of `pid` is stopped (state T in
+// /proc/<pid>/task/*/stat): kill(SIGSTOP) returns before a thread running
+// on another CPU has stopped.
+inline bool WaitStopped(pid_t pid) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < give_up) {
+    bool all = true;
+    std::error_code error;
+    for (const auto& task : std::filesystem::directory_iterator(
+             absl::StrCat("/proc/", pid, "/task"), error)) {
+      std::ifstream in(task.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(in)), {});
+      const size_t paren = stat.rfind(')');  // The name may hold spaces.
+      if (paren == std::string::npos || paren + 2 >= stat.size() ||
+          (stat[paren + 2] != 'T' && stat[paren + 2] != 't')) {
+        all = false;
+      }
+    }
+    if (all && !error) return true;
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  return false;
 }
 
 // Reads "<prefix>HOST:PORT" from the child's stdout and returns PORT (0 on
