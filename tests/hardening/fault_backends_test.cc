@@ -25,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/hardening/child_processes.h"
 #include "tests/hardening/process_probe.h"
 #include "tests/testing/grpc/raw_h2_server.h"
 #include "tests/testing/http_client.h"

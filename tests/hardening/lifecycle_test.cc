@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/hardening/child_processes.h"
 #include "tests/hardening/keepalive_load.h"
 #include "tests/hardening/process_probe.h"
 #include "tests/testing/http_client.h"

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/hardening/child_processes.h"
 #include "tests/hardening/process_probe.h"
 #include "tests/testing/http_client.h"
 
