@@ -245,6 +245,13 @@ absl::Status CheckPlanOptions(std::string_view input) {
   if (!parser.ParseFromString(std::string(input), &plan)) {
     return absl::OkStatus();  // Not a plan: nothing to compile.
   }
+  // Text format takes any bytes in a string; a plan whose strings are not
+  // UTF-8 does not parse back from the method's options (so the method has
+  // no plan, NotFound), and protoc never writes one.
+  aggregator::v1::Plan reparsed;
+  if (!reparsed.ParseFromString(plan.SerializeAsString())) {
+    return absl::OkStatus();
+  }
   google::protobuf::DescriptorPool pool(&plans->pool());
   const google::protobuf::FileDescriptor* file = pool.BuildFile(PlanFile(plan));
   if (file == nullptr) return Broken("plan_options", "the file did not build");
