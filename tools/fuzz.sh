@@ -11,8 +11,9 @@ SECONDS_PER_TARGET=${1:-120}
 shift || true
 TARGETS=("$@")
 if ((${#TARGETS[@]} == 0)); then
-  TARGETS=(json_to_wire wire_to_json path_template route_matcher http_request
-    grpc_frames json_sequence query_string config_yaml plan_options)
+  TARGETS=(json_to_wire wire_to_json path_template route_matcher jwt_parser
+    jwk_set http_request grpc_frames json_sequence query_string config_yaml
+    plan_options)
 fi
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 if command -v ccache >/dev/null 2>&1; then

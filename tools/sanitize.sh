@@ -5,7 +5,8 @@
 #                              build-asan/: the tests of the libraries that
 #                              take untrusted bytes (HTTP server, transcoding,
 #                              routing, config, plans, every fuzz corpus,
-#                              conformance); SANITIZE_FULL=1: the whole suite
+#                              conformance) and the hardening tests (the
+#                              real binary); SANITIZE_FULL=1: the whole suite
 #   tools/sanitize.sh thread   clang TSan in build-tsan/: the concurrency
 #                              tests of the HTTP server (several I/O
 #                              threads, drain, hostile clients) and of plan
@@ -30,8 +31,13 @@ case "$KIND" in
     if [[ -n "${SANITIZE_FULL:-}" ]]; then
       DEFAULT_TARGETS="all"
     else
+      # hardening_test builds protogate and the demo backends and runs them
+      # as child processes: LeakSanitizer checks the gateway at each clean
+      # exit its tests assert (error paths, stream error frames, plan
+      # explain, admin endpoints).
       DEFAULT_TARGETS="http_test transcoding_test routing_test config_test
-        aggregator_test descriptors_test fuzz_replay_test conformance_testee"
+        aggregator_test descriptors_test fuzz_replay_test conformance_testee
+        hardening_test"
       # The plugin checks need the plugin; the operate checks the binary;
       # the CEL conformance run its own test binary.
       EXCLUDE+='|^codegen[.]|^operate[.]|^expr[.]'

@@ -240,6 +240,11 @@ void Server::Impl::OnAccept(const error_code& ec, size_t loop_index,
     });
     return;
   }
+  // Responses are written in pieces (a stream's chunks, its last chunk):
+  // with Nagle's algorithm on, a small piece waits for the client's
+  // delayed ACK (40 ms on a reused keep-alive connection).
+  error_code ignored;
+  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
   std::shared_ptr<IoLoop> loop = loops[loop_index];
   if (tls_front != nullptr) {
     auto handshake = std::make_shared<TlsHandshake>(

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "gateway/transcoding/text_codecs.h"
 #include "rapidjson/prettywriter.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -44,6 +45,21 @@ class CompactJsonWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
     std::memcpy(os_->Push(json.size()), json.data(), json.size());
     EndValue(true);
   }
+  // RapidJSON's String and Key, except for strings its SSE2 scan would
+  // write unescaped (HasRapidJsonSse2Miss), which are quoted here. (The
+  // one-argument forms take constant ASCII keys.)
+  using Writer::Key;
+  using Writer::String;
+  bool String(const Ch* s, rapidjson::SizeType n, bool copy = false) {
+    if (HasRapidJsonSse2Miss({s, n})) {
+      Raw(JsonQuoteEveryControl({s, n}), rapidjson::kStringType);
+      return true;
+    }
+    return Writer::String(s, n, copy);
+  }
+  bool Key(const Ch* s, rapidjson::SizeType n, bool copy = false) {
+    return String(s, n, copy);
+  }
   // Writes `text`, which needs no escaping, as a JSON string.
   void PlainString(std::string_view text) {
     Prefix(rapidjson::kStringType);
@@ -62,6 +78,19 @@ class PrettyJsonWriter
   using PrettyWriter::PrettyWriter;
   void Raw(std::string_view json, rapidjson::Type type) {
     RawValue(json.data(), json.size(), type);
+  }
+  // As CompactJsonWriter's.
+  using PrettyWriter::Key;
+  using PrettyWriter::String;
+  bool String(const Ch* s, rapidjson::SizeType n, bool copy = false) {
+    if (HasRapidJsonSse2Miss({s, n})) {
+      Raw(JsonQuoteEveryControl({s, n}), rapidjson::kStringType);
+      return true;
+    }
+    return PrettyWriter::String(s, n, copy);
+  }
+  bool Key(const Ch* s, rapidjson::SizeType n, bool copy = false) {
+    return String(s, n, copy);
   }
   void PlainString(std::string_view text) {
     String(text.data(), static_cast<rapidjson::SizeType>(text.size()));

@@ -23,6 +23,11 @@ absl::Status BadStatus(std::string_view what) {
 }
 
 void WriteString(JsonWriter& w, std::string_view s) {
+  if (HasRapidJsonSse2Miss(s)) {  // See text_codecs.h.
+    const std::string quoted = JsonQuoteEveryControl(s);
+    w.RawValue(quoted.data(), quoted.size(), rapidjson::kStringType);
+    return;
+  }
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 

@@ -108,7 +108,58 @@ bool IsPlainJsonAscii(std::string_view s) {
   return true;
 }
 
+bool HasRapidJsonSse2Miss(std::string_view s) {
+  for (char c : s) {
+    if (c >= 0x1a && c <= 0x1f) return true;
+  }
+  return false;
+}
+
+std::string JsonQuoteEveryControl(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() + 8);
+  out.push_back('"');
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (u < 0x20) {
+          out += "\\u00";
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 0xf]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
 std::string JsonQuote(std::string_view s) {
+  if (HasRapidJsonSse2Miss(s)) return JsonQuoteEveryControl(s);
   // Load-time only: RapidJSON's own writer, so keys escape as values do.
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);

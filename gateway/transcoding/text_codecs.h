@@ -27,6 +27,17 @@ bool IsPlainJsonAscii(std::string_view s);
 // writer ('"', '\\' and control characters).
 std::string JsonQuote(std::string_view s);
 
+// RapidJSON 1.1.0's SSE2 string scan (RAPIDJSON_SSE2, set for x86-64 in
+// CMakeLists.txt) compares bytes with 0x19 instead of 0x1F, so 0x1A..0x1F
+// inside a 16-byte run are written unescaped: invalid JSON (fixed upstream
+// after 1.1.0, which Debian 12 ships). True when `s` holds such a byte;
+// every writer of untrusted strings then writes JsonQuoteEveryControl(s)
+// as a raw string value instead.
+bool HasRapidJsonSse2Miss(std::string_view s);
+// `s` (valid UTF-8) quoted, with '"', '\\' and every control character
+// escaped as RapidJSON escapes them (\b \t \n \f \r, else \u00XX).
+std::string JsonQuoteEveryControl(std::string_view s);
+
 // True when `s` follows the JSON number grammar.
 bool IsJsonNumber(std::string_view s);
 

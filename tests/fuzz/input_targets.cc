@@ -41,34 +41,40 @@ absl::Status Broken(std::string_view target, std::string_view what) {
 
 constexpr int64_t kReceiveLimit = 1 << 16;
 
-// Splits everything fed so far; the items, or the first error's text.
-std::vector<std::string> Drain(JsonSequenceSplitter& splitter) {
-  std::vector<std::string> items;
+// One result of the splitter: an element's text, or an error's message.
+// (An element may itself read "error: ...": the two are kept apart.)
+struct SplitItem {
+  bool error = false;
+  std::string text;
+  bool operator==(const SplitItem&) const = default;
+};
+
+// Splits everything fed so far; the items, up to the first error.
+std::vector<SplitItem> Drain(JsonSequenceSplitter& splitter) {
+  std::vector<SplitItem> items;
   for (;;) {
     absl::StatusOr<std::optional<std::string>> item = splitter.Next();
     if (!item.ok()) {
-      items.push_back(absl::StrCat("error: ", item.status().message()));
+      items.push_back({true, std::string(item.status().message())});
       return items;
     }
     if (!item->has_value()) return items;
-    items.push_back(**item);
+    items.push_back({false, **item});
   }
 }
 
-std::vector<std::string> Split(SequenceFormat format, std::string_view body,
-                               size_t piece) {
+std::vector<SplitItem> Split(SequenceFormat format, std::string_view body,
+                             size_t piece) {
   JsonSequenceSplitter splitter(format, 64);
-  std::vector<std::string> items;
+  std::vector<SplitItem> items;
   for (size_t at = 0; at < body.size(); at += piece) {
     splitter.Feed(body.substr(at, piece));
-    std::vector<std::string> more = Drain(splitter);
+    std::vector<SplitItem> more = Drain(splitter);
     items.insert(items.end(), more.begin(), more.end());
-    if (!items.empty() && absl::StartsWith(items.back(), "error: ")) {
-      return items;
-    }
+    if (!items.empty() && items.back().error) return items;
   }
   splitter.Finish();
-  std::vector<std::string> more = Drain(splitter);
+  std::vector<SplitItem> more = Drain(splitter);
   items.insert(items.end(), more.begin(), more.end());
   return items;
 }
@@ -109,14 +115,14 @@ absl::Status CheckJsonSequence(std::string_view input) {
                                     : SequenceFormat::kJsonArray;
   const size_t piece = 1 + (static_cast<unsigned char>(input[0]) >> 1);
   const std::string_view body = input.substr(1);
-  const std::vector<std::string> whole = Split(format, body, body.size() + 1);
+  const std::vector<SplitItem> whole = Split(format, body, body.size() + 1);
   if (Split(format, body, piece) != whole) {
     return Broken("json_sequence", "splitting the body changed the items");
   }
   size_t bytes = 0;
-  for (const std::string& item : whole) {
-    if (item.empty()) return Broken("json_sequence", "an empty item");
-    if (!absl::StartsWith(item, "error: ")) bytes += item.size();
+  for (const SplitItem& item : whole) {
+    if (item.text.empty()) return Broken("json_sequence", "an empty item");
+    if (!item.error) bytes += item.text.size();
   }
   if (bytes > body.size()) {
     return Broken("json_sequence", "items larger than the body");
@@ -238,6 +244,13 @@ absl::Status CheckPlanOptions(std::string_view input) {
   parser.AllowPartialMessage(true);
   if (!parser.ParseFromString(std::string(input), &plan)) {
     return absl::OkStatus();  // Not a plan: nothing to compile.
+  }
+  // Text format takes any bytes in a string; a plan whose strings are not
+  // UTF-8 does not parse back from the method's options (so the method has
+  // no plan, NotFound), and protoc never writes one.
+  aggregator::v1::Plan reparsed;
+  if (!reparsed.ParseFromString(plan.SerializeAsString())) {
+    return absl::OkStatus();
   }
   google::protobuf::DescriptorPool pool(&plans->pool());
   const google::protobuf::FileDescriptor* file = pool.BuildFile(PlanFile(plan));

@@ -37,6 +37,8 @@ class ChildProcess {
   void Signal(int sig);
   // The exit code (or 128+signal), or DeadlineExceeded within `timeout`.
   absl::StatusOr<int> Wait(absl::Duration timeout);
+  // The child's process id (for /proc/<pid>/... reads).
+  pid_t pid() const { return pid_; }
 
  private:
   ChildProcess(pid_t pid, int out_fd, int err_fd)

@@ -62,6 +62,10 @@ absl::Status HttpConnection::Fill() {
     eof_ = true;
     return absl::OutOfRangeError("connection closed");
   }
+  if (n < 0 && errno == ECONNRESET) {
+    eof_ = true;  // Reset by the peer: closed, as far as reading goes.
+    return absl::UnavailableError("connection reset");
+  }
   if (n < 0) return absl::DeadlineExceededError("recv timed out or failed");
   buffer_.append(chunk, static_cast<size_t>(n));
   return absl::OkStatus();

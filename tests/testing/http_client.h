@@ -43,7 +43,8 @@ class HttpConnection {
   // Reads one response (Content-Length, chunked, or until close).
   absl::StatusOr<HttpResponse> ReadResponse();
   absl::StatusOr<HttpResponse> RoundTrip(absl::string_view request);
-  // True when the peer closed the connection (reads EOF within the timeout).
+  // True when the peer closed (or reset) the connection with no unread bytes
+  // left (reads EOF within the timeout).
   bool PeerClosed();
   // Reads until the bytes received so far contain `marker` (they stay
   // buffered for ReadResponse()); an error if the connection ends or times

@@ -54,6 +54,12 @@ INSTANTIATE_TEST_SUITE_P(
                   R"("})"},
         PrintCase{R"(s: "The Art of Computer Programming, Volume 1")",
                   R"({"s":"The Art of Computer Programming, Volume 1"})"},
+        // 0x1A..0x1F in a 16-byte run: RapidJSON 1.1.0's SSE2 scan would
+        // copy them unescaped (text_codecs.h, HasRapidJsonSse2Miss).
+        PrintCase{
+            R"(s: "0123456789abcdef\032\033\034\035\036\037 0123456789abcdef")",
+            R"({"s":"0123456789abcdef\u001A\u001B\u001C\u001D\u001E)"
+            R"(\u001F 0123456789abcdef"})"},
         PrintCase{R"(s: "abcdefgh\001ij\\k\177")",
                   R"({"s":"abcdefgh\u0001ij\\k)"
                   "\x7f"
