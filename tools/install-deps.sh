@@ -12,7 +12,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   libyaml-cpp-dev libssl-dev openssl libnghttp2-dev libre2-dev
   clang-format clang ccache patchelf
-  openssl python3-jwt python3-cryptography
+  openssl python3-jwt python3-cryptography python3-grpcio
   libhiredis-dev redis-server chromium prometheus
   "$@"
 )
