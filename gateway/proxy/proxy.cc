@@ -13,6 +13,8 @@
 #include "gateway/policy/header_rules.h"
 #include "gateway/proxy/body_pump.h"
 #include "gateway/proxy/error_response.h"
+#include "gateway/proxy/grpc_answer.h"
+#include "gateway/proxy/grpc_relay.h"
 #include "gateway/proxy/request_telemetry.h"
 #include "gateway/proxy/stream_relay.h"
 
@@ -94,6 +96,29 @@ http::Response MatchFailure(const RouteMatch& match,
                                     base::ToAbsl(request.path())));
 }
 
+// The gRPC protocol of a request: kNone unless it is a POST with an
+// application/grpc* content type.
+grpcweb::Protocol GrpcProtocolOf(const http::Request& request) {
+  if (request.method() != "POST") return grpcweb::Protocol::kNone;
+  const std::optional<std::string_view> type = request.header("content-type");
+  return type.has_value() ? grpcweb::ProtocolOf(*type)
+                          : grpcweb::Protocol::kNone;
+}
+
+// The route match of a request: gRPC requests match their method by its
+// gRPC path, whatever the route table's templates say.
+RouteMatch MatchRequest(const Snapshot& snapshot, const http::Request& request,
+                        grpcweb::Protocol protocol) {
+  if (protocol == grpcweb::Protocol::kNone) {
+    return snapshot.routes().Match(request.method(), request.path());
+  }
+  RouteMatch match;
+  match.route = snapshot.FindGrpcRoute(request.path());
+  match.outcome = match.route != nullptr ? RouteMatch::Outcome::kMatched
+                                         : RouteMatch::Outcome::kNotFound;
+  return match;
+}
+
 policy::Exchange::Match ExchangeMatch(const RouteMatch& match,
                                       const Snapshot& snapshot) {
   policy::Exchange::Match m{.outcome = match.outcome, .route = match.route};
@@ -141,10 +166,11 @@ std::optional<http::Response> CheckBody(const RouteRuntime& rt,
 // the members before it, so the state never moves).
 struct Proxy::RequestState {
   RequestState(std::shared_ptr<const Snapshot> s, const http::Request& r,
-               const observability::RequestObserver* o)
+               const observability::RequestObserver* o, grpcweb::Protocol p)
       : snapshot(std::move(s)),
         request(r),
-        match(snapshot->routes().Match(r.method(), r.path())),
+        protocol(p),
+        match(MatchRequest(*snapshot, r, p)),
         request_id(policy::RequestIdFor(r)),
         exchange(r, request_id, ExchangeMatch(match, *snapshot)),
         observer(o) {
@@ -191,6 +217,7 @@ struct Proxy::RequestState {
 
   std::shared_ptr<const Snapshot> snapshot;
   const http::Request& request;
+  const grpcweb::Protocol protocol;  // kNone: REST.
   const RouteMatch match;
   const std::string request_id;
   policy::Exchange exchange;
@@ -206,9 +233,10 @@ class Proxy::PendingStages
     : public std::enable_shared_from_this<PendingStages> {
  public:
   PendingStages(const Proxy& proxy, std::shared_ptr<const Snapshot> snapshot,
-                const http::Request& request, http::Responder responder)
+                const http::Request& request, grpcweb::Protocol protocol,
+                http::Responder responder)
       : proxy_(proxy),
-        state_(std::move(snapshot), request, proxy.options_.observer),
+        state_(std::move(snapshot), request, proxy.options_.observer, protocol),
         responder_(std::move(responder)) {}
 
   // Runs the stages from `next` on; returns when one waits or all ran.
@@ -244,14 +272,20 @@ class Proxy::PendingStages
 void Proxy::Handle(std::shared_ptr<const Snapshot> snapshot,
                    const http::Request& request,
                    http::Responder responder) const {
+  const grpcweb::Protocol protocol = GrpcProtocolOf(request);
+  if (protocol != grpcweb::Protocol::kNone) {
+    responder =
+        GrpcAnswering(GrpcFormat(protocol, *request.header("content-type")),
+                      std::move(responder));
+  }
   const policy::StageChain& chain = snapshot->stages();
   if (chain.has_asynchronous()) {
     std::make_shared<PendingStages>(*this, std::move(snapshot), request,
-                                    std::move(responder))
+                                    protocol, std::move(responder))
         ->Run(0);
     return;
   }
-  RequestState state(std::move(snapshot), request, options_.observer);
+  RequestState state(std::move(snapshot), request, options_.observer, protocol);
   for (size_t i = 0; i < chain.size(); ++i) {
     policy::Verdict verdict = chain.stage(i).Apply(state.exchange);
     if (verdict.kind == policy::Verdict::Kind::kAnswer) {
@@ -263,6 +297,10 @@ void Proxy::Handle(std::shared_ptr<const Snapshot> snapshot,
 }
 
 void Proxy::Forward(RequestState& state, http::Responder responder) const {
+  if (state.protocol != grpcweb::Protocol::kNone) {
+    ForwardGrpc(state, std::move(responder));
+    return;
+  }
   if (state.match.outcome != RouteMatch::Outcome::kMatched) {
     responder.Send(MatchFailure(state.match, state.request));
     return;
@@ -317,7 +355,11 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
   call.deadline = deadline;
   if (rt.plan != nullptr) {
     RunPlan(state, rt, std::move(state.exchange.metadata()), std::move(call),
-            std::move(responder));
+            [snapshot = state.snapshot, &rt, print = options_.print,
+             responder =
+                 std::move(responder)](aggregator::RunResult result) mutable {
+              responder.Send(PlanResponse(*snapshot, rt, result, print));
+            });
     return;
   }
   call.metadata = std::move(state.exchange.metadata());
@@ -433,7 +475,7 @@ bool Proxy::StreamsRequestBody(const Snapshot& snapshot,
 
 void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
                     upstream::Metadata metadata, upstream::CallRequest call,
-                    http::Responder responder) const {
+                    PlanDone done) const {
   std::shared_ptr<const Snapshot> snapshot = state.snapshot;
   aggregator::RunOptions run;
   run.deadline = call.deadline;
@@ -452,15 +494,97 @@ void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
   }
   executor_.Run(
       *rt.plan, std::move(call.payload), run,
-      [snapshot = std::move(snapshot), &rt, print = options_.print,
-       observer = state.observer, observed = state.observed,
-       responder = std::move(responder)](aggregator::RunResult result) mutable {
+      [&rt, observer = state.observer, observed = state.observed,
+       done = std::move(done)](aggregator::RunResult result) mutable {
         if (observer != nullptr) {
           CountPlanRun(*observer, std::string_view(rt.grpc_method).substr(1),
                        result);
           observed->SetPlanSteps(static_cast<int>(result.timings.size()));
         }
-        responder.Send(PlanResponse(*snapshot, rt, result, print));
+        std::move(done)(std::move(result));
+      });
+}
+
+void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
+  const http::Request& request = state.request;
+  const GrpcFormat format(state.protocol, *request.header("content-type"));
+  auto fail = [&](absl::StatusCode code, std::string_view message) {
+    responder.Send(TrailersOnly(format, {.code = static_cast<int>(code),
+                                         .message = std::string(message)}));
+  };
+  if (state.match.outcome != RouteMatch::Outcome::kMatched) {
+    fail(absl::StatusCode::kUnimplemented,
+         absl::StrCat("unknown method ", base::ToAbsl(request.path())));
+    return;
+  }
+  const RouteRuntime& rt = state.snapshot->runtime(*state.match.route);
+  const google::protobuf::MethodDescriptor& method = *rt.route->method;
+  if (format.web() && method.client_streaming()) {
+    fail(absl::StatusCode::kUnimplemented,
+         absl::StrCat("gRPC-Web carries unary and server-streaming calls; ",
+                      method.full_name(), " is client-streaming"));
+    return;
+  }
+  absl::StatusOr<absl::Duration> requested = RequestedTimeout(request);
+  if (!requested.ok()) {
+    fail(requested.status().code(), base::ToStd(requested.status().message()));
+    return;
+  }
+  const absl::Time deadline = absl::Now() + std::min(rt.timeout, *requested);
+  absl::StatusOr<std::vector<std::string>> messages = ReadMessages(
+      format, request.body(), state.snapshot->max_request_message_bytes());
+  if (!messages.ok()) {
+    fail(messages.status().code(), base::ToStd(messages.status().message()));
+    return;
+  }
+  if (messages->size() != 1) {
+    fail(absl::StatusCode::kInvalidArgument,
+         absl::StrCat("expected exactly one request message for ",
+                      method.full_name(), ", got ", messages->size()));
+    return;
+  }
+  if (options_.log_requests) {
+    PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
+                  << rt.grpc_method << " (" << format.content_type() << ")";
+  }
+  upstream::Metadata metadata = std::move(state.exchange.metadata());
+  std::optional<UpstreamTelemetry> telemetry;
+  if (state.observer != nullptr) {
+    telemetry.emplace(state.observation, state.observed);
+    telemetry->trace =
+        InjectTraceContext(*state.observer, state.observation, metadata);
+    telemetry->cluster = ClusterLabel(*state.snapshot, rt);
+  }
+  std::string& payload = messages->front();
+  if (rt.plan != nullptr) {
+    RunPlan(state, rt, std::move(metadata),
+            {.payload = std::move(payload), .deadline = deadline},
+            [format, responder = std::move(responder)](
+                aggregator::RunResult result) mutable {
+              AnswerPlan(format, std::move(result), std::move(responder));
+            });
+    return;
+  }
+  if (method.server_streaming()) {
+    upstream::StreamRequest call{.method = rt.grpc_method,
+                                 .deadline = deadline,
+                                 .metadata = std::move(metadata)};
+    call.messages.push_back(std::move(payload));
+    RelayGrpcStream(state.snapshot, rt, format, std::move(call),
+                    std::move(responder));
+    return;
+  }
+  rt.channel->Call(
+      {.method = rt.grpc_method,
+       .payload = std::move(payload),
+       .deadline = deadline,
+       .metadata = std::move(metadata)},
+      [snapshot = state.snapshot, &rt, format, observer = state.observer,
+       telemetry = std::move(telemetry),
+       responder = std::move(responder)](upstream::CallResult result) mutable {
+        if (telemetry) telemetry->Finish(*observer, rt, result);
+        AnswerUnary(format, rt.grpc_method, std::move(result),
+                    std::move(responder));
       });
 }
 

@@ -276,6 +276,11 @@ absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
                                         upstream_options_.default_timeout));
     rt.grpc_method =
         absl::StrCat("/", service->full_name(), "/", route.method->name());
+    const routing::Route*& grpc_route = grpc_routes_[rt.grpc_method];
+    if (grpc_route == nullptr ||
+        route.source == routing::RouteSource::kGrpcPath) {
+      grpc_route = &route;
+    }
     if (rt.request_spec.codec == nullptr || rt.response_codec == nullptr) {
       return absl::InternalError(absl::StrCat("no codec compiled for method ",
                                               route.method->full_name()));
