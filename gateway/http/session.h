@@ -77,7 +77,8 @@ class Session : public std::enable_shared_from_this<Session> {
   static void PostStreamHead(std::shared_ptr<Session> self, Response head);
   static void PostStreamWrite(std::shared_ptr<Session> self, std::string data,
                               WriteDone done);
-  static void PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end);
+  static void PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end,
+                            Trailers trailers);
   // Any thread. Reads the next piece of a request body dispatched before it
   // was read (body_stream.h).
   static void PostBodyRead(std::shared_ptr<Session> self, BodyReadDone done);
@@ -150,7 +151,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(const boost::beast::error_code& ec);
   void StartStream(Response head);
   void QueueStreamPiece(std::string data, WriteDone done);
-  void EndStream(StreamEnd end);
+  void EndStream(StreamEnd end, Trailers trailers);
   void FlushStream();
   void FinishStream();
   void OnStreamWrite(const boost::beast::error_code& ec);
@@ -194,6 +195,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<WriteDone> stream_writing_;
   std::string stream_bytes_;
   StreamEnding stream_ending_ = StreamEnding::kOpen;
+  Trailers stream_trailers_;  // Written with the last chunk.
   BodyPhase body_phase_ = BodyPhase::kWhole;
   // A response that waits for the pending body read to end.
   std::optional<Response> deferred_response_;
