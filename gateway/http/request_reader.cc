@@ -39,6 +39,15 @@ void RequestReader::Begin() {
   parser_->on_chunk_header(on_chunk_header_);
 }
 
+bool RequestReader::SkipEmptyLine(beast::flat_buffer& buffer) {
+  if (empty_line_skipped_ || buffer.size() < 2) return false;
+  const char* data = static_cast<const char*>(buffer.data().data());
+  if (data[0] != '\r' || data[1] != '\n') return false;
+  empty_line_skipped_ = true;
+  buffer.consume(2);
+  return true;
+}
+
 size_t RequestReader::Put(const beast::flat_buffer& buffer, error_code& ec) {
   try {
     return parser_->put(buffer.data(), ec);

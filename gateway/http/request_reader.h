@@ -53,7 +53,14 @@ class RequestReader {
   // Starts a new request (a fresh parser).
   void Begin();
   // Drops the parser (between requests).
-  void Reset() { parser_.reset(); }
+  void Reset() {
+    parser_.reset();
+    empty_line_skipped_ = false;
+  }
+  // RFC 9112 2.2: consumes one empty line (CRLF) at the front of `buffer`,
+  // before a request line; only one per request, so CRLFs cannot keep a
+  // connection up. True when it consumed one. REQUIRES: !active().
+  bool SkipEmptyLine(boost::beast::flat_buffer& buffer);
   bool active() const { return parser_.has_value(); }
 
   // Parses head bytes from `buffer`, consuming what the parser took.
@@ -88,6 +95,7 @@ class RequestReader {
   size_t head_bytes_ = 0;       // Consumed by the parser for this head.
   char last_head_byte_ = '\0';  // Last byte of that, for obs-fold checks.
   size_t head_fields_ = 0;
+  bool empty_line_skipped_ = false;  // Since the last Reset().
   // Chunk data still due of the current chunk; 0 at a chunk line.
   uint64_t chunk_remaining_ = 0;
   // Called by the parser with each chunk's size.

@@ -110,3 +110,20 @@ std::string FrameChunk(std::string_view data) {
 }
 
 }  // namespace protogate::http
+
+namespace protogate::http {
+
+std::string LastChunk(const Trailers& trailers) {
+  std::string out = "0\r\n";
+  for (const auto& [name, value] : trailers) {
+    if (IsManagedHeader(name) || !IsValidHeader(name, value)) {
+      PG_LOG(kWarning) << "http: dropping invalid response trailer " << name;
+      continue;
+    }
+    absl::StrAppend(&out, name, ": ", value, "\r\n");
+  }
+  out.append("\r\n");
+  return out;
+}
+
+}  // namespace protogate::http

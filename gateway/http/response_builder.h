@@ -47,5 +47,8 @@ bool ResponseHasBody(const Response& response, const ResponseFraming& framing);
 // end the body), and the last chunk.
 std::string FrameChunk(std::string_view data);
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
+// The last chunk followed by a trailer section with `trailers` (the valid,
+// unmanaged ones, as in SerializeResponseHead); kLastChunk when none.
+std::string LastChunk(const Trailers& trailers);
 
 }  // namespace protogate::http

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/base/logging.h"
 #include "gateway/http/error_response.h"
@@ -48,8 +49,10 @@ class SessionStreamSink : public ResponseStream::Sink {
     }
     Session::PostStreamWrite(session_, std::move(data), std::move(done));
   }
-  void End(StreamEnd end) override {
-    if (session_ != nullptr) Session::PostStreamEnd(std::move(session_), end);
+  void End(StreamEnd end, Trailers trailers) override {
+    if (session_ != nullptr) {
+      Session::PostStreamEnd(std::move(session_), end, std::move(trailers));
+    }
   }
 
  private:
@@ -77,6 +80,31 @@ class SessionSink : public Responder::Sink {
  private:
   std::shared_ptr<Session> session_;
 };
+
+// The handler's view of a streamed request body. Holds the session weakly:
+// a pending read holds it strongly until its `done` ran.
+class SessionBodyStream : public BodyStream {
+ public:
+  explicit SessionBodyStream(std::weak_ptr<Session> session)
+      : session_(std::move(session)) {}
+  void Read(BodyReadDone done) override {
+    std::shared_ptr<Session> session = session_.lock();
+    if (session == nullptr) {
+      std::move(done)(absl::CancelledError("the connection is gone"));
+      return;
+    }
+    Session::PostBodyRead(std::move(session), std::move(done));
+  }
+
+ private:
+  std::weak_ptr<Session> session_;
+};
+
+absl::Status BodyError(const Rejection& rejection) {
+  return rejection.status == 413 || rejection.status == 431
+             ? absl::ResourceExhaustedError(rejection.message)
+             : absl::InvalidArgumentError(rejection.message);
+}
 
 std::string FormatEndpoint(const LoopSocket& socket) {
   error_code ec;
@@ -118,7 +146,6 @@ void Session::Start() {
 }
 
 void Session::BeginDrain() {
-  draining_ = true;
   if (state_ == State::kIdle) Close();
 }
 
@@ -174,15 +201,10 @@ void Session::OnIdleRead(const error_code& ec, size_t bytes) {
 }
 
 void Session::BeginRequest() {
-  // RFC 9112 2.2: ignore one empty line before a request line (some clients
-  // send CRLF after a body). Only one, so CRLFs cannot keep a connection up.
-  if (!skipped_empty_line_ && Buffered().substr(0, 2) == "\r\n") {
-    skipped_empty_line_ = true;
-    buffer_.consume(2);
-    if (buffer_.size() == 0) {
-      WaitForRequest();
-      return;
-    }
+  // Some clients send CRLF after a body.
+  if (reader_.SkipEmptyLine(buffer_) && buffer_.size() == 0) {
+    WaitForRequest();
+    return;
   }
   state_ = State::kReadingHead;
   SetTimeout(config_->read_timeout);
@@ -291,21 +313,40 @@ void Session::OnBodyRead(const error_code& ec, size_t bytes) {
   ReadBody();
 }
 
-void Session::Dispatch() {
-  const size_t head_fields = reader_.head_fields();
-  bhttp::request<bhttp::string_body> message = reader_.parser().release();
-  reader_.Reset();
-  skipped_empty_line_ = false;
-  keep_alive_ = message.keep_alive();
-  http_1_0_ = message.version() < 11;
-  head_request_ = message.method() == bhttp::verb::head;
-  std::vector<Request::Header> headers = CopyHeaders(message, head_fields);
+void Session::BeginExchange(const bhttp::request<bhttp::string_body>& head,
+                            std::string body) {
+  framing_ = {.server_name = config_->server_name,
+              .connection = head.keep_alive()
+                                ? ConnectionDisposition::kKeepAlive
+                                : ConnectionDisposition::kClose,
+              .head_request = head.method() == bhttp::verb::head,
+              .body = head.version() < 11 ? BodyFraming::kUntilClose
+                                          : BodyFraming::kChunked};
+  std::vector<Request::Header> headers =
+      CopyHeaders(head, reader_.head_fields());
   std::string target = RoutedRequestTarget(
-      std::string_view(message.target().data(), message.target().size()),
-      headers);
-  request_.emplace(std::string(message.method_string()), std::move(target),
-                   std::move(headers), std::move(message.body()),
-                   remote_address_);
+      std::string_view(head.target().data(), head.target().size()), headers);
+  request_.emplace(std::string(head.method_string()), std::move(target),
+                   std::move(headers), std::move(body), remote_address_);
+}
+
+void Session::Dispatch() {
+  bhttp::request<bhttp::string_body> message = reader_.parser().release();
+  BeginExchange(message, std::move(message.body()));
+  reader_.Reset();
+  CallHandler();
+}
+
+void Session::DispatchStreamingBody() {
+  const auto& head = reader_.parser().get();
+  BeginExchange(head, std::string());
+  request_->set_body_stream(
+      std::make_shared<SessionBodyStream>(weak_from_this()));
+  body_phase_ =
+      head.version() >= 11 &&
+              beast::iequals(head[bhttp::field::expect], "100-continue")
+          ? BodyPhase::kContinueOwed
+          : BodyPhase::kReadable;
   CallHandler();
 }
 
@@ -323,14 +364,194 @@ void Session::CallHandler() {
   }
 }
 
-void Session::PostResponse(std::shared_ptr<Session> self, Response response) {
+template <typename Fn>
+void Session::PostToLoop(std::shared_ptr<Session> self, Fn fn) {
   std::shared_ptr<IoLoop> loop = self->loop_;  // Outlives the lock below.
-  absl::MutexLock lock(&loop->mu);
-  if (loop->stopped) return;
-  asio::post(loop->ioc, [self = std::move(self),
-                         response = std::move(response)]() mutable {
-    self->WriteResponse(std::move(response));
+  {
+    absl::MutexLock lock(&loop->mu);
+    if (!loop->stopped) {
+      asio::post(loop->ioc, [self = std::move(self),
+                             fn = std::move(fn)]() mutable { fn(self.get()); });
+      return;
+    }
+  }
+  fn(nullptr);
+}
+
+void Session::PostResponse(std::shared_ptr<Session> self, Response response) {
+  PostToLoop(std::move(self),
+             [response = std::move(response)](Session* session) mutable {
+               if (session != nullptr) {
+                 session->WriteResponse(std::move(response));
+               }
+             });
+}
+
+void Session::PostStreamHead(std::shared_ptr<Session> self, Response head) {
+  PostToLoop(std::move(self),
+             [head = std::move(head)](Session* session) mutable {
+               if (session != nullptr) session->StartStream(std::move(head));
+             });
+}
+
+void Session::PostStreamWrite(std::shared_ptr<Session> self, std::string data,
+                              WriteDone done) {
+  PostToLoop(std::move(self), [data = std::move(data), done = std::move(done)](
+                                  Session* session) mutable {
+    if (session == nullptr) {
+      std::move(done)(false);
+      return;
+    }
+    session->QueueStreamPiece(std::move(data), std::move(done));
   });
+}
+
+void Session::PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end,
+                            Trailers trailers) {
+  PostToLoop(std::move(self),
+             [end, trailers = std::move(trailers)](Session* session) mutable {
+               if (session != nullptr) {
+                 session->EndStream(end, std::move(trailers));
+               }
+             });
+}
+
+void Session::PostBodyRead(std::shared_ptr<Session> self, BodyReadDone done) {
+  PostToLoop(
+      std::move(self), [done = std::move(done)](Session* session) mutable {
+        if (session == nullptr) {
+          std::move(done)(absl::CancelledError("the server is stopping"));
+          return;
+        }
+        session->ReadBodyPiece(std::move(done));
+      });
+}
+
+ConnectionDisposition Session::ResponseDisposition(bool streamed) const {
+  if (loop_->draining || framing_.connection == ConnectionDisposition::kClose ||
+      (streamed && framing_.body == BodyFraming::kUntilClose)) {
+    return ConnectionDisposition::kClose;
+  }
+  return ConnectionDisposition::kKeepAlive;
+}
+
+void Session::ReadBodyPiece(BodyReadDone done) {
+  if (body_phase_ == BodyPhase::kWhole || body_phase_ == BodyPhase::kReading ||
+      (state_ != State::kHandling && state_ != State::kStreaming)) {
+    std::move(done)(
+        absl::CancelledError("the request body is no longer readable"));
+    return;
+  }
+  if (reader_.parser().is_done()) {
+    std::move(done)(BodyPiece{.data = std::string(), .last = true});
+    return;
+  }
+  const bool continue_owed = body_phase_ == BodyPhase::kContinueOwed;
+  body_phase_ = BodyPhase::kReading;
+  SetTimeout(config_->read_timeout);
+  if (!continue_owed) {
+    ContinueBodyPiece(std::move(done));
+    return;
+  }
+  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                    [self = shared_from_this(), done = std::move(done)](
+                        const error_code& ec, size_t) mutable {
+                      if (ec) {
+                        self->OnBodyPiece(ec, nullptr, std::move(done));
+                        return;
+                      }
+                      self->ContinueBodyPiece(std::move(done));
+                    });
+}
+
+// Parses what is buffered; reads more until a piece of body, its end or an
+// error is there, or a response waits for this read to end.
+void Session::ContinueBodyPiece(BodyReadDone done) {
+  const RequestReader::Progress progress = reader_.ParseBody(buffer_);
+  if (progress == RequestReader::Progress::kRejected) {
+    OnBodyPiece({}, &reader_.rejection(), std::move(done));
+    return;
+  }
+  const bool complete = progress == RequestReader::Progress::kComplete;
+  const bool response_waits =
+      deferred_response_.has_value() || stream_ending_ != StreamEnding::kOpen;
+  if (complete || !reader_.parser().get().body().empty() || response_waits) {
+    OnBodyPiece(response_waits && !complete
+                    ? error_code(asio::error::operation_aborted)
+                    : error_code(),
+                nullptr, std::move(done));
+    return;
+  }
+  stream_.async_read_some(buffer_.prepare(kBodyReadChunk),
+                          [self = shared_from_this(), done = std::move(done)](
+                              const error_code& ec, size_t bytes) mutable {
+                            if (ec || self->state_ == State::kClosed) {
+                              self->OnBodyPiece(ec, nullptr, std::move(done));
+                              return;
+                            }
+                            self->buffer_.commit(bytes);
+                            self->ContinueBodyPiece(std::move(done));
+                          });
+}
+
+void Session::OnBodyPiece(const error_code& ec, const Rejection* rejection,
+                          BodyReadDone done) {
+  body_phase_ = BodyPhase::kReadable;
+  if (!StreamWriteInFlight()) stream_.expires_never();
+  if (state_ == State::kClosed) {
+    std::move(done)(absl::UnavailableError("the client connection closed"));
+    return;
+  }
+  if (ec == asio::error::operation_aborted) {  // EndBodyStreaming().
+    std::move(done)(absl::CancelledError(
+        "the response was sent before the request body was read"));
+  } else if (rejection != nullptr) {
+    framing_.connection = ConnectionDisposition::kClose;
+    std::move(done)(BodyError(*rejection));
+  } else if (ec) {
+    Close();
+    std::move(done)(
+        ec == beast::error::timeout
+            ? absl::DeadlineExceededError(
+                  "request body: nothing received within the "
+                  "read timeout")
+            : absl::UnavailableError("the client connection failed"));
+    return;
+  } else {
+    BodyPiece piece{.data = std::move(reader_.parser().get().body()),
+                    .last = reader_.parser().is_done()};
+    reader_.parser().get().body().clear();
+    std::move(done)(std::move(piece));
+  }
+  ResumeAfterBodyRead();
+}
+
+// A response that waited for the body read to end goes on.
+void Session::ResumeAfterBodyRead() {
+  if (deferred_response_.has_value() && state_ == State::kHandling) {
+    Response response = *std::move(deferred_response_);
+    deferred_response_.reset();
+    WriteResponse(std::move(response));
+  } else if (state_ == State::kStreaming &&
+             stream_ending_ != StreamEnding::kOpen && !StreamWriteInFlight()) {
+    FlushStream();
+  }
+}
+
+bool Session::EndBodyStreaming() {
+  if (body_phase_ == BodyPhase::kWhole) return true;
+  if (body_phase_ == BodyPhase::kReading) {
+    // Nothing else is in flight here: this ends just the read, at once.
+    error_code ignored;
+    stream_.socket().cancel(ignored);
+    return false;
+  }
+  body_phase_ = BodyPhase::kWhole;
+  if (!reader_.parser().is_done()) {  // The rest of the body is never read.
+    framing_.connection = ConnectionDisposition::kClose;
+  }
+  reader_.Reset();
+  return true;
 }
 
 void Session::WriteResponse(Response response) {
@@ -341,99 +562,64 @@ void Session::WriteResponse(Response response) {
   }
   work_.reset();
   request_.reset();
-  StartWrite(std::move(response), keep_alive_ && !draining_
-                                      ? ConnectionDisposition::kKeepAlive
-                                      : ConnectionDisposition::kClose);
-}
-
-void Session::PostStreamHead(std::shared_ptr<Session> self, Response head) {
-  std::shared_ptr<IoLoop> loop = self->loop_;
-  absl::MutexLock lock(&loop->mu);
-  if (loop->stopped) return;
-  asio::post(loop->ioc,
-             [self = std::move(self), head = std::move(head)]() mutable {
-               self->StartStream(std::move(head));
-             });
-}
-
-void Session::PostStreamWrite(std::shared_ptr<Session> self, std::string data,
-                              WriteDone done) {
-  std::shared_ptr<IoLoop> loop = self->loop_;
-  {
-    absl::MutexLock lock(&loop->mu);
-    if (!loop->stopped) {
-      asio::post(loop->ioc, [self = std::move(self), data = std::move(data),
-                             done = std::move(done)]() mutable {
-        self->QueueStreamPiece(std::move(data), std::move(done));
-      });
-      return;
-    }
-  }
-  std::move(done)(false);
-}
-
-void Session::PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end) {
-  std::shared_ptr<IoLoop> loop = self->loop_;
-  absl::MutexLock lock(&loop->mu);
-  if (loop->stopped) return;
-  asio::post(loop->ioc,
-             [self = std::move(self), end] { self->EndStream(end); });
+  StartWrite(std::move(response), ResponseDisposition(/*streamed=*/false));
 }
 
 void Session::StartStream(Response head) {
   if (state_ != State::kHandling) return;  // Closed meanwhile.
   request_.reset();  // The body stream, if any, stays readable.
   state_ = State::kStreaming;
-  stream_chunked_ = !http_1_0_;
-  disposition_ = keep_alive_ && !draining_ && !http_1_0_
-                     ? ConnectionDisposition::kKeepAlive
-                     : ConnectionDisposition::kClose;
+  stream_ending_ = StreamEnding::kOpen;
+  framing_.connection = ResponseDisposition(/*streamed=*/true);
   std::string first = std::move(head.body);
   head.body.clear();
   stream_bytes_.clear();
-  SerializeResponseHead(head,
-                        {.server_name = config_->server_name,
-                         .connection = disposition_,
-                         .head_request = head_request_,
-                         .body = stream_chunked_ ? BodyFraming::kChunked
-                                                 : BodyFraming::kUntilClose},
-                        stream_bytes_);
+  SerializeResponseHead(head, framing_, stream_bytes_);
   stream_pending_.push_front({.data = std::move(first), .done = nullptr});
   FlushStream();
 }
 
 void Session::QueueStreamPiece(std::string data, WriteDone done) {
-  if (state_ != State::kStreaming || stream_end_.has_value()) {
+  if (state_ != State::kStreaming || stream_ending_ != StreamEnding::kOpen) {
     std::move(done)(false);
     return;
   }
   stream_pending_.push_back({.data = std::move(data), .done = std::move(done)});
-  if (!stream_write_active_) FlushStream();
+  if (!StreamWriteInFlight()) FlushStream();
 }
 
-void Session::EndStream(StreamEnd end) {
-  if (state_ != State::kStreaming || stream_end_.has_value()) return;
-  stream_end_ = end;
-  if (!stream_write_active_) FlushStream();
+void Session::EndStream(StreamEnd end, Trailers trailers) {
+  if (state_ != State::kStreaming || stream_ending_ != StreamEnding::kOpen) {
+    return;
+  }
+  stream_trailers_ = std::move(trailers);
+  stream_ending_ = end == StreamEnd::kComplete ? StreamEnding::kComplete
+                                               : StreamEnding::kAbort;
+  if (!StreamWriteInFlight()) FlushStream();
 }
 
 // Writes everything queued (and the last chunk once the end is known) in
 // one write, after the head if it is still unwritten.
 void Session::FlushStream() {
+  const bool chunked = framing_.body == BodyFraming::kChunked;
   for (StreamPiece& piece : stream_pending_) {
-    if (!head_request_) {
-      stream_bytes_.append(stream_chunked_ ? FrameChunk(piece.data)
-                                           : std::move(piece.data));
+    if (!framing_.head_request) {
+      stream_bytes_.append(chunked ? FrameChunk(piece.data)
+                                   : std::move(piece.data));
     }
     if (piece.done != nullptr) stream_writing_.push_back(std::move(piece.done));
   }
   stream_pending_.clear();
-  if (stream_end_ == StreamEnd::kComplete && !stream_end_written_) {
-    stream_end_written_ = true;
-    if (stream_chunked_ && !head_request_) stream_bytes_.append(kLastChunk);
+  if (stream_ending_ == StreamEnding::kComplete) {
+    stream_ending_ = StreamEnding::kLastChunkQueued;
+    if (chunked && !framing_.head_request) {
+      stream_bytes_.append(stream_trailers_.empty()
+                               ? std::string(kLastChunk)
+                               : LastChunk(stream_trailers_));
+    }
+    stream_trailers_.clear();
   }
   if (!stream_bytes_.empty()) {
-    stream_write_active_ = true;
     SetTimeout(config_->read_timeout);
     asio::async_write(
         stream_, asio::buffer(stream_bytes_),
@@ -446,16 +632,21 @@ void Session::FlushStream() {
     OnStreamWrite({});
     return;
   }
-  if (!stream_end_.has_value()) {
+  if (stream_ending_ == StreamEnding::kOpen) {
     // Waiting for the producer, not the client (unless its body is read).
-    if (!body_read_pending_) stream_.expires_never();
+    if (body_phase_ != BodyPhase::kReading) stream_.expires_never();
     return;
   }
+  FinishStream();
+}
+
+// Everything is written and the end is known.
+void Session::FinishStream() {
   if (!EndBodyStreaming()) return;  // Resumed when the body read ends.
-  const StreamEnd end = *std::exchange(stream_end_, std::nullopt);
-  stream_end_written_ = false;
+  const StreamEnding ending =
+      std::exchange(stream_ending_, StreamEnding::kOpen);
   work_.reset();
-  if (end == StreamEnd::kAbort) {
+  if (ending == StreamEnding::kAbort) {
     LingeringClose();
     return;
   }
@@ -464,7 +655,6 @@ void Session::FlushStream() {
 }
 
 void Session::OnStreamWrite(const error_code& ec) {
-  stream_write_active_ = false;
   stream_bytes_.clear();
   if (state_ != State::kStreaming) return;  // Closed meanwhile.
   if (ec) {
@@ -484,24 +674,24 @@ void Session::FailStreamPieces() {
     if (piece.done != nullptr) failed.push_back(std::move(piece.done));
   }
   stream_pending_.clear();
-  stream_end_.reset();
+  stream_ending_ = StreamEnding::kOpen;
   for (WriteDone& done : failed) std::move(done)(false);
 }
 
 void Session::Reject(const Rejection& rejection) {
   if (config_->events.refused) config_->events.refused(rejection.status);
-  keep_alive_ = false;
-  head_request_ = false;
+  framing_ = {.server_name = config_->server_name,
+              .connection = ConnectionDisposition::kClose};
   StartWrite(MakeErrorResponse(rejection.status, rejection.message),
              ConnectionDisposition::kClose);
 }
 
 void Session::StartWrite(Response response, ConnectionDisposition connection) {
   state_ = State::kWriting;
-  disposition_ = connection;
+  framing_.connection = connection;
   const ResponseFraming framing{.server_name = config_->server_name,
                                 .connection = connection,
-                                .head_request = head_request_};
+                                .head_request = framing_.head_request};
   write_head_.clear();  // Keeps its capacity for the next response.
   SerializeResponseHead(response, framing, write_head_);
   write_body_.clear();
@@ -523,11 +713,11 @@ void Session::OnWrite(const error_code& ec) {
     Close();
     return;
   }
-  if (disposition_ == ConnectionDisposition::kClose) {
+  if (framing_.connection == ConnectionDisposition::kClose) {
     LingeringClose();
     return;
   }
-  if (draining_) {
+  if (loop_->draining) {
     // The client was told keep-alive: like an idle connection at drain, close
     // at once unless it has already sent more.
     if (buffer_.size() == 0) {

@@ -77,22 +77,43 @@ class Session : public std::enable_shared_from_this<Session> {
   static void PostStreamHead(std::shared_ptr<Session> self, Response head);
   static void PostStreamWrite(std::shared_ptr<Session> self, std::string data,
                               WriteDone done);
-  static void PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end);
+  static void PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end,
+                            Trailers trailers);
   // Any thread. Reads the next piece of a request body dispatched before it
   // was read (body_stream.h).
   static void PostBodyRead(std::shared_ptr<Session> self, BodyReadDone done);
 
  private:
+  // The connection's phase.
   enum class State {
     kIdle,         // Waiting for the first byte of a request.
     kReadingHead,  // Request line and header fields.
-    kReadingBody,
-    kHandling,  // The handler holds the Responder.
-    kWriting,
-    kStreaming,  // A streamed response: head written, pieces follow.
-    kLingering,  // Response sent with `Connection: close`; discarding input.
+    kReadingBody,  // A body read whole before the handler runs.
+    kHandling,     // The handler holds the Responder.
+    kWriting,      // A whole response (or a rejection).
+    kStreaming,    // A streamed response: head written, pieces follow.
+    kLingering,    // Response sent with `Connection: close`; discarding input.
     kClosed,
   };
+  // A request body the handler reads piece by piece (stream_body).
+  enum class BodyPhase {
+    kWhole,         // Read before dispatch, or no body: nothing to stream.
+    kContinueOwed,  // Streamed; `Expect: 100-continue` not answered yet.
+    kReadable,      // Streamed; no read pending.
+    kReading,       // Streamed; one read pending (at most one at a time).
+  };
+  // How a streamed response ends, once its producer said so.
+  enum class StreamEnding {
+    kOpen,             // More pieces may come.
+    kComplete,         // Finish(): the last chunk is still to be queued.
+    kLastChunkQueued,  // The last chunk is in stream_bytes_ (or written).
+    kAbort,            // Abort(): close after the queued pieces.
+  };
+
+  // Any thread: runs `fn(Session*)` on the session's loop, or `fn(nullptr)`
+  // on the calling thread when the server has stopped.
+  template <typename Fn>
+  static void PostToLoop(std::shared_ptr<Session> self, Fn fn);
 
   void WaitForRequest();
   void OnIdleRead(const boost::beast::error_code& ec, size_t bytes);
@@ -105,27 +126,37 @@ class Session : public std::enable_shared_from_this<Session> {
   bool StreamsBody(const boost::beast::http::request_header<>& head) const;
   void ReadBody();
   void OnBodyRead(const boost::beast::error_code& ec, size_t bytes);
+  // Sets framing_ from the request head and builds request_ with `body`.
+  void BeginExchange(
+      const boost::beast::http::request<boost::beast::http::string_body>& head,
+      std::string body);
   void Dispatch();
-  void CallHandler();
   void DispatchStreamingBody();
+  void CallHandler();
   void ReadBodyPiece(BodyReadDone done);
   void ContinueBodyPiece(BodyReadDone done);
   // `rejection`: the body is malformed or over a limit (ec is then empty).
   void OnBodyPiece(const boost::beast::error_code& ec,
                    const Rejection* rejection, BodyReadDone done);
+  void ResumeAfterBodyRead();
   // Before the response completes: ends body streaming; false (and the
   // response waits) while a body read is still pending.
   bool EndBodyStreaming();
+  // The connection disposition a response gets now (draining, HTTP/1.0
+  // streaming and a request that asked for it all close).
+  ConnectionDisposition ResponseDisposition(bool streamed) const;
   void WriteResponse(Response response);
   void Reject(const Rejection& rejection);
   void StartWrite(Response response, ConnectionDisposition connection);
   void OnWrite(const boost::beast::error_code& ec);
   void StartStream(Response head);
   void QueueStreamPiece(std::string data, WriteDone done);
-  void EndStream(StreamEnd end);
+  void EndStream(StreamEnd end, Trailers trailers);
   void FlushStream();
+  void FinishStream();
   void OnStreamWrite(const boost::beast::error_code& ec);
   void FailStreamPieces();
+  bool StreamWriteInFlight() const { return !stream_bytes_.empty(); }
   void LingeringClose();
   void DiscardInput();
   void SetTimeout(absl::Duration timeout);
@@ -140,6 +171,11 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::beast::flat_buffer buffer_;
   RequestReader reader_;
   std::optional<Request> request_;
+  // The current request's answer: its connection disposition, whether it is
+  // to a HEAD, and how a streamed body is framed (chunked, or until close
+  // for HTTP/1.0). Set from the head at dispatch; `connection` becomes
+  // kClose when the rest of the connection's input cannot be trusted.
+  ResponseFraming framing_;
   // The response being written: its head and body.
   std::string write_head_;
   std::string write_body_;
@@ -148,8 +184,9 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<
       boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       work_;
-  // A streamed response: pieces waiting, pieces being written, their framed
-  // bytes, and how it ends once everything queued is written.
+  // A streamed response: pieces waiting, `done`s of the pieces being
+  // written, their framed bytes (non-empty exactly while a write is in
+  // flight), and how it ends.
   struct StreamPiece {
     std::string data;
     WriteDone done;
@@ -157,24 +194,13 @@ class Session : public std::enable_shared_from_this<Session> {
   std::deque<StreamPiece> stream_pending_;
   std::vector<WriteDone> stream_writing_;
   std::string stream_bytes_;
-  std::optional<StreamEnd> stream_end_;
-  bool stream_end_written_ = false;
-  bool stream_chunked_ = false;
-  bool stream_write_active_ = false;
-  // A request body read piece by piece (DispatchStreamingBody): reading,
-  // 100 Continue still owed, and a response waiting for the read to end.
-  bool body_streaming_ = false;
-  bool body_read_pending_ = false;
-  bool expect_continue_ = false;
+  StreamEnding stream_ending_ = StreamEnding::kOpen;
+  Trailers stream_trailers_;  // Written with the last chunk.
+  BodyPhase body_phase_ = BodyPhase::kWhole;
+  // A response that waits for the pending body read to end.
   std::optional<Response> deferred_response_;
   std::string remote_address_;
   State state_ = State::kIdle;
-  bool keep_alive_ = false;
-  bool head_request_ = false;
-  bool http_1_0_ = false;
-  bool draining_ = false;
-  bool skipped_empty_line_ = false;  // A CRLF before this request line.
-  ConnectionDisposition disposition_ = ConnectionDisposition::kKeepAlive;
   size_t discarded_bytes_ = 0;
 };
 

@@ -76,9 +76,9 @@ class ForwardingStreamSink final : public http::ResponseStream::Sink {
   void Write(std::string data, http::WriteDone done) override {
     inner_.Write(std::move(data), std::move(done));
   }
-  void End(http::StreamEnd end) override {
+  void End(http::StreamEnd end, http::Trailers trailers) override {
     if (end == http::StreamEnd::kComplete) {
-      inner_.Finish();
+      inner_.Finish(std::move(trailers));
     } else {
       inner_.Abort();
     }
