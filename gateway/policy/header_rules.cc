@@ -188,10 +188,17 @@ bool HeaderRules::Forwards(std::string_view name) const {
 absl::StatusOr<upstream::Metadata> HeaderRules::RequestMetadata(
     const http::Request& request, std::string_view request_id) const {
   upstream::Metadata metadata;
+  // gRPC and gRPC-Web requests carry metadata as headers: all of them go,
+  // but `internal` ones.
+  const bool grpc = absl::StartsWithIgnoreCase(
+      base::ToAbsl(request.header("content-type").value_or("")),
+      "application/grpc");
   for (const auto& [raw_name, value] : request.headers()) {
     std::string name = Lower(raw_name);
-    if (name == "x-request-id" || name == "x-forwarded-for" ||
-        !Forwards(name) || !base::ForbiddenHeaderReason(name).empty() ||
+    const bool forwarded =
+        grpc ? !internal_.contains(base::ToAbsl(name)) : Forwards(name);
+    if (name == "x-request-id" || name == "x-forwarded-for" || !forwarded ||
+        !base::ForbiddenHeaderReason(name).empty() ||
         !base::IsMetadataKey(name) || ListedInConnection(request, name)) {
       continue;
     }

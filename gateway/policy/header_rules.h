@@ -4,10 +4,13 @@
 //
 // Request side: the forwarded request headers become gRPC metadata
 // (lower-case keys, "-bin" values base64-decoded), plus x-forwarded-for with
-// the client address appended and x-request-id. Response side: backend
-// initial metadata and trailers become HTTP headers by the forward_response
-// rules; then the `response` set/add/remove rules and x-request-id apply to
-// every response the gateway sends.
+// the client address appended and x-request-id. Of a gRPC or gRPC-Web
+// request (content-type application/grpc*), whose headers are its
+// metadata, every header is forwarded but the `internal` ones and those
+// never forwarded (grpc-*, hop-by-hop, transport headers). Response side:
+// backend initial metadata and trailers become HTTP headers by the
+// forward_response rules; then the `response` set/add/remove rules and
+// x-request-id apply to every response the gateway sends.
 //
 // Thread safety: immutable after Create(); used concurrently by requests.
 //

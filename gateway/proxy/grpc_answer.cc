@@ -58,9 +58,9 @@ class ForwardingStreamSink final : public http::ResponseStream::Sink {
   void Write(std::string data, http::WriteDone done) override {
     stream_.Write(std::move(data), std::move(done));
   }
-  void End(http::StreamEnd end) override {
+  void End(http::StreamEnd end, http::Trailers trailers) override {
     if (end == http::StreamEnd::kComplete) {
-      stream_.Finish();
+      stream_.Finish(std::move(trailers));
     } else {
       stream_.Abort();
     }

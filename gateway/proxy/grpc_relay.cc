@@ -13,13 +13,101 @@ using upstream::CallResult;
 using upstream::StreamCall;
 using upstream::StreamMessage;
 
-// Ends a stream whose head was sent with `trailer`: the trailer frame
-// (gRPC-Web).
+// Ends a stream whose head was sent with `trailer`: HTTP trailers (gRPC)
+// or the trailer frame (gRPC-Web).
 void FinishStream(const GrpcFormat& format, http::ResponseStream& stream,
                   const grpcweb::Trailer& trailer) {
+  if (!format.web()) {
+    stream.Finish(grpcweb::TrailerHeaders(trailer));
+    return;
+  }
   stream.Write(format.Encode(grpcweb::TrailerFrame(trailer)), [](bool) {});
   stream.Finish();
 }
+
+// The trailer of a call that `failure` may have ended early.
+grpcweb::Trailer TrailerOf(const CallResult& result, std::string_view method,
+                           const std::shared_ptr<GrpcBodyFailure>& failure) {
+  if (failure != nullptr) {
+    if (std::optional<absl::Status> failed = failure->Get()) {
+      return {.code = static_cast<int>(failed->code()),
+              .message = std::string(failed->message())};
+    }
+  }
+  return proxy::TrailerOf(result, method);
+}
+
+// Reads request messages from a body and writes them to a call one at a
+// time: see PumpGrpcBody. Its steps are sequential (each starts from the
+// callback of the one before), so it needs no lock.
+class GrpcBodyPump final : public std::enable_shared_from_this<GrpcBodyPump> {
+ public:
+  GrpcBodyPump(GrpcBodySource source, std::shared_ptr<StreamCall> call,
+               size_t max_message_bytes,
+               std::shared_ptr<GrpcBodyFailure> failure)
+      : source_(std::move(source)),
+        call_(std::move(call)),
+        reader_({.max_message_bytes = max_message_bytes}),
+        failure_(std::move(failure)) {}
+
+  void Start() {
+    if (source_.stream == nullptr) {
+      OnPiece(http::BodyPiece{.data = std::move(source_.whole), .last = true});
+      return;
+    }
+    Read();
+  }
+
+ private:
+  void Read() {
+    source_.stream->Read(
+        [self = shared_from_this()](absl::StatusOr<http::BodyPiece> piece) {
+          self->OnPiece(std::move(piece));
+        });
+  }
+
+  void OnPiece(absl::StatusOr<http::BodyPiece> piece) {
+    if (!piece.ok()) return Fail(piece.status());
+    if (absl::Status s = reader_.Append(piece->data, pending_); !s.ok()) {
+      return Fail(s);
+    }
+    last_ = piece->last;
+    WriteNext();
+  }
+
+  void WriteNext() {
+    if (next_ < pending_.size()) {
+      std::string message = std::move(pending_[next_++]);
+      call_->Write(std::move(message),
+                   [self = shared_from_this()](bool written) {
+                     if (!written) {  // The call is ending.
+                       self->call_->WritesDone();
+                       return;
+                     }
+                     self->WriteNext();
+                   });
+      return;
+    }
+    pending_.clear();
+    next_ = 0;
+    if (!last_) return Read();
+    if (absl::Status s = reader_.Finish(); !s.ok()) return Fail(s);
+    call_->WritesDone();
+  }
+
+  void Fail(const absl::Status& status) {
+    failure_->Set(status);
+    call_->Cancel();
+  }
+
+  GrpcBodySource source_;
+  const std::shared_ptr<StreamCall> call_;
+  grpcweb::FrameReader reader_;
+  const std::shared_ptr<GrpcBodyFailure> failure_;
+  std::vector<std::string> pending_;  // Messages read, from next_ on unsent.
+  size_t next_ = 0;
+  bool last_ = false;
+};
 
 // One streaming call: see RelayGrpcStream. OnMessage and OnDone never run
 // concurrently (StreamObserver's contract); the write callbacks touch only
@@ -28,10 +116,12 @@ class GrpcStreamRelay final : public upstream::StreamObserver {
  public:
   GrpcStreamRelay(std::shared_ptr<const Snapshot> snapshot,
                   const RouteRuntime& rt, GrpcFormat format,
+                  std::shared_ptr<GrpcBodyFailure> failure,
                   http::Responder responder)
       : snapshot_(std::move(snapshot)),
         rt_(rt),
         format_(std::move(format)),
+        failure_(std::move(failure)),
         responder_(std::move(responder)) {}
 
   void OnStart(std::shared_ptr<StreamCall> call) override {
@@ -54,7 +144,7 @@ class GrpcStreamRelay final : public upstream::StreamObserver {
   }
 
   void OnDone(CallResult result) override {
-    grpcweb::Trailer trailer = TrailerOf(result, rt_.grpc_method);
+    grpcweb::Trailer trailer = TrailerOf(result, rt_.grpc_method, failure_);
     if (!stream_.has_value()) {
       http::Response response = TrailersOnly(format_, trailer);
       for (auto& header : grpcweb::HeadersOf(result.headers)) {
@@ -70,6 +160,7 @@ class GrpcStreamRelay final : public upstream::StreamObserver {
   const std::shared_ptr<const Snapshot> snapshot_;
   const RouteRuntime& rt_;
   const GrpcFormat format_;
+  const std::shared_ptr<GrpcBodyFailure> failure_;
   std::shared_ptr<StreamCall> call_;
   std::optional<http::Responder> responder_;  // Until the head is sent.
   std::optional<http::ResponseStream> stream_;
@@ -79,6 +170,12 @@ class GrpcStreamRelay final : public upstream::StreamObserver {
 void AnswerMessage(const GrpcFormat& format, http::Response head,
                    std::string_view message, const grpcweb::Trailer& trailer,
                    http::Responder responder) {
+  if (!format.web()) {  // The trailer needs HTTP trailers: a stream.
+    http::ResponseStream stream = responder.Stream(std::move(head));
+    stream.Write(grpcweb::MessageFrame(message), [](bool) {});
+    FinishStream(format, stream, trailer);
+    return;
+  }
   head.body = format.Encode(grpcweb::MessageFrame(message));
   head.body += format.Encode(grpcweb::TrailerFrame(trailer));
   responder.Send(std::move(head));
@@ -135,10 +232,19 @@ void AnswerPlan(const GrpcFormat& format, aggregator::RunResult result,
 std::shared_ptr<upstream::StreamCall> RelayGrpcStream(
     std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
     GrpcFormat format, upstream::StreamRequest request,
-    http::Responder responder) {
+    std::shared_ptr<GrpcBodyFailure> failure, http::Responder responder) {
   auto relay = std::make_shared<GrpcStreamRelay>(
-      std::move(snapshot), rt, std::move(format), std::move(responder));
+      std::move(snapshot), rt, std::move(format), std::move(failure),
+      std::move(responder));
   return rt.channel->Stream(std::move(request), std::move(relay));
+}
+
+void PumpGrpcBody(GrpcBodySource source, std::shared_ptr<StreamCall> call,
+                  size_t max_message_bytes,
+                  std::shared_ptr<GrpcBodyFailure> failure) {
+  std::make_shared<GrpcBodyPump>(std::move(source), std::move(call),
+                                 max_message_bytes, std::move(failure))
+      ->Start();
 }
 
 }  // namespace protogate::proxy

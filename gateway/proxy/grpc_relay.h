@@ -7,7 +7,8 @@
 // the message and the trailer (gRPC-Web: in one body), or trailers-only
 // for an error.
 //
-// RelayGrpcStream runs a streaming call (any kind): each response message
+// RelayGrpcStream runs a streaming call (any kind; PumpGrpcBody writes the
+// requests of client and bidi streams as they arrive): each response message
 // is written to the client as soon as it arrives, and the next is read from
 // the backend only once it was written to the client's socket (as
 // stream_relay.h does for REST); a client that goes away cancels the call.
@@ -19,12 +20,16 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "aggregator/run_result.h"
+#include "gateway/http/body_stream.h"
 #include "gateway/http/responder.h"
 #include "gateway/proxy/grpc_answer.h"
 #include "gateway/proxy/snapshot.h"
@@ -49,12 +54,50 @@ void AnswerUnary(const GrpcFormat& format, std::string_view method,
 void AnswerPlan(const GrpcFormat& format, aggregator::RunResult result,
                 http::Responder responder);
 
+// Why a request body stopped before its end (a bad frame, a read error);
+// set by PumpGrpcBody, read by the relay when the call ends.
+// Thread safety: any thread.
+class GrpcBodyFailure {
+ public:
+  void Set(absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    if (!status_.has_value()) status_ = std::move(status);
+  }
+  std::optional<absl::Status> Get() const {
+    absl::MutexLock lock(&mu_);
+    return status_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::optional<absl::Status> status_ ABSL_GUARDED_BY(mu_);
+};
+
 // Starts the streaming call `request` of `rt` and returns its handle (for
-// writing request messages incrementally). REQUIRES: rt.channel != nullptr
-// and `rt` belongs to `snapshot`.
+// writing request messages incrementally). When `failure` (may be null)
+// holds a status at the end, the trailer carries it instead of the call's
+// (CANCELLED). REQUIRES: rt.channel != nullptr and `rt` belongs to
+// `snapshot`.
 std::shared_ptr<upstream::StreamCall> RelayGrpcStream(
     std::shared_ptr<const Snapshot> snapshot, const RouteRuntime& rt,
     GrpcFormat format, upstream::StreamRequest request,
-    http::Responder responder);
+    std::shared_ptr<GrpcBodyFailure> failure, http::Responder responder);
+
+// Where request messages come from: the body still being read, or, when
+// `stream` is null, the whole body.
+struct GrpcBodySource {
+  std::shared_ptr<http::BodyStream> stream;
+  std::string whole;
+};
+
+// Reads the messages of `source` as they arrive and writes them to `call`
+// (opened with write_incrementally) one at a time, each after the previous
+// was handed to the transport; half-closes at the body's end. A bad frame
+// or a failed read sets `failure` and cancels the call; a client that goes
+// away fails the read, so the call is cancelled with it.
+void PumpGrpcBody(GrpcBodySource source,
+                  std::shared_ptr<upstream::StreamCall> call,
+                  size_t max_message_bytes,
+                  std::shared_ptr<GrpcBodyFailure> failure);
 
 }  // namespace protogate::proxy

@@ -466,8 +466,12 @@ bool Proxy::StreamsRequestBody(const Snapshot& snapshot,
                                std::string_view method,
                                std::string_view target) {
   if (!snapshot.has_client_streams()) return false;
-  RouteMatch match =
-      snapshot.routes().Match(method, target.substr(0, target.find('?')));
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (method == "POST") {  // gRPC calls stream the requests of such methods.
+    const routing::Route* grpc = snapshot.FindGrpcRoute(path);
+    if (grpc != nullptr && grpc->method->client_streaming()) return true;
+  }
+  RouteMatch match = snapshot.routes().Match(method, path);
   return match.outcome == RouteMatch::Outcome::kMatched &&
          match.route->method->client_streaming() &&
          !snapshot.runtime(*match.route).request_spec.http_body;
@@ -531,18 +535,6 @@ void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
     return;
   }
   const absl::Time deadline = absl::Now() + std::min(rt.timeout, *requested);
-  absl::StatusOr<std::vector<std::string>> messages = ReadMessages(
-      format, request.body(), state.snapshot->max_request_message_bytes());
-  if (!messages.ok()) {
-    fail(messages.status().code(), base::ToStd(messages.status().message()));
-    return;
-  }
-  if (messages->size() != 1) {
-    fail(absl::StatusCode::kInvalidArgument,
-         absl::StrCat("expected exactly one request message for ",
-                      method.full_name(), ", got ", messages->size()));
-    return;
-  }
   if (options_.log_requests) {
     PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
                   << rt.grpc_method << " (" << format.content_type() << ")";
@@ -554,6 +546,33 @@ void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
     telemetry->trace =
         InjectTraceContext(*state.observer, state.observation, metadata);
     telemetry->cluster = ClusterLabel(*state.snapshot, rt);
+  }
+  if (method.client_streaming()) {  // gRPC only: requests as they arrive.
+    auto failure = std::make_shared<GrpcBodyFailure>();
+    std::shared_ptr<upstream::StreamCall> call =
+        RelayGrpcStream(state.snapshot, rt, format,
+                        {.method = rt.grpc_method,
+                         .write_incrementally = true,
+                         .deadline = deadline,
+                         .metadata = std::move(metadata)},
+                        failure, std::move(responder));
+    GrpcBodySource source{.stream = request.body_stream()};
+    if (source.stream == nullptr) source.whole = request.body();
+    PumpGrpcBody(std::move(source), std::move(call),
+                 state.snapshot->max_request_message_bytes(),
+                 std::move(failure));
+    return;
+  }
+  absl::StatusOr<std::vector<std::string>> messages = ReadMessages(
+      format, request.body(), state.snapshot->max_request_message_bytes());
+  if (messages.ok() && messages->size() != 1) {
+    messages = absl::InvalidArgumentError(
+        absl::StrCat("expected exactly one request message for ",
+                     method.full_name(), ", got ", messages->size()));
+  }
+  if (!messages.ok()) {
+    fail(messages.status().code(), base::ToStd(messages.status().message()));
+    return;
   }
   std::string& payload = messages->front();
   if (rt.plan != nullptr) {
@@ -570,7 +589,7 @@ void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
                                  .deadline = deadline,
                                  .metadata = std::move(metadata)};
     call.messages.push_back(std::move(payload));
-    RelayGrpcStream(state.snapshot, rt, format, std::move(call),
+    RelayGrpcStream(state.snapshot, rt, format, std::move(call), nullptr,
                     std::move(responder));
     return;
   }
@@ -579,8 +598,7 @@ void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
        .payload = std::move(payload),
        .deadline = deadline,
        .metadata = std::move(metadata)},
-      [snapshot = state.snapshot, &rt, format, observer = state.observer,
-       telemetry = std::move(telemetry),
+      [&rt, format, observer = state.observer, telemetry = std::move(telemetry),
        responder = std::move(responder)](upstream::CallResult result) mutable {
         if (telemetry) telemetry->Finish(*observer, rt, result);
         AnswerUnary(format, rt.grpc_method, std::move(result),

@@ -69,8 +69,9 @@ class Proxy {
               const http::Request& request, http::Responder responder) const;
 
   // For http::ServerOptions::stream_body: true when the request goes to a
-  // client- or bidi-streaming route, whose body is then pumped into the
-  // call as it arrives instead of being read whole first. Any thread.
+  // client- or bidi-streaming route, or is a POST to the gRPC path of such
+  // a method (a gRPC call), whose body is then pumped into the call as it
+  // arrives instead of being read whole first. Any thread.
   static bool StreamsRequestBody(const Snapshot& snapshot,
                                  std::string_view method,
                                  std::string_view target);
