@@ -20,7 +20,7 @@
 
 namespace protogate::http {
 
-class Session;
+class Connection;
 
 // A socket bound to one loop's io_context, with its concrete executor type
 // (not the type-erased any_io_executor, whose copies cost on every
@@ -33,7 +33,7 @@ struct IoLoop {
   boost::asio::io_context ioc{1};
 
   // Loop thread only.
-  std::unordered_set<Session*> sessions;
+  std::unordered_set<Connection*> sessions;  // HTTP/1.1 and HTTP/2 alike.
   bool draining = false;
 
   absl::Mutex mu;

@@ -46,12 +46,18 @@ int WireStatus(int status) {
   return status < 100 || status > 999 ? 500 : status;
 }
 
+}  // namespace
+
 bool StatusHasNoBody(int status) {
   return status < 200 || status == 204 || status == 304;
 }
 
-// The IMF-fixdate of the current second. Formatting it costs several
-// allocations, so each thread keeps the string of the last second it used.
+bool IsSendableField(std::string_view name, std::string_view value) {
+  return !IsManagedHeader(name) && IsValidHeader(name, value);
+}
+
+// Formatting the date costs several allocations, so each thread keeps the
+// string of the last second it used.
 const std::string& HttpDate() {
   thread_local int64_t cached_second = -1;
   thread_local std::string cached;
@@ -64,8 +70,6 @@ const std::string& HttpDate() {
   }
   return cached;
 }
-
-}  // namespace
 
 void SerializeResponseHead(const Response& response,
                            const ResponseFraming& framing, std::string& out) {

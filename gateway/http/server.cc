@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gateway/base/io_thread.h"
 #include "gateway/base/logging.h"
+#include "gateway/http/connection_dispatch.h"
 #include "gateway/http/io_loop.h"
 #include "gateway/http/session.h"
 
@@ -45,14 +46,14 @@ absl::StatusOr<tcp::endpoint> ResolveEndpoint(const ServerOptions& options) {
 
 void CloseAllSessions(IoLoop& loop) {
   // Close() erases from the set: iterate over a copy.
-  std::vector<Session*> sessions(loop.sessions.begin(), loop.sessions.end());
-  for (Session* session : sessions) session->Close();
+  std::vector<Connection*> sessions(loop.sessions.begin(), loop.sessions.end());
+  for (Connection* session : sessions) session->Close();
 }
 
 void DrainLoop(IoLoop& loop) {
   loop.draining = true;
-  std::vector<Session*> sessions(loop.sessions.begin(), loop.sessions.end());
-  for (Session* session : sessions) session->BeginDrain();
+  std::vector<Connection*> sessions(loop.sessions.begin(), loop.sessions.end());
+  for (Connection* session : sessions) session->BeginDrain();
   ReleaseLoopIfDrained(loop);
 }
 
@@ -114,6 +115,7 @@ std::shared_ptr<const SessionConfig> MakeConfig(const ServerOptions& options,
   config->handler = std::move(handler);
   config->stream_body = options.stream_body;
   config->events = options.events;
+  config->http2 = options.http2;
   return config;
 }
 
@@ -202,8 +204,10 @@ void Server::Impl::OnAccept(const error_code& ec, size_t loop_index,
     return;
   }
   std::shared_ptr<IoLoop> loop = loops[loop_index];
-  auto session = std::make_shared<Session>(loop, config, std::move(socket));
-  asio::post(loop->ioc, [session] { session->Start(); });
+  asio::post(
+      loop->ioc, [loop, config = config, socket = std::move(socket)]() mutable {
+        StartConnection(std::move(loop), std::move(config), std::move(socket));
+      });
   DoAccept();
 }
 

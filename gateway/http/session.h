@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "gateway/http/connection.h"
 #include "gateway/http/io_loop.h"
 #include "gateway/http/request.h"
 #include "gateway/http/request_checks.h"
@@ -46,14 +47,16 @@ struct SessionConfig {
   std::function<bool(std::string_view method, std::string_view target)>
       stream_body;
   ConnectionEvents events;
+  Http2Options http2;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public Connection,
+                public std::enable_shared_from_this<Session> {
  public:
   // `socket` must be bound to `loop->ioc`.
   Session(std::shared_ptr<IoLoop> loop,
           std::shared_ptr<const SessionConfig> config, LoopSocket socket);
-  ~Session();
+  ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -63,10 +66,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // Loop thread. Closes the connection if it is between requests; otherwise
   // the current response carries `Connection: close` and the connection
   // closes after it.
-  void BeginDrain();
+  void BeginDrain() override;
   // Loop thread. Closes the socket now; pending operations are cancelled.
   // Idempotent.
-  void Close();
+  void Close() override;
 
   // Any thread. Posts `response` for the current request onto the session's
   // loop, unless the server has stopped (then it is dropped).

@@ -123,6 +123,16 @@ class RawClient {
     return bytes;
   }
 
+  // Reads exactly `n` bytes. nullopt on timeout or EOF first.
+  std::optional<std::string> ReadBytes(size_t n) {
+    while (buffer_.size() < n) {
+      if (!Fill()) return std::nullopt;
+    }
+    std::string bytes = buffer_.substr(0, n);
+    buffer_.erase(0, n);
+    return bytes;
+  }
+
   // True if the peer closes the connection (EOF or reset) within the receive
   // timeout, with no further bytes arriving first.
   bool WaitForClose() {
