@@ -98,7 +98,7 @@ class GrpcPassthroughTest(unittest.TestCase):
         create = method("stream_unary", BOOKSTORE + "CreateBooks", None,
                         "demo.bookstore.v1.CreateBooksResponse")
         Req = T("demo.bookstore.v1.CreateBookRequest")
-        requests = (Req(shelf=1, book={"title": t}) for t in ["One", "Two", "Three"])
+        requests = (Req(shelf=2, book={"title": t}) for t in ["One", "Two", "Three"])
         response = create(requests, timeout=10)
         self.assertEqual([b.title for b in response.books], ["One", "Two", "Three"])
 
