@@ -3,6 +3,7 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "gateway/grpcweb/frame_reader.h"
 #include "gateway/grpcweb/text_codec.h"
 
@@ -181,7 +182,89 @@ void AnswerMessage(const GrpcFormat& format, http::Response head,
   responder.Send(std::move(head));
 }
 
+void Fail(const GrpcFormat& format, const absl::Status& status,
+          http::Responder responder) {
+  responder.Send(
+      TrailersOnly(format, {.code = static_cast<int>(status.code()),
+                            .message = std::string(status.message())}));
+}
+
+// A client or bidi stream: requests as they arrive.
+void StreamRequests(GrpcCall call, http::Responder responder) {
+  const RouteRuntime& rt = call.rt;
+  auto failure = std::make_shared<GrpcBodyFailure>();
+  std::shared_ptr<StreamCall> handle =
+      RelayGrpcStream(call.snapshot, rt, call.format,
+                      {.method = rt.grpc_method,
+                       .write_incrementally = true,
+                       .deadline = call.deadline,
+                       .metadata = std::move(call.metadata)},
+                      failure, std::move(responder));
+  GrpcBodySource source{.stream = call.request.body_stream()};
+  if (source.stream == nullptr) source.whole = call.request.body();
+  PumpGrpcBody(std::move(source), std::move(handle),
+               call.snapshot->max_request_message_bytes(), std::move(failure));
+}
+
+// The one request message of a unary or server-streaming call.
+absl::StatusOr<std::string> OneMessage(const GrpcCall& call) {
+  absl::StatusOr<std::vector<std::string>> messages =
+      ReadMessages(call.format, call.request.body(),
+                   call.snapshot->max_request_message_bytes());
+  if (!messages.ok()) return messages.status();
+  if (messages->size() != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected exactly one request message for ",
+        call.rt.route->method->full_name(), ", got ", messages->size()));
+  }
+  return std::move(messages->front());
+}
+
 }  // namespace
+
+void ServeGrpc(GrpcCall call, http::Responder responder) {
+  const RouteRuntime& rt = call.rt;
+  const google::protobuf::MethodDescriptor& method = *rt.route->method;
+  if (method.client_streaming()) {
+    if (call.format.web()) {
+      return Fail(call.format,
+                  absl::UnimplementedError(absl::StrCat(
+                      "gRPC-Web carries unary and server-streaming calls; ",
+                      method.full_name(), " is client-streaming")),
+                  std::move(responder));
+    }
+    return StreamRequests(std::move(call), std::move(responder));
+  }
+  absl::StatusOr<std::string> payload = OneMessage(call);
+  if (!payload.ok()) {
+    return Fail(call.format, payload.status(), std::move(responder));
+  }
+  if (rt.plan != nullptr) {
+    return std::move(call.run_plan)(std::move(call.metadata),
+                                    *std::move(payload), std::move(responder));
+  }
+  if (method.server_streaming()) {
+    upstream::StreamRequest request{.method = rt.grpc_method,
+                                    .deadline = call.deadline,
+                                    .metadata = std::move(call.metadata)};
+    request.messages.push_back(*std::move(payload));
+    RelayGrpcStream(call.snapshot, rt, call.format, std::move(request), nullptr,
+                    std::move(responder));
+    return;
+  }
+  rt.channel->Call(
+      {.method = rt.grpc_method,
+       .payload = *std::move(payload),
+       .deadline = call.deadline,
+       .metadata = std::move(call.metadata)},
+      [&rt, format = call.format, observer = call.observer,
+       telemetry = std::move(call.telemetry),
+       responder = std::move(responder)](upstream::CallResult result) mutable {
+        if (telemetry) telemetry->Finish(*observer, rt, result);
+        AnswerUnary(format, rt.grpc_method, std::move(result),
+                    std::move(responder));
+      });
+}
 
 absl::StatusOr<std::vector<std::string>> ReadMessages(
     const GrpcFormat& format, std::string_view body, size_t max_message_bytes) {

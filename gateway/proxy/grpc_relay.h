@@ -26,16 +26,46 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "aggregator/run_result.h"
 #include "gateway/http/body_stream.h"
+#include "gateway/http/request.h"
 #include "gateway/http/responder.h"
+#include "gateway/observability/request_observer.h"
 #include "gateway/proxy/grpc_answer.h"
+#include "gateway/proxy/request_telemetry.h"
 #include "gateway/proxy/snapshot.h"
 #include "gateway/upstream/channel.h"
 
 namespace protogate::proxy {
+
+// A gRPC or gRPC-Web call of a known method whose request passed the
+// stages.
+struct GrpcCall {
+  std::shared_ptr<const Snapshot> snapshot;
+  const RouteRuntime& rt;  // Belongs to `snapshot`.
+  GrpcFormat format;
+  const http::Request& request;  // Valid until the answer is sent.
+  absl::Time deadline;
+  upstream::Metadata metadata;
+  // Telemetry of a unary call (request_telemetry.h); unset when it is off.
+  const observability::RequestObserver* observer = nullptr;
+  std::optional<UpstreamTelemetry> telemetry;
+  // Runs rt's composition plan with the request message and answers it;
+  // called (if at all) before ServeGrpc returns.
+  absl::AnyInvocable<void(upstream::Metadata, std::string, http::Responder)>
+      run_plan;
+};
+
+// Serves `call`: gRPC-Web client streams are UNIMPLEMENTED; client and
+// bidi streams (gRPC) go to RelayGrpcStream and PumpGrpcBody; other calls
+// need exactly one request message (INVALID_ARGUMENT otherwise, or
+// ReadMessages' errors), then run the plan, RelayGrpcStream (server
+// streams) or Channel::Call and AnswerUnary.
+void ServeGrpc(GrpcCall call, http::Responder responder);
 
 // The messages of a whole request body: base64-decoded in the text mode,
 // then split into frames. INVALID_ARGUMENT for bad base64 or framing,

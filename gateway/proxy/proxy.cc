@@ -512,98 +512,51 @@ void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
 void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
   const http::Request& request = state.request;
   const GrpcFormat format(state.protocol, *request.header("content-type"));
-  auto fail = [&](absl::StatusCode code, std::string_view message) {
-    responder.Send(TrailersOnly(format, {.code = static_cast<int>(code),
-                                         .message = std::string(message)}));
+  auto fail = [&](const absl::Status& status) {
+    responder.Send(
+        TrailersOnly(format, {.code = static_cast<int>(status.code()),
+                              .message = std::string(status.message())}));
   };
   if (state.match.outcome != RouteMatch::Outcome::kMatched) {
-    fail(absl::StatusCode::kUnimplemented,
-         absl::StrCat("unknown method ", base::ToAbsl(request.path())));
+    fail(absl::UnimplementedError(
+        absl::StrCat("unknown method ", base::ToAbsl(request.path()))));
     return;
   }
   const RouteRuntime& rt = state.snapshot->runtime(*state.match.route);
-  const google::protobuf::MethodDescriptor& method = *rt.route->method;
-  if (format.web() && method.client_streaming()) {
-    fail(absl::StatusCode::kUnimplemented,
-         absl::StrCat("gRPC-Web carries unary and server-streaming calls; ",
-                      method.full_name(), " is client-streaming"));
-    return;
-  }
   absl::StatusOr<absl::Duration> requested = RequestedTimeout(request);
   if (!requested.ok()) {
-    fail(requested.status().code(), base::ToStd(requested.status().message()));
+    fail(requested.status());
     return;
   }
-  const absl::Time deadline = absl::Now() + std::min(rt.timeout, *requested);
   if (options_.log_requests) {
     PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
                   << rt.grpc_method << " (" << format.content_type() << ")";
   }
-  upstream::Metadata metadata = std::move(state.exchange.metadata());
-  std::optional<UpstreamTelemetry> telemetry;
+  GrpcCall call{.snapshot = state.snapshot,
+                .rt = rt,
+                .format = format,
+                .request = request,
+                .deadline = absl::Now() + std::min(rt.timeout, *requested),
+                .metadata = std::move(state.exchange.metadata()),
+                .observer = state.observer};
   if (state.observer != nullptr) {
-    telemetry.emplace(state.observation, state.observed);
-    telemetry->trace =
-        InjectTraceContext(*state.observer, state.observation, metadata);
-    telemetry->cluster = ClusterLabel(*state.snapshot, rt);
+    call.telemetry.emplace(state.observation, state.observed);
+    call.telemetry->trace =
+        InjectTraceContext(*state.observer, state.observation, call.metadata);
+    call.telemetry->cluster = ClusterLabel(*state.snapshot, rt);
   }
-  if (method.client_streaming()) {  // gRPC only: requests as they arrive.
-    auto failure = std::make_shared<GrpcBodyFailure>();
-    std::shared_ptr<upstream::StreamCall> call =
-        RelayGrpcStream(state.snapshot, rt, format,
-                        {.method = rt.grpc_method,
-                         .write_incrementally = true,
-                         .deadline = deadline,
-                         .metadata = std::move(metadata)},
-                        failure, std::move(responder));
-    GrpcBodySource source{.stream = request.body_stream()};
-    if (source.stream == nullptr) source.whole = request.body();
-    PumpGrpcBody(std::move(source), std::move(call),
-                 state.snapshot->max_request_message_bytes(),
-                 std::move(failure));
-    return;
-  }
-  absl::StatusOr<std::vector<std::string>> messages = ReadMessages(
-      format, request.body(), state.snapshot->max_request_message_bytes());
-  if (messages.ok() && messages->size() != 1) {
-    messages = absl::InvalidArgumentError(
-        absl::StrCat("expected exactly one request message for ",
-                     method.full_name(), ", got ", messages->size()));
-  }
-  if (!messages.ok()) {
-    fail(messages.status().code(), base::ToStd(messages.status().message()));
-    return;
-  }
-  std::string& payload = messages->front();
-  if (rt.plan != nullptr) {
+  // Runs before ServeGrpc returns, while `state` lives.
+  call.run_plan = [this, &state, &rt, format, deadline = call.deadline](
+                      upstream::Metadata metadata, std::string payload,
+                      http::Responder responder) {
     RunPlan(state, rt, std::move(metadata),
             {.payload = std::move(payload), .deadline = deadline},
             [format, responder = std::move(responder)](
                 aggregator::RunResult result) mutable {
               AnswerPlan(format, std::move(result), std::move(responder));
             });
-    return;
-  }
-  if (method.server_streaming()) {
-    upstream::StreamRequest call{.method = rt.grpc_method,
-                                 .deadline = deadline,
-                                 .metadata = std::move(metadata)};
-    call.messages.push_back(std::move(payload));
-    RelayGrpcStream(state.snapshot, rt, format, std::move(call), nullptr,
-                    std::move(responder));
-    return;
-  }
-  rt.channel->Call(
-      {.method = rt.grpc_method,
-       .payload = std::move(payload),
-       .deadline = deadline,
-       .metadata = std::move(metadata)},
-      [&rt, format, observer = state.observer, telemetry = std::move(telemetry),
-       responder = std::move(responder)](upstream::CallResult result) mutable {
-        if (telemetry) telemetry->Finish(*observer, rt, result);
-        AnswerUnary(format, rt.grpc_method, std::move(result),
-                    std::move(responder));
-      });
+  };
+  ServeGrpc(std::move(call), std::move(responder));
 }
 
 }  // namespace protogate::proxy
