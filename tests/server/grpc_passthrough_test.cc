@@ -5,16 +5,22 @@
 // go through as they are, in every call kind, request messages of client
 // and bidi streams as they arrive, trailers carry the status and the
 // backend's trailing metadata, and a bad request frame ends the call with
-// INVALID_ARGUMENT.
+// INVALID_ARGUMENT. Over HTTP/2 (h2c), a gRPC C++ client's cancel reaches
+// the backend.
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "demo/bookstore.grpc.pb.h"
 #include "demo/bookstore.pb.h"
 #include "gateway/grpcweb/frame_reader.h"
 #include "gateway/grpcweb/protocol.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "tests/http/raw_client.h"
 #include "tests/server/gateway_fixture.h"
@@ -190,6 +196,36 @@ TEST_F(GrpcPassthroughTest, BackendErrorIsTrailersOnly) {
                                               "\r\n\r\n", frame))});
   EXPECT_NE(r.head.find("grpc-status: 5\r\n"), std::string::npos) << r.head;
   EXPECT_NE(r.head.find("Content-Length: 0\r\n"), std::string::npos) << r.head;
+}
+
+TEST_F(GrpcPassthroughTest, ClientCancelOverHttp2CancelsTheBackendStream) {
+  auto stub = pb::Bookstore::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                          grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(30));
+  pb::StreamBooksRequest request;
+  request.set_shelf(1);
+  request.set_repeat(1000);
+  request.set_delay_ms(10);
+  auto reader = stub->StreamBooks(&context, request);
+  pb::Book book;
+  ASSERT_TRUE(reader->Read(&book));
+  EXPECT_EQ(book.id(), 1);
+  EXPECT_EQ(backend_->service().active_streams(), 1);
+  context.TryCancel();  // RST_STREAM to the gateway.
+  while (reader->Read(&book)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // The gateway cancels its upstream call: the backend's stream ends long
+  // before its 3000 books (30 s).
+  const absl::Time until = absl::Now() + absl::Seconds(10);
+  while (backend_->service().active_streams() != 0 && absl::Now() < until) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(backend_->service().active_streams(), 0);
+  EXPECT_LT(backend_->service().streamed_books(), 1000);
 }
 
 }  // namespace
