@@ -63,8 +63,10 @@ http::Response TrailersOnly(const GrpcFormat& format,
 // The trailer of a finished upstream call of `method`: the backend's code,
 // message, details and trailing metadata; transport failures (UNAVAILABLE,
 // DEADLINE_EXCEEDED, ... without details) get the generic message of
-// aggregator::GenericUpstreamMessage (the detail is logged), and a
-// malformed response INTERNAL "upstream response was malformed".
+// aggregator::GenericUpstreamMessage (the detail is logged), a response
+// message over the cluster's max_receive_message_bytes RESOURCE_EXHAUSTED
+// naming its size and the limit, and another malformed response INTERNAL
+// "upstream response was malformed".
 grpcweb::Trailer TrailerOf(const upstream::CallResult& result,
                            std::string_view method);
 

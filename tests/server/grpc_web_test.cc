@@ -301,5 +301,51 @@ TEST_F(GrpcWebTest, GrpcTimeoutBecomesTheUpstreamDeadline) {
   EXPECT_EQ(bad.Header("grpc-status"), "3");
 }
 
+// The clusters' message limits, as RESOURCE_EXHAUSTED naming them.
+class GrpcWebLimitsTest : public GatewayFixture {
+ protected:
+  void SetUp() override {
+    auto backend = demo::DemoServer::Start("127.0.0.1:0");
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    backend_ = *std::move(backend);
+    StartGateway(
+        backend_->address(), absl::Seconds(5), [this](SnapshotOptions& o) {
+          o.config.clear_backends();
+          MergeYaml(o.config,
+                    absl::StrCat("clusters:\n  - name: books\n    endpoints: "
+                                 "[\"",
+                                 backend_->address(),
+                                 "\"]\n    max_send_message_bytes: 20\n"
+                                 "    max_receive_message_bytes: 20\n"
+                                 "routes: [{service: demo.bookstore, cluster: "
+                                 "books}]\n"));
+        });
+  }
+};
+
+TEST_F(GrpcWebLimitsTest, MessagesOverTheClusterLimitsAreResourceExhausted) {
+  pb::CreateShelfRequest create;
+  create.mutable_shelf()->set_theme(std::string(40, 'x'));
+  HttpResponse big_request =
+      Call("POST", "/demo.bookstore.v1.Bookstore/CreateShelf",
+           grpcweb::MessageFrame(create.SerializeAsString()), {kBinary});
+  EXPECT_EQ(big_request.Header("grpc-status"), "8");
+  EXPECT_NE(big_request.Header("grpc-message").find("send limit of 20 bytes"),
+            std::string::npos)
+      << big_request.Header("grpc-message");
+
+  pb::GetBookRequest get;
+  get.set_shelf(1);
+  get.set_book(1);
+  HttpResponse big_response =
+      Call("POST", "/demo.bookstore.v1.Bookstore/GetBook",
+           grpcweb::MessageFrame(get.SerializeAsString()), {kBinary});
+  EXPECT_EQ(big_response.Header("grpc-status"), "8");
+  EXPECT_NE(big_response.Header("grpc-message")
+                .find("exceeds the receive limit of 20 bytes"),
+            std::string::npos)
+      << big_response.Header("grpc-message");
+}
+
 }  // namespace
 }  // namespace protogate::server
