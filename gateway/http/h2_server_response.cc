@@ -64,6 +64,8 @@ void H2ServerSession::QueuePiece(const StreamRef& stream, std::string data,
     std::move(done)(true);
     return;
   }
+  // The zero-window bound counts from when there is something to send.
+  if (stream->pieces.empty()) stream->last_progress = absl::Now();
   stream->pieces.push_back({.data = std::move(data), .done = std::move(done)});
   if (stream->data_deferred) {
     stream->data_deferred = false;

@@ -180,11 +180,12 @@ absl::Status H2Client::Init() {
 absl::StatusOr<int32_t> H2Client::Start(absl::string_view method,
                                         absl::string_view target,
                                         const H2Fields& headers,
-                                        std::string body) {
+                                        std::string body,
+                                        absl::string_view authority) {
   std::vector<std::pair<std::string, std::string>> fields = {
       {":method", std::string(method)},
       {":scheme", "http"},
-      {":authority", "127.0.0.1"},
+      {":authority", std::string(authority)},
       {":path", std::string(target)}};
   for (const auto& field : headers) fields.push_back(field);
   const bool has_body = !body.empty();
@@ -253,8 +254,10 @@ absl::Status H2Client::WaitForGoaway() {
 absl::StatusOr<H2Response> H2Client::RoundTrip(absl::string_view method,
                                                absl::string_view target,
                                                const H2Fields& headers,
-                                               std::string body) {
-  absl::StatusOr<int32_t> id = Start(method, target, headers, std::move(body));
+                                               std::string body,
+                                               absl::string_view authority) {
+  absl::StatusOr<int32_t> id =
+      Start(method, target, headers, std::move(body), authority);
   if (!id.ok()) return id.status();
   return Wait(*id);
 }

@@ -51,14 +51,15 @@ class H2Client {
   // body is sent whole, with content-length). Returns its stream id.
   absl::StatusOr<int32_t> Start(absl::string_view method,
                                 absl::string_view target,
-                                const H2Fields& headers, std::string body);
+                                const H2Fields& headers, std::string body,
+                                absl::string_view authority = "127.0.0.1");
   // Waits for the stream to end (response complete or reset). Unavailable
   // if the connection ends first, DeadlineExceeded on timeout.
   absl::StatusOr<H2Response> Wait(int32_t stream_id);
-  absl::StatusOr<H2Response> RoundTrip(absl::string_view method,
-                                       absl::string_view target,
-                                       const H2Fields& headers,
-                                       std::string body);
+  absl::StatusOr<H2Response> RoundTrip(
+      absl::string_view method, absl::string_view target,
+      const H2Fields& headers, std::string body,
+      absl::string_view authority = "127.0.0.1");
   // Reads until the server sends GOAWAY; an error if the connection ends or
   // times out first.
   absl::Status WaitForGoaway();
