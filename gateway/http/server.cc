@@ -203,6 +203,10 @@ void Server::Impl::OnAccept(const error_code& ec, size_t loop_index,
     });
     return;
   }
+  // Responses leave in several writes (a streamed body, HTTP/2 frames):
+  // with Nagle a later small write waits for the client's delayed ACK.
+  error_code no_delay_ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), no_delay_ec);
   std::shared_ptr<IoLoop> loop = loops[loop_index];
   asio::post(
       loop->ioc, [loop, config = config, socket = std::move(socket)]() mutable {
