@@ -143,6 +143,27 @@ absl::Status ValidateTranscoding(const v1::TranscodingConfig& t) {
                      t.limits().max_json_bytes(), uint64_t{1} << 30);
 }
 
+// 0 means the default, so only set values are checked.
+absl::Status ValidateHttp2(const v1::Http2Config& h) {
+  constexpr int64_t kMaxWindow = (int64_t{1} << 31) - 1;
+  PG_RETURN_IF_ERROR(CheckAtMost("server.http2.max_concurrent_streams",
+                                 h.max_concurrent_streams(), uint64_t{10000}));
+  if (h.initial_stream_window_bytes() != 0) {
+    PG_RETURN_IF_ERROR(CheckRange("server.http2.initial_stream_window_bytes",
+                                  h.initial_stream_window_bytes(), 65535,
+                                  kMaxWindow));
+  }
+  if (h.initial_connection_window_bytes() != 0) {
+    PG_RETURN_IF_ERROR(
+        CheckRange("server.http2.initial_connection_window_bytes",
+                   h.initial_connection_window_bytes(), 65535, kMaxWindow));
+  }
+  PG_RETURN_IF_ERROR(CheckAtMost("server.http2.max_header_list_bytes",
+                                 h.max_header_list_bytes(), uint64_t{1} << 20));
+  return CheckAtMost("server.http2.max_resets_per_second",
+                     h.max_resets_per_second(), uint64_t{100000});
+}
+
 absl::Status ValidateServer(const v1::ServerConfig& s) {
   PG_RETURN_IF_ERROR(CheckRange("server.io_threads", s.io_threads(), 0, 1024));
   PG_RETURN_IF_ERROR(CheckAtMost("server.max_header_bytes",
@@ -161,7 +182,7 @@ absl::Status ValidateServer(const v1::ServerConfig& s) {
     PG_RETURN_IF_ERROR(CheckDuration("server.drain_grace", s.drain_grace(),
                                      DurationRule::kNonNegative));
   }
-  return absl::OkStatus();
+  return ValidateHttp2(s.http2());
 }
 
 // 0 means the default, so only set values are checked.
