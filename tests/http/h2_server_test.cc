@@ -362,6 +362,34 @@ TEST(H2ServerTest, ShutdownSendsGoawayAndLetsStreamsFinish) {
   shutdown.join();
 }
 
+// The protocol is chosen by the first bytes even when they arrive one by
+// one: "P" could start either "POST" or the preface.
+TEST(H2ServerTest, SplitFirstBytesStillChooseTheProtocol) {
+  auto server = StartOrDie(TestOptions(), EchoHandler);
+  auto http1 = RawClient::Connect(server->port());
+  ASSERT_NE(http1, nullptr);
+  ASSERT_TRUE(http1->Send("P"));
+  ASSERT_TRUE(
+      http1->Send("OST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"));
+  auto response = http1->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+
+  auto http2 = RawClient::Connect(server->port());
+  ASSERT_NE(http2, nullptr);
+  const std::string opening = Opening();
+  ASSERT_TRUE(http2->Send(opening.substr(0, 2)));
+  ASSERT_TRUE(
+      http2->Send(opening.substr(2) +
+                  Frame(frame::kHeaders, frame::kEndHeaders | frame::kEndStream,
+                        1, frame::GetRequestBlock())));
+  H2FrameReader reader(*http2);
+  std::optional<H2Frame> headers = reader.NextOf(frame::kHeaders, 1);
+  ASSERT_TRUE(headers.has_value());
+  // HPACK: an indexed ":status: 200" is the static table entry 8 (0x88).
+  EXPECT_EQ(static_cast<uint8_t>(headers->payload[0]), 0x88);
+}
+
 TEST(H2ServerTest, Http11StillServedOnTheSamePort) {
   auto server = StartOrDie(TestOptions(), EchoHandler);
   auto client = RawClient::Connect(server->port());
