@@ -2,8 +2,12 @@
 # project's own scripts, run from debian:12-slim as a non-root user.
 #
 #   docker build -t protogate .
-#   docker run --rm -p 8080:8080 protogate            # the packaged config
-#   docker run --rm -p 8080:8080 -v $PWD/gw:/etc/protogate:ro protogate
+#   docker run --rm --stop-timeout 30 -p 8080:8080 protogate   # packaged config
+#   docker run --rm --stop-timeout 30 -p 8080:8080 \
+#     -v $PWD/gw:/etc/protogate:ro protogate
+#
+# SIGTERM drains (server.drain_grace, 20s in the packaged config), so give
+# `docker stop` more than its default 10s.
 #
 # The runtime stage holds what tools/package.sh lays out (tests/operate
 # starts the gateway from that same layout as an unprivileged user): the
@@ -32,5 +36,6 @@ RUN apt-get update \
 COPY --from=build /out/root/ /
 USER 65532:65532
 EXPOSE 8080 9901
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["/usr/local/bin/protogate"]
 CMD ["--config", "/etc/protogate/protogate.yaml"]

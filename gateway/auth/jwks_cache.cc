@@ -58,7 +58,9 @@ std::shared_ptr<RemoteJwks> JwksCache::Get(const RemoteJwksSpec& spec) {
   sources_.push_back(source);
   woken_ = true;
   wake_.Signal();
-  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+  if (fetching_ == JwksFetching::kBackground && !thread_.joinable()) {
+    thread_ = std::thread([this] { Run(); });
+  }
   return source;
 }
 

@@ -73,16 +73,23 @@ class RemoteJwks {
   JwksCache* cache_ = nullptr;  // Set by JwksCache::Get; outlives this.
 };
 
+// Whether a JwksCache fetches: kBackground serves; kNever is for
+// `--validate`, which builds every stage but calls no backend (the keys of
+// its sources stay null).
+enum class JwksFetching { kBackground, kNever };
+
 class JwksCache {
  public:
-  JwksCache() = default;
+  explicit JwksCache(JwksFetching fetching = JwksFetching::kBackground)
+      : fetching_(fetching) {}
   // Stops the thread (after a fetch in progress ends).
   ~JwksCache();
   JwksCache(const JwksCache&) = delete;
   JwksCache& operator=(const JwksCache&) = delete;
 
   // The source of `spec`: the one already held by some snapshot when its
-  // spec is equal, else a new one whose first fetch starts now.
+  // spec is equal, else a new one whose first fetch starts now (never with
+  // JwksFetching::kNever).
   std::shared_ptr<RemoteJwks> Get(const RemoteJwksSpec& spec);
 
  private:
@@ -97,6 +104,7 @@ class JwksCache {
                                                    absl::Time& next)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
+  const JwksFetching fetching_;
   absl::Mutex mu_;
   absl::CondVar wake_;
   std::vector<std::weak_ptr<RemoteJwks>> sources_ ABSL_GUARDED_BY(mu_);

@@ -4,15 +4,20 @@
 // document, no duplicate keys) and parsed into GatewayConfig by our own
 // JSON transcoder (proto3 JSON mapping; unknown fields are errors).
 // LoadConfigFile/ParseConfigText do not validate; the *Validated* variants
-// also run ValidateConfig (config_validator.h) and prefix its errors with
-// the file and the position of the path they name.
+// also run ValidateConfig (config_validator.h) and report every problem it
+// finds, each with the file and the position of the path it names.
 //
 // Errors are FailedPrecondition (NotFound for an unreadable file), and name
-// the file, where in it, and what is wrong:
+// the file, where in it, and what is wrong. A YAML syntax error stops the
+// parse; every field the transcoder rejects (unknown, wrong type) is
+// reported, one line each, the rest being transcoded again without it; the
+// values of a config with such problems are not validated (their checks
+// would report what the rejected fields left unset).
 //   gateway.yaml:3:9: end of map flow not found           (YAML syntax)
 //   gateway.yaml:4:5: field "clusters[0].nmae": unknown field
 //   gateway.yaml:7:3: field "server.ioThreads": expected uint32, got "x"
-//   gateway.yaml:9:7: clusters[0].endpoints[0]: "x" is not host:port
+//   gateway.yaml:9:7: clusters[0] "books": endpoints[0]: "x" is not
+//   host:port
 //
 // Thread safety: stateless functions, safe to call concurrently.
 //
@@ -43,11 +48,18 @@ absl::StatusOr<v1::GatewayConfig> ParseConfigText(
 // kMaxConfigFileBytes.
 absl::StatusOr<v1::GatewayConfig> LoadConfigFile(const std::string& path);
 
-// ParseConfigText, then ValidateConfig. A validation error becomes
-// FailedPrecondition "FILE:LINE:COLUMN: PATH: PROBLEM", the position being
-// that of PATH's key or item in the text (of its closest ancestor written
-// there, e.g. when the key was written in lowerCamelCase), or
-// "FILE: PATH: PROBLEM" when none is found.
+// ParseConfigText, then ValidateConfig. Validation problems become one
+// FailedPrecondition listing every problem (problems.h), one line each, in
+// the order of the text: "FILE:LINE:COLUMN: PATH: PROBLEM", the position
+// being that of PATH's key or item in the text (of its closest ancestor
+// written there, e.g. when the key was written in lowerCamelCase), or
+// "FILE: PATH: PROBLEM" when none is found (after the others). The list
+// items PATH passes through are named (path_labels.h):
+//   gw.yaml:9:9: clusters[1] "books": endpoints[0]: "localhost" is not
+//   host:port
+//   gw.yaml:12:5: routes[0] "demo.bookstore": cluster: unknown cluster "x"
+// Beyond Problems::kMaxKept problems a last line "FILE: N more problems"
+// counts the rest.
 absl::StatusOr<v1::GatewayConfig> ParseValidatedConfigText(
     std::string_view text, std::string_view file_name_for_errors);
 

@@ -1,9 +1,9 @@
 // The defaults of config settings that no library below owns. Settings a
 // library consumes keep their default in that library's options struct
 // (http::ServerOptions for the listener's limits and timeouts,
-// upstream::UpstreamOptions for the call deadline and message limits,
-// upstream::ClusterSpec for cluster settings) and are only overridden when
-// the config sets them.
+// gateway/upstream/upstreams.h's kDefault* constants for the call deadline
+// and the cluster settings) and are only overridden when the config sets
+// them.
 //
 // Thread safety: constants.
 #pragma once

@@ -86,44 +86,45 @@ absl::Status CheckKeySource(std::string_view path, const v1::JwtProvider& p) {
   return absl::OkStatus();
 }
 
-absl::Status CheckProvider(std::string_view path, const v1::JwtProvider& p,
-                           absl::flat_hash_map<std::string, int>& issuers,
-                           int index) {
-  if (p.issuer().empty())
-    return ConfigPathError(Field(path, "issuer"), "required");
-  auto [it, inserted] = issuers.emplace(p.issuer(), index);
-  if (!inserted) {
-    return ConfigPathError(
+void CheckProvider(std::string_view path, const v1::JwtProvider& p,
+                   absl::flat_hash_map<std::string, int>& issuers, int index,
+                   Problems& problems) {
+  if (p.issuer().empty()) {
+    problems.Add(Field(path, "issuer"), "required");
+  } else if (auto [it, inserted] = issuers.emplace(p.issuer(), index);
+             !inserted) {
+    problems.Add(
         Field(path, "issuer"),
         absl::StrFormat("duplicate issuer \"%s\" (also jwt_providers[%d])",
                         p.issuer(), it->second));
   }
   for (int i = 0; i < p.audiences_size(); ++i) {
     if (p.audiences(i).empty()) {
-      return ConfigPathError(Index(Field(path, "audiences"), i), "empty");
+      problems.Add(Index(Field(path, "audiences"), i), "empty");
     }
   }
-  PG_RETURN_IF_ERROR(CheckKeySource(path, p));
-  if (p.has_jwks_cache()) {
-    PG_RETURN_IF_ERROR(CheckDuration(Field(path, "jwks_cache"), p.jwks_cache(),
-                                     DurationRule::kPositive));
-    if (p.jwks_cache().seconds() < 1) {
-      return ConfigPathError(Field(path, "jwks_cache"), "at least 1s");
-    }
+  problems.Add(CheckKeySource(path, p));
+  if (p.has_jwks_cache() &&
+      problems.Add(CheckDuration(Field(path, "jwks_cache"), p.jwks_cache(),
+                                 DurationRule::kPositive)) &&
+      p.jwks_cache().seconds() < 1) {
+    problems.Add(Field(path, "jwks_cache"), "at least 1s");
   }
-  if (p.has_clock_skew()) {
-    PG_RETURN_IF_ERROR(CheckDuration(Field(path, "clock_skew"), p.clock_skew(),
-                                     DurationRule::kNonNegative));
-    PG_RETURN_IF_ERROR(CheckRange(Field(path, "clock_skew"),
-                                  p.clock_skew().seconds(), 0, 600));
+  if (p.has_clock_skew() &&
+      problems.Add(CheckDuration(Field(path, "clock_skew"), p.clock_skew(),
+                                 DurationRule::kNonNegative))) {
+    problems.Add(CheckRange(Field(path, "clock_skew"), p.clock_skew().seconds(),
+                            0, 600));
   }
   for (const auto& [claim, header] : p.forward_claims()) {
     const std::string at =
         absl::StrFormat("%s.forward_claims.%s", ToAbsl(path), claim);
-    if (claim.empty()) return ConfigPathError(at, "empty claim name");
-    PG_RETURN_IF_ERROR(CheckMetadataName(at, header));
+    if (claim.empty()) {
+      problems.Add(at, "empty claim name");
+      continue;
+    }
+    problems.Add(CheckMetadataName(at, header));
   }
-  return absl::OkStatus();
 }
 
 absl::Status CheckApiKey(std::string_view path, const v1::ApiKey& k) {
@@ -183,33 +184,31 @@ absl::Status CheckMethodAuth(
 
 }  // namespace
 
-absl::Status ValidateAuth(const v1::GatewayConfig& config) {
+void ValidateAuth(const v1::GatewayConfig& config, Problems& problems) {
   absl::flat_hash_map<std::string, std::string> names;
   absl::flat_hash_map<std::string, int> issuers;
   const v1::AuthConfig& auth = config.auth();
   for (int i = 0; i < auth.jwt_providers_size(); ++i) {
     const std::string path = Index("auth.jwt_providers", i);
-    PG_RETURN_IF_ERROR(
+    problems.Add(
         CheckCredentialName(path, auth.jwt_providers(i).name(), names));
-    PG_RETURN_IF_ERROR(CheckProvider(path, auth.jwt_providers(i), issuers, i));
+    CheckProvider(path, auth.jwt_providers(i), issuers, i, problems);
   }
   for (int i = 0; i < auth.api_keys_size(); ++i) {
     const std::string path = Index("auth.api_keys", i);
-    PG_RETURN_IF_ERROR(
-        CheckCredentialName(path, auth.api_keys(i).name(), names));
-    PG_RETURN_IF_ERROR(CheckApiKey(path, auth.api_keys(i)));
+    problems.Add(CheckCredentialName(path, auth.api_keys(i).name(), names));
+    problems.Add(CheckApiKey(path, auth.api_keys(i)));
   }
   if (config.method_defaults().has_auth()) {
-    PG_RETURN_IF_ERROR(CheckMethodAuth("method_defaults",
-                                       config.method_defaults().auth(), names));
+    problems.Add(CheckMethodAuth("method_defaults",
+                                 config.method_defaults().auth(), names));
   }
   for (int i = 0; i < config.methods_size(); ++i) {
     if (config.methods(i).has_auth()) {
-      PG_RETURN_IF_ERROR(CheckMethodAuth(Index("methods", i),
-                                         config.methods(i).auth(), names));
+      problems.Add(CheckMethodAuth(Index("methods", i),
+                                   config.methods(i).auth(), names));
     }
   }
-  return absl::OkStatus();
 }
 
 }  // namespace protogate::config

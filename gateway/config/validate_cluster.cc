@@ -36,10 +36,12 @@ absl::Status CheckClusterName(std::string_view path, std::string_view name) {
 }
 
 // One "dns:///host:port" or "unix:///path" target, or host:port addresses.
-absl::Status CheckEndpoints(std::string_view path, const v1::Cluster& c) {
+void CheckEndpoints(std::string_view path, const v1::Cluster& c,
+                    Problems& problems) {
   const std::string endpoints = Field(path, "endpoints");
   if (c.endpoints().empty()) {
-    return ConfigPathError(endpoints, "at least one endpoint is required");
+    problems.Add(endpoints, "at least one endpoint is required");
+    return;
   }
   absl::flat_hash_map<std::string, int> seen;
   for (int i = 0; i < c.endpoints_size(); ++i) {
@@ -47,78 +49,76 @@ absl::Status CheckEndpoints(std::string_view path, const v1::Cluster& c) {
     const std::string at = Index(endpoints, i);
     auto [it, inserted] = seen.emplace(e, i);
     if (!inserted) {
-      return ConfigPathError(
+      problems.Add(
           at, absl::StrFormat("duplicate endpoint \"%s\" (also endpoints[%d])",
                               e, it->second));
+      continue;
     }
     const bool scheme =
         absl::StartsWith(e, "dns:///") || absl::StartsWith(e, "unix:///");
     if (scheme && c.endpoints_size() > 1) {
-      return ConfigPathError(
-          at, absl::StrFormat("\"%s\" is a target with a scheme: it must be "
-                              "the cluster's only endpoint",
-                              e));
+      problems.Add(at,
+                   absl::StrFormat("\"%s\" is a target with a scheme: it must "
+                                   "be the cluster's only endpoint",
+                                   e));
+      continue;
     }
-    PG_RETURN_IF_ERROR(ValidateTarget(at, e));
+    problems.Add(ValidateTarget(at, e));
   }
-  return absl::OkStatus();
 }
 
-absl::Status CheckConnection(std::string_view path, const v1::Cluster& c) {
+void CheckConnection(std::string_view path, const v1::Cluster& c,
+                     Problems& problems) {
   if (c.has_connect_timeout()) {
-    PG_RETURN_IF_ERROR(CheckDuration(Field(path, "connect_timeout"),
-                                     c.connect_timeout(),
-                                     DurationRule::kPositive));
+    problems.Add(CheckDuration(Field(path, "connect_timeout"),
+                               c.connect_timeout(), DurationRule::kPositive));
   }
   const std::string keepalive = Field(path, "keepalive");
   if (c.keepalive().has_time()) {
-    PG_RETURN_IF_ERROR(CheckDuration(Field(keepalive, "time"),
-                                     c.keepalive().time(),
-                                     DurationRule::kPositive));
+    problems.Add(CheckDuration(Field(keepalive, "time"), c.keepalive().time(),
+                               DurationRule::kPositive));
   }
   if (c.keepalive().has_timeout()) {
-    PG_RETURN_IF_ERROR(CheckDuration(Field(keepalive, "timeout"),
-                                     c.keepalive().timeout(),
-                                     DurationRule::kPositive));
+    problems.Add(CheckDuration(Field(keepalive, "timeout"),
+                               c.keepalive().timeout(),
+                               DurationRule::kPositive));
   }
   if (c.max_send_message_bytes() != 0) {
-    PG_RETURN_IF_ERROR(CheckRange(Field(path, "max_send_message_bytes"),
-                                  c.max_send_message_bytes(), 1,
-                                  kMaxMessageBytes));
+    problems.Add(CheckRange(Field(path, "max_send_message_bytes"),
+                            c.max_send_message_bytes(), 1, kMaxMessageBytes));
   }
   if (c.max_receive_message_bytes() != 0) {
-    PG_RETURN_IF_ERROR(CheckRange(Field(path, "max_receive_message_bytes"),
-                                  c.max_receive_message_bytes(), 1,
-                                  kMaxMessageBytes));
+    problems.Add(CheckRange(Field(path, "max_receive_message_bytes"),
+                            c.max_receive_message_bytes(), 1,
+                            kMaxMessageBytes));
   }
   if (!v1::Cluster::LbPolicy_IsValid(c.lb_policy())) {
-    return ConfigPathError(
+    problems.Add(
         Field(path, "lb_policy"),
         absl::StrFormat("unknown policy %d", static_cast<int>(c.lb_policy())));
   }
-  return absl::OkStatus();
 }
 
-absl::Status CheckSecurity(std::string_view path, const v1::Cluster& c) {
+void CheckSecurity(std::string_view path, const v1::Cluster& c,
+                   Problems& problems) {
   if (c.has_plaintext() && !c.plaintext()) {
-    return ConfigPathError(Field(path, "plaintext"),
-                           "must be true when given (set tls for TLS)");
+    problems.Add(Field(path, "plaintext"),
+                 "must be true when given (set tls for TLS)");
   }
-  if (!c.has_tls()) return absl::OkStatus();
+  if (!c.has_tls()) return;
   const std::string tls = Field(path, "tls");
   const v1::TlsConfig& t = c.tls();
   if (t.cert_file().empty() != t.key_file().empty()) {
-    return ConfigPathError(tls, "cert_file and key_file go together");
+    problems.Add(tls, "cert_file and key_file go together");
+    return;
   }
   if (!t.ca_file().empty()) {
-    PG_RETURN_IF_ERROR(CheckReadableFile(Field(tls, "ca_file"), t.ca_file()));
+    problems.Add(CheckReadableFile(Field(tls, "ca_file"), t.ca_file()));
   }
   if (!t.cert_file().empty()) {
-    PG_RETURN_IF_ERROR(
-        CheckReadableFile(Field(tls, "cert_file"), t.cert_file()));
-    PG_RETURN_IF_ERROR(CheckReadableFile(Field(tls, "key_file"), t.key_file()));
+    problems.Add(CheckReadableFile(Field(tls, "cert_file"), t.cert_file()));
+    problems.Add(CheckReadableFile(Field(tls, "key_file"), t.key_file()));
   }
-  return absl::OkStatus();
 }
 
 absl::Status CheckHealth(std::string_view path, const v1::Cluster& c) {
@@ -147,12 +147,13 @@ absl::Status CheckHealth(std::string_view path, const v1::Cluster& c) {
                     100);
 }
 
-absl::Status ValidateCluster(std::string_view path, const v1::Cluster& c) {
-  PG_RETURN_IF_ERROR(CheckClusterName(Field(path, "name"), c.name()));
-  PG_RETURN_IF_ERROR(CheckEndpoints(path, c));
-  PG_RETURN_IF_ERROR(CheckConnection(path, c));
-  PG_RETURN_IF_ERROR(CheckSecurity(path, c));
-  return CheckHealth(path, c);
+void ValidateCluster(std::string_view path, const v1::Cluster& c,
+                     Problems& problems) {
+  problems.Add(CheckClusterName(Field(path, "name"), c.name()));
+  CheckEndpoints(path, c, problems);
+  CheckConnection(path, c, problems);
+  CheckSecurity(path, c, problems);
+  problems.Add(CheckHealth(path, c));
 }
 
 }  // namespace
@@ -168,33 +169,48 @@ absl::Status ValidateTarget(std::string_view path, std::string_view target) {
   return CheckHostPort(path, target, PortRule::kNonZero);
 }
 
-absl::Status ValidateBackends(
-    const google::protobuf::RepeatedPtrField<v1::Backend>& backends) {
+void ValidateBackends(
+    const google::protobuf::RepeatedPtrField<v1::Backend>& backends,
+    Problems& problems) {
+  absl::flat_hash_map<std::string, int> services;
   for (int i = 0; i < backends.size(); ++i) {
     const std::string path = Index("backends", i);
-    PG_RETURN_IF_ERROR(
+    problems.Add(
         CheckDottedName(Field(path, "service"), backends[i].service()));
-    PG_RETURN_IF_ERROR(
-        ValidateTarget(Field(path, "target"), backends[i].target()));
+    problems.Add(ValidateTarget(Field(path, "target"), backends[i].target()));
+    auto [it, inserted] = services.emplace(backends[i].service(), i);
+    if (!inserted) {
+      problems.Add(
+          Field(path, "service"),
+          absl::StrFormat("duplicate backend \"%s\" (also backends[%d])",
+                          backends[i].service(), it->second));
+    }
   }
-  return absl::OkStatus();
 }
 
-absl::Status ValidateClusters(
-    const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters) {
+absl::Status ValidateBackends(
+    const google::protobuf::RepeatedPtrField<v1::Backend>& backends) {
+  Problems problems;
+  ValidateBackends(backends, problems);
+  return problems.ToStatus();
+}
+
+void ValidateClusters(
+    const google::protobuf::RepeatedPtrField<v1::Cluster>& clusters,
+    Problems& problems) {
   absl::flat_hash_map<std::string, int> names;
   for (int i = 0; i < clusters.size(); ++i) {
     const std::string path = Index("clusters", i);
-    PG_RETURN_IF_ERROR(ValidateCluster(path, clusters[i]));
+    ValidateCluster(path, clusters[i], problems);
+    if (clusters[i].name().empty()) continue;  // Reported as empty.
     auto [it, inserted] = names.emplace(clusters[i].name(), i);
     if (!inserted) {
-      return ConfigPathError(
+      problems.Add(
           Field(path, "name"),
           absl::StrFormat("duplicate cluster \"%s\" (also clusters[%d])",
                           clusters[i].name(), it->second));
     }
   }
-  return absl::OkStatus();
 }
 
 }  // namespace protogate::config

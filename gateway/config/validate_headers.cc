@@ -78,30 +78,29 @@ absl::Status ValidateResponseHeaderName(std::string_view path,
   return absl::OkStatus();
 }
 
-absl::Status ValidateHeaderForwarding(const v1::HeadersConfig& headers) {
+void ValidateHeaderForwarding(const v1::HeadersConfig& headers,
+                              Problems& problems) {
   for (int i = 0; i < headers.forward_size(); ++i) {
-    PG_RETURN_IF_ERROR(
+    problems.Add(
         CheckForwardable(Index("headers.forward", i), headers.forward(i)));
   }
   for (int i = 0; i < headers.forward_prefixes_size(); ++i) {
-    PG_RETURN_IF_ERROR(CheckPrefix(Index("headers.forward_prefixes", i),
-                                   headers.forward_prefixes(i)));
+    problems.Add(CheckPrefix(Index("headers.forward_prefixes", i),
+                             headers.forward_prefixes(i)));
   }
   for (int i = 0; i < headers.internal_size(); ++i) {
     const std::string at = Index("headers.internal", i);
-    PG_RETURN_IF_ERROR(CheckHeaderName(at, headers.internal(i)));
+    if (!problems.Add(CheckHeaderName(at, headers.internal(i)))) continue;
     const std::string lower = absl::AsciiStrToLower(headers.internal(i));
     if (lower == "x-request-id" || lower == "x-forwarded-for") {
-      return ConfigPathError(
-          at,
-          absl::StrFormat("\"%s\" is always forwarded by the gateway", lower));
+      problems.Add(at, absl::StrFormat(
+                           "\"%s\" is always forwarded by the gateway", lower));
     }
   }
   for (int i = 0; i < headers.forward_response_size(); ++i) {
-    PG_RETURN_IF_ERROR(CheckResponseForward(
-        Index("headers.forward_response", i), headers.forward_response(i)));
+    problems.Add(CheckResponseForward(Index("headers.forward_response", i),
+                                      headers.forward_response(i)));
   }
-  return absl::OkStatus();
 }
 
 }  // namespace protogate::config

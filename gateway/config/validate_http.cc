@@ -53,50 +53,47 @@ absl::Status CheckBinding(std::string_view path, const HttpRule& rule) {
   return absl::OkStatus();
 }
 
-absl::Status CheckRule(std::string_view path, const HttpRule& rule) {
-  PG_RETURN_IF_ERROR(CheckDottedName(Field(path, "selector"), rule.selector()));
-  PG_RETURN_IF_ERROR(CheckBinding(path, rule));
+void CheckRule(std::string_view path, const HttpRule& rule,
+               Problems& problems) {
+  problems.Add(CheckDottedName(Field(path, "selector"), rule.selector()));
+  problems.Add(CheckBinding(path, rule));
   for (int i = 0; i < rule.additional_bindings_size(); ++i) {
     const HttpRule& binding = rule.additional_bindings(i);
     const std::string at = Index(Field(path, "additional_bindings"), i);
     if (!binding.selector().empty()) {
-      return ConfigPathError(Field(at, "selector"),
-                             "not allowed in additional_bindings");
+      problems.Add(Field(at, "selector"), "not allowed in additional_bindings");
     }
     if (!binding.additional_bindings().empty()) {
-      return ConfigPathError(Field(at, "additional_bindings"),
-                             "additional_bindings do not nest");
+      problems.Add(Field(at, "additional_bindings"),
+                   "additional_bindings do not nest");
     }
-    PG_RETURN_IF_ERROR(CheckBinding(at, binding));
+    problems.Add(CheckBinding(at, binding));
   }
-  return absl::OkStatus();
 }
 
 enum class NameCase { kSensitive, kInsensitive };
 
 // Each name valid and unique (compared per `name_case`).
-absl::Status CheckNames(
-    std::string_view path,
-    const google::protobuf::RepeatedPtrField<std::string>& names,
-    bool (*valid)(std::string_view), NameCase name_case) {
+void CheckNames(std::string_view path,
+                const google::protobuf::RepeatedPtrField<std::string>& names,
+                bool (*valid)(std::string_view), NameCase name_case,
+                Problems& problems) {
   absl::flat_hash_map<std::string, int> seen;
   for (int i = 0; i < names.size(); ++i) {
     const std::string at = Index(path, i);
     if (!valid(names[i])) {
-      return ConfigPathError(
-          at, absl::StrFormat("\"%s\" is not a valid name", names[i]));
+      problems.Add(at, absl::StrFormat("\"%s\" is not a valid name", names[i]));
+      continue;
     }
     auto [it, inserted] = seen.emplace(name_case == NameCase::kInsensitive
                                            ? absl::AsciiStrToLower(names[i])
                                            : names[i],
                                        i);
     if (!inserted) {
-      return ConfigPathError(
-          at, absl::StrFormat("duplicate \"%s\" (also %s)", names[i],
-                              base::ToAbsl(Index(path, it->second))));
+      problems.Add(at, absl::StrFormat("duplicate \"%s\" (also %s)", names[i],
+                                       base::ToAbsl(Index(path, it->second))));
     }
   }
-  return absl::OkStatus();
 }
 
 bool IsHeaderName(std::string_view name) {
@@ -135,36 +132,40 @@ absl::Status CheckResponseRule(std::string_view path,
 
 }  // namespace
 
-absl::Status ValidateHttp(const v1::HttpConfig& http) {
+void ValidateHttp(const v1::HttpConfig& http, Problems& problems) {
   absl::flat_hash_map<std::string, int> selectors;
   for (int i = 0; i < http.rules_size(); ++i) {
     const std::string path = Index("http.rules", i);
-    PG_RETURN_IF_ERROR(CheckRule(path, http.rules(i)));
+    CheckRule(path, http.rules(i), problems);
     auto [it, inserted] = selectors.emplace(http.rules(i).selector(), i);
     if (!inserted) {
-      return ConfigPathError(
+      problems.Add(
           Field(path, "selector"),
           absl::StrFormat("duplicate selector \"%s\" (also http.rules[%d])",
                           http.rules(i).selector(), it->second));
     }
   }
-  return CheckNames("http.always_ignored_query_params",
-                    http.always_ignored_query_params(), IsQueryName,
-                    NameCase::kSensitive);
+  CheckNames("http.always_ignored_query_params",
+             http.always_ignored_query_params(), IsQueryName,
+             NameCase::kSensitive, problems);
+}
+
+void ValidateHeaders(const v1::HeadersConfig& headers, Problems& problems) {
+  CheckNames("headers.forward", headers.forward(), IsHeaderName,
+             NameCase::kInsensitive, problems);
+  CheckNames("headers.forward_prefixes", headers.forward_prefixes(),
+             IsHeaderName, NameCase::kInsensitive, problems);
+  ValidateHeaderForwarding(headers, problems);
+  for (int i = 0; i < headers.response_size(); ++i) {
+    problems.Add(
+        CheckResponseRule(Index("headers.response", i), headers.response(i)));
+  }
 }
 
 absl::Status ValidateHeaders(const v1::HeadersConfig& headers) {
-  PG_RETURN_IF_ERROR(CheckNames("headers.forward", headers.forward(),
-                                IsHeaderName, NameCase::kInsensitive));
-  PG_RETURN_IF_ERROR(CheckNames("headers.forward_prefixes",
-                                headers.forward_prefixes(), IsHeaderName,
-                                NameCase::kInsensitive));
-  PG_RETURN_IF_ERROR(ValidateHeaderForwarding(headers));
-  for (int i = 0; i < headers.response_size(); ++i) {
-    PG_RETURN_IF_ERROR(
-        CheckResponseRule(Index("headers.response", i), headers.response(i)));
-  }
-  return absl::OkStatus();
+  Problems problems;
+  ValidateHeaders(headers, problems);
+  return problems.ToStatus();
 }
 
 }  // namespace protogate::config

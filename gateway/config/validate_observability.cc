@@ -2,7 +2,6 @@
 // ValidateConfig.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "gateway/base/status_macros.h"
 #include "gateway/base/strings.h"
 #include "gateway/config/config_validator.h"
 #include "gateway/config/validation_checks.h"
@@ -26,31 +25,37 @@ absl::Status CheckHostPort(std::string_view path, std::string_view value) {
 
 }  // namespace
 
-absl::Status ValidateObservability(const v1::GatewayConfig& config) {
+void ValidateObservability(const v1::GatewayConfig& config,
+                           Problems& problems) {
   if (config.has_tracing()) {
     const v1::TracingConfig& tracing = config.tracing();
     if (tracing.has_sample_ratio()) {
-      PG_RETURN_IF_ERROR(CheckDoubleRange("tracing.sample_ratio",
-                                          tracing.sample_ratio(), 0, 1));
+      problems.Add(CheckDoubleRange("tracing.sample_ratio",
+                                    tracing.sample_ratio(), 0, 1));
     }
     if (!tracing.otlp().endpoint().empty()) {
-      PG_RETURN_IF_ERROR(
+      problems.Add(
           CheckHostPort("tracing.otlp.endpoint", tracing.otlp().endpoint()));
     }
   }
   if (config.logging().has_access_log()) {
     const v1::AccessLog& log = config.logging().access_log();
     if (log.path().empty()) {
-      return absl::FailedPreconditionError(
-          "logging.access_log.path: required (\"-\" for standard output)");
+      problems.Add("logging.access_log.path",
+                   "required (\"-\" for standard output)");
     }
     if (!log.format().empty() && log.format() != "json") {
-      return absl::FailedPreconditionError(
-          absl::StrCat("logging.access_log.format: expected \"json\", got \"",
-                       log.format(), "\""));
+      problems.Add(
+          "logging.access_log.format",
+          absl::StrCat("expected \"json\", got \"", log.format(), "\""));
     }
   }
-  return absl::OkStatus();
+}
+
+absl::Status ValidateObservability(const v1::GatewayConfig& config) {
+  Problems problems;
+  ValidateObservability(config, problems);
+  return problems.ToStatus();
 }
 
 }  // namespace protogate::config

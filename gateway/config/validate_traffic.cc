@@ -65,88 +65,88 @@ absl::Status CheckDurationAtMost(std::string_view path,
   return absl::OkStatus();
 }
 
-absl::Status CheckPolicy(std::string_view path,
-                         const v1::RateLimitPolicy& policy) {
-  PG_RETURN_IF_ERROR(CheckPolicyName(Field(path, "name"), policy.name()));
+void CheckPolicy(std::string_view path, const v1::RateLimitPolicy& policy,
+                 Problems& problems) {
+  problems.Add(CheckPolicyName(Field(path, "name"), policy.name()));
   if (!policy.selector().empty()) {
-    PG_RETURN_IF_ERROR(
-        CheckDottedName(Field(path, "selector"), policy.selector()));
+    problems.Add(CheckDottedName(Field(path, "selector"), policy.selector()));
   }
-  PG_RETURN_IF_ERROR(CheckKey(Field(path, "key"), policy.key()));
+  problems.Add(CheckKey(Field(path, "key"), policy.key()));
   if (policy.requests() == 0) {
-    return ConfigPathError(Field(path, "requests"), "must be positive");
+    problems.Add(Field(path, "requests"), "must be positive");
+  } else {
+    problems.Add(
+        CheckAtMost(Field(path, "requests"), policy.requests(), 1000000000));
   }
   if (!policy.has_per()) {
-    return ConfigPathError(Field(path, "per"), "must be positive");
+    problems.Add(Field(path, "per"), "must be positive");
+  } else {
+    problems.Add(CheckDurationAtMost(Field(path, "per"), policy.per(),
+                                     DurationRule::kPositive, kSecondsPerDay));
   }
-  PG_RETURN_IF_ERROR(CheckDurationAtMost(Field(path, "per"), policy.per(),
-                                         DurationRule::kPositive,
-                                         kSecondsPerDay));
-  PG_RETURN_IF_ERROR(
-      CheckAtMost(Field(path, "requests"), policy.requests(), 1000000000));
   if (policy.burst() > 1000000) {
-    return ConfigPathError(
+    problems.Add(
         Field(path, "burst"),
         absl::StrFormat("%d is out of range (1 to 1000000)", policy.burst()));
   }
   if (policy.max_keys() != 0) {
-    PG_RETURN_IF_ERROR(
+    problems.Add(
         CheckRange(Field(path, "max_keys"), policy.max_keys(), 16, 1 << 22));
   }
-  return absl::OkStatus();
 }
 
-absl::Status CheckRedis(const v1::RedisConfig& redis) {
+void CheckRedis(const v1::RedisConfig& redis, Problems& problems) {
   const std::string& address = redis.address();
   if (absl::StartsWith(address, "unix:///")) {
     if (address.size() == 8) {
-      return ConfigPathError("rate_limits.redis.address", "empty socket path");
+      problems.Add("rate_limits.redis.address", "empty socket path");
     }
   } else {
-    PG_RETURN_IF_ERROR(CheckHostPort("rate_limits.redis.address", address,
-                                     PortRule::kNonZero));
+    problems.Add(CheckHostPort("rate_limits.redis.address", address,
+                               PortRule::kNonZero));
   }
   if (redis.has_timeout()) {
-    PG_RETURN_IF_ERROR(CheckDurationAtMost("rate_limits.redis.timeout",
-                                           redis.timeout(),
-                                           DurationRule::kPositive, 10));
+    problems.Add(CheckDurationAtMost("rate_limits.redis.timeout",
+                                     redis.timeout(), DurationRule::kPositive,
+                                     10));
   }
   if (!redis.on_error().empty() && redis.on_error() != "allow" &&
       redis.on_error() != "deny") {
-    return ConfigPathError(
+    problems.Add(
         "rate_limits.redis.on_error",
         absl::StrFormat("\"%s\" is not allow or deny", redis.on_error()));
   }
-  return absl::OkStatus();
 }
 
-absl::Status ValidateRateLimits(const v1::RateLimits& limits) {
+void ValidateRateLimits(const v1::RateLimits& limits, Problems& problems) {
   absl::flat_hash_map<std::string, int> names;
   bool shared = false;
   for (int i = 0; i < limits.policies_size(); ++i) {
     const v1::RateLimitPolicy& policy = limits.policies(i);
     const std::string path = Index("rate_limits.policies", i);
-    PG_RETURN_IF_ERROR(CheckPolicy(path, policy));
+    CheckPolicy(path, policy, problems);
     auto [it, inserted] = names.emplace(policy.name(), i);
-    if (!inserted) {
-      return ConfigPathError(
+    if (!inserted && !policy.name().empty()) {
+      problems.Add(
           Field(path, "name"),
           absl::StrFormat("duplicate policy \"%s\" (also policies[%d])",
                           policy.name(), it->second));
     }
     shared = shared || policy.shared();
   }
-  PG_RETURN_IF_ERROR(CheckRange("rate_limits.client_ip.trusted_hops",
-                                limits.client_ip().trusted_hops(), 0, 10));
+  problems.Add(CheckRange("rate_limits.client_ip.trusted_hops",
+                          limits.client_ip().trusted_hops(), 0, 10));
   if (!limits.has_redis()) {
-    if (!shared) return absl::OkStatus();
-    return ConfigPathError("rate_limits.redis",
-                           "required by the shared policies");
+    if (shared) {
+      problems.Add("rate_limits.redis", "required by the shared policies");
+    }
+    return;
   }
   if (!shared) {
-    return ConfigPathError("rate_limits.redis", "set, but no policy is shared");
+    problems.Add("rate_limits.redis", "set, but no policy is shared");
+    return;
   }
-  return CheckRedis(limits.redis());
+  CheckRedis(limits.redis(), problems);
 }
 
 absl::Status CheckOrigin(std::string_view path, std::string_view origin,
@@ -175,45 +175,41 @@ absl::Status CheckOrigin(std::string_view path, std::string_view origin,
   return absl::OkStatus();
 }
 
-absl::Status ValidateCors(std::string_view path, const v1::CorsPolicy& cors) {
+void ValidateCors(std::string_view path, const v1::CorsPolicy& cors,
+                  Problems& problems) {
   const std::string origins = Field(path, "allow_origins");
   for (int i = 0; i < cors.allow_origins_size(); ++i) {
-    PG_RETURN_IF_ERROR(CheckOrigin(Index(origins, i), cors.allow_origins(i),
-                                   cors.allow_credentials()));
+    problems.Add(CheckOrigin(Index(origins, i), cors.allow_origins(i),
+                             cors.allow_credentials()));
   }
   const std::string headers = Field(path, "allow_headers");
   for (int i = 0; i < cors.allow_headers_size(); ++i) {
-    PG_RETURN_IF_ERROR(
-        CheckHeaderName(Index(headers, i), cors.allow_headers(i)));
+    problems.Add(CheckHeaderName(Index(headers, i), cors.allow_headers(i)));
   }
   const std::string exposed = Field(path, "expose_headers");
   for (int i = 0; i < cors.expose_headers_size(); ++i) {
-    PG_RETURN_IF_ERROR(
-        CheckHeaderName(Index(exposed, i), cors.expose_headers(i)));
+    problems.Add(CheckHeaderName(Index(exposed, i), cors.expose_headers(i)));
   }
   if (cors.has_max_age()) {
-    PG_RETURN_IF_ERROR(
-        CheckDurationAtMost(Field(path, "max_age"), cors.max_age(),
-                            DurationRule::kNonNegative, kSecondsPerDay));
+    problems.Add(CheckDurationAtMost(Field(path, "max_age"), cors.max_age(),
+                                     DurationRule::kNonNegative,
+                                     kSecondsPerDay));
   }
-  return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status ValidateTraffic(const v1::GatewayConfig& config) {
-  PG_RETURN_IF_ERROR(ValidateRateLimits(config.rate_limits()));
-  PG_RETURN_IF_ERROR(ValidateCors("cors", config.cors()));
+void ValidateTraffic(const v1::GatewayConfig& config, Problems& problems) {
+  ValidateRateLimits(config.rate_limits(), problems);
+  ValidateCors("cors", config.cors(), problems);
   if (config.method_defaults().has_cors()) {
-    return ConfigPathError("method_defaults.cors",
-                           "not allowed: use the top-level cors");
+    problems.Add("method_defaults.cors", "not allowed: use the top-level cors");
   }
   for (int i = 0; i < config.methods_size(); ++i) {
     if (!config.methods(i).has_cors()) continue;
-    PG_RETURN_IF_ERROR(ValidateCors(Field(Index("methods", i), "cors"),
-                                    config.methods(i).cors()));
+    ValidateCors(Field(Index("methods", i), "cors"), config.methods(i).cors(),
+                 problems);
   }
-  return absl::OkStatus();
 }
 
 }  // namespace protogate::config

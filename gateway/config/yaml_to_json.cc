@@ -73,19 +73,24 @@ class Converter {
   absl::Status WriteMap(const YamlNode& node, const std::string& path,
                         int depth) {
     doc_.json.push_back('{');
-    for (size_t i = 0; i < node.members.size(); ++i) {
-      const YamlMember& m = node.members[i];
+    bool first = true;
+    for (const YamlMember& m : node.members) {
       if (m.key == "<<") {
         return ErrorAt(m.key_position, "merge keys (<<) are not supported");
       }
-      if (i > 0) doc_.json.push_back(',');
-      AppendJsonString(m.key, &doc_.json);
-      doc_.json.push_back(':');
       std::string member_path =
           path.empty() ? m.key : absl::StrCat(path, ".", m.key);
+      std::string entry_path = absl::StrCat(path, "[", m.key, "]");
       doc_.positions.emplace(member_path, m.key_position);
-      doc_.positions.emplace(absl::StrCat(path, "[", m.key, "]"),
-                             m.key_position);
+      doc_.positions.emplace(entry_path, m.key_position);
+      if (options_.skip_members.contains(member_path) ||
+          options_.skip_members.contains(entry_path)) {
+        continue;
+      }
+      if (!first) doc_.json.push_back(',');
+      first = false;
+      AppendJsonString(m.key, &doc_.json);
+      doc_.json.push_back(':');
       static const YamlNode* const kNull = new YamlNode();
       const YamlNode& value = m.value != nullptr ? *m.value : *kNull;
       PG_RETURN_IF_ERROR(Write(value, member_path, depth + 1));
@@ -131,8 +136,13 @@ absl::StatusOr<JsonDocument> YamlToJson(std::string_view yaml,
                                         const YamlToJsonOptions& options) {
   PG_ASSIGN_OR_RETURN(std::shared_ptr<const YamlNode> root,
                       ParseYamlDocument(yaml));
+  return YamlTreeToJson(*root, options);
+}
+
+absl::StatusOr<JsonDocument> YamlTreeToJson(const YamlNode& root,
+                                            const YamlToJsonOptions& options) {
   Converter converter(options);
-  PG_RETURN_IF_ERROR(converter.Write(*root, "", 0));
+  PG_RETURN_IF_ERROR(converter.Write(root, "", 0));
   return converter.Take();
 }
 

@@ -18,6 +18,7 @@
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "gateway/config/yaml_tree.h"
 
@@ -40,6 +41,10 @@ struct YamlToJsonOptions {
   // Most nodes (scalars, mappings, sequences) written, after alias
   // expansion; bounds the work "billion laughs" alias chains cause.
   int max_nodes = 100000;
+  // Members left out of the JSON, by their JSON path ("a.b", or "a[key]"
+  // as a proto map entry): the config loader drops a member the
+  // transcoder rejected to look for further problems.
+  absl::flat_hash_set<std::string> skip_members;
 };
 
 // Returns InvalidArgument prefixed by "LINE:COLUMN: " for YAML errors (see
@@ -47,5 +52,9 @@ struct YamlToJsonOptions {
 // nesting beyond max_depth and output beyond max_json_bytes or max_nodes.
 absl::StatusOr<JsonDocument> YamlToJson(std::string_view yaml,
                                         const YamlToJsonOptions& options = {});
+
+// The same for a document already parsed (yaml_tree.h).
+absl::StatusOr<JsonDocument> YamlTreeToJson(const YamlNode& root,
+                                            const YamlToJsonOptions& options);
 
 }  // namespace protogate::config

@@ -17,9 +17,12 @@ namespace {
 namespace asio = boost::asio;
 using boost::system::error_code;
 
-// Large enough that a burst of over max-outbound-ack SETTINGS or PING frames
-// arrives in one read and is caught there as a flood.
-constexpr size_t kReadBytes = 64 * 1024;
+// Reads use a small buffer while the client sends little (an idle
+// connection holds only this much), and a large one after a read that
+// filled the buffer: large enough that a burst of over max-outbound-ack
+// SETTINGS or PING frames arrives in one read and is caught there as a flood.
+constexpr size_t kIdleReadBytes = 4 * 1024;
+constexpr size_t kBusyReadBytes = 64 * 1024;
 // One socket write collects at most about this many frame bytes.
 constexpr size_t kMaxWriteBytes = 256 * 1024;
 
@@ -107,7 +110,6 @@ H2ServerSession::H2ServerSession(std::shared_ptr<IoLoop> loop,
       config_(std::move(config)),
       stream_(std::move(stream)),
       remote_address_(stream_->RemoteAddress()),
-      in_(new uint8_t[kReadBytes]),
       watchdog_(loop_->ioc) {
   if (config_->events.opened) config_->events.opened();
 }
@@ -165,8 +167,10 @@ void H2ServerSession::Close() {
 }
 
 void H2ServerSession::Read() {
+  const size_t size = read_filled_ ? kBusyReadBytes : kIdleReadBytes;
+  if (in_.size() != size) in_ = std::vector<uint8_t>(size);
   stream_->ReadSome(
-      asio::buffer(in_.get(), kReadBytes),
+      asio::buffer(in_.data(), in_.size()),
       [self = shared_from_this()](const error_code& ec, size_t bytes) {
         self->OnRead(ec, bytes);
       });
@@ -178,7 +182,8 @@ void H2ServerSession::OnRead(const error_code& ec, size_t bytes) {
     Close();
     return;
   }
-  const ssize_t rv = nghttp2_session_mem_recv(session_, in_.get(), bytes);
+  read_filled_ = bytes == in_.size();
+  const ssize_t rv = nghttp2_session_mem_recv(session_, in_.data(), bytes);
   RunDeferred();
   if (rv < 0) {
     // Floods and a bad preface close at once; other protocol errors get a

@@ -153,7 +153,8 @@ class H2ServerSession : public Connection,
   std::vector<WriteDone> copied_dones_;  // Pieces nghttp2 took this turn.
   bool writing_ = false;
   std::chrono::steady_clock::time_point write_started_;
-  std::unique_ptr<uint8_t[]> in_;
+  std::vector<uint8_t> in_;   // Read buffer (small or large, see Read()).
+  bool read_filled_ = false;  // The last read filled in_.
   std::vector<absl::AnyInvocable<void()>> deferred_;
   Timer watchdog_;
   absl::Time last_active_;

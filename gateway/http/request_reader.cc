@@ -96,6 +96,14 @@ RequestReader::Progress RequestReader::ParseHead(beast::flat_buffer& buffer) {
   }
   if (ec) return RejectParseError(ec, buffer);
   if (!parser_->is_header_done()) return Progress::kNeedMore;
+  // Beast's header_limit leaves the final empty line out of its count: the
+  // complete head is held to the same count as an incomplete one above.
+  if (head_bytes_ > limits_.max_header_bytes) {
+    return Reject(RejectionForParseError(bhttp::error::header_limit,
+                                         {.unparsed = Unparsed(buffer),
+                                          .phase = HeadPhase::kFields,
+                                          .limits = limits_}));
+  }
   if (std::optional<Rejection> r = CheckRequestHead(parser_->get(), limits_)) {
     return Reject(*std::move(r));
   }

@@ -149,13 +149,14 @@ absl::StatusOr<LoadedDescriptors> LoadDescriptors(
   return out;
 }
 
-std::vector<upstream::BackendSpec> WithReflectionBackends(
-    std::vector<upstream::BackendSpec> backends,
-    const std::vector<ReflectedDescriptors>& reflected) {
+void AddReflectionBackends(
+    const std::vector<ReflectedDescriptors>& reflected,
+    google::protobuf::RepeatedPtrField<config::v1::Backend>& backends) {
   auto named = [&](const std::string& service) {
-    for (const upstream::BackendSpec& b : backends) {
-      if (service == b.name || (absl::StartsWith(service, b.name) &&
-                                service[b.name.size()] == '.')) {
+    for (const config::v1::Backend& backend : backends) {
+      const std::string& name = backend.service();
+      if (service == name ||
+          (absl::StartsWith(service, name) && service[name.size()] == '.')) {
         return true;
       }
     }
@@ -164,11 +165,12 @@ std::vector<upstream::BackendSpec> WithReflectionBackends(
   for (const ReflectedDescriptors& source : reflected) {
     for (const std::string& service : source.services) {
       if (!named(service)) {
-        backends.push_back({.name = service, .target = source.target});
+        config::v1::Backend* backend = backends.Add();
+        backend->set_service(service);
+        backend->set_target(source.target);
       }
     }
   }
-  return backends;
 }
 
 }  // namespace protogate::proxy

@@ -59,11 +59,11 @@ struct LoadedDescriptors {
 absl::StatusOr<LoadedDescriptors> LoadDescriptors(
     const DescriptorSourceOptions& options);
 
-// `backends`, plus one backend per reflected service that no backend names
+// Adds to `backends` one backend per reflected service that no backend names
 // (exactly or by a package prefix), with the target it was reflected from
 // (the first source listing it).
-std::vector<upstream::BackendSpec> WithReflectionBackends(
-    std::vector<upstream::BackendSpec> backends,
-    const std::vector<ReflectedDescriptors>& reflected);
+void AddReflectionBackends(
+    const std::vector<ReflectedDescriptors>& reflected,
+    google::protobuf::RepeatedPtrField<config::v1::Backend>& backends);
 
 }  // namespace protogate::proxy

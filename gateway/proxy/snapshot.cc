@@ -6,7 +6,6 @@
 #include "codegen/openapi_generator.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/config/config_loader.h"
-#include "gateway/proxy/cluster_config.h"
 #include "gateway/proxy/descriptor_sources.h"
 #include "gateway/transcoding/http_body.h"
 
@@ -92,18 +91,15 @@ void ApplyMethodSettings(const config::v1::GatewayConfig& config,
 }
 
 // What the upstream library builds the snapshot's clusters from: the
-// config's clusters, routes and backends, and the reflection sources'
+// config's clusters, routes and backends, plus the reflection sources'
 // services where no backend names them.
-upstream::UpstreamsConfig UpstreamsConfigFrom(const SnapshotOptions& options) {
-  const config::v1::GatewayConfig& config = options.config;
-  std::vector<upstream::BackendSpec> backends;
-  for (const config::v1::Backend& b : config.backends()) {
-    backends.push_back({.name = b.service(), .target = b.target()});
-  }
-  return {.clusters = ClustersFromConfig(config.clusters()),
-          .routes = RoutesFromConfig(config.routes()),
-          .backends =
-              WithReflectionBackends(std::move(backends), options.reflected)};
+config::v1::GatewayConfig UpstreamsConfigFrom(const SnapshotOptions& options) {
+  config::v1::GatewayConfig upstreams;
+  *upstreams.mutable_clusters() = options.config.clusters();
+  *upstreams.mutable_routes() = options.config.routes();
+  *upstreams.mutable_backends() = options.config.backends();
+  AddReflectionBackends(options.reflected, *upstreams.mutable_backends());
+  return upstreams;
 }
 
 upstream::UpstreamOptions UpstreamOptionsFrom(
@@ -169,8 +165,8 @@ absl::Status Snapshot::Init(const SnapshotOptions& options) {
   source_files_ = std::move(loaded.disk_files);
   upstream_options_ = UpstreamOptionsFrom(options.config);
   PG_ASSIGN_OR_RETURN(upstreams_,
-                      upstream::Upstreams::CreateFromConfig(
-                          UpstreamsConfigFrom(options), upstream_options_));
+                      upstream::Upstreams::Create(UpstreamsConfigFrom(options),
+                                                  upstream_options_));
   PG_ASSIGN_OR_RETURN(policy::HeaderRules header_rules,
                       policy::HeaderRules::Create(options.config.headers()));
   header_rules_ =

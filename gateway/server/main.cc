@@ -226,7 +226,9 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (flags->validate) {
-    StageEnvironment stage_environment;
+    // Calls no backend: the jwks_uri key sets are not fetched (the shared
+    // rate limits' Redis is connected to only by requests).
+    StageEnvironment stage_environment(auth::JwksFetching::kNever);
     return RunValidation(
         ReloaderOptionsFrom(std::move(args), *flags, stage_environment), stdout,
         stderr);

@@ -32,6 +32,12 @@ namespace protogate::server {
 
 // Long-lived services the stages use. Each stage library adds its member.
 struct StageEnvironment {
+  // `--validate` passes JwksFetching::kNever: stages are built, no jwks_uri
+  // is fetched.
+  explicit StageEnvironment(
+      auth::JwksFetching fetching = auth::JwksFetching::kBackground)
+      : jwks(fetching) {}
+
   // The JWK sets of `auth.jwt_providers[].jwks_uri` (auth::AuthStage).
   auth::JwksCache jwks;
 

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
 namespace protogate::server {
@@ -86,8 +87,17 @@ int RunValidation(ReloaderOptions options, std::FILE* out, std::FILE* err) {
 
 int ReportFlagError(const absl::Status& status,
                     absl::Span<const char* const> args, std::FILE* err) {
-  std::fprintf(err, "protogate: %s\n", std::string(status.message()).c_str());
-  if (!WantsValidation(args)) return 2;
+  const bool validating = WantsValidation(args);
+  // A config file's problems (FailedPrecondition) come one per line.
+  // --validate prints them as a compiler does ("FILE:LINE:COLUMN: ..."),
+  // a start-up as its log lines; other errors (flags) name the program.
+  const bool as_compiler =
+      validating && status.code() == absl::StatusCode::kFailedPrecondition;
+  for (absl::string_view line : absl::StrSplit(status.message(), '\n')) {
+    std::fprintf(err, "%s%s\n",
+                 as_compiler ? "" : "protogate: ", std::string(line).c_str());
+  }
+  if (!validating) return 2;
   std::fputs(kInvalid, err);
   return 1;
 }

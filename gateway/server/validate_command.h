@@ -7,10 +7,14 @@
 // Output: one line per served service on `out`,
 //   service demo.bookstore.v1.Bookstore: 15 routes
 //   service demo.storefront.v1.Storefront: 2 routes, 2 plans
-// then "protogate: configuration OK (...)". A problem is one line on `err`,
-// as the start-up would report it (config problems as FILE:LINE:COLUMN:
-// PATH: PROBLEM, .proto problems as FILE:LINE:COLUMN: PROBLEM), followed by
-// "protogate: configuration INVALID".
+// then "protogate: configuration OK (...)". Problems go to `err`, then
+// "protogate: configuration INVALID": every problem of the config file, one
+// line each, in the order of the file (config_loader.h):
+//   gw.yaml:7:5: field "clusters[0].conect_timeout": unknown field
+//   gw.yaml:9:9: clusters[1] "books": endpoints[0]: "x:0" ...
+// or, once the file is good, the first problem of building what it
+// describes ("protogate: " then the start-up's message; .proto problems as
+// FILE:LINE:COLUMN: PROBLEM).
 //
 // Thread safety: call from main() only (it writes to the given streams).
 //
@@ -34,9 +38,11 @@ bool WantsValidation(absl::Span<const char* const> args);
 // code: 0 when the configuration would start, 1 otherwise.
 int RunValidation(ReloaderOptions options, std::FILE* out, std::FILE* err);
 
-// The exit code for flags that failed to parse: `status` is printed to
-// `err` with "protogate: " before it; 1 and the INVALID line under
-// --validate (a bad config file is a validation result), 2 otherwise.
+// The exit code for flags that failed to parse (the config file's problems
+// among them): each line of `status` is printed to `err` with "protogate: "
+// before it — under --validate the config file's problems
+// (FailedPrecondition) as they are — then under --validate the INVALID line
+// and 1 (a bad config file is a validation result), otherwise 2.
 int ReportFlagError(const absl::Status& status,
                     absl::Span<const char* const> args, std::FILE* err);
 

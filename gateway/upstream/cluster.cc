@@ -10,53 +10,107 @@
 
 namespace protogate::upstream {
 
+namespace {
+
+using ClusterConfig = config::v1::Cluster;
+
+absl::Duration DurationOr(bool has, const google::protobuf::Duration& d,
+                          absl::Duration fallback) {
+  return has ? absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos())
+             : fallback;
+}
+
+int64_t BytesOr(int64_t bytes, int64_t fallback) {
+  return bytes > 0 ? bytes : fallback;
+}
+
+std::optional<HealthCheckSpec> HealthCheckOf(const ClusterConfig& cluster) {
+  if (!cluster.has_health_check()) return std::nullopt;
+  const config::v1::HealthCheck& h = cluster.health_check();
+  return HealthCheckSpec{
+      .interval =
+          DurationOr(h.has_interval(), h.interval(), kDefaultHealthInterval),
+      .timeout =
+          DurationOr(h.has_timeout(), h.timeout(), kDefaultHealthTimeout),
+      .unhealthy_threshold = h.unhealthy_threshold() != 0
+                                 ? static_cast<int>(h.unhealthy_threshold())
+                                 : kDefaultUnhealthyThreshold,
+      .healthy_threshold = h.healthy_threshold() != 0
+                               ? static_cast<int>(h.healthy_threshold())
+                               : kDefaultHealthyThreshold,
+      .service = h.service()};
+}
+
+// The name the backend's certificate is checked against (and sent as SNI).
+std::string TlsName(const ClusterConfig& cluster, const H2Endpoint& target) {
+  if (!cluster.tls().server_name().empty()) return cluster.tls().server_name();
+  return target.unix_path.empty() ? target.host : "localhost";
+}
+
+H2ChannelOptions ChannelOptions(const ClusterConfig& cluster,
+                                const UpstreamOptions& options) {
+  const config::v1::Keepalive& keepalive = cluster.keepalive();
+  const absl::Duration connect_timeout =
+      DurationOr(cluster.has_connect_timeout(), cluster.connect_timeout(),
+                 kDefaultConnectTimeout);
+  return H2ChannelOptions{
+      .default_timeout = options.default_timeout,
+      .max_send_message_bytes =
+          BytesOr(cluster.max_send_message_bytes(), kDefaultMaxMessageBytes),
+      .max_receive_message_bytes =
+          BytesOr(cluster.max_receive_message_bytes(), kDefaultMaxMessageBytes),
+      .connect_timeout = connect_timeout,
+      .max_reconnect_backoff =
+          std::max(options.max_reconnect_backoff, connect_timeout),
+      .keepalive_time = DurationOr(keepalive.has_time(), keepalive.time(),
+                                   kDefaultKeepaliveTime),
+      .keepalive_timeout =
+          DurationOr(keepalive.has_timeout(), keepalive.timeout(),
+                     kDefaultKeepaliveTimeout),
+      .keepalive_permit_without_calls = keepalive.permit_without_calls()};
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Create(
-    const ClusterSpec& spec, const UpstreamOptions& options) {
+    const config::v1::Cluster& cluster, const UpstreamOptions& options) {
   std::shared_ptr<boost::asio::ssl::context> tls;
-  if (spec.tls.has_value()) {
-    PG_ASSIGN_OR_RETURN(tls, MakeTlsContext(spec));
+  if (cluster.has_tls()) {
+    PG_ASSIGN_OR_RETURN(tls, MakeTlsContext(cluster));
   }
+  const H2ChannelOptions channel_options = ChannelOptions(cluster, options);
   std::vector<Endpoint> endpoints;
-  for (const std::string& address : spec.endpoints) {
+  for (const std::string& address : cluster.endpoints()) {
     std::optional<H2Endpoint> target = ParseTarget(address);
     if (!target.has_value()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "cluster \"", spec.name, "\": endpoint \"", address,
+          "cluster \"", cluster.name(), "\": endpoint \"", address,
           "\" is not host:port, dns:///host:port or unix:///path"));
     }
-    std::string tls_name = tls != nullptr && !spec.tls->server_name.empty()
-                               ? spec.tls->server_name
-                           : target->unix_path.empty() ? target->host
-                                                       : "localhost";
+    H2ChannelOptions endpoint_options = channel_options;
+    if (tls != nullptr) {
+      endpoint_options.tls = tls;
+      endpoint_options.tls_name = TlsName(cluster, *target);
+    }
+    endpoint_options.endpoint = *std::move(target);
     Endpoint& e = endpoints.emplace_back();
     e.address = address;
-    e.channel = std::make_unique<H2Channel>(H2ChannelOptions{
-        .endpoint = *std::move(target),
-        .default_timeout = options.default_timeout,
-        .max_send_message_bytes = spec.max_send_message_bytes,
-        .max_receive_message_bytes = spec.max_receive_message_bytes,
-        .connect_timeout = spec.connect_timeout,
-        .max_reconnect_backoff =
-            std::max(options.max_reconnect_backoff, spec.connect_timeout),
-        .keepalive_time = spec.keepalive_time,
-        .keepalive_timeout = spec.keepalive_timeout,
-        .keepalive_permit_without_calls = spec.keepalive_permit_without_calls,
-        .tls = tls,
-        .tls_name = std::move(tls_name)});
+    e.channel = std::make_unique<H2Channel>(std::move(endpoint_options));
     e.health = std::make_shared<EndpointHealth>();
   }
-  return std::unique_ptr<Cluster>(new Cluster(spec, std::move(endpoints)));
+  return std::unique_ptr<Cluster>(new Cluster(cluster, std::move(endpoints)));
 }
 
-Cluster::Cluster(const ClusterSpec& spec, std::vector<Endpoint> endpoints)
-    : name_(spec.name),
-      lb_policy_(spec.lb_policy),
-      health_check_(spec.health_check),
+Cluster::Cluster(const config::v1::Cluster& cluster,
+                 std::vector<Endpoint> endpoints)
+    : name_(cluster.name()),
+      lb_policy_(cluster.lb_policy()),
+      health_check_(HealthCheckOf(cluster)),
       endpoints_(std::move(endpoints)) {}
 
 int Cluster::Pick() {
   const size_t n = endpoints_.size();
-  const size_t start = lb_policy_ == LbPolicy::kRoundRobin
+  const size_t start = lb_policy_ != config::v1::Cluster::PICK_FIRST
                            ? next_.fetch_add(1, std::memory_order_relaxed) % n
                            : 0;
   int fallback = -1;  // Healthy, but its channel is failing to connect.

@@ -29,7 +29,6 @@
 
 #include "absl/status/statusor.h"
 #include "gateway/upstream/channel.h"
-#include "gateway/upstream/cluster_spec.h"
 #include "gateway/upstream/h2_channel.h"
 #include "gateway/upstream/health_monitor.h"
 #include "gateway/upstream/upstreams.h"
@@ -38,13 +37,14 @@ namespace protogate::upstream {
 
 class Cluster final : public Channel {
  public:
-  // Creates the channels (they connect lazily, on the first call or check).
-  // REQUIRES: `spec` is valid (see Upstreams::Create). FAILED_PRECONDITION
+  // Creates the channels (they connect lazily, on the first call or check),
+  // with upstreams.h's defaults for the settings `cluster` leaves unset.
+  // REQUIRES: `cluster` is valid (see Upstreams::Create). FAILED_PRECONDITION
   // when a TLS file cannot be read or used; INVALID_ARGUMENT for a target
   // scheme the client does not support (ipv4:, ipv6:, dns with an
   // authority).
   static absl::StatusOr<std::unique_ptr<Cluster>> Create(
-      const ClusterSpec& spec, const UpstreamOptions& options);
+      const config::v1::Cluster& cluster, const UpstreamOptions& options);
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
@@ -70,13 +70,13 @@ class Cluster final : public Channel {
     std::shared_ptr<EndpointHealth> health;
   };
 
-  Cluster(const ClusterSpec& spec, std::vector<Endpoint> endpoints);
+  Cluster(const config::v1::Cluster& cluster, std::vector<Endpoint> endpoints);
   // The index of the endpoint for the next call, or -1 when none is healthy.
   int Pick();
   absl::Status NoHealthyEndpoint() const;
 
   const std::string name_;
-  const LbPolicy lb_policy_;
+  const config::v1::Cluster::LbPolicy lb_policy_;
   const std::optional<HealthCheckSpec> health_check_;
   std::vector<Endpoint> endpoints_;
   std::atomic<uint64_t> next_{0};  // ROUND_ROBIN's counter.

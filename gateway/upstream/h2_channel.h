@@ -39,6 +39,7 @@
 #include "gateway/base/io_thread.h"
 #include "gateway/upstream/channel.h"
 #include "gateway/upstream/h2_session.h"
+#include "gateway/upstream/upstreams.h"
 
 namespace boost::asio::ssl {
 class context;
@@ -63,13 +64,13 @@ std::optional<H2Endpoint> ParseTarget(const std::string& target);
 
 struct H2ChannelOptions {
   H2Endpoint endpoint;
-  absl::Duration default_timeout = absl::Seconds(15);
-  int64_t max_send_message_bytes = 16 * 1024 * 1024;
-  int64_t max_receive_message_bytes = 16 * 1024 * 1024;
-  absl::Duration connect_timeout = absl::Seconds(5);
-  absl::Duration max_reconnect_backoff = absl::Seconds(5);
-  absl::Duration keepalive_time = absl::Minutes(5);
-  absl::Duration keepalive_timeout = absl::Seconds(20);
+  absl::Duration default_timeout = kDefaultCallTimeout;
+  int64_t max_send_message_bytes = kDefaultMaxMessageBytes;
+  int64_t max_receive_message_bytes = kDefaultMaxMessageBytes;
+  absl::Duration connect_timeout = kDefaultConnectTimeout;
+  absl::Duration max_reconnect_backoff = kDefaultMaxReconnectBackoff;
+  absl::Duration keepalive_time = kDefaultKeepaliveTime;
+  absl::Duration keepalive_timeout = kDefaultKeepaliveTimeout;
   bool keepalive_permit_without_calls = false;
   // Set: TLS (h2_tls.h's MakeTlsContext), the certificate checked for
   // `tls_name` (the cluster's server_name, else the endpoint's host).

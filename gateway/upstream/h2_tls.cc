@@ -18,14 +18,14 @@ namespace ssl = boost::asio::ssl;
 // ALPN protocol list: one length-prefixed entry.
 constexpr unsigned char kAlpnH2[] = {2, 'h', '2'};
 
-absl::Status FileError(const ClusterSpec& cluster, const char* field,
+absl::Status FileError(const config::v1::Cluster& cluster, const char* field,
                        const std::string& path, const char* problem) {
-  return absl::FailedPreconditionError(absl::StrCat("cluster \"", cluster.name,
-                                                    "\": tls.", field, " \"",
-                                                    path, "\" ", problem));
+  return absl::FailedPreconditionError(
+      absl::StrCat("cluster \"", cluster.name(), "\": tls.", field, " \"", path,
+                   "\" ", problem));
 }
 
-absl::StatusOr<std::string> ReadPem(const ClusterSpec& cluster,
+absl::StatusOr<std::string> ReadPem(const config::v1::Cluster& cluster,
                                     const char* field,
                                     const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -43,36 +43,37 @@ absl::StatusOr<std::string> ReadPem(const ClusterSpec& cluster,
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<ssl::context>> MakeTlsContext(
-    const ClusterSpec& cluster) {
-  const TlsSpec& tls = *cluster.tls;
+    const config::v1::Cluster& cluster) {
+  const config::v1::TlsConfig& tls = cluster.tls();
   auto context = std::make_shared<ssl::context>(ssl::context::tls_client);
   SSL_CTX* native = context->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
   context->set_verify_mode(ssl::verify_peer);
   boost::system::error_code ec;
-  if (tls.ca_file.empty()) {
+  if (tls.ca_file().empty()) {
     context->set_default_verify_paths(ec);
     if (ec) {
       return absl::FailedPreconditionError(
-          absl::StrCat("cluster \"", cluster.name,
+          absl::StrCat("cluster \"", cluster.name(),
                        "\": the system CA roots cannot be read"));
     }
   } else {
     PG_ASSIGN_OR_RETURN(std::string ca,
-                        ReadPem(cluster, "ca_file", tls.ca_file));
+                        ReadPem(cluster, "ca_file", tls.ca_file()));
     context->add_certificate_authority(boost::asio::buffer(ca), ec);
-    if (ec) return FileError(cluster, "ca_file", tls.ca_file, "is not PEM");
+    if (ec) return FileError(cluster, "ca_file", tls.ca_file(), "is not PEM");
   }
-  if (!tls.cert_file.empty()) {
+  if (!tls.cert_file().empty()) {
     PG_ASSIGN_OR_RETURN(std::string cert,
-                        ReadPem(cluster, "cert_file", tls.cert_file));
+                        ReadPem(cluster, "cert_file", tls.cert_file()));
     PG_ASSIGN_OR_RETURN(std::string key,
-                        ReadPem(cluster, "key_file", tls.key_file));
+                        ReadPem(cluster, "key_file", tls.key_file()));
     context->use_certificate_chain(boost::asio::buffer(cert), ec);
-    if (ec) return FileError(cluster, "cert_file", tls.cert_file, "is not PEM");
+    if (ec)
+      return FileError(cluster, "cert_file", tls.cert_file(), "is not PEM");
     context->use_private_key(boost::asio::buffer(key), ssl::context::pem, ec);
     if (ec) {
-      return FileError(cluster, "key_file", tls.key_file,
+      return FileError(cluster, "key_file", tls.key_file(),
                        "is not a PEM key for cert_file");
     }
   }

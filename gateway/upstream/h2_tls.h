@@ -1,5 +1,5 @@
 // TLS towards a backend for protogate's HTTP/2 client: the OpenSSL context
-// of a cluster (from its TlsSpec, cluster_spec.h) and the per-connection
+// of a cluster (from its config tls block) and the per-connection
 // steps around the handshake. The cryptography is OpenSSL's (through
 // boost::asio::ssl); this only configures it: TLS 1.2 or later, the peer
 // verified against ca_file (or the system roots), its certificate checked
@@ -25,16 +25,17 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "gateway/upstream/cluster_spec.h"
 #include "gateway/upstream/h2_session.h"
+#include "protogate/config/v1/config.pb.h"
 
 namespace protogate::upstream {
 
-// The client context for `cluster.tls` (REQUIRES: set). FAILED_PRECONDITION
-// naming the cluster and the field (`tls.ca_file "PATH" cannot be read`)
-// when a file cannot be read or OpenSSL refuses its contents.
+// The client context for `cluster.tls()` (REQUIRES: set). Empty ca_file:
+// the system roots; cert_file and key_file (PEM) together: mutual TLS.
+// FAILED_PRECONDITION naming the cluster and the field (`tls.ca_file "PATH"
+// cannot be read`) when a file cannot be read or OpenSSL refuses its contents.
 absl::StatusOr<std::shared_ptr<boost::asio::ssl::context>> MakeTlsContext(
-    const ClusterSpec& cluster);
+    const config::v1::Cluster& cluster);
 
 // Before the handshake: sends `name` as SNI (unless it is an IP address)
 // and makes the handshake fail unless the certificate is valid for it.

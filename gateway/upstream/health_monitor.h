@@ -28,14 +28,24 @@
 #include <thread>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "gateway/upstream/channel.h"
-#include "gateway/upstream/cluster_spec.h"
 
 namespace protogate::upstream {
 
 // Whether an endpoint may receive calls; written by the monitor.
 struct EndpointHealth {
   std::atomic<bool> healthy{true};
+};
+
+// Active grpc.health.v1.Health/Check of an endpoint: a cluster's
+// `health_check` with the defaults (upstreams.h) filled in.
+struct HealthCheckSpec {
+  absl::Duration interval;
+  absl::Duration timeout;   // At most `interval`.
+  int unhealthy_threshold;  // Consecutive failures.
+  int healthy_threshold;    // Consecutive passes.
+  std::string service;      // Empty: the whole server.
 };
 
 struct HealthTarget {

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
@@ -10,64 +11,114 @@
 
 namespace protogate::upstream {
 
-absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(
-    std::vector<BackendSpec> backends, UpstreamOptions options) {
-  UpstreamsConfig config;
-  config.backends = std::move(backends);
-  return CreateFromConfig(std::move(config), options);
+namespace {
+
+// config.backends() as clusters and routes: a cluster per distinct target,
+// named after the first backend naming it, and a route per backend.
+struct BackendClusters {
+  std::vector<config::v1::Cluster> clusters;
+  std::vector<config::v1::ServiceRoute> routes;
+};
+
+BackendClusters ClustersOfBackends(
+    const google::protobuf::RepeatedPtrField<config::v1::Backend>& backends) {
+  BackendClusters out;
+  absl::flat_hash_map<std::string, std::string> cluster_of_target;
+  for (const config::v1::Backend& b : backends) {
+    auto [it, is_new] = cluster_of_target.emplace(b.target(), b.service());
+    if (is_new) {
+      config::v1::Cluster& c = out.clusters.emplace_back();
+      c.set_name(b.service());
+      c.add_endpoints(b.target());
+    }
+    config::v1::ServiceRoute& route = out.routes.emplace_back();
+    route.set_service(b.service());
+    route.set_cluster(it->second);
+  }
+  return out;
 }
 
-absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::CreateFromConfig(
-    UpstreamsConfig config, UpstreamOptions options) {
-  PG_ASSIGN_OR_RETURN(auto upstreams,
-                      RoutedClusters::Create(std::move(config), options));
+// The config's routes, minus those a backend replaces, then the backends'.
+std::vector<config::v1::ServiceRoute> MergedRoutes(
+    const google::protobuf::RepeatedPtrField<config::v1::ServiceRoute>& routes,
+    std::vector<config::v1::ServiceRoute> backend_routes) {
+  absl::flat_hash_set<std::string> replaced;
+  for (const config::v1::ServiceRoute& r : backend_routes) {
+    replaced.insert(r.service());
+  }
+  std::vector<config::v1::ServiceRoute> merged;
+  for (const config::v1::ServiceRoute& r : routes) {
+    if (!replaced.contains(r.service())) merged.push_back(r);
+  }
+  for (config::v1::ServiceRoute& r : backend_routes) {
+    merged.push_back(std::move(r));
+  }
+  return merged;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Upstreams>> Upstreams::Create(
+    const config::v1::GatewayConfig& config, UpstreamOptions options) {
+  PG_ASSIGN_OR_RETURN(auto upstreams, RoutedClusters::Create(config, options));
   return std::unique_ptr<Upstreams>(std::move(upstreams));
 }
 
 absl::StatusOr<std::unique_ptr<RoutedClusters>> RoutedClusters::Create(
-    UpstreamsConfig config, UpstreamOptions options) {
+    const config::v1::GatewayConfig& config, UpstreamOptions options) {
   PG_RETURN_IF_ERROR(ValidateOptions(options));
-  PG_RETURN_IF_ERROR(MergeBackends(options, config));
   std::unique_ptr<RoutedClusters> upstreams(new RoutedClusters());
   std::vector<HealthTarget> targets;
-  for (const ClusterSpec& spec : config.clusters) {
-    PG_RETURN_IF_ERROR(ValidateCluster(spec));
-    for (const auto& existing : upstreams->clusters_) {
-      if (existing->name() == spec.name) {
-        return absl::InvalidArgumentError(absl::StrFormat(
-            "cluster \"%s\": the name is given twice", spec.name));
-      }
-    }
-    PG_ASSIGN_OR_RETURN(std::unique_ptr<Cluster> cluster,
-                        Cluster::Create(spec, options));
-    for (HealthTarget& t : cluster->HealthTargets()) {
-      targets.push_back(std::move(t));
-    }
-    upstreams->clusters_.push_back(std::move(cluster));
+  for (const config::v1::Cluster& cluster : config.clusters()) {
+    PG_RETURN_IF_ERROR(upstreams->AddCluster(cluster, options, targets));
   }
-  PG_RETURN_IF_ERROR(upstreams->AddRoutes(config.routes));
+  BackendClusters backends = ClustersOfBackends(config.backends());
+  for (const config::v1::Cluster& cluster : backends.clusters) {
+    PG_RETURN_IF_ERROR(upstreams->AddCluster(cluster, options, targets));
+  }
+  PG_RETURN_IF_ERROR(upstreams->AddRoutes(
+      MergedRoutes(config.routes(), std::move(backends.routes))));
   if (!targets.empty()) {
     upstreams->monitor_ = std::make_unique<HealthMonitor>(std::move(targets));
   }
   return upstreams;
 }
 
-absl::Status RoutedClusters::AddRoutes(const std::vector<RouteSpec>& routes) {
+absl::Status RoutedClusters::AddCluster(
+    const config::v1::Cluster& cluster, const UpstreamOptions& options,
+    std::vector<HealthTarget>& health_targets) {
+  for (const auto& existing : clusters_) {
+    if (existing->name() == cluster.name()) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "cluster \"%s\": the name is given twice", cluster.name()));
+    }
+  }
+  PG_ASSIGN_OR_RETURN(std::unique_ptr<Cluster> created,
+                      Cluster::Create(cluster, options));
+  for (HealthTarget& t : created->HealthTargets()) {
+    health_targets.push_back(std::move(t));
+  }
+  clusters_.push_back(std::move(created));
+  return absl::OkStatus();
+}
+
+absl::Status RoutedClusters::AddRoutes(
+    const std::vector<config::v1::ServiceRoute>& routes) {
   for (size_t i = 0; i < routes.size(); ++i) {
-    const RouteSpec& route = routes[i];
-    PG_RETURN_IF_ERROR(ValidateRouteService(i, route));
+    const config::v1::ServiceRoute& route = routes[i];
     Cluster* target = nullptr;
     for (const auto& cluster : clusters_) {
-      if (cluster->name() == route.cluster) target = cluster.get();
+      if (cluster->name() == route.cluster()) target = cluster.get();
     }
     if (target == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrFormat("routes[%d] (\"%s\"): unknown cluster \"%s\"", i,
-                          route.service, route.cluster));
+                          route.service(), route.cluster()));
     }
-    if (!by_route_.emplace(route.service, target).second) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "routes[%d] (\"%s\"): the service is given twice", i, route.service));
+    if (!by_route_.emplace(route.service(), target).second) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("routes[%d] (\"%s\"): the service is given twice", i,
+                          route.service()));
     }
   }
   return absl::OkStatus();

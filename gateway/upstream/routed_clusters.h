@@ -1,5 +1,5 @@
 // RoutedClusters: the implementation of Upstreams (see upstreams.h),
-// returned by Upstreams::Create() and Upstreams::CreateFromConfig().
+// returned by Upstreams::Create().
 //
 // One Cluster per cluster (one H2Channel per endpoint, with the cluster's
 // TLS settings, limits and keepalive; channels connect lazily, on the first
@@ -28,9 +28,9 @@ namespace protogate::upstream {
 
 class RoutedClusters final : public Upstreams {
  public:
-  // See Upstreams::CreateFromConfig.
+  // See Upstreams::Create.
   static absl::StatusOr<std::unique_ptr<RoutedClusters>> Create(
-      UpstreamsConfig config, UpstreamOptions options);
+      const config::v1::GatewayConfig& config, UpstreamOptions options);
 
   // Longest match at '.' boundaries: "demo" matches "demo.bookstore.v1.X",
   // "demo.book" does not. Returns nullptr when nothing matches.
@@ -41,7 +41,14 @@ class RoutedClusters final : public Upstreams {
 
  private:
   RoutedClusters() = default;
-  absl::Status AddRoutes(const std::vector<RouteSpec>& routes);
+  // INVALID_ARGUMENT for a name that two clusters share (a backend's
+  // cluster is named after its service).
+  absl::Status AddCluster(const config::v1::Cluster& cluster,
+                          const UpstreamOptions& options,
+                          std::vector<HealthTarget>& health_targets);
+  // INVALID_ARGUMENT for a route to an unknown cluster or a service routed
+  // twice.
+  absl::Status AddRoutes(const std::vector<config::v1::ServiceRoute>& routes);
 
   std::vector<std::unique_ptr<Cluster>> clusters_;
   absl::flat_hash_map<std::string, Cluster*> by_route_;

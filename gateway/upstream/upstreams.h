@@ -5,7 +5,7 @@
 // resolves to the cluster of the route with the longest matching name (a
 // name matches itself and anything below it at a '.' boundary). Each
 // cluster is a Channel balancing calls over its endpoints (see
-// cluster_spec.h); one channel (protogate's HTTP/2 client) per endpoint,
+// cluster.h); one channel (protogate's HTTP/2 client) per endpoint,
 // created once and shared by
 // every route. Clusters with a health_check are checked by one background
 // thread per Upstreams; health starts over when a new Upstreams is built
@@ -17,20 +17,15 @@
 // which must outlive every call started on them (until its callback ran).
 //
 // Example:
-//   PG_ASSIGN_OR_RETURN(auto upstreams, Upstreams::Create(
-//       {{.name = "demo.bookstore", .target = "127.0.0.1:50051"}}, {}));
+//   config::v1::GatewayConfig config;  // Validated (config::ValidateConfig).
+//   config::v1::Backend* b = config.add_backends();
+//   b->set_service("demo.bookstore");
+//   b->set_target("127.0.0.1:50051");
+//   PG_ASSIGN_OR_RETURN(auto upstreams, Upstreams::Create(config, {}));
 //   Channel* ch = upstreams->Resolve("demo.bookstore.v1.Bookstore");
-//   // Or with clusters:
-//   UpstreamsConfig config;
-//   config.clusters.push_back({.name = "books",
-//                              .endpoints = {"10.0.0.1:50051",
-//                                            "10.0.0.2:50051"}});
-//   config.routes.push_back({.service = "demo.bookstore",
-//                            .cluster = "books"});
-//   PG_ASSIGN_OR_RETURN(auto upstreams, Upstreams::CreateFromConfig(config,
-//   {}));
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -39,56 +34,64 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "gateway/upstream/channel.h"
-#include "gateway/upstream/cluster_spec.h"
+#include "protogate/config/v1/config.pb.h"
 
 namespace protogate::upstream {
 
-struct BackendSpec {
-  std::string name;    // "pkg.Service" or a package prefix "pkg".
-  std::string target;  // "host:port", "dns:///host:port", "unix:///path".
+// The health of one cluster as the health checks see it.
+struct ClusterHealth {
+  std::string name;
+  // Aligned with the cluster's endpoints.
+  std::vector<bool> endpoint_healthy;
+  // Whether some route sends calls to the cluster.
+  bool routed = false;
+  bool any_healthy() const {
+    for (bool healthy : endpoint_healthy) {
+      if (healthy) return true;
+    }
+    return false;
+  }
 };
 
-// Clusters, routes and --backend style backends together.
-struct UpstreamsConfig {
-  std::vector<ClusterSpec> clusters;
-  std::vector<RouteSpec> routes;
-  // Each distinct target becomes a cluster named after the first backend
-  // naming it (one plaintext endpoint, UpstreamOptions' limits), and each
-  // backend a route NAME -> that cluster, replacing a route in `routes` for
-  // the same service.
-  std::vector<BackendSpec> backends;
-};
+// The defaults of the upstream settings left unset in the config
+// (config.proto documents them; this is the one place that holds them).
+// `method_defaults.timeout`: a call's deadline when the request has none.
+inline constexpr absl::Duration kDefaultCallTimeout = absl::Seconds(15);
+inline constexpr absl::Duration kDefaultMaxReconnectBackoff = absl::Seconds(5);
+// A cluster's settings.
+inline constexpr absl::Duration kDefaultConnectTimeout = absl::Seconds(5);
+// Stock gRPC servers refuse pings more often than every 5 minutes
+// (GOAWAY too_many_pings), so the default stays at that interval.
+inline constexpr absl::Duration kDefaultKeepaliveTime = absl::Minutes(5);
+inline constexpr absl::Duration kDefaultKeepaliveTimeout = absl::Seconds(20);
+inline constexpr int64_t kDefaultMaxMessageBytes = 16 * 1024 * 1024;
+inline constexpr absl::Duration kDefaultHealthInterval = absl::Seconds(10);
+inline constexpr absl::Duration kDefaultHealthTimeout = absl::Seconds(1);
+inline constexpr int kDefaultUnhealthyThreshold = 3;
+inline constexpr int kDefaultHealthyThreshold = 1;
 
 struct UpstreamOptions {
   // The deadline of a request whose deadline is absl::InfiniteFuture(); an
   // explicit request deadline is used as given, even if later.
-  absl::Duration default_timeout = absl::Seconds(15);
-  int max_receive_message_bytes = 16 * 1024 * 1024;
-  int max_send_message_bytes = 16 * 1024 * 1024;
-  // Stock gRPC servers refuse pings more often than every 5 minutes
-  // (GOAWAY too_many_pings), so the default stays at that interval.
-  absl::Duration keepalive_time = absl::Minutes(5);
-  absl::Duration max_reconnect_backoff = absl::Seconds(5);
+  absl::Duration default_timeout = kDefaultCallTimeout;
+  absl::Duration max_reconnect_backoff = kDefaultMaxReconnectBackoff;
 };
 
 class Upstreams {
  public:
-  // Returns InvalidArgument for an empty name or target, or the same name
-  // given twice (the message names it), a malformed name ("a..b") or a
-  // non-positive option. Never connects: channels connect on first use.
+  // Builds a cluster per `config.clusters()`, the routes of
+  // `config.routes()`, and for `config.backends()` a cluster per distinct
+  // target (named after the first backend naming it: one plaintext
+  // endpoint, default settings) with a route per backend, which replaces a
+  // route of `config.routes()` for the same service. Never connects:
+  // channels connect on first use. Starts the health checks of clusters
+  // that have one.
+  // REQUIRES: `config` passed config::ValidateConfig (the one set of
+  // rules for clusters, routes and backends); this only fails where the
+  // outside world does. FAILED_PRECONDITION when a TLS file cannot be read
+  // or used; INVALID_ARGUMENT for a target the client does not support.
   static absl::StatusOr<std::unique_ptr<Upstreams>> Create(
-      std::vector<BackendSpec> backends, UpstreamOptions options);
-  // Create() for clusters and routes. InvalidArgument naming the cluster
-  // (`cluster "books": ...`) or route (`routes[1] ("demo"): ...`) for: an
-  // empty or duplicate cluster name, no endpoints, an empty endpoint, a
-  // scheme target that is not the only endpoint, a non-positive duration
-  // or size, a health threshold below 1 or a health timeout over the
-  // interval; a malformed or duplicate route service, a route to an
-  // unknown cluster. FailedPrecondition when a TLS file cannot be read.
-  // Starts the health checks of clusters that have one.
-  // (Not an overload of Create: braced backend lists would be ambiguous.)
-  static absl::StatusOr<std::unique_ptr<Upstreams>> CreateFromConfig(
-      UpstreamsConfig config, UpstreamOptions options);
+      const config::v1::GatewayConfig& config, UpstreamOptions options);
   virtual ~Upstreams() = default;
 
   // The channel for `service_full_name`, or nullptr when no route matches.

@@ -482,6 +482,23 @@ TEST_F(AuthStageTest, KeysNeverFetchedAre503) {
   EXPECT_EQ(out.verdict.response.body.find("127.0.0.1"), std::string::npos);
 }
 
+// --validate's cache (JwksFetching::kNever) builds the stage against a
+// live JWKS server and never fetches from it; the serving cache does.
+TEST_F(AuthStageTest, AValidatingCacheNeverFetches) {
+  const auto config = Config(server_->uri());
+  JwksCache validating(JwksFetching::kNever);
+  auto stage = AuthStage::Create(config, Routes(), validating);
+  ASSERT_TRUE(stage.ok()) << stage.status();
+  std::shared_ptr<RemoteJwks> remote = Remote(validating, config);
+  EXPECT_TRUE(remote->RequestRefresh());
+  EXPECT_FALSE(remote->WaitForFetchCount(1, absl::Milliseconds(500)));
+  EXPECT_EQ(remote->keys(), nullptr);
+  EXPECT_EQ(Get(**stage, "/v1/shelves/1/books/2", token("rs256")).status(),
+            503);
+  JwksCache serving;
+  EXPECT_TRUE(Remote(serving, config)->WaitForFetchCount(1, absl::Seconds(30)));
+}
+
 TEST_F(AuthStageTest, AJwksServerTheCaDoesNotVouchForIsNeverTrusted) {
   auto config = Config(server_->uri());
   // The system store does not know the test CA.

@@ -5,8 +5,11 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace protogate::config {
@@ -203,6 +206,65 @@ INSTANTIATE_TEST_SUITE_P(
                 "expected uint32, got 1.5"}),
     [](const auto& info) { return "case" + std::to_string(info.index); });
 
+// Every rejected field, each at its position (the search goes on without
+// the field, or without the list that holds a rejected item).
+TEST(ParseConfigTextTest, ReportsEveryRejectedField) {
+  absl::StatusOr<v1::GatewayConfig> c = Parse(R"(lisen: a:1
+server:
+  io_threads: many
+  max_body_bytes: 10
+clusters:
+  - {name: a, endpoints: [1]}
+  - {name: b, endpoints: [2]}
+routes: [{service: s, clustr: a}]
+logging: {log_requests: yes}
+)");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition);
+  const std::vector<std::string> lines =
+      absl::StrSplit(std::string(c.status().message()), '\n');
+  EXPECT_THAT(
+      lines,
+      testing::ElementsAre(
+          "gw.yaml:1:1: field \"lisen\": unknown field",
+          "gw.yaml:3:3: field \"server.io_threads\": expected uint32, got "
+          "\"many\"",
+          "gw.yaml:6:27: field \"clusters[0].endpoints[0]\": expected "
+          "string, got 1",
+          "gw.yaml:7:27: field \"clusters[1].endpoints[0]\": expected "
+          "string, got 2",
+          "gw.yaml:8:23: field \"routes[0].clustr\": unknown field",
+          "gw.yaml:9:11: field \"logging.log_requests\": expected bool, got "
+          "\"yes\""));
+}
+
+TEST(ParseConfigTextTest, StopsAtAHundredRejectedFields) {
+  std::string text;
+  for (int i = 0; i < 150; ++i) text += "x" + std::to_string(i) + ": 1\n";
+  absl::StatusOr<v1::GatewayConfig> c = Parse(text);
+  ASSERT_FALSE(c.ok());
+  const std::vector<std::string> lines =
+      absl::StrSplit(std::string(c.status().message()), '\n');
+  EXPECT_EQ(lines.size(), 100u);
+  EXPECT_EQ(lines.back(), "gw.yaml:100:1: field \"x99\": unknown field");
+}
+
+// Each rejected field means one more pass over the whole config: a large
+// one stops early, saying so.
+TEST(ParseConfigTextTest, BoundsTheSearchOfALargeConfig) {
+  std::string text = "descriptors: {descriptor_sets: [";
+  text += std::string(3 << 20, 'a');  // One 3 MiB file name.
+  text += "]}\n";
+  for (int i = 0; i < 40; ++i) text += "x" + std::to_string(i) + ": 1\n";
+  absl::StatusOr<v1::GatewayConfig> c = Parse(text);
+  ASSERT_FALSE(c.ok());
+  const std::vector<std::string> lines =
+      absl::StrSplit(std::string(c.status().message()), '\n');
+  ASSERT_EQ(lines.size(), 23u);  // 22 passes of 3 MiB > 64 MiB.
+  EXPECT_EQ(lines[21], "gw.yaml:23:1: field \"x21\": unknown field");
+  EXPECT_EQ(lines[22], "gw.yaml: stopped looking for further field problems");
+}
+
 constexpr std::string_view kValidHead = R"(
 descriptors: {descriptor_sets: [api.binpb]}
 routes: [{service: demo, cluster: a}]
@@ -229,8 +291,8 @@ TEST(ParseValidatedConfigTextTest, PrefixesFileAndPositionOfThePath) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(std::string(c.status().message()),
-            "gw.yaml:9:9: clusters[1].endpoints[0]: \"localhost\" is not "
-            "host:port");
+            "gw.yaml:9:9: clusters[1] \"b\": endpoints[0]: \"localhost\" is "
+            "not host:port");
 }
 
 TEST(ParseValidatedConfigTextTest, FallsBackToTheClosestWrittenAncestor) {
@@ -241,7 +303,56 @@ TEST(ParseValidatedConfigTextTest, FallsBackToTheClosestWrittenAncestor) {
       "gw.yaml");
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(std::string(c.status().message()),
-            "gw.yaml:5:5: clusters[0].connect_timeout: must be positive");
+            "gw.yaml:5:5: clusters[0] \"a\": connect_timeout: must be "
+            "positive");
+}
+
+// Every problem, in the order of the text, each at its value's position,
+// naming the cluster, route, method or policy it is about.
+TEST(ParseValidatedConfigTextTest, ReportsEveryProblemWithItsPosition) {
+  constexpr std::string_view kText = R"(listen: 127.0.0.1:8080
+descriptors: {descriptor_sets: [api.binpb]}
+server:
+  io_threads: 5000
+clusters:
+  - name: books
+    endpoints: ["books:99999"]
+  - name: shelves
+    endpoints: [shelves:1]
+    health_check: {interval: 1s, timeout: 2s}
+routes:
+  - service: demo.bookstore
+    cluster: bookz
+  - {service: demo.shelves, cluster: shelves}
+methods:
+  - selector: demo.bookstore.v1.Bookstore.GetBook
+    timeout: 0s
+rate_limits:
+  policies:
+    - {name: per-ip, key: client_ip, requests: 0, per: 1s}
+admin: {listen: "127.0.0.1:8080"}
+)";
+  absl::StatusOr<v1::GatewayConfig> c =
+      ParseValidatedConfigText(kText, "gw.yaml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition);
+  const std::vector<std::string> lines =
+      absl::StrSplit(std::string(c.status().message()), '\n');
+  EXPECT_THAT(
+      lines,
+      testing::ElementsAre(
+          "gw.yaml:4:3: server.io_threads: 5000 is out of range (0 to 1024)",
+          "gw.yaml:7:17: clusters[0] \"books\": endpoints[0]: port of "
+          "\"books:99999\" is out of range (0 to 65535)",
+          "gw.yaml:10:34: clusters[1] \"shelves\": health_check.timeout: "
+          "longer than interval",
+          "gw.yaml:13:5: routes[0] \"demo.bookstore\": cluster: unknown "
+          "cluster \"bookz\"",
+          "gw.yaml:17:5: methods[0] \"demo.bookstore.v1.Bookstore.GetBook\": "
+          "timeout: must be positive",
+          "gw.yaml:20:38: rate_limits.policies[0] \"per-ip\": requests: must "
+          "be positive",
+          "gw.yaml:21:9: admin.listen: same address as listen"));
 }
 
 TEST(ParseValidatedConfigTextTest, SectionsFlagsCanSupplyAreOptional) {

@@ -22,6 +22,7 @@
 #include "google/protobuf/descriptor.pb.h"
 #include "gtest/gtest.h"
 #include "tests/demo/storefront_fixture.h"
+#include "tests/testing/backends_config.h"
 #include "tests/testing/child_process.h"
 
 namespace protogate::demo {
@@ -167,7 +168,9 @@ class StorefrontPlansTest : public testing::StorefrontFixture {
   void SetUp() override {
     StorefrontFixture::SetUp();
     auto upstreams = upstream::Upstreams::Create(
-        {{.name = "demo.storefront", .target = server_->address()}}, {});
+        ::protogate::testing::BackendsConfig(
+            {{.service = "demo.storefront", .target = server_->address()}}),
+        {});
     ASSERT_TRUE(upstreams.ok()) << upstreams.status();
     upstreams_ = *std::move(upstreams);
     upstream::Channel* channel =

@@ -362,6 +362,84 @@ TEST(H2ServerTest, ShutdownSendsGoawayAndLetsStreamsFinish) {
   shutdown.join();
 }
 
+// The protocol is chosen by the first bytes even when they arrive one by
+// one: "P" could start either "POST" or the preface.
+TEST(H2ServerTest, SplitFirstBytesStillChooseTheProtocol) {
+  auto server = StartOrDie(TestOptions(), EchoHandler);
+  auto http1 = RawClient::Connect(server->port());
+  ASSERT_NE(http1, nullptr);
+  ASSERT_TRUE(http1->Send("P"));
+  ASSERT_TRUE(
+      http1->Send("OST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n"));
+  auto response = http1->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+
+  auto http2 = RawClient::Connect(server->port());
+  ASSERT_NE(http2, nullptr);
+  const std::string opening = Opening();
+  ASSERT_TRUE(http2->Send(opening.substr(0, 2)));
+  ASSERT_TRUE(
+      http2->Send(opening.substr(2) +
+                  Frame(frame::kHeaders, frame::kEndHeaders | frame::kEndStream,
+                        1, frame::GetRequestBlock())));
+  H2FrameReader reader(*http2);
+  std::optional<H2Frame> headers = reader.NextOf(frame::kHeaders, 1);
+  ASSERT_TRUE(headers.has_value());
+  // HPACK: an indexed ":status: 200" is the static table entry 8 (0x88).
+  EXPECT_EQ(static_cast<uint8_t>(headers->payload[0]), 0x88);
+}
+
+TEST(H2ServerTest, HeadAnswerHasTheLengthButNoBody) {
+  auto server = StartOrDie(TestOptions(), EchoHandler);
+  auto client = ConnectH2(server->port());
+  ASSERT_NE(client, nullptr);
+  auto response = client->RoundTrip("HEAD", "/h", {}, "");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, "");
+  EXPECT_EQ(response->Header("content-length"),
+            std::to_string(std::string("HEAD /h host=127.0.0.1\n").size()));
+}
+
+// A request whose body never comes is reset at the read timeout; the
+// connection stays.
+TEST(H2ServerTest, IncompleteRequestIsResetAtTheReadTimeout) {
+  ServerOptions options = TestOptions();
+  options.read_timeout = absl::Milliseconds(200);
+  std::atomic<int> handled{0};
+  auto server = StartOrDie(options, [&](const Request&, Responder r) {
+    ++handled;
+    r.Send({.status = 200});
+  });
+  auto client = RawClient::Connect(server->port());
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(
+      client->Send(Opening() + Frame(frame::kHeaders, frame::kEndHeaders, 1,
+                                     frame::GetRequestBlock())));
+  H2FrameReader reader(*client);
+  std::optional<H2Frame> reset = reader.NextOf(frame::kRstStream, 1);
+  ASSERT_TRUE(reset.has_value());
+  EXPECT_EQ(reset->ErrorCode(), kCancel);
+  EXPECT_EQ(handled.load(), 0);
+}
+
+// A connection without streams for the idle timeout is told GOAWAY and
+// closed.
+TEST(H2ServerTest, IdleConnectionGetsGoawayAndIsClosed) {
+  ServerOptions options = TestOptions();
+  options.idle_timeout = absl::Milliseconds(200);
+  auto server = StartOrDie(options, EchoHandler);
+  auto client = RawClient::Connect(server->port());
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Send(Opening()));
+  H2FrameReader reader(*client);
+  std::optional<H2Frame> goaway = reader.NextOf(frame::kGoaway);
+  ASSERT_TRUE(goaway.has_value());
+  EXPECT_EQ(goaway->ErrorCode(), 0u);
+  EXPECT_FALSE(reader.Next().has_value());
+}
+
 TEST(H2ServerTest, Http11StillServedOnTheSamePort) {
   auto server = StartOrDie(TestOptions(), EchoHandler);
   auto client = RawClient::Connect(server->port());

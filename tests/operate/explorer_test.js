@@ -2,14 +2,16 @@
 // chromium driven by puppeteer-core, against the real gateway and the demo
 // backends. The page loads with no console errors, lists the demo's routes,
 // a try-it call returns the demo book, the plan picture has one node per
-// step and shows the steps' Server-Timing after a call. Keeps a screenshot
-// in BUILD_DIR/tests/operate/explorer.png.
+// step and shows the steps' Server-Timing after a call; against a gateway
+// whose GetBook needs a JWT, the try-it call is 401 without the token field
+// and 200 with it. Keeps a screenshot in BUILD_DIR/tests/operate/explorer.png.
 // Usage: node explorer_test.js REPO_DIR BUILD_DIR
 "use strict";
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
 const readline = require("readline");
+const crypto = require("crypto");
 const { spawn } = require("child_process");
 const { createRequire } = require("module");
 
@@ -60,6 +62,65 @@ async function clickRoute(page, verb, method) {
   throw new Error(`no route ${verb} ${method} in the list`);
 }
 
+// An HS256 JWT (node's crypto HMAC) for `claims`.
+function hs256(secret, claims) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const input = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  return `${input}.${crypto.createHmac("sha256", secret).update(input).digest("base64url")}`;
+}
+
+// A gateway whose GetBook needs a JWT of the provider "demo" (HS256); its
+// origin and a token it accepts.
+async function startAuthGateway(dir, bookstore, storefront) {
+  const secret = crypto.randomBytes(32);
+  fs.writeFileSync(path.join(dir, "secret"), secret);
+  fs.writeFileSync(path.join(dir, "auth.yaml"), `
+listen: 127.0.0.1:0
+descriptors: {descriptor_sets: ["${build}/proto/demo.binpb"], watch_interval: 0s}
+backends:
+  - {service: demo.bookstore, target: "127.0.0.1:${bookstore}"}
+  - {service: demo.storefront, target: "127.0.0.1:${storefront}"}
+auth:
+  jwt_providers:
+    - {name: demo, issuer: "https://issuer.test", hmac_secret_file: "${dir}/secret"}
+methods:
+  - {selector: demo.bookstore.v1.Bookstore.GetBook, auth: {require_any: [demo]}}
+`);
+  const [, port] = await startAndRead([`${build}/gateway/server/protogate`,
+    "--config", path.join(dir, "auth.yaml")], /protogate listening on http:\/\/\S+:(\d+)/);
+  const token = hs256(secret, { iss: "https://issuer.test", sub: "explorer",
+    exp: Math.floor(Date.now() / 1000) + 600 });
+  return [`http://127.0.0.1:${port}`, token];
+}
+
+// The try-it form against the auth gateway: 401 without the token field,
+// the book with it.
+async function checkTokenField(browser, origin, token) {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/-/explorer`, { waitUntil: "load" });
+  await page.waitForSelector("body[data-ready=true]", { timeout: 15000 });
+  await page.type("#search", "GetBook");
+  await clickRoute(page, "GET", "demo.bookstore.v1.Bookstore.GetBook");
+  await page.waitForSelector("body[data-selected='demo.bookstore.v1.Bookstore.GetBook']");
+  await page.type("[data-param=shelf]", "1");
+  await page.type("[data-param=book]", "1");
+  await page.click("#send");
+  await page.waitForSelector("#result:not([hidden])");
+  await page.waitForFunction(() => !document.querySelector("#send").disabled);
+  const denied = await page.$eval("#status", (e) => e.textContent);
+  const challenge = await page.$eval("#headers", (e) => e.textContent);
+  check("without a token: 401 with its challenge", denied.startsWith("401") &&
+    /www-authenticate: Bearer/i.test(challenge), `${denied} ${challenge}`);
+  await page.type("#token", token);
+  await page.click("#send");
+  await page.waitForFunction(() =>
+    document.querySelector("#status").textContent.startsWith("200"), { timeout: 15000 });
+  const body = await page.$eval("#response", (e) => e.textContent);
+  check("with the token field: the book",
+    body.includes('"title": "The Left Hand of Darkness"'), body);
+  await page.close();
+}
+
 async function main() {
   const [, bookstore] = await startAndRead(
     [`${build}/tools/demo/demo_bookstore`, "--listen", "127.0.0.1:0"], /listening on \S+:(\d+)/);
@@ -74,6 +135,7 @@ async function main() {
   const origin = `http://127.0.0.1:${port}`;
 
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "explorer-chromium-"));
+  const authDir = fs.mkdtempSync(path.join(os.tmpdir(), "explorer-auth-"));
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
@@ -169,9 +231,13 @@ async function main() {
     await page.screenshot({ path: path.join(build, "tests/operate/explorer-fanout.png") });
     check("no console errors", errors.length === 0, errors.join("\n"));
     check("nothing loaded from elsewhere", external.length === 0, external.join(" "));
+
+    const [authOrigin, token] = await startAuthGateway(authDir, bookstore, storefront);
+    await checkTokenField(browser, authOrigin, token);
   } finally {
     await browser.close();
     fs.rmSync(profile, { recursive: true, force: true });
+    fs.rmSync(authDir, { recursive: true, force: true });
   }
 }
 

@@ -2,8 +2,10 @@
 // schemas (npm kubernetes-models, the published OpenAPI of the API as
 // JSON schemas), the kustomization's references, and the operating
 // contract of the gateway's Deployment (probes, drain within the grace
-// period, io_threads from the CPU limit, non-root, read-only root fs).
-// Usage: node k8s_manifests_test.js REPO_DIR
+// period, io_threads from the CPU limit, non-root, read-only root fs), and
+// the ConfigMap's config with the gateway's own --validate (its shared rate
+// limits pointing at the Redis Service).
+// Usage: node k8s_manifests_test.js REPO_DIR BUILD_DIR
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -12,6 +14,7 @@ const { execFileSync } = require("child_process");
 const { createRequire } = require("module");
 
 const repo = path.resolve(process.argv[2] || path.join(__dirname, "../.."));
+const build = path.resolve(process.argv[3] || path.join(repo, "build"));
 const nodeRequire = createRequire(path.join(repo, "tools/node/package.json"));
 const YAML = nodeRequire("yaml");
 const dir = path.join(repo, "deploy/kubernetes");
@@ -141,7 +144,67 @@ check("HPA scales the Deployment", hpa.spec.scaleTargetRef.name === "protogate" 
 const pdb = find("PodDisruptionBudget", "protogate");
 check("PDB covers the pods", JSON.stringify(pdb.spec.selector.matchLabels) ===
       JSON.stringify(deployment.spec.selector.matchLabels));
-check("a Redis Service", find("Service", "redis") !== undefined);
+const redis = find("Service", "redis");
+check("a Redis Service", redis !== undefined);
+check("a Redis Deployment behind it", find("Deployment", "redis") !== undefined &&
+      JSON.stringify(find("Deployment", "redis").spec.template.metadata.labels) ===
+      JSON.stringify(redis.spec.selector));
+
+// Only the gateway's pods may reach Redis.
+const redisPolicy = find("NetworkPolicy", "redis");
+check("a NetworkPolicy lets only the gateway reach Redis", redisPolicy !== undefined &&
+      JSON.stringify(redisPolicy.spec.podSelector.matchLabels) ===
+      JSON.stringify(redis.spec.selector) &&
+      redisPolicy.spec.ingress.length === 1 &&
+      redisPolicy.spec.ingress[0].from.every((f) => JSON.stringify(f.podSelector.matchLabels) ===
+        JSON.stringify(deployment.spec.template.metadata.labels)));
+
+// The shared rate limits use that Redis.
+const limits = config.rate_limits || {};
+check("rate_limits.redis is the Redis Service",
+      limits.redis !== undefined &&
+      limits.redis.address === `${redis.metadata.name}:${redis.spec.ports[0].port}`,
+      JSON.stringify(limits.redis));
+check("a shared rate-limit policy",
+      (limits.policies || []).some((p) => p.shared === true));
+
+// The gateway itself accepts the ConfigMap's config (what the init
+// container runs), with the descriptor set the kustomization packs.
+function validateConfigMapConfig() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k8s-config-"));
+  try {
+    const text = fs.readFileSync(path.join(dir, "protogate.yaml"), "utf8")
+      .replaceAll("/etc/protogate/demo.binpb", path.join(build, "proto/demo.binpb"));
+    fs.writeFileSync(path.join(tmp, "protogate.yaml"), text);
+    const out = execFileSync(path.join(build, "gateway/server/protogate"),
+      ["--validate", `--config=${path.join(tmp, "protogate.yaml")}`],
+      { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60000 });
+    check("--validate: the ConfigMap's config is OK",
+          /^protogate: configuration OK \(/m.test(out), out);
+    check("--validate: it serves the bookstore",
+          /^service demo\.bookstore\.v1\.Bookstore: \d+ routes$/m.test(out), out);
+    // Not a no-op: a Redis address without a port is refused, with its line.
+    const line = text.split("\n").findIndex((l) => l.includes('"redis:6379"')) + 1;
+    fs.writeFileSync(path.join(tmp, "bad.yaml"), text.replace('"redis:6379"', '"redis"'));
+    try {
+      execFileSync(path.join(build, "gateway/server/protogate"),
+        ["--validate", `--config=${path.join(tmp, "bad.yaml")}`],
+        { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60000 });
+      check("--validate refuses redis address \"redis\"", false);
+    } catch (e) {
+      check("--validate refuses redis address \"redis\" with its line",
+            e.status === 1 && e.stderr.includes(
+              `bad.yaml:${line}:`) && e.stderr.includes("rate_limits.redis.address"),
+            `exit ${e.status}: ${e.stderr}`);
+    }
+  } catch (e) {
+    check("--validate of the ConfigMap's config", false,
+          `exit ${e.status}: ${e.stdout}${e.stderr}`);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+validateConfigMapConfig();
 
 // A wrong type is caught: the validator is not a no-op.
 try {

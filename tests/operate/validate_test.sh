@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `protogate --validate`: the demo config gives one line per service and
 # exit 0 without binding its port (which another process holds) or starting
-# health checks; a config with a mistake gives the mistake with FILE:LINE
-# and exit 1.
+# health checks; a config with mistakes gives every one of them with
+# FILE:LINE:COLUMN and exit 1 (a start: the same lines, exit 2).
 # Usage: validate_test.sh BUILD_DIR
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -33,7 +33,8 @@ grep -q '^protogate: configuration OK ([0-9]* services' "$OPERATE_TMP/out" ||
 [[ ! -s $OPERATE_TMP/err ]] || fail "stderr not empty"
 stop holder
 
-# A misspelt key on line 7: FILE:LINE:COLUMN, exit 1 (not 2).
+# Fields the config does not have, or of the wrong type: each one with
+# FILE:LINE:COLUMN, in the order of the file, exit 1 (not 2).
 bad=$OPERATE_TMP/bad.yaml
 {
   echo "listen: 127.0.0.1:0"
@@ -43,16 +44,72 @@ bad=$OPERATE_TMP/bad.yaml
   echo "  - name: books"
   echo "    endpoints: [127.0.0.1:1]"
   echo "    conect_timeout: 2s"
+  echo "server: {io_threads: many}"
 } >"$bad"
 code=0
 "$protogate" --validate --config "$bad" >"$OPERATE_TMP/out" \
   2>"$OPERATE_TMP/err" || code=$?
 cat "$OPERATE_TMP/err" >&2
-((code == 1)) || fail "bad config: exit $code"
-grep -q "^protogate: $bad:7:5: .*conect_timeout" "$OPERATE_TMP/err" ||
-  fail "no FILE:7:5 naming conect_timeout"
-grep -qx 'protogate: configuration INVALID' "$OPERATE_TMP/err" ||
-  fail "no INVALID line"
+((code == 1)) || fail "bad fields: exit $code"
+diff - "$OPERATE_TMP/err" <<EOF || fail "bad fields: not the lines above"
+$bad:7:5: field "clusters[0].conect_timeout": unknown field
+$bad:8:10: field "server.io_threads": expected uint32, got "many"
+protogate: configuration INVALID
+EOF
+[[ ! -s $OPERATE_TMP/out ]] || fail "bad fields: stdout not empty"
+
+# Values: every problem, each naming its cluster, route or method, with
+# its FILE:LINE:COLUMN.
+values=$OPERATE_TMP/values.yaml
+cat >"$values" <<EOF
+listen: 127.0.0.1:0
+descriptors: {descriptor_sets: [$build/proto/demo.binpb]}
+clusters:
+  - name: books
+    endpoints: ["books:99999"]
+  - name: shelves
+    endpoints: [shelves:1, shelves:1]
+routes:
+  - {service: demo.bookstore, cluster: bookz}
+methods:
+  - selector: demo.bookstore.v1.Bookstore.GetBook
+    timeout: 0s
+    retries: {max_attempts: 9}
+EOF
+code=0
+"$protogate" --validate --config "$values" >"$OPERATE_TMP/out" \
+  2>"$OPERATE_TMP/err" || code=$?
+cat "$OPERATE_TMP/err" >&2
+((code == 1)) || fail "bad values: exit $code"
+diff - "$OPERATE_TMP/err" <<EOF || fail "bad values: not the lines above"
+$values:5:17: clusters[0] "books": endpoints[0]: port of "books:99999" is out of range (0 to 65535)
+$values:7:28: clusters[1] "shelves": endpoints[1]: duplicate endpoint "shelves:1" (also endpoints[0])
+$values:9:31: routes[0] "demo.bookstore": cluster: unknown cluster "bookz"
+$values:12:5: methods[0] "demo.bookstore.v1.Bookstore.GetBook": timeout: must be positive
+$values:13:15: methods[0] "demo.bookstore.v1.Bookstore.GetBook": retries.max_attempts: 9 is out of range (1 to 5)
+protogate: configuration INVALID
+EOF
+
+# A start with that config reports the same problems and exits 2 without
+# binding its port.
+code=0
+"$protogate" --config "$values" >"$OPERATE_TMP/out" 2>"$OPERATE_TMP/err" ||
+  code=$?
+cat "$OPERATE_TMP/err" >&2
+((code == 2)) || fail "start with bad values: exit $code"
+(($(grep -c "^protogate: $values:[0-9]*:[0-9]*: " "$OPERATE_TMP/err") == 5)) ||
+  fail "start with bad values: not 5 problems"
+! grep -q listening "$OPERATE_TMP/out" || fail "start with bad values listened"
+
+# A bad flag names the program, then the INVALID line; exit 1.
+code=0
+"$protogate" --validate --config "$good" --nope=1 >"$OPERATE_TMP/out" \
+  2>"$OPERATE_TMP/err" || code=$?
+((code == 1)) || fail "bad flag: exit $code"
+diff - "$OPERATE_TMP/err" <<EOF || fail "bad flag: not the lines above"
+protogate: unknown flag --nope (see --help)
+protogate: configuration INVALID
+EOF
 
 # A problem found while building (a service without a backend): exit 1.
 code=0

@@ -114,11 +114,14 @@ TEST(DescriptorSourcesTest, AListedServiceWithoutItsFileIsNamed) {
 TEST(DescriptorSourcesTest, ReflectedServicesGetTheirTargetUnlessNamed) {
   ReflectedDescriptors a{.target = "a:1", .services = {"x.v1.A", "y.B"}};
   ReflectedDescriptors b{.target = "b:1", .services = {"y.B", "z.C"}};
-  auto backends =
-      WithReflectionBackends({{.name = "x", .target = "x:1"}}, {a, b});
+  google::protobuf::RepeatedPtrField<config::v1::Backend> backends;
+  config::v1::Backend* x = backends.Add();
+  x->set_service("x");
+  x->set_target("x:1");
+  AddReflectionBackends({a, b}, backends);
   std::vector<std::string> pairs;
   for (const auto& backend : backends) {
-    pairs.push_back(backend.name + "=" + backend.target);
+    pairs.push_back(backend.service() + "=" + backend.target());
   }
   EXPECT_THAT(pairs, UnorderedElementsAre("x=x:1", "y.B=a:1", "z.C=b:1"));
 }

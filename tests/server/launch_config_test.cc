@@ -10,7 +10,6 @@
 
 #include "demo/bookstore.pb.h"
 #include "gateway/config/config_loader.h"
-#include "gateway/proxy/cluster_config.h"
 #include "gateway/proxy/route_retries.h"
 #include "gateway/server/flags.h"
 #include "gmock/gmock.h"
@@ -195,38 +194,40 @@ routes:
   absl::StatusOr<GatewayFlags> f =
       Parse({"--config", path, "--backend=x.y=127.0.0.1:7"});
   ASSERT_TRUE(f.ok()) << f.status();
-  std::vector<upstream::ClusterSpec> clusters =
-      proxy::ClustersFromConfig(f->config.clusters());
-  std::vector<upstream::RouteSpec> routes =
-      proxy::RoutesFromConfig(f->config.routes());
-  ASSERT_EQ(clusters.size(), 2u);
-  const upstream::ClusterSpec& books = clusters[0];
-  EXPECT_EQ(books.name, "books");
-  EXPECT_THAT(books.endpoints,
+  // The file's clusters and routes reach the snapshot as they are (the
+  // upstream library fills in the defaults of unset fields).
+  const auto& clusters = f->config.clusters();
+  ASSERT_EQ(clusters.size(), 2);
+  const config::v1::Cluster& books = clusters[0];
+  EXPECT_EQ(books.name(), "books");
+  EXPECT_THAT(books.endpoints(),
               ::testing::ElementsAre("127.0.0.1:5001", "127.0.0.1:5002"));
-  EXPECT_EQ(books.lb_policy, upstream::LbPolicy::kPickFirst);
-  EXPECT_EQ(books.connect_timeout, absl::Seconds(2));
-  EXPECT_EQ(books.keepalive_time, absl::Seconds(60));
-  EXPECT_EQ(books.keepalive_timeout, absl::Seconds(5));
-  EXPECT_TRUE(books.keepalive_permit_without_calls);
-  EXPECT_EQ(books.max_send_message_bytes, 1000);
-  EXPECT_EQ(books.max_receive_message_bytes, 16 * 1024 * 1024);
-  EXPECT_FALSE(books.tls.has_value());
-  ASSERT_TRUE(books.health_check.has_value());
-  EXPECT_EQ(books.health_check->interval, absl::Milliseconds(500));
-  EXPECT_EQ(books.health_check->timeout, absl::Milliseconds(250));
-  EXPECT_EQ(books.health_check->unhealthy_threshold, 3);
-  EXPECT_EQ(books.health_check->healthy_threshold, 2);
-  EXPECT_EQ(books.health_check->service, "demo.bookstore.v1.Bookstore");
-  const upstream::ClusterSpec& other = clusters[1];
-  EXPECT_EQ(other.lb_policy, upstream::LbPolicy::kRoundRobin);
-  EXPECT_EQ(other.connect_timeout, absl::Seconds(5));
-  ASSERT_TRUE(other.tls.has_value());
-  EXPECT_EQ(other.tls->server_name, "other.test");
-  EXPECT_FALSE(other.health_check.has_value());
-  ASSERT_EQ(routes.size(), 2u);
-  EXPECT_EQ(routes[1].service, "demo.bookstore");
-  EXPECT_EQ(routes[1].cluster, "books");
+  EXPECT_EQ(books.lb_policy(), config::v1::Cluster::PICK_FIRST);
+  EXPECT_EQ(config::ToDuration(books.connect_timeout()), absl::Seconds(2));
+  EXPECT_EQ(config::ToDuration(books.keepalive().time()), absl::Seconds(60));
+  EXPECT_EQ(config::ToDuration(books.keepalive().timeout()), absl::Seconds(5));
+  EXPECT_TRUE(books.keepalive().permit_without_calls());
+  EXPECT_EQ(books.max_send_message_bytes(), 1000);
+  EXPECT_FALSE(books.has_tls());
+  ASSERT_TRUE(books.has_health_check());
+  EXPECT_EQ(config::ToDuration(books.health_check().interval()),
+            absl::Milliseconds(500));
+  EXPECT_EQ(config::ToDuration(books.health_check().timeout()),
+            absl::Milliseconds(250));
+  EXPECT_EQ(books.health_check().unhealthy_threshold(), 3u);
+  EXPECT_EQ(books.health_check().healthy_threshold(), 2u);
+  EXPECT_EQ(books.health_check().service(), "demo.bookstore.v1.Bookstore");
+  const config::v1::Cluster& other = clusters[1];
+  // Unset: round robin (upstream::Cluster).
+  EXPECT_EQ(other.lb_policy(), config::v1::Cluster::LB_POLICY_UNSPECIFIED);
+  EXPECT_FALSE(other.has_connect_timeout());
+  ASSERT_TRUE(other.has_tls());
+  EXPECT_EQ(other.tls().server_name(), "other.test");
+  EXPECT_FALSE(other.has_health_check());
+  const auto& routes = f->config.routes();
+  ASSERT_EQ(routes.size(), 2);
+  EXPECT_EQ(routes[1].service(), "demo.bookstore");
+  EXPECT_EQ(routes[1].cluster(), "books");
   // --backend adds to them (a one-endpoint cluster, made by Upstreams).
   ASSERT_EQ(f->config.backends_size(), 1);
   EXPECT_EQ(f->config.backends(0).service(), "x.y");
@@ -236,22 +237,20 @@ TEST(ConfigFlagsTest, TheExampleConfigsClustersAndRoutesApply) {
   absl::StatusOr<config::v1::GatewayConfig> example =
       config::LoadValidatedConfigFile("tools/demo/protogate.yaml");
   ASSERT_TRUE(example.ok()) << example.status();
-  std::vector<upstream::ClusterSpec> clusters =
-      proxy::ClustersFromConfig(example->clusters());
-  std::vector<upstream::RouteSpec> routes =
-      proxy::RoutesFromConfig(example->routes());
-  ASSERT_EQ(clusters.size(), 2u);
-  EXPECT_EQ(clusters[0].name, "bookstore");
-  EXPECT_EQ(clusters[0].connect_timeout, absl::Seconds(2));
-  ASSERT_TRUE(clusters[0].health_check.has_value());
-  EXPECT_EQ(clusters[0].health_check->unhealthy_threshold, 3);
-  // The storefront's thresholds are unset: the defaults.
-  ASSERT_TRUE(clusters[1].health_check.has_value());
-  EXPECT_EQ(clusters[1].health_check->unhealthy_threshold, 3);
-  EXPECT_EQ(clusters[1].health_check->healthy_threshold, 1);
-  ASSERT_EQ(routes.size(), 2u);
-  EXPECT_EQ(routes[0].cluster, "bookstore");
-  EXPECT_EQ(routes[1].cluster, "storefront");
+  const auto& clusters = example->clusters();
+  ASSERT_EQ(clusters.size(), 2);
+  EXPECT_EQ(clusters[0].name(), "bookstore");
+  EXPECT_EQ(config::ToDuration(clusters[0].connect_timeout()),
+            absl::Seconds(2));
+  ASSERT_TRUE(clusters[0].has_health_check());
+  EXPECT_EQ(clusters[0].health_check().unhealthy_threshold(), 3u);
+  // The storefront's thresholds are unset: the upstream defaults apply.
+  ASSERT_TRUE(clusters[1].has_health_check());
+  EXPECT_EQ(clusters[1].health_check().unhealthy_threshold(), 0u);
+  const auto& routes = example->routes();
+  ASSERT_EQ(routes.size(), 2);
+  EXPECT_EQ(routes[0].cluster(), "bookstore");
+  EXPECT_EQ(routes[1].cluster(), "storefront");
 }
 
 TEST(ConfigFlagsTest, RetryBudgetSetsOnlyWhatIsGiven) {
@@ -267,6 +266,22 @@ retry_budget: {ratio: 0.05, max_tokens: 3}
   EXPECT_DOUBLE_EQ(budget.min_per_second,
                    upstream::RetryBudgetOptions().min_per_second);
   EXPECT_DOUBLE_EQ(budget.max_tokens, 3);
+}
+
+TEST(ConfigFlagsTest, Http2LimitsSetOnlyWhatIsGiven) {
+  std::string path = WriteConfig("http2.yaml", R"(
+descriptors: {descriptor_sets: [a.binpb]}
+server: {http2: {max_concurrent_streams: 8, max_resets_per_second: 50}}
+)");
+  absl::StatusOr<GatewayFlags> f = Parse({"--config", path});
+  ASSERT_TRUE(f.ok()) << f.status();
+  auto listener = ListenerOptions(f->config);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  EXPECT_EQ(listener->http2.max_concurrent_streams, 8u);
+  EXPECT_EQ(listener->http2.resets_per_second, 50u);
+  EXPECT_EQ(listener->http2.reset_burst, 100u);
+  EXPECT_EQ(listener->http2.initial_stream_window_bytes,
+            http::Http2Options().initial_stream_window_bytes);
 }
 
 TEST(ConfigFlagsTest, FileErrorsNameFileLineAndPath) {

@@ -3,11 +3,13 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "demo/bookstore.pb.h"
@@ -31,11 +33,30 @@ using ::testing::HasSubstr;
 
 // Short health checks; two failures in a row make an endpoint unhealthy so
 // that one slow check on a loaded machine does not.
-HealthCheckSpec FastChecks() {
-  return {.interval = absl::Milliseconds(50),
-          .timeout = absl::Milliseconds(50),
-          .unhealthy_threshold = 2,
-          .healthy_threshold = 1};
+constexpr char kFastChecks[] =
+    "health_check { interval { nanos: 50000000 } timeout { nanos: 50000000 } "
+    "unhealthy_threshold: 2 healthy_threshold: 1 %s } ";
+
+// `routes { service: 'S' cluster: 'C' }` for each pair.
+std::string Routes(
+    const std::vector<std::pair<std::string, std::string>>& routes) {
+  std::string text;
+  for (const auto& [service, cluster] : routes) {
+    absl::StrAppend(&text, "routes { service: '", service, "' cluster: '",
+                    cluster, "' } ");
+  }
+  return text;
+}
+
+// `clusters { name: 'NAME' endpoints: ... EXTRA }`.
+std::string ClusterText(const std::string& name,
+                        const std::vector<std::string>& endpoints,
+                        const std::string& extra = "") {
+  std::string text = absl::StrCat("clusters { name: '", name, "' ");
+  for (const std::string& e : endpoints) {
+    absl::StrAppend(&text, "endpoints: '", e, "' ");
+  }
+  return absl::StrCat(text, extra, "} ");
 }
 
 class ClusterTest : public ::testing::Test {
@@ -47,17 +68,25 @@ class ClusterTest : public ::testing::Test {
     }
   }
 
-  ClusterSpec Books(LbPolicy policy, bool checked) {
-    ClusterSpec spec{.name = "books", .lb_policy = policy};
-    for (const auto& b : backends_) spec.endpoints.push_back(b->address());
-    if (checked) spec.health_check = FastChecks();
-    return spec;
+  // Cluster "books" over every backend; `health_service`: checked, asking
+  // for that service ("" = the whole server).
+  std::string Books(const std::string& lb_policy,
+                    std::optional<std::string> health_service) {
+    std::vector<std::string> endpoints;
+    for (const auto& b : backends_) endpoints.push_back(b->address());
+    std::string extra = absl::StrCat("lb_policy: ", lb_policy, " ");
+    if (health_service.has_value()) {
+      absl::StrAppend(
+          &extra, absl::StrFormat(kFastChecks,
+                                  health_service->empty()
+                                      ? std::string()
+                                      : "service: '" + *health_service + "'"));
+    }
+    return ClusterText("books", endpoints, extra);
   }
 
-  void Build(std::vector<ClusterSpec> clusters, std::vector<RouteSpec> routes) {
-    UpstreamsConfig config{.clusters = std::move(clusters),
-                           .routes = std::move(routes)};
-    auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+  void Build(const std::string& text) {
+    auto upstreams = Upstreams::Create(ConfigText(text), {});
     ASSERT_TRUE(upstreams.ok()) << upstreams.status();
     upstreams_ = *std::move(upstreams);
   }
@@ -98,8 +127,8 @@ class ClusterTest : public ::testing::Test {
 
 TEST_F(ClusterTest, RoundRobinSpreadsCallsOverEveryEndpoint) {
   StartBackends(3);
-  Build({Books(LbPolicy::kRoundRobin, false)},
-        {{.service = "demo.bookstore", .cluster = "books"}});
+  Build(Books("ROUND_ROBIN", std::nullopt) +
+        Routes({{"demo.bookstore", "books"}}));
   for (int i = 0; i < 30; ++i) {
     ASSERT_TRUE(ListShelves().status.ok()) << i;
   }
@@ -109,10 +138,9 @@ TEST_F(ClusterTest, RoundRobinSpreadsCallsOverEveryEndpoint) {
 TEST_F(ClusterTest, WithoutHealthChecksAnEndpointFailingToConnectIsPassedOver) {
   StartBackends(1);
   RefusingPort refused;
-  Build({{.name = "books",
-          .endpoints = {"127.0.0.1:" + std::to_string(refused.port()),
-                        backends_[0]->address()}}},
-        {{.service = "demo.bookstore", .cluster = "books"}});
+  Build(ClusterText("books", {"127.0.0.1:" + std::to_string(refused.port()),
+                              backends_[0]->address()}) +
+        Routes({{"demo.bookstore", "books"}}));
   int failures = 0;
   for (int i = 0; i < 20; ++i) {
     CallResult result = ListShelves();
@@ -129,8 +157,8 @@ TEST_F(ClusterTest, WithoutHealthChecksAnEndpointFailingToConnectIsPassedOver) {
 
 TEST_F(ClusterTest, PickFirstSendsEveryCallToTheFirstEndpoint) {
   StartBackends(3);
-  Build({Books(LbPolicy::kPickFirst, false)},
-        {{.service = "demo.bookstore", .cluster = "books"}});
+  Build(Books("PICK_FIRST", std::nullopt) +
+        Routes({{"demo.bookstore", "books"}}));
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(ListShelves().status.ok()) << i;
   }
@@ -139,8 +167,7 @@ TEST_F(ClusterTest, PickFirstSendsEveryCallToTheFirstEndpoint) {
 
 TEST_F(ClusterTest, PickFirstMovesOnWhenTheFirstStopsServing) {
   StartBackends(2);
-  Build({Books(LbPolicy::kPickFirst, true)},
-        {{.service = "demo.bookstore", .cluster = "books"}});
+  Build(Books("PICK_FIRST", "") + Routes({{"demo.bookstore", "books"}}));
   backends_[0]->SetServing(false);
   ASSERT_TRUE(WaitForEndpoint(0, false));
   for (int i = 0; i < 10; ++i) {
@@ -155,8 +182,7 @@ TEST_F(ClusterTest, PickFirstMovesOnWhenTheFirstStopsServing) {
 
 TEST_F(ClusterTest, RoundRobinSkipsAnEndpointNotServingUntilItRecovers) {
   StartBackends(3);
-  Build({Books(LbPolicy::kRoundRobin, true)},
-        {{.service = "demo.bookstore", .cluster = "books"}});
+  Build(Books("ROUND_ROBIN", "") + Routes({{"demo.bookstore", "books"}}));
   backends_[1]->SetServing(false);
   ASSERT_TRUE(WaitForEndpoint(1, false));
   const std::vector<int> before = Calls();
@@ -179,8 +205,7 @@ TEST_F(ClusterTest, RoundRobinSkipsAnEndpointNotServingUntilItRecovers) {
 
 TEST_F(ClusterTest, KilledBackendIsSkippedAfterTheChecks) {
   StartBackends(2);
-  Build({Books(LbPolicy::kRoundRobin, true)},
-        {{.service = "demo.bookstore", .cluster = "books"}});
+  Build(Books("ROUND_ROBIN", "") + Routes({{"demo.bookstore", "books"}}));
   backends_[0]->Shutdown();
   ASSERT_TRUE(WaitForEndpoint(0, false));
   for (int i = 0; i < 10; ++i) {
@@ -191,8 +216,7 @@ TEST_F(ClusterTest, KilledBackendIsSkippedAfterTheChecks) {
 
 TEST_F(ClusterTest, NoHealthyEndpointFailsFastNamingTheCluster) {
   StartBackends(2);
-  Build({Books(LbPolicy::kRoundRobin, true)},
-        {{.service = "demo.bookstore", .cluster = "books"}});
+  Build(Books("ROUND_ROBIN", "") + Routes({{"demo.bookstore", "books"}}));
   EXPECT_TRUE(upstreams_->Health()[0].any_healthy());
   backends_[0]->SetServing(false);
   backends_[1]->SetServing(false);
@@ -210,9 +234,7 @@ TEST_F(ClusterTest, NoHealthyEndpointFailsFastNamingTheCluster) {
 TEST_F(ClusterTest, HealthChecksAskForTheConfiguredService) {
   StartBackends(1);
   backends_[0]->SetServing("books.v1", true);
-  ClusterSpec spec = Books(LbPolicy::kRoundRobin, true);
-  spec.health_check->service = "books.v1";
-  Build({spec}, {{.service = "demo", .cluster = "books"}});
+  Build(Books("ROUND_ROBIN", "books.v1") + Routes({{"demo", "books"}}));
   // Only "books.v1" stops serving; the server as a whole ("") still serves.
   backends_[0]->SetServing("books.v1", false);
   ASSERT_TRUE(WaitForEndpoint(0, false));
@@ -222,19 +244,18 @@ TEST_F(ClusterTest, HealthChecksAskForTheConfiguredService) {
 
 TEST_F(ClusterTest, AServiceTheHealthServiceDoesNotKnowIsUnhealthy) {
   StartBackends(1);
-  ClusterSpec spec = Books(LbPolicy::kRoundRobin, true);
-  spec.health_check->service = "no.such.Service";  // Check: NOT_FOUND.
-  Build({spec}, {{.service = "demo", .cluster = "books"}});
+  // Check: NOT_FOUND.
+  Build(Books("ROUND_ROBIN", "no.such.Service") + Routes({{"demo", "books"}}));
   ASSERT_TRUE(WaitForEndpoint(0, false));
   EXPECT_EQ(ListShelves().status.code(), absl::StatusCode::kUnavailable);
 }
 
 TEST_F(ClusterTest, EndpointsStartHealthyBeforeTheFirstCheck) {
   StartBackends(1);
-  ClusterSpec spec = Books(LbPolicy::kRoundRobin, false);
-  spec.health_check =
-      HealthCheckSpec{.interval = absl::Hours(1), .timeout = absl::Seconds(1)};
-  Build({spec}, {{.service = "demo", .cluster = "books"}});
+  Build(ClusterText("books", {backends_[0]->address()},
+                    "health_check { interval { seconds: 3600 } timeout { "
+                    "seconds: 1 } }") +
+        Routes({{"demo", "books"}}));
   EXPECT_THAT(upstreams_->Health()[0].endpoint_healthy, ElementsAre(true));
   EXPECT_TRUE(upstreams_->Health()[0].routed);
   EXPECT_TRUE(ListShelves().status.ok());
@@ -242,11 +263,10 @@ TEST_F(ClusterTest, EndpointsStartHealthyBeforeTheFirstCheck) {
 
 TEST_F(ClusterTest, RoutesPickTheLongestMatchAtDotBoundaries) {
   StartBackends(2);
-  Build({{.name = "a", .endpoints = {backends_[0]->address()}},
-         {.name = "b", .endpoints = {backends_[1]->address()}},
-         {.name = "unused", .endpoints = {backends_[1]->address()}}},
-        {{.service = "demo", .cluster = "a"},
-         {.service = "demo.bookstore.v1.Bookstore", .cluster = "b"}});
+  Build(ClusterText("a", {backends_[0]->address()}) +
+        ClusterText("b", {backends_[1]->address()}) +
+        ClusterText("unused", {backends_[1]->address()}) +
+        Routes({{"demo", "a"}, {"demo.bookstore.v1.Bookstore", "b"}}));
   Channel* bookstore = upstreams_->Resolve("demo.bookstore.v1.Bookstore");
   Channel* other = upstreams_->Resolve("demo.bookstore.v1.Other");
   EXPECT_NE(bookstore, nullptr);
@@ -266,52 +286,30 @@ TEST_F(ClusterTest, RoutesPickTheLongestMatchAtDotBoundaries) {
 
 TEST_F(ClusterTest, BackendFlagReplacesTheRouteOfItsService) {
   StartBackends(2);
-  UpstreamsConfig config;
-  config.clusters.push_back(
-      {.name = "books", .endpoints = {backends_[0]->address()}});
-  config.routes.push_back({.service = "demo.bookstore", .cluster = "books"});
-  config.backends.push_back(
-      {.name = "demo.bookstore", .target = backends_[1]->address()});
-  auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
-  ASSERT_TRUE(upstreams.ok()) << upstreams.status();
-  upstreams_ = *std::move(upstreams);
+  Build(ClusterText("books", {backends_[0]->address()}) +
+        Routes({{"demo.bookstore", "books"}}) +
+        absl::StrCat("backends { service: 'demo.bookstore' target: '",
+                     backends_[1]->address(), "' }"));
   ASSERT_TRUE(ListShelves().status.ok());
   EXPECT_THAT(Calls(), ElementsAre(0, 1));
 }
 
-absl::Status CreateStatus(std::vector<ClusterSpec> clusters,
-                          std::vector<RouteSpec> routes) {
-  UpstreamsConfig config{.clusters = std::move(clusters),
-                         .routes = std::move(routes)};
-  return Upstreams::CreateFromConfig(std::move(config), {}).status();
+absl::Status CreateStatus(const std::string& text) {
+  return Upstreams::Create(ConfigText(text), {}).status();
 }
 
-TEST(ClusterCreateTest, RejectsBadClustersAndRoutes) {
-  const ClusterSpec ok{.name = "a", .endpoints = {"127.0.0.1:1"}};
-  EXPECT_EQ(CreateStatus({ok, ok}, {}).message(),
-            "cluster \"a\": the name is given twice");
-  EXPECT_EQ(CreateStatus({{.name = "a"}}, {}).message(),
-            "cluster \"a\": no endpoints");
+// The config's rules are config::ValidateConfig's (tests/config); Create
+// fails only where the outside world does, or where two sources of
+// clusters and routes collide.
+TEST(ClusterCreateTest, RejectsWhatTheConfigCannotCheck) {
+  const std::string ok = ClusterText("a", {"127.0.0.1:1"});
   EXPECT_EQ(
-      CreateStatus({{.name = "a", .endpoints = {"dns:///x:1", "h:1"}}}, {})
-          .message(),
-      "cluster \"a\": \"dns:///x:1\" is a target with a scheme: it must be "
-      "the only endpoint");
-  ClusterSpec zero = ok;
-  zero.health_check = HealthCheckSpec{.unhealthy_threshold = 0};
-  EXPECT_EQ(CreateStatus({zero}, {}).message(),
-            "cluster \"a\": health check thresholds must be at least 1");
-  EXPECT_EQ(CreateStatus({ok}, {{.service = "demo", .cluster = "b"}}).message(),
+      CreateStatus(ok + "backends { service: 'a' target: 'h:1' }").message(),
+      "cluster \"a\": the name is given twice");
+  EXPECT_EQ(CreateStatus(ok + Routes({{"demo", "b"}})).message(),
             "routes[0] (\"demo\"): unknown cluster \"b\"");
-  EXPECT_EQ(CreateStatus({ok}, {{.service = "demo", .cluster = "a"},
-                                {.service = "demo", .cluster = "a"}})
-                .message(),
-            "routes[1] (\"demo\"): the service is given twice");
-  EXPECT_EQ(CreateStatus({ok}, {{.service = "demo..x", .cluster = "a"}}).code(),
-            absl::StatusCode::kInvalidArgument);
-  ClusterSpec tls = ok;
-  tls.tls = TlsSpec{.ca_file = "/nonexistent/ca.pem"};
-  absl::Status missing = CreateStatus({tls}, {});
+  absl::Status missing = CreateStatus(ClusterText(
+      "a", {"127.0.0.1:1"}, "tls { ca_file: '/nonexistent/ca.pem' }"));
   EXPECT_EQ(missing.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(missing.message(),
               HasSubstr("cluster \"a\": tls.ca_file \"/nonexistent/ca.pem\""));
@@ -320,12 +318,11 @@ TEST(ClusterCreateTest, RejectsBadClustersAndRoutes) {
 TEST(ClusterCreateTest, DnsTargetIsOneEndpoint) {
   auto backend = GrpcTestBackend::Start();
   ASSERT_NE(backend, nullptr);
-  UpstreamsConfig config;
-  config.clusters.push_back({.name = "dns",
-                             .endpoints = {"dns:///" + backend->address()},
-                             .lb_policy = LbPolicy::kPickFirst});
-  config.routes.push_back({.service = "demo", .cluster = "dns"});
-  auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+  auto upstreams = Upstreams::Create(
+      ConfigText(ClusterText("dns", {"dns:///" + backend->address()},
+                             "lb_policy: PICK_FIRST") +
+                 Routes({{"demo", "dns"}})),
+      {});
   ASSERT_TRUE(upstreams.ok()) << upstreams.status();
   CallRequest request{.method = BookstoreMethod("ListShelves"),
                       .payload = google::protobuf::Empty().SerializeAsString()};
@@ -346,10 +343,10 @@ TEST(ClusterCreateTest, UnixSocketTargetIsOneEndpoint) {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   ASSERT_NE(server, nullptr);
-  UpstreamsConfig config;
-  config.clusters.push_back({.name = "local", .endpoints = {"unix://" + path}});
-  config.routes.push_back({.service = "demo", .cluster = "local"});
-  auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+  auto upstreams =
+      Upstreams::Create(ConfigText(ClusterText("local", {"unix://" + path}) +
+                                   Routes({{"demo", "local"}})),
+                        {});
   ASSERT_TRUE(upstreams.ok()) << upstreams.status();
   Channel& channel = *(*upstreams)->Resolve("demo.bookstore.v1.Bookstore");
   CallResult unary = CallAndWait(
@@ -373,7 +370,7 @@ TEST(ClusterCreateTest, UnixSocketTargetIsOneEndpoint) {
 // Schemes the client does not resolve itself are refused at creation.
 TEST(ClusterCreateTest, OtherSchemesAreRefused) {
   for (const char* target : {"ipv4:127.0.0.1:1", "ipv6:[::1]:1"}) {
-    absl::Status s = CreateStatus({{.name = "a", .endpoints = {target}}}, {});
+    absl::Status s = CreateStatus(ClusterText("a", {target}));
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << target;
     EXPECT_THAT(s.message(), HasSubstr("is not host:port, dns:///host:port or "
                                        "unix:///path"));

@@ -55,14 +55,35 @@ std::shared_ptr<grpc::ServerCredentials> ServerTls(bool require_client_cert) {
   return grpc::SslServerCredentials(options);
 }
 
+// A cluster's `tls` block.
+struct TlsFiles {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;
+};
+
+// A config with the one cluster "secure" of `address` (routes "demo").
+config::v1::GatewayConfig SecureCluster(const std::string& address,
+                                        const TlsFiles& files) {
+  config::v1::GatewayConfig config;
+  config::v1::Cluster* cluster = config.add_clusters();
+  cluster->set_name("secure");
+  cluster->add_endpoints(address);
+  config::v1::TlsConfig* tls = cluster->mutable_tls();
+  tls->set_ca_file(files.ca_file);
+  tls->set_cert_file(files.cert_file);
+  tls->set_key_file(files.key_file);
+  tls->set_server_name(files.server_name);
+  config::v1::ServiceRoute* route = config.add_routes();
+  route->set_service("demo");
+  route->set_cluster("secure");
+  return config;
+}
+
 // One ListShelves through a one-cluster Upstreams with `tls`.
-absl::Status CallWithTls(const GrpcTestBackend& backend, TlsSpec tls) {
-  UpstreamsConfig config;
-  config.clusters.push_back({.name = "secure",
-                             .endpoints = {backend.address()},
-                             .tls = std::move(tls)});
-  config.routes.push_back({.service = "demo", .cluster = "secure"});
-  auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+absl::Status CallWithTls(const GrpcTestBackend& backend, const TlsFiles& tls) {
+  auto upstreams = Upstreams::Create(SecureCluster(backend.address(), tls), {});
   if (!upstreams.ok()) return upstreams.status();
   CallRequest request{.method = BookstoreMethod("ListShelves"),
                       .payload = google::protobuf::Empty().SerializeAsString(),
@@ -168,12 +189,8 @@ TEST(ClusterTlsTest, GeneratedCaServesUnaryAndServerStreamingCalls) {
   ASSERT_TRUE(pki.ok());
   auto backend = GrpcTestBackend::Start(pki.ServerCredentials());
   ASSERT_NE(backend, nullptr);
-  UpstreamsConfig config;
-  config.clusters.push_back({.name = "secure",
-                             .endpoints = {backend->address()},
-                             .tls = TlsSpec{.ca_file = pki.path("ca.pem")}});
-  config.routes.push_back({.service = "demo", .cluster = "secure"});
-  auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+  auto upstreams = Upstreams::Create(
+      SecureCluster(backend->address(), {.ca_file = pki.path("ca.pem")}), {});
   ASSERT_TRUE(upstreams.ok()) << upstreams.status();
   Channel& channel = *(*upstreams)->Resolve("demo.bookstore.v1.Bookstore");
   CallResult unary = CallAndWait(

@@ -19,6 +19,7 @@
 #include "gateway/upstream/upstreams.h"
 #include "google/protobuf/empty.pb.h"
 #include "gtest/gtest.h"
+#include "tests/testing/backends_config.h"
 #include "tests/upstream/upstream_test_util.h"
 
 extern char** environ;
@@ -81,7 +82,10 @@ TEST(DemoBookstoreBinaryTest, ServesOnThePrintedPortAndStopsOnSigterm) {
   }
   if (port > 0) {
     auto upstreams = Upstreams::Create(
-        {{.name = "demo", .target = "127.0.0.1:" + std::to_string(port)}}, {});
+        ::protogate::testing::BackendsConfig(
+            {{.service = "demo",
+              .target = "127.0.0.1:" + std::to_string(port)}}),
+        {});
     EXPECT_TRUE(upstreams.ok()) << upstreams.status();
     if (upstreams.ok()) {
       CallRequest request;

@@ -1290,13 +1290,12 @@ TEST(H2ChannelRawTest, CallExpiringBeforeItsStreamOpensKeepsTheConnection) {
 // long quiet call with a short keepalive_time still runs to its deadline.
 // Returns the status of such a call to a cluster of `target`.
 absl::Status QuietCallWithShortKeepalive(const std::string& target) {
-  UpstreamsConfig config{
-      .clusters = {{.name = "c",
-                    .endpoints = {target},
-                    .keepalive_time = absl::Milliseconds(200),
-                    .keepalive_timeout = absl::Seconds(1)}},
-      .routes = {{.service = "test", .cluster = "c"}}};
-  auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+  auto upstreams = Upstreams::Create(
+      ConfigText(absl::StrCat(
+          "clusters { name: 'c' endpoints: '", target,
+          "' keepalive { time { nanos: 200000000 } timeout { seconds: 1 } } "
+          "} routes { service: 'test' cluster: 'c' }")),
+      {});
   if (!upstreams.ok()) return upstreams.status();
   Channel* channel = (*upstreams)->Resolve("test.Test");
   if (channel == nullptr) return absl::InternalError("test: no channel");
@@ -1336,12 +1335,12 @@ TEST(H2ClusterTest, RecoveredEndpointGetsCallsAgain) {
   auto b = TestBackend::Start();
   ASSERT_NE(a, nullptr);
   ASSERT_NE(b, nullptr);
-  UpstreamsConfig config{
-      .clusters = {{.name = "c",
-                    .endpoints = {a->address(), b->address()},
-                    .lb_policy = LbPolicy::kRoundRobin}},
-      .routes = {{.service = "test", .cluster = "c"}}};
-  auto upstreams = Upstreams::CreateFromConfig(std::move(config), {});
+  auto upstreams = Upstreams::Create(
+      ConfigText(absl::StrCat("clusters { name: 'c' endpoints: '", a->address(),
+                              "' endpoints: '", b->address(),
+                              "' lb_policy: ROUND_ROBIN } routes { service: "
+                              "'test' cluster: 'c' }")),
+      {});
   ASSERT_TRUE(upstreams.ok()) << upstreams.status();
   Channel* channel = (*upstreams)->Resolve("test.Test");
   ASSERT_NE(channel, nullptr);

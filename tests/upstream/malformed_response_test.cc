@@ -11,6 +11,7 @@
 #include "gateway/upstream/upstreams.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/backends_config.h"
 #include "tests/testing/grpc/raw_h2_server.h"
 #include "tests/upstream/upstream_test_util.h"
 
@@ -35,7 +36,9 @@ CallResult CallRaw(const RawH2Response& response, bool stream = false) {
   EXPECT_TRUE(server.ok()) << server.status();
   if (!server.ok()) return {};
   auto upstreams = Upstreams::Create(
-      {{.name = "demo.bookstore", .target = (*server)->address()}}, {});
+      ::protogate::testing::BackendsConfig(
+          {{.service = "demo.bookstore", .target = (*server)->address()}}),
+      {});
   EXPECT_TRUE(upstreams.ok()) << upstreams.status();
   if (!upstreams.ok()) return {};
   pb::GetShelfRequest request;

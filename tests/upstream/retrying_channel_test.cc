@@ -15,6 +15,7 @@
 #include "gateway/upstream/upstreams.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/backends_config.h"
 #include "tests/testing/grpc/scripted_backend.h"
 #include "tests/upstream/upstream_test_util.h"
 
@@ -36,7 +37,9 @@ class RetryingChannelTest : public ::testing::Test {
     backend_ = *std::move(backend);
     backend_->SetDefault(kMethod, {.payload = "\x08\x01"});
     auto upstreams = Upstreams::Create(
-        {{.name = "demo.bookstore", .target = backend_->address()}}, {});
+        ::protogate::testing::BackendsConfig(
+            {{.service = "demo.bookstore", .target = backend_->address()}}),
+        {});
     ASSERT_TRUE(upstreams.ok()) << upstreams.status();
     upstreams_ = *std::move(upstreams);
     inner_ = upstreams_->Resolve("demo.bookstore.v1.Bookstore");

@@ -17,6 +17,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "tests/testing/backends_config.h"
 #include "tests/upstream/upstream_test_util.h"
 
 namespace protogate::upstream::testing {
@@ -143,8 +144,9 @@ TEST_F(UpstreamCallTest, DeadlineInThePastFailsAtOnce) {
 TEST(UpstreamDownTest, BackendDownIsUnavailableFast) {
   RefusingPort refusing;
   auto upstreams = Upstreams::Create(
-      {{.name = "demo",
-        .target = "127.0.0.1:" + std::to_string(refusing.port())}},
+      ::protogate::testing::BackendsConfig(
+          {{.service = "demo",
+            .target = "127.0.0.1:" + std::to_string(refusing.port())}}),
       {});
   ASSERT_TRUE(upstreams.ok()) << upstreams.status();
   Channel* channel = (*upstreams)->Resolve("demo.bookstore.v1.Bookstore");
@@ -217,9 +219,7 @@ TEST_F(UpstreamCallTest, InvalidRequestsAreRejectedInlineWithoutSending) {
 }
 
 TEST_F(UpstreamCallTest, RequestOverSendLimitIsResourceExhausted) {
-  UpstreamOptions options;
-  options.max_send_message_bytes = 16;
-  MakeUpstreams(options);
+  MakeUpstreams({}, "max_send_message_bytes: 16");
   pb::CheckIsbnsRequest request;
   request.add_isbns("9780441478125");
   request.add_isbns("9781400033416");
@@ -229,9 +229,7 @@ TEST_F(UpstreamCallTest, RequestOverSendLimitIsResourceExhausted) {
 }
 
 TEST_F(UpstreamCallTest, ResponseOverReceiveLimitIsInternal) {
-  UpstreamOptions options;
-  options.max_receive_message_bytes = 16;
-  MakeUpstreams(options);
+  MakeUpstreams({}, "max_receive_message_bytes: 16");
   CallResult result = Call("ListShelves", google::protobuf::Empty());
   EXPECT_EQ(result.status.code(), absl::StatusCode::kInternal) << result.status;
   EXPECT_THAT(result.status.ToString(),
@@ -287,7 +285,9 @@ TEST(UpstreamLifetimeTest, UpstreamsMayDieInsideACompletionCallback) {
   ASSERT_TRUE(server.ok()) << server.status();
   for (int round = 0; round < 60; ++round) {
     auto upstreams = Upstreams::Create(
-        {{.name = "demo", .target = (*server)->address()}}, {});
+        ::protogate::testing::BackendsConfig(
+            {{.service = "demo", .target = (*server)->address()}}),
+        {});
     ASSERT_TRUE(upstreams.ok()) << upstreams.status();
     Channel* channel = (*upstreams)->Resolve("demo.bookstore.v1.Bookstore");
     ASSERT_NE(channel, nullptr);

@@ -4,6 +4,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace protogate::upstream::testing {
 namespace {
 
@@ -112,9 +114,14 @@ void DemoBackendTest::SetUp() {
   MakeUpstreams(UpstreamOptions());
 }
 
-void DemoBackendTest::MakeUpstreams(UpstreamOptions options) {
+void DemoBackendTest::MakeUpstreams(UpstreamOptions options,
+                                    const std::string& cluster_settings) {
   auto upstreams = Upstreams::Create(
-      {{.name = "demo.bookstore", .target = server_->address()}}, options);
+      ConfigText(absl::StrCat("clusters { name: 'demo' endpoints: '",
+                              server_->address(), "' ", cluster_settings,
+                              " } routes { service: 'demo.bookstore' "
+                              "cluster: 'demo' }")),
+      options);
   ASSERT_TRUE(upstreams.ok()) << upstreams.status();
   upstreams_ = std::move(*upstreams);
   channel_ = upstreams_->Resolve("demo.bookstore.v1.Bookstore");

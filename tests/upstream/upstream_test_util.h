@@ -15,6 +15,7 @@
 #include "gateway/upstream/channel.h"
 #include "gateway/upstream/upstreams.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "tools/demo/demo_server.h"
 
@@ -60,8 +61,10 @@ class RefusingPort {
 class DemoBackendTest : public ::testing::Test {
  protected:
   void SetUp() override;
-  // Builds upstreams_ for the running server with `options`.
-  void MakeUpstreams(UpstreamOptions options);
+  // Builds upstreams_ for the running server with `options`: one cluster,
+  // with `cluster_settings` (text format, e.g. "max_send_message_bytes: 16").
+  void MakeUpstreams(UpstreamOptions options,
+                     const std::string& cluster_settings = "");
 
   Channel& channel() { return *channel_; }
 
@@ -75,5 +78,15 @@ class DemoBackendTest : public ::testing::Test {
   std::unique_ptr<Upstreams> upstreams_;
   Channel* channel_ = nullptr;
 };
+
+// The clusters, routes and backends of a GatewayConfig in text format, e.g.
+// "clusters { name: 'a' endpoints: '127.0.0.1:1' } routes { service: 'demo'
+// cluster: 'a' }". A text that does not parse fails the test.
+inline config::v1::GatewayConfig ConfigText(const std::string& text) {
+  config::v1::GatewayConfig config;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &config))
+      << text;
+  return config;
+}
 
 }  // namespace protogate::upstream::testing

@@ -1,0 +1,81 @@
+// RequestReader's head limit counts the same bytes however the head
+// arrives: in one read or in pieces, a head of max_header_bytes is accepted
+// and one byte more is refused 431.
+#include "gateway/http/request_reader.h"
+
+#include <algorithm>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <string>
+#include <string_view>
+
+#include "gtest/gtest.h"
+
+namespace protogate::http {
+namespace {
+
+constexpr RequestLimits kLimits{
+    .max_header_bytes = 256, .max_header_count = 16, .max_body_bytes = 1024};
+
+// A GET whose head (request line to the empty line included) is `size`
+// bytes, padded in one header value.
+std::string HeadOfSize(size_t size) {
+  const std::string start = "GET /a HTTP/1.1\r\nHost: h\r\nX-Pad: ";
+  const std::string end = "\r\n\r\n";
+  return start + std::string(size - start.size() - end.size(), 'p') + end;
+}
+
+void Append(boost::beast::flat_buffer& buffer, std::string_view bytes) {
+  auto space = buffer.prepare(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), static_cast<char*>(space.data()));
+  buffer.commit(bytes.size());
+}
+
+// The status the head gets (0: accepted), fed `piece` bytes at a time.
+int Outcome(const std::string& head, size_t piece) {
+  RequestReader reader(kLimits);
+  boost::beast::flat_buffer buffer;
+  reader.Begin();
+  for (size_t at = 0;;) {
+    const size_t n = std::min(piece, head.size() - at);
+    Append(buffer, std::string_view(head).substr(at, n));
+    at += n;
+    switch (reader.ParseHead(buffer)) {
+      case RequestReader::Progress::kHead:
+      case RequestReader::Progress::kComplete:
+        return 0;
+      case RequestReader::Progress::kRejected:
+        return reader.rejection().status;
+      case RequestReader::Progress::kNeedMore:
+        if (at == head.size()) return -1;  // Never complete.
+        break;
+    }
+  }
+}
+
+TEST(RequestReaderTest, HeadLimitIsTheSameInOneReadAndInPieces) {
+  for (size_t size = kLimits.max_header_bytes - 4;
+       size <= kLimits.max_header_bytes + 4; ++size) {
+    SCOPED_TRACE(size);
+    const std::string head = HeadOfSize(size);
+    ASSERT_EQ(head.size(), size);
+    const int expected = size <= kLimits.max_header_bytes ? 0 : 431;
+    EXPECT_EQ(Outcome(head, head.size()), expected) << "one read";
+    for (size_t piece : {1, 2, 7, 64}) {
+      EXPECT_EQ(Outcome(head, piece), expected) << "pieces of " << piece;
+    }
+  }
+}
+
+TEST(RequestReaderTest, SkipsOneEmptyLineBeforeARequest) {
+  RequestReader reader(kLimits);
+  boost::beast::flat_buffer buffer;
+  Append(buffer, "\r\n\r\nGET / HTTP/1.1\r\n");
+  EXPECT_TRUE(reader.SkipEmptyLine(buffer));
+  EXPECT_FALSE(reader.SkipEmptyLine(buffer));  // Only one per request.
+  EXPECT_EQ(buffer.size(), 18u);
+  reader.Reset();
+  EXPECT_TRUE(reader.SkipEmptyLine(buffer));
+}
+
+}  // namespace
+}  // namespace protogate::http
