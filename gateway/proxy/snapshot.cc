@@ -1,5 +1,7 @@
 #include "gateway/proxy/snapshot.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "aggregator/plan_compiler.h"
@@ -237,6 +239,11 @@ const aggregator::CompiledPlan* Snapshot::FindPlan(
 }
 
 absl::Status Snapshot::BuildRuntimes(const SnapshotOptions& options) {
+  for (const config::v1::Cluster& cluster : options.config.clusters()) {
+    max_request_message_bytes_ =
+        std::max(max_request_message_bytes_,
+                 static_cast<size_t>(cluster.max_send_message_bytes()));
+  }
   runtimes_.reserve(routes_->routes().size());
   for (const routing::Route& route : routes_->routes()) {
     const ServiceDescriptor* service = route.method->service();

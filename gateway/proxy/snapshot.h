@@ -111,10 +111,12 @@ class Snapshot {
     auto it = grpc_routes_.find(absl::string_view(path.data(), path.size()));
     return it == grpc_routes_.end() ? nullptr : it->second;
   }
-  // The largest request message a gRPC or gRPC-Web client may send (the
-  // upstreams' send limit, config `clusters` max_send_message_bytes).
+  // The largest request message a gRPC or gRPC-Web client may send: the
+  // largest send limit of the clusters (config `clusters`
+  // max_send_message_bytes, default 16 MiB); each cluster's own limit
+  // applies when the message is sent.
   size_t max_request_message_bytes() const {
-    return static_cast<size_t>(upstream_options_.max_send_message_bytes);
+    return max_request_message_bytes_;
   }
   // The compiled plan of the method with this full name, or nullptr.
   const aggregator::CompiledPlan* FindPlan(std::string_view method) const;
@@ -177,6 +179,7 @@ class Snapshot {
   std::unique_ptr<RouteRetries> retries_;
   std::vector<RouteRuntime> runtimes_;  // Aligned with routes_->routes().
   absl::flat_hash_map<std::string, const routing::Route*> grpc_routes_;
+  size_t max_request_message_bytes_ = upstream::kDefaultMaxMessageBytes;
   std::string openapi_json_;
   std::vector<std::string> source_files_;
   bool has_client_streams_ = false;
