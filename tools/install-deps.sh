@@ -10,9 +10,9 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev libprotoc-dev protobuf-compiler
   libabsl-dev libboost1.81-dev rapidjson-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libyaml-cpp-dev libssl-dev openssl libnghttp2-dev libre2-dev
+  libyaml-cpp-dev libssl-dev openssl libnghttp2-dev nghttp2-client libre2-dev
   clang-format clang ccache patchelf
-  openssl python3-jwt python3-cryptography
+  openssl python3-jwt python3-cryptography python3-grpcio
   libhiredis-dev redis-server chromium prometheus
   "$@"
 )

@@ -137,6 +137,27 @@ void ValidateTranscoding(const v1::TranscodingConfig& t, Problems& problems) {
                            t.limits().max_json_bytes(), uint64_t{1} << 30));
 }
 
+// 0 means the default, so only set values are checked.
+void ValidateHttp2(const v1::Http2Config& h, Problems& problems) {
+  constexpr int64_t kMaxWindow = (int64_t{1} << 31) - 1;
+  problems.Add(CheckAtMost("server.http2.max_concurrent_streams",
+                           h.max_concurrent_streams(), uint64_t{10000}));
+  if (h.initial_stream_window_bytes() != 0) {
+    problems.Add(CheckRange("server.http2.initial_stream_window_bytes",
+                            h.initial_stream_window_bytes(), 65535,
+                            kMaxWindow));
+  }
+  if (h.initial_connection_window_bytes() != 0) {
+    problems.Add(CheckRange("server.http2.initial_connection_window_bytes",
+                            h.initial_connection_window_bytes(), 65535,
+                            kMaxWindow));
+  }
+  problems.Add(CheckAtMost("server.http2.max_header_list_bytes",
+                           h.max_header_list_bytes(), uint64_t{1} << 20));
+  problems.Add(CheckAtMost("server.http2.max_resets_per_second",
+                           h.max_resets_per_second(), uint64_t{100000}));
+}
+
 void ValidateServer(const v1::ServerConfig& s, Problems& problems) {
   problems.Add(CheckRange("server.io_threads", s.io_threads(), 0, 1024));
   problems.Add(CheckAtMost("server.max_header_bytes", s.max_header_bytes(),
@@ -155,6 +176,7 @@ void ValidateServer(const v1::ServerConfig& s, Problems& problems) {
     problems.Add(CheckDuration("server.drain_grace", s.drain_grace(),
                                DurationRule::kNonNegative));
   }
+  ValidateHttp2(s.http2(), problems);
 }
 
 // 0 means the default, so only set values are checked.

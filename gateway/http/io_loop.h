@@ -19,20 +19,7 @@
 
 namespace protogate::http {
 
-class Session;
-
-// A connection on a loop that is not an HTTP/1.1 Session (a TLS handshake
-// in progress, an HTTP/2 session), so that draining and shutdown reach it.
-class LoopConnection {
- public:
-  // Loop thread. Closes the connection once it has no request in flight.
-  virtual void BeginDrain() = 0;
-  // Loop thread. Closes the connection now. Idempotent.
-  virtual void Close() = 0;
-
- protected:
-  ~LoopConnection() = default;
-};
+class Connection;
 
 // A socket bound to one loop's io_context, with its concrete executor type
 // (not the type-erased any_io_executor, whose copies cost on every
@@ -45,8 +32,7 @@ struct IoLoop {
   boost::asio::io_context ioc{1};
 
   // Loop thread only.
-  std::unordered_set<Session*> sessions;
-  std::unordered_set<LoopConnection*> connections;  // The others.
+  std::unordered_set<Connection*> sessions;  // HTTP/1.1 and HTTP/2 alike.
   bool draining = false;
 
   absl::Mutex mu;
@@ -56,7 +42,7 @@ struct IoLoop {
 // Loop thread: once a draining loop has no connection left, lets go of
 // what other libraries keep open on it (base/io_thread.h), so it can end.
 inline void ReleaseLoopIfDrained(const IoLoop& loop) {
-  if (loop.draining && loop.sessions.empty() && loop.connections.empty()) {
+  if (loop.draining && loop.sessions.empty()) {
     base::DrainIoThreadResidents();
   }
 }

@@ -7,6 +7,9 @@
 
 namespace protogate::http {
 
+// Trailer fields of a streamed response (ResponseStream::Finish), in order.
+using Trailers = std::vector<std::pair<std::string, std::string>>;
+
 struct Response {
   int status = 200;
   // Extra headers. The server adds Content-Length, Date, Server and

@@ -46,12 +46,18 @@ int WireStatus(int status) {
   return status < 100 || status > 999 ? 500 : status;
 }
 
+}  // namespace
+
 bool StatusHasNoBody(int status) {
   return status < 200 || status == 204 || status == 304;
 }
 
-// The IMF-fixdate of the current second. Formatting it costs several
-// allocations, so each thread keeps the string of the last second it used.
+bool IsSendableField(std::string_view name, std::string_view value) {
+  return !IsManagedHeader(name) && IsValidHeader(name, value);
+}
+
+// Formatting the date costs several allocations, so each thread keeps the
+// string of the last second it used.
 const std::string& HttpDate() {
   thread_local int64_t cached_second = -1;
   thread_local std::string cached;
@@ -64,8 +70,6 @@ const std::string& HttpDate() {
   }
   return cached;
 }
-
-}  // namespace
 
 void SerializeResponseHead(const Response& response,
                            const ResponseFraming& framing, std::string& out) {
@@ -107,6 +111,23 @@ std::string FrameChunk(std::string_view data) {
   if (data.empty()) return std::string();
   return absl::StrCat(absl::Hex(data.size()), "\r\n", base::ToAbsl(data),
                       "\r\n");
+}
+
+}  // namespace protogate::http
+
+namespace protogate::http {
+
+std::string LastChunk(const Trailers& trailers) {
+  std::string out = "0\r\n";
+  for (const auto& [name, value] : trailers) {
+    if (IsManagedHeader(name) || !IsValidHeader(name, value)) {
+      PG_LOG(kWarning) << "http: dropping invalid response trailer " << name;
+      continue;
+    }
+    absl::StrAppend(&out, name, ": ", value, "\r\n");
+  }
+  out.append("\r\n");
+  return out;
 }
 
 }  // namespace protogate::http

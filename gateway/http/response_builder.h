@@ -39,6 +39,17 @@ struct ResponseFraming {
 void SerializeResponseHead(const Response& response,
                            const ResponseFraming& framing, std::string& out);
 
+// Whether a handler's header (or trailer) field is written: its name is a
+// token, its value holds no CR, LF or NUL, and it is not one the server
+// manages (Content-Length, Transfer-Encoding, Connection, Server, Date).
+bool IsSendableField(std::string_view name, std::string_view value);
+
+// The IMF-fixdate of the current second (cached per thread).
+const std::string& HttpDate();
+
+// Whether a response with this status has no body (1xx, 204, 304).
+bool StatusHasNoBody(int status);
+
 // Whether `response.body` follows the head on the wire (kContentLength, not a
 // HEAD request, a status that has a body).
 bool ResponseHasBody(const Response& response, const ResponseFraming& framing);
@@ -47,5 +58,8 @@ bool ResponseHasBody(const Response& response, const ResponseFraming& framing);
 // end the body), and the last chunk.
 std::string FrameChunk(std::string_view data);
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
+// The last chunk followed by a trailer section with `trailers` (the valid,
+// unmanaged ones, as in SerializeResponseHead); kLastChunk when none.
+std::string LastChunk(const Trailers& trailers);
 
 }  // namespace protogate::http

@@ -7,7 +7,7 @@
 namespace protogate::http {
 
 ResponseStream::~ResponseStream() {
-  if (sink_ != nullptr) sink_->End(StreamEnd::kAbort);
+  if (sink_ != nullptr) sink_->End(StreamEnd::kAbort, {});
 }
 
 void ResponseStream::Write(std::string data, WriteDone done) {
@@ -19,16 +19,18 @@ void ResponseStream::Write(std::string data, WriteDone done) {
   sink_->Write(std::move(data), std::move(done));
 }
 
-void ResponseStream::Finish() {
+void ResponseStream::Finish() { Finish({}); }
+
+void ResponseStream::Finish(Trailers trailers) {
   if (sink_ == nullptr) return;
   std::unique_ptr<Sink> sink = std::move(sink_);
-  sink->End(StreamEnd::kComplete);
+  sink->End(StreamEnd::kComplete, std::move(trailers));
 }
 
 void ResponseStream::Abort() {
   if (sink_ == nullptr) return;
   std::unique_ptr<Sink> sink = std::move(sink_);
-  sink->End(StreamEnd::kAbort);
+  sink->End(StreamEnd::kAbort, {});
 }
 
 }  // namespace protogate::http

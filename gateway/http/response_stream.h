@@ -5,6 +5,10 @@
 // clients get the raw body and `Connection: close`, and cannot tell the two
 // apart.
 //
+// Trailers: Finish(trailers) ends the body with trailer fields. HTTP/1.1
+// writes them in the chunked body's trailer section, HTTP/2 as a final
+// HEADERS frame; HTTP/1.0 (no chunked framing) drops them.
+//
 // Backpressure: each Write() reports when its bytes were handed to the
 // socket. A writer that waits for that before producing more holds at most
 // one piece in memory however slowly the client reads; a client that reads
@@ -21,6 +25,7 @@
 #include <string>
 
 #include "absl/functional/any_invocable.h"
+#include "gateway/http/response.h"
 
 namespace protogate::http {
 
@@ -41,7 +46,8 @@ class ResponseStream {
    public:
     virtual ~Sink() = default;
     virtual void Write(std::string data, WriteDone done) = 0;
-    virtual void End(StreamEnd end) = 0;
+    // `trailers` is empty unless `end` is kComplete.
+    virtual void End(StreamEnd end, Trailers trailers) = 0;
   };
 
   explicit ResponseStream(std::unique_ptr<Sink> sink)
@@ -55,6 +61,10 @@ class ResponseStream {
   void Write(std::string data, WriteDone done);
   // Ends the body normally; the connection can serve the next request.
   void Finish();
+  // The same, with trailer fields after the body (names are tokens, values
+  // hold no CR, LF or NUL; others are dropped, as are Content-Length,
+  // Transfer-Encoding, Connection, Server and Date).
+  void Finish(Trailers trailers);
   // Ends the response abnormally, after the pieces already queued: the
   // connection is closed without the last chunk.
   void Abort();

@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gateway/base/io_thread.h"
 #include "gateway/base/logging.h"
+#include "gateway/http/connection_dispatch.h"
 #include "gateway/http/io_loop.h"
 #include "gateway/http/session.h"
 #include "gateway/http/tls_handshake.h"
@@ -47,20 +48,14 @@ absl::StatusOr<tcp::endpoint> ResolveEndpoint(const ServerOptions& options) {
 
 void CloseAllSessions(IoLoop& loop) {
   // Close() erases from the set: iterate over a copy.
-  std::vector<Session*> sessions(loop.sessions.begin(), loop.sessions.end());
-  for (Session* session : sessions) session->Close();
-  std::vector<LoopConnection*> others(loop.connections.begin(),
-                                      loop.connections.end());
-  for (LoopConnection* connection : others) connection->Close();
+  std::vector<Connection*> sessions(loop.sessions.begin(), loop.sessions.end());
+  for (Connection* session : sessions) session->Close();
 }
 
 void DrainLoop(IoLoop& loop) {
   loop.draining = true;
-  std::vector<Session*> sessions(loop.sessions.begin(), loop.sessions.end());
-  for (Session* session : sessions) session->BeginDrain();
-  std::vector<LoopConnection*> others(loop.connections.begin(),
-                                      loop.connections.end());
-  for (LoopConnection* connection : others) connection->BeginDrain();
+  std::vector<Connection*> sessions(loop.sessions.begin(), loop.sessions.end());
+  for (Connection* session : sessions) session->BeginDrain();
   ReleaseLoopIfDrained(loop);
 }
 
@@ -75,9 +70,10 @@ struct Server::Impl {
   absl::Status StartThreads();
   void DoAccept();
   void OnAccept(const error_code& ec, size_t loop_index, LoopSocket socket);
-  // Loop thread: a connection is ready for HTTP (after TLS, if any).
-  void StartConnection(const std::shared_ptr<IoLoop>& loop,
-                       ConnectionStream stream, std::string_view alpn);
+  // Loop thread: a TLS connection is ready for HTTP; ALPN picks the
+  // protocol (no ALPN: HTTP/1.1).
+  void StartTlsConnection(const std::shared_ptr<IoLoop>& loop,
+                          ConnectionStream stream, std::string_view alpn);
   void CloseAcceptor();
   void RunLoop(const std::shared_ptr<IoLoop>& loop);
   bool WaitForThreads(absl::Time deadline);
@@ -127,6 +123,7 @@ std::shared_ptr<const SessionConfig> MakeConfig(const ServerOptions& options,
   config->handler = std::move(handler);
   config->stream_body = options.stream_body;
   config->events = options.events;
+  config->http2 = options.http2;
   return config;
 }
 
@@ -145,20 +142,18 @@ Server::Impl::Impl(ServerOptions opts, Handler handler)
     front->established = [this](const std::shared_ptr<IoLoop>& loop,
                                 ConnectionStream stream,
                                 std::string_view alpn) {
-      StartConnection(loop, std::move(stream), alpn);
+      StartTlsConnection(loop, std::move(stream), alpn);
     };
     tls_front = std::move(front);
   }
 }
 
-void Server::Impl::StartConnection(const std::shared_ptr<IoLoop>& loop,
-                                   ConnectionStream stream,
-                                   std::string_view alpn) {
+void Server::Impl::StartTlsConnection(const std::shared_ptr<IoLoop>& loop,
+                                      ConnectionStream stream,
+                                      std::string_view alpn) {
   if (alpn == tls::kAlpnH2) {
-    // HOOK(h2): hand `stream` to the HTTP/2 server session here, e.g.
-    // StartH2Session(loop, config, std::move(stream), /*preread=*/"").
-    // Until it exists the TLS context offers only "http/1.1" (main.cc), so
-    // ALPN cannot select h2; should it, the connection is closed.
+    StartHttp2(loop, config,
+               std::make_unique<ConnectionByteStream>(std::move(stream)));
     return;
   }
   auto session = std::make_shared<Session>(loop, config, std::move(stream));
@@ -240,20 +235,21 @@ void Server::Impl::OnAccept(const error_code& ec, size_t loop_index,
     });
     return;
   }
-  // Responses are written in pieces (a stream's chunks, its last chunk):
-  // with Nagle's algorithm on, a small piece waits for the client's
-  // delayed ACK (40 ms on a reused keep-alive connection).
-  error_code ignored;
-  socket.set_option(asio::ip::tcp::no_delay(true), ignored);
+  // Responses leave in several writes (a streamed body, HTTP/2 frames):
+  // with Nagle a later small write waits for the client's delayed ACK.
+  error_code no_delay_ec;
+  socket.set_option(asio::ip::tcp::no_delay(true), no_delay_ec);
   std::shared_ptr<IoLoop> loop = loops[loop_index];
   if (tls_front != nullptr) {
     auto handshake = std::make_shared<TlsHandshake>(
         loop, tls_front, *options.tls->current(), std::move(socket));
     asio::post(loop->ioc, [handshake] { handshake->Start(); });
-  } else {
-    auto session = std::make_shared<Session>(loop, config, std::move(socket));
-    asio::post(loop->ioc, [session] { session->Start(); });
+    return;
   }
+  asio::post(
+      loop->ioc, [loop, config = config, socket = std::move(socket)]() mutable {
+        StartConnection(std::move(loop), std::move(config), std::move(socket));
+      });
   DoAccept();
 }
 

@@ -1,6 +1,10 @@
-// Server: an HTTP/1.1 server on Boost.Beast that hands each request to a
-// Handler and writes the Response it gets back. Knows nothing of protobuf.
-// Optionally over TLS (ServerOptions::tls, tls_handshake.h).
+// Server: an HTTP/1.1 (Boost.Beast) and HTTP/2 (nghttp2) server that hands
+// each request to a Handler and writes the Response it gets back. Knows
+// nothing of protobuf. Plaintext: a connection opening with the HTTP/2
+// preface is served as HTTP/2 (h2c by prior knowledge,
+// h2_server_session.h), every other as HTTP/1.1. Over TLS
+// (ServerOptions::tls, tls_handshake.h) ALPN chooses: "h2" or "http/1.1".
+// The handler sees the same Request either way.
 //
 // Behaviour: keep-alive and pipelining (answers in order); N I/O threads,
 // each with its own io_context, a connection staying on one; header and body
@@ -58,6 +62,27 @@ struct ConnectionEvents {
   std::function<void()> tls_handshake_failed;
 };
 
+// HTTP/2 (h2c by prior knowledge; h2 over TLS): the server's own limits.
+// The request limits of ServerOptions apply to HTTP/2 requests as well
+// (max_header_bytes also bounds the decoded header list).
+struct Http2Options {
+  // Streams one connection may have open at once (SETTINGS); a client
+  // opening more has them refused.
+  uint32_t max_concurrent_streams = 100;
+  // Receive windows: how many request body bytes a stream (and the whole
+  // connection) may have in flight before the handler reads them.
+  uint32_t initial_stream_window_bytes = 1024 * 1024;
+  uint32_t initial_connection_window_bytes = 16 * 1024 * 1024;
+  // Advertised SETTINGS_MAX_HEADER_LIST_SIZE and enforced (431); 0: the
+  // server's max_header_bytes.
+  uint32_t max_header_list_bytes = 0;
+  // Rapid reset (CVE-2023-44487): RST_STREAM frames a client may send, as a
+  // token bucket of `reset_burst` refilled at `resets_per_second`; beyond
+  // it the connection gets GOAWAY ENHANCE_YOUR_CALM and is closed.
+  uint32_t reset_burst = 200;
+  uint32_t resets_per_second = 100;
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;   // 0 picks a free port; see Server::port().
@@ -91,6 +116,7 @@ struct ServerOptions {
   // How long a TLS handshake may take; on expiry the connection is closed
   // and counted as a failed handshake.
   absl::Duration tls_handshake_timeout = absl::Seconds(10);
+  Http2Options http2;
 };
 
 using Handler = std::function<void(const Request&, Responder)>;

@@ -49,8 +49,10 @@ class SessionStreamSink : public ResponseStream::Sink {
     }
     Session::PostStreamWrite(session_, std::move(data), std::move(done));
   }
-  void End(StreamEnd end) override {
-    if (session_ != nullptr) Session::PostStreamEnd(std::move(session_), end);
+  void End(StreamEnd end, Trailers trailers) override {
+    if (session_ != nullptr) {
+      Session::PostStreamEnd(std::move(session_), end, std::move(trailers));
+    }
   }
 
  private:
@@ -424,10 +426,14 @@ void Session::PostStreamWrite(std::shared_ptr<Session> self, std::string data,
   });
 }
 
-void Session::PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end) {
-  PostToLoop(std::move(self), [end](Session* session) {
-    if (session != nullptr) session->EndStream(end);
-  });
+void Session::PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end,
+                            Trailers trailers) {
+  PostToLoop(std::move(self),
+             [end, trailers = std::move(trailers)](Session* session) mutable {
+               if (session != nullptr) {
+                 session->EndStream(end, std::move(trailers));
+               }
+             });
 }
 
 void Session::PostBodyRead(std::shared_ptr<Session> self, BodyReadDone done) {
@@ -602,10 +608,11 @@ void Session::QueueStreamPiece(std::string data, WriteDone done) {
   if (!StreamWriteInFlight()) FlushStream();
 }
 
-void Session::EndStream(StreamEnd end) {
+void Session::EndStream(StreamEnd end, Trailers trailers) {
   if (state_ != State::kStreaming || stream_ending_ != StreamEnding::kOpen) {
     return;
   }
+  stream_trailers_ = std::move(trailers);
   stream_ending_ = end == StreamEnd::kComplete ? StreamEnding::kComplete
                                                : StreamEnding::kAbort;
   if (!StreamWriteInFlight()) FlushStream();
@@ -625,7 +632,12 @@ void Session::FlushStream() {
   stream_pending_.clear();
   if (stream_ending_ == StreamEnding::kComplete) {
     stream_ending_ = StreamEnding::kLastChunkQueued;
-    if (chunked && !framing_.head_request) stream_bytes_.append(kLastChunk);
+    if (chunked && !framing_.head_request) {
+      stream_bytes_.append(stream_trailers_.empty()
+                               ? std::string(kLastChunk)
+                               : LastChunk(stream_trailers_));
+    }
+    stream_trailers_.clear();
   }
   if (!stream_bytes_.empty()) {
     SetTimeout(config_->read_timeout);

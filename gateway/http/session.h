@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "gateway/http/connection.h"
 #include "gateway/http/connection_stream.h"
 #include "gateway/http/io_loop.h"
 #include "gateway/http/request.h"
@@ -48,9 +49,11 @@ struct SessionConfig {
   std::function<bool(std::string_view method, std::string_view target)>
       stream_body;
   ConnectionEvents events;
+  Http2Options http2;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public Connection,
+                public std::enable_shared_from_this<Session> {
  public:
   // `socket` must be bound to `loop->ioc`. Plain TCP.
   Session(std::shared_ptr<IoLoop> loop,
@@ -58,7 +61,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // A connection whose TLS handshake is done (tls_handshake.h).
   Session(std::shared_ptr<IoLoop> loop,
           std::shared_ptr<const SessionConfig> config, ConnectionStream stream);
-  ~Session();
+  ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -68,10 +71,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // Loop thread. Closes the connection if it is between requests; otherwise
   // the current response carries `Connection: close` and the connection
   // closes after it.
-  void BeginDrain();
+  void BeginDrain() override;
   // Loop thread. Closes the socket now; pending operations are cancelled.
   // Idempotent.
-  void Close();
+  void Close() override;
 
   // Any thread. Posts `response` for the current request onto the session's
   // loop, unless the server has stopped (then it is dropped).
@@ -82,7 +85,8 @@ class Session : public std::enable_shared_from_this<Session> {
   static void PostStreamHead(std::shared_ptr<Session> self, Response head);
   static void PostStreamWrite(std::shared_ptr<Session> self, std::string data,
                               WriteDone done);
-  static void PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end);
+  static void PostStreamEnd(std::shared_ptr<Session> self, StreamEnd end,
+                            Trailers trailers);
   // Any thread. Reads the next piece of a request body dispatched before it
   // was read (body_stream.h).
   static void PostBodyRead(std::shared_ptr<Session> self, BodyReadDone done);
@@ -155,7 +159,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnWrite(const boost::beast::error_code& ec);
   void StartStream(Response head);
   void QueueStreamPiece(std::string data, WriteDone done);
-  void EndStream(StreamEnd end);
+  void EndStream(StreamEnd end, Trailers trailers);
   void FlushStream();
   void FinishStream();
   void OnStreamWrite(const boost::beast::error_code& ec);
@@ -201,6 +205,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<WriteDone> stream_writing_;
   std::string stream_bytes_;
   StreamEnding stream_ending_ = StreamEnding::kOpen;
+  Trailers stream_trailers_;  // Written with the last chunk.
   BodyPhase body_phase_ = BodyPhase::kWhole;
   // A response that waits for the pending body read to end.
   std::optional<Response> deferred_response_;

@@ -29,7 +29,7 @@ TlsHandshake::TlsHandshake(std::shared_ptr<IoLoop> loop,
       stream_(TcpStream(std::move(socket)), context) {}
 
 void TlsHandshake::Start() {
-  loop_->connections.insert(this);
+  loop_->sessions.insert(this);
   registered_ = true;
   if (loop_->draining) {
     Close();
@@ -51,7 +51,7 @@ void TlsHandshake::Close() {
   stream_.next_layer().socket().shutdown(asio::ip::tcp::socket::shutdown_both,
                                          ignored);
   stream_.next_layer().close();
-  if (registered_) loop_->connections.erase(this);
+  if (registered_) loop_->sessions.erase(this);
   ReleaseLoopIfDrained(*loop_);
 }
 
@@ -74,7 +74,7 @@ void TlsHandshake::OnHandshake(const boost::system::error_code& ec) {
     Fail(ec);
     return;
   }
-  loop_->connections.erase(this);
+  loop_->sessions.erase(this);
   registered_ = false;
   closed_ = true;  // The stream moves on.
   SSL* ssl = stream_.native_handle();

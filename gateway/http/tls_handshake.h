@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "absl/time/time.h"
+#include "gateway/http/connection.h"
 #include "gateway/http/connection_stream.h"
 #include "gateway/http/io_loop.h"
 #include "gateway/tls/handshake_failure_log.h"
@@ -37,7 +38,7 @@ struct TlsFront {
   mutable tls::HandshakeFailureLog failure_log{{}};
 };
 
-class TlsHandshake : public LoopConnection,
+class TlsHandshake : public Connection,
                      public std::enable_shared_from_this<TlsHandshake> {
  public:
   // `socket` must be bound to `loop->ioc`; `context` is the listener's

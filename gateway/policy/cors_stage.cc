@@ -17,6 +17,24 @@ using ::protogate::base::ToAbsl;
 using ::protogate::base::ToStd;
 using Policy = CorsStage::Policy;
 
+// What gRPC-Web clients send and must read (PROTOCOL-WEB.md, CORS).
+constexpr std::string_view kGrpcWebRequestHeaders[] = {
+    "content-type", "x-grpc-web", "x-user-agent", "grpc-timeout"};
+constexpr std::string_view kGrpcWebExposedHeaders =
+    "grpc-status, grpc-message, grpc-status-details-bin";
+
+bool IsGrpcWebRequestHeader(absl::string_view lower_name) {
+  for (std::string_view name : kGrpcWebRequestHeaders) {
+    if (lower_name == ToAbsl(name)) return true;
+  }
+  return false;
+}
+
+// `list` (", "-joined) with `more` appended.
+std::string JoinedWith(const std::string& list, absl::string_view more) {
+  return list.empty() ? std::string(more) : absl::StrCat(list, ", ", more);
+}
+
 bool IsHostChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
          c == '.';
@@ -41,6 +59,14 @@ Policy MakePolicy(const config::v1::CorsPolicy& config) {
   }
   p.allow_headers_value = absl::StrJoin(config.allow_headers(), ", ");
   p.expose_headers_value = absl::StrJoin(config.expose_headers(), ", ");
+  p.grpc_web_allow_headers_value = p.allow_headers_value;
+  for (std::string_view name : kGrpcWebRequestHeaders) {
+    if (p.allow_headers.contains(ToAbsl(name))) continue;
+    p.grpc_web_allow_headers_value =
+        JoinedWith(p.grpc_web_allow_headers_value, ToAbsl(name));
+  }
+  p.grpc_web_expose_headers_value =
+      JoinedWith(p.expose_headers_value, ToAbsl(kGrpcWebExposedHeaders));
   p.allow_credentials = config.allow_credentials();
   if (config.has_max_age()) {
     p.max_age_value = absl::StrCat(config.max_age().seconds());
@@ -141,9 +167,13 @@ Verdict CorsStage::Apply(Exchange& exchange) const {
   if (policy.allow_credentials) {
     headers.emplace_back("Access-Control-Allow-Credentials", "true");
   }
-  if (!policy.expose_headers_value.empty()) {
-    headers.emplace_back("Access-Control-Expose-Headers",
-                         policy.expose_headers_value);
+  const bool grpc_web = absl::StartsWithIgnoreCase(
+      ToAbsl(request.header("content-type").value_or("")),
+      "application/grpc-web");
+  const std::string& expose = grpc_web ? policy.grpc_web_expose_headers_value
+                                       : policy.expose_headers_value;
+  if (!expose.empty()) {
+    headers.emplace_back("Access-Control-Expose-Headers", expose);
   }
   headers.emplace_back("Vary", "Origin");
   return Verdict::Pass();
@@ -162,6 +192,7 @@ Verdict CorsStage::Preflight(const Exchange& exchange, std::string_view origin,
       static_cast<size_t>(match.route - routes_.routes().data());
   const Policy& policy = policies_[route_policy_[index]];
   if (!policy.AllowsOrigin(origin)) return Refuse("origin");
+  const bool grpc_path = match.route->source == routing::RouteSource::kGrpcPath;
   const std::string_view requested =
       exchange.request()
           .header("access-control-request-headers")
@@ -169,7 +200,9 @@ Verdict CorsStage::Preflight(const Exchange& exchange, std::string_view origin,
   for (absl::string_view name : absl::StrSplit(ToAbsl(requested), ',')) {
     name = absl::StripAsciiWhitespace(name);
     if (name.empty()) continue;
-    if (!policy.allow_headers.contains(absl::AsciiStrToLower(name))) {
+    const std::string lower = absl::AsciiStrToLower(name);
+    if (!policy.allow_headers.contains(lower) &&
+        !(grpc_path && IsGrpcWebRequestHeader(lower))) {
       return Refuse(absl::StrCat("header \"", name, "\" is"));
     }
   }
@@ -181,8 +214,11 @@ Verdict CorsStage::Preflight(const Exchange& exchange, std::string_view origin,
                  exchange.allowed_methods().empty()
                      ? std::string(method)
                      : std::string(exchange.allowed_methods()));
-  if (!policy.allow_headers_value.empty()) {
-    h.emplace_back("Access-Control-Allow-Headers", policy.allow_headers_value);
+  const std::string& allow_headers = grpc_path
+                                         ? policy.grpc_web_allow_headers_value
+                                         : policy.allow_headers_value;
+  if (!allow_headers.empty()) {
+    h.emplace_back("Access-Control-Allow-Headers", allow_headers);
   }
   if (!policy.max_age_value.empty()) {
     h.emplace_back("Access-Control-Max-Age", policy.max_age_value);

@@ -23,6 +23,14 @@
 //   the request (Exchange::response_headers()). Other origins, or no
 //   Origin: nothing.
 //
+//   gRPC-Web: a preflight to a method's gRPC path ("/pkg.Service/Method")
+//   also accepts the request headers gRPC-Web clients send (content-type,
+//   x-grpc-web, x-user-agent, grpc-timeout) and lists them in
+//   -Allow-Headers; a request with an application/grpc-web* content type
+//   also gets grpc-status, grpc-message and grpc-status-details-bin in
+//   -Expose-Headers (a browser client reads a trailers-only answer's status
+//   from there).
+//
 // Thread safety: immutable after Create; Apply runs concurrently.
 // Ownership: borrows the route table, which the snapshot owns with the
 // stage.
@@ -64,6 +72,9 @@ class CorsStage final : public Stage {
     absl::flat_hash_set<std::string> allow_headers;  // Lower case.
     std::string allow_headers_value;                 // Joined with ", ".
     std::string expose_headers_value;                // Joined with ", ".
+    // The two values above with the gRPC-Web headers added.
+    std::string grpc_web_allow_headers_value;
+    std::string grpc_web_expose_headers_value;
     bool allow_credentials = false;
     std::string max_age_value;  // Seconds; empty when unset.
 

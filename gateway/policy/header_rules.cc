@@ -76,9 +76,9 @@ class ForwardingStreamSink final : public http::ResponseStream::Sink {
   void Write(std::string data, http::WriteDone done) override {
     inner_.Write(std::move(data), std::move(done));
   }
-  void End(http::StreamEnd end) override {
+  void End(http::StreamEnd end, http::Trailers trailers) override {
     if (end == http::StreamEnd::kComplete) {
-      inner_.Finish();
+      inner_.Finish(std::move(trailers));
     } else {
       inner_.Abort();
     }
@@ -190,10 +190,17 @@ bool HeaderRules::Forwards(std::string_view name) const {
 absl::StatusOr<upstream::Metadata> HeaderRules::RequestMetadata(
     const http::Request& request, std::string_view request_id) const {
   upstream::Metadata metadata;
+  // gRPC and gRPC-Web requests carry metadata as headers: all of them go,
+  // but `internal` ones.
+  const bool grpc = absl::StartsWithIgnoreCase(
+      base::ToAbsl(request.header("content-type").value_or("")),
+      "application/grpc");
   for (const auto& [raw_name, value] : request.headers()) {
     std::string name = Lower(raw_name);
+    const bool forwarded =
+        grpc ? !internal_.contains(base::ToAbsl(name)) : Forwards(name);
     if (name == "x-request-id" || name == "x-forwarded-for" ||
-        name == client_subject_key_ || !Forwards(name) ||
+        name == client_subject_key_ || !forwarded ||
         !base::ForbiddenHeaderReason(name).empty() ||
         !base::IsMetadataKey(name) || ListedInConnection(request, name)) {
       continue;

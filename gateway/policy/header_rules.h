@@ -5,10 +5,13 @@
 // Request side: the forwarded request headers become gRPC metadata
 // (lower-case keys, "-bin" values base64-decoded), plus x-forwarded-for with
 // the client address appended, x-request-id and, when configured, the TLS
-// client certificate's subject. Response side: backend
-// initial metadata and trailers become HTTP headers by the forward_response
-// rules; then the `response` set/add/remove rules and x-request-id apply to
-// every response the gateway sends.
+// client certificate's subject. Of a gRPC or gRPC-Web request
+// (content-type application/grpc*), whose headers are its metadata, every
+// header is forwarded but the `internal` ones and those never forwarded
+// (grpc-*, hop-by-hop, transport headers). Response side: backend initial
+// metadata and trailers become HTTP headers by the forward_response rules;
+// then the `response` set/add/remove rules and x-request-id apply to every
+// response the gateway sends.
 //
 // Thread safety: immutable after Create(); used concurrently by requests.
 //

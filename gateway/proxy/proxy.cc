@@ -13,6 +13,8 @@
 #include "gateway/policy/header_rules.h"
 #include "gateway/proxy/body_pump.h"
 #include "gateway/proxy/error_response.h"
+#include "gateway/proxy/grpc_answer.h"
+#include "gateway/proxy/grpc_relay.h"
 #include "gateway/proxy/plan_request.h"
 #include "gateway/proxy/request_telemetry.h"
 #include "gateway/proxy/stream_relay.h"
@@ -95,6 +97,29 @@ http::Response MatchFailure(const RouteMatch& match,
                                     base::ToAbsl(request.path())));
 }
 
+// The gRPC protocol of a request: kNone unless it is a POST with an
+// application/grpc* content type.
+grpcweb::Protocol GrpcProtocolOf(const http::Request& request) {
+  if (request.method() != "POST") return grpcweb::Protocol::kNone;
+  const std::optional<std::string_view> type = request.header("content-type");
+  return type.has_value() ? grpcweb::ProtocolOf(*type)
+                          : grpcweb::Protocol::kNone;
+}
+
+// The route match of a request: gRPC requests match their method by its
+// gRPC path, whatever the route table's templates say.
+RouteMatch MatchRequest(const Snapshot& snapshot, const http::Request& request,
+                        grpcweb::Protocol protocol) {
+  if (protocol == grpcweb::Protocol::kNone) {
+    return snapshot.routes().Match(request.method(), request.path());
+  }
+  RouteMatch match;
+  match.route = snapshot.FindGrpcRoute(request.path());
+  match.outcome = match.route != nullptr ? RouteMatch::Outcome::kMatched
+                                         : RouteMatch::Outcome::kNotFound;
+  return match;
+}
+
 policy::Exchange::Match ExchangeMatch(const RouteMatch& match,
                                       const Snapshot& snapshot) {
   policy::Exchange::Match m{.outcome = match.outcome, .route = match.route};
@@ -142,10 +167,11 @@ std::optional<http::Response> CheckBody(const RouteRuntime& rt,
 // the members before it, so the state never moves).
 struct Proxy::RequestState {
   RequestState(std::shared_ptr<const Snapshot> s, const http::Request& r,
-               const observability::RequestObserver* o)
+               const observability::RequestObserver* o, grpcweb::Protocol p)
       : snapshot(std::move(s)),
         request(r),
-        match(snapshot->routes().Match(r.method(), r.path())),
+        protocol(p),
+        match(MatchRequest(*snapshot, r, p)),
         request_id(policy::RequestIdFor(r)),
         exchange(r, request_id, ExchangeMatch(match, *snapshot)),
         observer(o) {
@@ -194,6 +220,7 @@ struct Proxy::RequestState {
 
   std::shared_ptr<const Snapshot> snapshot;
   const http::Request& request;
+  const grpcweb::Protocol protocol;  // kNone: REST.
   const RouteMatch match;
   const std::string request_id;
   policy::Exchange exchange;
@@ -209,9 +236,10 @@ class Proxy::PendingStages
     : public std::enable_shared_from_this<PendingStages> {
  public:
   PendingStages(const Proxy& proxy, std::shared_ptr<const Snapshot> snapshot,
-                const http::Request& request, http::Responder responder)
+                const http::Request& request, grpcweb::Protocol protocol,
+                http::Responder responder)
       : proxy_(proxy),
-        state_(std::move(snapshot), request, proxy.options_.observer),
+        state_(std::move(snapshot), request, proxy.options_.observer, protocol),
         responder_(std::move(responder)) {}
 
   // Runs the stages from `next` on; returns when one waits or all ran.
@@ -247,14 +275,20 @@ class Proxy::PendingStages
 void Proxy::Handle(std::shared_ptr<const Snapshot> snapshot,
                    const http::Request& request,
                    http::Responder responder) const {
+  const grpcweb::Protocol protocol = GrpcProtocolOf(request);
+  if (protocol != grpcweb::Protocol::kNone) {
+    responder =
+        GrpcAnswering(GrpcFormat(protocol, *request.header("content-type")),
+                      std::move(responder));
+  }
   const policy::StageChain& chain = snapshot->stages();
   if (chain.has_asynchronous()) {
     std::make_shared<PendingStages>(*this, std::move(snapshot), request,
-                                    std::move(responder))
+                                    protocol, std::move(responder))
         ->Run(0);
     return;
   }
-  RequestState state(std::move(snapshot), request, options_.observer);
+  RequestState state(std::move(snapshot), request, options_.observer, protocol);
   for (size_t i = 0; i < chain.size(); ++i) {
     policy::Verdict verdict = chain.stage(i).Apply(state.exchange);
     if (verdict.kind == policy::Verdict::Kind::kAnswer) {
@@ -266,6 +300,10 @@ void Proxy::Handle(std::shared_ptr<const Snapshot> snapshot,
 }
 
 void Proxy::Forward(RequestState& state, http::Responder responder) const {
+  if (state.protocol != grpcweb::Protocol::kNone) {
+    ForwardGrpc(state, std::move(responder));
+    return;
+  }
   if (state.match.outcome != RouteMatch::Outcome::kMatched) {
     responder.Send(MatchFailure(state.match, state.request));
     return;
@@ -331,7 +369,12 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
   call.deadline = deadline;
   if (rt.plan != nullptr) {
     RunPlan(state, rt, std::move(state.exchange.metadata()), std::move(call),
-            std::move(plan_query->selection), std::move(responder));
+            std::move(plan_query->selection),
+            [snapshot = state.snapshot, &rt, print = options_.print,
+             responder =
+                 std::move(responder)](aggregator::RunResult result) mutable {
+              responder.Send(PlanResponse(*snapshot, rt, result, print));
+            });
     return;
   }
   call.metadata = std::move(state.exchange.metadata());
@@ -449,8 +492,12 @@ bool Proxy::StreamsRequestBody(const Snapshot& snapshot,
                                std::string_view method,
                                std::string_view target) {
   if (!snapshot.has_client_streams()) return false;
-  RouteMatch match =
-      snapshot.routes().Match(method, target.substr(0, target.find('?')));
+  const std::string_view path = target.substr(0, target.find('?'));
+  if (method == "POST") {  // gRPC calls stream the requests of such methods.
+    const routing::Route* grpc = snapshot.FindGrpcRoute(path);
+    if (grpc != nullptr && grpc->method->client_streaming()) return true;
+  }
+  RouteMatch match = snapshot.routes().Match(method, path);
   return match.outcome == RouteMatch::Outcome::kMatched &&
          match.route->method->client_streaming() &&
          !snapshot.runtime(*match.route).request_spec.http_body;
@@ -459,7 +506,7 @@ bool Proxy::StreamsRequestBody(const Snapshot& snapshot,
 void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
                     upstream::Metadata metadata, upstream::CallRequest call,
                     std::shared_ptr<const aggregator::FieldSelection> selection,
-                    http::Responder responder) const {
+                    PlanDone done) const {
   std::shared_ptr<const Snapshot> snapshot = state.snapshot;
   aggregator::RunOptions run;
   run.deadline = call.deadline;
@@ -480,16 +527,66 @@ void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
   }
   executor_.Run(
       *rt.plan, std::move(call.payload), run,
-      [snapshot = std::move(snapshot), &rt, print = options_.print,
-       observer = state.observer, observed = state.observed,
-       responder = std::move(responder)](aggregator::RunResult result) mutable {
+      [&rt, observer = state.observer, observed = state.observed,
+       done = std::move(done)](aggregator::RunResult result) mutable {
         if (observer != nullptr) {
           CountPlanRun(*observer, std::string_view(rt.grpc_method).substr(1),
                        result);
           observed->SetPlanSteps(static_cast<int>(result.timings.size()));
         }
-        responder.Send(PlanResponse(*snapshot, rt, result, print));
+        std::move(done)(std::move(result));
       });
+}
+
+void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
+  const http::Request& request = state.request;
+  const GrpcFormat format(state.protocol, *request.header("content-type"));
+  auto fail = [&](const absl::Status& status) {
+    responder.Send(
+        TrailersOnly(format, {.code = static_cast<int>(status.code()),
+                              .message = std::string(status.message())}));
+  };
+  if (state.match.outcome != RouteMatch::Outcome::kMatched) {
+    fail(absl::UnimplementedError(
+        absl::StrCat("unknown method ", base::ToAbsl(request.path()))));
+    return;
+  }
+  const RouteRuntime& rt = state.snapshot->runtime(*state.match.route);
+  absl::StatusOr<absl::Duration> requested = RequestedTimeout(request);
+  if (!requested.ok()) {
+    fail(requested.status());
+    return;
+  }
+  if (options_.log_requests) {
+    PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
+                  << rt.grpc_method << " (" << format.content_type() << ")";
+  }
+  GrpcCall call{.snapshot = state.snapshot,
+                .rt = rt,
+                .format = format,
+                .request = request,
+                .deadline = absl::Now() + std::min(rt.timeout, *requested),
+                .metadata = std::move(state.exchange.metadata()),
+                .observer = state.observer};
+  if (state.observer != nullptr) {
+    call.telemetry.emplace(state.observation, state.observed);
+    call.telemetry->trace =
+        InjectTraceContext(*state.observer, state.observation, call.metadata);
+    call.telemetry->cluster = ClusterLabel(*state.snapshot, rt);
+  }
+  // Runs before ServeGrpc returns, while `state` lives.
+  call.run_plan = [this, &state, &rt, format, deadline = call.deadline](
+                      upstream::Metadata metadata, std::string payload,
+                      http::Responder responder) {
+    RunPlan(state, rt, std::move(metadata),
+            {.payload = std::move(payload), .deadline = deadline},
+            /*selection=*/nullptr,
+            [format, responder = std::move(responder)](
+                aggregator::RunResult result) mutable {
+              AnswerPlan(format, std::move(result), std::move(responder));
+            });
+  };
+  ServeGrpc(std::move(call), std::move(responder));
 }
 
 }  // namespace protogate::proxy

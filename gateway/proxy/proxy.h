@@ -1,5 +1,5 @@
-// Proxy: the request path. Serves one REST/JSON request against a snapshot
-// in steps:
+// Proxy: the request path. Serves one REST/JSON, gRPC or gRPC-Web request
+// against a snapshot in steps:
 //   1. RequestState   the snapshot's route table matches the route, and the
 //                     request gets its id and its stages' Exchange;
 //   2. Handle         the snapshot's pipeline stages (policy/stage.h) run in
@@ -12,6 +12,11 @@
 //                     the backend call (unary) or RunPlan (a composition
 //                     plan); HandleStream for streaming methods
 //                     (stream_relay.h).
+// A gRPC or gRPC-Web request (content-type application/grpc*, POST to
+// "/package.Service/Method") matches its method by that path
+// (Snapshot::FindGrpcRoute), runs the same stages, and is forwarded as
+// protobuf by ForwardGrpc (grpc_relay.h); all its answers, errors of the
+// stages included, are gRPC answers (grpc_answer.h).
 // Every answer carries the response headers the stages added and the
 // header rules' response rules and x-request-id (policy/header_rules.h).
 // An empty stage chain costs nothing per request; a chain of synchronous
@@ -32,6 +37,7 @@
 #include <string_view>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/functional/any_invocable.h"
 #include "aggregator/executor.h"
 #include "gateway/http/request.h"
 #include "gateway/http/responder.h"
@@ -63,8 +69,9 @@ class Proxy {
               const http::Request& request, http::Responder responder) const;
 
   // For http::ServerOptions::stream_body: true when the request goes to a
-  // client- or bidi-streaming route, whose body is then pumped into the
-  // call as it arrives instead of being read whole first. Any thread.
+  // client- or bidi-streaming route, or is a POST to the gRPC path of such
+  // a method (a gRPC call), whose body is then pumped into the call as it
+  // arrives instead of being read whole first. Any thread.
   static bool StreamsRequestBody(const Snapshot& snapshot,
                                  std::string_view method,
                                  std::string_view target);
@@ -74,17 +81,20 @@ class Proxy {
   class PendingStages;
   // Steps 3 to 5, after every stage passed.
   void Forward(RequestState& state, http::Responder responder) const;
+  // Steps 3 to 5 of a gRPC or gRPC-Web request.
+  void ForwardGrpc(RequestState& state, http::Responder responder) const;
   void CallUpstream(RequestState& state, const RouteRuntime& rt,
                     absl::Time deadline, http::Responder responder) const;
   // Answers a client-, server- or bidi-streaming method (stream_relay.h).
   void HandleStream(RequestState& state, const RouteRuntime& rt,
                     absl::Time deadline, http::Responder responder) const;
-  // Answers a method that has a composition plan by running it, for the
-  // fields `selection` names (null: all; plan_request.h).
+  // Runs the composition plan of `rt` for the fields `selection` names
+  // (null: all; plan_request.h); `done` answers its result.
+  using PlanDone = absl::AnyInvocable<void(aggregator::RunResult) &&>;
   void RunPlan(RequestState& state, const RouteRuntime& rt,
                upstream::Metadata metadata, upstream::CallRequest call,
                std::shared_ptr<const aggregator::FieldSelection> selection,
-               http::Responder responder) const;
+               PlanDone done) const;
   // The path variables of a match, as the transcoder binds them.
   static absl::InlinedVector<transcoding::PathBinding, 4> Bindings(
       const routing::RouteMatch& match);

@@ -22,7 +22,7 @@ class CountingStreamSink final : public http::ResponseStream::Sink {
       : answer_(std::move(answer)), inner_(std::move(inner)) {}
   ~CountingStreamSink() override;
   void Write(std::string data, http::WriteDone done) override;
-  void End(http::StreamEnd end) override;
+  void End(http::StreamEnd end, http::Trailers trailers) override;
 
  private:
   std::shared_ptr<AnswerSink> answer_;
@@ -121,9 +121,9 @@ void CountingStreamSink::Write(std::string data, http::WriteDone done) {
   inner_.Write(std::move(data), std::move(done));
 }
 
-void CountingStreamSink::End(http::StreamEnd end) {
+void CountingStreamSink::End(http::StreamEnd end, http::Trailers trailers) {
   if (end == http::StreamEnd::kComplete) {
-    inner_.Finish();
+    inner_.Finish(std::move(trailers));
   } else {
     inner_.Abort();
   }

@@ -1,5 +1,7 @@
 #include "gateway/proxy/snapshot.h"
 
+#include <algorithm>
+
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "aggregator/plan_compiler.h"
@@ -264,6 +266,11 @@ const aggregator::CompiledPlan* Snapshot::FindPlan(
 
 void Snapshot::BuildRuntimes(const SnapshotOptions& options,
                              config::Problems& problems) {
+  for (const config::v1::Cluster& cluster : options.config.clusters()) {
+    max_request_message_bytes_ =
+        std::max(max_request_message_bytes_,
+                 static_cast<size_t>(cluster.max_send_message_bytes()));
+  }
   runtimes_.reserve(routes_->routes().size());
   for (const routing::Route& route : routes_->routes()) {
     const ServiceDescriptor* service = route.method->service();
@@ -305,6 +312,11 @@ void Snapshot::BuildRuntimes(const SnapshotOptions& options,
     rt.grpc_method =
         absl::StrCat("/", service->full_name(), "/", route.method->name());
     rt.cluster = upstreams_->ClusterOf(service->full_name());
+    const routing::Route*& grpc_route = grpc_routes_[rt.grpc_method];
+    if (grpc_route == nullptr ||
+        route.source == routing::RouteSource::kGrpcPath) {
+      grpc_route = &route;
+    }
     if (rt.request_spec.codec == nullptr || rt.response_codec == nullptr) {
       problems.Add(absl::InternalError(absl::StrCat(
           "no codec compiled for method ", route.method->full_name())));

@@ -106,6 +106,22 @@ class Snapshot {
       const {
     return services_;
   }
+  // The route that gRPC and gRPC-Web calls of the method with this gRPC
+  // path ("/package.Service/Method", as sent) use for their stages: the
+  // method's implicit gRPC path route when it has one, else its first
+  // route; nullptr for a method the snapshot does not serve. A hash lookup
+  // in a table built at load time.
+  const routing::Route* FindGrpcRoute(std::string_view path) const {
+    auto it = grpc_routes_.find(absl::string_view(path.data(), path.size()));
+    return it == grpc_routes_.end() ? nullptr : it->second;
+  }
+  // The largest request message a gRPC or gRPC-Web client may send: the
+  // largest send limit of the clusters (config `clusters`
+  // max_send_message_bytes, default 16 MiB); each cluster's own limit
+  // applies when the message is sent.
+  size_t max_request_message_bytes() const {
+    return max_request_message_bytes_;
+  }
   // The compiled plan of the method with this full name, or nullptr.
   const aggregator::CompiledPlan* FindPlan(std::string_view method) const;
   // Resolves the services that plan steps call. Valid for the snapshot's
@@ -169,6 +185,8 @@ class Snapshot {
   // Retrying wrappers of route channels; destroyed before upstreams_.
   std::unique_ptr<RouteRetries> retries_;
   std::vector<RouteRuntime> runtimes_;  // Aligned with routes_->routes().
+  absl::flat_hash_map<std::string, const routing::Route*> grpc_routes_;
+  size_t max_request_message_bytes_ = upstream::kDefaultMaxMessageBytes;
   std::string openapi_json_;
   std::vector<std::string> source_files_;
   bool has_client_streams_ = false;

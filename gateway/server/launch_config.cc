@@ -39,6 +39,26 @@ transcoding::ParseOptions ParseOptionsFrom(
 
 }  // namespace
 
+// 0 keeps each default.
+void SetHttp2Options(const config::v1::Http2Config& h2,
+                     http::Http2Options& options) {
+  if (h2.max_concurrent_streams() > 0) {
+    options.max_concurrent_streams = h2.max_concurrent_streams();
+  }
+  if (h2.initial_stream_window_bytes() > 0) {
+    options.initial_stream_window_bytes = h2.initial_stream_window_bytes();
+  }
+  if (h2.initial_connection_window_bytes() > 0) {
+    options.initial_connection_window_bytes =
+        h2.initial_connection_window_bytes();
+  }
+  options.max_header_list_bytes = h2.max_header_list_bytes();
+  if (h2.max_resets_per_second() > 0) {
+    options.resets_per_second = h2.max_resets_per_second();
+    options.reset_burst = 2 * h2.max_resets_per_second();
+  }
+}
+
 absl::StatusOr<http::ServerOptions> ListenerOptions(
     const GatewayConfig& config) {
   PG_ASSIGN_OR_RETURN(
@@ -69,9 +89,9 @@ absl::StatusOr<http::ServerOptions> ListenerOptions(
              .key_file = config.tls().key_file(),
              .client_ca_file = config.tls().client_ca_file(),
              .min_version = min_version,
-             // HOOK(h2): kH2AndHttp11 once the listener serves HTTP/2.
-             .alpn = tls::AlpnProtocols::kHttp11}));
+             .alpn = tls::AlpnProtocols::kH2AndHttp11}));
   }
+  SetHttp2Options(s.http2(), options.http2);
   return options;
 }
 

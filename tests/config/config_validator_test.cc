@@ -334,6 +334,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "server.idle_timeout: must be positive"},
         BadCase{"server", "{drain_grace: -1s}",
                 "server.drain_grace: must not be negative"},
+        BadCase{"server", "{http2: {max_concurrent_streams: 10001}}",
+                "server.http2.max_concurrent_streams: 10001 is larger than "
+                "the maximum 10000"},
+        BadCase{"server", "{http2: {initial_stream_window_bytes: 100}}",
+                "server.http2.initial_stream_window_bytes: 100 is out of "
+                "range (65535 to 2147483647)"},
         BadCase{"headers", "{forward: [\"x y\"]}",
                 "headers.forward[0]: \"x y\" is not a valid name"},
         BadCase{"headers", "{forward: [x-a, X-A]}",

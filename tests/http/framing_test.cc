@@ -174,7 +174,6 @@ INSTANTIATE_TEST_SUITE_P(
                         "Transfer-Encoding: chunked\r\n\r\n"
                         "ffffffffffffffffff\r\nx\r\n0\r\n\r\n",
                     400},
-        FramingCase{"Http2Preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400},
         FramingCase{"ObsFold",
                     "GET / HTTP/1.1\r\n" + kHost + "X-A: a\r\n b\r\n\r\n", 400},
         FramingCase{"SpaceBeforeColon",

@@ -111,6 +111,28 @@ class RawClient {
     return response;
   }
 
+  // Reads up to and including `marker` (for example the end of a chunked
+  // body) and returns those bytes. nullopt on timeout or EOF first.
+  std::optional<std::string> ReadUntil(std::string_view marker) {
+    size_t end;
+    while ((end = buffer_.find(marker)) == std::string::npos) {
+      if (!Fill()) return std::nullopt;
+    }
+    std::string bytes = buffer_.substr(0, end + marker.size());
+    buffer_.erase(0, end + marker.size());
+    return bytes;
+  }
+
+  // Reads exactly `n` bytes. nullopt on timeout or EOF first.
+  std::optional<std::string> ReadBytes(size_t n) {
+    while (buffer_.size() < n) {
+      if (!Fill()) return std::nullopt;
+    }
+    std::string bytes = buffer_.substr(0, n);
+    buffer_.erase(0, n);
+    return bytes;
+  }
+
   // True if the peer closes the connection (EOF or reset) within the receive
   // timeout, with no further bytes arriving first.
   bool WaitForClose() {

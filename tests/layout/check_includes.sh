@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Enforces the library boundaries of docs/ARCHITECTURE.md on the source tree:
-# only gateway/upstream includes grpcpp (or grpc/) and nghttp2, only the
+# only gateway/upstream includes grpcpp (or grpc/), only gateway/upstream
+# (its HTTP/2 client) and gateway/http (its HTTP/2 server) nghttp2, only the
 # libraries that do I/O on event loops (gateway/http, gateway/upstream for its
 # own HTTP/2 client, and gateway/ratelimit whose hiredis connections run on
 # the I/O threads' loops) include boost/, and gateway/transcoding,
@@ -29,8 +30,8 @@ sources() { find gateway aggregator expr codegen -name '*.h' -o -name '*.cc' 2>/
 
 sources | grep -v '^gateway/upstream/' | xargs -r grep -nE '#include [<"](grpcpp|grpc)/' \
   | violations "grpcpp outside gateway/upstream"
-sources | grep -v '^gateway/upstream/' | xargs -r grep -nE '#include [<"]nghttp2/' \
-  | violations "nghttp2 outside gateway/upstream"
+sources | grep -vE '^gateway/(http|upstream)/' | xargs -r grep -nE '#include [<"]nghttp2/' \
+  | violations "nghttp2 outside gateway/http and gateway/upstream"
 sources | grep -vE '^gateway/(http|upstream|ratelimit)/' | xargs -r grep -nE '#include [<"]boost/' \
   | violations "boost outside gateway/http, gateway/upstream and gateway/ratelimit"
 sources | grep -E '^(gateway/transcoding|aggregator|expr)/' \

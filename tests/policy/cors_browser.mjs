@@ -6,14 +6,20 @@
 //   {"page": URL, "ok": true, "status": 200, "body": "...", "requestId": "..."}
 //   {"page": URL, "ok": false, "error": "TypeError: Failed to fetch"}
 //
-// Usage: node cors_browser.mjs GATEWAY_URL PAGE_URL...
+// Usage: node cors_browser.mjs [--grpc-web] GATEWAY_URL PAGE_URL...
+// With --grpc-web the page instead makes the gRPC-Web (text mode) call
+// Bookstore.GetShelf{shelf: 999} as a gRPC-Web client library does, and
+// the line also has the grpcStatus and grpcMessage the page could read:
+//   {"page": URL, "ok": true, "status": 200, "grpcStatus": "5", ...}
 // Exits 0 when every page ran (whatever the fetch gave), 1 on a driver error.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const [gateway, ...pages] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const grpcWeb = args[0] === '--grpc-web';
+const [gateway, ...pages] = grpcWeb ? args.slice(1) : args;
 const profile = mkdtempSync(join(tmpdir(), 'protogate-chromium-'));
 const browser = spawn('/usr/bin/chromium', [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
@@ -79,6 +85,19 @@ const fetchCode = (url) => `
                          requestId: r.headers.get('x-request-id')}))
     .catch((e) => ({ok: false, error: String(e)}))`;
 
+// The page's gRPC-Web call: GetShelfRequest{shelf: 999} framed and base64,
+// with the headers gRPC-Web clients send (so a preflight).
+const grpcWebCode = (gatewayUrl) => `
+  fetch(${JSON.stringify(gatewayUrl + '/demo.bookstore.v1.Bookstore/GetShelf')}, {
+    method: 'POST', body: 'AAAAAAMI5wc=',
+    headers: {'content-type': 'application/grpc-web-text',
+              'x-grpc-web': '1', 'x-user-agent': 'grpc-web-javascript/0.1',
+              'grpc-timeout': '5S'}})
+    .then(async (r) => ({ok: true, status: r.status, body: await r.text(),
+                         grpcStatus: r.headers.get('grpc-status'),
+                         grpcMessage: r.headers.get('grpc-message')}))
+    .catch((e) => ({ok: false, error: String(e)}))`;
+
 async function visit(page) {
   const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
   const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
@@ -87,7 +106,7 @@ async function visit(page) {
   await send('Page.navigate', { url: page }, sessionId);
   await loaded;
   const { result } = await send('Runtime.evaluate', {
-    expression: fetchCode(`${gateway}/v1/shelves`),
+    expression: grpcWeb ? grpcWebCode(gateway) : fetchCode(`${gateway}/v1/shelves`),
     awaitPromise: true, returnByValue: true,
   }, sessionId);
   await send('Target.closeTarget', { targetId });

@@ -127,5 +127,34 @@ TEST(CorsGatewayTest, BrowserOnAnAllowedOriginGetsTheDataOthersFail) {
   EXPECT_THAT(*second, HasSubstr("Failed to fetch"));
 }
 
+// gRPC-Web from a browser page on another origin: with only the origin
+// configured, the preflight accepts the gRPC-Web request headers and the
+// page reads the trailers-only status from the exposed grpc-status and
+// grpc-message headers.
+TEST(CorsGatewayTest, BrowserGrpcWebCallReadsTheStatusAcrossOrigins) {
+  auto allowed_page = ServePage();
+  ASSERT_TRUE(allowed_page != nullptr);
+  const std::string allowed =
+      absl::StrCat("http://127.0.0.1:", allowed_page->port());
+  GatewayProcess gateway;
+  ASSERT_TRUE(
+      gateway
+          .Start(absl::StrCat("cors:\n  allow_origins: [\"", allowed, "\"]\n"))
+          .ok());
+  auto driver = testing::ChildProcess::Start(
+      {"/usr/bin/env", "node", "tests/policy/cors_browser.mjs", "--grpc-web",
+       gateway.url(), allowed + "/"});
+  ASSERT_TRUE(driver.ok()) << driver.status();
+  auto line = (*driver)->ReadStdoutLine(absl::Seconds(90));
+  auto code = (*driver)->Wait(absl::Seconds(30));
+  const std::string log = (*driver)->ReadAllStderr(absl::Seconds(5));
+  ASSERT_TRUE(line.ok()) << log;
+  EXPECT_TRUE(code.ok() && *code == 0) << log;
+  std::printf("browser: %s\n", line->c_str());
+  EXPECT_THAT(*line, HasSubstr("\"ok\":true,\"status\":200"));
+  EXPECT_THAT(*line, HasSubstr("\"grpcStatus\":\"5\""));
+  EXPECT_THAT(*line, HasSubstr("\"grpcMessage\":\"shelf 999 not found\""));
+}
+
 }  // namespace
 }  // namespace protogate::policy

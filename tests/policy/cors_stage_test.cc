@@ -132,6 +132,29 @@ TEST_F(CorsStageTest, OtherOriginsAndSameOriginRequestsGetNothing) {
   EXPECT_TRUE(plain.exchange().response_headers().empty());
 }
 
+TEST_F(CorsStageTest, GrpcPathsAcceptAndExposeTheGrpcWebHeaders) {
+  const std::string path = "/demo.bookstore.v1.Bookstore/GetShelf";
+  Verdict v = Preflight(path, "https://app.example.test", "POST",
+                        "content-type,x-grpc-web,x-user-agent,grpc-timeout");
+  ASSERT_EQ(v.kind, Kind::kAnswer);
+  EXPECT_EQ(v.response.status, 204);
+  EXPECT_EQ(HeaderOf(v.response, "Access-Control-Allow-Headers"),
+            "content-type, authorization, x-api-key, x-grpc-web, "
+            "x-user-agent, grpc-timeout");
+  // Only gRPC paths: a REST route still refuses x-grpc-web.
+  EXPECT_EQ(
+      Preflight("/v1/shelves", "https://app.example.test", "POST", "x-grpc-web")
+          .response.status,
+      403);
+  RoutedRequest call(*routes_, "POST", path,
+                     {{"Origin", "https://app.example.test"},
+                      {"Content-Type", "application/grpc-web+proto"}});
+  ASSERT_EQ(stage_->Apply(call.exchange()).kind, Kind::kPass);
+  EXPECT_EQ(call.ResponseHeader("Access-Control-Expose-Headers"),
+            "x-request-id, grpc-status, grpc-message, "
+            "grpc-status-details-bin");
+}
+
 TEST_F(CorsStageTest, PerMethodOverrideReplacesThePolicy) {
   const std::string book = "/v1/shelves/1/books/2";
   EXPECT_EQ(Preflight(book, "https://admin.test", "DELETE").response.status,

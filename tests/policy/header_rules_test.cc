@@ -33,6 +33,26 @@ TEST(HeaderRulesTest, DefaultRulesForwardTheSafeSetInRequestOrder) {
                                Pair("x-forwarded-for", "1.1.1.1, 10.1.2.3")));
 }
 
+TEST(HeaderRulesTest, GrpcRequestsForwardEveryHeaderButInternalOnes) {
+  config::v1::HeadersConfig config;
+  config.add_internal("x-secret");
+  auto rules = HeaderRules::Create(config);
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  auto md =
+      rules->RequestMetadata(MakeRequest({{"Content-Type", "application/grpc"},
+                                          {"X-Tenant", "t1"},
+                                          {"X-Secret", "s"},
+                                          {"grpc-timeout", "1S"},
+                                          {"TE", "trailers"},
+                                          {"Trace-Bin", "AQI="}}),
+                             "id-1");
+  ASSERT_TRUE(md.ok()) << md.status();
+  EXPECT_THAT(*md, ElementsAre(Pair("x-tenant", "t1"),
+                               Pair("trace-bin", std::string("\x01\x02")),
+                               Pair("x-request-id", "id-1"),
+                               Pair("x-forwarded-for", "10.1.2.3")));
+}
+
 TEST(HeaderRulesTest, ForwardedForCarriesTheBareIpv6Address) {
   HeaderRules rules;
   auto md = rules.RequestMetadata(MakeRequest({}, "[::1]:8080"), "i");

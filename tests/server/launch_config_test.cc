@@ -268,6 +268,22 @@ retry_budget: {ratio: 0.05, max_tokens: 3}
   EXPECT_DOUBLE_EQ(budget.max_tokens, 3);
 }
 
+TEST(ConfigFlagsTest, Http2LimitsSetOnlyWhatIsGiven) {
+  std::string path = WriteConfig("http2.yaml", R"(
+descriptors: {descriptor_sets: [a.binpb]}
+server: {http2: {max_concurrent_streams: 8, max_resets_per_second: 50}}
+)");
+  absl::StatusOr<GatewayFlags> f = Parse({"--config", path});
+  ASSERT_TRUE(f.ok()) << f.status();
+  auto listener = ListenerOptions(f->config);
+  ASSERT_TRUE(listener.ok()) << listener.status();
+  EXPECT_EQ(listener->http2.max_concurrent_streams, 8u);
+  EXPECT_EQ(listener->http2.resets_per_second, 50u);
+  EXPECT_EQ(listener->http2.reset_burst, 100u);
+  EXPECT_EQ(listener->http2.initial_stream_window_bytes,
+            http::Http2Options().initial_stream_window_bytes);
+}
+
 TEST(ConfigFlagsTest, FileErrorsNameFileLineAndPath) {
   std::string path = WriteConfig("bad.yaml", "lisen: 127.0.0.1:1\n");
   absl::StatusOr<GatewayFlags> f = Parse({"--config=" + path});

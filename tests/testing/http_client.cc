@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "absl/strings/ascii.h"
@@ -14,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gateway/base/status_macros.h"
+#include "tests/testing/h2_client.h"
 
 namespace protogate::testing {
 
@@ -156,10 +158,73 @@ absl::StatusOr<HttpResponse> HttpConnection::RoundTrip(
   return ReadResponse();
 }
 
+namespace {
+
+// Header lines ("Name: value") as HTTP/2 fields: lower-case names, no
+// connection-specific ones; Host becomes the authority.
+H2Fields ToH2Fields(const std::vector<std::string>& lines, bool has_body,
+                    std::string& authority) {
+  H2Fields fields;
+  bool has_type = false;
+  for (const std::string& line : lines) {
+    std::pair<std::string, std::string> field =
+        absl::StrSplit(line, absl::MaxSplits(':', 1));
+    std::string name = absl::AsciiStrToLower(field.first);
+    std::string value(absl::StripAsciiWhitespace(field.second));
+    if (name == "host") {
+      authority = value;
+      continue;
+    }
+    if (name == "connection" || name == "keep-alive" ||
+        name == "transfer-encoding" || name == "upgrade" ||
+        name == "content-length") {
+      continue;
+    }
+    if (name == "content-type") has_type = true;
+    fields.emplace_back(std::move(name), std::move(value));
+  }
+  if (has_body && !has_type) {
+    fields.emplace_back("content-type", "application/json");
+  }
+  return fields;
+}
+
+absl::StatusOr<HttpResponse> FetchH2c(uint16_t port, absl::string_view method,
+                                      absl::string_view target,
+                                      absl::string_view body,
+                                      const std::vector<std::string>& headers) {
+  PG_ASSIGN_OR_RETURN(std::unique_ptr<H2Client> client,
+                      H2Client::Connect(port));
+  std::string authority = "127.0.0.1";
+  H2Fields fields = ToH2Fields(headers, !body.empty(), authority);
+  PG_ASSIGN_OR_RETURN(
+      H2Response h2,
+      client->RoundTrip(method, target, fields, std::string(body), authority));
+  HttpResponse response;
+  response.status = h2.status;
+  response.headers = std::move(h2.headers);
+  response.body = std::move(h2.body);
+  response.complete = !h2.reset;
+  return response;
+}
+
+}  // namespace
+
+TestHttpMode HttpModeFromEnvironment() {
+  const char* mode = std::getenv("PROTOGATE_TEST_HTTP");
+  if (mode != nullptr && absl::string_view(mode) == "h2c") {
+    return TestHttpMode::kH2c;
+  }
+  return TestHttpMode::kHttp11;
+}
+
 absl::StatusOr<HttpResponse> Fetch(uint16_t port, absl::string_view method,
                                    absl::string_view target,
                                    absl::string_view body,
                                    std::vector<std::string> headers) {
+  if (HttpModeFromEnvironment() == TestHttpMode::kH2c) {
+    return FetchH2c(port, method, target, body, headers);
+  }
   PG_ASSIGN_OR_RETURN(std::unique_ptr<HttpConnection> conn,
                       HttpConnection::Connect(port));
   std::string req =

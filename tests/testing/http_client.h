@@ -59,8 +59,17 @@ class HttpConnection {
   bool eof_ = false;
 };
 
+// How Fetch() talks to the server: HTTP/1.1, or HTTP/2 by prior knowledge
+// (h2c) when the environment has PROTOGATE_TEST_HTTP=h2c, so the same
+// end-to-end suites run over both (tests/server/CMakeLists.txt registers
+// them twice). HttpConnection always speaks HTTP/1.1.
+enum class TestHttpMode { kHttp11, kH2c };
+TestHttpMode HttpModeFromEnvironment();
+
 // One request on a fresh connection. `headers` are extra header lines
-// ("Name: value"); Host and Content-Length are added.
+// ("Name: value"); Host and Content-Length are added. Over h2c, `Host`
+// becomes :authority, connection-specific headers are left out, and a
+// stream reset shows as `complete == false`.
 absl::StatusOr<HttpResponse> Fetch(uint16_t port, absl::string_view method,
                                    absl::string_view target,
                                    absl::string_view body = "",

@@ -1,0 +1,23 @@
+// Connection: what an IoLoop knows of each connection living on it (an
+// HTTP/1.1 Session, an HTTP/2 H2ServerSession, or one whose protocol is not
+// known yet), so that a drain or a forced close reaches all of them.
+// Private to protogate::http.
+//
+// Thread safety: both methods run on the connection's loop thread only.
+// Ownership: the loop's `sessions` set holds raw pointers; each connection
+// erases itself when it closes or is destroyed.
+#pragma once
+
+namespace protogate::http {
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Graceful: stop taking new requests, finish the ones in flight, then
+  // close.
+  virtual void BeginDrain() = 0;
+  // Closes now; pending operations are cancelled. Idempotent.
+  virtual void Close() = 0;
+};
+
+}  // namespace protogate::http

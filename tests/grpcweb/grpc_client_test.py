@@ -1,0 +1,150 @@
+"""gRPC passthrough with Python grpcio (Debian python3-grpcio) through the
+real gateway binary to the real demo backends, over h2c (HTTP/2 by prior
+knowledge): unary, server streaming, client streaming, bidi streaming,
+metadata both ways, a deadline that expires, a cancelled call, an unknown
+method, and a gateway-only planned method answered as protobuf. Message
+types are built at run time from the demo descriptor set.
+
+Usage: /usr/bin/python3 grpc_client_test.py BUILD_DIR
+"""
+import os
+import re
+import subprocess
+import sys
+import threading
+import unittest
+
+import grpc
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+
+BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
+PROCS = []
+
+
+def start(argv, pattern, seconds=30):
+    """Starts argv; returns the first stdout match of `pattern`."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    PROCS.append(proc)
+    found = []
+
+    def read():
+        for line in proc.stdout:
+            if not found:
+                m = re.search(pattern, line)
+                if m:
+                    found.append(m)
+                    ready.set()
+
+    ready = threading.Event()
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(seconds):
+        raise RuntimeError(f"{argv[0]}: no /{pattern}/ within {seconds}s")
+    return found[0]
+
+
+def setUpModule():
+    global CHANNEL, T
+    pool = descriptor_pool.DescriptorPool()
+    fds = descriptor_pb2.FileDescriptorSet()
+    with open(f"{BUILD}/proto/demo.binpb", "rb") as f:
+        fds.ParseFromString(f.read())
+    for file in fds.file:
+        pool.Add(file)
+    factory = message_factory.MessageFactory(pool)
+    T = lambda name: factory.GetPrototype(pool.FindMessageTypeByName(name))
+    bookstore = start([f"{BUILD}/tools/demo/demo_bookstore", "--listen", "127.0.0.1:0"],
+                      r"listening on \S+:(\d+)").group(1)
+    storefront = start([f"{BUILD}/tools/demo/demo_storefront", "--listen", "127.0.0.1:0"],
+                       r"listening on \S+:(\d+)").group(1)
+    port = start([f"{BUILD}/gateway/server/protogate", "--listen", "127.0.0.1:0",
+                  "--watch_interval", "0", "--descriptor_set", f"{BUILD}/proto/demo.binpb",
+                  "--backend", f"demo.bookstore=127.0.0.1:{bookstore}",
+                  "--backend", f"demo.storefront=127.0.0.1:{storefront}"],
+                 r"protogate listening on http://\S+:(\d+)").group(1)
+    CHANNEL = grpc.insecure_channel(f"127.0.0.1:{port}")
+
+
+def tearDownModule():
+    CHANNEL.close()
+    for proc in PROCS:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def method(kind, name, request, response):
+    make = getattr(CHANNEL, kind)
+    return make(name, request_serializer=lambda m: m.SerializeToString(),
+                response_deserializer=T(response).FromString)
+
+
+BOOKSTORE = "/demo.bookstore.v1.Bookstore/"
+
+
+class GrpcPassthroughTest(unittest.TestCase):
+    def test_unary_with_metadata_both_ways(self):
+        get_shelf = method("unary_unary", BOOKSTORE + "GetShelf", None, "demo.bookstore.v1.Shelf")
+        shelf, call = get_shelf.with_call(T("demo.bookstore.v1.GetShelfRequest")(shelf=1),
+                                          metadata=[("x-demo-echo-tag", "t1")], timeout=10)
+        self.assertEqual(shelf.id, 1)
+        self.assertIn(("x-demo-echo-tag", "t1"), list(call.trailing_metadata()))
+
+    def test_server_streaming(self):
+        stream = method("unary_stream", BOOKSTORE + "StreamBooks", None, "demo.bookstore.v1.Book")
+        books = list(stream(T("demo.bookstore.v1.StreamBooksRequest")(shelf=1), timeout=10))
+        self.assertEqual([b.id for b in books], [1, 2, 3])
+
+    def test_client_streaming(self):
+        create = method("stream_unary", BOOKSTORE + "CreateBooks", None,
+                        "demo.bookstore.v1.CreateBooksResponse")
+        Req = T("demo.bookstore.v1.CreateBookRequest")
+        requests = (Req(shelf=2, book={"title": t}) for t in ["One", "Two", "Three"])
+        response = create(requests, timeout=10)
+        self.assertEqual([b.title for b in response.books], ["One", "Two", "Three"])
+
+    def test_bidi_streaming(self):
+        lookup = method("stream_stream", BOOKSTORE + "LookupBooks", None, "demo.bookstore.v1.Book")
+        Req = T("demo.bookstore.v1.LookupBookRequest")
+        names = ["shelves/1/books/2", "shelves/1/books/1"]
+        books = list(lookup(iter(Req(name=n) for n in names), timeout=10))
+        self.assertEqual([b.id for b in books], [2, 1])
+
+    def test_deadline_exceeded(self):
+        stream = method("unary_stream", BOOKSTORE + "StreamBooks", None, "demo.bookstore.v1.Book")
+        with self.assertRaises(grpc.RpcError) as caught:
+            list(stream(T("demo.bookstore.v1.StreamBooksRequest")(shelf=1, delay_ms=5000),
+                        timeout=0.3))
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+
+    def test_cancel(self):
+        stream = method("unary_stream", BOOKSTORE + "StreamBooks", None, "demo.bookstore.v1.Book")
+        call = stream(T("demo.bookstore.v1.StreamBooksRequest")(shelf=1, repeat=1000), timeout=30)
+        first = next(call)
+        self.assertEqual(first.id, 1)
+        call.cancel()
+        with self.assertRaises(grpc.RpcError) as caught:
+            list(call)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.CANCELLED)
+        # The gateway goes on serving.
+        self.test_unary_with_metadata_both_ways()
+
+    def test_backend_error_and_unknown_method(self):
+        get_shelf = method("unary_unary", BOOKSTORE + "GetShelf", None, "demo.bookstore.v1.Shelf")
+        with self.assertRaises(grpc.RpcError) as caught:
+            get_shelf(T("demo.bookstore.v1.GetShelfRequest")(shelf=999), timeout=10)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.NOT_FOUND)
+        nope = method("unary_unary", BOOKSTORE + "Nope", None, "demo.bookstore.v1.Shelf")
+        with self.assertRaises(grpc.RpcError) as caught:
+            nope(T("demo.bookstore.v1.GetShelfRequest")(shelf=1), timeout=10)
+        self.assertEqual(caught.exception.code(), grpc.StatusCode.UNIMPLEMENTED)
+
+    def test_planned_method_answers_protobuf(self):
+        page = method("unary_unary", "/demo.storefront.v1.Storefront/GetProductPage", None,
+                      "demo.storefront.v1.ProductPage")
+        result = page(T("demo.storefront.v1.GetProductPageRequest")(id="p1"), timeout=10)
+        self.assertEqual(result.product.id, "p1")
+        self.assertTrue(result.HasField("price"))
+
+
+if __name__ == "__main__":
+    unittest.main()
