@@ -244,12 +244,12 @@ void Server::Impl::OnAccept(const error_code& ec, size_t loop_index,
     auto handshake = std::make_shared<TlsHandshake>(
         loop, tls_front, *options.tls->current(), std::move(socket));
     asio::post(loop->ioc, [handshake] { handshake->Start(); });
-    return;
+  } else {
+    asio::post(loop->ioc, [loop, config = config,
+                           socket = std::move(socket)]() mutable {
+      StartConnection(std::move(loop), std::move(config), std::move(socket));
+    });
   }
-  asio::post(
-      loop->ioc, [loop, config = config, socket = std::move(socket)]() mutable {
-        StartConnection(std::move(loop), std::move(config), std::move(socket));
-      });
   DoAccept();
 }
 

@@ -111,7 +111,9 @@ class TlsCliTest : public ::testing::Test {
   GatewayProcess gateway_;
 };
 
-TEST_F(TlsCliTest, ServesTls12AndTls13WithHttp11Alpn) {
+// curl offers h2 and http/1.1 by ALPN: the listener picks h2 (HTTP/2 over
+// TLS), and http/1.1 for a client that offers only that.
+TEST_F(TlsCliTest, ServesTls12AndTls13WithH2AndHttp11Alpn) {
   ASSERT_TRUE(gateway_.Start("tls: {" + TlsFiles() + "}\n").ok());
   for (const std::vector<std::string>& version :
        {std::vector<std::string>{"--tlsv1.2", "--tls-max", "1.2"},
@@ -124,9 +126,12 @@ TEST_F(TlsCliTest, ServesTls12AndTls13WithHttp11Alpn) {
     CurlResult r = Curl(args);
     EXPECT_EQ(r.exit_code, 0) << version[0] << ": " << r.output;
     EXPECT_THAT(r.output, HasSubstr(R"({"id":"2","theme":"Science")"));
-    // curl offered h2 and http/1.1 by ALPN; the listener picks http/1.1
-    // until it serves HTTP/2.
-    EXPECT_THAT(r.output, HasSubstr("version=1.1 code=200"));
+    EXPECT_THAT(r.output, HasSubstr("version=2 code=200"));
+    std::replace(args.begin(), args.end(), std::string("--http2"),
+                 std::string("--http1.1"));
+    CurlResult h1 = Curl(args);
+    EXPECT_EQ(h1.exit_code, 0) << version[0] << ": " << h1.output;
+    EXPECT_THAT(h1.output, HasSubstr("version=1.1 code=200"));
   }
 }
 
