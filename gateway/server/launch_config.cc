@@ -82,14 +82,13 @@ absl::StatusOr<http::ServerOptions> ListenerOptions(
   if (config.has_tls()) {
     PG_ASSIGN_OR_RETURN(tls::MinVersion min_version,
                         tls::ParseMinVersion(config.tls().min_version()));
-    PG_ASSIGN_OR_RETURN(
-        options.tls,
-        http::TlsContextStore::Create(
-            {.cert_file = config.tls().cert_file(),
-             .key_file = config.tls().key_file(),
-             .client_ca_file = config.tls().client_ca_file(),
-             .min_version = min_version,
-             .alpn = tls::AlpnProtocols::kH2AndHttp11}));
+    PG_ASSIGN_OR_RETURN(options.tls,
+                        http::TlsContextStore::Create(
+                            {.cert_file = config.tls().cert_file(),
+                             .key_file = config.tls().key_file(),
+                             .client_ca_file = config.tls().client_ca_file(),
+                             .min_version = min_version,
+                             .alpn = tls::AlpnProtocols::kH2AndHttp11}));
   }
   SetHttp2Options(s.http2(), options.http2);
   return options;
