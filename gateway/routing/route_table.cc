@@ -1,12 +1,15 @@
 #include "gateway/routing/route_table.h"
 
 #include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/memory/memory.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "gateway/base/status_macros.h"
 #include "gateway/base/strings.h"
 #include "gateway/routing/path_matcher.h"
 #include "gateway/routing/percent_encoding.h"
@@ -26,12 +29,30 @@ namespace {
 
 using Segments = RequestPath::Segments;
 
-absl::Status ConflictError(const Route& existing, const Route& added) {
-  return absl::FailedPreconditionError(absl::StrCat(
-      "method ", added.method->full_name(), ": template \"", added.path.text(),
-      "\": ", added.http_method, " conflicts with ", existing.http_method,
-      " \"", existing.path.text(), "\" of method ",
-      existing.method->full_name(), ": both match the same requests"));
+// `message` after the .proto location of `method` ("books.proto:12:3: ")
+// when its pool has source info.
+std::string AtMethod(const google::protobuf::MethodDescriptor& method,
+                     absl::string_view message) {
+  google::protobuf::SourceLocation location;
+  if (!method.GetSourceLocation(&location)) return std::string(message);
+  return absl::StrCat(method.file()->name(), ":", location.start_line + 1, ":",
+                      location.start_column + 1, ": ", message);
+}
+
+std::string ConflictMessage(const Route& existing, const Route& added) {
+  return AtMethod(
+      *added.method,
+      absl::StrCat(
+          "method ", added.method->full_name(), ": template \"",
+          added.path.text(), "\": ", added.http_method, " conflicts with ",
+          existing.http_method, " \"", existing.path.text(), "\" of method ",
+          existing.method->full_name(), ": both match the same requests"));
+}
+
+// FailedPrecondition with one problem per line; OK when there is none.
+absl::Status ProblemsStatus(const std::vector<std::string>& problems) {
+  if (problems.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrJoin(problems, "\n"));
 }
 
 absl::Status AppendMethodRoutes(
@@ -150,16 +171,23 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
     const RouteTableOptions& options) {
   RuleSelector selector(options.rules);
   if (absl::Status s = selector.Init(); !s.ok()) return s;
+  // Every method's problems, then every conflict, one per line.
+  std::vector<std::string> problems;
   std::vector<Route> routes;
   for (const google::protobuf::ServiceDescriptor* service : services) {
     for (int i = 0; i < service->method_count(); ++i) {
-      absl::Status s =
-          AppendMethodRoutes(*service->method(i), options, selector, &routes);
-      if (!s.ok()) return s;
+      const google::protobuf::MethodDescriptor& method = *service->method(i);
+      absl::Status s = AppendMethodRoutes(method, options, selector, &routes);
+      if (!s.ok()) problems.push_back(AtMethod(method, s.message()));
     }
   }
-  if (absl::Status s = selector.CheckAllMatched(); !s.ok()) return s;
-  return Create(std::move(routes));
+  if (absl::Status s = selector.CheckAllMatched(); !s.ok()) {
+    problems.emplace_back(s.message());
+  }
+  absl::StatusOr<std::unique_ptr<RouteTable>> table = Create(std::move(routes));
+  if (!table.ok()) problems.emplace_back(table.status().message());
+  PG_RETURN_IF_ERROR(ProblemsStatus(problems));
+  return table;
 }
 
 absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Create(
@@ -167,17 +195,20 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Create(
   auto table = absl::WrapUnique(new RouteTable());
   table->routes_ = std::move(routes);
   table->trie_ = std::make_unique<Trie>();
+  std::vector<std::string> conflicts;
   for (size_t i = 0; i < table->routes_.size(); ++i) {
     const Route& route = table->routes_[i];
     const int existing = table->trie_->matcher.Insert(
         route.path, route.http_method, static_cast<int>(i));
     if (existing != PathMatcher::kNoValue) {
-      return ConflictError(table->routes_[existing], route);
+      conflicts.push_back(ConflictMessage(table->routes_[existing], route));
+      continue;
     }
     if (!route.path.verb().empty()) {
       table->trie_->verbs.insert(route.path.verb());
     }
   }
+  PG_RETURN_IF_ERROR(ProblemsStatus(conflicts));
   return table;
 }
 

@@ -1,14 +1,17 @@
 // Tests of RouteTable::Build: the demo bookstore's routes, and load errors
 // for bad annotations (services built at test time).
 #include <memory>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "demo/bookstore.pb.h"
 #include "gateway/routing/route_builder.h"
 #include "gateway/routing/route_table.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/routing/test_pool.h"
 
@@ -226,6 +229,24 @@ struct ErrorCase {
   std::string message;
 };
 
+// Build reports every method's problem and every conflict, one per line.
+TEST(RouteTableBuildTest, ReportsEveryProblemOnePerLine) {
+  testing::TestPool pool;
+  auto table = BuildWith(pool, Method("A", "get: \"/v1/{nope}\"") +
+                                   Method("B", "get: \"/v2/{gone}\"") +
+                                   Method("C", "get: \"/v3\"") +
+                                   Method("D", "get: \"/v3\""));
+  ASSERT_FALSE(table.ok());
+  const std::vector<std::string> lines =
+      absl::StrSplit(std::string(table.status().message()), '\n');
+  ASSERT_EQ(lines.size(), 3u) << table.status();
+  EXPECT_THAT(lines[0], ::testing::HasSubstr("method t.S.A: template"));
+  EXPECT_THAT(lines[1], ::testing::HasSubstr("method t.S.B: template"));
+  EXPECT_THAT(lines[2], ::testing::HasSubstr(
+                            "method t.S.D: template \"/v3\": GET "
+                            "conflicts with GET \"/v3\" of method t.S.C"));
+}
+
 TEST(RouteTableBuildTest, RejectsBadAnnotationsNamingMethodAndTemplate) {
   const std::string m = "method t.S.M: template ";
   const ErrorCase kCases[] = {
@@ -297,7 +318,11 @@ TEST(RouteTableBuildTest, RejectsBadAnnotationsNamingMethodAndTemplate) {
     ASSERT_FALSE(table.ok()) << c.rule;
     EXPECT_EQ(table.status().code(), absl::StatusCode::kFailedPrecondition)
         << c.rule << ": " << table.status();
-    EXPECT_EQ(std::string(table.status().message()), c.message) << c.rule;
+    // Each problem follows the method's .proto location.
+    std::string message(table.status().message());
+    static const std::regex kLocation("^test\\.proto:[0-9]+:[0-9]+: ");
+    EXPECT_TRUE(std::regex_search(message, kLocation)) << message;
+    EXPECT_EQ(std::regex_replace(message, kLocation, ""), c.message) << c.rule;
   }
 }
 
