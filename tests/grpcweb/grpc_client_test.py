@@ -1,6 +1,8 @@
 """gRPC passthrough with Python grpcio (Debian python3-grpcio) through the
 real gateway binary to the real demo backends, over h2c (HTTP/2 by prior
-knowledge): unary, server streaming, client streaming, bidi streaming,
+knowledge), or over TLS with ALPN h2 when PROTOGATE_TEST_TLS=1 (a
+certificate for 127.0.0.1 made with the openssl CLI, trusted by the
+client): unary, server streaming, client streaming, bidi streaming,
 metadata both ways, a deadline that expires, a cancelled call, an unknown
 method, and a gateway-only planned method answered as protobuf. Message
 types are built at run time from the demo descriptor set.
@@ -11,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import unittest
 
@@ -18,7 +21,19 @@ import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 
 BUILD = os.path.abspath(sys.argv.pop(1)) if len(sys.argv) > 1 else "build"
+TLS = os.environ.get("PROTOGATE_TEST_TLS") == "1"
 PROCS = []
+
+
+def make_certificate(directory):
+    """A self-signed certificate and key for 127.0.0.1; their paths."""
+    cert, key = f"{directory}/cert.pem", f"{directory}/key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-keyout", key,
+                    "-out", cert, "-subj", "/CN=localhost", "-addext",
+                    "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+                   check=True, capture_output=True)
+    return cert, key
 
 
 def start(argv, pattern, seconds=30):
@@ -57,12 +72,22 @@ def setUpModule():
                       r"listening on \S+:(\d+)").group(1)
     storefront = start([f"{BUILD}/tools/demo/demo_storefront", "--listen", "127.0.0.1:0"],
                        r"listening on \S+:(\d+)").group(1)
-    port = start([f"{BUILD}/gateway/server/protogate", "--listen", "127.0.0.1:0",
-                  "--watch_interval", "0", "--descriptor_set", f"{BUILD}/proto/demo.binpb",
-                  "--backend", f"demo.bookstore=127.0.0.1:{bookstore}",
-                  "--backend", f"demo.storefront=127.0.0.1:{storefront}"],
-                 r"protogate listening on http://\S+:(\d+)").group(1)
-    CHANNEL = grpc.insecure_channel(f"127.0.0.1:{port}")
+    argv = [f"{BUILD}/gateway/server/protogate", "--listen", "127.0.0.1:0",
+            "--watch_interval", "0", "--descriptor_set", f"{BUILD}/proto/demo.binpb",
+            "--backend", f"demo.bookstore=127.0.0.1:{bookstore}",
+            "--backend", f"demo.storefront=127.0.0.1:{storefront}"]
+    if not TLS:
+        port = start(argv, r"protogate listening on http://\S+:(\d+)").group(1)
+        CHANNEL = grpc.insecure_channel(f"127.0.0.1:{port}")
+        return
+    global TMP
+    TMP = tempfile.TemporaryDirectory()
+    cert, key = make_certificate(TMP.name)
+    port = start(argv + ["--tls_cert", cert, "--tls_key", key],
+                 r"protogate listening on https://\S+:(\d+)").group(1)
+    with open(cert, "rb") as f:
+        credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
+    CHANNEL = grpc.secure_channel(f"127.0.0.1:{port}", credentials)
 
 
 def tearDownModule():
