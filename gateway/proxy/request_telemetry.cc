@@ -49,11 +49,13 @@ class AnswerSink final : public http::Responder::Sink,
   }
   void SetPlanSteps(int steps) override { plan_steps_ = steps; }
 
+  // The observation ends before the answer leaves: once the client has it,
+  // it may scrape the metrics or stop the gateway (and its observer).
   void SendResponse(http::Response response) override {
     status_ = response.status;
     bytes_out_ = response.body.size();
-    inner_.Send(std::move(response));
     Finish();
+    inner_.Send(std::move(response));
   }
 
   std::unique_ptr<http::ResponseStream::Sink> StartStream(
@@ -122,13 +124,13 @@ void CountingStreamSink::Write(std::string data, http::WriteDone done) {
 }
 
 void CountingStreamSink::End(http::StreamEnd end, http::Trailers trailers) {
+  ended_ = true;
+  answer_->Finish();  // Before the end leaves (see AnswerSink::SendResponse).
   if (end == http::StreamEnd::kComplete) {
     inner_.Finish(std::move(trailers));
   } else {
     inner_.Abort();
   }
-  ended_ = true;
-  answer_->Finish();
 }
 
 // A plan's view of a step channel: each call carries its own child
