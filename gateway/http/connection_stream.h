@@ -55,7 +55,8 @@ class ConnectionStream {
     }
   }
   ConnectionStream(ConnectionStream&&) = default;
-  ConnectionStream& operator=(ConnectionStream&&) = default;
+  // Not assignable (a TLS stream is not).
+  ConnectionStream& operator=(ConnectionStream&&) = delete;
 
   executor_type get_executor() { return tcp().get_executor(); }
 
