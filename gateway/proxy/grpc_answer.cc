@@ -40,13 +40,14 @@ grpcweb::Trailer TrailerOfHttpAnswer(const http::Response& response) {
   rapidjson::Document doc;
   doc.Parse(response.body.data(), response.body.size());
   if (doc.HasParseError() || !doc.IsObject()) return trailer;
-  auto code = doc.FindMember("code");
-  if (code != doc.MemberEnd() && code->value.IsInt() &&
+  const rapidjson::Value& body = doc;  // Const iterators: one operator!=.
+  auto code = body.FindMember("code");
+  if (code != body.MemberEnd() && code->value.IsInt() &&
       code->value.GetInt() > 0 && code->value.GetInt() <= 16) {
     trailer.code = code->value.GetInt();
   }
-  auto message = doc.FindMember("message");
-  if (message != doc.MemberEnd() && message->value.IsString()) {
+  auto message = body.FindMember("message");
+  if (message != body.MemberEnd() && message->value.IsString()) {
     trailer.message.assign(message->value.GetString(),
                            message->value.GetStringLength());
   }

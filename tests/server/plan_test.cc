@@ -149,7 +149,8 @@ TEST_F(PlanTest, ListProductPagesJoinsBatchPricesAndStockOntoEachItem) {
   ASSERT_TRUE(doc.IsObject());
   // Whatever the list field is called, every item carries price and stock.
   const rapidjson::Value* list = nullptr;
-  for (auto& member : doc.GetObject()) {
+  const rapidjson::Value& root = doc;  // Const iterators: one operator!=.
+  for (const auto& member : root.GetObject()) {
     if (member.value.IsArray()) list = &member.value;
   }
   ASSERT_NE(list, nullptr) << r.body;
