@@ -212,12 +212,6 @@ void Session::OnIdleRead(const error_code& ec, size_t bytes) {
 }
 
 void Session::BeginRequest() {
-  // HOOK(h2c): a cleartext connection whose first bytes are the HTTP/2
-  // preface ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", RFC 9113 3.4) goes to the
-  // HTTP/2 session here, before any request was read: unregister (as
-  // Close() does, without closing), then hand over std::move(stream_) and
-  // Buffered() (the preface bytes already read). Until then such a
-  // connection is parsed as HTTP/1.1 and refused with 400.
   // Some clients send CRLF after a body.
   if (reader_.SkipEmptyLine(buffer_) && buffer_.size() == 0) {
     WaitForRequest();
