@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/base/logging.h"
+#include "gateway/http/byte_stream.h"
 #include "gateway/http/error_response.h"
 #include "gateway/http/responder.h"
 #include "gateway/http/session_util.h"
@@ -106,17 +107,6 @@ absl::Status BodyError(const Rejection& rejection) {
              : absl::InvalidArgumentError(rejection.message);
 }
 
-std::string FormatEndpoint(const TcpStream::socket_type& socket) {
-  error_code ec;
-  asio::ip::tcp::endpoint endpoint = socket.remote_endpoint(ec);
-  if (ec) return "";
-  if (endpoint.address().is_v6()) {
-    return absl::StrCat("[", endpoint.address().to_string(),
-                        "]:", endpoint.port());
-  }
-  return absl::StrCat(endpoint.address().to_string(), ":", endpoint.port());
-}
-
 }  // namespace
 
 Session::Session(std::shared_ptr<IoLoop> loop,
@@ -125,7 +115,7 @@ Session::Session(std::shared_ptr<IoLoop> loop,
       config_(std::move(config)),
       stream_(std::move(socket)),
       reader_(config_->limits),
-      remote_address_(FormatEndpoint(stream_.tcp().socket())) {
+      remote_address_(FormatRemoteEndpoint(stream_.tcp().socket())) {
   if (config_->events.opened) config_->events.opened();
 }
 
@@ -136,7 +126,7 @@ Session::Session(std::shared_ptr<IoLoop> loop,
       config_(std::move(config)),
       stream_(std::move(stream)),
       reader_(config_->limits),
-      remote_address_(FormatEndpoint(stream_.tcp().socket())) {
+      remote_address_(FormatRemoteEndpoint(stream_.tcp().socket())) {
   if (config_->events.opened) config_->events.opened();
 }
 

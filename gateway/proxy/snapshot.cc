@@ -9,6 +9,7 @@
 #include "gateway/base/status_macros.h"
 #include "gateway/config/config_loader.h"
 #include "gateway/proxy/descriptor_sources.h"
+#include "gateway/routing/method_location.h"
 #include "gateway/transcoding/http_body.h"
 
 namespace protogate::proxy {
@@ -92,17 +93,11 @@ void ApplyMethodSettings(const config::v1::GatewayConfig& config,
           : config.method_defaults().ignore_unknown_query_params();
 }
 
-// `message` prefixed with the .proto location of `method`
-// ("demo/storefront.proto:42:3: ...") when the pool has source info.
+// A plan's problem at the .proto location of its method.
 absl::Status AtMethod(const google::protobuf::MethodDescriptor& method,
                       absl::string_view message) {
-  google::protobuf::SourceLocation location;
-  if (!method.GetSourceLocation(&location)) {
-    return absl::FailedPreconditionError(message);
-  }
   return absl::FailedPreconditionError(
-      absl::StrCat(method.file()->name(), ":", location.start_line + 1, ":",
-                   location.start_column + 1, ": ", message));
+      routing::AtMethodLocation(method, message));
 }
 
 // What the upstream library builds the snapshot's clusters from: the

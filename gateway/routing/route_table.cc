@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/base/strings.h"
+#include "gateway/routing/method_location.h"
 #include "gateway/routing/path_matcher.h"
 #include "gateway/routing/percent_encoding.h"
 #include "gateway/routing/request_path.h"
@@ -29,18 +30,8 @@ namespace {
 
 using Segments = RequestPath::Segments;
 
-// `message` after the .proto location of `method` ("books.proto:12:3: ")
-// when its pool has source info.
-std::string AtMethod(const google::protobuf::MethodDescriptor& method,
-                     absl::string_view message) {
-  google::protobuf::SourceLocation location;
-  if (!method.GetSourceLocation(&location)) return std::string(message);
-  return absl::StrCat(method.file()->name(), ":", location.start_line + 1, ":",
-                      location.start_column + 1, ": ", message);
-}
-
 std::string ConflictMessage(const Route& existing, const Route& added) {
-  return AtMethod(
+  return AtMethodLocation(
       *added.method,
       absl::StrCat(
           "method ", added.method->full_name(), ": template \"",
@@ -178,7 +169,7 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
     for (int i = 0; i < service->method_count(); ++i) {
       const google::protobuf::MethodDescriptor& method = *service->method(i);
       absl::Status s = AppendMethodRoutes(method, options, selector, &routes);
-      if (!s.ok()) problems.push_back(AtMethod(method, s.message()));
+      if (!s.ok()) problems.push_back(AtMethodLocation(method, s.message()));
     }
   }
   if (absl::Status s = selector.CheckAllMatched(); !s.ok()) {
