@@ -35,58 +35,18 @@ done
 # valgrind from Debian (idempotent), as profile.sh adds its tools.
 "$REPO/tools/install-deps.sh" valgrind >/dev/null
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
+# shellcheck source=tools/bench/lib.sh
+source "$REPO/tools/bench/lib.sh"
 
-# Starts "$@", waits (<= 120 s: valgrind is slow to start) for "listening on";
-# sets PORT and LAST_PID.
-start() {
-  local name=$1; shift
-  "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" &
-  PIDS+=($!)
-  LAST_PID=$!
-  for _ in $(seq 1 1200); do
-    if grep -q "listening on" "$OUT/$name.out" 2>/dev/null; then
-      PORT=$(grep -m1 "listening on" "$OUT/$name.out" | sed 's/.*://')
-      return 0
-    fi
-    sleep 0.1
-  done
-  log "$name did not start"; cat "$OUT/$name.err" >&2; return 1
-}
-
-start backend "$BACKEND_BIN" --listen 127.0.0.1:0
-BACKEND_PORT=$PORT
-base_config() {
-  cat <<YAML
-descriptors: {descriptor_sets: ["$DESCRIPTORS"]}
-clusters: [{name: books, endpoints: ["127.0.0.1:$BACKEND_PORT"]}]
-routes: [{service: demo.bookstore, cluster: books}]
-server: {io_threads: 1}
-YAML
-}
-OTLP="127.0.0.1:$BACKEND_PORT"  # Answers Export with UNIMPLEMENTED.
-{ base_config; echo "metrics: {enabled: false}"; } >"$OUT/off.yaml"
-base_config >"$OUT/metrics.yaml"
-{ base_config; echo "metrics: {enabled: false}"
-  echo "logging: {access_log: {path: \"$OUT/access-log.log\", format: json}}"; } >"$OUT/log.yaml"
-{ base_config; echo "metrics: {enabled: false}"
-  echo "tracing: {sample_ratio: 0.01, otlp: {endpoint: \"$OTLP\"}}"; } >"$OUT/trace.yaml"
-{ base_config
-  echo "logging: {access_log: {path: \"$OUT/access-on.log\", format: json}}"
-  echo "tracing: {sample_ratio: 0.01, otlp: {endpoint: \"$OTLP\"}}"; } >"$OUT/on.yaml"
+start_listening backend 30 "$BACKEND_BIN" --listen 127.0.0.1:0
+# The demo backend answers OTLP Export with UNIMPLEMENTED.
+observability_configs "$DESCRIPTORS" "$PORT" "127.0.0.1:$PORT"
 
 printf '| mode | Ir per GET |\n|---|---|\n' >"$OUT/summary.md"
 for mode in $MODES; do
   # LD_BIND_NOW: no lazy symbol binding inside the measured requests.
-  start "pg-$mode" env LD_BIND_NOW=1 valgrind --tool=callgrind --instr-atstart=no \
+  # valgrind is slow to start.
+  start_listening "pg-$mode" 120 env LD_BIND_NOW=1 valgrind --tool=callgrind --instr-atstart=no \
     --callgrind-out-file="$OUT/callgrind.$mode" \
     "$PG_BIN" --config "$OUT/$mode.yaml" --listen 127.0.0.1:0
   pid=$LAST_PID
@@ -94,8 +54,7 @@ for mode in $MODES; do
   timeout 60 callgrind_control -i on "$pid" >/dev/null
   timeout 600 python3 "$REPO/tools/bench/keepalive_get.py" "$PORT" "$GET_PATH" "$REQUESTS"
   timeout 60 callgrind_control --dump="$mode" "$pid" >/dev/null
-  kill -TERM "$pid"
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  stop_pid "$pid" 30
   # The dump made on request (file name suffixed .1); the exit dump is empty.
   dump=$(ls "$OUT"/callgrind."$mode"* | grep -v '\.out$' | sort | head -1)
   for f in "$OUT"/callgrind."$mode"*; do

@@ -4,6 +4,14 @@
 #                         FILE and prints the match; fails the script if none
 #   cpu_ticks PID         user + system CPU of PID so far, in clock ticks
 #   TICK                  clock ticks per second
+#   start_listening NAME SECONDS CMD...  runs CMD (stdout $OUT/NAME.out,
+#                         stderr $OUT/NAME.err), waits SECONDS at most for
+#                         "listening on"; sets PORT and LAST_PID
+#   stop_pid PID SECONDS  SIGTERM, then SIGKILL if still alive after SECONDS
+#   observability_configs DESCRIPTORS BACKEND_PORT OTLP_ENDPOINT
+#                         writes $OUT/{off,metrics,log,trace,propagate,on}.yaml:
+#                         one I/O thread, the bookstore on BACKEND_PORT, and
+#                         metrics / access log / 1% tracing off or on
 PIDS=()
 bench_cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -23,3 +31,50 @@ wait_line() {
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
+
+start_listening() {
+  local name=$1 seconds=$2
+  shift 2
+  "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" &
+  PIDS+=($!)
+  LAST_PID=$!
+  for _ in $(seq 1 $((seconds * 10))); do
+    if grep -q "listening on" "$OUT/$name.out" 2>/dev/null; then
+      PORT=$(grep -m1 "listening on" "$OUT/$name.out" | sed 's/.*://')
+      return 0
+    fi
+    read -rt 0.1 <> <(:) || true
+  done
+  echo "bench: $name did not start" >&2
+  cat "$OUT/$name.err" >&2
+  return 1
+}
+
+stop_pid() {
+  local pid=$1 seconds=$2
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 $((seconds * 10))); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    read -rt 0.1 <> <(:) || true
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+observability_configs() {
+  local descriptors=$1 backend_port=$2 otlp=$3 base
+  base="descriptors: {descriptor_sets: [\"$descriptors\"]}
+clusters: [{name: books, endpoints: [\"127.0.0.1:$backend_port\"]}]
+routes: [{service: demo.bookstore, cluster: books}]
+server: {io_threads: 1}"
+  local off="metrics: {enabled: false}"
+  local log="logging: {access_log: {path: \"$OUT/access.log\", format: json}}"
+  local trace="tracing: {sample_ratio: 0.01, otlp: {endpoint: \"$otlp\"}}"
+  printf '%s\n%s\n' "$base" "$off" >"$OUT/off.yaml"
+  printf '%s\n' "$base" >"$OUT/metrics.yaml"
+  printf '%s\n%s\n%s\n' "$base" "$off" "$log" >"$OUT/log.yaml"
+  printf '%s\n%s\n%s\n' "$base" "$off" "$trace" >"$OUT/trace.yaml"
+  # Trace context only, no export.
+  printf '%s\n%s\n%s\n' "$base" "$off" "tracing: {sample_ratio: 0.01}" \
+    >"$OUT/propagate.yaml"
+  printf '%s\n%s\n%s\n' "$base" "$log" "$trace" >"$OUT/on.yaml"
+}

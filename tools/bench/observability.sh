@@ -38,79 +38,23 @@ for f in "$PG_BIN" "$BACKEND_BIN" "$DESCRIPTORS"; do
 done
 command -v wrk >/dev/null || { log "wrk not found"; exit 1; }
 
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
+# shellcheck source=tools/bench/lib.sh
+source "$REPO/tools/bench/lib.sh"
 
-# Starts "$@" with stdout to $OUT/$name.out; waits (<= 30 s) for a line with
-# "listening on"; sets PORT and LAST_PID.
-start() {
-  local name=$1; shift
-  "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" &
-  PIDS+=($!)
-  LAST_PID=$!
-  for _ in $(seq 1 300); do
-    if grep -q "listening on" "$OUT/$name.out" 2>/dev/null; then
-      PORT=$(grep -m1 "listening on" "$OUT/$name.out" | sed 's/.*://')
-      return 0
-    fi
-    sleep 0.1
-  done
-  log "$name did not start"; cat "$OUT/$name.err" >&2; return 1
-}
-
-start backend "$BACKEND_BIN" --listen 127.0.0.1:0
+start_listening backend 30 "$BACKEND_BIN" --listen 127.0.0.1:0
 BACKEND_PORT=$PORT
 # OTLP_ENDPOINT=backend: the demo backend (answers Export with UNIMPLEMENTED).
 OTLP_ENDPOINT="${OTLP_ENDPOINT:-backend}"
 [ "$OTLP_ENDPOINT" = backend ] && OTLP_ENDPOINT="127.0.0.1:$BACKEND_PORT"
-base_config() {
-  cat <<YAML
-descriptors: {descriptor_sets: ["$DESCRIPTORS"]}
-clusters: [{name: books, endpoints: ["127.0.0.1:$BACKEND_PORT"]}]
-routes: [{service: demo.bookstore, cluster: books}]
-server: {io_threads: 1}
-YAML
-}
-base_config >"$OUT/off.yaml"
-echo "metrics: {enabled: false}" >>"$OUT/off.yaml"
-base_config >"$OUT/on.yaml"
-cat >>"$OUT/on.yaml" <<YAML
-logging: {access_log: {path: "$OUT/access.log", format: json}}
-tracing: {sample_ratio: 0.01, otlp: {endpoint: "${OTLP_ENDPOINT}"}}
-YAML
-
-# Single parts, for attributing the cost (MODES="off metrics log trace on").
-base_config >"$OUT/metrics.yaml"
-base_config >"$OUT/log.yaml"
-cat >>"$OUT/log.yaml" <<YAML
-metrics: {enabled: false}
-logging: {access_log: {path: "$OUT/access-only.log", format: json}}
-YAML
-base_config >"$OUT/trace.yaml"
-cat >>"$OUT/trace.yaml" <<YAML
-metrics: {enabled: false}
-tracing: {sample_ratio: 0.01, otlp: {endpoint: "${OTLP_ENDPOINT}"}}
-YAML
-base_config >"$OUT/propagate.yaml"  # Trace context only, no export.
-cat >>"$OUT/propagate.yaml" <<YAML
-metrics: {enabled: false}
-tracing: {sample_ratio: 0.01}
-YAML
+# Single parts too, for attributing the cost (MODES="off metrics log trace
+# propagate on").
+observability_configs "$DESCRIPTORS" "$BACKEND_PORT" "$OTLP_ENDPOINT"
 MODES="${MODES:-off on}"
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-TICKS=$(getconf CLK_TCK)
 printf 'mode\trun\trequests\trps\tcpu_us_per_req\n' >"$OUT/runs.tsv"
 for run in $(seq 1 "$REPEAT"); do
   for mode in $MODES; do
-    start "pg-$mode-$run" taskset -c "$PG_CPUS" "$PG_BIN" \
+    start_listening "pg-$mode-$run" 30 taskset -c "$PG_CPUS" "$PG_BIN" \
       --config "$OUT/$mode.yaml" --listen 127.0.0.1:0
     port=$PORT
     pid=$LAST_PID
@@ -123,12 +67,11 @@ for run in $(seq 1 "$REPEAT"); do
     after=$(cpu_ticks "$pid")
     requests=$(awk '/requests in/ {print $1}' "$OUT/wrk-$mode-$run.txt")
     rps=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk-$mode-$run.txt")
-    us=$(awk -v a="$after" -v b="$before" -v t="$TICKS" -v n="$requests" \
+    us=$(awk -v a="$after" -v b="$before" -v t="$TICK" -v n="$requests" \
       'BEGIN {printf "%.2f", (a - b) / t * 1e6 / n}')
     printf '%s\t%s\t%s\t%s\t%s\n' "$mode" "$run" "$requests" "$rps" "$us" >>"$OUT/runs.tsv"
     log "$mode run $run: $requests requests, $rps rps, $us CPU us/req"
-    kill -TERM "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    stop_pid "$pid" 10
   done
 done
 
