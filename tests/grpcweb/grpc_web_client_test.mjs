@@ -6,11 +6,9 @@
 // types come from the demo descriptor set at run time (@bufbuild/protobuf's
 // registry), so the test needs no code generation.
 // Usage: node grpc_web_client_test.mjs REPO_DIR BUILD_DIR
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import readline from "node:readline";
 
 const [repo, build] = process.argv.slice(2).map((p) => path.resolve(p));
 const need = createRequire(path.join(repo, "tools/node/package.json"));
@@ -19,37 +17,8 @@ const { FileDescriptorSetSchema } = need("@bufbuild/protobuf/wkt");
 const { createClient, ConnectError, Code } = need("@connectrpc/connect");
 const { createGrpcWebTransport } = need("@connectrpc/connect-node");
 
-const children = [];
-let failures = 0;
-let passes = 0;
-
-function check(what, ok, detail = "") {
-  if (ok) {
-    passes++;
-  } else {
-    failures++;
-    console.error(`FAIL: ${what}${detail ? ": " + detail : ""}`);
-  }
-}
-
-// Starts a process and resolves with the first stdout line matching `re`.
-function startAndRead(argv, re, seconds = 30) {
-  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  child.stderr.on("data", (d) => process.stderr.write(`  ${path.basename(argv[0])}| ${d}`));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${argv[0]}: no /${re}/ in ${seconds}s`)),
-      seconds * 1000);
-    child.on("exit", (code) => reject(new Error(`${argv[0]} exited with ${code}`)));
-    readline.createInterface({ input: child.stdout }).on("line", (line) => {
-      const m = line.match(re);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-  });
-}
+const { check, fail, startAndRead, finish } = need(
+  path.join(repo, "tests/testing/node_harness.js"));
 
 async function callsOver(httpVersion, baseUrl, registry) {
   const transport = createGrpcWebTransport({ baseUrl, httpVersion });
@@ -113,10 +82,9 @@ async function main() {
 try {
   await main();
 } catch (e) {
-  failures++;
-  console.error(`FAIL: ${e.stack || e}`);
+  fail(e);
 } finally {
-  for (const child of children) child.kill("SIGTERM");
+  finish();
 }
-console.log(`${passes} passed, ${failures} failed`);
-process.exit(failures === 0 ? 0 : 1);
+// The HTTP/2 sessions of the transport would keep the process alive.
+process.exit(process.exitCode);

@@ -10,45 +10,14 @@
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const readline = require("readline");
 const crypto = require("crypto");
-const { spawn } = require("child_process");
 const { createRequire } = require("module");
 
 const [repo, build] = process.argv.slice(2).map((p) => path.resolve(p));
 const puppeteer = createRequire(path.join(repo, "tools/node/package.json"))(
   "puppeteer-core");
-const children = [];
-let failures = 0;
-let passes = 0;
-
-function check(what, ok, detail = "") {
-  if (ok) {
-    passes++;
-  } else {
-    failures++;
-    console.error(`FAIL: ${what}${detail ? ": " + detail : ""}`);
-  }
-}
-
-// Starts a process and resolves with the first stdout line matching `re`.
-function startAndRead(argv, re, seconds = 30) {
-  const child = spawn(argv[0], argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  child.stderr.on("data", (d) => process.stderr.write(`  ${path.basename(argv[0])}| ${d}`));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${argv[0]}: no /${re}/ in ${seconds}s`)),
-      seconds * 1000);
-    child.on("exit", (code) => reject(new Error(`${argv[0]} exited with ${code}`)));
-    readline.createInterface({ input: child.stdout }).on("line", (line) => {
-      const m = line.match(re);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m);
-      }
-    });
-  });
-}
+const { check, fail, startAndRead, finish } = require(
+  path.join(repo, "tests/testing/node_harness.js"));
 
 // Clicks the listed route with this HTTP method and gRPC method.
 async function clickRoute(page, verb, method) {
@@ -241,11 +210,4 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  failures++;
-  console.error(`FAIL: ${e.stack || e}`);
-}).finally(() => {
-  for (const child of children) child.kill("SIGTERM");
-  console.log(`${passes} passed, ${failures} failed`);
-  process.exitCode = failures ? 1 : 0;
-});
+main().catch(fail).finally(finish);

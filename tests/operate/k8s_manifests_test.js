@@ -18,17 +18,7 @@ const build = path.resolve(process.argv[3] || path.join(repo, "build"));
 const nodeRequire = createRequire(path.join(repo, "tools/node/package.json"));
 const YAML = nodeRequire("yaml");
 const dir = path.join(repo, "deploy/kubernetes");
-let failures = 0;
-let passes = 0;
-
-function check(what, ok, detail = "") {
-  if (ok) {
-    passes++;
-  } else {
-    failures++;
-    console.error(`FAIL: ${what}${detail ? ": " + detail : ""}`);
-  }
-}
+const { tally, check } = require(path.join(repo, "tests/testing/node_harness.js"));
 
 // apps/v1 Deployment -> kubernetes-models/apps/v1/Deployment.
 function modelOf(apiVersion, kind) {
@@ -50,7 +40,7 @@ for (const file of kustomization.resources) {
     const Model = modelOf(obj.apiVersion, obj.kind);
     try {
       new Model(obj).validate();
-      passes++;
+      tally.passes++;
     } catch (e) {
       check(`${file}: ${obj.kind}/${obj.metadata.name} is valid`, false,
             e.message);
@@ -85,7 +75,7 @@ function checkNoUnknownFields() {
       "--moduleResolution", "node", "--baseUrl",
       path.join(repo, "tools/node/node_modules"), path.join(tmp, "manifests.ts")],
       { encoding: "utf8" });
-    passes++;
+    tally.passes++;
   } catch (e) {
     check("no unknown fields (tsc)", false, `${e.stdout}${e.stderr}`);
   } finally {
@@ -214,8 +204,8 @@ try {
   new Model(broken).validate();
   check("the validator rejects replicas: \"two\"", false);
 } catch (e) {
-  passes++;
+  tally.passes++;
 }
 
-console.log(`${passes} passed, ${failures} failed`);
-process.exit(failures ? 1 : 0);
+console.log(`${tally.passes} passed, ${tally.failures} failed`);
+process.exit(tally.failures ? 1 : 0);
