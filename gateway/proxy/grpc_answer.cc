@@ -15,9 +15,6 @@
 namespace protogate::proxy {
 namespace {
 
-// What upstream::OverReceiveLimit's message says.
-constexpr absl::string_view kOverReceiveLimit = "exceeds the receive limit";
-
 bool IsContentType(const std::string& name) {
   return name.size() == 12 && absl::EqualsIgnoreCase(name, "content-type");
 }
@@ -140,8 +137,7 @@ grpcweb::Trailer TrailerOf(const upstream::CallResult& result,
   grpcweb::Trailer trailer{.code = static_cast<int>(result.status.code()),
                            .details = result.status_details,
                            .metadata = result.trailers};
-  if (result.malformed_response &&
-      absl::StrContains(result.status.message(), kOverReceiveLimit)) {
+  if (result.over_receive_limit) {
     // A gRPC client would say RESOURCE_EXHAUSTED for a message over its
     // receive limit; the message names sizes only.
     trailer.code = static_cast<int>(absl::StatusCode::kResourceExhausted);

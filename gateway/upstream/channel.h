@@ -91,6 +91,9 @@ struct CallResult {
   // message, or a message over the receive limit. `status` is then INTERNAL
   // with the detail; the gateway answers 502. Never retried.
   bool malformed_response = false;
+  // Of those, a message over the receive limit (a gRPC client says
+  // RESOURCE_EXHAUSTED for it).
+  bool over_receive_limit = false;
   std::string payload;         // Serialized response when status is OK.
   std::string status_details;  // Serialized google.rpc.Status, if sent.
   Metadata headers;            // Initial metadata from the backend.

@@ -71,6 +71,7 @@ CallResult OverReceiveLimit(uint64_t length, int64_t max_receive) {
       "upstream response of %d bytes exceeds the receive limit of %d bytes",
       length, max_receive));
   result.malformed_response = true;
+  result.over_receive_limit = true;
   return result;
 }
 

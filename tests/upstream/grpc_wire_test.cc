@@ -178,6 +178,7 @@ TEST(ToCallResultTest, MessageExactlyAtTheLimitIsAccepted) {
 
 void ExpectMalformed(const CallResult& r, const std::string& what) {
   EXPECT_TRUE(r.malformed_response) << r.status;
+  EXPECT_FALSE(r.over_receive_limit) << r.status;
   EXPECT_EQ(r.status.code(), absl::StatusCode::kInternal) << r.status;
   EXPECT_EQ(std::string(r.status.message()),
             "malformed upstream response: " + what);
@@ -324,6 +325,7 @@ TEST(ToCallResultTest, MessageOverTheReceiveLimitNamesBoth) {
   GrpcResponseParts parts = OkParts(std::string(kLimit + 1, 'x'));
   CallResult r = ToCallResult(std::move(parts), kLimit);
   EXPECT_TRUE(r.malformed_response);
+  EXPECT_TRUE(r.over_receive_limit);
   EXPECT_EQ(r.status.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(r.status.message(),
             "upstream response of 1025 bytes exceeds the receive limit of "
