@@ -31,7 +31,8 @@ class Errors : public google::protobuf::compiler::MultiFileErrorCollector {
   void AddWarning(const std::string&, int, int, const std::string&) override {}
 
   bool empty() const { return lines_.empty(); }
-  std::string Joined() const { return absl::StrJoin(lines_, "; "); }
+  // One per line, as --validate prints its problems.
+  std::string Joined() const { return absl::StrJoin(lines_, "\n"); }
 
  private:
   void Add(const std::string& filename, int line, int column,

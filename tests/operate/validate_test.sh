@@ -6,7 +6,7 @@
 # Usage: validate_test.sh BUILD_DIR
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-build=$1
+build=$(cd "$1" && pwd)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 protogate=$build/gateway/server/protogate
 
@@ -136,5 +136,24 @@ for service in demo.bookstore.v1.Bookstore demo.storefront.v1.Catalog \
 done
 tail -1 "$OPERATE_TMP/err" | grep -qx 'protogate: configuration INVALID' ||
   fail "demo without backends: no INVALID line"
+
+# A .proto file that does not compile: every protoc error, one per line,
+# compiler style.
+cat >"$OPERATE_TMP/bad.proto" <<'PROTO'
+syntax = "proto3";
+package x;
+message A { int32 a = 1; strin b = 2; }
+message B { Foo f = 1; }
+service S { rpc M(A) returns (B); }
+PROTO
+code=0
+(cd "$OPERATE_TMP" && "$protogate" --validate --proto bad.proto --proto_path .) \
+  >"$OPERATE_TMP/out" 2>"$OPERATE_TMP/err" || code=$?
+((code == 1)) || fail "bad proto: exit $code"
+diff - "$OPERATE_TMP/err" <<'LINES' || fail "bad proto: not the lines above"
+bad.proto:3:26: "strin" is not defined.
+bad.proto:4:13: "Foo" is not defined.
+protogate: configuration INVALID
+LINES
 
 echo "validate: OK and INVALID configurations reported"
