@@ -114,6 +114,8 @@ Session::Session(std::shared_ptr<IoLoop> loop,
     : loop_(std::move(loop)),
       config_(std::move(config)),
       stream_(std::move(socket)),
+      deadline_(loop_->ioc.get_executor(),
+                std::min(config_->read_timeout, config_->idle_timeout)),
       reader_(config_->limits),
       remote_address_(FormatRemoteEndpoint(stream_.tcp().socket())) {
   if (config_->events.opened) config_->events.opened();
@@ -125,8 +127,12 @@ Session::Session(std::shared_ptr<IoLoop> loop,
     : loop_(std::move(loop)),
       config_(std::move(config)),
       stream_(std::move(stream)),
+      deadline_(loop_->ioc.get_executor(),
+                std::min(config_->read_timeout, config_->idle_timeout)),
       reader_(config_->limits),
       remote_address_(FormatRemoteEndpoint(stream_.tcp().socket())) {
+  // The TLS handshake's timeout is over; the session keeps its own.
+  stream_.tcp().expires_never();
   if (config_->events.opened) config_->events.opened();
 }
 
@@ -138,6 +144,7 @@ Session::~Session() {
 }
 
 void Session::Start() {
+  deadline_.Start(weak_from_this(), [this] { OnDeadline(); });
   loop_->sessions.insert(this);
   if (loop_->draining) {
     Close();
@@ -156,18 +163,17 @@ void Session::Close() {
   error_code ec;
   stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   stream_.tcp().close();
+  deadline_.Cancel();
   loop_->sessions.erase(this);
   work_.reset();
   FailStreamPieces();
   ReleaseLoopIfDrained(*loop_);
 }
 
-void Session::SetTimeout(absl::Duration timeout) {
-  if (timeout == absl::InfiniteDuration()) {
-    stream_.tcp().expires_never();
-  } else {
-    stream_.tcp().expires_after(absl::ToChronoNanoseconds(timeout));
-  }
+void Session::OnDeadline() {
+  if (state_ == State::kClosed) return;
+  error_code ignored;
+  stream_.tcp().socket().close(ignored);
 }
 
 std::string_view Session::Buffered() const {
@@ -356,7 +362,7 @@ void Session::DispatchStreamingBody() {
 
 void Session::CallHandler() {
   state_ = State::kHandling;
-  stream_.tcp().expires_never();
+  deadline_.ExpireNever();
   work_.emplace(asio::make_work_guard(loop_->ioc));
   Responder responder(std::make_shared<SessionSink>(shared_from_this()));
   try {
@@ -501,12 +507,15 @@ void Session::ContinueBodyPiece(BodyReadDone done) {
 void Session::OnBodyPiece(const error_code& ec, const Rejection* rejection,
                           BodyReadDone done) {
   body_phase_ = BodyPhase::kReadable;
-  if (!StreamWriteInFlight()) stream_.tcp().expires_never();
+  // The read ended by the deadline (which closed the socket), not by
+  // EndBodyStreaming() cancelling it.
+  const bool timed_out = ec && deadline_.passed();
+  if (!StreamWriteInFlight()) deadline_.ExpireNever();
   if (state_ == State::kClosed) {
     std::move(done)(absl::UnavailableError("the client connection closed"));
     return;
   }
-  if (ec == asio::error::operation_aborted) {  // EndBodyStreaming().
+  if (ec == asio::error::operation_aborted && !timed_out) {
     std::move(done)(absl::CancelledError(
         "the response was sent before the request body was read"));
   } else if (rejection != nullptr) {
@@ -515,11 +524,10 @@ void Session::OnBodyPiece(const error_code& ec, const Rejection* rejection,
   } else if (ec) {
     Close();
     std::move(done)(
-        ec == beast::error::timeout
-            ? absl::DeadlineExceededError(
-                  "request body: nothing received within the "
-                  "read timeout")
-            : absl::UnavailableError("the client connection failed"));
+        timed_out ? absl::DeadlineExceededError(
+                        "request body: nothing received within the "
+                        "read timeout")
+                  : absl::UnavailableError("the client connection failed"));
     return;
   } else {
     BodyPiece piece{.data = std::move(reader_.parser().get().body()),
@@ -638,7 +646,7 @@ void Session::FlushStream() {
   }
   if (stream_ending_ == StreamEnding::kOpen) {
     // Waiting for the producer, not the client (unless its body is read).
-    if (body_phase_ != BodyPhase::kReading) stream_.tcp().expires_never();
+    if (body_phase_ != BodyPhase::kReading) deadline_.ExpireNever();
     return;
   }
   FinishStream();
