@@ -144,6 +144,10 @@ Session::~Session() {
 }
 
 void Session::Start() {
+  // A response is first written directly over plain TCP
+  // (WriteHeadAndBody): that write must never block.
+  error_code ignored;
+  stream_.tcp().socket().non_blocking(true, ignored);
   deadline_.Start(weak_from_this(), [this] { OnDeadline(); });
   loop_->sessions.insert(this);
   if (loop_->draining) {
@@ -709,9 +713,34 @@ void Session::StartWrite(Response response, ConnectionDisposition connection) {
   write_body_.clear();
   if (ResponseHasBody(response, framing))
     write_body_ = std::move(response.body);
+  WriteHeadAndBody();
+}
+
+// Over plain TCP the head and body go out in one non-blocking sendmsg,
+// which on loopback almost always takes all of it: then OnWrite() runs at
+// once, with no asynchronous operation queued. What the socket does not
+// take is written asynchronously, bounded by the read timeout.
+void Session::WriteHeadAndBody() {
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(write_head_),
+                                            asio::buffer(write_body_)};
+  if (!stream_.is_tls()) {
+    error_code ec;
+    size_t written = stream_.tcp().socket().write_some(buffers, ec);
+    if (ec == asio::error::would_block) {
+      written = 0;
+    } else if (ec) {
+      OnWrite(ec);
+      return;
+    }
+    if (written == write_head_.size() + write_body_.size()) {
+      OnWrite({});
+      return;
+    }
+    const size_t from_head = std::min(written, write_head_.size());
+    buffers[0] += from_head;
+    buffers[1] += written - from_head;
+  }
   SetTimeout(config_->read_timeout);
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(write_head_),
-                                                  asio::buffer(write_body_)};
   asio::async_write(stream_, buffers,
                     [self = shared_from_this()](const error_code& ec, size_t) {
                       self->OnWrite(ec);

@@ -159,6 +159,8 @@ class Session : public Connection,
   void WriteResponse(Response response);
   void Reject(const Rejection& rejection);
   void StartWrite(Response response, ConnectionDisposition connection);
+  // Writes write_head_ and write_body_, then OnWrite().
+  void WriteHeadAndBody();
   void OnWrite(const boost::beast::error_code& ec);
   void StartStream(Response head);
   void QueueStreamPiece(std::string data, WriteDone done);
