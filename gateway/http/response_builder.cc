@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -35,8 +36,9 @@ bool IsValidHeader(std::string_view name, std::string_view value) {
   for (char c : name) {
     if (!kTokenChars[static_cast<unsigned char>(c)]) return false;
   }
-  for (char c : value) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
+  // memchr is vectorised: three passes over a value beat one byte loop.
+  for (char c : {'\r', '\n', '\0'}) {
+    if (std::memchr(value.data(), c, value.size()) != nullptr) return false;
   }
   return true;
 }
@@ -103,12 +105,11 @@ void SerializeResponseHead(const Response& response,
       PG_LOG(kWarning) << "http: dropping invalid response header " << name;
       continue;
     }
-    absl::StrAppend(&out, name, ": ", value, "\r\n");
+    out.append(name).append(": ").append(value).append("\r\n");
   }
-  absl::StrAppend(&out, "Date: ", HttpDate(), "\r\n");
+  out.append("Date: ").append(HttpDate()).append("\r\n");
   if (!framing.server_name.empty()) {
-    absl::StrAppend(&out, "Server: ", base::ToAbsl(framing.server_name),
-                    "\r\n");
+    out.append("Server: ").append(framing.server_name).append("\r\n");
   }
   out.append(framing.connection == ConnectionDisposition::kClose
                  ? "Connection: close\r\n"
