@@ -577,10 +577,16 @@ void H2Session::RunCompletions() {
   // Finishing or resubmitting may drop the last other owner of this session.
   const std::shared_ptr<H2Session> keep = shared_from_this();
   while (!completed_.empty() || !refused_.empty() || !pumps_.empty()) {
-    auto batch = std::move(completed_);
-    completed_.clear();
+    std::vector<std::pair<std::shared_ptr<H2Call>, CallResult>> batch;
+    batch.swap(completed_);
     for (auto& [call, result] : batch) {
       FinishCall(*call, std::move(result));  // Unless it ended meanwhile.
+    }
+    // The storage goes back for the next completions (one allocation per
+    // response otherwise), unless those finished meanwhile took new one.
+    batch.clear();
+    if (completed_.empty() && completed_.capacity() < batch.capacity()) {
+      completed_.swap(batch);
     }
     auto refused = std::move(refused_);
     refused_.clear();
