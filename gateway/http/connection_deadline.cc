@@ -28,7 +28,11 @@ ConnectionDeadline::Clock::time_point After(
 
 ConnectionDeadline::ConnectionDeadline(
     boost::asio::io_context::executor_type executor, absl::Duration period)
-    : timer_(std::move(executor)), period_(PeriodOf(period)) {}
+    // At least a millisecond: a zero period would wake without pause
+    // until the deadline.
+    : timer_(std::move(executor)),
+      period_(std::max<Clock::duration>(PeriodOf(period),
+                                        std::chrono::milliseconds(1))) {}
 
 void ConnectionDeadline::Start(std::weak_ptr<void> owner,
                                absl::AnyInvocable<void()> on_expiry) {
