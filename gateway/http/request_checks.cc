@@ -1,6 +1,7 @@
 #include "gateway/http/request_checks.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
@@ -21,14 +22,26 @@ bool IsUpperAlpha(std::string_view s) {
   return true;
 }
 
-bool IsRegNameChar(char c) {  // unreserved / sub-delims (RFC 3986 3.2.2).
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-         std::string_view("-._~!$&'()*+,;=").find(c) != std::string_view::npos;
+// Character classes as tables: the Host of every request is checked.
+constexpr std::array<bool, 256> CharTable(std::string_view extra) {
+  std::array<bool, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (char c : extra) table[static_cast<unsigned char>(c)] = true;
+  return table;
+}
+// unreserved / sub-delims (RFC 3986 3.2.2).
+constexpr std::array<bool, 256> kRegNameChars = CharTable("-._~!$&'()*+,;=");
+// IPv6address / IPvFuture, loosely.
+constexpr std::array<bool, 256> kIpLiteralChars = CharTable(":.-_~!$&'()*+,;=");
+
+bool IsRegNameChar(char c) {
+  return kRegNameChars[static_cast<unsigned char>(c)];
 }
 
-bool IsIpLiteralChar(char c) {  // IPv6address / IPvFuture, loosely.
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
-         std::string_view(":.-_~!$&'()*+,;=").find(c) != std::string_view::npos;
+bool IsIpLiteralChar(char c) {
+  return kIpLiteralChars[static_cast<unsigned char>(c)];
 }
 
 bool IsPort(std::string_view port) {
@@ -101,34 +114,58 @@ std::optional<Rejection> CheckTarget(std::string_view method,
   return std::nullopt;
 }
 
-size_t CountFields(const bhttp::request_header<>& head, bhttp::field f) {
-  auto range = head.equal_range(f);
-  return static_cast<size_t>(std::distance(range.first, range.second));
+// The fields that decide framing and the Host, found in one pass over the
+// head (Beast's equal_range walks its name index once per lookup).
+struct FramingFields {
+  size_t host = 0;
+  size_t transfer_encoding = 0;
+  size_t content_length = 0;
+  std::string_view first_host;
+};
+
+FramingFields ScanFramingFields(const bhttp::request_header<>& head) {
+  FramingFields fields;
+  for (const auto& field : head) {
+    switch (field.name()) {
+      case bhttp::field::host:
+        if (fields.host++ == 0) {
+          fields.first_host =
+              std::string_view(field.value().data(), field.value().size());
+        }
+        break;
+      case bhttp::field::transfer_encoding:
+        ++fields.transfer_encoding;
+        break;
+      case bhttp::field::content_length:
+        ++fields.content_length;
+        break;
+      default:
+        break;
+    }
+  }
+  return fields;
 }
 
-std::optional<Rejection> CheckHost(const bhttp::request_header<>& head) {
-  size_t hosts = CountFields(head, bhttp::field::host);
-  if (hosts > 1) return Rejection{400, "more than one Host header"};
-  if (hosts == 0 && head.version() >= 11) {
+std::optional<Rejection> CheckHost(const bhttp::request_header<>& head,
+                                   const FramingFields& fields) {
+  if (fields.host > 1) return Rejection{400, "more than one Host header"};
+  if (fields.host == 0 && head.version() >= 11) {
     return Rejection{400, "missing Host header"};
   }
-  if (hosts == 1) {
-    auto value = head[bhttp::field::host];
-    if (!IsValidAuthority(std::string_view(value.data(), value.size()))) {
-      return Rejection{400, "invalid Host header"};
-    }
+  if (fields.host == 1 && !IsValidAuthority(fields.first_host)) {
+    return Rejection{400, "invalid Host header"};
   }
   return std::nullopt;
 }
 
 std::optional<Rejection> CheckTransferEncoding(
-    const bhttp::request_header<>& head) {
-  size_t count = CountFields(head, bhttp::field::transfer_encoding);
+    const bhttp::request_header<>& head, const FramingFields& fields) {
+  const size_t count = fields.transfer_encoding;
   if (count == 0) return std::nullopt;
   if (head.version() < 11) {
     return Rejection{400, "Transfer-Encoding is not allowed in HTTP/1.0"};
   }
-  if (CountFields(head, bhttp::field::content_length) > 0) {
+  if (fields.content_length > 0) {
     return Rejection{400,
                      "Content-Length and Transfer-Encoding are both present"};
   }
@@ -234,8 +271,9 @@ std::optional<Rejection> CheckRequestHead(const bhttp::request_header<>& head,
   }
   std::string_view target(head.target().data(), head.target().size());
   if (auto r = CheckTarget(method, target)) return r;
-  if (auto r = CheckHost(head)) return r;
-  if (auto r = CheckTransferEncoding(head)) return r;
+  const FramingFields fields = ScanFramingFields(head);
+  if (auto r = CheckHost(head, fields)) return r;
+  if (auto r = CheckTransferEncoding(head, fields)) return r;
   return std::nullopt;
 }
 

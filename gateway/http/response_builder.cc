@@ -1,7 +1,9 @@
 #include "gateway/http/response_builder.h"
 
+#include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -16,29 +18,49 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-bool IsTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-      (c >= '0' && c <= '9')) {
-    return true;
+// RFC 9110 tchar, as a table: IsValidHeader runs for every header of every
+// response.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) {
+    table[static_cast<unsigned char>(c)] = true;
   }
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+  return table;
+}();
 
 bool IsValidHeader(std::string_view name, std::string_view value) {
   if (name.empty()) return false;
   for (char c : name) {
-    if (!IsTokenChar(c)) return false;
+    if (!kTokenChars[static_cast<unsigned char>(c)]) return false;
   }
-  return value.find_first_of(std::string_view("\r\n\0", 3)) ==
-         std::string_view::npos;
+  // memchr is vectorised: three passes over a value beat one byte loop.
+  for (char c : {'\r', '\n', '\0'}) {
+    if (std::memchr(value.data(), c, value.size()) != nullptr) return false;
+  }
+  return true;
 }
 
+// The header names the framing writes itself, compared only against those
+// of the same length.
 bool IsManagedHeader(std::string_view name) {
-  for (std::string_view managed : {"content-length", "transfer-encoding",
-                                   "connection", "server", "date"}) {
-    if (boost::beast::iequals(name, managed)) return true;
+  using boost::beast::iequals;
+  switch (name.size()) {
+    case 4:
+      return iequals(name, "date");
+    case 6:
+      return iequals(name, "server");
+    case 10:
+      return iequals(name, "connection");
+    case 14:
+      return iequals(name, "content-length");
+    case 17:
+      return iequals(name, "transfer-encoding");
+    default:
+      return false;
   }
-  return false;
 }
 
 // The status written: one outside 100..999 becomes 500.
@@ -83,12 +105,11 @@ void SerializeResponseHead(const Response& response,
       PG_LOG(kWarning) << "http: dropping invalid response header " << name;
       continue;
     }
-    absl::StrAppend(&out, name, ": ", value, "\r\n");
+    out.append(name).append(": ").append(value).append("\r\n");
   }
-  absl::StrAppend(&out, "Date: ", HttpDate(), "\r\n");
+  out.append("Date: ").append(HttpDate()).append("\r\n");
   if (!framing.server_name.empty()) {
-    absl::StrAppend(&out, "Server: ", base::ToAbsl(framing.server_name),
-                    "\r\n");
+    out.append("Server: ").append(framing.server_name).append("\r\n");
   }
   out.append(framing.connection == ConnectionDisposition::kClose
                  ? "Connection: close\r\n"

@@ -114,6 +114,8 @@ Session::Session(std::shared_ptr<IoLoop> loop,
     : loop_(std::move(loop)),
       config_(std::move(config)),
       stream_(std::move(socket)),
+      deadline_(loop_->ioc.get_executor(),
+                std::min(config_->read_timeout, config_->idle_timeout)),
       reader_(config_->limits),
       remote_address_(FormatRemoteEndpoint(stream_.tcp().socket())) {
   if (config_->events.opened) config_->events.opened();
@@ -125,8 +127,12 @@ Session::Session(std::shared_ptr<IoLoop> loop,
     : loop_(std::move(loop)),
       config_(std::move(config)),
       stream_(std::move(stream)),
+      deadline_(loop_->ioc.get_executor(),
+                std::min(config_->read_timeout, config_->idle_timeout)),
       reader_(config_->limits),
       remote_address_(FormatRemoteEndpoint(stream_.tcp().socket())) {
+  // The TLS handshake's timeout is over; the session keeps its own.
+  stream_.tcp().expires_never();
   if (config_->events.opened) config_->events.opened();
 }
 
@@ -138,6 +144,11 @@ Session::~Session() {
 }
 
 void Session::Start() {
+  // A response is first written directly over plain TCP
+  // (WriteHeadAndBody): that write must never block.
+  error_code ignored;
+  stream_.tcp().socket().non_blocking(true, ignored);
+  deadline_.Start(weak_from_this(), [this] { OnDeadline(); });
   loop_->sessions.insert(this);
   if (loop_->draining) {
     Close();
@@ -156,18 +167,17 @@ void Session::Close() {
   error_code ec;
   stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   stream_.tcp().close();
+  deadline_.Cancel();
   loop_->sessions.erase(this);
   work_.reset();
   FailStreamPieces();
   ReleaseLoopIfDrained(*loop_);
 }
 
-void Session::SetTimeout(absl::Duration timeout) {
-  if (timeout == absl::InfiniteDuration()) {
-    stream_.tcp().expires_never();
-  } else {
-    stream_.tcp().expires_after(absl::ToChronoNanoseconds(timeout));
-  }
+void Session::OnDeadline() {
+  if (state_ == State::kClosed) return;
+  error_code ignored;
+  stream_.tcp().socket().close(ignored);
 }
 
 std::string_view Session::Buffered() const {
@@ -356,7 +366,7 @@ void Session::DispatchStreamingBody() {
 
 void Session::CallHandler() {
   state_ = State::kHandling;
-  stream_.tcp().expires_never();
+  deadline_.ExpireNever();
   work_.emplace(asio::make_work_guard(loop_->ioc));
   Responder responder(std::make_shared<SessionSink>(shared_from_this()));
   try {
@@ -501,12 +511,15 @@ void Session::ContinueBodyPiece(BodyReadDone done) {
 void Session::OnBodyPiece(const error_code& ec, const Rejection* rejection,
                           BodyReadDone done) {
   body_phase_ = BodyPhase::kReadable;
-  if (!StreamWriteInFlight()) stream_.tcp().expires_never();
+  // The read ended by the deadline (which closed the socket), not by
+  // EndBodyStreaming() cancelling it.
+  const bool timed_out = ec && deadline_.passed();
+  if (!StreamWriteInFlight()) deadline_.ExpireNever();
   if (state_ == State::kClosed) {
     std::move(done)(absl::UnavailableError("the client connection closed"));
     return;
   }
-  if (ec == asio::error::operation_aborted) {  // EndBodyStreaming().
+  if (ec == asio::error::operation_aborted && !timed_out) {
     std::move(done)(absl::CancelledError(
         "the response was sent before the request body was read"));
   } else if (rejection != nullptr) {
@@ -515,11 +528,10 @@ void Session::OnBodyPiece(const error_code& ec, const Rejection* rejection,
   } else if (ec) {
     Close();
     std::move(done)(
-        ec == beast::error::timeout
-            ? absl::DeadlineExceededError(
-                  "request body: nothing received within the "
-                  "read timeout")
-            : absl::UnavailableError("the client connection failed"));
+        timed_out ? absl::DeadlineExceededError(
+                        "request body: nothing received within the "
+                        "read timeout")
+                  : absl::UnavailableError("the client connection failed"));
     return;
   } else {
     BodyPiece piece{.data = std::move(reader_.parser().get().body()),
@@ -638,7 +650,7 @@ void Session::FlushStream() {
   }
   if (stream_ending_ == StreamEnding::kOpen) {
     // Waiting for the producer, not the client (unless its body is read).
-    if (body_phase_ != BodyPhase::kReading) stream_.tcp().expires_never();
+    if (body_phase_ != BodyPhase::kReading) deadline_.ExpireNever();
     return;
   }
   FinishStream();
@@ -701,9 +713,34 @@ void Session::StartWrite(Response response, ConnectionDisposition connection) {
   write_body_.clear();
   if (ResponseHasBody(response, framing))
     write_body_ = std::move(response.body);
+  WriteHeadAndBody();
+}
+
+// Over plain TCP the head and body go out in one non-blocking sendmsg,
+// which on loopback almost always takes all of it: then OnWrite() runs at
+// once, with no asynchronous operation queued. What the socket does not
+// take is written asynchronously, bounded by the read timeout.
+void Session::WriteHeadAndBody() {
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(write_head_),
+                                            asio::buffer(write_body_)};
+  if (!stream_.is_tls()) {
+    error_code ec;
+    size_t written = stream_.tcp().socket().write_some(buffers, ec);
+    if (ec == asio::error::would_block) {
+      written = 0;
+    } else if (ec) {
+      OnWrite(ec);
+      return;
+    }
+    if (written == write_head_.size() + write_body_.size()) {
+      OnWrite({});
+      return;
+    }
+    const size_t from_head = std::min(written, write_head_.size());
+    buffers[0] += from_head;
+    buffers[1] += written - from_head;
+  }
   SetTimeout(config_->read_timeout);
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(write_head_),
-                                                  asio::buffer(write_body_)};
   asio::async_write(stream_, buffers,
                     [self = shared_from_this()](const error_code& ec, size_t) {
                       self->OnWrite(ec);

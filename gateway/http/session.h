@@ -7,7 +7,9 @@
 //
 // Timeouts: `idle_timeout` while waiting for the first byte of a request,
 // `read_timeout` from that byte to the end of the body, and again for writing
-// the response. A timeout closes the connection without an answer.
+// the response. A timeout closes the connection without an answer. They are
+// kept by one coarse timer per connection (connection_deadline.h), not by a
+// timer per read and write.
 //
 // Thread safety: everything except PostResponse() runs on the thread of the
 // session's IoLoop. PostResponse() may be called from any thread.
@@ -27,6 +29,7 @@
 
 #include "absl/time/time.h"
 #include "gateway/http/connection.h"
+#include "gateway/http/connection_deadline.h"
 #include "gateway/http/connection_stream.h"
 #include "gateway/http/io_loop.h"
 #include "gateway/http/request.h"
@@ -156,6 +159,8 @@ class Session : public Connection,
   void WriteResponse(Response response);
   void Reject(const Rejection& rejection);
   void StartWrite(Response response, ConnectionDisposition connection);
+  // Writes write_head_ and write_body_, then OnWrite().
+  void WriteHeadAndBody();
   void OnWrite(const boost::beast::error_code& ec);
   void StartStream(Response head);
   void QueueStreamPiece(std::string data, WriteDone done);
@@ -171,13 +176,17 @@ class Session : public Connection,
   enum class ResponseEnd { kComplete, kAborted };
   void LingeringClose(ResponseEnd end);
   void DiscardInput();
-  void SetTimeout(absl::Duration timeout);
+  void SetTimeout(absl::Duration timeout) { deadline_.ExpireAfter(timeout); }
+  // The deadline passed: closes the socket (as beast::basic_stream's own
+  // timeouts do), so that the pending operation ends with an error.
+  void OnDeadline();
   std::string_view Buffered() const;
 
   // Declared first: destroyed last, so the io_context outlives the socket.
   const std::shared_ptr<IoLoop> loop_;
   const std::shared_ptr<const SessionConfig> config_;
   ConnectionStream stream_;
+  ConnectionDeadline deadline_;
   boost::beast::flat_buffer buffer_;
   RequestReader reader_;
   std::optional<Request> request_;

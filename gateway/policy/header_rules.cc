@@ -190,6 +190,9 @@ bool HeaderRules::Forwards(std::string_view name) const {
 absl::StatusOr<upstream::Metadata> HeaderRules::RequestMetadata(
     const http::Request& request, std::string_view request_id) const {
   upstream::Metadata metadata;
+  // The forwarded headers, x-request-id, the client subject and
+  // x-forwarded-for: one allocation, not one per growth.
+  metadata.reserve(request.headers().size() + 3);
   // gRPC and gRPC-Web requests carry metadata as headers: all of them go,
   // but `internal` ones.
   const bool grpc = absl::StartsWithIgnoreCase(

@@ -1,5 +1,7 @@
 #include "gateway/upstream/call_validation.h"
 
+#include <array>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -9,14 +11,40 @@
 namespace protogate::upstream {
 namespace {
 
-constexpr absl::string_view kReservedKeys[] = {
-    "te",         "content-type",      "host",
-    "connection", "transfer-encoding", "keep-alive",
-    "upgrade",    "proxy-connection"};
+// Lower-case letters, digits, '-', '_' and '.', as a table: every key of
+// every call is checked.
+constexpr std::array<bool, 256> kKeyChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  table['-'] = table['_'] = table['.'] = true;
+  return table;
+}();
 
-bool IsKeyChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.';
+bool IsKeyChar(char c) { return kKeyChars[static_cast<unsigned char>(c)]; }
+
+// HTTP/2 headers a metadata key must not be ("te", "content-type", "host",
+// "connection", "transfer-encoding", "keep-alive", "upgrade",
+// "proxy-connection"), compared only with those of the key's length.
+bool IsReservedKey(absl::string_view key) {
+  switch (key.size()) {
+    case 2:
+      return key == "te";
+    case 4:
+      return key == "host";
+    case 7:
+      return key == "upgrade";
+    case 10:
+      return key == "connection" || key == "keep-alive";
+    case 12:
+      return key == "content-type";
+    case 16:
+      return key == "proxy-connection";
+    case 17:
+      return key == "transfer-encoding";
+    default:
+      return false;
+  }
 }
 
 absl::Status ValidateMethod(absl::string_view method) {
@@ -49,11 +77,9 @@ absl::Status ValidateKey(absl::string_view key) {
     return absl::InvalidArgumentError(absl::StrCat(
         "metadata key \"", key, "\": the grpc- prefix is reserved"));
   }
-  for (absl::string_view reserved : kReservedKeys) {
-    if (key == reserved) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("metadata key \"", key, "\": reserved HTTP/2 header"));
-    }
+  if (IsReservedKey(key)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metadata key \"", key, "\": reserved HTTP/2 header"));
   }
   return absl::OkStatus();
 }

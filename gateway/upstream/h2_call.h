@@ -15,8 +15,9 @@
 // Thread safety: every field is touched only on the thread of the loop the
 // call runs on.
 // Ownership: shared by the connection (while on a stream), the loop's
-// client (while waiting for one), its timer and canceller (weakly) and, for
-// a stream, the caller's StreamCall handle.
+// client (while waiting for one), its deadline timer (a stream's own; for a
+// unary call the loop's CallDeadlines, which links it without owning it)
+// and canceller (weakly) and, for a stream, the caller's StreamCall handle.
 //
 // Example (a unary call, as H2Channel makes it):
 //   auto call = std::make_shared<H2Call>(ioc);
@@ -43,6 +44,7 @@
 
 namespace protogate::upstream {
 
+class CallDeadlines;
 class H2Session;
 
 using H2Timer = boost::asio::basic_waitable_timer<
@@ -116,20 +118,29 @@ struct H2StreamState {
   }
 };
 
-struct H2Call {
+struct H2Call : std::enable_shared_from_this<H2Call> {
   explicit H2Call(boost::asio::io_context& ioc) : timer(ioc) {}
+  ~H2Call();  // Leaves `deadlines` (call_deadlines.cc).
+  H2Call(const H2Call&) = delete;
+  H2Call& operator=(const H2Call&) = delete;
 
   // The request.
   std::string path;                 // "/pkg.Service/Method"
   std::array<uint8_t, 5> prefix{};  // Unary: gRPC message frame header.
   std::string payload;              // Unary: the request message.
   size_t sent = 0;                  // Unary: bytes of prefix+payload sent.
-  std::string timeout;  // grpc-timeout value, set by Submit() from `timer`.
+  std::string timeout;  // grpc-timeout value, set by Submit() from deadline.
   Metadata metadata;    // "-bin" values already base64.
   std::string_view endpoint;  // CallResult::endpoint (the channel's target).
   int64_t max_receive_message_bytes = 0;
-  CallCallback done;                      // Unary.
-  H2Timer timer;                          // Expires at the deadline.
+  CallCallback done;  // Unary.
+  // When the call ends with DEADLINE_EXCEEDED: a unary call by its loop's
+  // CallDeadlines (linked while it runs), a stream by `timer`.
+  std::chrono::steady_clock::time_point deadline;
+  CallDeadlines* deadlines = nullptr;
+  H2Call* deadline_prev = nullptr;
+  H2Call* deadline_next = nullptr;
+  H2Timer timer;                          // Streams: expires at the deadline.
   std::unique_ptr<H2StreamState> stream;  // Set for a streaming call.
 
   H2CallPhase phase = H2CallPhase::kWaiting;

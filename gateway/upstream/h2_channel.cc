@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "gateway/upstream/call_deadlines.h"
 #include "gateway/upstream/call_validation.h"
 #include "gateway/upstream/h2_stream.h"
 #include "gateway/upstream/h2_tls.h"
@@ -75,6 +76,12 @@ void EndEarly(const std::weak_ptr<H2Call>& weak, absl::Status status) {
   } else {
     FinishCall(*live, std::move(status));
   }
+}
+
+// A unary call's deadline passed (CallDeadlines).
+void ExpireCall(H2Call& call) {
+  EndEarly(call.weak_from_this(),
+           absl::DeadlineExceededError("deadline exceeded"));
 }
 
 void EncodeBinaryValues(Metadata& metadata) {
@@ -163,9 +170,12 @@ class H2Channel::LoopClient : public base::IoThreadResident,
         keepalive_time_(options_->keepalive_time),
         resolver_(ioc),
         connect_timer_(ioc),
-        reconnect_timer_(ioc) {}
+        reconnect_timer_(ioc),
+        deadlines_(std::make_shared<CallDeadlines>(ioc, &ExpireCall)) {}
 
   const H2ChannelOptions& options() const { return *options_; }
+  // The deadlines of this loop's unary calls.
+  CallDeadlines& deadlines() { return *deadlines_; }
 
   void Call(std::shared_ptr<H2Call> call) {
     if (drained_) {
@@ -226,6 +236,7 @@ class H2Channel::LoopClient : public base::IoThreadResident,
     retired_.clear();
     SetFailing(false);
     FailWaiting(absl::UnavailableError("upstream channel closed"));
+    deadlines_->Cancel();  // Leaves the loop no work.
   }
 
  private:
@@ -412,6 +423,7 @@ class H2Channel::LoopClient : public base::IoThreadResident,
   asio::ip::basic_resolver<tcp, asio::io_context::executor_type> resolver_;
   H2Timer connect_timer_;
   H2Timer reconnect_timer_;
+  const std::shared_ptr<CallDeadlines> deadlines_;
   std::shared_ptr<H2Socket> socket_;  // While connecting.
   // While the TLS handshake runs (shared with its handler).
   std::shared_ptr<std::unique_ptr<H2TlsStream>> tls_;
@@ -522,12 +534,8 @@ void H2Channel::CallOnLoop(const base::IoThread& loop, LoopClient& client,
   call->endpoint = client.options().endpoint.target;
   call->max_receive_message_bytes = client.options().max_receive_message_bytes;
   call->done = std::move(done);
-  call->timer.expires_at(SteadyDeadline(request.deadline));
-  call->timer.async_wait(
-      [weak = std::weak_ptr<H2Call>(call)](const error_code& ec) {
-        if (!ec)
-          EndEarly(weak, absl::DeadlineExceededError("deadline exceeded"));
-      });
+  call->deadline = SteadyDeadline(request.deadline);
+  client.deadlines().Add(*call);  // FinishCall removes it.
   if (request.canceller != nullptr) {
     request.canceller->OnCancel([weak = std::weak_ptr<H2Call>(call),
                                  ioc = loop.ioc, owner = loop.owner] {
@@ -591,7 +599,8 @@ std::shared_ptr<StreamCall> H2Channel::Stream(
 
 void H2Channel::StartOnLoop(LoopClient& client, std::shared_ptr<H2Call> call,
                             absl::Time deadline) {
-  call->timer.expires_at(SteadyDeadline(deadline));
+  call->deadline = SteadyDeadline(deadline);
+  call->timer.expires_at(call->deadline);
   call->timer.async_wait(
       [weak = std::weak_ptr<H2Call>(call)](const error_code& ec) {
         if (!ec) {

@@ -15,6 +15,7 @@
 #include "absl/strings/string_view.h"
 #include "gateway/base/logging.h"
 #include "gateway/base/status_macros.h"
+#include "gateway/upstream/call_deadlines.h"
 #include "gateway/upstream/h2_stream.h"
 
 namespace protogate::upstream {
@@ -92,7 +93,7 @@ void FinishCall(H2Call& call, CallResult result) {
     FinishStream(call, std::move(result));
     return;
   }
-  call.timer.cancel();
+  if (call.deadlines != nullptr) call.deadlines->Remove(call);
   CallCallback done = std::move(call.done);
   std::move(done)(std::move(result));
 }
@@ -421,8 +422,8 @@ bool H2Session::accepting() const {
 void H2Session::Submit(std::shared_ptr<H2Call> call) {
   // Computed now, not when the call was made: it may have waited for a
   // connection, or be a retry.
-  call->timeout = GrpcTimeoutValue(absl::FromChrono(
-      call->timer.expiry() - std::chrono::steady_clock::now()));
+  call->timeout = GrpcTimeoutValue(
+      absl::FromChrono(call->deadline - std::chrono::steady_clock::now()));
   absl::InlinedVector<nghttp2_nv, 16> nva;  // nghttp2 copies the array.
   nva.reserve(7 + call->metadata.size());
   nva.push_back(Header(":method", "POST"));
@@ -577,16 +578,22 @@ void H2Session::RunCompletions() {
   // Finishing or resubmitting may drop the last other owner of this session.
   const std::shared_ptr<H2Session> keep = shared_from_this();
   while (!completed_.empty() || !refused_.empty() || !pumps_.empty()) {
-    auto batch = std::move(completed_);
-    completed_.clear();
+    std::vector<std::pair<std::shared_ptr<H2Call>, CallResult>> batch;
+    batch.swap(completed_);
     for (auto& [call, result] : batch) {
       FinishCall(*call, std::move(result));  // Unless it ended meanwhile.
+    }
+    // The storage goes back for the next completions (one allocation per
+    // response otherwise), unless those finished meanwhile took new one.
+    batch.clear();
+    if (completed_.empty() && completed_.capacity() < batch.capacity()) {
+      completed_.swap(batch);
     }
     auto refused = std::move(refused_);
     refused_.clear();
     for (auto& call : refused) {
       if (call->ended()) continue;  // Its deadline or canceller came first.
-      if (call->timer.expiry() <= std::chrono::steady_clock::now()) {
+      if (call->deadline <= std::chrono::steady_clock::now()) {
         FinishCall(*call, absl::DeadlineExceededError("deadline exceeded"));
         continue;
       }
