@@ -4,6 +4,9 @@
 
 namespace protogate::ratelimit {
 
+// GCRA on one key (KEYS[1]: the TAT in us; ARGV: interval and limit in
+// us). One integer answers: allowed, the TAT after this request (>= 1);
+// rejected, -1 - the TAT (<= -1); both relative to Redis' clock.
 const char kGcraScript[] = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -13,11 +16,11 @@ local tat = tonumber(redis.call('GET', KEYS[1]))
 if tat == nil or tat < now then tat = now end
 local next = tat + interval
 if next - now > limit then
-  return {0, tat - now}
+  return -1 - (tat - now)
 end
 redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX',
            string.format('%.0f', math.ceil((next - now) / 1000)))
-return {1, next - now}
+return next - now
 )lua";
 
 std::shared_ptr<LocalGcraTable> RateLimitEnvironment::LocalTable(

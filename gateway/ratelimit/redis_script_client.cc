@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <deque>
 #include <thread>
 #include <utility>
@@ -35,13 +36,42 @@ constexpr auto kFirstBackoff = std::chrono::milliseconds(50);
 constexpr auto kMaxBackoff = std::chrono::seconds(1);
 constexpr auto kConnectTimeout = std::chrono::seconds(1);
 
+// Free calls a connection keeps for reuse; more are deleted.
+constexpr size_t kMaxFreeCalls = 4096;
+
+// One Run(). Recycled by its connection once nothing refers to it: the
+// deadline queue, the list waiting for the link and each command hiredis
+// holds count one reference each.
 struct Call {
-  std::vector<std::string> argv;  // EVALSHA, sha (set when sent), numkeys...
+  std::string key;  // Keeps its capacity across reuse.
+  const RedisScriptClient::Arguments* arguments = nullptr;
   RedisScriptClient::ReplyCallback done;
   SteadyTime deadline;
+  int references = 0;
   bool finished = false;
   bool reloaded = false;  // Already repeated after NOSCRIPT.
 };
+
+// The RESP bulk strings of `argv` as hiredis formats them (without the
+// array header hiredis puts first).
+std::string FormatBulks(const std::vector<std::string>& argv) {
+  absl::InlinedVector<const char*, 8> data;
+  absl::InlinedVector<size_t, 8> lens;
+  for (const std::string& a : argv) {
+    data.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  char* formatted = nullptr;
+  const int len = redisFormatCommandArgv(
+      &formatted, static_cast<int>(argv.size()), data.data(), lens.data());
+  std::string bulks;
+  if (len > 0) {
+    const std::string_view all(formatted, static_cast<size_t>(len));
+    bulks = all.substr(all.find("\r\n") + 2);  // After "*<count>\r\n".
+  }
+  free(formatted);  // NOLINT: hiredis allocates it with malloc.
+  return bulks;
+}
 
 // Where to connect.
 struct Endpoint {
@@ -102,22 +132,39 @@ class Connection final : public base::IoThreadResident,
     if (redisAsyncContext* c = std::exchange(context_, nullptr)) {
       redisAsyncFree(c);
     }
-    for (auto& call : by_deadline_) {
+    for (Call* call : by_deadline_) {
       Finish(*call, absl::CancelledError("redis client stopped"));
+      Release(call);
     }
     by_deadline_.clear();
+    for (Call* call : waiting_for_link_) Release(call);
     waiting_for_link_.clear();
+  }
+
+  ~Connection() override {
+    for (Call* call : free_calls_) delete call;
+  }
+
+  // Loop thread: a call to fill and Submit(), recycled or new.
+  Call* NewCall() {
+    if (free_calls_.empty()) return new Call();
+    Call* call = free_calls_.back();
+    free_calls_.pop_back();
+    return call;
   }
 
   // The loop winds down (base/io_thread.h): let it end.
   void OnLoopDrain() override { Shutdown(); }
 
-  // Loop thread: starts `call`.
-  void Submit(std::shared_ptr<Call> call) {
+  // Loop thread: starts `call` (from NewCall(), or new Call() made on
+  // another thread); the connection owns it from here on.
+  void Submit(Call* call) {
     if (stopping_) {
       Finish(*call, absl::CancelledError("redis client stopped"));
+      Recycle(call);
       return;
     }
+    ++call->references;
     by_deadline_.push_back(call);
     ArmDeadline();
     switch (link_) {
@@ -125,7 +172,8 @@ class Connection final : public base::IoThreadResident,
         Send(call);
         return;
       case Link::kConnecting:
-        waiting_for_link_.push_back(std::move(call));
+        ++call->references;
+        waiting_for_link_.push_back(call);
         return;
       case Link::kDown:
         Fail(*call, absl::UnavailableError("rate limit store unavailable"));
@@ -197,15 +245,17 @@ class Connection final : public base::IoThreadResident,
           reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply"));
       return;
     }
-    self->sha_.assign(reply->str, reply->len);
+    self->evalsha_ =
+        FormatBulks({"EVALSHA", std::string(reply->str, reply->len), "1"});
     if (self->link_ == Link::kReady) return;  // A reload after NOSCRIPT.
     self->link_ = Link::kReady;
     self->backoff_ = kFirstBackoff;
     self->connect_timer_.cancel();
-    std::vector<std::shared_ptr<Call>> waiting;
+    std::vector<Call*> waiting;
     waiting.swap(self->waiting_for_link_);
-    for (auto& call : waiting) {
+    for (Call* call : waiting) {
       if (!call->finished) self->Send(call);
+      self->Release(call);
     }
   }
 
@@ -220,10 +270,11 @@ class Connection final : public base::IoThreadResident,
     link_ = Link::kDown;
     connect_timer_.cancel();
     NoteFailure(why);
-    std::vector<std::shared_ptr<Call>> waiting;
+    std::vector<Call*> waiting;
     waiting.swap(waiting_for_link_);
-    for (auto& call : waiting) {
+    for (Call* call : waiting) {
       Fail(*call, absl::UnavailableError("rate limit store unavailable"));
+      Release(call);
     }
     if (stopping_) return;
     reconnect_timer_.expires_after(backoff_);
@@ -235,54 +286,69 @@ class Connection final : public base::IoThreadResident,
   }
 
   // --- Calls ---
-  void Send(const std::shared_ptr<Call>& call) {
-    call->argv[1] = sha_;
-    absl::InlinedVector<const char*, 8> argv;
-    absl::InlinedVector<size_t, 8> lens;
-    for (const std::string& a : call->argv) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto* holder = new std::shared_ptr<Call>(call);
-    if (redisAsyncCommandArgv(context_, &OnReply, holder,
-                              static_cast<int>(argv.size()), argv.data(),
-                              lens.data()) != REDIS_OK) {
-      delete holder;
+  // EVALSHA <sha> 1 <key> <arguments>: the array header and the key are
+  // the only parts formatted per call (see the header).
+  void Send(Call* call) {
+    const RedisScriptClient::Arguments& args = *call->arguments;
+    command_.clear();
+    absl::StrAppend(&command_, "*", 4 + args.count(), "\r\n", evalsha_, "$",
+                    call->key.size(), "\r\n");
+    absl::StrAppend(&command_, call->key, "\r\n", args.formatted());
+    if (redisAsyncFormattedCommand(context_, &OnReply, call, command_.data(),
+                                   command_.size()) != REDIS_OK) {
       Fail(*call, absl::UnavailableError("rate limit store unavailable"));
+      return;
     }
+    ++call->references;
   }
 
   static void OnReply(redisAsyncContext* ac, void* r, void* data) {
-    std::unique_ptr<std::shared_ptr<Call>> holder(
-        static_cast<std::shared_ptr<Call>*>(data));
-    Call& call = **holder;
+    Call* call = static_cast<Call*>(data);
     auto* self = static_cast<Connection*>(ac->data);
-    auto* reply = static_cast<redisReply*>(r);
+    self->Answer(ac, *call, static_cast<redisReply*>(r));
+    self->Release(call);
+  }
+
+  void Answer(redisAsyncContext* ac, Call& call, const redisReply* reply) {
     if (call.finished) return;
     if (reply == nullptr) {
-      self->Fail(call, absl::UnavailableError("rate limit store unavailable"));
+      Fail(call, absl::UnavailableError("rate limit store unavailable"));
+    } else if (reply->type == REDIS_REPLY_INTEGER) {
+      Succeed(call, reply->integer);
     } else if (reply->type == REDIS_REPLY_ERROR &&
                absl::StartsWith(reply->str, "NOSCRIPT") && !call.reloaded &&
-               ac == self->context_) {
+               ac == context_) {
       call.reloaded = true;
-      self->LoadScript();
-      self->Send(*holder);
-    } else if (reply->type == REDIS_REPLY_ARRAY) {
-      std::vector<int64_t> values;
-      for (size_t i = 0; i < reply->elements; ++i) {
-        values.push_back(reply->element[i]->integer);
-      }
-      self->Succeed(call, std::move(values));
+      LoadScript();
+      Send(&call);
     } else {
-      self->NoteFailure(absl::StrCat(
+      NoteFailure(absl::StrCat(
           "script answered ",
-          reply->type == REDIS_REPLY_ERROR ? reply->str : "no array"));
-      self->Finish(call, absl::InternalError("rate limit store failed"));
+          reply->type == REDIS_REPLY_ERROR ? reply->str : "no integer"));
+      Finish(call, absl::InternalError("rate limit store failed"));
     }
+  }
+
+  // Drops one reference; the last one recycles the call.
+  void Release(Call* call) {
+    if (--call->references == 0) Recycle(call);
+  }
+
+  void Recycle(Call* call) {
+    if (free_calls_.size() >= kMaxFreeCalls) {
+      delete call;
+      return;
+    }
+    call->done = nullptr;
+    call->arguments = nullptr;
+    call->finished = false;
+    call->reloaded = false;
+    free_calls_.push_back(call);
   }
 
   void ArmDeadline() {
     while (!by_deadline_.empty() && by_deadline_.front()->finished) {
+      Release(by_deadline_.front());
       by_deadline_.pop_front();
     }
     if (deadline_armed_ || by_deadline_.empty()) return;
@@ -294,20 +360,21 @@ class Connection final : public base::IoThreadResident,
       const SteadyTime now = std::chrono::steady_clock::now();
       while (!by_deadline_.empty() && (by_deadline_.front()->finished ||
                                        by_deadline_.front()->deadline <= now)) {
-        Fail(*by_deadline_.front(),
-             absl::DeadlineExceededError("rate limit store timed out"));
+        Call* call = by_deadline_.front();
         by_deadline_.pop_front();
+        Fail(*call, absl::DeadlineExceededError("rate limit store timed out"));
+        Release(call);
       }
       ArmDeadline();
     });
   }
 
-  void Succeed(Call& call, std::vector<int64_t> values) {
+  void Succeed(Call& call, int64_t value) {
     if (shared_.outage.exchange(false, std::memory_order_relaxed)) {
       PG_LOG(kWarning) << "rate_limits.redis " << options_.address
                        << ": reachable again";
     }
-    Finish(call, std::move(values));
+    Finish(call, value);
   }
 
   void Fail(Call& call, absl::Status status) {
@@ -344,9 +411,12 @@ class Connection final : public base::IoThreadResident,
 
   redisAsyncContext* context_ = nullptr;
   Link link_ = Link::kDown;
-  std::string sha_;
-  std::deque<std::shared_ptr<Call>> by_deadline_;  // Oldest first.
-  std::vector<std::shared_ptr<Call>> waiting_for_link_;
+  // EVALSHA, the script's hash and the key count 1, formatted by hiredis.
+  std::string evalsha_;
+  std::string command_;            // Reused by Send().
+  std::deque<Call*> by_deadline_;  // Oldest first.
+  std::vector<Call*> waiting_for_link_;
+  std::vector<Call*> free_calls_;
   bool deadline_armed_ = false;
   bool stopping_ = false;
   std::chrono::steady_clock::duration backoff_ = kFirstBackoff;
@@ -381,27 +451,21 @@ class RedisScriptClient::Impl {
     for (auto& [ioc, connection] : loops_) connection->Shutdown();
   }
 
-  void Run(std::vector<std::string> keys, std::vector<std::string> args,
-           ReplyCallback done) {
-    auto call = std::make_shared<Call>();
-    call->argv.reserve(3 + keys.size() + args.size());
-    call->argv.push_back("EVALSHA");
-    call->argv.emplace_back();
-    call->argv.push_back(absl::StrCat(keys.size()));
-    for (auto& k : keys) call->argv.push_back(std::move(k));
-    for (auto& a : args) call->argv.push_back(std::move(a));
+  void Run(std::string_view key, const Arguments& args, ReplyCallback done) {
+    const base::IoThread& io = base::CurrentIoThread();
+    Connection* connection = io.ioc != nullptr ? &LoopConnection(io) : nullptr;
+    Call* call = connection != nullptr ? connection->NewCall() : new Call();
+    call->key.assign(key);
+    call->arguments = &args;
     call->done = std::move(done);
     call->deadline = std::chrono::steady_clock::now() +
                      absl::ToChronoNanoseconds(options_.timeout);
-    const base::IoThread& io = base::CurrentIoThread();
-    if (io.ioc != nullptr) {
-      LoopConnection(io).Submit(std::move(call));
+    if (connection != nullptr) {
+      connection->Submit(call);
       return;
     }
     OwnLoop& own = Own();
-    asio::post(own.ioc, [&own, call = std::move(call)]() mutable {
-      own.connection->Submit(std::move(call));
-    });
+    asio::post(own.ioc, [&own, call] { own.connection->Submit(call); });
   }
 
   const RedisScriptClientOptions& options() const { return options_; }
@@ -490,9 +554,17 @@ RedisScriptClient::RedisScriptClient(std::unique_ptr<Impl> impl)
 
 RedisScriptClient::~RedisScriptClient() = default;
 
-void RedisScriptClient::Run(std::vector<std::string> keys,
-                            std::vector<std::string> args, ReplyCallback done) {
-  impl_->Run(std::move(keys), std::move(args), std::move(done));
+RedisScriptClient::Arguments RedisScriptClient::Arguments::Of(
+    const std::vector<std::string>& argv) {
+  Arguments args;
+  args.count_ = argv.size();
+  if (!argv.empty()) args.formatted_ = FormatBulks(argv);
+  return args;
+}
+
+void RedisScriptClient::Run(std::string_view key, const Arguments& args,
+                            ReplyCallback done) {
+  impl_->Run(key, args, std::move(done));
 }
 
 const RedisScriptClientOptions& RedisScriptClient::options() const {
