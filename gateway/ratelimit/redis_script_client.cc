@@ -40,8 +40,8 @@ constexpr auto kConnectTimeout = std::chrono::seconds(1);
 constexpr size_t kMaxFreeCalls = 4096;
 
 // One Run(). Recycled by its connection once nothing refers to it: the
-// deadline queue, the list waiting for the link and each command hiredis
-// holds count one reference each.
+// deadline queue, the list waiting for the link and the batch it is in
+// count one reference each.
 struct Call {
   std::string key;  // Keeps its capacity across reuse.
   const RedisScriptClient::Arguments* arguments = nullptr;
@@ -49,7 +49,13 @@ struct Call {
   SteadyTime deadline;
   int references = 0;
   bool finished = false;
-  bool reloaded = false;  // Already repeated after NOSCRIPT.
+};
+
+// The calls of one loop turn, sent as one EVALSHA; owned by the connection
+// while it fills, then by hiredis (the command's privdata) until answered.
+struct Batch {
+  std::vector<Call*> calls;  // In KEYS order; one reference each.
+  bool reloaded = false;     // Already repeated after NOSCRIPT.
 };
 
 // The RESP bulk strings of `argv` as hiredis formats them (without the
@@ -139,10 +145,12 @@ class Connection final : public base::IoThreadResident,
     by_deadline_.clear();
     for (Call* call : waiting_for_link_) Release(call);
     waiting_for_link_.clear();
+    if (Batch* batch = std::exchange(open_, nullptr)) Recycle(batch);
   }
 
   ~Connection() override {
     for (Call* call : free_calls_) delete call;
+    for (Batch* batch : free_batches_) delete batch;
   }
 
   // Loop thread: a call to fill and Submit(), recycled or new.
@@ -169,7 +177,7 @@ class Connection final : public base::IoThreadResident,
     ArmDeadline();
     switch (link_) {
       case Link::kReady:
-        Send(call);
+        Enqueue(call);
         return;
       case Link::kConnecting:
         ++call->references;
@@ -198,7 +206,7 @@ class Connection final : public base::IoThreadResident,
       return;
     }
     ac->data = this;
-    RedisAsioAdapter::Attach(ioc_, ac);
+    adapter_ = RedisAsioAdapter::Attach(ioc_, ac, [this] { SendOpen(); });
     redisAsyncSetConnectCallback(ac, &OnConnect);
     redisAsyncSetDisconnectCallback(ac, &OnDisconnect);
     context_ = ac;
@@ -246,7 +254,7 @@ class Connection final : public base::IoThreadResident,
       return;
     }
     self->evalsha_ =
-        FormatBulks({"EVALSHA", std::string(reply->str, reply->len), "1"});
+        FormatBulks({"EVALSHA", std::string(reply->str, reply->len)});
     if (self->link_ == Link::kReady) return;  // A reload after NOSCRIPT.
     self->link_ = Link::kReady;
     self->backoff_ = kFirstBackoff;
@@ -254,7 +262,7 @@ class Connection final : public base::IoThreadResident,
     std::vector<Call*> waiting;
     waiting.swap(self->waiting_for_link_);
     for (Call* call : waiting) {
-      if (!call->finished) self->Send(call);
+      if (!call->finished) self->Enqueue(call);
       self->Release(call);
     }
   }
@@ -276,6 +284,11 @@ class Connection final : public base::IoThreadResident,
       Fail(*call, absl::UnavailableError("rate limit store unavailable"));
       Release(call);
     }
+    // Its flush handler will not run for a freed context.
+    if (Batch* batch = std::exchange(open_, nullptr)) {
+      Fail(*batch, absl::UnavailableError("rate limit store unavailable"));
+      Recycle(batch);
+    }
     if (stopping_) return;
     reconnect_timer_.expires_after(backoff_);
     backoff_ = std::min<std::chrono::steady_clock::duration>(backoff_ * 2,
@@ -286,46 +299,106 @@ class Connection final : public base::IoThreadResident,
   }
 
   // --- Calls ---
-  // EVALSHA <sha> 1 <key> <arguments>: the array header and the key are
-  // the only parts formatted per call (see the header).
-  void Send(Call* call) {
-    const RedisScriptClient::Arguments& args = *call->arguments;
-    command_.clear();
-    absl::StrAppend(&command_, "*", 4 + args.count(), "\r\n", evalsha_, "$",
-                    call->key.size(), "\r\n");
-    absl::StrAppend(&command_, call->key, "\r\n", args.formatted());
-    if (redisAsyncFormattedCommand(context_, &OnReply, call, command_.data(),
-                                   command_.size()) != REDIS_OK) {
-      Fail(*call, absl::UnavailableError("rate limit store unavailable"));
-      return;
+  // Adds `call` to the batch of this loop turn, sent by the adapter's
+  // flush handler (posted behind the handlers already queued, so it
+  // collects their calls too) right before it writes.
+  void Enqueue(Call* call) {
+    if (open_ == nullptr) {
+      if (free_batches_.empty()) {
+        open_ = new Batch();
+      } else {
+        open_ = free_batches_.back();
+        free_batches_.pop_back();
+      }
+      adapter_->FlushSoon();
     }
     ++call->references;
+    open_->calls.push_back(call);
+  }
+
+  // The adapter's flush handler, before it writes.
+  void SendOpen() {
+    if (Batch* batch = std::exchange(open_, nullptr)) Send(batch);
+  }
+
+  // EVALSHA <sha> <N> <N keys> <the N calls' arguments>: hiredis formatted
+  // EVALSHA, the hash and each call's arguments (see the header).
+  void Send(Batch* batch) {
+    std::vector<Call*>& calls = batch->calls;
+    size_t kept = 0;  // Calls that ended meanwhile (timed out) stay out.
+    for (Call* call : calls) {
+      if (call->finished) {
+        Release(call);
+      } else {
+        calls[kept++] = call;
+      }
+    }
+    calls.resize(kept);
+    if (calls.empty() || link_ != Link::kReady) {
+      Fail(*batch, absl::UnavailableError("rate limit store unavailable"));
+      Recycle(batch);
+      return;
+    }
+    size_t arguments = 0;
+    for (const Call* call : calls) arguments += call->arguments->count();
+    const absl::AlphaNum count(calls.size());
+    command_.clear();
+    absl::StrAppend(&command_, "*", 3 + calls.size() + arguments, "\r\n",
+                    evalsha_, "$", count.size(), "\r\n", count, "\r\n");
+    for (const Call* call : calls) {
+      absl::StrAppend(&command_, "$", call->key.size(), "\r\n", call->key,
+                      "\r\n");
+    }
+    for (const Call* call : calls) {
+      command_.append(call->arguments->formatted());
+    }
+    if (redisAsyncFormattedCommand(context_, &OnReply, batch, command_.data(),
+                                   command_.size()) != REDIS_OK) {
+      Fail(*batch, absl::UnavailableError("rate limit store unavailable"));
+      Recycle(batch);
+    }
   }
 
   static void OnReply(redisAsyncContext* ac, void* r, void* data) {
-    Call* call = static_cast<Call*>(data);
+    auto* batch = static_cast<Batch*>(data);
     auto* self = static_cast<Connection*>(ac->data);
-    self->Answer(ac, *call, static_cast<redisReply*>(r));
-    self->Release(call);
+    const auto* reply = static_cast<const redisReply*>(r);
+    if (reply != nullptr && reply->type == REDIS_REPLY_ERROR &&
+        absl::StartsWith(reply->str, "NOSCRIPT") && !batch->reloaded &&
+        ac == self->context_) {
+      batch->reloaded = true;
+      self->LoadScript();
+      self->Send(batch);
+      return;
+    }
+    self->Answer(*batch, reply);
+    self->Recycle(batch);
   }
 
-  void Answer(redisAsyncContext* ac, Call& call, const redisReply* reply) {
-    if (call.finished) return;
+  // One integer per call, in order.
+  void Answer(Batch& batch, const redisReply* reply) {
     if (reply == nullptr) {
-      Fail(call, absl::UnavailableError("rate limit store unavailable"));
-    } else if (reply->type == REDIS_REPLY_INTEGER) {
-      Succeed(call, reply->integer);
-    } else if (reply->type == REDIS_REPLY_ERROR &&
-               absl::StartsWith(reply->str, "NOSCRIPT") && !call.reloaded &&
-               ac == context_) {
-      call.reloaded = true;
-      LoadScript();
-      Send(&call);
-    } else {
+      Fail(batch, absl::UnavailableError("rate limit store unavailable"));
+      return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY ||
+        reply->elements != batch.calls.size()) {
       NoteFailure(absl::StrCat(
           "script answered ",
-          reply->type == REDIS_REPLY_ERROR ? reply->str : "no integer"));
-      Finish(call, absl::InternalError("rate limit store failed"));
+          reply->type == REDIS_REPLY_ERROR ? reply->str : "no array"));
+      for (Call* call : batch.calls) {
+        Finish(*call, absl::InternalError("rate limit store failed"));
+      }
+      return;
+    }
+    for (size_t i = 0; i < reply->elements; ++i) {
+      const redisReply* element = reply->element[i];
+      if (element->type == REDIS_REPLY_INTEGER) {
+        Succeed(*batch.calls[i], element->integer);
+      } else {
+        NoteFailure("script answered no integer");
+        Finish(*batch.calls[i], absl::InternalError("rate limit store failed"));
+      }
     }
   }
 
@@ -342,8 +415,15 @@ class Connection final : public base::IoThreadResident,
     call->done = nullptr;
     call->arguments = nullptr;
     call->finished = false;
-    call->reloaded = false;
     free_calls_.push_back(call);
+  }
+
+  // Releases the batch's calls and keeps the batch for reuse.
+  void Recycle(Batch* batch) {
+    for (Call* call : batch->calls) Release(call);
+    batch->calls.clear();
+    batch->reloaded = false;
+    free_batches_.push_back(batch);
   }
 
   void ArmDeadline() {
@@ -383,6 +463,10 @@ class Connection final : public base::IoThreadResident,
     Finish(call, std::move(status));
   }
 
+  void Fail(Batch& batch, const absl::Status& status) {
+    for (Call* call : batch.calls) Fail(*call, status);
+  }
+
   void NoteFailure(const std::string& why) {
     if (shared_.outage.exchange(true, std::memory_order_relaxed)) return;
     PG_LOG(kWarning) << "rate_limits.redis " << options_.address << ": " << why
@@ -410,10 +494,13 @@ class Connection final : public base::IoThreadResident,
   asio::steady_timer connect_timer_{ioc_};
 
   redisAsyncContext* context_ = nullptr;
+  RedisAsioAdapter* adapter_ = nullptr;  // context_'s; valid while it is.
   Link link_ = Link::kDown;
-  // EVALSHA, the script's hash and the key count 1, formatted by hiredis.
+  // EVALSHA and the script's hash, formatted by hiredis.
   std::string evalsha_;
-  std::string command_;            // Reused by Send().
+  std::string command_;    // Reused by Send().
+  Batch* open_ = nullptr;  // The batch of this loop turn, if any.
+  std::vector<Batch*> free_batches_;
   std::deque<Call*> by_deadline_;  // Oldest first.
   std::vector<Call*> waiting_for_link_;
   std::vector<Call*> free_calls_;

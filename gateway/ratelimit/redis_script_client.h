@@ -10,20 +10,22 @@
 //
 // The script is loaded with SCRIPT LOAD on every (re)connection and run
 // with EVALSHA; a NOSCRIPT answer (the server lost its scripts) loads it
-// again on the same connection and repeats the call once. Calls are
-// pipelined: the commands issued during one loop turn leave in one write,
-// and the replies that arrived together are read in one read.
+// again on the same connection and repeats the command once.
 //
-// Cost per call, the hot path of shared rate limits: the parts of the
-// EVALSHA command that do not change (EVALSHA, the hash, the key count,
-// the ARGV of an Arguments) are formatted by hiredis once (per connection,
-// per Arguments); a call adds only its key, written as one RESP bulk string
-// ("$<length>\r\n<key>\r\n") before the pre-formatted arguments, and the
-// whole command goes to hiredis with redisAsyncFormattedCommand. Calls are
-// recycled per connection (no allocation per call once warm); one timer
-// per connection watches the oldest deadline. A lost connection is retried
-// after 50 ms, doubling up to 1 s. A host name is resolved (blocking) when
-// connecting: prefer an IP address or a unix socket.
+// Batches: the calls a connection gets during one loop turn go to Redis as
+// ONE EVALSHA, sent by a handler posted behind those already queued: KEYS
+// holds their keys and ARGV their Arguments, concatenated, in call order;
+// the script must answer an array with one integer per key. Each call is
+// still one round trip; Redis runs the script once per batch. The parts
+// that do not change (EVALSHA, the hash, each Arguments) are formatted by
+// hiredis once; per batch only the array header, the key count and the
+// keys (RESP bulk strings, "$<length>\r\n<key>\r\n") are written, and
+// hiredis takes the command with redisAsyncFormattedCommand. Calls and
+// batches are recycled per connection (no allocation per call once warm);
+// one timer per connection watches the oldest deadline. Commands are
+// pipelined; a lost connection is retried after 50 ms, doubling up to 1 s.
+// A host name is resolved (blocking) when connecting: prefer an IP address
+// or a unix socket.
 //
 // Every Run() ends within `timeout`: with the script's integer, or
 // with Unavailable (not connected, connection lost; returned at once while
@@ -43,7 +45,7 @@
 // Example:
 //   PG_ASSIGN_OR_RETURN(auto redis, RedisScriptClient::Create(
 //       {.address = "127.0.0.1:6379", .timeout = absl::Milliseconds(50),
-//        .script = "return {1}"}));
+//        .script = "local r = {} for i = 1, #KEYS do r[i] = 1 end return r"}));
 //   static const auto args = RedisScriptClient::Arguments::Of({"arg"});
 //   redis->Run("key", args, [](RedisScriptClient::Reply r) { ... });
 #pragma once
@@ -64,7 +66,8 @@ namespace protogate::ratelimit {
 struct RedisScriptClientOptions {
   std::string address;  // "host:port", "[v6]:port" or "unix:///path".
   absl::Duration timeout = absl::Milliseconds(50);
-  std::string script;  // Lua; must return an integer.
+  // Lua over a batch (see above): returns one integer per key.
+  std::string script;
   // Appended to the outage warning (e.g. which on_error decision applies).
   std::string outage_note;
 };
@@ -74,9 +77,10 @@ class RedisScriptClient {
   using Reply = absl::StatusOr<int64_t>;
   using ReplyCallback = absl::AnyInvocable<void(Reply) &&>;
 
-  // The script's ARGV, the same for many calls (e.g. one rate-limit
-  // policy's rate), formatted once as the tail of an EVALSHA command.
-  // Immutable; thread-safe.
+  // One call's ARGV, the same for many calls (e.g. one rate-limit policy's
+  // rate), formatted once. Every Arguments given to one client has the
+  // same count (the script reads ARGV by key position). Immutable;
+  // thread-safe.
   class Arguments {
    public:
     static Arguments Of(const std::vector<std::string>& argv);
@@ -95,9 +99,10 @@ class RedisScriptClient {
       RedisScriptClientOptions options);
   ~RedisScriptClient();
 
-  // EVALSHA of the script with KEYS = {key} and ARGV = `args`; `done` runs
-  // once, within the timeout (see above), possibly inline (when the
-  // connection is down). REQUIRES: `args` outlives the run of `done`.
+  // Runs the script for `key` with `args` (in the loop turn's batch); `done`
+  // runs once with the key's integer, within the timeout (see above),
+  // possibly inline (when the connection is down). REQUIRES: `args`
+  // outlives the run of `done`.
   void Run(std::string_view key, const Arguments& args, ReplyCallback done);
 
   const RedisScriptClientOptions& options() const;

@@ -1,12 +1,14 @@
-// RedisScriptClient against a real redis-server: EVALSHA, reload after
-// NOSCRIPT, the timeout while Redis stalls, fail-fast while it is down, and
-// recovery after a restart.
+// RedisScriptClient against a real redis-server: EVALSHA, batches of
+// concurrent calls, reload after NOSCRIPT, the timeout while Redis stalls,
+// fail-fast while it is down, and recovery after a restart.
 #include "gateway/ratelimit/redis_script_client.h"
 
 #include <hiredis/hiredis.h>
 
 #include <string>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tests/ratelimit/redis_server.h"
@@ -14,7 +16,14 @@
 namespace protogate::ratelimit {
 namespace {
 
-constexpr char kScript[] = "return tonumber(ARGV[1]) * 10 + #KEYS";
+// Per key: its argument * 10, + 1 for the key "k".
+constexpr char kScript[] = R"lua(
+local answers = {}
+for i = 1, #KEYS do
+  answers[i] = tonumber(ARGV[i]) * 10 + (KEYS[i] == 'k' and 1 or 0)
+end
+return answers
+)lua";
 constexpr absl::Duration kTimeout = absl::Milliseconds(200);
 // Scheduling slack on a loaded test machine, on top of the timeout.
 constexpr absl::Duration kSlack = absl::Milliseconds(300);
@@ -70,6 +79,38 @@ TEST(RedisScriptClientTest, RunsTheScriptAndReloadsItAfterScriptFlush) {
   r = RunOnce(*client, "1");  // NOSCRIPT, SCRIPT LOAD, EVALSHA again.
   ASSERT_TRUE(r.reply.ok()) << r.reply.status();
   EXPECT_EQ(*r.reply, 11);
+  EXPECT_EQ(client->failures(), 0u);
+}
+
+TEST(RedisScriptClientTest, ConcurrentCallsEachGetTheirOwnAnswer) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  auto client = MakeClient(redis.address());
+  ASSERT_TRUE(RecoversWithin10s(*client));
+  // Runs posted back to back reach the client's loop in one turn or a few,
+  // so they share EVALSHA commands; each answer must still be its own.
+  constexpr int kCalls = 200;
+  std::vector<RedisScriptClient::Arguments> args;
+  for (int i = 0; i < kCalls; ++i) {
+    args.push_back(RedisScriptClient::Arguments::Of({std::to_string(i)}));
+  }
+  absl::Mutex mu;
+  std::vector<int64_t> answers(kCalls, -1);
+  int pending = kCalls;
+  for (int i = 0; i < kCalls; ++i) {
+    client->Run(i % 2 == 0 ? "k" : "other", args[i],
+                [&, i](RedisScriptClient::Reply reply) {
+                  absl::MutexLock lock(&mu);
+                  answers[i] = reply.ok() ? *reply : -2;
+                  --pending;
+                });
+  }
+  absl::MutexLock lock(&mu);
+  mu.Await(absl::Condition(
+      +[](int* p) { return *p == 0; }, &pending));
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_EQ(answers[i], i * 10 + (i % 2 == 0 ? 1 : 0)) << "call " << i;
+  }
   EXPECT_EQ(client->failures(), 0u);
 }
 
