@@ -1,5 +1,6 @@
 #include "gateway/http/response_builder.h"
 
+#include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
 #include <string>
@@ -16,29 +17,50 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-bool IsTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-      (c >= '0' && c <= '9')) {
-    return true;
+// RFC 9110 tchar, one table lookup per character: every header of every
+// response goes through IsValidHeader.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
+  for (int c = '0'; c <= '9'; ++c) table[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) {
+    table[static_cast<unsigned char>(c)] = true;
   }
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+  return table;
+}();
 
 bool IsValidHeader(std::string_view name, std::string_view value) {
   if (name.empty()) return false;
   for (char c : name) {
-    if (!IsTokenChar(c)) return false;
+    if (!kTokenChars[static_cast<unsigned char>(c)]) return false;
   }
-  return value.find_first_of(std::string_view("\r\n\0", 3)) ==
-         std::string_view::npos;
+  for (char c : value) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
 }
 
+// Headers the session writes itself; by length first, as most names are
+// none of them.
 bool IsManagedHeader(std::string_view name) {
-  for (std::string_view managed : {"content-length", "transfer-encoding",
-                                   "connection", "server", "date"}) {
-    if (boost::beast::iequals(name, managed)) return true;
+  const auto is = [name](std::string_view managed) {
+    return boost::beast::iequals(name, managed);
+  };
+  switch (name.size()) {
+    case 4:
+      return is("date");
+    case 6:
+      return is("server");
+    case 10:
+      return is("connection");
+    case 14:
+      return is("content-length");
+    case 17:
+      return is("transfer-encoding");
+    default:
+      return false;
   }
-  return false;
 }
 
 // The status written: one outside 100..999 becomes 500.
