@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -58,12 +59,15 @@ class Tally {
     const Policy* shown = rejected_ != nullptr ? rejected_ : tightest_;
     const GcraDecision& d = rejected_ != nullptr ? rejection_ : tightest_d_;
     if (shown != nullptr) {
+      // Names without strlen, numbers without a StrCat buffer.
+      using std::string_view_literals::operator""sv;
       auto& headers = exchange.response_headers();
       headers.reserve(headers.size() + 3);
-      headers.emplace_back("RateLimit-Limit", absl::StrCat(shown->rate.burst));
-      headers.emplace_back("RateLimit-Remaining", absl::StrCat(d.remaining));
-      headers.emplace_back("RateLimit-Reset",
-                           absl::StrCat(CeilSeconds(d.reset_ns)));
+      headers.emplace_back("RateLimit-Limit"sv, shown->burst_text);
+      headers.emplace_back("RateLimit-Remaining"sv,
+                           absl::AlphaNum(d.remaining).Piece());
+      headers.emplace_back("RateLimit-Reset"sv,
+                           absl::AlphaNum(CeilSeconds(d.reset_ns)).Piece());
     }
     policy::StageOutcomes& outcomes = exchange.outcomes();
     if (rejected_ != nullptr) {
@@ -188,6 +192,7 @@ absl::StatusOr<std::unique_ptr<Policy>> MakePolicy(
       config.burst() != 0 ? config.burst() : config.requests();
   policy->rate =
       GcraRate::Of(config.requests(), ToDuration(config.per()), burst);
+  policy->burst_text = absl::StrCat(policy->rate.burst);
   if (config.shared()) {
     policy->redis_prefix = absl::StrCat("protogate:rl:", config.name(), ":");
     policy->redis_arguments = RedisScriptClient::Arguments::Of(

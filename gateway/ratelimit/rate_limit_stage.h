@@ -68,6 +68,7 @@ class RateLimitStage final : public policy::Stage {
     std::string name;
     RateKey key;
     GcraRate rate;
+    std::string burst_text;                 // RateLimit-Limit's value.
     std::shared_ptr<LocalGcraTable> table;  // Null for shared policies.
     std::string redis_prefix;  // "protogate:rl:NAME:", shared only.
     // ARGV of the script (interval and limit in us), shared only.

@@ -343,11 +343,14 @@ class Connection final : public base::IoThreadResident,
     for (const Call* call : calls) arguments += call->arguments->count();
     const absl::AlphaNum count(calls.size());
     command_.clear();
+    // StrAppend's fast forms take at most four pieces.
     absl::StrAppend(&command_, "*", 3 + calls.size() + arguments, "\r\n",
-                    evalsha_, "$", count.size(), "\r\n", count, "\r\n");
+                    evalsha_);
+    absl::StrAppend(&command_, "$", count.size(), "\r\n", count);
+    command_.append("\r\n");
     for (const Call* call : calls) {
-      absl::StrAppend(&command_, "$", call->key.size(), "\r\n", call->key,
-                      "\r\n");
+      absl::StrAppend(&command_, "$", call->key.size(), "\r\n", call->key);
+      command_.append("\r\n");
     }
     for (const Call* call : calls) {
       command_.append(call->arguments->formatted());
