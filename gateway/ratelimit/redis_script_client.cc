@@ -135,6 +135,7 @@ class Connection final : public base::IoThreadResident,
     deadline_timer_.cancel();
     reconnect_timer_.cancel();
     connect_timer_.cancel();
+    adapter_ = nullptr;
     if (redisAsyncContext* c = std::exchange(context_, nullptr)) {
       redisAsyncFree(c);
     }
@@ -276,6 +277,7 @@ class Connection final : public base::IoThreadResident,
 
   void LinkFailed(const std::string& why) {
     link_ = Link::kDown;
+    adapter_ = nullptr;  // Gone with its context.
     connect_timer_.cancel();
     NoteFailure(why);
     std::vector<Call*> waiting;
