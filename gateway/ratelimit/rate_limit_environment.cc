@@ -4,11 +4,7 @@
 
 namespace protogate::ratelimit {
 
-// GCRA on each key of a batch (KEYS[i]: the TAT in us; ARGV[2i-1] and
-// ARGV[2i]: its interval and limit in us), in order, so a key twice in a
-// batch is decided twice. One integer per key answers: allowed, the TAT
-// after this request (>= 1); rejected, -1 - the TAT (<= -1); both relative
-// to Redis' clock.
+// See rate_limit_environment.h.
 const char kGcraScript[] = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
