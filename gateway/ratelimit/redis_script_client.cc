@@ -11,7 +11,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <deque>
 #include <thread>
 #include <utility>
@@ -75,7 +74,7 @@ std::string FormatBulks(const std::vector<std::string>& argv) {
     const std::string_view all(formatted, static_cast<size_t>(len));
     bulks = all.substr(all.find("\r\n") + 2);  // After "*<count>\r\n".
   }
-  free(formatted);  // NOLINT: hiredis allocates it with malloc.
+  redisFreeCommand(formatted);
   return bulks;
 }
 
