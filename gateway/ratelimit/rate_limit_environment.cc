@@ -4,20 +4,26 @@
 
 namespace protogate::ratelimit {
 
+// See rate_limit_environment.h.
 const char kGcraScript[] = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]))
-if tat == nil or tat < now then tat = now end
-local next = tat + interval
-if next - now > limit then
-  return {0, tat - now}
+local answers = {}
+for i = 1, #KEYS do
+  local interval = tonumber(ARGV[2 * i - 1])
+  local limit = tonumber(ARGV[2 * i])
+  local tat = tonumber(redis.call('GET', KEYS[i]))
+  if tat == nil or tat < now then tat = now end
+  local next = tat + interval
+  if next - now > limit then
+    answers[i] = -1 - (tat - now)
+  else
+    redis.call('SET', KEYS[i], string.format('%.0f', next), 'PX',
+               string.format('%.0f', math.ceil((next - now) / 1000)))
+    answers[i] = next - now
+  end
 end
-redis.call('SET', KEYS[1], string.format('%.0f', next), 'PX',
-           string.format('%.0f', math.ceil((next - now) / 1000)))
-return {1, next - now}
+return answers
 )lua";
 
 std::shared_ptr<LocalGcraTable> RateLimitEnvironment::LocalTable(

@@ -33,11 +33,13 @@
 
 namespace protogate::ratelimit {
 
-// The Lua GCRA script of the shared policies. KEYS[1]: the bucket;
-// ARGV[1]: T and ARGV[2]: L in microseconds (gcra.h). Uses the Redis
-// server's clock (TIME), so gateways' clocks need not agree. Returns
-// {1 if passed, TAT after the request - now, in microseconds}; the key
-// expires when its bucket is full again.
+// The Lua GCRA script of the shared policies, over a batch of calls
+// (redis_script_client.h). KEYS[i]: a bucket; ARGV[2i-1]: its T and
+// ARGV[2i]: its L in microseconds (gcra.h); keys decided in order. Uses the
+// Redis server's clock (TIME), so gateways' clocks need not agree. Returns
+// one integer per key, TAT after the request - now in microseconds: as is
+// when passed (>= 1), as -1 - it when rejected; a key expires when its
+// bucket is full again.
 extern const char kGcraScript[];
 
 class RateLimitEnvironment {

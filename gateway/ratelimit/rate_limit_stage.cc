@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -58,12 +59,15 @@ class Tally {
     const Policy* shown = rejected_ != nullptr ? rejected_ : tightest_;
     const GcraDecision& d = rejected_ != nullptr ? rejection_ : tightest_d_;
     if (shown != nullptr) {
+      // Names without strlen, numbers without a StrCat buffer.
+      using std::string_view_literals::operator""sv;
       auto& headers = exchange.response_headers();
       headers.reserve(headers.size() + 3);
-      headers.emplace_back("RateLimit-Limit", absl::StrCat(shown->rate.burst));
-      headers.emplace_back("RateLimit-Remaining", absl::StrCat(d.remaining));
-      headers.emplace_back("RateLimit-Reset",
-                           absl::StrCat(CeilSeconds(d.reset_ns)));
+      headers.emplace_back("RateLimit-Limit"sv, shown->burst_text);
+      headers.emplace_back("RateLimit-Remaining"sv,
+                           absl::AlphaNum(d.remaining).Piece());
+      headers.emplace_back("RateLimit-Reset"sv,
+                           absl::AlphaNum(CeilSeconds(d.reset_ns)).Piece());
     }
     policy::StageOutcomes& outcomes = exchange.outcomes();
     if (rejected_ != nullptr) {
@@ -118,7 +122,8 @@ void DecideLocal(const RateLimitStage::RoutePolicies& rp, Exchange& exchange,
 
 // The shared policies' replies of one request; the last one answers, on
 // the I/O thread the request came from (where the Redis client answers
-// already; a post otherwise), so the upstream call starts there.
+// already; a post otherwise), so the upstream call starts there. Made with
+// new; the last Add() deletes it (each reply callback runs exactly once).
 struct SharedJoin {
   SharedJoin(Exchange& e, Tally t, size_t n, RateLimitStage::OnError o,
              policy::VerdictCallback d)
@@ -132,14 +137,19 @@ struct SharedJoin {
   void Add(const Policy& policy, const RedisScriptClient::Reply& reply) {
     {
       absl::MutexLock lock(&mu);
-      if (reply.ok() && reply->size() == 2) {
-        tally.Add(policy, DecisionAt(policy.rate, (*reply)[0] == 1,
-                                     (*reply)[1] * 1000, 0));
+      if (reply.ok()) {
+        // The script's answer (rate_limit_environment.cc): allowed, the
+        // TAT after this request; rejected, -1 - the TAT; both in us from
+        // Redis' now.
+        const bool allowed = *reply > 0;
+        const int64_t tat_us = allowed ? *reply : -1 - *reply;
+        tally.Add(policy, DecisionAt(policy.rate, allowed, tat_us * 1000, 0));
       } else {
         tally.AddFailure(policy);
       }
       if (--pending > 0) return;
     }
+    std::unique_ptr<SharedJoin> last(this);
     Verdict verdict = tally.Finish(exchange, on_error);
     if (origin.ioc == nullptr || origin.ioc == base::CurrentIoThread().ioc) {
       std::move(done)(std::move(verdict));
@@ -182,11 +192,12 @@ absl::StatusOr<std::unique_ptr<Policy>> MakePolicy(
       config.burst() != 0 ? config.burst() : config.requests();
   policy->rate =
       GcraRate::Of(config.requests(), ToDuration(config.per()), burst);
+  policy->burst_text = absl::StrCat(policy->rate.burst);
   if (config.shared()) {
     policy->redis_prefix = absl::StrCat("protogate:rl:", config.name(), ":");
-    policy->interval_us =
-        absl::StrCat(std::max<int64_t>(1, policy->rate.interval_ns / 1000));
-    policy->limit_us = absl::StrCat(policy->rate.limit_ns / 1000);
+    policy->redis_arguments = RedisScriptClient::Arguments::Of(
+        {absl::StrCat(std::max<int64_t>(1, policy->rate.interval_ns / 1000)),
+         absl::StrCat(policy->rate.limit_ns / 1000)});
   } else {
     policy->table = environment.LocalTable(
         config.name(), policy->rate,
@@ -265,15 +276,22 @@ void RateLimitStage::ApplyAsync(Exchange& exchange,
     std::move(done)(tally.Finish(exchange, on_error_));
     return;
   }
-  auto join = std::make_shared<SharedJoin>(
-      exchange, std::move(tally), rp.shared.size(), on_error_, std::move(done));
+  auto* join = new SharedJoin(exchange, std::move(tally), rp.shared.size(),
+                              on_error_, std::move(done));
+  // The Redis key; the client copies it.
+  thread_local std::string key;
   for (const Policy* policy : rp.shared) {
-    redis_->Run(
-        {absl::StrCat(policy->redis_prefix, KeyOf(*policy, rp, exchange))},
-        {policy->interval_us, policy->limit_us},
-        [join, policy](RedisScriptClient::Reply reply) {
-          join->Add(*policy, reply);
-        });
+    key.assign(policy->redis_prefix);
+    if (policy->key.source() == RateKey::Source::kRoute) {
+      key.append(rp.route_key);
+    } else {
+      key.append(policy->key.Extract(exchange));
+    }
+    // Two pointers: the callback is stored inline, without an allocation.
+    redis_->Run(key, policy->redis_arguments,
+                [join, policy](RedisScriptClient::Reply reply) {
+                  join->Add(*policy, reply);
+                });
   }
 }
 

@@ -68,10 +68,11 @@ class RateLimitStage final : public policy::Stage {
     std::string name;
     RateKey key;
     GcraRate rate;
+    std::string burst_text;                 // RateLimit-Limit's value.
     std::shared_ptr<LocalGcraTable> table;  // Null for shared policies.
     std::string redis_prefix;  // "protogate:rl:NAME:", shared only.
-    std::string interval_us;   // ARGV of the script, shared only.
-    std::string limit_us;
+    // ARGV of the script (interval and limit in us), shared only.
+    RedisScriptClient::Arguments redis_arguments;
   };
   struct RoutePolicies {
     std::vector<const Policy*> local;

@@ -7,8 +7,11 @@ namespace protogate::ratelimit {
 
 namespace asio = boost::asio;
 
-void RedisAsioAdapter::Attach(asio::io_context& ioc, redisAsyncContext* ac) {
-  auto adapter = std::make_shared<RedisAsioAdapter>(ioc, ac);
+RedisAsioAdapter* RedisAsioAdapter::Attach(
+    asio::io_context& ioc, redisAsyncContext* ac,
+    absl::AnyInvocable<void()> before_flush) {
+  auto adapter =
+      std::make_shared<RedisAsioAdapter>(ioc, ac, std::move(before_flush));
   RedisAsioAdapter* raw = adapter.get();
   raw->self_ = std::move(adapter);
   ac->ev.data = raw;
@@ -17,10 +20,14 @@ void RedisAsioAdapter::Attach(asio::io_context& ioc, redisAsyncContext* ac) {
   ac->ev.addWrite = &AddWrite;
   ac->ev.delWrite = &DelWrite;
   ac->ev.cleanup = &Cleanup;
+  return raw;
 }
 
-RedisAsioAdapter::RedisAsioAdapter(asio::io_context& ioc, redisAsyncContext* ac)
-    : socket_(ioc, ac->c.fd), context_(ac) {}
+RedisAsioAdapter::RedisAsioAdapter(asio::io_context& ioc, redisAsyncContext* ac,
+                                   absl::AnyInvocable<void()> before_flush)
+    : socket_(ioc, ac->c.fd),
+      context_(ac),
+      before_flush_(std::move(before_flush)) {}
 
 void RedisAsioAdapter::Arm(Direction d) {
   Watch& w = watch(d);
@@ -55,14 +62,27 @@ void RedisAsioAdapter::DelRead(void* self) {
 void RedisAsioAdapter::AddWrite(void* self) {
   auto* a = static_cast<RedisAsioAdapter*>(self);
   a->write_.wanted = true;
-  if (a->flush_posted_ || a->write_.pending) return;
+  if (a->flushing_ || a->write_.pending) return;
+  a->FlushSoon();
+}
+
+void RedisAsioAdapter::FlushSoon() {
+  if (flush_posted_) return;
   // Commands queued by the handlers that run before this one are written
   // together, without waiting for the reactor to report the socket
   // writable (it nearly always is).
-  a->flush_posted_ = true;
-  asio::post(a->socket_.get_executor(), [a = a->shared_from_this()] {
+  flush_posted_ = true;
+  asio::post(socket_.get_executor(), [a = shared_from_this()] {
     a->flush_posted_ = false;
-    if (a->context_ == nullptr || !a->write_.wanted) return;
+    if (a->context_ == nullptr) return;
+    if (a->before_flush_) {
+      a->flushing_ = true;
+      a->before_flush_();
+      a->flushing_ = false;
+    }
+    if (a->context_ == nullptr || !a->write_.wanted || a->write_.pending) {
+      return;
+    }
     redisAsyncHandleWrite(a->context_);
     a->Arm(Direction::kWrite);  // Still wanted: connecting, or a full socket.
   });

@@ -35,13 +35,48 @@ constexpr auto kFirstBackoff = std::chrono::milliseconds(50);
 constexpr auto kMaxBackoff = std::chrono::seconds(1);
 constexpr auto kConnectTimeout = std::chrono::seconds(1);
 
+// Free calls a connection keeps for reuse; more are deleted.
+constexpr size_t kMaxFreeCalls = 4096;
+
+// One Run(). Recycled by its connection once nothing refers to it: the
+// deadline queue, the list waiting for the link and the batch it is in
+// count one reference each.
 struct Call {
-  std::vector<std::string> argv;  // EVALSHA, sha (set when sent), numkeys...
+  std::string key;  // Keeps its capacity across reuse.
+  const RedisScriptClient::Arguments* arguments = nullptr;
   RedisScriptClient::ReplyCallback done;
   SteadyTime deadline;
+  int references = 0;
   bool finished = false;
-  bool reloaded = false;  // Already repeated after NOSCRIPT.
 };
+
+// The calls of one loop turn, sent as one EVALSHA; owned by the connection
+// while it fills, then by hiredis (the command's privdata) until answered.
+struct Batch {
+  std::vector<Call*> calls;  // In KEYS order; one reference each.
+  bool reloaded = false;     // Already repeated after NOSCRIPT.
+};
+
+// The RESP bulk strings of `argv` as hiredis formats them (without the
+// array header hiredis puts first).
+std::string FormatBulks(const std::vector<std::string>& argv) {
+  absl::InlinedVector<const char*, 8> data;
+  absl::InlinedVector<size_t, 8> lens;
+  for (const std::string& a : argv) {
+    data.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  char* formatted = nullptr;
+  const int len = redisFormatCommandArgv(
+      &formatted, static_cast<int>(argv.size()), data.data(), lens.data());
+  std::string bulks;
+  if (len > 0) {
+    const std::string_view all(formatted, static_cast<size_t>(len));
+    bulks = all.substr(all.find("\r\n") + 2);  // After "*<count>\r\n".
+  }
+  redisFreeCommand(formatted);
+  return bulks;
+}
 
 // Where to connect.
 struct Endpoint {
@@ -99,33 +134,54 @@ class Connection final : public base::IoThreadResident,
     deadline_timer_.cancel();
     reconnect_timer_.cancel();
     connect_timer_.cancel();
+    adapter_ = nullptr;
     if (redisAsyncContext* c = std::exchange(context_, nullptr)) {
       redisAsyncFree(c);
     }
-    for (auto& call : by_deadline_) {
+    for (Call* call : by_deadline_) {
       Finish(*call, absl::CancelledError("redis client stopped"));
+      Release(call);
     }
     by_deadline_.clear();
+    for (Call* call : waiting_for_link_) Release(call);
     waiting_for_link_.clear();
+    if (Batch* batch = std::exchange(open_, nullptr)) Recycle(batch);
+  }
+
+  ~Connection() override {
+    for (Call* call : free_calls_) delete call;
+    for (Batch* batch : free_batches_) delete batch;
+  }
+
+  // Loop thread: a call to fill and Submit(), recycled or new.
+  Call* NewCall() {
+    if (free_calls_.empty()) return new Call();
+    Call* call = free_calls_.back();
+    free_calls_.pop_back();
+    return call;
   }
 
   // The loop winds down (base/io_thread.h): let it end.
   void OnLoopDrain() override { Shutdown(); }
 
-  // Loop thread: starts `call`.
-  void Submit(std::shared_ptr<Call> call) {
+  // Loop thread: starts `call` (from NewCall(), or new Call() made on
+  // another thread); the connection owns it from here on.
+  void Submit(Call* call) {
     if (stopping_) {
       Finish(*call, absl::CancelledError("redis client stopped"));
+      Recycle(call);
       return;
     }
+    ++call->references;
     by_deadline_.push_back(call);
     ArmDeadline();
     switch (link_) {
       case Link::kReady:
-        Send(call);
+        Enqueue(call);
         return;
       case Link::kConnecting:
-        waiting_for_link_.push_back(std::move(call));
+        ++call->references;
+        waiting_for_link_.push_back(call);
         return;
       case Link::kDown:
         Fail(*call, absl::UnavailableError("rate limit store unavailable"));
@@ -150,7 +206,7 @@ class Connection final : public base::IoThreadResident,
       return;
     }
     ac->data = this;
-    RedisAsioAdapter::Attach(ioc_, ac);
+    adapter_ = RedisAsioAdapter::Attach(ioc_, ac, [this] { SendOpen(); });
     redisAsyncSetConnectCallback(ac, &OnConnect);
     redisAsyncSetDisconnectCallback(ac, &OnDisconnect);
     context_ = ac;
@@ -197,15 +253,17 @@ class Connection final : public base::IoThreadResident,
           reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply"));
       return;
     }
-    self->sha_.assign(reply->str, reply->len);
+    self->evalsha_ =
+        FormatBulks({"EVALSHA", std::string(reply->str, reply->len)});
     if (self->link_ == Link::kReady) return;  // A reload after NOSCRIPT.
     self->link_ = Link::kReady;
     self->backoff_ = kFirstBackoff;
     self->connect_timer_.cancel();
-    std::vector<std::shared_ptr<Call>> waiting;
+    std::vector<Call*> waiting;
     waiting.swap(self->waiting_for_link_);
-    for (auto& call : waiting) {
-      if (!call->finished) self->Send(call);
+    for (Call* call : waiting) {
+      if (!call->finished) self->Enqueue(call);
+      self->Release(call);
     }
   }
 
@@ -218,12 +276,19 @@ class Connection final : public base::IoThreadResident,
 
   void LinkFailed(const std::string& why) {
     link_ = Link::kDown;
+    adapter_ = nullptr;  // Gone with its context.
     connect_timer_.cancel();
     NoteFailure(why);
-    std::vector<std::shared_ptr<Call>> waiting;
+    std::vector<Call*> waiting;
     waiting.swap(waiting_for_link_);
-    for (auto& call : waiting) {
+    for (Call* call : waiting) {
       Fail(*call, absl::UnavailableError("rate limit store unavailable"));
+      Release(call);
+    }
+    // Its flush handler will not run for a freed context.
+    if (Batch* batch = std::exchange(open_, nullptr)) {
+      Fail(*batch, absl::UnavailableError("rate limit store unavailable"));
+      Recycle(batch);
     }
     if (stopping_) return;
     reconnect_timer_.expires_after(backoff_);
@@ -235,54 +300,139 @@ class Connection final : public base::IoThreadResident,
   }
 
   // --- Calls ---
-  void Send(const std::shared_ptr<Call>& call) {
-    call->argv[1] = sha_;
-    absl::InlinedVector<const char*, 8> argv;
-    absl::InlinedVector<size_t, 8> lens;
-    for (const std::string& a : call->argv) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
+  // Adds `call` to the batch of this loop turn, sent by the adapter's
+  // flush handler (posted behind the handlers already queued, so it
+  // collects their calls too) right before it writes.
+  void Enqueue(Call* call) {
+    if (open_ == nullptr) {
+      if (free_batches_.empty()) {
+        open_ = new Batch();
+      } else {
+        open_ = free_batches_.back();
+        free_batches_.pop_back();
+      }
+      adapter_->FlushSoon();
     }
-    auto* holder = new std::shared_ptr<Call>(call);
-    if (redisAsyncCommandArgv(context_, &OnReply, holder,
-                              static_cast<int>(argv.size()), argv.data(),
-                              lens.data()) != REDIS_OK) {
-      delete holder;
-      Fail(*call, absl::UnavailableError("rate limit store unavailable"));
+    ++call->references;
+    open_->calls.push_back(call);
+  }
+
+  // The adapter's flush handler, before it writes.
+  void SendOpen() {
+    if (Batch* batch = std::exchange(open_, nullptr)) Send(batch);
+  }
+
+  // EVALSHA <sha> <N> <N keys> <the N calls' arguments>: hiredis formatted
+  // EVALSHA, the hash and each call's arguments (see the header).
+  void Send(Batch* batch) {
+    std::vector<Call*>& calls = batch->calls;
+    size_t kept = 0;  // Calls that ended meanwhile (timed out) stay out.
+    for (Call* call : calls) {
+      if (call->finished) {
+        Release(call);
+      } else {
+        calls[kept++] = call;
+      }
+    }
+    calls.resize(kept);
+    if (calls.empty() || link_ != Link::kReady) {
+      Fail(*batch, absl::UnavailableError("rate limit store unavailable"));
+      Recycle(batch);
+      return;
+    }
+    size_t arguments = 0;
+    for (const Call* call : calls) arguments += call->arguments->count();
+    const absl::AlphaNum count(calls.size());
+    command_.clear();
+    // StrAppend's fast forms take at most four pieces.
+    absl::StrAppend(&command_, "*", 3 + calls.size() + arguments, "\r\n",
+                    evalsha_);
+    absl::StrAppend(&command_, "$", count.size(), "\r\n", count);
+    command_.append("\r\n");
+    for (const Call* call : calls) {
+      absl::StrAppend(&command_, "$", call->key.size(), "\r\n", call->key);
+      command_.append("\r\n");
+    }
+    for (const Call* call : calls) {
+      command_.append(call->arguments->formatted());
+    }
+    if (redisAsyncFormattedCommand(context_, &OnReply, batch, command_.data(),
+                                   command_.size()) != REDIS_OK) {
+      Fail(*batch, absl::UnavailableError("rate limit store unavailable"));
+      Recycle(batch);
     }
   }
 
   static void OnReply(redisAsyncContext* ac, void* r, void* data) {
-    std::unique_ptr<std::shared_ptr<Call>> holder(
-        static_cast<std::shared_ptr<Call>*>(data));
-    Call& call = **holder;
+    auto* batch = static_cast<Batch*>(data);
     auto* self = static_cast<Connection*>(ac->data);
-    auto* reply = static_cast<redisReply*>(r);
-    if (call.finished) return;
-    if (reply == nullptr) {
-      self->Fail(call, absl::UnavailableError("rate limit store unavailable"));
-    } else if (reply->type == REDIS_REPLY_ERROR &&
-               absl::StartsWith(reply->str, "NOSCRIPT") && !call.reloaded &&
-               ac == self->context_) {
-      call.reloaded = true;
+    const auto* reply = static_cast<const redisReply*>(r);
+    if (reply != nullptr && reply->type == REDIS_REPLY_ERROR &&
+        absl::StartsWith(reply->str, "NOSCRIPT") && !batch->reloaded &&
+        ac == self->context_) {
+      batch->reloaded = true;
       self->LoadScript();
-      self->Send(*holder);
-    } else if (reply->type == REDIS_REPLY_ARRAY) {
-      std::vector<int64_t> values;
-      for (size_t i = 0; i < reply->elements; ++i) {
-        values.push_back(reply->element[i]->integer);
-      }
-      self->Succeed(call, std::move(values));
-    } else {
-      self->NoteFailure(absl::StrCat(
+      self->Send(batch);
+      return;
+    }
+    self->Answer(*batch, reply);
+    self->Recycle(batch);
+  }
+
+  // One integer per call, in order.
+  void Answer(Batch& batch, const redisReply* reply) {
+    if (reply == nullptr) {
+      Fail(batch, absl::UnavailableError("rate limit store unavailable"));
+      return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY ||
+        reply->elements != batch.calls.size()) {
+      NoteFailure(absl::StrCat(
           "script answered ",
           reply->type == REDIS_REPLY_ERROR ? reply->str : "no array"));
-      self->Finish(call, absl::InternalError("rate limit store failed"));
+      for (Call* call : batch.calls) {
+        Finish(*call, absl::InternalError("rate limit store failed"));
+      }
+      return;
     }
+    for (size_t i = 0; i < reply->elements; ++i) {
+      const redisReply* element = reply->element[i];
+      if (element->type == REDIS_REPLY_INTEGER) {
+        Succeed(*batch.calls[i], element->integer);
+      } else {
+        NoteFailure("script answered no integer");
+        Finish(*batch.calls[i], absl::InternalError("rate limit store failed"));
+      }
+    }
+  }
+
+  // Drops one reference; the last one recycles the call.
+  void Release(Call* call) {
+    if (--call->references == 0) Recycle(call);
+  }
+
+  void Recycle(Call* call) {
+    if (free_calls_.size() >= kMaxFreeCalls) {
+      delete call;
+      return;
+    }
+    call->done = nullptr;
+    call->arguments = nullptr;
+    call->finished = false;
+    free_calls_.push_back(call);
+  }
+
+  // Releases the batch's calls and keeps the batch for reuse.
+  void Recycle(Batch* batch) {
+    for (Call* call : batch->calls) Release(call);
+    batch->calls.clear();
+    batch->reloaded = false;
+    free_batches_.push_back(batch);
   }
 
   void ArmDeadline() {
     while (!by_deadline_.empty() && by_deadline_.front()->finished) {
+      Release(by_deadline_.front());
       by_deadline_.pop_front();
     }
     if (deadline_armed_ || by_deadline_.empty()) return;
@@ -294,26 +444,31 @@ class Connection final : public base::IoThreadResident,
       const SteadyTime now = std::chrono::steady_clock::now();
       while (!by_deadline_.empty() && (by_deadline_.front()->finished ||
                                        by_deadline_.front()->deadline <= now)) {
-        Fail(*by_deadline_.front(),
-             absl::DeadlineExceededError("rate limit store timed out"));
+        Call* call = by_deadline_.front();
         by_deadline_.pop_front();
+        Fail(*call, absl::DeadlineExceededError("rate limit store timed out"));
+        Release(call);
       }
       ArmDeadline();
     });
   }
 
-  void Succeed(Call& call, std::vector<int64_t> values) {
+  void Succeed(Call& call, int64_t value) {
     if (shared_.outage.exchange(false, std::memory_order_relaxed)) {
       PG_LOG(kWarning) << "rate_limits.redis " << options_.address
                        << ": reachable again";
     }
-    Finish(call, std::move(values));
+    Finish(call, value);
   }
 
   void Fail(Call& call, absl::Status status) {
     if (call.finished) return;
     NoteFailure(std::string(status.message()));
     Finish(call, std::move(status));
+  }
+
+  void Fail(Batch& batch, const absl::Status& status) {
+    for (Call* call : batch.calls) Fail(*call, status);
   }
 
   void NoteFailure(const std::string& why) {
@@ -343,10 +498,16 @@ class Connection final : public base::IoThreadResident,
   asio::steady_timer connect_timer_{ioc_};
 
   redisAsyncContext* context_ = nullptr;
+  RedisAsioAdapter* adapter_ = nullptr;  // context_'s; valid while it is.
   Link link_ = Link::kDown;
-  std::string sha_;
-  std::deque<std::shared_ptr<Call>> by_deadline_;  // Oldest first.
-  std::vector<std::shared_ptr<Call>> waiting_for_link_;
+  // EVALSHA and the script's hash, formatted by hiredis.
+  std::string evalsha_;
+  std::string command_;    // Reused by Send().
+  Batch* open_ = nullptr;  // The batch of this loop turn, if any.
+  std::vector<Batch*> free_batches_;
+  std::deque<Call*> by_deadline_;  // Oldest first.
+  std::vector<Call*> waiting_for_link_;
+  std::vector<Call*> free_calls_;
   bool deadline_armed_ = false;
   bool stopping_ = false;
   std::chrono::steady_clock::duration backoff_ = kFirstBackoff;
@@ -381,27 +542,21 @@ class RedisScriptClient::Impl {
     for (auto& [ioc, connection] : loops_) connection->Shutdown();
   }
 
-  void Run(std::vector<std::string> keys, std::vector<std::string> args,
-           ReplyCallback done) {
-    auto call = std::make_shared<Call>();
-    call->argv.reserve(3 + keys.size() + args.size());
-    call->argv.push_back("EVALSHA");
-    call->argv.emplace_back();
-    call->argv.push_back(absl::StrCat(keys.size()));
-    for (auto& k : keys) call->argv.push_back(std::move(k));
-    for (auto& a : args) call->argv.push_back(std::move(a));
+  void Run(std::string_view key, const Arguments& args, ReplyCallback done) {
+    const base::IoThread& io = base::CurrentIoThread();
+    Connection* connection = io.ioc != nullptr ? &LoopConnection(io) : nullptr;
+    Call* call = connection != nullptr ? connection->NewCall() : new Call();
+    call->key.assign(key);
+    call->arguments = &args;
     call->done = std::move(done);
     call->deadline = std::chrono::steady_clock::now() +
                      absl::ToChronoNanoseconds(options_.timeout);
-    const base::IoThread& io = base::CurrentIoThread();
-    if (io.ioc != nullptr) {
-      LoopConnection(io).Submit(std::move(call));
+    if (connection != nullptr) {
+      connection->Submit(call);
       return;
     }
     OwnLoop& own = Own();
-    asio::post(own.ioc, [&own, call = std::move(call)]() mutable {
-      own.connection->Submit(std::move(call));
-    });
+    asio::post(own.ioc, [&own, call] { own.connection->Submit(call); });
   }
 
   const RedisScriptClientOptions& options() const { return options_; }
@@ -490,9 +645,17 @@ RedisScriptClient::RedisScriptClient(std::unique_ptr<Impl> impl)
 
 RedisScriptClient::~RedisScriptClient() = default;
 
-void RedisScriptClient::Run(std::vector<std::string> keys,
-                            std::vector<std::string> args, ReplyCallback done) {
-  impl_->Run(std::move(keys), std::move(args), std::move(done));
+RedisScriptClient::Arguments RedisScriptClient::Arguments::Of(
+    const std::vector<std::string>& argv) {
+  Arguments args;
+  args.count_ = argv.size();
+  if (!argv.empty()) args.formatted_ = FormatBulks(argv);
+  return args;
+}
+
+void RedisScriptClient::Run(std::string_view key, const Arguments& args,
+                            ReplyCallback done) {
+  impl_->Run(key, args, std::move(done));
 }
 
 const RedisScriptClientOptions& RedisScriptClient::options() const {

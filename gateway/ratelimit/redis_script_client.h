@@ -10,12 +10,24 @@
 //
 // The script is loaded with SCRIPT LOAD on every (re)connection and run
 // with EVALSHA; a NOSCRIPT answer (the server lost its scripts) loads it
-// again on the same connection and repeats the call once. Calls are
-// pipelined. A lost connection is retried after 50 ms, doubling up to 1 s.
+// again on the same connection and repeats the command once.
+//
+// Batches: the calls a connection gets during one loop turn go to Redis as
+// ONE EVALSHA, sent by a handler posted behind those already queued: KEYS
+// holds their keys and ARGV their Arguments, concatenated, in call order;
+// the script must answer an array with one integer per key. Each call is
+// still one round trip; Redis runs the script once per batch. The parts
+// that do not change (EVALSHA, the hash, each Arguments) are formatted by
+// hiredis once; per batch only the array header, the key count and the
+// keys (RESP bulk strings, "$<length>\r\n<key>\r\n") are written, and
+// hiredis takes the command with redisAsyncFormattedCommand. Calls and
+// batches are recycled per connection (no allocation per call once warm);
+// one timer per connection watches the oldest deadline. Commands are
+// pipelined; a lost connection is retried after 50 ms, doubling up to 1 s.
 // A host name is resolved (blocking) when connecting: prefer an IP address
 // or a unix socket.
 //
-// Every Run() ends within `timeout`: with the script's integer array, or
+// Every Run() ends within `timeout`: with the script's integer, or
 // with Unavailable (not connected, connection lost; returned at once while
 // the server is known to be down) or DeadlineExceeded (no answer within
 // `timeout`). The first failure after a success logs one warning
@@ -33,14 +45,16 @@
 // Example:
 //   PG_ASSIGN_OR_RETURN(auto redis, RedisScriptClient::Create(
 //       {.address = "127.0.0.1:6379", .timeout = absl::Milliseconds(50),
-//        .script = "return {1}"}));
-//   redis->Run({"key"}, {"arg"}, [](RedisScriptClient::Reply r) { ... });
+//        .script = "local r = {} for i = 1, #KEYS do r[i] = 1 end return r"}));
+//   static const auto args = RedisScriptClient::Arguments::Of({"arg"});
+//   redis->Run("key", args, [](RedisScriptClient::Reply r) { ... });
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
@@ -52,15 +66,32 @@ namespace protogate::ratelimit {
 struct RedisScriptClientOptions {
   std::string address;  // "host:port", "[v6]:port" or "unix:///path".
   absl::Duration timeout = absl::Milliseconds(50);
-  std::string script;  // Lua; must return an array of integers.
+  // Lua over a batch (see above): returns one integer per key.
+  std::string script;
   // Appended to the outage warning (e.g. which on_error decision applies).
   std::string outage_note;
 };
 
 class RedisScriptClient {
  public:
-  using Reply = absl::StatusOr<std::vector<int64_t>>;
+  using Reply = absl::StatusOr<int64_t>;
   using ReplyCallback = absl::AnyInvocable<void(Reply) &&>;
+
+  // One call's ARGV, the same for many calls (e.g. one rate-limit policy's
+  // rate), formatted once. Every Arguments given to one client has the
+  // same count (the script reads ARGV by key position). Immutable;
+  // thread-safe.
+  class Arguments {
+   public:
+    static Arguments Of(const std::vector<std::string>& argv);
+    size_t count() const { return count_; }
+    // The RESP bulk strings of the arguments, in order.
+    const std::string& formatted() const { return formatted_; }
+
+   private:
+    size_t count_ = 0;
+    std::string formatted_;
+  };
 
   // InvalidArgument for an address that is not host:port or unix:///path.
   // Starts the thread and the first connection (does not wait for it).
@@ -68,10 +99,11 @@ class RedisScriptClient {
       RedisScriptClientOptions options);
   ~RedisScriptClient();
 
-  // EVALSHA of the script with `keys` and `args`; `done` runs once, within
-  // the timeout (see above), possibly inline (when the connection is down).
-  void Run(std::vector<std::string> keys, std::vector<std::string> args,
-           ReplyCallback done);
+  // Runs the script for `key` with `args` (in the loop turn's batch); `done`
+  // runs once with the key's integer, within the timeout (see above),
+  // possibly inline (when the connection is down). REQUIRES: `args`
+  // outlives the run of `done`.
+  void Run(std::string_view key, const Arguments& args, ReplyCallback done);
 
   const RedisScriptClientOptions& options() const;
   // Calls that ended with an error; of them, those that timed out.

@@ -171,6 +171,36 @@ TEST(ResponseBuilderTest, HeadKeepsLengthButDropsBody) {
   EXPECT_TRUE(ResponseHasBody(response, {.server_name = "s"}));
 }
 
+TEST(ResponseBuilderTest, DropsManagedAndInvalidHeadersKeepsTheRest) {
+  const Response response{
+      .status = 200,
+      .headers = {{"Date", "x"},
+                  {"SERVER", "x"},
+                  {"connection", "x"},
+                  {"Content-Length", "x"},
+                  {"transfer-Encoding", "x"},
+                  {"bad name", "x"},
+                  {"bad(name)", "x"},
+                  {"", "x"},
+                  {"X-Split", "a\r\nInjected: 1"},
+                  {"X-Nul", std::string("a\0b", 3)},
+                  {"RateLimit-Remaining", "7"},
+                  {"x-dates", "kept"},
+                  {"!#$%&'*+-.^_`|~09azAZ", "odd but valid"}},
+      .body = "hello"};
+  const std::string head = Head(response, {.server_name = "s"});
+  EXPECT_EQ(head.find(": x\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("Injected"), std::string::npos) << head;
+  EXPECT_EQ(head.find("X-Nul"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nRateLimit-Remaining: 7\r\n"), std::string::npos)
+      << head;
+  EXPECT_NE(head.find("\r\nx-dates: kept\r\n"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\n!#$%&'*+-.^_`|~09azAZ: odd but valid\r\n"),
+            std::string::npos)
+      << head;
+  EXPECT_NE(head.find("\r\nContent-Length: 5\r\n"), std::string::npos) << head;
+}
+
 TEST(ResponseBuilderTest, FramingAndBodylessStatuses) {
   EXPECT_TRUE(absl::EndsWith(
       Head({.status = 200}, {.body = BodyFraming::kChunked}),

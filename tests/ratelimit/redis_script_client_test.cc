@@ -1,12 +1,14 @@
-// RedisScriptClient against a real redis-server: EVALSHA, reload after
-// NOSCRIPT, the timeout while Redis stalls, fail-fast while it is down, and
-// recovery after a restart.
+// RedisScriptClient against a real redis-server: EVALSHA, batches of
+// concurrent calls, reload after NOSCRIPT, the timeout while Redis stalls,
+// fail-fast while it is down, and recovery after a restart.
 #include "gateway/ratelimit/redis_script_client.h"
 
 #include <hiredis/hiredis.h>
 
 #include <string>
+#include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tests/ratelimit/redis_server.h"
@@ -14,7 +16,14 @@
 namespace protogate::ratelimit {
 namespace {
 
-constexpr char kScript[] = "return {tonumber(ARGV[1]) + 1, #KEYS}";
+// Per key: its argument * 10, + 1 for the key "k".
+constexpr char kScript[] = R"lua(
+local answers = {}
+for i = 1, #KEYS do
+  answers[i] = tonumber(ARGV[i]) * 10 + (KEYS[i] == 'k' and 1 or 0)
+end
+return answers
+)lua";
 constexpr absl::Duration kTimeout = absl::Milliseconds(200);
 // Scheduling slack on a loaded test machine, on top of the timeout.
 constexpr absl::Duration kSlack = absl::Milliseconds(300);
@@ -28,7 +37,8 @@ Result RunOnce(RedisScriptClient& client, const std::string& arg) {
   Result result;
   absl::Notification done;
   const absl::Time start = absl::Now();
-  client.Run({"k"}, {arg}, [&](RedisScriptClient::Reply reply) {
+  const auto args = RedisScriptClient::Arguments::Of({arg});
+  client.Run("k", args, [&](RedisScriptClient::Reply reply) {
     result.reply = std::move(reply);
     result.waited = absl::Now() - start;
     done.Notify();
@@ -60,7 +70,7 @@ TEST(RedisScriptClientTest, RunsTheScriptAndReloadsItAfterScriptFlush) {
   ASSERT_TRUE(RecoversWithin10s(*client));
   Result r = RunOnce(*client, "41");
   ASSERT_TRUE(r.reply.ok()) << r.reply.status();
-  EXPECT_EQ(*r.reply, (std::vector<int64_t>{42, 1}));
+  EXPECT_EQ(*r.reply, 411);
 
   redisContext* admin = redisConnectUnix(redis.socket().c_str());
   ASSERT_TRUE(admin != nullptr && admin->err == 0);
@@ -68,7 +78,57 @@ TEST(RedisScriptClientTest, RunsTheScriptAndReloadsItAfterScriptFlush) {
   redisFree(admin);
   r = RunOnce(*client, "1");  // NOSCRIPT, SCRIPT LOAD, EVALSHA again.
   ASSERT_TRUE(r.reply.ok()) << r.reply.status();
-  EXPECT_EQ((*r.reply)[0], 2);
+  EXPECT_EQ(*r.reply, 11);
+  EXPECT_EQ(client->failures(), 0u);
+}
+
+// Runs kCalls calls posted back to back (alternating keys "k" and "other"):
+// they reach the client's loop in one turn or a few, so they share EVALSHA
+// commands. Returns each call's answer (-2: an error).
+std::vector<int64_t> RunConcurrently(
+    RedisScriptClient& client,
+    const std::vector<RedisScriptClient::Arguments>& args) {
+  absl::Mutex mu;
+  std::vector<int64_t> answers(args.size(), -1);
+  size_t pending = args.size();
+  for (size_t i = 0; i < args.size(); ++i) {
+    client.Run(i % 2 == 0 ? "k" : "other", args[i],
+               [&, i](RedisScriptClient::Reply reply) {
+                 absl::MutexLock lock(&mu);
+                 answers[i] = reply.ok() ? *reply : -2;
+                 --pending;
+               });
+  }
+  absl::MutexLock lock(&mu);
+  mu.Await(absl::Condition(
+      +[](size_t* p) { return *p == 0; }, &pending));
+  return answers;
+}
+
+TEST(RedisScriptClientTest, ConcurrentCallsEachGetTheirOwnAnswer) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  auto client = MakeClient(redis.address());
+  ASSERT_TRUE(RecoversWithin10s(*client));
+  constexpr int kCalls = 200;
+  std::vector<RedisScriptClient::Arguments> args;
+  for (int i = 0; i < kCalls; ++i) {
+    args.push_back(RedisScriptClient::Arguments::Of({std::to_string(i)}));
+  }
+  std::vector<int64_t> answers = RunConcurrently(*client, args);
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_EQ(answers[i], i * 10 + (i % 2 == 0 ? 1 : 0)) << "call " << i;
+  }
+  // The server forgets the script: the batches in flight reload it and are
+  // repeated once, each call still gets its own answer.
+  redisContext* admin = redisConnectUnix(redis.socket().c_str());
+  ASSERT_TRUE(admin != nullptr && admin->err == 0);
+  freeReplyObject(redisCommand(admin, "SCRIPT FLUSH"));
+  redisFree(admin);
+  answers = RunConcurrently(*client, args);
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_EQ(answers[i], i * 10 + (i % 2 == 0 ? 1 : 0)) << "call " << i;
+  }
   EXPECT_EQ(client->failures(), 0u);
 }
 
