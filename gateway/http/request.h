@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "gateway/http/body_stream.h"
+#include "gateway/http/client_cancellation.h"
 
 namespace protogate::http {
 
@@ -54,6 +55,13 @@ class Request {
       std::shared_ptr<const std::string> subject) {
     peer_subject_ = std::move(subject);
   }
+  // Raised when the client abandons the request before its response is
+  // complete (client_cancellation.h); null when the connection cannot tell
+  // (HTTP/1.1). Owned by the connection, valid as long as this Request.
+  ClientCancellation* cancellation() const { return cancellation_; }
+  void set_cancellation(ClientCancellation* cancellation) {
+    cancellation_ = cancellation;
+  }
 
  private:
   std::string method_;
@@ -63,6 +71,7 @@ class Request {
   std::string remote_address_;
   std::shared_ptr<BodyStream> body_stream_;
   std::shared_ptr<const std::string> peer_subject_;
+  ClientCancellation* cancellation_ = nullptr;
 };
 
 }  // namespace protogate::http

@@ -12,6 +12,7 @@
 #include "gateway/base/strings.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/proxy/body_pump.h"
+#include "gateway/proxy/client_cancel.h"
 #include "gateway/proxy/error_response.h"
 #include "gateway/proxy/grpc_answer.h"
 #include "gateway/proxy/grpc_relay.h"
@@ -378,6 +379,7 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
     return;
   }
   call.metadata = std::move(state.exchange.metadata());
+  call.canceller = CancelWithClient(request);
   if (options_.log_requests) {
     PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
                   << rt.grpc_method << " id=" << state.request_id;
