@@ -396,6 +396,7 @@ void H2ServerSession::Dispatch(const StreamRef& stream) {
       remote_address_);
   stream->request->set_peer_certificate_subject(peer_subject_);
   stream->request->set_cancellation(&stream->cancellation);
+  stream->request->set_http_version(HttpVersion::kHttp2);
   if (stream->body_streamed) {
     stream->request->set_body_stream(
         std::make_shared<H2BodyStream>(weak_from_this(), stream));

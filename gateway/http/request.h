@@ -1,4 +1,5 @@
-// Request: one parsed HTTP/1.1 request as the handler sees it.
+// Request: one parsed HTTP request (HTTP/1.x or HTTP/2) as the handler sees
+// it.
 //
 // Thread safety: read-only after the session hands it to the handler; safe
 // to read from any thread.
@@ -18,6 +19,13 @@
 
 namespace protogate::http {
 
+// The protocol a request arrived over.
+enum class HttpVersion {
+  kHttp10,
+  kHttp11,
+  kHttp2,  // h2 (TLS, ALPN) or h2c.
+};
+
 class Request {
  public:
   using Header = std::pair<std::string, std::string>;
@@ -35,6 +43,9 @@ class Request {
   const std::string& body() const { return body_; }
   std::string& mutable_body() { return body_; }
   const std::string& remote_address() const { return remote_address_; }
+  // Set by the connection (HTTP/1.1 by default).
+  HttpVersion http_version() const { return http_version_; }
+  void set_http_version(HttpVersion version) { http_version_ = version; }
   // The body still to be read, for a request dispatched before its body
   // (ServerOptions::stream_body); body() is then empty. Null otherwise.
   const std::shared_ptr<BodyStream>& body_stream() const {
@@ -72,6 +83,7 @@ class Request {
   std::shared_ptr<BodyStream> body_stream_;
   std::shared_ptr<const std::string> peer_subject_;
   ClientCancellation* cancellation_ = nullptr;
+  HttpVersion http_version_ = HttpVersion::kHttp11;
 };
 
 }  // namespace protogate::http

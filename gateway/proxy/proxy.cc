@@ -278,6 +278,11 @@ void Proxy::Handle(std::shared_ptr<const Snapshot> snapshot,
                    http::Responder responder) const {
   const grpcweb::Protocol protocol = GrpcProtocolOf(request);
   if (protocol != grpcweb::Protocol::kNone) {
+    if (protocol == grpcweb::Protocol::kGrpc &&
+        request.http_version() != http::HttpVersion::kHttp2) {
+      responder.Send(GrpcNeedsHttp2());
+      return;
+    }
     responder =
         GrpcAnswering(GrpcFormat(protocol, *request.header("content-type")),
                       std::move(responder));
