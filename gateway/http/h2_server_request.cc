@@ -163,6 +163,7 @@ void H2ServerSession::OnStreamClosed(int32_t stream_id) {
   StreamRef stream = std::move(it->second);
   streams_.erase(it);
   stream->closed = true;
+  CancelIfUnfinished(stream);
   if (stream->body_streamed && !stream->body.empty()) {
     // Received but never read: give the connection window back.
     nghttp2_session_consume_connection(session_, stream->body.size());
@@ -174,6 +175,12 @@ void H2ServerSession::OnStreamClosed(int32_t stream_id) {
   FailPieces(*stream);
   DeliverBody(stream);
   last_active_ = absl::Now();
+}
+
+void H2ServerSession::CancelIfUnfinished(const StreamRef& stream) {
+  if (!stream->request.has_value() || !stream->ResponseUnfinished()) return;
+  // Not from inside nghttp2's callback: the callbacks cancel upstream calls.
+  deferred_.push_back([stream] { stream->cancellation.Cancel(); });
 }
 
 size_t H2ServerSession::MaxHeaderListBytesOf() const {

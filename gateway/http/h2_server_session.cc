@@ -150,6 +150,7 @@ void H2ServerSession::Close() {
   loop_->sessions.erase(this);
   for (auto& [id, stream] : streams_) {
     stream->closed = true;
+    CancelIfUnfinished(stream);
     FailPieces(*stream);
     if (stream->pending_read != nullptr) {
       deferred_.push_back([done = std::move(stream->pending_read)]() mutable {
@@ -394,6 +395,8 @@ void H2ServerSession::Dispatch(const StreamRef& stream) {
       stream->body_streamed ? std::string() : std::move(stream->body),
       remote_address_);
   stream->request->set_peer_certificate_subject(peer_subject_);
+  stream->request->set_cancellation(&stream->cancellation);
+  stream->request->set_http_version(HttpVersion::kHttp2);
   if (stream->body_streamed) {
     stream->request->set_body_stream(
         std::make_shared<H2BodyStream>(weak_from_this(), stream));

@@ -124,6 +124,9 @@ class H2ServerSession : public Connection,
   void ReadBody(const StreamRef& stream, BodyReadDone done);
   void DeliverBody(const StreamRef& stream);
   void OnStreamClosed(int32_t stream_id);
+  // Raises the stream's ClientCancellation if the handler has its request
+  // and has not ended the response (a client reset, the connection gone).
+  void CancelIfUnfinished(const StreamRef& stream);
   bool TakeResetToken();
   size_t MaxHeaderListBytesOf() const;
 

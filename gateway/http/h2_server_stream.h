@@ -16,6 +16,7 @@
 
 #include "absl/time/time.h"
 #include "gateway/http/body_stream.h"
+#include "gateway/http/client_cancellation.h"
 #include "gateway/http/request.h"
 #include "gateway/http/response.h"
 #include "gateway/http/response_stream.h"
@@ -62,6 +63,9 @@ struct H2Stream {
   size_t header_list_bytes = 0;
   int rejection = 0;  // 413 or 431 chosen while receiving, 0 if none.
   std::optional<Request> request;
+  // Raised (through deferred_) when the stream closes, or the connection,
+  // while the handler has not finished the response.
+  ClientCancellation cancellation;
 
   // The body: whole (read before dispatch) or streamed (BodyStream): the
   // received bytes the handler has not read yet (not yet acknowledged to
@@ -83,6 +87,11 @@ struct H2Stream {
   absl::Time last_progress;
 
   bool HasUnsentBody() const { return !pieces.empty(); }
+  // The handler holds the request and has not ended its response.
+  bool ResponseUnfinished() const {
+    return response_phase == H2ResponsePhase::kHandling ||
+           (response_phase == H2ResponsePhase::kSending && !end.has_value());
+  }
 };
 
 }  // namespace protogate::http

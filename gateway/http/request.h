@@ -1,4 +1,5 @@
-// Request: one parsed HTTP/1.1 request as the handler sees it.
+// Request: one parsed HTTP request (HTTP/1.x or HTTP/2) as the handler sees
+// it.
 //
 // Thread safety: read-only after the session hands it to the handler; safe
 // to read from any thread.
@@ -14,8 +15,16 @@
 #include <vector>
 
 #include "gateway/http/body_stream.h"
+#include "gateway/http/client_cancellation.h"
 
 namespace protogate::http {
+
+// The protocol a request arrived over.
+enum class HttpVersion {
+  kHttp10,
+  kHttp11,
+  kHttp2,  // h2 (TLS, ALPN) or h2c.
+};
 
 class Request {
  public:
@@ -34,6 +43,9 @@ class Request {
   const std::string& body() const { return body_; }
   std::string& mutable_body() { return body_; }
   const std::string& remote_address() const { return remote_address_; }
+  // Set by the connection (HTTP/1.1 by default).
+  HttpVersion http_version() const { return http_version_; }
+  void set_http_version(HttpVersion version) { http_version_ = version; }
   // The body still to be read, for a request dispatched before its body
   // (ServerOptions::stream_body); body() is then empty. Null otherwise.
   const std::shared_ptr<BodyStream>& body_stream() const {
@@ -54,6 +66,13 @@ class Request {
       std::shared_ptr<const std::string> subject) {
     peer_subject_ = std::move(subject);
   }
+  // Raised when the client abandons the request before its response is
+  // complete (client_cancellation.h); null when the connection cannot tell
+  // (HTTP/1.1). Owned by the connection, valid as long as this Request.
+  ClientCancellation* cancellation() const { return cancellation_; }
+  void set_cancellation(ClientCancellation* cancellation) {
+    cancellation_ = cancellation;
+  }
 
  private:
   std::string method_;
@@ -63,6 +82,8 @@ class Request {
   std::string remote_address_;
   std::shared_ptr<BodyStream> body_stream_;
   std::shared_ptr<const std::string> peer_subject_;
+  ClientCancellation* cancellation_ = nullptr;
+  HttpVersion http_version_ = HttpVersion::kHttp11;
 };
 
 }  // namespace protogate::http

@@ -339,6 +339,7 @@ void Session::BeginExchange(const bhttp::request<bhttp::string_body>& head,
       std::string_view(head.target().data(), head.target().size()), headers);
   request_.emplace(std::string(head.method_string()), std::move(target),
                    std::move(headers), std::move(body), remote_address_);
+  if (head.version() < 11) request_->set_http_version(HttpVersion::kHttp10);
   if (stream_.peer_subject() != nullptr) {
     request_->set_peer_certificate_subject(stream_.peer_subject());
   }

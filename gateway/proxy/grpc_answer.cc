@@ -9,6 +9,7 @@
 #include "gateway/base/logging.h"
 #include "gateway/base/strings.h"
 #include "gateway/grpcweb/text_codec.h"
+#include "gateway/http/error_response.h"
 #include "gateway/transcoding/status_json.h"
 #include "rapidjson/document.h"
 
@@ -120,6 +121,13 @@ http::Response GrpcFormat::Head(const upstream::Metadata& metadata) const {
 http::Responder GrpcAnswering(GrpcFormat format, http::Responder inner) {
   return http::Responder(
       std::make_shared<GrpcAnswerSink>(std::move(format), std::move(inner)));
+}
+
+http::Response GrpcNeedsHttp2() {
+  return http::MakeErrorResponse(
+      505,
+      "gRPC (content-type application/grpc) requires HTTP/2: use h2c or TLS "
+      "with ALPN h2, or gRPC-Web over HTTP/1.1");
 }
 
 http::Response TrailersOnly(const GrpcFormat& format,

@@ -56,6 +56,13 @@ class GrpcFormat {
 // Wraps `inner` as the top comment says. REQUIRES: a gRPC protocol.
 http::Responder GrpcAnswering(GrpcFormat format, http::Responder inner);
 
+// The answer to a gRPC request (not gRPC-Web) over HTTP/1.x, which gRPC does
+// not define (it needs HTTP/2 streams and trailers): 505 HTTP Version Not
+// Supported, as grpc-go's HTTP handler transport answers, with a
+// google.rpc.Status JSON body (UNIMPLEMENTED) naming the reason. Sent as it
+// is, not through GrpcAnswering: the client is not speaking gRPC.
+http::Response GrpcNeedsHttp2();
+
 // An answer without messages: `trailer` in the response headers.
 http::Response TrailersOnly(const GrpcFormat& format,
                             const grpcweb::Trailer& trailer);

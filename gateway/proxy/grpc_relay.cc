@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/grpcweb/frame_reader.h"
 #include "gateway/grpcweb/text_codec.h"
+#include "gateway/proxy/client_cancel.h"
 
 namespace protogate::proxy {
 namespace {
@@ -256,7 +257,8 @@ void ServeGrpc(GrpcCall call, http::Responder responder) {
       {.method = rt.grpc_method,
        .payload = *std::move(payload),
        .deadline = call.deadline,
-       .metadata = std::move(call.metadata)},
+       .metadata = std::move(call.metadata),
+       .canceller = CancelWithClient(call.request)},
       [&rt, format = call.format, observer = call.observer,
        telemetry = std::move(call.telemetry),
        responder = std::move(responder)](upstream::CallResult result) mutable {

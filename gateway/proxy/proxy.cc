@@ -12,6 +12,7 @@
 #include "gateway/base/strings.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/proxy/body_pump.h"
+#include "gateway/proxy/client_cancel.h"
 #include "gateway/proxy/error_response.h"
 #include "gateway/proxy/grpc_answer.h"
 #include "gateway/proxy/grpc_relay.h"
@@ -281,6 +282,11 @@ void Proxy::Handle(std::shared_ptr<const Snapshot> snapshot,
                    http::Responder responder) const {
   const grpcweb::Protocol protocol = GrpcProtocolOf(request);
   if (protocol != grpcweb::Protocol::kNone) {
+    if (protocol == grpcweb::Protocol::kGrpc &&
+        request.http_version() != http::HttpVersion::kHttp2) {
+      responder.Send(GrpcNeedsHttp2());
+      return;
+    }
     responder =
         GrpcAnswering(GrpcFormat(protocol, *request.header("content-type")),
                       std::move(responder));
@@ -382,6 +388,7 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
     return;
   }
   call.metadata = std::move(state.exchange.metadata());
+  call.canceller = CancelWithClient(request);
   if (options_.log_requests) {
     PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
                   << rt.grpc_method << " id=" << state.request_id;

@@ -4,18 +4,23 @@ knowledge), or over TLS with ALPN h2 when PROTOGATE_TEST_TLS=1 (a
 certificate for 127.0.0.1 made with the openssl CLI, trusted by the
 client): unary, server streaming, client streaming, bidi streaming,
 metadata both ways, a deadline that expires, a cancelled call, an unknown
-method, and a gateway-only planned method answered as protobuf. Message
-types are built at run time from the demo descriptor set.
+method, and a gateway-only planned method answered as protobuf. A second
+gateway in front of a grpcio backend that blocks until its call ends shows
+that a cancelled unary gRPC call (RST_STREAM), and a REST/JSON GET over
+HTTP/2 whose client goes away (curl killed), cancel the backend's call.
+Message types are built at run time from the demo descriptor set.
 
 Usage: /usr/bin/python3 grpc_client_test.py BUILD_DIR
 """
 import os
+import queue
 import re
 import subprocess
 import sys
 import tempfile
 import threading
 import unittest
+from concurrent import futures
 
 import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
@@ -59,7 +64,7 @@ def start(argv, pattern, seconds=30):
 
 
 def setUpModule():
-    global CHANNEL, T
+    global T
     pool = descriptor_pool.DescriptorPool()
     fds = descriptor_pb2.FileDescriptorSet()
     with open(f"{BUILD}/proto/demo.binpb", "rb") as f:
@@ -72,33 +77,45 @@ def setUpModule():
                       r"listening on \S+:(\d+)").group(1)
     storefront = start([f"{BUILD}/tools/demo/demo_storefront", "--listen", "127.0.0.1:0"],
                        r"listening on \S+:(\d+)").group(1)
+    global CHANNEL, PORT
+    CHANNEL, PORT = start_gateway([f"demo.bookstore=127.0.0.1:{bookstore}",
+                                   f"demo.storefront=127.0.0.1:{storefront}"])
+
+
+def start_gateway(backends, descriptors="demo.binpb"):
+    """Starts a gateway in front of `backends` ("service=host:port"); returns
+    a channel to it (h2c, or TLS when TLS) and its port."""
     argv = [f"{BUILD}/gateway/server/protogate", "--listen", "127.0.0.1:0",
-            "--watch_interval", "0", "--descriptor_set", f"{BUILD}/proto/demo.binpb",
-            "--backend", f"demo.bookstore=127.0.0.1:{bookstore}",
-            "--backend", f"demo.storefront=127.0.0.1:{storefront}"]
+            "--watch_interval", "0", "--descriptor_set", f"{BUILD}/proto/{descriptors}"]
+    for backend in backends:
+        argv += ["--backend", backend]
     if not TLS:
         port = start(argv, r"protogate listening on http://\S+:(\d+)").group(1)
-        CHANNEL = grpc.insecure_channel(f"127.0.0.1:{port}")
-        return
+        return grpc.insecure_channel(f"127.0.0.1:{port}"), port
     global TMP
-    TMP = tempfile.TemporaryDirectory()
-    cert, key = make_certificate(TMP.name)
+    if "TMP" not in globals():
+        TMP = tempfile.TemporaryDirectory()
+        make_certificate(TMP.name)
+    cert, key = f"{TMP.name}/cert.pem", f"{TMP.name}/key.pem"
     port = start(argv + ["--tls_cert", cert, "--tls_key", key],
                  r"protogate listening on https://\S+:(\d+)").group(1)
     with open(cert, "rb") as f:
         credentials = grpc.ssl_channel_credentials(root_certificates=f.read())
-    CHANNEL = grpc.secure_channel(f"127.0.0.1:{port}", credentials)
+    return grpc.secure_channel(f"127.0.0.1:{port}", credentials), port
 
 
 def tearDownModule():
     CHANNEL.close()
+    if BLOCKING is not None:
+        BLOCKING.close()
+        BACKEND.stop(grace=None)
     for proc in PROCS:
         proc.terminate()
         proc.wait(timeout=30)
 
 
-def method(kind, name, request, response):
-    make = getattr(CHANNEL, kind)
+def method(kind, name, request, response, channel=None):
+    make = getattr(channel or CHANNEL, kind)
     return make(name, request_serializer=lambda m: m.SerializeToString(),
                 response_deserializer=T(response).FromString)
 
@@ -169,6 +186,66 @@ class GrpcPassthroughTest(unittest.TestCase):
         result = page(T("demo.storefront.v1.GetProductPageRequest")(id="p1"), timeout=10)
         self.assertEqual(result.product.id, "p1")
         self.assertTrue(result.HasField("price"))
+
+
+BLOCKING = None  # A channel to the gateway in front of BACKEND.
+BACKEND = None
+CALLS = queue.Queue()  # One threading.Event per call BACKEND receives.
+
+
+def blocking_get_shelf(request, context):
+    """Blocks until the call ends (the gateway cancels it, or its deadline
+    passes); CALLS gets an event set when it ends."""
+    ended = threading.Event()
+    context.add_callback(ended.set)
+    CALLS.put(ended)
+    ended.wait(60)
+    return T("demo.bookstore.v1.Shelf")(id=request.shelf)
+
+
+class UnaryCancellationTest(unittest.TestCase):
+    """The backend sees a unary call end when the gateway's client leaves."""
+
+    @classmethod
+    def setUpClass(cls):
+        global BLOCKING, BACKEND, BLOCKING_PORT
+        BACKEND = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        handler = grpc.unary_unary_rpc_method_handler(
+            blocking_get_shelf,
+            request_deserializer=T("demo.bookstore.v1.GetShelfRequest").FromString,
+            response_serializer=lambda m: m.SerializeToString())
+        BACKEND.add_generic_rpc_handlers([grpc.method_handlers_generic_handler(
+            "demo.bookstore.v1.Bookstore", {"GetShelf": handler})])
+        backend_port = BACKEND.add_insecure_port("127.0.0.1:0")
+        BACKEND.start()
+        BLOCKING, BLOCKING_PORT = start_gateway(
+            [f"demo.bookstore=127.0.0.1:{backend_port}"], "bookstore.binpb")
+
+    def test_cancelled_unary_grpc_call_cancels_the_backend_call(self):
+        get_shelf = method("unary_unary", BOOKSTORE + "GetShelf", None,
+                           "demo.bookstore.v1.Shelf", channel=BLOCKING)
+        future = get_shelf.future(T("demo.bookstore.v1.GetShelfRequest")(shelf=1),
+                                  timeout=60)
+        ended = CALLS.get(timeout=10)
+        self.assertFalse(ended.is_set())
+        self.assertTrue(future.cancel())  # RST_STREAM to the gateway.
+        self.assertTrue(ended.wait(10), "the backend's unary call was not cancelled")
+
+    def test_rest_get_over_http2_whose_client_leaves_cancels_the_backend_call(self):
+        if TLS:
+            url = f"https://127.0.0.1:{BLOCKING_PORT}/v1/shelves/1"
+            flags = ["--http2", "--cacert", f"{TMP.name}/cert.pem"]
+        else:
+            url = f"http://127.0.0.1:{BLOCKING_PORT}/v1/shelves/1"
+            flags = ["--http2-prior-knowledge"]
+        curl = subprocess.Popen(["curl", "-s", "-o", "/dev/null", *flags, url])
+        try:
+            ended = CALLS.get(timeout=10)
+            self.assertFalse(ended.is_set())
+        finally:
+            curl.kill()  # Its connection closes.
+            curl.wait(timeout=10)
+        self.assertTrue(ended.wait(10), "the backend's unary call was not cancelled")
 
 
 if __name__ == "__main__":

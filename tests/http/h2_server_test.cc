@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "gateway/http/server.h"
 #include "gtest/gtest.h"
 #include "tests/http/h2_frames.h"
@@ -449,6 +450,64 @@ TEST(H2ServerTest, Http11StillServedOnTheSamePort) {
   auto response = client->ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 200);
+}
+
+// The handler's side of a client that goes away: its RST_STREAM, or its
+// connection closing, while the handler holds the request raises
+// Request::cancellation() (what cancels a unary upstream call).
+TEST(H2ServerTest, ClientResetOrCloseRaisesTheRequestCancellation) {
+  absl::Notification reset_seen;
+  absl::Notification close_seen;
+  ResponderStash stash;
+  auto server = StartOrDie(TestOptions(), [&](const Request& r, Responder p) {
+    ClientCancellation* gone = r.cancellation();
+    EXPECT_NE(gone, nullptr);
+    if (gone == nullptr) return;
+    absl::Notification* seen = r.path() == "/" ? &reset_seen : &close_seen;
+    gone->OnCancel([seen] { seen->Notify(); });
+    stash.Put(r, std::move(p));
+  });
+  auto client = RawClient::Connect(server->port());
+  ASSERT_NE(client, nullptr);
+  ASSERT_TRUE(client->Send(
+      Opening() + Frame(frame::kHeaders, frame::kEndHeaders | frame::kEndStream,
+                        1, frame::GetRequestBlock())));
+  std::optional<Responder> first = stash.Take();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_FALSE(reset_seen.HasBeenNotified());
+  ASSERT_TRUE(
+      client->Send(Frame(frame::kRstStream, 0, 1, frame::U32(kCancel))));
+  EXPECT_TRUE(reset_seen.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  first->Send({.status = 200});  // Dropped: the stream is gone.
+
+  // GET /x (":path" as a literal) on stream 3, then the connection closes.
+  ASSERT_TRUE(client->Send(Frame(frame::kHeaders,
+                                 frame::kEndHeaders | frame::kEndStream, 3,
+                                 std::string("\x82\x86\x41\x01h", 5) +
+                                     frame::LiteralField(":path", "/x"))));
+  std::optional<Responder> second = stash.Take();
+  ASSERT_TRUE(second.has_value());
+  EXPECT_FALSE(close_seen.HasBeenNotified());
+  client.reset();
+  EXPECT_TRUE(close_seen.WaitForNotificationWithTimeout(absl::Seconds(10)));
+}
+
+// A response the handler finished does not raise it.
+TEST(H2ServerTest, AnsweredRequestIsNotCancelled) {
+  std::atomic<int> cancelled{0};
+  auto server = StartOrDie(TestOptions(), [&](const Request& r, Responder p) {
+    r.cancellation()->OnCancel([&] { ++cancelled; });
+    p.Send({.status = 200, .body = "ok"});
+  });
+  auto client = ConnectH2(server->port());
+  ASSERT_NE(client, nullptr);
+  for (int i = 0; i < 2; ++i) {
+    auto response = client->RoundTrip("GET", "/a", {}, "");
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->status, 200);
+  }
+  // The first stream closed before the second was answered.
+  EXPECT_EQ(cancelled.load(), 0);
 }
 
 }  // namespace

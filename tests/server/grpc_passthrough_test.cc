@@ -1,18 +1,14 @@
 // gRPC passthrough (application/grpc) through the real gateway and a real
-// demo backend, over HTTP/1.1 with chunked trailers (a client that sends
-// `TE: trailers` reads them there; gRPC clients use HTTP/2, which
-// tests/grpcweb/grpc_client_test.py covers with grpcio): the message frames
-// go through as they are, in every call kind, request messages of client
-// and bidi streams as they arrive, trailers carry the status and the
-// backend's trailing metadata, and a bad request frame ends the call with
-// INVALID_ARGUMENT. Over HTTP/2 (h2c), a gRPC C++ client's cancel reaches
-// the backend.
+// demo backend over HTTP/2 (h2c; tests/grpcweb/grpc_client_test.py covers
+// grpcio over h2c and TLS): the message frames go through as they are, in
+// every call kind, trailers carry the status and the backend's trailing
+// metadata, a bad request frame ends the call with INVALID_ARGUMENT, and a
+// gRPC C++ client's cancel reaches the backend. Over HTTP/1.1, gRPC is
+// refused with 505 (gRPC-Web is served there).
 #include <string>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "demo/bookstore.grpc.pb.h"
 #include "demo/bookstore.pb.h"
@@ -24,83 +20,50 @@
 #include "gtest/gtest.h"
 #include "tests/http/raw_client.h"
 #include "tests/server/gateway_fixture.h"
+#include "tests/testing/h2_client.h"
 
 namespace protogate::server {
 namespace {
 
 namespace pb = ::demo::bookstore::v1;
 using http::testing::RawClient;
+using protogate::testing::H2Client;
+using protogate::testing::H2Fields;
+using protogate::testing::H2Response;
 
-// A chunked gRPC response as read off the wire.
+// A gRPC response as read off an HTTP/2 stream.
 struct GrpcResponse {
-  std::string head;
+  H2Response h2;
   std::vector<std::string> messages;
-  std::vector<std::pair<std::string, std::string>> trailers;
+  // A trailer field, or for a trailers-only answer the header field.
   std::string Trailer(absl::string_view name) const {
-    for (const auto& [key, value] : trailers) {
+    for (const auto& [key, value] : h2.trailers) {
       if (key == name) return value;
     }
-    return "";
+    return h2.trailers.empty() ? h2.Header(name) : "";
   }
 };
 
-// Sends `request` (a whole HTTP/1.1 request, possibly in `pieces`) and
-// reads the chunked response and its trailers.
-GrpcResponse Exchange(uint16_t port, const std::vector<std::string>& pieces) {
+// Calls `method` of the Bookstore with the framed `body` over h2c.
+GrpcResponse Exchange(uint16_t port, absl::string_view method, std::string body,
+                      H2Fields extra = {}) {
   GrpcResponse response;
-  std::unique_ptr<RawClient> client = RawClient::Connect(port);
-  EXPECT_NE(client, nullptr);
-  if (client == nullptr) return response;
-  for (const std::string& piece : pieces) EXPECT_TRUE(client->Send(piece));
-  std::optional<std::string> head = client->ReadUntil("\r\n\r\n");
-  EXPECT_TRUE(head.has_value());
-  if (!head.has_value()) return response;
-  response.head = *head;
-  EXPECT_NE(head->find("HTTP/1.1 200"), std::string::npos) << *head;
-  if (head->find("Transfer-Encoding: chunked") == std::string::npos) {
-    return response;  // Trailers-only: the status is in the head.
-  }
-  std::string body;
-  while (true) {
-    std::optional<std::string> line = client->ReadUntil("\r\n");
-    EXPECT_TRUE(line.has_value());
-    if (!line.has_value()) return response;
-    size_t size = 0;
-    EXPECT_TRUE(absl::SimpleHexAtoi(line->substr(0, line->size() - 2), &size));
-    if (size == 0) break;
-    std::optional<std::string> chunk = client->ReadUntil("\r\n");
-    while (chunk.has_value() && chunk->size() < size + 2) {
-      std::optional<std::string> more = client->ReadUntil("\r\n");
-      if (!more.has_value()) break;
-      *chunk += *more;
-    }
-    EXPECT_TRUE(chunk.has_value());
-    if (!chunk.has_value()) return response;
-    body += chunk->substr(0, size);
-  }
-  while (true) {
-    std::optional<std::string> line = client->ReadUntil("\r\n");
-    EXPECT_TRUE(line.has_value());
-    if (!line.has_value() || *line == "\r\n") break;
-    std::pair<std::string, std::string> field = absl::StrSplit(
-        line->substr(0, line->size() - 2), absl::MaxSplits(": ", 1));
-    response.trailers.push_back(std::move(field));
-  }
+  auto client = H2Client::Connect(port);
+  EXPECT_TRUE(client.ok()) << client.status();
+  if (!client.ok()) return response;
+  H2Fields headers = {{"content-type", "application/grpc"}, {"te", "trailers"}};
+  headers.insert(headers.end(), extra.begin(), extra.end());
+  auto r = (*client)->RoundTrip(
+      "POST", absl::StrCat("/demo.bookstore.v1.Bookstore/", method), headers,
+      std::move(body));
+  EXPECT_TRUE(r.ok()) << r.status();
+  if (!r.ok()) return response;
+  response.h2 = *std::move(r);
+  EXPECT_EQ(response.h2.status, 200);
   grpcweb::FrameReader reader({});
-  EXPECT_TRUE(reader.Append(body, response.messages).ok());
+  EXPECT_TRUE(reader.Append(response.h2.body, response.messages).ok());
   EXPECT_TRUE(reader.Finish().ok());
   return response;
-}
-
-std::string Head(absl::string_view method, absl::string_view extra = "") {
-  return absl::StrCat("POST /demo.bookstore.v1.Bookstore/", method,
-                      " HTTP/1.1\r\nHost: x\r\nContent-Type: application/grpc"
-                      "\r\nTE: trailers\r\nConnection: close\r\n",
-                      extra);
-}
-
-std::string Chunk(absl::string_view data) {
-  return absl::StrCat(absl::Hex(data.size()), "\r\n", data, "\r\n");
 }
 
 class GrpcPassthroughTest : public GatewayFixture {};
@@ -108,14 +71,10 @@ class GrpcPassthroughTest : public GatewayFixture {};
 TEST_F(GrpcPassthroughTest, UnaryCallEndsWithTrailers) {
   pb::GetShelfRequest request;
   request.set_shelf(1);
-  const std::string frame = grpcweb::MessageFrame(request.SerializeAsString());
-  GrpcResponse r = Exchange(
-      server_->port(),
-      {Head("GetShelf", absl::StrCat("x-demo-echo-tag: t1\r\nContent-Length: ",
-                                     frame.size(), "\r\n\r\n", frame))});
-  EXPECT_NE(r.head.find("content-type: application/grpc\r\n"),
-            std::string::npos)
-      << r.head;
+  GrpcResponse r = Exchange(server_->port(), "GetShelf",
+                            grpcweb::MessageFrame(request.SerializeAsString()),
+                            {{"x-demo-echo-tag", "t1"}});
+  EXPECT_EQ(r.h2.Header("content-type"), "application/grpc");
   ASSERT_EQ(r.messages.size(), 1u);
   pb::Shelf shelf;
   ASSERT_TRUE(shelf.ParseFromString(r.messages[0]));
@@ -124,7 +83,7 @@ TEST_F(GrpcPassthroughTest, UnaryCallEndsWithTrailers) {
   EXPECT_EQ(r.Trailer("x-demo-echo-tag"), "t1");  // Metadata both ways.
 }
 
-TEST_F(GrpcPassthroughTest, ClientStreamSendsMessagesAsTheyArrive) {
+TEST_F(GrpcPassthroughTest, ClientStreamSendsEveryMessage) {
   std::string frames;
   for (const char* title : {"One", "Two"}) {
     pb::CreateBookRequest request;
@@ -132,12 +91,7 @@ TEST_F(GrpcPassthroughTest, ClientStreamSendsMessagesAsTheyArrive) {
     request.mutable_book()->set_title(title);
     frames += grpcweb::MessageFrame(request.SerializeAsString());
   }
-  // The frames split across chunks mid-frame, sent one by one.
-  GrpcResponse r =
-      Exchange(server_->port(),
-               {Head("CreateBooks", "Transfer-Encoding: chunked\r\n\r\n"),
-                Chunk(frames.substr(0, 3)), Chunk(frames.substr(3, 9)),
-                Chunk(frames.substr(12)), "0\r\n\r\n"});
+  GrpcResponse r = Exchange(server_->port(), "CreateBooks", frames);
   ASSERT_EQ(r.messages.size(), 1u);
   pb::CreateBooksResponse created;
   ASSERT_TRUE(created.ParseFromString(r.messages[0]));
@@ -153,10 +107,7 @@ TEST_F(GrpcPassthroughTest, BidiStreamAnswersEachRequest) {
     request.set_name(name);
     frames += grpcweb::MessageFrame(request.SerializeAsString());
   }
-  GrpcResponse r =
-      Exchange(server_->port(),
-               {Head("LookupBooks", "Transfer-Encoding: chunked\r\n\r\n"),
-                Chunk(frames), "0\r\n\r\n"});
+  GrpcResponse r = Exchange(server_->port(), "LookupBooks", frames);
   ASSERT_EQ(r.messages.size(), 2u);
   pb::Book book;
   ASSERT_TRUE(book.ParseFromString(r.messages[1]));
@@ -170,32 +121,61 @@ TEST_F(GrpcPassthroughTest, BadFrameInAStreamIsInvalidArgument) {
   std::string frame = grpcweb::MessageFrame(request.SerializeAsString());
   std::string bad = frame;
   bad[0] = 0x7f;  // Unknown flags.
-  GrpcResponse r =
-      Exchange(server_->port(),
-               {Head("CreateBooks", "Transfer-Encoding: chunked\r\n\r\n"),
-                Chunk(frame + bad), "0\r\n\r\n"});
-  const std::string status = r.trailers.empty() ? "" : r.Trailer("grpc-status");
-  if (r.trailers.empty()) {  // Trailers-only: in the head.
-    EXPECT_NE(r.head.find("grpc-status: 3\r\n"), std::string::npos) << r.head;
-    EXPECT_NE(r.head.find("grpc-message: request frame 2: unexpected flags "
-                          "0x7f"),
-              std::string::npos)
-        << r.head;
-  } else {
-    EXPECT_EQ(status, "3");
+  GrpcResponse r = Exchange(server_->port(), "CreateBooks", frame + bad);
+  EXPECT_EQ(r.Trailer("grpc-status"), "3");
+  if (r.h2.trailers.empty()) {  // Trailers-only: the message is there too.
+    EXPECT_NE(r.Trailer("grpc-message").find("unexpected flags"),
+              std::string::npos);
   }
 }
 
 TEST_F(GrpcPassthroughTest, BackendErrorIsTrailersOnly) {
   pb::GetShelfRequest request;
   request.set_shelf(999);
+  GrpcResponse r = Exchange(server_->port(), "GetShelf",
+                            grpcweb::MessageFrame(request.SerializeAsString()));
+  EXPECT_TRUE(r.h2.trailers.empty());
+  EXPECT_EQ(r.h2.Header("grpc-status"), "5");
+  EXPECT_TRUE(r.h2.body.empty());
+}
+
+// gRPC is defined over HTTP/2 only: over HTTP/1.1 it is refused (505, as
+// grpc-go answers) with a google.rpc.Status body naming the reason, before
+// any stage or backend; gRPC-Web stays served there.
+TEST_F(GrpcPassthroughTest, GrpcOverHttp11IsRefusedWith505) {
+  pb::GetShelfRequest request;
+  request.set_shelf(1);
   const std::string frame = grpcweb::MessageFrame(request.SerializeAsString());
-  GrpcResponse r =
-      Exchange(server_->port(),
-               {Head("GetShelf", absl::StrCat("Content-Length: ", frame.size(),
-                                              "\r\n\r\n", frame))});
-  EXPECT_NE(r.head.find("grpc-status: 5\r\n"), std::string::npos) << r.head;
-  EXPECT_NE(r.head.find("Content-Length: 0\r\n"), std::string::npos) << r.head;
+  auto post = [&](absl::string_view type) {
+    std::unique_ptr<RawClient> client = RawClient::Connect(server_->port());
+    EXPECT_NE(client, nullptr);
+    if (client == nullptr) return http::testing::RawResponse();
+    EXPECT_TRUE(client->Send(absl::StrCat(
+        "POST /demo.bookstore.v1.Bookstore/GetShelf HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: ",
+        type, "\r\nTE: trailers\r\nContent-Length: ", frame.size(), "\r\n\r\n",
+        frame)));
+    std::optional<http::testing::RawResponse> response = client->ReadResponse();
+    EXPECT_TRUE(response.has_value());
+    return response.value_or(http::testing::RawResponse());
+  };
+  for (absl::string_view type :
+       {"application/grpc", "application/grpc+proto"}) {
+    http::testing::RawResponse r = post(type);
+    EXPECT_EQ(r.status, 505) << type;
+    EXPECT_EQ(r.Header("Content-Type"), "application/json");
+    EXPECT_TRUE(r.Header("grpc-status").empty());
+    EXPECT_TRUE(
+        r.body.starts_with("{\"code\":12,\"message\":\"gRPC "
+                           "(content-type application/grpc) requires "
+                           "HTTP/2"))
+        << r.body;
+  }
+  // gRPC-Web over HTTP/1.1 is served.
+  http::testing::RawResponse web = post("application/grpc-web+proto");
+  EXPECT_EQ(web.status, 200);
+  EXPECT_EQ(web.Header("Content-Type"), "application/grpc-web+proto");
+  EXPECT_EQ(web.Header("grpc-status"), "");  // In the trailer frame.
 }
 
 TEST_F(GrpcPassthroughTest, ClientCancelOverHttp2CancelsTheBackendStream) {

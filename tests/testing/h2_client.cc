@@ -4,6 +4,8 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -48,7 +50,7 @@ struct H2Client::Callbacks {
 
   static ssize_t Send(nghttp2_session*, const uint8_t* data, size_t length, int,
                       void* user_data) {
-    ssize_t n = ::send(Self(user_data)->fd_, data, length, MSG_NOSIGNAL);
+    ssize_t n = Self(user_data)->SendBytes(data, length);
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       return NGHTTP2_ERR_WOULDBLOCK;
     }
@@ -127,6 +129,11 @@ struct H2Client::Callbacks {
 
 absl::StatusOr<std::unique_ptr<H2Client>> H2Client::Connect(
     uint16_t port, absl::Duration timeout) {
+  return ConnectTls(port, "", timeout);
+}
+
+absl::StatusOr<std::unique_ptr<H2Client>> H2Client::ConnectTls(
+    uint16_t port, const std::string& ca_file, absl::Duration timeout) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return absl::InternalError("socket() failed");
   timeval tv = absl::ToTimeval(timeout);
@@ -145,6 +152,9 @@ absl::StatusOr<std::unique_ptr<H2Client>> H2Client::Connect(
         absl::StrCat("connect to port ", port, ": ", std::strerror(err)));
   }
   auto client = std::unique_ptr<H2Client>(new H2Client(fd));
+  if (!ca_file.empty()) {
+    if (absl::Status s = client->Handshake(ca_file); !s.ok()) return s;
+  }
   absl::Status status = client->Init();
   if (!status.ok()) return status;
   return client;
@@ -152,7 +162,52 @@ absl::StatusOr<std::unique_ptr<H2Client>> H2Client::Connect(
 
 H2Client::~H2Client() {
   if (session_ != nullptr) nghttp2_session_del(session_);
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  if (ctx_ != nullptr) SSL_CTX_free(ctx_);
   ::close(fd_);
+}
+
+absl::Status H2Client::Handshake(const std::string& ca_file) {
+  ctx_ = SSL_CTX_new(TLS_client_method());
+  if (ctx_ == nullptr ||
+      SSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr) != 1) {
+    return absl::FailedPreconditionError("cannot load the CA file");
+  }
+  SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
+  static constexpr unsigned char kAlpn[] = {2, 'h', '2'};
+  SSL_CTX_set_alpn_protos(ctx_, kAlpn, sizeof(kAlpn));
+  ssl_ = SSL_new(ctx_);
+  SSL_set_fd(ssl_, fd_);
+  X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), "127.0.0.1");
+  if (SSL_connect(ssl_) != 1) {
+    return absl::FailedPreconditionError("TLS handshake failed");
+  }
+  const unsigned char* chosen = nullptr;
+  unsigned int chosen_size = 0;
+  SSL_get0_alpn_selected(ssl_, &chosen, &chosen_size);
+  if (std::string_view(reinterpret_cast<const char*>(chosen), chosen_size) !=
+      "h2") {
+    return absl::FailedPreconditionError("ALPN did not choose h2");
+  }
+  return absl::OkStatus();
+}
+
+ssize_t H2Client::SendBytes(const uint8_t* data, size_t length) {
+  if (ssl_ == nullptr) return ::send(fd_, data, length, MSG_NOSIGNAL);
+  const int n = SSL_write(ssl_, data, static_cast<int>(length));
+  return n > 0 ? n : -1;
+}
+
+ssize_t H2Client::ReceiveBytes(uint8_t* data, size_t length) {
+  if (ssl_ == nullptr) return ::recv(fd_, data, length, 0);
+  const int n = SSL_read(ssl_, data, static_cast<int>(length));
+  if (n > 0) return n;
+  const int error = SSL_get_error(ssl_, n);
+  if (error == SSL_ERROR_ZERO_RETURN) return 0;
+  // A receive timeout shows as SSL_ERROR_SYSCALL or WANT_READ with errno
+  // EAGAIN, which the caller reads; anything else is a closed connection.
+  if (errno == EAGAIN || errno == EWOULDBLOCK) return -1;
+  return 0;
 }
 
 absl::Status H2Client::Init() {
@@ -184,7 +239,7 @@ absl::StatusOr<int32_t> H2Client::Start(absl::string_view method,
                                         absl::string_view authority) {
   std::vector<std::pair<std::string, std::string>> fields = {
       {":method", std::string(method)},
-      {":scheme", "http"},
+      {":scheme", ssl_ != nullptr ? "https" : "http"},
       {":authority", std::string(authority)},
       {":path", std::string(target)}};
   for (const auto& field : headers) fields.push_back(field);
@@ -213,7 +268,8 @@ absl::Status H2Client::Pump() {
   }
   if (eof_) return absl::UnavailableError("the server closed the connection");
   uint8_t buf[16384];
-  ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+  errno = 0;
+  ssize_t n = ReceiveBytes(buf, sizeof(buf));
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
     return absl::DeadlineExceededError("read timed out");
   }

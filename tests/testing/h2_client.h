@@ -1,7 +1,8 @@
-// H2Client: a small blocking HTTP/2 client (h2c by prior knowledge) over a
-// real loopback socket, for tests; nghttp2's client session does the
-// framing. Streams may be started several at a time and awaited in any
-// order.
+// H2Client: a small blocking HTTP/2 client over a real loopback socket, for
+// tests: h2c by prior knowledge (Connect), or h2 over TLS with ALPN "h2"
+// (ConnectTls; OpenSSL, the server verified against a CA file). nghttp2's
+// client session does the framing. Streams may be started several at a time and
+// awaited in any order.
 //
 // Thread safety: one thread at a time. Every read is bounded by the timeout
 // given at Connect().
@@ -24,6 +25,8 @@
 #include "absl/time/time.h"
 
 struct nghttp2_session;
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
 
 namespace protogate::testing {
 
@@ -43,6 +46,11 @@ class H2Client {
  public:
   static absl::StatusOr<std::unique_ptr<H2Client>> Connect(
       uint16_t port, absl::Duration timeout = absl::Seconds(20));
+  // The same over TLS: FailedPrecondition unless the handshake verifies the
+  // server against `ca_file` and ALPN chooses "h2".
+  static absl::StatusOr<std::unique_ptr<H2Client>> ConnectTls(
+      uint16_t port, const std::string& ca_file,
+      absl::Duration timeout = absl::Seconds(20));
   ~H2Client();
   H2Client(const H2Client&) = delete;
   H2Client& operator=(const H2Client&) = delete;
@@ -78,8 +86,13 @@ class H2Client {
   explicit H2Client(int fd) : fd_(fd) {}
   absl::Status Init();
   absl::Status Pump();  // Sends what is queued, then reads once.
+  absl::Status Handshake(const std::string& ca_file);
+  ssize_t SendBytes(const uint8_t* data, size_t length);  // -1: failed.
+  ssize_t ReceiveBytes(uint8_t* data, size_t length);     // As recv().
 
   int fd_;
+  SSL_CTX* ctx_ = nullptr;  // TLS only.
+  SSL* ssl_ = nullptr;
   nghttp2_session* session_ = nullptr;
   std::map<int32_t, Stream> streams_;
   bool eof_ = false;

@@ -189,12 +189,14 @@ H2Fields ToH2Fields(const std::vector<std::string>& lines, bool has_body,
   return fields;
 }
 
-absl::StatusOr<HttpResponse> FetchH2c(uint16_t port, absl::string_view method,
-                                      absl::string_view target,
-                                      absl::string_view body,
-                                      const std::vector<std::string>& headers) {
+absl::StatusOr<HttpResponse> FetchH2(uint16_t port, absl::string_view method,
+                                     absl::string_view target,
+                                     absl::string_view body,
+                                     const std::vector<std::string>& headers) {
   PG_ASSIGN_OR_RETURN(std::unique_ptr<H2Client> client,
-                      H2Client::Connect(port));
+                      HttpModeFromEnvironment() == TestHttpMode::kH2
+                          ? H2Client::ConnectTls(port, kTestTlsCaFile)
+                          : H2Client::Connect(port));
   std::string authority = "127.0.0.1";
   H2Fields fields = ToH2Fields(headers, !body.empty(), authority);
   PG_ASSIGN_OR_RETURN(
@@ -215,6 +217,9 @@ TestHttpMode HttpModeFromEnvironment() {
   if (mode != nullptr && absl::string_view(mode) == "h2c") {
     return TestHttpMode::kH2c;
   }
+  if (mode != nullptr && absl::string_view(mode) == "h2") {
+    return TestHttpMode::kH2;
+  }
   return TestHttpMode::kHttp11;
 }
 
@@ -222,8 +227,8 @@ absl::StatusOr<HttpResponse> Fetch(uint16_t port, absl::string_view method,
                                    absl::string_view target,
                                    absl::string_view body,
                                    std::vector<std::string> headers) {
-  if (HttpModeFromEnvironment() == TestHttpMode::kH2c) {
-    return FetchH2c(port, method, target, body, headers);
+  if (HttpModeFromEnvironment() != TestHttpMode::kHttp11) {
+    return FetchH2(port, method, target, body, headers);
   }
   PG_ASSIGN_OR_RETURN(std::unique_ptr<HttpConnection> conn,
                       HttpConnection::Connect(port));

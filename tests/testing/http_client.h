@@ -59,15 +59,24 @@ class HttpConnection {
   bool eof_ = false;
 };
 
-// How Fetch() talks to the server: HTTP/1.1, or HTTP/2 by prior knowledge
-// (h2c) when the environment has PROTOGATE_TEST_HTTP=h2c, so the same
-// end-to-end suites run over both (tests/server/CMakeLists.txt registers
-// them twice). HttpConnection always speaks HTTP/1.1.
-enum class TestHttpMode { kHttp11, kH2c };
+// How Fetch() talks to the server: HTTP/1.1, HTTP/2 by prior knowledge
+// (h2c) when the environment has PROTOGATE_TEST_HTTP=h2c, or HTTP/2 over TLS
+// (ALPN h2, the test PKI below) with PROTOGATE_TEST_HTTP=h2, so the same
+// end-to-end suites run over all three (tests/server/CMakeLists.txt
+// registers them three times; the test server serves TLS in the h2 mode).
+// HttpConnection always speaks plaintext HTTP/1.1.
+enum class TestHttpMode { kHttp11, kH2c, kH2 };
 TestHttpMode HttpModeFromEnvironment();
 
+// The checked-in test PKI (tests/testdata/tls; paths relative to the source
+// tree, the tests' working directory): the kH2 mode's server certificate
+// (SAN 127.0.0.1) and key, and the CA the client verifies it with.
+inline constexpr char kTestTlsCaFile[] = "tests/testdata/tls/ca.pem";
+inline constexpr char kTestTlsCertFile[] = "tests/testdata/tls/server.pem";
+inline constexpr char kTestTlsKeyFile[] = "tests/testdata/tls/server.key";
+
 // One request on a fresh connection. `headers` are extra header lines
-// ("Name: value"); Host and Content-Length are added. Over h2c, `Host`
+// ("Name: value"); Host and Content-Length are added. Over HTTP/2, `Host`
 // becomes :authority, connection-specific headers are left out, and a
 // stream reset shows as `complete == false`.
 absl::StatusOr<HttpResponse> Fetch(uint16_t port, absl::string_view method,
