@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "aggregator/wire_merges.h"
 #include "gateway/base/logging.h"
 #include "google/protobuf/reflection.h"
 
@@ -20,6 +21,11 @@ absl::Time RunDeadline(const CompiledPlan& plan, const RunOptions& options) {
 absl::Status InStep(const CompiledStep& step, const absl::Status& status) {
   return absl::Status(status.code(), absl::StrCat("step \"", step.id,
                                                   "\": ", status.message()));
+}
+
+absl::Status NotParsed(const CompiledStep& step) {
+  return absl::InternalError(absl::StrCat(
+      "response does not parse as ", step.method->output_type()->full_name()));
 }
 
 std::unique_ptr<Message> Clone(const Message& m) {
@@ -58,7 +64,7 @@ void RunState::Start(std::string request_wire) {
     for (size_t i = 0; i < runs_.size(); ++i)
       runs_[i].timing.step = plan_.steps[i].id;
     steps_left_ = static_cast<int>(plan_.steps.size());
-    if (!values_.request->ParseFromString(request_wire)) {
+    if (!values_.request->ParsePartialFromString(request_wire)) {
       RunResult result;
       result.status = absl::InvalidArgumentError(
           absl::StrCat("request does not parse as ",
@@ -126,7 +132,7 @@ RunState::Unit RunState::MakeUnit(int s, const Value* item,
   Unit unit;
   unit.bindings = std::move(bound);
   unit.request.method = step.rpc_path;
-  request->SerializeToString(&unit.request.payload);
+  request->SerializePartialToString(&unit.request.payload);
   for (const std::string& name : step.propagate_headers) {
     for (const auto& header : headers_) {
       if (header.first == name) unit.request.metadata.push_back(header);
@@ -320,17 +326,22 @@ void RunState::OnUnitDone(int s, int u, const upstream::CallResult& result,
 absl::Status RunState::StoreResult(int s, int u,
                                    const upstream::CallResult& result) {
   const CompiledStep& step = plan_.steps[s];
-  std::unique_ptr<Message> response(
-      plan_.Prototype(*step.method->output_type()).New());
-  if (!response->ParseFromString(result.payload)) {
-    return absl::InternalError(
-        absl::StrCat("response does not parse as ",
-                     step.method->output_type()->full_name()));
-  }
   for (const std::string& name : step.response_headers) {
     for (const auto& h : result.headers) {
       if (h.first == name) response_headers_.push_back(h);
     }
+  }
+  const bool parse = step.parses_response || selection_ != nullptr;
+  if (!parse && !WellFormedFields(result.payload)) return NotParsed(step);
+  if (step.keeps_wire) {
+    values_.steps[s].wire = result.payload;
+    values_.steps[s].has_wire = true;
+  }
+  if (!parse) return absl::OkStatus();
+  std::unique_ptr<Message> response(
+      plan_.Prototype(*step.method->output_type()).New());
+  if (!response->ParsePartialFromString(result.payload)) {
+    return NotParsed(step);
   }
   StepValues& out = values_.steps[s];
   const Unit& unit = runs_[s].units[u];
@@ -437,15 +448,22 @@ void RunState::CompleteStep(int s, StepOutcome outcome, Actions& actions) {
 }
 
 void RunState::FinishOk(Actions& actions) {
-  std::unique_ptr<Message> response(
-      plan_.Prototype(*plan_.method->output_type()).New());
-  ApplyMerges(plan_, values_, selection_.get(), response.get());
   RunResult result;
   result.headers = std::move(response_headers_);
-  LocateFailures(plan_, *response, failures_);
-  ReportFailures(plan_, failures_, response.get(), &result.headers);
-  if (selection_ != nullptr) selection_->Trim(response.get());
-  response->SerializeToString(&result.response);
+  const bool wire = selection_ == nullptr && !plan_.wire_merges.empty();
+  if (!wire || plan_.wire_merges.size() < plan_.merges.size() ||
+      !failures_.empty()) {
+    std::unique_ptr<Message> response(
+        plan_.Prototype(*plan_.method->output_type()).New());
+    ApplyMerges(plan_, values_, selection_.get(),
+                wire ? MergeSet::kReflectionOnly : MergeSet::kAll,
+                response.get());
+    LocateFailures(plan_, *response, failures_);
+    ReportFailures(plan_, failures_, response.get(), &result.headers);
+    if (selection_ != nullptr) selection_->Trim(response.get());
+    response->SerializePartialToString(&result.response);
+  }
+  if (wire) AppendWireMerges(plan_, values_, &result.response);
   Finish(std::move(result), actions);
 }
 
