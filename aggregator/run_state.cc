@@ -36,17 +36,17 @@ std::unique_ptr<Message> Clone(const Message& m) {
 
 }  // namespace
 
-RunState::RunState(const CompiledPlan& plan, const RunOptions& options,
+RunState::RunState(const CompiledPlan& plan, RunOptions options,
                    RunCallback done)
     : plan_(plan),
       deadline_(RunDeadline(plan, options)),
-      headers_(options.headers),
-      identity_(options.identity),
-      resolver_(options.resolver),
-      on_step_done_(options.on_step_done),
-      selection_(options.selection),
+      headers_(std::move(options.headers)),
+      identity_(std::move(options.identity)),
+      resolver_(std::move(options.resolver)),
+      on_step_done_(std::move(options.on_step_done)),
+      selection_(std::move(options.selection)),
       coalescer_(options.coalescer),
-      request_id_(options.request_id),
+      request_id_(std::move(options.request_id)),
       done_(std::move(done)) {}
 
 void RunState::Perform(Actions& actions) {
@@ -235,17 +235,17 @@ void RunState::IssueCall(int s, int u, Actions& actions) {
   }
   entry.owner = s;
   entry.retries_left = step.max_retries;
-  entry.request = unit.request;
+  entry.deadline = step.timeout == absl::InfiniteDuration()
+                       ? deadline_
+                       : std::min(deadline_, now + step.timeout);
+  entry.request = std::move(unit.request);
   entry.request.canceller = canceller_;
-  entry.request.deadline = step.timeout == absl::InfiniteDuration()
-                               ? deadline_
-                               : std::min(deadline_, now + step.timeout);
+  entry.request.deadline = entry.deadline;
   entry.waiters.emplace_back(s, u);
-  Send(key, actions);
+  Send(entry, actions);
 }
 
-void RunState::Send(const std::string& key, Actions& actions) {
-  MemoEntry& entry = memo_[key];
+void RunState::Send(MemoEntry& entry, Actions& actions) {
   if (calls_sent_ >= plan_.max_total_calls) {
     upstream::CallResult limit{absl::ResourceExhaustedError(
         absl::StrCat("max_total_calls ", plan_.max_total_calls, " reached"))};
@@ -259,42 +259,45 @@ void RunState::Send(const std::string& key, Actions& actions) {
   ++runs_[entry.owner].timing.calls;
   CallCoalescer* coalescer =
       plan_.steps[entry.owner].coalesce ? coalescer_ : nullptr;
+  // The last attempt takes the request; a retry needs it again.
+  upstream::CallRequest request =
+      entry.retries_left > 0 ? entry.request : std::move(entry.request);
   actions.push_back([self = shared_from_this(), channel = entry.channel,
-                     request = entry.request, key, coalescer]() mutable {
+                     request = std::move(request), entry = &entry,
+                     coalescer]() mutable {
     if (self->cancelled_.load()) return;
     if (coalescer != nullptr) {
       coalescer->Call(
           *channel, std::move(request),
-          [self, key](upstream::CallResult result, CallRole role) mutable {
-            self->OnCallDone(key, std::move(result), role);
+          [self, entry](upstream::CallResult result, CallRole role) mutable {
+            self->OnCallDone(entry, std::move(result), role);
           });
       return;
     }
     channel->Call(std::move(request),
-                  [self, key](upstream::CallResult result) mutable {
-                    self->OnCallDone(key, std::move(result), CallRole::kSent);
+                  [self, entry](upstream::CallResult result) mutable {
+                    self->OnCallDone(entry, std::move(result), CallRole::kSent);
                   });
   });
 }
 
-void RunState::OnCallDone(const std::string& key, upstream::CallResult result,
+void RunState::OnCallDone(MemoEntry* entry, upstream::CallResult result,
                           CallRole role) {
   Actions actions;
   {
     absl::MutexLock lock(&mu_);
     if (state_ != State::kRunning) return;  // Abandoned call.
-    MemoEntry& entry = memo_[key];
-    if (role == CallRole::kJoined) ++runs_[entry.owner].timing.coalesced;
-    if (absl::IsUnavailable(result.status) && entry.retries_left > 0 &&
-        absl::Now() < entry.request.deadline) {
-      --entry.retries_left;
-      Send(key, actions);
+    if (role == CallRole::kJoined) ++runs_[entry->owner].timing.coalesced;
+    if (absl::IsUnavailable(result.status) && entry->retries_left > 0 &&
+        absl::Now() < entry->deadline) {
+      --entry->retries_left;
+      Send(*entry, actions);
     } else {
-      entry.done = true;
-      entry.result = std::move(result);
-      auto waiters = std::move(entry.waiters);
+      entry->done = true;
+      entry->result = std::move(result);
+      auto waiters = std::move(entry->waiters);
       for (auto [s, u] : waiters) {
-        OnUnitDone(s, u, memo_[key].result, actions);
+        OnUnitDone(s, u, entry->result, actions);
         if (state_ != State::kRunning) break;
       }
     }
@@ -425,8 +428,10 @@ void RunState::OnStepFailed(int s, const absl::Status& status,
 
 void RunState::ReportStep(int s, Actions& actions) {
   if (!on_step_done_) return;
+  // on_step_done_ is const and outlives the actions: whoever performs them
+  // holds the run.
   actions.push_back(
-      [hook = on_step_done_, timing = runs_[s].timing] { hook(timing); });
+      [hook = &on_step_done_, timing = runs_[s].timing] { (*hook)(timing); });
 }
 
 void RunState::CompleteStep(int s, StepOutcome outcome, Actions& actions) {
@@ -470,6 +475,7 @@ void RunState::FinishOk(Actions& actions) {
 void RunState::Finish(RunResult result, Actions& actions) {
   state_ = State::kFinished;
   cancelled_.store(true);
+  result.timings.reserve(runs_.size());
   for (StepRun& run : runs_) {
     if (run.phase == Phase::kRunning &&
         run.timing.outcome == StepOutcome::kNotRun) {
