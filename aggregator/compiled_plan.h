@@ -130,6 +130,11 @@ struct CompiledStep {
   // a run has a field selection).
   bool keeps_wire = false;
   bool parses_response = true;
+  // wire_merges.h: a plain step whose bindings are all paths into scalar
+  // top-level fields builds its request bytes directly, in field-number
+  // order (the indexes of `bindings`).
+  bool wire_request = false;
+  std::vector<int> wire_bindings;
 };
 
 struct CompiledMerge {

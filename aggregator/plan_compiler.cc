@@ -74,6 +74,7 @@ absl::StatusOr<std::unique_ptr<const CompiledPlan>> CompilePlan(
   PG_RETURN_IF_ERROR(CheckWriteConflicts(ctx));
   PG_RETURN_IF_ERROR(CheckBudgets(ctx));
   PlanWireMerges(*ctx.plan);
+  PlanWireRequests(*ctx.plan);
   return std::unique_ptr<const CompiledPlan>(std::move(ctx.plan));
 }
 

@@ -120,19 +120,22 @@ void RunState::StartStep(int s, Actions& actions) {
 RunState::Unit RunState::MakeUnit(int s, const Value* item,
                                   const std::vector<Value>* batch_keys) {
   const CompiledStep& step = plan_.steps[s];
-  std::unique_ptr<Message> request(
-      plan_.Prototype(*step.method->input_type()).New());
-  absl::Status bound = ApplyBindings(step, values_, item, request.get());
-  if (batch_keys != nullptr) {
-    const FieldPath to{step.for_each->batch_request_field};
-    for (const Value& key : *batch_keys) {
-      Write(key, request.get(), to, WriteMode::kAppend);
-    }
-  }
   Unit unit;
-  unit.bindings = std::move(bound);
   unit.request.method = step.rpc_path;
-  request->SerializePartialToString(&unit.request.payload);
+  if (step.wire_request) {  // A plain step: no item, no batch keys.
+    AppendWireRequest(step, values_, &unit.request.payload);
+  } else {
+    std::unique_ptr<Message> request(
+        plan_.Prototype(*step.method->input_type()).New());
+    unit.bindings = ApplyBindings(step, values_, item, request.get());
+    if (batch_keys != nullptr) {
+      const FieldPath to{step.for_each->batch_request_field};
+      for (const Value& key : *batch_keys) {
+        Write(key, request.get(), to, WriteMode::kAppend);
+      }
+    }
+    request->SerializePartialToString(&unit.request.payload);
+  }
   for (const std::string& name : step.propagate_headers) {
     for (const auto& header : headers_) {
       if (header.first == name) unit.request.metadata.push_back(header);

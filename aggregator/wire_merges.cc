@@ -1,7 +1,9 @@
 #include "aggregator/wire_merges.h"
 
 #include <algorithm>
+#include <optional>
 
+#include "aggregator/field_ops.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
 
@@ -84,6 +86,39 @@ void PlanWireMerges(CompiledPlan& plan) {
     CompiledStep& step = plan.steps[s];
     step.parses_response =
         !step.keeps_wire || ReadByReflection(plan, static_cast<int>(s));
+  }
+}
+
+void PlanWireRequests(CompiledPlan& plan) {
+  for (CompiledStep& step : plan.steps) {
+    if (step.for_each.has_value()) continue;
+    bool ok = true;
+    for (size_t i = 0; i < step.bindings.size() && ok; ++i) {
+      const CompiledBinding& b = step.bindings[i];
+      ok = b.expr == nullptr && b.to.size() == 1 && WireWritable(*b.to[0]) &&
+           b.from.kind != RefKind::kItem && b.from.kind != RefKind::kStepEach &&
+           !b.from.type.repeated;
+      for (size_t j = 0; j < i && ok; ++j) ok = step.bindings[j].to != b.to;
+    }
+    if (!ok) continue;
+    step.wire_request = true;
+    for (size_t i = 0; i < step.bindings.size(); ++i) {
+      step.wire_bindings.push_back(static_cast<int>(i));
+    }
+    std::stable_sort(step.wire_bindings.begin(), step.wire_bindings.end(),
+                     [&](int a, int b) {
+                       return step.bindings[a].to[0]->number() <
+                              step.bindings[b].to[0]->number();
+                     });
+  }
+}
+
+void AppendWireRequest(const CompiledStep& step, const RunValues& values,
+                       std::string* out) {
+  for (int i : step.wire_bindings) {
+    const CompiledBinding& b = step.bindings[i];
+    std::optional<Value> v = ReadRef(b.from, values, nullptr);
+    if (v.has_value()) AppendWire(*v, *b.to[0], out);
   }
 }
 

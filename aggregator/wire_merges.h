@@ -13,6 +13,12 @@
 // is not parsed into a message at all; its bytes are checked field by field
 // (tags, lengths, varints), not type by type.
 //
+// Requests the same way: a plain step (no fan-out) whose bindings all read a
+// value by path (no expression) into a scalar top-level field
+// (field_ops.h WireWritable) writes its request bytes field by field
+// (AppendWireRequest) instead of filling and serializing a message; the
+// bytes are those the message would serialize to.
+//
 // Thread safety: PlanWireMerges mutates the plan being compiled; the run-time
 // functions only read the plan and one run's values.
 // Ownership: nothing is retained.
@@ -37,6 +43,13 @@ namespace protogate::aggregator {
 // CompiledMerge::wire, CompiledStep::keeps_wire / parses_response and
 // CompiledPlan::wire_merges.
 void PlanWireMerges(CompiledPlan& plan);
+
+// Load time: sets CompiledStep::wire_request / wire_bindings.
+void PlanWireRequests(CompiledPlan& plan);
+
+// Appends the request of `step` (wire_request) bound from `values`.
+void AppendWireRequest(const CompiledStep& step, const RunValues& values,
+                       std::string* out);
 
 // True when `wire` is a sequence of well-formed fields (valid tags, varints
 // within 10 bytes, lengths within the buffer, groups closed). Does not look

@@ -166,6 +166,30 @@ TEST(PlanCompilerTest, WholeResponseMergesAreAppliedAtTheWireLevel) {
   EXPECT_TRUE((*exprs)->wire_merges.empty());
 }
 
+// Plain steps bound by paths build their request bytes directly; fan-out
+// steps and expression bindings fill a message.
+TEST(PlanCompilerTest, PathBoundPlainStepsWriteTheirRequestBytes) {
+  auto store = CompilePlan(Plans().Method("Gateway.Storefront"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  const auto& steps = (*store)->steps;
+  EXPECT_TRUE(steps[0].wire_request);  // user: id <- request.user_id.
+  EXPECT_EQ(steps[0].wire_bindings.size(), 1u);
+  EXPECT_TRUE(steps[1].wire_request);   // books: shelf <- request.shelf.
+  EXPECT_FALSE(steps[2].wire_request);  // authors: BATCH fan-out.
+  auto exprs = CompilePlan(Plans().Method("Gateway.Expressions"));
+  ASSERT_TRUE(exprs.ok()) << exprs.status();
+  bool any_expr_binding = false;
+  for (const CompiledStep& step : (*exprs)->steps) {
+    for (const CompiledBinding& b : step.bindings) {
+      if (b.expr != nullptr) {
+        any_expr_binding = true;
+        EXPECT_FALSE(step.wire_request) << step.id;
+      }
+    }
+  }
+  EXPECT_TRUE(any_expr_binding);
+}
+
 TEST(PlanCompilerTest, NestedFanOutMultipliesTheCaps) {
   auto plan = CompilePlan(Plans().Method("Gateway.Nested"));
   ASSERT_TRUE(plan.ok()) << plan.status();
