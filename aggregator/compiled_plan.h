@@ -125,6 +125,16 @@ struct CompiledStep {
   std::vector<int> deps;        // Steps this one reads, sorted, unique.
   std::vector<int> dependents;  // Steps that read this one.
   int worst_case_calls = 1;     // Retries included.
+  // wire_merges.h: a wire-level merge copies this step's response bytes;
+  // only wire-level merges read its response (no message is parsed unless
+  // a run has a field selection).
+  bool keeps_wire = false;
+  bool parses_response = true;
+  // wire_merges.h: a plain step whose bindings are all paths into scalar
+  // top-level fields builds its request bytes directly, in field-number
+  // order (the indexes of `bindings`).
+  bool wire_request = false;
+  std::vector<int> wire_bindings;
 };
 
 struct CompiledMerge {
@@ -146,6 +156,8 @@ struct CompiledMerge {
   // step -1, text the expression); COMPUTE merges always have one.
   std::shared_ptr<const CompiledExpr> expr;
   FieldPath target_field;  // COMPUTE over a list: inside one element.
+  // Applied by copying the step's response bytes (wire_merges.h).
+  bool wire = false;
 };
 
 struct CompiledPlan {
@@ -159,6 +171,8 @@ struct CompiledPlan {
   int worst_case_calls = 0;
   FieldPath error_field;     // Empty: not reported in the body.
   std::string error_header;  // Empty: not reported in a header.
+  // The wire-level merges (wire_merges.h), by target field number.
+  std::vector<int> wire_merges;
 
   // Prototype of `type` from `factory`.
   const google::protobuf::Message& Prototype(

@@ -8,8 +8,9 @@
 namespace protogate::aggregator {
 
 void Executor::Run(const CompiledPlan& plan, std::string request_wire,
-                   const RunOptions& options, RunCallback done) const {
-  auto state = std::make_shared<RunState>(plan, options, std::move(done));
+                   RunOptions options, RunCallback done) const {
+  auto state =
+      std::make_shared<RunState>(plan, std::move(options), std::move(done));
   state->Start(std::move(request_wire));
 }
 

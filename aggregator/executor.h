@@ -98,9 +98,10 @@ class Executor {
  public:
   // Runs `plan` on `request_wire` (the plan method's serialized request).
   // Returns at once; `done` receives the result. INVALID_ARGUMENT when the
-  // request does not parse (reported through `done`, inline).
+  // request does not parse (reported through `done`, inline). The run keeps
+  // `options` (pass an rvalue to spare the copy).
   void Run(const CompiledPlan& plan, std::string request_wire,
-           const RunOptions& options, RunCallback done) const;
+           RunOptions options, RunCallback done) const;
 };
 
 }  // namespace protogate::aggregator

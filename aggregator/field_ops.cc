@@ -4,7 +4,9 @@
 #include <type_traits>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/reflection.h"
+#include "google/protobuf/wire_format_lite.h"
 
 namespace protogate::aggregator {
 namespace {
@@ -195,6 +197,82 @@ void Write(const Value& v, Message* root, const FieldPath& path,
   }
   if (mode == WriteMode::kSet && fd->is_repeated()) r.ClearField(dst, fd);
   PutAll(v, dst, fd);
+}
+
+bool WireWritable(const FieldDescriptor& fd) {
+  if (fd.is_repeated()) return false;
+  switch (fd.cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64:
+    case FieldDescriptor::CPPTYPE_UINT32:
+    case FieldDescriptor::CPPTYPE_UINT64:
+    case FieldDescriptor::CPPTYPE_BOOL:
+    case FieldDescriptor::CPPTYPE_STRING:
+      return true;
+    case FieldDescriptor::CPPTYPE_ENUM:  // Open enums keep any number.
+      return fd.file()->syntax() ==
+             google::protobuf::FileDescriptor::SYNTAX_PROTO3;
+    default:
+      return false;
+  }
+}
+
+void AppendWire(const Value& v, const FieldDescriptor& fd, std::string* out) {
+  using google::protobuf::internal::WireFormatLite;
+  using Out = google::protobuf::io::CodedOutputStream;
+  uint8_t buf[16];  // A tag (<= 5 bytes) and a varint (<= 10 bytes).
+  uint8_t* end = buf;
+  auto tag = [&](WireFormatLite::WireType type) {
+    end = Out::WriteVarint32ToArray(WireFormatLite::MakeTag(fd.number(), type),
+                                    end);
+  };
+  if (fd.cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+    const std::string text = AsString(v);
+    if (text.empty() && !fd.has_presence()) return;
+    tag(WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+    end = Out::WriteVarint32ToArray(static_cast<uint32_t>(text.size()), end);
+    out->append(reinterpret_cast<const char*>(buf), end - buf);
+    out->append(text);
+    return;
+  }
+  // Every other WireWritable type: an integer of at most 64 bits.
+  const int64_t n = fd.cpp_type() == FieldDescriptor::CPPTYPE_INT32 ||
+                            fd.cpp_type() == FieldDescriptor::CPPTYPE_ENUM
+                        ? AsNumber<int32_t>(v)
+                    : fd.cpp_type() == FieldDescriptor::CPPTYPE_UINT32
+                        ? AsNumber<uint32_t>(v)
+                    : fd.cpp_type() == FieldDescriptor::CPPTYPE_BOOL
+                        ? static_cast<int64_t>(AsNumber<bool>(v))
+                    : fd.cpp_type() == FieldDescriptor::CPPTYPE_UINT64
+                        ? static_cast<int64_t>(AsNumber<uint64_t>(v))
+                        : AsNumber<int64_t>(v);
+  if (n == 0 && !fd.has_presence()) return;
+  switch (fd.type()) {
+    case FieldDescriptor::TYPE_SINT32:
+      tag(WireFormatLite::WIRETYPE_VARINT);
+      end = Out::WriteVarint32ToArray(
+          WireFormatLite::ZigZagEncode32(static_cast<int32_t>(n)), end);
+      break;
+    case FieldDescriptor::TYPE_SINT64:
+      tag(WireFormatLite::WIRETYPE_VARINT);
+      end = Out::WriteVarint64ToArray(WireFormatLite::ZigZagEncode64(n), end);
+      break;
+    case FieldDescriptor::TYPE_FIXED32:
+    case FieldDescriptor::TYPE_SFIXED32:
+      tag(WireFormatLite::WIRETYPE_FIXED32);
+      end = Out::WriteLittleEndian32ToArray(static_cast<uint32_t>(n), end);
+      break;
+    case FieldDescriptor::TYPE_FIXED64:
+    case FieldDescriptor::TYPE_SFIXED64:
+      tag(WireFormatLite::WIRETYPE_FIXED64);
+      end = Out::WriteLittleEndian64ToArray(static_cast<uint64_t>(n), end);
+      break;
+    default:  // int32/enum (sign-extended), int64, uint32, uint64, bool.
+      tag(WireFormatLite::WIRETYPE_VARINT);
+      end = Out::WriteVarint64ToArray(static_cast<uint64_t>(n), end);
+      break;
+  }
+  out->append(reinterpret_cast<const char*>(buf), end - buf);
 }
 
 std::string KeyOf(const Value& v) {

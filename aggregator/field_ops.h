@@ -48,6 +48,16 @@ int ListSize(const Value& list);
 void Write(const Value& v, google::protobuf::Message* root,
            const FieldPath& path, WriteMode mode);
 
+// True when AppendWire() can write field `fd`: singular, an integer, bool,
+// string or bytes, or an enum of a proto3 file.
+bool WireWritable(const google::protobuf::FieldDescriptor& fd);
+
+// Appends one value `v` as field `fd` (WireWritable) in wire form, converted
+// as Write() converts: the bytes serializing a message that Write() set
+// gives (nothing when `fd` has no presence and the value is its default).
+void AppendWire(const Value& v, const google::protobuf::FieldDescriptor& fd,
+                std::string* out);
+
 // The key of a scalar value as a string ("42", "true", "abc").
 std::string KeyOf(const Value& v);
 // The key at `paths` from `base`: KeyOf() of the one value, or, for a

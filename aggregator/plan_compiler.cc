@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "aggregator/compile_context.h"
+#include "aggregator/wire_merges.h"
 #include "gateway/base/status_macros.h"
 #include "gateway/base/strings.h"
 
@@ -72,6 +73,8 @@ absl::StatusOr<std::unique_ptr<const CompiledPlan>> CompilePlan(
   PG_RETURN_IF_ERROR(CheckGraph(ctx));
   PG_RETURN_IF_ERROR(CheckWriteConflicts(ctx));
   PG_RETURN_IF_ERROR(CheckBudgets(ctx));
+  PlanWireMerges(*ctx.plan);
+  PlanWireRequests(*ctx.plan);
   return std::unique_ptr<const CompiledPlan>(std::move(ctx.plan));
 }
 

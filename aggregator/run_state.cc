@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "aggregator/wire_merges.h"
 #include "gateway/base/logging.h"
 #include "google/protobuf/reflection.h"
 
@@ -22,6 +23,11 @@ absl::Status InStep(const CompiledStep& step, const absl::Status& status) {
                                                   "\": ", status.message()));
 }
 
+absl::Status NotParsed(const CompiledStep& step) {
+  return absl::InternalError(absl::StrCat(
+      "response does not parse as ", step.method->output_type()->full_name()));
+}
+
 std::unique_ptr<Message> Clone(const Message& m) {
   std::unique_ptr<Message> out(m.New());
   out->CopyFrom(m);
@@ -30,17 +36,17 @@ std::unique_ptr<Message> Clone(const Message& m) {
 
 }  // namespace
 
-RunState::RunState(const CompiledPlan& plan, const RunOptions& options,
+RunState::RunState(const CompiledPlan& plan, RunOptions options,
                    RunCallback done)
     : plan_(plan),
       deadline_(RunDeadline(plan, options)),
-      headers_(options.headers),
-      identity_(options.identity),
-      resolver_(options.resolver),
-      on_step_done_(options.on_step_done),
-      selection_(options.selection),
+      headers_(std::move(options.headers)),
+      identity_(std::move(options.identity)),
+      resolver_(std::move(options.resolver)),
+      on_step_done_(std::move(options.on_step_done)),
+      selection_(std::move(options.selection)),
       coalescer_(options.coalescer),
-      request_id_(options.request_id),
+      request_id_(std::move(options.request_id)),
       done_(std::move(done)) {}
 
 void RunState::Perform(Actions& actions) {
@@ -58,7 +64,7 @@ void RunState::Start(std::string request_wire) {
     for (size_t i = 0; i < runs_.size(); ++i)
       runs_[i].timing.step = plan_.steps[i].id;
     steps_left_ = static_cast<int>(plan_.steps.size());
-    if (!values_.request->ParseFromString(request_wire)) {
+    if (!values_.request->ParsePartialFromString(request_wire)) {
       RunResult result;
       result.status = absl::InvalidArgumentError(
           absl::StrCat("request does not parse as ",
@@ -114,19 +120,22 @@ void RunState::StartStep(int s, Actions& actions) {
 RunState::Unit RunState::MakeUnit(int s, const Value* item,
                                   const std::vector<Value>* batch_keys) {
   const CompiledStep& step = plan_.steps[s];
-  std::unique_ptr<Message> request(
-      plan_.Prototype(*step.method->input_type()).New());
-  absl::Status bound = ApplyBindings(step, values_, item, request.get());
-  if (batch_keys != nullptr) {
-    const FieldPath to{step.for_each->batch_request_field};
-    for (const Value& key : *batch_keys) {
-      Write(key, request.get(), to, WriteMode::kAppend);
-    }
-  }
   Unit unit;
-  unit.bindings = std::move(bound);
   unit.request.method = step.rpc_path;
-  request->SerializeToString(&unit.request.payload);
+  if (step.wire_request) {  // A plain step: no item, no batch keys.
+    AppendWireRequest(step, values_, &unit.request.payload);
+  } else {
+    std::unique_ptr<Message> request(
+        plan_.Prototype(*step.method->input_type()).New());
+    unit.bindings = ApplyBindings(step, values_, item, request.get());
+    if (batch_keys != nullptr) {
+      const FieldPath to{step.for_each->batch_request_field};
+      for (const Value& key : *batch_keys) {
+        Write(key, request.get(), to, WriteMode::kAppend);
+      }
+    }
+    request->SerializePartialToString(&unit.request.payload);
+  }
   for (const std::string& name : step.propagate_headers) {
     for (const auto& header : headers_) {
       if (header.first == name) unit.request.metadata.push_back(header);
@@ -229,17 +238,17 @@ void RunState::IssueCall(int s, int u, Actions& actions) {
   }
   entry.owner = s;
   entry.retries_left = step.max_retries;
-  entry.request = unit.request;
+  entry.deadline = step.timeout == absl::InfiniteDuration()
+                       ? deadline_
+                       : std::min(deadline_, now + step.timeout);
+  entry.request = std::move(unit.request);
   entry.request.canceller = canceller_;
-  entry.request.deadline = step.timeout == absl::InfiniteDuration()
-                               ? deadline_
-                               : std::min(deadline_, now + step.timeout);
+  entry.request.deadline = entry.deadline;
   entry.waiters.emplace_back(s, u);
-  Send(key, actions);
+  Send(entry, actions);
 }
 
-void RunState::Send(const std::string& key, Actions& actions) {
-  MemoEntry& entry = memo_[key];
+void RunState::Send(MemoEntry& entry, Actions& actions) {
   if (calls_sent_ >= plan_.max_total_calls) {
     upstream::CallResult limit{absl::ResourceExhaustedError(
         absl::StrCat("max_total_calls ", plan_.max_total_calls, " reached"))};
@@ -253,42 +262,45 @@ void RunState::Send(const std::string& key, Actions& actions) {
   ++runs_[entry.owner].timing.calls;
   CallCoalescer* coalescer =
       plan_.steps[entry.owner].coalesce ? coalescer_ : nullptr;
+  // The last attempt takes the request; a retry needs it again.
+  upstream::CallRequest request =
+      entry.retries_left > 0 ? entry.request : std::move(entry.request);
   actions.push_back([self = shared_from_this(), channel = entry.channel,
-                     request = entry.request, key, coalescer]() mutable {
+                     request = std::move(request), entry = &entry,
+                     coalescer]() mutable {
     if (self->cancelled_.load()) return;
     if (coalescer != nullptr) {
       coalescer->Call(
           *channel, std::move(request),
-          [self, key](upstream::CallResult result, CallRole role) mutable {
-            self->OnCallDone(key, std::move(result), role);
+          [self, entry](upstream::CallResult result, CallRole role) mutable {
+            self->OnCallDone(entry, std::move(result), role);
           });
       return;
     }
     channel->Call(std::move(request),
-                  [self, key](upstream::CallResult result) mutable {
-                    self->OnCallDone(key, std::move(result), CallRole::kSent);
+                  [self, entry](upstream::CallResult result) mutable {
+                    self->OnCallDone(entry, std::move(result), CallRole::kSent);
                   });
   });
 }
 
-void RunState::OnCallDone(const std::string& key, upstream::CallResult result,
+void RunState::OnCallDone(MemoEntry* entry, upstream::CallResult result,
                           CallRole role) {
   Actions actions;
   {
     absl::MutexLock lock(&mu_);
     if (state_ != State::kRunning) return;  // Abandoned call.
-    MemoEntry& entry = memo_[key];
-    if (role == CallRole::kJoined) ++runs_[entry.owner].timing.coalesced;
-    if (absl::IsUnavailable(result.status) && entry.retries_left > 0 &&
-        absl::Now() < entry.request.deadline) {
-      --entry.retries_left;
-      Send(key, actions);
+    if (role == CallRole::kJoined) ++runs_[entry->owner].timing.coalesced;
+    if (absl::IsUnavailable(result.status) && entry->retries_left > 0 &&
+        absl::Now() < entry->deadline) {
+      --entry->retries_left;
+      Send(*entry, actions);
     } else {
-      entry.done = true;
-      entry.result = std::move(result);
-      auto waiters = std::move(entry.waiters);
+      entry->done = true;
+      entry->result = std::move(result);
+      auto waiters = std::move(entry->waiters);
       for (auto [s, u] : waiters) {
-        OnUnitDone(s, u, memo_[key].result, actions);
+        OnUnitDone(s, u, entry->result, actions);
         if (state_ != State::kRunning) break;
       }
     }
@@ -320,17 +332,22 @@ void RunState::OnUnitDone(int s, int u, const upstream::CallResult& result,
 absl::Status RunState::StoreResult(int s, int u,
                                    const upstream::CallResult& result) {
   const CompiledStep& step = plan_.steps[s];
-  std::unique_ptr<Message> response(
-      plan_.Prototype(*step.method->output_type()).New());
-  if (!response->ParseFromString(result.payload)) {
-    return absl::InternalError(
-        absl::StrCat("response does not parse as ",
-                     step.method->output_type()->full_name()));
-  }
   for (const std::string& name : step.response_headers) {
     for (const auto& h : result.headers) {
       if (h.first == name) response_headers_.push_back(h);
     }
+  }
+  const bool parse = step.parses_response || selection_ != nullptr;
+  if (!parse && !WellFormedFields(result.payload)) return NotParsed(step);
+  if (step.keeps_wire) {
+    values_.steps[s].wire = result.payload;
+    values_.steps[s].has_wire = true;
+  }
+  if (!parse) return absl::OkStatus();
+  std::unique_ptr<Message> response(
+      plan_.Prototype(*step.method->output_type()).New());
+  if (!response->ParsePartialFromString(result.payload)) {
+    return NotParsed(step);
   }
   StepValues& out = values_.steps[s];
   const Unit& unit = runs_[s].units[u];
@@ -414,8 +431,10 @@ void RunState::OnStepFailed(int s, const absl::Status& status,
 
 void RunState::ReportStep(int s, Actions& actions) {
   if (!on_step_done_) return;
+  // on_step_done_ is const and outlives the actions: whoever performs them
+  // holds the run.
   actions.push_back(
-      [hook = on_step_done_, timing = runs_[s].timing] { hook(timing); });
+      [hook = &on_step_done_, timing = runs_[s].timing] { (*hook)(timing); });
 }
 
 void RunState::CompleteStep(int s, StepOutcome outcome, Actions& actions) {
@@ -437,21 +456,29 @@ void RunState::CompleteStep(int s, StepOutcome outcome, Actions& actions) {
 }
 
 void RunState::FinishOk(Actions& actions) {
-  std::unique_ptr<Message> response(
-      plan_.Prototype(*plan_.method->output_type()).New());
-  ApplyMerges(plan_, values_, selection_.get(), response.get());
   RunResult result;
   result.headers = std::move(response_headers_);
-  LocateFailures(plan_, *response, failures_);
-  ReportFailures(plan_, failures_, response.get(), &result.headers);
-  if (selection_ != nullptr) selection_->Trim(response.get());
-  response->SerializeToString(&result.response);
+  const bool wire = selection_ == nullptr && !plan_.wire_merges.empty();
+  if (!wire || plan_.wire_merges.size() < plan_.merges.size() ||
+      !failures_.empty()) {
+    std::unique_ptr<Message> response(
+        plan_.Prototype(*plan_.method->output_type()).New());
+    ApplyMerges(plan_, values_, selection_.get(),
+                wire ? MergeSet::kReflectionOnly : MergeSet::kAll,
+                response.get());
+    LocateFailures(plan_, *response, failures_);
+    ReportFailures(plan_, failures_, response.get(), &result.headers);
+    if (selection_ != nullptr) selection_->Trim(response.get());
+    response->SerializePartialToString(&result.response);
+  }
+  if (wire) AppendWireMerges(plan_, values_, &result.response);
   Finish(std::move(result), actions);
 }
 
 void RunState::Finish(RunResult result, Actions& actions) {
   state_ = State::kFinished;
   cancelled_.store(true);
+  result.timings.reserve(runs_.size());
   for (StepRun& run : runs_) {
     if (run.phase == Phase::kRunning &&
         run.timing.outcome == StepOutcome::kNotRun) {

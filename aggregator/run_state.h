@@ -18,7 +18,8 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 #include "aggregator/executor.h"
@@ -28,13 +29,13 @@ namespace protogate::aggregator {
 
 class RunState : public std::enable_shared_from_this<RunState> {
  public:
-  RunState(const CompiledPlan& plan, const RunOptions& options,
-           RunCallback done);
+  RunState(const CompiledPlan& plan, RunOptions options, RunCallback done);
   // Parses the request and starts the steps without dependencies.
   void Start(std::string request_wire);
 
  private:
-  using Actions = std::vector<absl::AnyInvocable<void()>>;
+  // Most runs queue fewer than 8 actions between two unlocks.
+  using Actions = absl::InlinedVector<absl::AnyInvocable<void()>, 8>;
   enum class State { kRunning, kFinished };
   enum class Phase { kWaiting, kRunning, kDone };
 
@@ -58,7 +59,8 @@ class RunState : public std::enable_shared_from_this<RunState> {
     int retries_left = 0;
     int owner = 0;  // Step counted for the calls.
     upstream::Channel* channel = nullptr;
-    upstream::CallRequest request;
+    absl::Time deadline;
+    upstream::CallRequest request;  // Moved into the last call sent.
     upstream::CallResult result;
     std::vector<std::pair<int, int>> waiters;  // (step, unit).
   };
@@ -74,10 +76,11 @@ class RunState : public std::enable_shared_from_this<RunState> {
   void LaunchUnits(int s, Actions& actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void IssueCall(int s, int u, Actions& actions)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Send(const std::string& key, Actions& actions)
+  void Send(MemoEntry& entry, Actions& actions)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnCallDone(const std::string& key, upstream::CallResult result,
-                  CallRole role);
+  // `entry` is only dereferenced while the run is kRunning (memo_ keeps it
+  // until Finish).
+  void OnCallDone(MemoEntry* entry, upstream::CallResult result, CallRole role);
   void OnUnitDone(int s, int u, const upstream::CallResult& result,
                   Actions& actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status StoreResult(int s, int u, const upstream::CallResult& result)
@@ -119,7 +122,8 @@ class RunState : public std::enable_shared_from_this<RunState> {
   int calls_sent_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<StepFailure> failures_ ABSL_GUARDED_BY(mu_);
   upstream::Metadata response_headers_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, MemoEntry> memo_ ABSL_GUARDED_BY(mu_);
+  // Node-based: calls in flight point at their entry.
+  absl::node_hash_map<std::string, MemoEntry> memo_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace protogate::aggregator

@@ -213,9 +213,11 @@ void ApplyExprMerge(const CompiledMerge& m, const RunValues& values,
 }
 
 void ApplyMerges(const CompiledPlan& plan, const RunValues& values,
-                 const FieldSelection* selection, Message* response) {
+                 const FieldSelection* selection, MergeSet set,
+                 Message* response) {
   for (size_t i = 0; i < plan.merges.size(); ++i) {
     const CompiledMerge& m = plan.merges[i];
+    if (m.wire && set == MergeSet::kReflectionOnly) continue;
     if (selection != nullptr && !selection->AppliesMerge(static_cast<int>(i)))
       continue;
     if (m.expr != nullptr) {

@@ -23,6 +23,9 @@ namespace protogate::aggregator {
 
 struct StepValues {
   std::unique_ptr<google::protobuf::Message> response;  // Plain steps.
+  // Plain steps with CompiledStep::keeps_wire: the response as received.
+  std::string wire;
+  bool has_wire = false;
   std::vector<std::string> keys;  // Fan-out: distinct keys, item order.
   absl::flat_hash_map<std::string, std::unique_ptr<google::protobuf::Message>>
       results;  // Fan-out: per-key result.
@@ -59,10 +62,15 @@ absl::Status FanOutElements(const CompiledForEach& fe, const RunValues& values,
 // error.
 bool WhenHolds(const CompiledStep& step, const RunValues& values);
 
-// Applies the plan's merges, in order, into `response` (only those
+enum class MergeSet {
+  kAll,
+  kReflectionOnly,  // All but the wire-level merges (wire_merges.h).
+};
+
+// Applies the plan's merges of `set`, in order, into `response` (only those
 // `selection` keeps, unless it is null).
 void ApplyMerges(const CompiledPlan& plan, const RunValues& values,
-                 const FieldSelection* selection,
+                 const FieldSelection* selection, MergeSet set,
                  google::protobuf::Message* response);
 
 // Sets the `path` of per-item failures whose item a JOIN merge places in

@@ -528,16 +528,17 @@ void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
   run.headers = std::move(metadata);
   // The resolver lives in the run until its last call completes, so it
   // keeps the snapshot (plan, channels) alive for calls a failure abandoned.
-  run.resolver =
-      [snapshot](const google::protobuf::ServiceDescriptor& service) {
-        return snapshot->ResolveService(service);
-      };
-  if (state.observer != nullptr) {  // Replaces the resolver (same channels).
+  if (state.observer != nullptr) {  // A resolver observing the same channels.
     ObservePlan(*state.observer, state.observation, snapshot,
                 std::string(state.RouteLabel()), run);
+  } else {
+    run.resolver =
+        [snapshot](const google::protobuf::ServiceDescriptor& service) {
+          return snapshot->ResolveService(service);
+        };
   }
   executor_.Run(
-      *rt.plan, std::move(call.payload), run,
+      *rt.plan, std::move(call.payload), std::move(run),
       [&rt, observer = state.observer, observed = state.observed,
        done = std::move(done)](aggregator::RunResult result) mutable {
         if (observer != nullptr) {

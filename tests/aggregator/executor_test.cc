@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -496,6 +497,48 @@ TEST_F(ExecutorTest, IdenticalCallsAreMemoised) {
   EXPECT_EQ(TimingOf(r, "first").calls + TimingOf(r, "second").calls, 1);
   EXPECT_EQ(TimingOf(r, "first").memo_hits + TimingOf(r, "second").memo_hits,
             1);
+}
+
+// Memo's merges copy the responses as bytes without parsing them: the
+// bytes still have to be well-formed fields.
+TEST_F(ExecutorTest, WireMergedResponseThatIsNotWellFormedFailsTheRun) {
+  for (const std::string& bad :
+       {std::string("\xff\xff", 2), std::string("\x08", 1),
+        std::string("\x12\x05"
+                    "ab",
+                    4),
+        std::string("\x00", 1), std::string("\x0c", 1)}) {
+    FakeChannel fake;
+    fake.On(kGetUser, [&](const CallRequest&) { return Ok(bad); });
+    RunOptions options;
+    options.resolver = [&fake](const google::protobuf::ServiceDescriptor&) {
+      return &fake;
+    };
+    RunResult r = Run("Memo", "user_id: 4", options);
+    EXPECT_EQ(r.status,
+              absl::InternalError("step \"first\": response does not parse "
+                                  "as agg.test.User"))
+        << absl::CEscape(bad);
+  }
+}
+
+// With a field selection the same merges go through reflection; the answer
+// is the same message.
+TEST_F(ExecutorTest, WireMergesAndSelectedMergesGiveTheSameMessage) {
+  fake_.On(kGetUser, Reply("agg.test.User", "id: 4 name: 'x'"));
+  RunResult wire = Run("Memo", "user_id: 4");
+  ASSERT_TRUE(wire.status.ok()) << wire.status;
+  auto plan = CompilePlan(plans_.Method("Gateway.Memo"));
+  ASSERT_TRUE(plan.ok());
+  auto selection = FieldSelection::Parse(**plan, "user,otherUser");
+  ASSERT_TRUE(selection.ok()) << selection.status();
+  RunOptions options;
+  options.selection = *std::move(selection);
+  RunResult reflected = Run("Memo", "user_id: 4", options);
+  ASSERT_TRUE(reflected.status.ok()) << reflected.status;
+  EXPECT_EQ(Response(wire), Response(reflected));
+  EXPECT_EQ(Response(wire),
+            "user { id: 4 name: \"x\" } other_user { id: 4 name: \"x\" }");
 }
 
 TEST_F(ExecutorTest, RetriesIdempotentCallsOnUnavailable) {

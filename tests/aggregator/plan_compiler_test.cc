@@ -135,6 +135,61 @@ const ErrorRow kErrors[] = {
      R"(merge[2] into "books": conflicts with merge[1]: both write "books.author" unconditionally)"},
 };
 
+// A whole step response SET into a top-level field that nothing else writes
+// is copied as bytes (wire_merges.h); its step is parsed only when something
+// else reads it.
+TEST(PlanCompilerTest, WholeResponseMergesAreAppliedAtTheWireLevel) {
+  auto memo = CompilePlan(Plans().Method("Gateway.Memo"));
+  ASSERT_TRUE(memo.ok()) << memo.status();
+  EXPECT_TRUE((*memo)->merges[0].wire);
+  EXPECT_TRUE((*memo)->merges[1].wire);
+  EXPECT_EQ((*memo)->wire_merges.size(), 2u);
+  for (const CompiledStep& step : (*memo)->steps) {
+    EXPECT_TRUE(step.keeps_wire) << step.id;
+    EXPECT_FALSE(step.parses_response) << step.id;
+  }
+  // Only the whole "user" response is copied; the sub-path, JOIN and
+  // header merges go through reflection, so "books" is parsed.
+  auto store = CompilePlan(Plans().Method("Gateway.Storefront"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_TRUE((*store)->merges[0].wire);
+  EXPECT_TRUE((*store)->steps[0].keeps_wire);
+  EXPECT_FALSE((*store)->steps[0].parses_response);
+  EXPECT_FALSE((*store)->steps[1].keeps_wire);
+  EXPECT_TRUE((*store)->steps[1].parses_response);
+  for (size_t i = 1; i < (*store)->merges.size(); ++i) {
+    EXPECT_FALSE((*store)->merges[i].wire) << i;
+  }
+  // An expression reading the response being built turns them all off.
+  auto exprs = CompilePlan(Plans().Method("Gateway.Expressions"));
+  ASSERT_TRUE(exprs.ok()) << exprs.status();
+  EXPECT_TRUE((*exprs)->wire_merges.empty());
+}
+
+// Plain steps bound by paths build their request bytes directly; fan-out
+// steps and expression bindings fill a message.
+TEST(PlanCompilerTest, PathBoundPlainStepsWriteTheirRequestBytes) {
+  auto store = CompilePlan(Plans().Method("Gateway.Storefront"));
+  ASSERT_TRUE(store.ok()) << store.status();
+  const auto& steps = (*store)->steps;
+  EXPECT_TRUE(steps[0].wire_request);  // user: id <- request.user_id.
+  EXPECT_EQ(steps[0].wire_bindings.size(), 1u);
+  EXPECT_TRUE(steps[1].wire_request);   // books: shelf <- request.shelf.
+  EXPECT_FALSE(steps[2].wire_request);  // authors: BATCH fan-out.
+  auto exprs = CompilePlan(Plans().Method("Gateway.Expressions"));
+  ASSERT_TRUE(exprs.ok()) << exprs.status();
+  bool any_expr_binding = false;
+  for (const CompiledStep& step : (*exprs)->steps) {
+    for (const CompiledBinding& b : step.bindings) {
+      if (b.expr != nullptr) {
+        any_expr_binding = true;
+        EXPECT_FALSE(step.wire_request) << step.id;
+      }
+    }
+  }
+  EXPECT_TRUE(any_expr_binding);
+}
+
 TEST(PlanCompilerTest, NestedFanOutMultipliesTheCaps) {
   auto plan = CompilePlan(Plans().Method("Gateway.Nested"));
   ASSERT_TRUE(plan.ok()) << plan.status();
