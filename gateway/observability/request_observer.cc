@@ -137,14 +137,17 @@ void RequestObserver::WriteAccessLog(const RequestObservation& seen,
   record.plan_steps = outcome.plan_steps;
   record.subject = outcome.subject;
   record.rate_limit_policy = outcome.rate_limit_policy;
-  std::string trace_id, span_id;
+  char trace_id[32];
+  char span_id[16];
   if (seen.trace) {
-    trace_id = seen.trace->TraceIdHex();
-    span_id = seen.trace->SpanIdHex();
-    record.trace_id = trace_id;
-    record.span_id = span_id;
+    record.trace_id = seen.trace->TraceIdHex(trace_id);
+    record.span_id = seen.trace->SpanIdHex(span_id);
   }
-  options_.access_log->Append(FormatAccessLogJson(record));
+  // The line is formatted into a per-thread buffer and copied into the
+  // writer's: no allocation per line.
+  thread_local std::string line;
+  FormatAccessLogJson(record, line);
+  options_.access_log->Append(line);
 }
 
 void RequestObserver::ExportServerSpan(const RequestObservation& seen,

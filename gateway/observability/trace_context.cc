@@ -84,6 +84,14 @@ std::string TraceContext::Traceparent() const {
 
 std::string TraceContext::TraceIdHex() const { return Hex(trace_id); }
 std::string TraceContext::SpanIdHex() const { return Hex(span_id); }
+std::string_view TraceContext::TraceIdHex(char (&out)[32]) const {
+  AppendHex(trace_id, out);
+  return std::string_view(out, sizeof(out));
+}
+std::string_view TraceContext::SpanIdHex(char (&out)[16]) const {
+  AppendHex(span_id, out);
+  return std::string_view(out, sizeof(out));
+}
 std::string TraceContext::ParentSpanIdHex() const {
   return Hex(parent_span_id);
 }

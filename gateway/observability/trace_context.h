@@ -42,6 +42,9 @@ struct TraceContext {
   std::string Traceparent() const;
   std::string TraceIdHex() const;
   std::string SpanIdHex() const;
+  // The same, written into `out`; the view points into `out`.
+  std::string_view TraceIdHex(char (&out)[32]) const;
+  std::string_view SpanIdHex(char (&out)[16]) const;
   std::string ParentSpanIdHex() const;
   // A context for a call made within this span: same trace and flags, a
   // new span id, this span as its parent.
