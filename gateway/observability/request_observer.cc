@@ -61,10 +61,14 @@ void RequestObserver::FinishCall(const RequestObservation& seen,
   double seconds = absl::ToDoubleSeconds(end - outcome.start);
   std::string_view code = GrpcCodeName(outcome.grpc_code);
   if (const GatewayMetrics* m = options_.metrics) {
-    std::string_view method = outcome.grpc_method;
-    if (!method.empty() && method.front() == '/') method.remove_prefix(1);
-    m->upstream_requests.Add({outcome.cluster, method, code});
-    m->upstream_request_duration.Observe({outcome.cluster}, seconds);
+    if (outcome.series != nullptr) {
+      outcome.series->CountCall(outcome.grpc_code, seconds);
+    } else {
+      std::string_view method = outcome.grpc_method;
+      if (!method.empty() && method.front() == '/') method.remove_prefix(1);
+      m->upstream_requests.Add({outcome.cluster, method, code});
+      m->upstream_request_duration.Observe({outcome.cluster}, seconds);
+    }
     if (outcome.attempts > 1) {
       m->upstream_retries.Add({outcome.cluster}, outcome.attempts - 1);
     }
@@ -98,16 +102,21 @@ void RequestObserver::Finish(const RequestObservation& seen,
                              const RequestOutcome& outcome) const {
   absl::Time end = absl::Now();
   if (const GatewayMetrics* m = options_.metrics) {
-    std::string_view route =
-        outcome.route.empty() ? kUnknownRoute : outcome.route;
-    const std::string_view method = HttpMethodLabel(outcome.method);
-    m->http_requests.Add({route, method, HttpCodeText(outcome.status)});
-    m->http_request_duration.Observe({route, method},
-                                     absl::ToDoubleSeconds(end - seen.start));
-    m->http_request_size.Observe({route, method},
-                                 static_cast<double>(outcome.bytes_in));
-    m->http_response_size.Observe({route, method},
-                                  static_cast<double>(outcome.bytes_out));
+    const double seconds = absl::ToDoubleSeconds(end - seen.start);
+    if (outcome.series != nullptr) {
+      outcome.series->CountRequest(outcome.method, outcome.status, seconds,
+                                   outcome.bytes_in, outcome.bytes_out);
+    } else {
+      std::string_view route =
+          outcome.route.empty() ? kUnknownRoute : outcome.route;
+      const std::string_view method = HttpMethodLabel(outcome.method);
+      m->http_requests.Add({route, method, HttpCodeText(outcome.status)});
+      m->http_request_duration.Observe({route, method}, seconds);
+      m->http_request_size.Observe({route, method},
+                                   static_cast<double>(outcome.bytes_in));
+      m->http_response_size.Observe({route, method},
+                                    static_cast<double>(outcome.bytes_out));
+    }
     m->http_requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
     CountStageOutcomes(*m, outcome);
   }
