@@ -34,8 +34,8 @@ class AnswerSink final : public http::Responder::Sink,
                          public ObservedAnswer,
                          public std::enable_shared_from_this<AnswerSink> {
  public:
-  AnswerSink(const RequestObserver& observer, RequestObservation seen,
-             AnswerDetails details, http::Responder inner)
+  AnswerSink(const RequestObserver& observer, RequestObservation&& seen,
+             AnswerDetails&& details, http::Responder&& inner)
       : observer_(observer),
         seen_(std::move(seen)),
         details_(std::move(details)),
@@ -204,7 +204,7 @@ struct PlanTelemetry {
 }  // namespace
 
 http::Responder ObserveAnswer(const RequestObserver& observer,
-                              RequestObservation seen, AnswerDetails details,
+                              RequestObservation seen, AnswerDetails&& details,
                               ObservedAnswer** observed,
                               http::Responder inner) {
   if (!observer.ObservesAnswer(seen)) {  // An unsampled, traced-only one.

@@ -66,8 +66,8 @@ class ObservedAnswer {
 // returned as it is and `*observed` is null.
 http::Responder ObserveAnswer(const observability::RequestObserver& observer,
                               observability::RequestObservation seen,
-                              AnswerDetails details, ObservedAnswer** observed,
-                              http::Responder inner);
+                              AnswerDetails&& details,
+                              ObservedAnswer** observed, http::Responder inner);
 
 // A plain route's upstream call, unary or streaming: its trace context,
 // start and cluster; Finish() counts it (with its retries), exports its

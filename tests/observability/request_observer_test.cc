@@ -130,6 +130,23 @@ TEST(RequestObserverTest, BoundRouteSeriesCountLikeLabels) {
             -1);  // Never used: not exported.
 }
 
+// With tracing alone, an unsampled request's answer needs no watching (the
+// proxy then does not wrap it); a sampled one, metrics or a log do.
+TEST(RequestObserverTest, OnlyAnUnsampledTracedOnlyRequestIsNotObserved) {
+  SpanSink sink;
+  SpanExporter exporter({}, sink.Transport());
+  RequestObserver never({.sample_ratio = 0.0, .spans = &exporter});
+  EXPECT_FALSE(never.ObservesAnswer(never.Start("", "")));
+  RequestObserver always({.sample_ratio = 1.0, .spans = &exporter});
+  EXPECT_TRUE(always.ObservesAnswer(always.Start("", "")));
+  MetricsRegistry registry;
+  GatewayMetrics metrics(registry, {"v", "r"});
+  RequestObserver counted({.metrics = &metrics, .sample_ratio = 0.0});
+  RequestObservation seen = counted.Start("", "");
+  EXPECT_TRUE(counted.ObservesAnswer(seen));
+  counted.Finish(seen, {.method = "GET", .status = 200});
+}
+
 TEST(RequestObserverTest, UnknownRouteIsDash) {
   MetricsRegistry registry;
   GatewayMetrics metrics(registry, {"v", "r"});
