@@ -48,7 +48,10 @@ absl::StatusOr<std::unique_ptr<AccessLogWriter>> AccessLogWriter::Open(
 }
 
 AccessLogWriter::AccessLogWriter(AccessLogOptions options, int fd, int wake_fd)
-    : options_(std::move(options)), fd_(fd), wake_fd_(wake_fd) {
+    : options_(std::move(options)),
+      flush_bytes_(options_.buffer_bytes / 4),
+      fd_(fd),
+      wake_fd_(wake_fd) {
   thread_ = std::thread([this] {
     // A reader that went away fails the write (EPIPE), not the process.
     sigset_t set;
@@ -64,6 +67,7 @@ AccessLogWriter::~AccessLogWriter() {
     absl::MutexLock lock(&mu_);
     phase_ = Phase::kStopping;
     close_deadline_ = absl::Now() + options_.close_timeout;
+    ready_.Signal();
   }
   Wake();
   thread_.join();
@@ -79,6 +83,12 @@ bool AccessLogWriter::Append(std::string_view line) {
   }
   pending_.append(line);
   ++pending_lines_;
+  // The thread waits on a CondVar, not on an absl::Condition of mu_: with a
+  // Condition waiter every Unlock here would evaluate it (the slow path).
+  if (pending_.size() >= flush_bytes_ &&
+      pending_.size() - line.size() < flush_bytes_) {
+    ready_.Signal();
+  }
   return true;
 }
 
@@ -86,6 +96,7 @@ void AccessLogWriter::Reopen() {
   {
     absl::MutexLock lock(&mu_);
     reopen_ = true;
+    ready_.Signal();
   }
   Wake();
 }
@@ -101,7 +112,6 @@ void AccessLogWriter::Wake() {
 }
 
 void AccessLogWriter::Run() {
-  const size_t flush_bytes = options_.buffer_bytes / 4;
   std::string batch;  // Swapped with pending_: both keep their capacity.
   while (true) {
     size_t lines = 0;
@@ -109,11 +119,10 @@ void AccessLogWriter::Run() {
     bool stopping = false;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this, flush_bytes]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return pending_.size() >= flush_bytes || reopen_ ||
-               phase_ == Phase::kStopping;
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), options_.flush_interval);
+      if (pending_.size() < flush_bytes_ && !reopen_ &&
+          phase_ != Phase::kStopping) {
+        ready_.WaitWithTimeout(&mu_, options_.flush_interval);
+      }
       batch.swap(pending_);
       std::swap(lines, pending_lines_);
       std::swap(reopen, reopen_);

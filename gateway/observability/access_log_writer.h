@@ -12,7 +12,8 @@
 // write.
 //
 // Thread safety: every method may be called from any thread. Append()
-// holds the buffer's mutex for one memcpy of the line.
+// holds the buffer's mutex for one memcpy of the line (the thread waits on
+// a CondVar, so Append's unlock stays on absl::Mutex's fast path).
 // Ownership: the writer owns its thread and file; destruction writes what
 // is buffered for at most `close_timeout`, then drops the rest.
 //
@@ -79,9 +80,11 @@ class AccessLogWriter {
   void Wake();
 
   const AccessLogOptions options_;
-  int fd_;             // Written only by the thread.
-  const int wake_fd_;  // eventfd: wakes the thread's poll().
+  const size_t flush_bytes_;  // Wake the thread early from this many on.
+  int fd_;                    // Written only by the thread.
+  const int wake_fd_;         // eventfd: wakes the thread's poll().
   mutable absl::Mutex mu_;
+  absl::CondVar ready_;  // Signalled at flush_bytes_, reopen and stop.
   std::string pending_ ABSL_GUARDED_BY(mu_);  // Whole lines.
   size_t pending_lines_ ABSL_GUARDED_BY(mu_) = 0;
   bool reopen_ ABSL_GUARDED_BY(mu_) = false;
