@@ -79,7 +79,14 @@ struct alignas(64) MetricsRegistry::Shard {
 MetricsRegistry::MetricsRegistry()
     : shards_(new Shard[kShards]),
       chunks_(new std::atomic<std::atomic<uint64_t>*>[kMaxChunks]) {
-  for (uint32_t i = 0; i < kMaxChunks; ++i) chunks_[i].store(nullptr);
+  for (uint32_t i = 1; i < kMaxChunks; ++i) chunks_[i].store(nullptr);
+  // Chunk 0 is the discard area (kDiscardCell): a series that does not fit
+  // records there and is never exported.
+  auto* discard = new std::atomic<uint64_t>[kShards * kChunkCells];
+  for (uint32_t i = 0; i < kShards * kChunkCells; ++i) discard[i].store(0);
+  chunks_[0].store(discard);
+  absl::MutexLock lock(&series_mu_);
+  next_cell_ = kChunkCells;
 }
 
 MetricsRegistry::~MetricsRegistry() {
@@ -122,6 +129,8 @@ GaugeFamily MetricsRegistry::AddGauge(std::string name, std::string help,
 HistogramFamily MetricsRegistry::AddHistogram(
     std::string name, std::string help, std::vector<std::string> label_names,
     std::vector<double> bounds) {
+  // A series' cells (buckets, +Inf, sum) fit in one chunk.
+  if (bounds.size() > kChunkCells - 2) bounds.resize(kChunkCells - 2);
   FamilySample info{std::move(name), std::move(help), MetricType::kHistogram,
                     std::move(label_names), std::move(bounds)};
   uint32_t id = Declare(std::move(info), nullptr);
@@ -153,7 +162,7 @@ uint32_t MetricsRegistry::CreateSeries(std::string_view key, uint32_t family,
     next_cell_ = (next_cell_ / kChunkCells + 1) * kChunkCells;
   }
   const uint32_t chunk = next_cell_ / kChunkCells;
-  assert(chunk < kMaxChunks);
+  if (chunk >= kMaxChunks) return kDiscardCell;
   if (chunks_[chunk].load(std::memory_order_relaxed) == nullptr) {
     auto* cells = new std::atomic<uint64_t>[kShards * kChunkCells];
     for (uint32_t i = 0; i < kShards * kChunkCells; ++i) cells[i].store(0);

@@ -165,6 +165,7 @@ class MetricsRegistry {
   // Declare a family, or return the existing one of that name (declaring
   // twice, e.g. once per config snapshot, is fine). REQUIRES: a valid
   // Prometheus name, unique per type and labels; counters end in "_total".
+  // A histogram keeps its first 254 bounds (ascending) at most.
   CounterFamily AddCounter(std::string name, std::string help,
                            std::vector<std::string> label_names);
   GaugeFamily AddGauge(std::string name, std::string help,
@@ -193,8 +194,12 @@ class MetricsRegistry {
   struct Shard;
   // Cells are allocated in chunks of kChunkCells per shard, all shards at
   // once; a chunk never moves, so a bound cell index stays valid.
+  // A series past kMaxChunks (4M cells: far beyond configuration-bounded
+  // labels) records into the discard cells (chunk 0) and is not exported.
+  // A histogram keeps at most kChunkCells - 2 bounds (AddHistogram).
   static constexpr uint32_t kChunkCells = 256;
-  static constexpr uint32_t kMaxChunks = 4096;
+  static constexpr uint32_t kMaxChunks = 16384;
+  static constexpr uint32_t kDiscardCell = 0;
 
   uint32_t Declare(FamilySample info,
                    absl::AnyInvocable<void(SampleSink&)> collect);

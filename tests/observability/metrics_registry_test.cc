@@ -146,5 +146,21 @@ TEST(MetricsRegistryTest, ManySeriesKeepTheirOwnCells) {
   }
 }
 
+// A histogram keeps at most 254 bounds, so that its cells fit in one chunk.
+TEST(MetricsRegistryTest, TooManyBoundsAreCutToAChunk) {
+  MetricsRegistry registry;
+  std::vector<double> bounds;
+  for (int b = 1; b <= 300; ++b) bounds.push_back(b);
+  HistogramFamily wide = registry.AddHistogram("t_wide", "W.", {}, bounds);
+  wide.Observe({}, 3);
+  wide.Observe({}, 280);
+  FamilySample family = Find(registry.Collect(), "t_wide");
+  EXPECT_EQ(family.bounds.size(), 254u);
+  const FamilySample::Series& series = family.series.at({});
+  ASSERT_EQ(series.counts.size(), 255u);
+  EXPECT_EQ(series.counts[2], 1u);
+  EXPECT_EQ(series.counts[254], 1u);  // +Inf.
+}
+
 }  // namespace
 }  // namespace protogate::observability
