@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "aggregator/explain.h"
+#include "gateway/base/json_control_bytes.h"
 #include "gateway/base/strings.h"
 #include "gateway/explorer/explorer_page.h"
 #include "gateway/policy/header_rules.h"
@@ -62,7 +63,9 @@ std::string RoutesJson(const Snapshot& snapshot) {
   }
   w.EndArray();
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  // Paths and names may come from a backend's reflection.
+  return base::EscapeRawControlBytes(
+      std::string(buffer.GetString(), buffer.GetSize()));
 }
 
 // GET /-/plans/{method}[?format=dot][&fields=a,b.c]: the compiled plan
@@ -145,7 +148,8 @@ http::Response Readiness(const Snapshot& snapshot, bool serving) {
   }
   w.EndArray();
   w.EndObject();
-  return Json(200, std::string(buffer.GetString(), buffer.GetSize()));
+  return Json(200, base::EscapeRawControlBytes(
+                       std::string(buffer.GetString(), buffer.GetSize())));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_split.h"
+#include "gateway/base/json_control_bytes.h"
 #include "gateway/base/strings.h"
 #include "rapidjson/document.h"
 #include "rapidjson/error/en.h"
@@ -68,7 +69,9 @@ std::string ValueText(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
+  // Strings inside the client's claim may hold 0x1A..0x1F.
+  return base::EscapeRawControlBytes(
+      std::string(buffer.GetString(), buffer.GetSize()));
 }
 
 // A NumericDate: a JSON number of seconds, floored to an integer.

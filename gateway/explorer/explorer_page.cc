@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/base/json_control_bytes.h"
 #include "gateway/base/strings.h"
 #include "gateway/explorer/embedded_assets.h"
 #include "rapidjson/document.h"
@@ -55,7 +56,9 @@ http::Response Error(int http_status, absl::StatusCode code,
   http::Response response;
   response.status = http_status;
   response.headers.emplace_back("Content-Type", "application/json");
-  response.body.assign(buffer.GetString(), buffer.GetSize());
+  // The message may hold the client's path.
+  response.body = base::EscapeRawControlBytes(
+      std::string(buffer.GetString(), buffer.GetSize()));
   return response;
 }
 
@@ -96,7 +99,8 @@ http::Response Plans(const http::Request& request,
   w.EndObject();
   http::Response response;
   response.headers.emplace_back("Content-Type", "application/json");
-  response.body.assign(buffer.GetString(), buffer.GetSize());
+  response.body = base::EscapeRawControlBytes(
+      std::string(buffer.GetString(), buffer.GetSize()));
   return response;
 }
 

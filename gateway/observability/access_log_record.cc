@@ -1,20 +1,64 @@
 #include "gateway/observability/access_log_record.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
-#include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace protogate::observability {
 namespace {
 
-// RFC 3339 UTC with microseconds. The date and time up to the second are
-// formatted once per second per thread (absl::FormatTime is slow).
-void AppendRfc3339Micros(std::string& out, absl::Time time) {
+// Bytes at most one JSON-escaped byte takes ("\u00XX").
+constexpr size_t kMaxEscapedBytes = 6;
+// Bytes of everything but the string values: the keys, quotes, the time,
+// the numbers (at most 20 digits each) and the line end.
+constexpr size_t kMaxFixedBytes = 512;
+
+char* Copy(char* out, std::string_view text) {
+  std::memcpy(out, text.data(), text.size());
+  return out + text.size();
+}
+
+// Writes `value` as 2 decimal digits.
+char* TwoDigits(char* out, int value) {
+  out[0] = static_cast<char>('0' + value / 10);
+  out[1] = static_cast<char>('0' + value % 10);
+  return out + 2;
+}
+
+// "YYYY-MM-DDTHH:MM:SS" (19 bytes) of a UTC second.
+std::array<char, 19> FormatSecond(int64_t unix_seconds) {
+  const absl::CivilSecond civil = absl::ToCivilSecond(
+      absl::FromUnixSeconds(unix_seconds), absl::UTCTimeZone());
+  std::array<char, 19> text;
+  char* p = text.data();
+  const int64_t year = civil.year();
+  p = TwoDigits(p, static_cast<int>(year / 100 % 100));
+  p = TwoDigits(p, static_cast<int>(year % 100));
+  *p++ = '-';
+  p = TwoDigits(p, civil.month());
+  *p++ = '-';
+  p = TwoDigits(p, civil.day());
+  *p++ = 'T';
+  p = TwoDigits(p, civil.hour());
+  *p++ = ':';
+  p = TwoDigits(p, civil.minute());
+  *p++ = ':';
+  TwoDigits(p, civil.second());
+  return text;
+}
+
+// RFC 3339 UTC with microseconds (27 bytes). The date and time up to the
+// second are formatted once per second per thread; only the microseconds
+// are written per line.
+char* Rfc3339Micros(char* out, absl::Time time) {
   thread_local int64_t cached_second = INT64_MIN;
-  thread_local std::string seconds_text;
+  thread_local std::array<char, 19> seconds_text;
   const int64_t micros = absl::ToUnixMicros(time);
   int64_t second = micros / 1000000;
   int64_t fraction = micros % 1000000;
@@ -23,18 +67,17 @@ void AppendRfc3339Micros(std::string& out, absl::Time time) {
     --second;
   }
   if (second != cached_second) {
-    seconds_text =
-        absl::FormatTime("%Y-%m-%dT%H:%M:%S", absl::FromUnixSeconds(second),
-                         absl::UTCTimeZone());
+    seconds_text = FormatSecond(second);
     cached_second = second;
   }
-  out.append(seconds_text);
-  char digits[8] = {'.', 0, 0, 0, 0, 0, 0, 'Z'};
-  for (int i = 6; i >= 1; --i) {
-    digits[i] = static_cast<char>('0' + fraction % 10);
+  out = Copy(out, std::string_view(seconds_text.data(), seconds_text.size()));
+  *out++ = '.';
+  for (int i = 5; i >= 0; --i) {
+    out[i] = static_cast<char>('0' + fraction % 10);
     fraction /= 10;
   }
-  out.append(digits, sizeof(digits));
+  out[6] = 'Z';
+  return out + 7;
 }
 
 // Bytes a JSON string must escape: `"`, `\` and control characters.
@@ -45,106 +88,154 @@ constexpr std::array<bool, 256> kEscaped = [] {
   return escaped;
 }();
 
-void AppendEscaped(std::string& out, unsigned char c) {
+char* Escaped(char* out, unsigned char c) {
   static constexpr char kHex[] = "0123456789abcdef";
   switch (c) {
     case '"':
-      out.append("\\\"");
-      return;
+      return Copy(out, "\\\"");
     case '\\':
-      out.append("\\\\");
-      return;
+      return Copy(out, "\\\\");
     case '\n':
-      out.append("\\n");
-      return;
+      return Copy(out, "\\n");
     case '\r':
-      out.append("\\r");
-      return;
+      return Copy(out, "\\r");
     case '\t':
-      out.append("\\t");
-      return;
+      return Copy(out, "\\t");
     default:
-      out.append("\\u00");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
+      out = Copy(out, "\\u00");
+      *out++ = kHex[c >> 4];
+      *out++ = kHex[c & 0xf];
+      return out;
   }
+}
+
+constexpr uint64_t kOnes = 0x0101010101010101u;
+constexpr uint64_t kHighs = 0x8080808080808080u;
+
+// Whether any byte of `x` is below n (n <= 128), or equals c (exact for
+// "any"; SWAR as in transcoding/text_codecs.cc).
+constexpr uint64_t AnyBelow(uint64_t x, uint8_t n) {
+  return (x - kOnes * n) & ~x & kHighs;
+}
+constexpr uint64_t AnyEqual(uint64_t x, uint8_t c) {
+  return AnyBelow(x ^ (kOnes * c), 1);
+}
+
+// Whether one of the 8 bytes at `p` needs escaping.
+bool AnyEscaped(const char* p) {
+  uint64_t x;
+  std::memcpy(&x, p, sizeof(x));
+  return (AnyBelow(x, 0x20) | AnyEqual(x, '"') | AnyEqual(x, '\\')) != 0;
 }
 
 // `value` as a JSON string, escaped; other bytes as they are (as
-// rapidjson's Writer does without UTF-8 validation).
-void AppendJsonString(std::string& out, std::string_view value) {
-  out.push_back('"');
-  size_t plain = 0;  // Start of the bytes not yet appended.
-  for (size_t i = 0; i < value.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(value[i]);
-    if (!kEscaped[c]) continue;
-    out.append(value.data() + plain, i - plain);
-    AppendEscaped(out, c);
-    plain = i + 1;
+// rapidjson's Writer does without UTF-8 validation). Runs of 8 bytes that
+// need no escaping are skipped a word at a time.
+char* JsonString(char* out, std::string_view value) {
+  *out++ = '"';
+  size_t plain = 0;  // Start of the bytes not yet written.
+  size_t i = 0;
+  while (i < value.size()) {
+    if (value.size() - i >= 8 && !AnyEscaped(value.data() + i)) {
+      i += 8;
+      continue;
+    }
+    const size_t end = std::min(value.size(), i + 8);
+    for (; i < end; ++i) {
+      const unsigned char c = static_cast<unsigned char>(value[i]);
+      if (!kEscaped[c]) continue;
+      out = Copy(out, value.substr(plain, i - plain));
+      out = Escaped(out, c);
+      plain = i + 1;
+    }
   }
-  out.append(value.data() + plain, value.size() - plain);
-  out.push_back('"');
+  out = Copy(out, value.substr(plain));
+  *out++ = '"';
+  return out;
 }
 
-// `,"key":` (the leading comma is left out for the first member).
-void AppendKey(std::string& out, std::string_view key) {
-  out.append(",\"").append(key).append("\":");
+// `,"key":` (the key is a literal with its quotes and colon).
+char* Key(char* out, std::string_view quoted_key) {
+  *out++ = ',';
+  return Copy(out, quoted_key);
 }
 
-void String(std::string& out, std::string_view key, std::string_view value) {
-  if (value.empty()) return;
-  AppendKey(out, key);
-  AppendJsonString(out, value);
+char* String(char* out, std::string_view quoted_key, std::string_view value) {
+  if (value.empty()) return out;
+  return JsonString(Key(out, quoted_key), value);
 }
 
 // A value that needs no escaping by construction (an HTTP method token,
 // an IP address, a gRPC method name, hex ids).
-void Plain(std::string& out, std::string_view key, std::string_view value) {
-  if (value.empty()) return;
-  AppendKey(out, key);
-  out.push_back('"');
-  out.append(value);
-  out.push_back('"');
+char* Plain(char* out, std::string_view quoted_key, std::string_view value) {
+  if (value.empty()) return out;
+  out = Key(out, quoted_key);
+  *out++ = '"';
+  out = Copy(out, value);
+  *out++ = '"';
+  return out;
 }
 
-void Integer(std::string& out, std::string_view key, int64_t value) {
-  AppendKey(out, key);
-  absl::StrAppend(&out, value);
+char* Integer(char* out, std::string_view quoted_key, int64_t value) {
+  return absl::numbers_internal::FastIntToBuffer(value, Key(out, quoted_key));
+}
+
+// Milliseconds with the microseconds as 3 decimals.
+char* DurationMs(char* out, absl::Duration duration) {
+  const int64_t micros = absl::ToInt64Microseconds(duration);
+  out = Integer(out, "\"duration_ms\":", micros / 1000);
+  if (micros < 0) return out;
+  const int64_t fraction = micros % 1000;
+  out[0] = '.';
+  out[1] = static_cast<char>('0' + fraction / 100);
+  out[2] = static_cast<char>('0' + fraction / 10 % 10);
+  out[3] = static_cast<char>('0' + fraction % 10);
+  return out + 4;
+}
+
+size_t MaxLineSize(const AccessLogRecord& r) {
+  const size_t escaped = r.request_id.size() + r.target.size() +
+                         r.cluster.size() + r.endpoint.size() +
+                         r.subject.size() + r.rate_limit_policy.size();
+  const size_t plain = r.client_ip.size() + r.method.size() + r.route.size() +
+                       r.trace_id.size() + r.span_id.size();
+  return kMaxFixedBytes + kMaxEscapedBytes * escaped + plain;
 }
 
 }  // namespace
 
+void FormatAccessLogJson(const AccessLogRecord& record, std::string& line) {
+  line.resize(MaxLineSize(record));
+  char* const start = line.data();
+  char* p = Copy(start, "{\"time\":\"");
+  p = Rfc3339Micros(p, record.time);
+  *p++ = '"';
+  p = String(p, "\"request_id\":", record.request_id);
+  p = Plain(p, "\"client_ip\":", record.client_ip);
+  p = Plain(p, "\"method\":", record.method);
+  p = String(p, "\"path\":", record.target.substr(0, record.target.find('?')));
+  p = Plain(p, "\"route\":", record.route.empty() ? "-" : record.route);
+  p = Integer(p, "\"status\":", record.status);
+  if (record.grpc_code >= 0) p = Integer(p, "\"grpc_code\":", record.grpc_code);
+  p = DurationMs(p, record.duration);
+  p = Integer(p, "\"bytes_in\":", static_cast<int64_t>(record.bytes_in));
+  p = Integer(p, "\"bytes_out\":", static_cast<int64_t>(record.bytes_out));
+  p = String(p, "\"upstream_cluster\":", record.cluster);
+  p = String(p, "\"upstream_endpoint\":", record.endpoint);
+  if (record.plan_steps > 0) {
+    p = Integer(p, "\"plan_steps\":", record.plan_steps);
+  }
+  p = String(p, "\"subject\":", record.subject);
+  p = String(p, "\"rate_limit_policy\":", record.rate_limit_policy);
+  p = Plain(p, "\"trace_id\":", record.trace_id);
+  p = Plain(p, "\"span_id\":", record.span_id);
+  p = Copy(p, "}\n");
+  line.resize(static_cast<size_t>(p - start));
+}
+
 std::string FormatAccessLogJson(const AccessLogRecord& record) {
   std::string line;
-  line.reserve(512);
-  line.append("{\"time\":\"");
-  AppendRfc3339Micros(line, record.time);
-  line.push_back('"');
-  String(line, "request_id", record.request_id);
-  Plain(line, "client_ip", record.client_ip);
-  Plain(line, "method", record.method);
-  String(line, "path", record.target.substr(0, record.target.find('?')));
-  Plain(line, "route", record.route.empty() ? "-" : record.route);
-  Integer(line, "status", record.status);
-  if (record.grpc_code >= 0) Integer(line, "grpc_code", record.grpc_code);
-  // Milliseconds with the microseconds as 3 decimals.
-  const int64_t micros = absl::ToInt64Microseconds(record.duration);
-  Integer(line, "duration_ms", micros / 1000);
-  const int64_t fraction = micros % 1000;
-  const char decimals[4] = {'.', static_cast<char>('0' + fraction / 100),
-                            static_cast<char>('0' + fraction / 10 % 10),
-                            static_cast<char>('0' + fraction % 10)};
-  if (micros >= 0) line.append(decimals, sizeof(decimals));
-  Integer(line, "bytes_in", static_cast<int64_t>(record.bytes_in));
-  Integer(line, "bytes_out", static_cast<int64_t>(record.bytes_out));
-  String(line, "upstream_cluster", record.cluster);
-  String(line, "upstream_endpoint", record.endpoint);
-  if (record.plan_steps > 0) Integer(line, "plan_steps", record.plan_steps);
-  String(line, "subject", record.subject);
-  String(line, "rate_limit_policy", record.rate_limit_policy);
-  Plain(line, "trace_id", record.trace_id);
-  Plain(line, "span_id", record.span_id);
-  line.append("}\n");
+  FormatAccessLogJson(record, line);
   return line;
 }
 

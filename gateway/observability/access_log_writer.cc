@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <utility>
 
@@ -47,7 +48,10 @@ absl::StatusOr<std::unique_ptr<AccessLogWriter>> AccessLogWriter::Open(
 }
 
 AccessLogWriter::AccessLogWriter(AccessLogOptions options, int fd, int wake_fd)
-    : options_(std::move(options)), fd_(fd), wake_fd_(wake_fd) {
+    : options_(std::move(options)),
+      flush_bytes_(options_.buffer_bytes / 4),
+      fd_(fd),
+      wake_fd_(wake_fd) {
   thread_ = std::thread([this] {
     // A reader that went away fails the write (EPIPE), not the process.
     sigset_t set;
@@ -63,6 +67,7 @@ AccessLogWriter::~AccessLogWriter() {
     absl::MutexLock lock(&mu_);
     phase_ = Phase::kStopping;
     close_deadline_ = absl::Now() + options_.close_timeout;
+    ready_.Signal();
   }
   Wake();
   thread_.join();
@@ -70,14 +75,20 @@ AccessLogWriter::~AccessLogWriter() {
   close(wake_fd_);
 }
 
-bool AccessLogWriter::Append(std::string line) {
+bool AccessLogWriter::Append(std::string_view line) {
   absl::MutexLock lock(&mu_);
-  if (pending_bytes_ + line.size() > options_.buffer_bytes) {
+  if (pending_.size() + line.size() > options_.buffer_bytes) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  pending_bytes_ += line.size();
-  pending_.push_back(std::move(line));
+  pending_.append(line);
+  ++pending_lines_;
+  // The thread waits on a CondVar, not on an absl::Condition of mu_: with a
+  // Condition waiter every Unlock here would evaluate it (the slow path).
+  if (pending_.size() >= flush_bytes_ &&
+      pending_.size() - line.size() < flush_bytes_) {
+    ready_.Signal();
+  }
   return true;
 }
 
@@ -85,13 +96,14 @@ void AccessLogWriter::Reopen() {
   {
     absl::MutexLock lock(&mu_);
     reopen_ = true;
+    ready_.Signal();
   }
   Wake();
 }
 
 size_t AccessLogWriter::buffered_lines() const {
   absl::MutexLock lock(&mu_);
-  return pending_.size();
+  return pending_lines_;
 }
 
 void AccessLogWriter::Wake() {
@@ -100,65 +112,62 @@ void AccessLogWriter::Wake() {
 }
 
 void AccessLogWriter::Run() {
-  const size_t flush_bytes = options_.buffer_bytes / 4;
+  std::string batch;  // Swapped with pending_: both keep their capacity.
   while (true) {
-    std::vector<std::string> batch;
+    size_t lines = 0;
     bool reopen = false;
     bool stopping = false;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this, flush_bytes]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return pending_bytes_ >= flush_bytes || reopen_ ||
-               phase_ == Phase::kStopping;
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), options_.flush_interval);
+      if (pending_.size() < flush_bytes_ && !reopen_ &&
+          phase_ != Phase::kStopping) {
+        ready_.WaitWithTimeout(&mu_, options_.flush_interval);
+      }
       batch.swap(pending_);
-      pending_bytes_ = 0;
+      std::swap(lines, pending_lines_);
       std::swap(reopen, reopen_);
       stopping = phase_ == Phase::kStopping;
     }
     if (reopen) ReopenFile();
-    if (!WriteAll(batch)) {
+    const bool ok = WriteAll(batch, lines);
+    batch.clear();
+    if (!ok) {
       absl::MutexLock lock(&mu_);
-      dropped_.fetch_add(pending_.size(), std::memory_order_relaxed);
+      dropped_.fetch_add(pending_lines_, std::memory_order_relaxed);
       pending_.clear();
-      pending_bytes_ = 0;
+      pending_lines_ = 0;
       if (phase_ == Phase::kStopping) return;
       continue;
     }
-    if (stopping && batch.empty() && !reopen) return;
+    if (stopping && lines == 0 && !reopen) return;
   }
 }
 
-bool AccessLogWriter::WriteAll(const std::vector<std::string>& lines) {
-  std::string chunk;
-  size_t chunk_lines = 0;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    chunk.append(lines[i]);
-    ++chunk_lines;
-    if (chunk.size() < kChunkBytes && i + 1 < lines.size()) continue;
-    if (!WriteFully(chunk)) {
-      dropped_.fetch_add(lines.size() - i - 1 + chunk_lines,
-                         std::memory_order_relaxed);
-      return false;
-    }
-    written_.fetch_add(chunk_lines, std::memory_order_relaxed);
-    chunk.clear();
-    chunk_lines = 0;
+bool AccessLogWriter::WriteAll(const std::string& batch, size_t lines) {
+  const size_t done = WriteFully(batch);
+  if (done == batch.size()) {
+    written_.fetch_add(lines, std::memory_order_relaxed);
+    return true;
   }
-  return true;
+  // A line cut short counts as dropped.
+  const auto unwritten = static_cast<size_t>(std::count(
+      batch.begin() + static_cast<std::ptrdiff_t>(done), batch.end(), '\n'));
+  written_.fetch_add(lines - unwritten, std::memory_order_relaxed);
+  dropped_.fetch_add(unwritten, std::memory_order_relaxed);
+  return false;
 }
 
-bool AccessLogWriter::WriteFully(const std::string& data) {
+size_t AccessLogWriter::WriteFully(std::string_view data) {
   size_t offset = 0;
   while (offset < data.size()) {
-    ssize_t n = write(fd_, data.data() + offset, data.size() - offset);
+    const size_t size = std::min(data.size() - offset, kChunkBytes);
+    ssize_t n = write(fd_, data.data() + offset, size);
     if (n > 0) {
       offset += static_cast<size_t>(n);
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno != EAGAIN) return false;  // EPIPE, EIO, ENOSPC: drop.
+    if (n < 0 && errno != EAGAIN) return offset;  // EPIPE, EIO, ENOSPC.
     absl::Time deadline;
     {
       absl::MutexLock lock(&mu_);
@@ -167,7 +176,7 @@ bool AccessLogWriter::WriteFully(const std::string& data) {
     int timeout_ms = -1;
     if (deadline != absl::InfiniteFuture()) {
       absl::Duration left = deadline - absl::Now();
-      if (left <= absl::ZeroDuration()) return false;
+      if (left <= absl::ZeroDuration()) return offset;
       timeout_ms = static_cast<int>(absl::ToInt64Milliseconds(left)) + 1;
     }
     pollfd fds[2] = {{fd_, POLLOUT, 0}, {wake_fd_, POLLIN, 0}};
@@ -177,7 +186,7 @@ bool AccessLogWriter::WriteFully(const std::string& data) {
       [[maybe_unused]] ssize_t r = read(wake_fd_, &count, sizeof(count));
     }
   }
-  return true;
+  return offset;
 }
 
 void AccessLogWriter::ReopenFile() {

@@ -2,15 +2,18 @@
 // own thread, so that request threads never wait on the disk or on a
 // stalled reader.
 //
-// Append() queues a line in a bounded buffer and returns at once; when the
-// buffer holds `buffer_bytes`, the line is dropped and counted (dropped()).
-// The writer thread takes the whole buffer at a time and writes it with
-// non-blocking writes, waiting in poll() for room (a pipe nobody reads
-// stalls only this thread). Reopen() (SIGUSR1, after logrotate moved the
-// file) makes the thread close and reopen the path before its next write.
+// Append() copies a line into a bounded byte buffer and returns at once;
+// when the buffer holds `buffer_bytes`, the line is dropped and counted
+// (dropped()). The writer thread swaps the whole buffer for its empty one
+// (the two keep their capacity: no allocation per line once warm) and
+// writes it with non-blocking writes, waiting in poll() for room (a pipe
+// nobody reads stalls only this thread). Reopen() (SIGUSR1, after logrotate
+// moved the file) makes the thread close and reopen the path before its next
+// write.
 //
 // Thread safety: every method may be called from any thread. Append()
-// holds the buffer's mutex for one vector push.
+// holds the buffer's mutex for one memcpy of the line (the thread waits on
+// a CondVar, so Append's unlock stays on absl::Mutex's fast path).
 // Ownership: the writer owns its thread and file; destruction writes what
 // is buffered for at most `close_timeout`, then drops the rest.
 //
@@ -23,8 +26,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
-#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -52,9 +55,9 @@ class AccessLogWriter {
   AccessLogWriter(const AccessLogWriter&) = delete;
   AccessLogWriter& operator=(const AccessLogWriter&) = delete;
 
-  // Queues `line` (which should end in "\n"). False when the buffer was
-  // full and the line was dropped. Never blocks on I/O.
-  bool Append(std::string line);
+  // Queues a copy of `line` (which should end in "\n"). False when the
+  // buffer was full and the line was dropped. Never blocks on I/O.
+  bool Append(std::string_view line);
   // Reopens the path before the next write (a no-op for standard output).
   void Reopen();
 
@@ -68,18 +71,22 @@ class AccessLogWriter {
 
   AccessLogWriter(AccessLogOptions options, int fd, int wake_fd);
   void Run();
-  // Writes `lines` to fd_; false when stopping past the close deadline.
-  bool WriteAll(const std::vector<std::string>& lines);
-  bool WriteFully(const std::string& data);
+  // Writes `lines` lines of `batch` to fd_ and counts them; false when
+  // stopping past the close deadline (the rest is counted as dropped).
+  bool WriteAll(const std::string& batch, size_t lines);
+  // Bytes of `data` written before an error or the close deadline.
+  size_t WriteFully(std::string_view data);
   void ReopenFile();
   void Wake();
 
   const AccessLogOptions options_;
-  int fd_;             // Written only by the thread.
-  const int wake_fd_;  // eventfd: wakes the thread's poll().
+  const size_t flush_bytes_;  // Wake the thread early from this many on.
+  int fd_;                    // Written only by the thread.
+  const int wake_fd_;         // eventfd: wakes the thread's poll().
   mutable absl::Mutex mu_;
-  std::vector<std::string> pending_ ABSL_GUARDED_BY(mu_);
-  size_t pending_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::CondVar ready_;  // Signalled at flush_bytes_, reopen and stop.
+  std::string pending_ ABSL_GUARDED_BY(mu_);  // Whole lines.
+  size_t pending_lines_ ABSL_GUARDED_BY(mu_) = 0;
   bool reopen_ ABSL_GUARDED_BY(mu_) = false;
   Phase phase_ ABSL_GUARDED_BY(mu_) = Phase::kRunning;
   absl::Time close_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/observability/route_series.h"
 
 namespace protogate::observability {
 
@@ -128,14 +129,25 @@ std::string_view HttpCodeText(int status) {
              : "other";
 }
 
-std::string_view HttpMethodLabel(std::string_view method) {
-  static constexpr std::array<std::string_view, 9> kMethods = {
-      "GET",  "POST",    "PUT",   "DELETE", "PATCH",
-      "HEAD", "OPTIONS", "TRACE", "CONNECT"};
-  for (std::string_view known : kMethods) {
-    if (method == known) return known;
+namespace {
+
+constexpr std::array<std::string_view, kHttpMethodLabels> kMethodLabels = {
+    "GET",  "POST",    "PUT",   "DELETE",  "PATCH",
+    "HEAD", "OPTIONS", "TRACE", "CONNECT", "other"};
+
+}  // namespace
+
+int HttpMethodIndex(std::string_view method) {
+  for (int i = 0; i + 1 < kHttpMethodLabels; ++i) {
+    if (method == kMethodLabels[i]) return i;
   }
-  return "other";
+  return kHttpMethodLabels - 1;
+}
+
+std::string_view HttpMethodLabelAt(int index) { return kMethodLabels[index]; }
+
+std::string_view HttpMethodLabel(std::string_view method) {
+  return kMethodLabels[HttpMethodIndex(method)];
 }
 
 }  // namespace protogate::observability

@@ -15,8 +15,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "gateway/observability/metrics_registry.h"
 
 namespace protogate::observability {
@@ -29,8 +34,17 @@ struct BuildInfo {
   std::string_view revision;
 };
 
+class RouteSeries;
+
 struct GatewayMetrics {
   GatewayMetrics(MetricsRegistry& registry, BuildInfo build);
+  ~GatewayMetrics();
+
+  // The bound series of one route and its cluster (route_series.h), made
+  // on first use and kept while this object lives: a reload's routes get
+  // the same ones. Takes a mutex: call it once per route (RouteSeriesSlot).
+  const RouteSeries& Route(std::string_view route,
+                           std::string_view cluster) const;
 
   // HTTP requests: {route, method, code} / {route, method}.
   CounterFamily http_requests;
@@ -68,6 +82,11 @@ struct GatewayMetrics {
   CounterFamily auth_decisions;
   CounterFamily rate_limit_decisions;
   CounterFamily cors_preflights;
+
+ private:
+  mutable absl::Mutex routes_mu_;
+  mutable absl::flat_hash_map<std::string, std::unique_ptr<RouteSeries>> routes_
+      ABSL_GUARDED_BY(routes_mu_);
 };
 
 // "OK", "UNAVAILABLE", ... for a gRPC status code 0-16, else "UNKNOWN".
@@ -77,5 +96,9 @@ std::string_view HttpCodeText(int status);
 // The method label: one of the RFC 9110 methods and PATCH as sent, else
 // "other" (a client may send any token as a method; labels stay bounded).
 std::string_view HttpMethodLabel(std::string_view method);
+// The same as an index 0..kHttpMethodLabels-1, and the label of an index.
+inline constexpr int kHttpMethodLabels = 10;
+int HttpMethodIndex(std::string_view method);
+std::string_view HttpMethodLabelAt(int index);
 
 }  // namespace protogate::observability

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cassert>
 #include <cstring>
 #include <utility>
@@ -36,16 +37,9 @@ std::string_view SeriesKey(uint32_t family, LabelValues labels) {
   return key;
 }
 
-std::vector<std::string> SplitLabels(std::string_view key) {
-  std::vector<std::string> values;
-  key.remove_prefix(sizeof(uint32_t));
-  while (!key.empty()) {
-    size_t end = key.find(kSeparator);
-    values.emplace_back(key.substr(0, end));
-    key.remove_prefix(end + 1);
-  }
-  return values;
-}
+// A double kept in a cell's bits.
+uint64_t Bits(double value) { return std::bit_cast<uint64_t>(value); }
+double Value(uint64_t bits) { return std::bit_cast<double>(bits); }
 
 }  // namespace
 
@@ -67,18 +61,37 @@ struct MetricsRegistry::Family {
   absl::AnyInvocable<void(SampleSink&)> collect;  // Null: shard-counted.
 };
 
-// Aligned so that two shards never share a cache line.
-struct alignas(64) MetricsRegistry::Shard {
-  struct Cell {
-    double value = 0;              // Counter, gauge, histogram sum.
-    std::vector<uint64_t> counts;  // Histogram buckets (+Inf last).
-  };
-  absl::Mutex mu;
-  absl::flat_hash_map<std::string, Cell> cells ABSL_GUARDED_BY(mu);
+struct MetricsRegistry::Series {
+  uint32_t family;
+  std::vector<std::string> labels;
+  uint32_t cell;  // First cell: the value; a histogram's bucket counts
+                  // (+Inf last), then its sum.
+  uint32_t width;
 };
 
-MetricsRegistry::MetricsRegistry() : shards_(new Shard[kShards]) {}
-MetricsRegistry::~MetricsRegistry() = default;
+// Aligned so that two shards' tables never share a cache line.
+struct alignas(64) MetricsRegistry::Shard {
+  absl::Mutex mu;
+  // Series key -> first cell, for the series this shard's threads used.
+  absl::flat_hash_map<std::string, uint32_t> cells ABSL_GUARDED_BY(mu);
+};
+
+MetricsRegistry::MetricsRegistry()
+    : shards_(new Shard[kShards]),
+      chunks_(new std::atomic<std::atomic<uint64_t>*>[kMaxChunks]) {
+  for (uint32_t i = 1; i < kMaxChunks; ++i) chunks_[i].store(nullptr);
+  // Chunk 0 is the discard area (kDiscardCell): a series that does not fit
+  // records there and is never exported.
+  auto* discard = new std::atomic<uint64_t>[kShards * kChunkCells];
+  for (uint32_t i = 0; i < kShards * kChunkCells; ++i) discard[i].store(0);
+  chunks_[0].store(discard);
+  absl::MutexLock lock(&series_mu_);
+  next_cell_ = kChunkCells;
+}
+
+MetricsRegistry::~MetricsRegistry() {
+  for (uint32_t i = 0; i < kMaxChunks; ++i) delete[] chunks_[i].load();
+}
 
 uint32_t MetricsRegistry::Declare(
     FamilySample info, absl::AnyInvocable<void(SampleSink&)> collect) {
@@ -116,6 +129,8 @@ GaugeFamily MetricsRegistry::AddGauge(std::string name, std::string help,
 HistogramFamily MetricsRegistry::AddHistogram(
     std::string name, std::string help, std::vector<std::string> label_names,
     std::vector<double> bounds) {
+  // A series' cells (buckets, +Inf, sum) fit in one chunk.
+  if (bounds.size() > kChunkCells - 2) bounds.resize(kChunkCells - 2);
   FamilySample info{std::move(name), std::move(help), MetricType::kHistogram,
                     std::move(label_names), std::move(bounds)};
   uint32_t id = Declare(std::move(info), nullptr);
@@ -131,43 +146,107 @@ void MetricsRegistry::AddCollector(
   Declare(std::move(info), std::move(collect));
 }
 
-void MetricsRegistry::AddValue(uint32_t family, LabelValues labels,
-                               double amount) {
-  absl::string_view key = base::ToAbsl(SeriesKey(family, labels));
-  Shard& shard = shards_[ThreadShard()];
-  absl::MutexLock lock(&shard.mu);
-  auto it = shard.cells.find(key);
-  if (it == shard.cells.end()) it = shard.cells.try_emplace(key).first;
-  it->second.value += amount;
+std::atomic<uint64_t>& MetricsRegistry::Cell(int shard, uint32_t cell) {
+  std::atomic<uint64_t>* chunk =
+      chunks_[cell / kChunkCells].load(std::memory_order_acquire);
+  return chunk[static_cast<uint32_t>(shard) * kChunkCells + cell % kChunkCells];
 }
 
-void MetricsRegistry::AddObservation(uint32_t family,
-                                     const std::vector<double>& bounds,
-                                     LabelValues labels, double value) {
-  size_t bucket =
-      std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin();
-  absl::string_view key = base::ToAbsl(SeriesKey(family, labels));
+uint32_t MetricsRegistry::CreateSeries(std::string_view key, uint32_t family,
+                                       LabelValues labels, uint32_t width) {
+  absl::MutexLock lock(&series_mu_);
+  auto [it, inserted] = series_cells_.try_emplace(base::ToAbsl(key), 0);
+  if (!inserted) return it->second;
+  // A series' cells never straddle two chunks.
+  if (next_cell_ / kChunkCells != (next_cell_ + width - 1) / kChunkCells) {
+    next_cell_ = (next_cell_ / kChunkCells + 1) * kChunkCells;
+  }
+  const uint32_t chunk = next_cell_ / kChunkCells;
+  if (chunk >= kMaxChunks) return kDiscardCell;
+  if (chunks_[chunk].load(std::memory_order_relaxed) == nullptr) {
+    auto* cells = new std::atomic<uint64_t>[kShards * kChunkCells];
+    for (uint32_t i = 0; i < kShards * kChunkCells; ++i) cells[i].store(0);
+    chunks_[chunk].store(cells, std::memory_order_release);
+  }
+  it->second = next_cell_;
+  next_cell_ += width;
+  Series& series = series_.emplace_back();
+  series.family = family;
+  for (std::string_view value : labels) series.labels.emplace_back(value);
+  series.cell = it->second;
+  series.width = width;
+  return series.cell;
+}
+
+uint32_t MetricsRegistry::CellOf(uint32_t family, LabelValues labels,
+                                 uint32_t width) {
+  const std::string_view key = SeriesKey(family, labels);
   Shard& shard = shards_[ThreadShard()];
   absl::MutexLock lock(&shard.mu);
-  auto it = shard.cells.find(key);
+  auto it = shard.cells.find(base::ToAbsl(key));
   if (it == shard.cells.end()) {
-    it = shard.cells.try_emplace(key).first;
-    it->second.counts.assign(bounds.size() + 1, 0);
+    const uint32_t cell = CreateSeries(key, family, labels, width);
+    it = shard.cells.try_emplace(base::ToAbsl(key), cell).first;
   }
-  it->second.value += value;
-  ++it->second.counts[bucket];
+  return it->second;
+}
+
+void MetricsRegistry::AddToCell(uint32_t cell, double amount) {
+  std::atomic<uint64_t>& bits = Cell(ThreadShard(), cell);
+  uint64_t old = bits.load(std::memory_order_relaxed);
+  while (!bits.compare_exchange_weak(old, Bits(Value(old) + amount),
+                                     std::memory_order_relaxed)) {
+  }
+}
+
+void MetricsRegistry::ObserveAtCell(uint32_t cell,
+                                    const std::vector<double>& bounds,
+                                    double value) {
+  const auto bucket = static_cast<uint32_t>(
+      std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin());
+  const int shard = ThreadShard();
+  Cell(shard, cell + bucket).fetch_add(1, std::memory_order_relaxed);
+  std::atomic<uint64_t>& sum =
+      Cell(shard, cell + static_cast<uint32_t>(bounds.size()) + 1);
+  uint64_t old = sum.load(std::memory_order_relaxed);
+  while (!sum.compare_exchange_weak(old, Bits(Value(old) + value),
+                                    std::memory_order_relaxed)) {
+  }
 }
 
 void CounterFamily::Add(LabelValues labels, double amount) const {
-  registry_->AddValue(id_, labels, amount);
+  registry_->AddToCell(registry_->CellOf(id_, labels, 1), amount);
 }
 
 void GaugeFamily::Add(LabelValues labels, double delta) const {
-  registry_->AddValue(id_, labels, delta);
+  registry_->AddToCell(registry_->CellOf(id_, labels, 1), delta);
 }
 
 void HistogramFamily::Observe(LabelValues labels, double value) const {
-  registry_->AddObservation(id_, *bounds_, labels, value);
+  const auto width = static_cast<uint32_t>(bounds_->size() + 2);
+  registry_->ObserveAtCell(registry_->CellOf(id_, labels, width), *bounds_,
+                           value);
+}
+
+void LazyCounter::Add(const CounterFamily& family, LabelValues labels,
+                      double amount) const {
+  uint32_t cell = cell_.load(std::memory_order_acquire);
+  if (cell == 0) {
+    cell = family.registry_->CellOf(family.id_, labels, 1) + 1;
+    cell_.store(cell, std::memory_order_release);
+  }
+  family.registry_->AddToCell(cell - 1, amount);
+}
+
+void LazyHistogram::Observe(const HistogramFamily& family, LabelValues labels,
+                            double value) const {
+  uint32_t cell = cell_.load(std::memory_order_acquire);
+  if (cell == 0) {
+    const auto width = static_cast<uint32_t>(family.bounds_->size() + 2);
+    cell = family.registry_->CellOf(family.id_, labels, width) + 1;
+    cell_.store(cell, std::memory_order_release);
+  }
+  family.registry_->ObserveAtCell(cell - 1, *family.bounds_, value);
 }
 
 std::vector<FamilySample> MetricsRegistry::Collect() {
@@ -186,26 +265,27 @@ std::vector<FamilySample> MetricsRegistry::Collect() {
     SampleSink sink(out[i]);
     (*collectors[i])(sink);
   }
-  for (int s = 0; s < kShards; ++s) {
-    absl::MutexLock lock(&shards_[s].mu);
-    for (const auto& [key, cell] : shards_[s].cells) {
-      uint32_t id;
-      std::memcpy(&id, key.data(), sizeof(id));
-      if (id >= out.size()) continue;  // Declared after the copy above.
-      FamilySample::Series& series = out[id].series[SplitLabels(key)];
-      series.value += cell.value;
-      if (cell.counts.empty()) continue;
-      series.counts.resize(cell.counts.size(), 0);
-      for (size_t b = 0; b < cell.counts.size(); ++b) {
-        series.counts[b] += cell.counts[b];
+  absl::MutexLock lock(&series_mu_);
+  for (const Series& series : series_) {
+    if (series.family >= out.size()) continue;  // Declared after the copy.
+    FamilySample& family = out[series.family];
+    FamilySample::Series& sample = family.series[series.labels];
+    if (family.type != MetricType::kHistogram) {
+      for (int s = 0; s < kShards; ++s) {
+        sample.value +=
+            Value(Cell(s, series.cell).load(std::memory_order_relaxed));
       }
+      continue;
     }
-  }
-  for (FamilySample& family : out) {
-    if (family.type != MetricType::kHistogram) continue;
-    for (auto& [labels, series] : family.series) {
-      series.sum = series.value;
-      series.value = 0;
+    const uint32_t buckets = series.width - 1;
+    sample.counts.assign(buckets, 0);
+    for (int s = 0; s < kShards; ++s) {
+      for (uint32_t b = 0; b < buckets; ++b) {
+        sample.counts[b] +=
+            Cell(s, series.cell + b).load(std::memory_order_relaxed);
+      }
+      sample.sum +=
+          Value(Cell(s, series.cell + buckets).load(std::memory_order_relaxed));
     }
   }
   return out;

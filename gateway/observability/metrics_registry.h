@@ -3,11 +3,14 @@
 // lock and merged when Prometheus scrapes (Collect()).
 //
 // A family is declared once (name, help, label names; buckets for a
-// histogram) and returns a small handle. Recording through a handle adds to
-// one of kShards shards picked by the calling thread: each shard has its own
-// mutex, which only the threads mapped to that shard and a scrape ever take,
-// so an I/O thread never waits on another I/O thread or on a global lock.
-// Collect() visits the shards one by one and sums them.
+// histogram) and returns a small handle. Each series owns a few cells
+// (one value; a histogram's bucket counts and sum) in each of kShards
+// shards; a thread records into the shard it was mapped to with a relaxed
+// atomic add, so I/O threads never share a cache line or a lock. Recording
+// by label values looks the series up in the shard's own table (its mutex
+// is taken only by the threads of that shard); a series bound once
+// (LazyCounter, LazyHistogram: per route, at its first request) is added
+// to with no lookup at all. Collect() sums the cells over the shards.
 //
 // Label values must be bounded by configuration (route names, cluster
 // names, status codes): the registry keeps every series it has seen.
@@ -25,6 +28,7 @@
 //                                      ExpositionFormat::kPrometheusText);
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <initializer_list>
@@ -35,6 +39,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/synchronization/mutex.h"
 
@@ -73,6 +78,7 @@ class CounterFamily {
 
  private:
   friend class MetricsRegistry;
+  friend class LazyCounter;
   CounterFamily(MetricsRegistry* r, uint32_t id) : registry_(r), id_(id) {}
   MetricsRegistry* registry_ = nullptr;
   uint32_t id_ = 0;
@@ -99,11 +105,36 @@ class HistogramFamily {
 
  private:
   friend class MetricsRegistry;
+  friend class LazyHistogram;
   HistogramFamily(MetricsRegistry* r, uint32_t id, const std::vector<double>* b)
       : registry_(r), id_(id), bounds_(b) {}
   MetricsRegistry* registry_ = nullptr;
   uint32_t id_ = 0;
   const std::vector<double>* bounds_ = nullptr;
+};
+
+// One series of a counter family whose labels are fixed where it is kept
+// (a route's series): bound on its first Add (an unused one is not
+// exported), then added to without building, hashing or looking up a key.
+// Thread-safe; `labels` are read only by the first Add. REQUIRES: every
+// Add passes the same family and labels.
+class LazyCounter {
+ public:
+  void Add(const CounterFamily& family, LabelValues labels,
+           double amount = 1) const;
+
+ private:
+  mutable std::atomic<uint32_t> cell_{0};  // First cell + 1; 0: unbound.
+};
+
+// The same for one series of a histogram family.
+class LazyHistogram {
+ public:
+  void Observe(const HistogramFamily& family, LabelValues labels,
+               double value) const;
+
+ private:
+  mutable std::atomic<uint32_t> cell_{0};
 };
 
 // Sets the series of a family computed at scrape time (CollectorFamily).
@@ -134,6 +165,7 @@ class MetricsRegistry {
   // Declare a family, or return the existing one of that name (declaring
   // twice, e.g. once per config snapshot, is fine). REQUIRES: a valid
   // Prometheus name, unique per type and labels; counters end in "_total".
+  // A histogram keeps its first 254 bounds (ascending) at most.
   CounterFamily AddCounter(std::string name, std::string help,
                            std::vector<std::string> label_names);
   GaugeFamily AddGauge(std::string name, std::string help,
@@ -155,21 +187,45 @@ class MetricsRegistry {
   friend class CounterFamily;
   friend class GaugeFamily;
   friend class HistogramFamily;
+  friend class LazyCounter;
+  friend class LazyHistogram;
   struct Family;
+  struct Series;
   struct Shard;
+  // Cells are allocated in chunks of kChunkCells per shard, all shards at
+  // once; a chunk never moves, so a bound cell index stays valid.
+  // A series past kMaxChunks (4M cells: far beyond configuration-bounded
+  // labels) records into the discard cells (chunk 0) and is not exported.
+  // A histogram keeps at most kChunkCells - 2 bounds (AddHistogram).
+  static constexpr uint32_t kChunkCells = 256;
+  static constexpr uint32_t kMaxChunks = 16384;
+  static constexpr uint32_t kDiscardCell = 0;
 
   uint32_t Declare(FamilySample info,
                    absl::AnyInvocable<void(SampleSink&)> collect);
-  void AddValue(uint32_t family, LabelValues labels, double amount);
-  void AddObservation(uint32_t family, const std::vector<double>& bounds,
-                      LabelValues labels, double value);
+  // The first cell of the series (`width` cells), made on first use.
+  uint32_t CellOf(uint32_t family, LabelValues labels, uint32_t width);
+  uint32_t CreateSeries(std::string_view key, uint32_t family,
+                        LabelValues labels, uint32_t width);
+  std::atomic<uint64_t>& Cell(int shard, uint32_t cell);
+  void AddToCell(uint32_t cell, double amount);
+  void ObserveAtCell(uint32_t cell, const std::vector<double>& bounds,
+                     double value);
   const Family& family(uint32_t id);
 
   absl::Mutex collect_mu_;  // One scrape at a time (collectors run once).
   absl::Mutex families_mu_;
   // A deque keeps each Family at its address while others are added.
   std::deque<Family> families_ ABSL_GUARDED_BY(families_mu_);
+  absl::Mutex series_mu_;  // Taken when a shard sees a series first.
+  std::deque<Series> series_ ABSL_GUARDED_BY(series_mu_);
+  // Series key -> first cell.
+  absl::flat_hash_map<std::string, uint32_t> series_cells_
+      ABSL_GUARDED_BY(series_mu_);
+  uint32_t next_cell_ ABSL_GUARDED_BY(series_mu_) = 0;
   std::unique_ptr<Shard[]> shards_;
+  // kShards * kChunkCells cells each; written under series_mu_.
+  std::unique_ptr<std::atomic<std::atomic<uint64_t>*>[]> chunks_;
 };
 
 }  // namespace protogate::observability

@@ -61,10 +61,14 @@ void RequestObserver::FinishCall(const RequestObservation& seen,
   double seconds = absl::ToDoubleSeconds(end - outcome.start);
   std::string_view code = GrpcCodeName(outcome.grpc_code);
   if (const GatewayMetrics* m = options_.metrics) {
-    std::string_view method = outcome.grpc_method;
-    if (!method.empty() && method.front() == '/') method.remove_prefix(1);
-    m->upstream_requests.Add({outcome.cluster, method, code});
-    m->upstream_request_duration.Observe({outcome.cluster}, seconds);
+    if (outcome.series != nullptr) {
+      outcome.series->CountCall(outcome.grpc_code, seconds);
+    } else {
+      std::string_view method = outcome.grpc_method;
+      if (!method.empty() && method.front() == '/') method.remove_prefix(1);
+      m->upstream_requests.Add({outcome.cluster, method, code});
+      m->upstream_request_duration.Observe({outcome.cluster}, seconds);
+    }
     if (outcome.attempts > 1) {
       m->upstream_retries.Add({outcome.cluster}, outcome.attempts - 1);
     }
@@ -98,16 +102,21 @@ void RequestObserver::Finish(const RequestObservation& seen,
                              const RequestOutcome& outcome) const {
   absl::Time end = absl::Now();
   if (const GatewayMetrics* m = options_.metrics) {
-    std::string_view route =
-        outcome.route.empty() ? kUnknownRoute : outcome.route;
-    const std::string_view method = HttpMethodLabel(outcome.method);
-    m->http_requests.Add({route, method, HttpCodeText(outcome.status)});
-    m->http_request_duration.Observe({route, method},
-                                     absl::ToDoubleSeconds(end - seen.start));
-    m->http_request_size.Observe({route, method},
-                                 static_cast<double>(outcome.bytes_in));
-    m->http_response_size.Observe({route, method},
-                                  static_cast<double>(outcome.bytes_out));
+    const double seconds = absl::ToDoubleSeconds(end - seen.start);
+    if (outcome.series != nullptr) {
+      outcome.series->CountRequest(outcome.method, outcome.status, seconds,
+                                   outcome.bytes_in, outcome.bytes_out);
+    } else {
+      std::string_view route =
+          outcome.route.empty() ? kUnknownRoute : outcome.route;
+      const std::string_view method = HttpMethodLabel(outcome.method);
+      m->http_requests.Add({route, method, HttpCodeText(outcome.status)});
+      m->http_request_duration.Observe({route, method}, seconds);
+      m->http_request_size.Observe({route, method},
+                                   static_cast<double>(outcome.bytes_in));
+      m->http_response_size.Observe({route, method},
+                                    static_cast<double>(outcome.bytes_out));
+    }
     m->http_requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
     CountStageOutcomes(*m, outcome);
   }
@@ -137,14 +146,17 @@ void RequestObserver::WriteAccessLog(const RequestObservation& seen,
   record.plan_steps = outcome.plan_steps;
   record.subject = outcome.subject;
   record.rate_limit_policy = outcome.rate_limit_policy;
-  std::string trace_id, span_id;
+  char trace_id[32];
+  char span_id[16];
   if (seen.trace) {
-    trace_id = seen.trace->TraceIdHex();
-    span_id = seen.trace->SpanIdHex();
-    record.trace_id = trace_id;
-    record.span_id = span_id;
+    record.trace_id = seen.trace->TraceIdHex(trace_id);
+    record.span_id = seen.trace->SpanIdHex(span_id);
   }
-  options_.access_log->Append(FormatAccessLogJson(record));
+  // The line is formatted into a per-thread buffer and copied into the
+  // writer's: no allocation per line.
+  thread_local std::string line;
+  FormatAccessLogJson(record, line);
+  options_.access_log->Append(line);
 }
 
 void RequestObserver::ExportServerSpan(const RequestObservation& seen,

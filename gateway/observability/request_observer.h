@@ -25,6 +25,7 @@
 #include "gateway/observability/access_log_record.h"
 #include "gateway/observability/access_log_writer.h"
 #include "gateway/observability/gateway_metrics.h"
+#include "gateway/observability/route_series.h"
 #include "gateway/observability/span_exporter.h"
 #include "gateway/observability/trace_context.h"
 
@@ -47,8 +48,10 @@ struct RequestObservation {
 // request's data for the duration of Finish().
 struct RequestOutcome {
   std::string_view route = kUnknownRoute;  // gRPC method or plan name.
-  std::string_view method;                 // The HTTP method.
-  std::string_view target;                 // Path and query.
+  // The route's bound series (route_series.h); null: counted by labels.
+  const RouteSeries* series = nullptr;
+  std::string_view method;  // The HTTP method.
+  std::string_view target;  // Path and query.
   std::string_view request_id;
   std::string_view client_ip;
   int status = 0;
@@ -70,6 +73,9 @@ struct RequestOutcome {
 
 // One upstream call (a plain route's call, a plan step, a retry).
 struct CallOutcome {
+  // A plain route's call: its route's bound series (its cluster and
+  // grpc_method are the route's); null: counted by labels.
+  const RouteSeries* series = nullptr;
   std::string_view cluster;
   std::string_view grpc_method;  // "/pkg.Service/Method" or "pkg.Service/M".
   int grpc_code = 0;
@@ -103,6 +109,13 @@ class RequestObserver {
   const GatewayMetrics* metrics() const { return options_.metrics; }
   // Whether Finish() writes an access-log line (which needs the target).
   bool logs_requests() const { return options_.access_log != nullptr; }
+  // Whether Finish() does anything for this request: false only when
+  // tracing is all that is on and the request is not sampled (its answer
+  // then needs no watching; Finish() may still be called).
+  bool ObservesAnswer(const RequestObservation& seen) const {
+    return options_.metrics != nullptr || options_.access_log != nullptr ||
+           (options_.spans != nullptr && seen.trace && seen.trace->sampled());
+  }
 
  private:
   void ExportServerSpan(const RequestObservation& seen,

@@ -3,8 +3,8 @@
 // or starting a trace (sampled with `sample_ratio` when there is no parent:
 // parent-based sampling), and the child context of each upstream call.
 //
-// Ids come from a per-thread pseudo-random generator seeded from
-// std::random_device (W3C asks for random ids, not for secret ones).
+// Ids come from a per-thread pseudo-random generator (xoshiro256**) seeded
+// from std::random_device (W3C asks for random ids, not for secret ones).
 //
 // Thread safety: TraceContext is a value; Tracer is immutable after
 // construction and may be shared by any number of threads.
@@ -42,6 +42,9 @@ struct TraceContext {
   std::string Traceparent() const;
   std::string TraceIdHex() const;
   std::string SpanIdHex() const;
+  // The same, written into `out`; the view points into `out`.
+  std::string_view TraceIdHex(char (&out)[32]) const;
+  std::string_view SpanIdHex(char (&out)[16]) const;
   std::string ParentSpanIdHex() const;
   // A context for a call made within this span: same trace and flags, a
   // new span id, this span as its parent.

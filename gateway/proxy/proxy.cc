@@ -204,11 +204,16 @@ struct Proxy::RequestState {
   }
 
   http::Responder Observed(http::Responder inner) {
-    AnswerDetails details{.snapshot = snapshot,
-                          .route = RouteLabel(),
-                          .method = std::string(request.method()),
-                          .bytes_in = request.body().size(),
-                          .stages = exchange.outcomes()};
+    AnswerDetails details{
+        .snapshot = snapshot,
+        .route = RouteLabel(),
+        .series =
+            match.outcome == RouteMatch::Outcome::kMatched
+                ? RouteSeriesFor(*observer, snapshot->runtime(*match.route))
+                : nullptr,
+        .method = std::string(request.method()),
+        .bytes_in = request.body().size(),
+        .stages = exchange.outcomes()};
     if (observer->logs_requests()) {
       details.target = request.target();
       details.request_id = request_id;
@@ -544,7 +549,9 @@ void Proxy::RunPlan(RequestState& state, const RouteRuntime& rt,
         if (observer != nullptr) {
           CountPlanRun(*observer, std::string_view(rt.grpc_method).substr(1),
                        result);
-          observed->SetPlanSteps(static_cast<int>(result.timings.size()));
+          if (observed != nullptr) {
+            observed->SetPlanSteps(static_cast<int>(result.timings.size()));
+          }
         }
         std::move(done)(std::move(result));
       });

@@ -34,8 +34,8 @@ class AnswerSink final : public http::Responder::Sink,
                          public ObservedAnswer,
                          public std::enable_shared_from_this<AnswerSink> {
  public:
-  AnswerSink(const RequestObserver& observer, RequestObservation seen,
-             AnswerDetails details, http::Responder inner)
+  AnswerSink(const RequestObserver& observer, RequestObservation&& seen,
+             AnswerDetails&& details, http::Responder&& inner)
       : observer_(observer),
         seen_(std::move(seen)),
         details_(std::move(details)),
@@ -81,6 +81,7 @@ class AnswerSink final : public http::Responder::Sink,
     }
     observer_.Finish(seen_,
                      {.route = details_.route,
+                      .series = details_.series,
                       .method = details_.method,
                       .target = details_.target,
                       .request_id = details_.request_id,
@@ -203,9 +204,13 @@ struct PlanTelemetry {
 }  // namespace
 
 http::Responder ObserveAnswer(const RequestObserver& observer,
-                              RequestObservation seen, AnswerDetails details,
+                              RequestObservation seen, AnswerDetails&& details,
                               ObservedAnswer** observed,
                               http::Responder inner) {
+  if (!observer.ObservesAnswer(seen)) {  // An unsampled, traced-only one.
+    *observed = nullptr;
+    return inner;
+  }
   auto sink = std::make_shared<AnswerSink>(
       observer, std::move(seen), std::move(details), std::move(inner));
   *observed = sink.get();
@@ -217,13 +222,15 @@ void UpstreamTelemetry::Finish(const RequestObserver& observer,
                                const upstream::CallResult& result) {
   const int code = static_cast<int>(result.status.code());
   observer.FinishCall(seen, trace,
-                      {.cluster = cluster,
+                      {.series = RouteSeriesFor(observer, rt),
+                       .cluster = cluster,
                        .grpc_method = rt.grpc_method,
                        .grpc_code = code,
                        .start = start,
                        .attempts = result.attempts,
                        .retry_budget_refused = result.retry_budget_refused});
-  observed->SetUpstream(cluster, result.endpoint, code);
+  if (observed != nullptr)
+    observed->SetUpstream(cluster, result.endpoint, code);
 }
 
 std::optional<observability::TraceContext> InjectTraceContext(
@@ -246,6 +253,14 @@ std::string ClientIp(std::string_view remote_address) {
     return std::string(remote_address.substr(1, remote_address.find(']') - 1));
   }
   return std::string(remote_address.substr(0, remote_address.rfind(':')));
+}
+
+const observability::RouteSeries* RouteSeriesFor(
+    const RequestObserver& observer, const RouteRuntime& rt) {
+  const observability::GatewayMetrics* m = observer.metrics();
+  if (m == nullptr) return nullptr;
+  return &rt.series.Get(*m, std::string_view(rt.grpc_method).substr(1),
+                        rt.cluster);
 }
 
 std::string_view ClusterLabel(const Snapshot& snapshot,

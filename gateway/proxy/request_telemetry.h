@@ -36,7 +36,10 @@ struct AnswerDetails {
   // Keeps `route` alive (it points into the snapshot).
   std::shared_ptr<const Snapshot> snapshot;
   std::string_view route;  // "pkg.Service/Method", or "-" when none matched.
-  std::string method;      // HTTP method.
+  // The matched route's bound series (RouteSeriesFor); null: none matched
+  // or metrics are off.
+  const observability::RouteSeries* series = nullptr;
+  std::string method;  // HTTP method.
   std::string target;
   std::string request_id;
   std::string client_ip;
@@ -58,11 +61,13 @@ class ObservedAnswer {
 
 // Wraps `inner` so that the answer sent through it (whole or streamed) is
 // counted, logged and traced when it ends. `*observed` points at the
-// wrapper until the answer is sent.
+// wrapper until the answer is sent; when there is nothing to observe at
+// the end (tracing alone and the request is not sampled) `inner` is
+// returned as it is and `*observed` is null.
 http::Responder ObserveAnswer(const observability::RequestObserver& observer,
                               observability::RequestObservation seen,
-                              AnswerDetails details, ObservedAnswer** observed,
-                              http::Responder inner);
+                              AnswerDetails&& details,
+                              ObservedAnswer** observed, http::Responder inner);
 
 // A plain route's upstream call, unary or streaming: its trace context,
 // start and cluster; Finish() counts it (with its retries), exports its
@@ -75,7 +80,7 @@ struct UpstreamTelemetry {
               const RouteRuntime& rt, const upstream::CallResult& result);
 
   observability::RequestObservation seen;
-  ObservedAnswer* observed;  // Valid until the answer is sent.
+  ObservedAnswer* observed;  // Valid until the answer is sent; may be null.
   std::optional<observability::TraceContext> trace;
   std::string_view cluster;  // Points into the snapshot's upstreams.
   absl::Time start = absl::Now();
@@ -91,6 +96,11 @@ std::optional<observability::TraceContext> InjectTraceContext(
 
 // The address part of "host:port" or "[v6]:port".
 std::string ClientIp(std::string_view remote_address);
+
+// The bound metric series of a matched route (kept in its RouteRuntime),
+// or null when metrics are off.
+const observability::RouteSeries* RouteSeriesFor(
+    const observability::RequestObserver& observer, const RouteRuntime& rt);
 
 // The cluster label of a route's calls.
 std::string_view ClusterLabel(const Snapshot& snapshot, const RouteRuntime& rt);

@@ -26,6 +26,7 @@
 #include "aggregator/compiled_plan.h"
 #include "codegen/openapi_generator.h"
 #include "gateway/config/problems.h"
+#include "gateway/observability/route_series.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/policy/stage.h"
 #include "gateway/proxy/descriptor_sources.h"
@@ -57,6 +58,9 @@ struct RouteRuntime {
   // The cluster its calls go to, for metrics labels ("" when none); points
   // into the snapshot's upstreams. Resolved once here, not per request.
   std::string_view cluster;
+  // Its bound metric series, made on its first observed request
+  // (observability/route_series.h).
+  observability::RouteSeriesSlot series;
   // The upstream deadline of this method (config `methods`, else
   // `method_defaults`, else upstream::UpstreamOptions' default).
   absl::Duration timeout;

@@ -125,6 +125,31 @@ TEST(AccessLogRecordTest, EscapesEveryStringThatMayNeedIt) {
   EXPECT_NE(line.find("\\u0001"), std::string::npos) << line;
 }
 
+// Strings longer than a word are scanned 8 bytes at a time: a byte that
+// needs escaping is found at every position, next to UTF-8 and DEL.
+TEST(AccessLogRecordTest, EscapesAtEveryPositionOfALongString) {
+  const std::string specials = std::string("\"\\\n\x01\x1a\x1f", 6);
+  for (char special : specials) {
+    for (size_t at = 0; at < 24; ++at) {
+      std::string value = "abcdefgh\xc3\xa9ijklmn\x7fopqrstuvw";
+      value[at] = special;
+      AccessLogRecord record;
+      record.request_id = value;
+      std::string line = FormatAccessLogJson(record);
+      for (char c : line.substr(0, line.size() - 1)) {
+        ASSERT_GE(static_cast<unsigned char>(c), 0x20) << at << ": " << line;
+      }
+      rapidjson::Document json;
+      json.Parse(line.c_str());
+      ASSERT_FALSE(json.HasParseError()) << line;
+      EXPECT_EQ(std::string(json["request_id"].GetString(),
+                            json["request_id"].GetStringLength()),
+                value)
+          << at;
+    }
+  }
+}
+
 TEST(AccessLogWriterTest, WritesLinesToTheFile) {
   std::string path = TempPath("access.log");
   auto writer = AccessLogWriter::Open({.path = path});

@@ -89,5 +89,78 @@ TEST(MetricsRegistryTest, EmptyLabelValuesAreKeptApart) {
   EXPECT_EQ(family.series.at({"", "x"}).value, 1);
 }
 
+// A lazily bound series is exported only once used, then shares its cells
+// with the same labels recorded by lookup, from any thread.
+TEST(MetricsRegistryTest, LazySeriesBindOnFirstUseAndAddUpWithLookups) {
+  MetricsRegistry registry;
+  CounterFamily requests =
+      registry.AddCounter("t_requests_total", "Requests.", {"route"});
+  HistogramFamily latency =
+      registry.AddHistogram("t_seconds", "Latency.", {"route"}, {0.1, 1});
+  LazyCounter bound_requests;
+  LazyHistogram bound_latency;
+  EXPECT_TRUE(Find(registry.Collect(), "t_requests_total").series.empty());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2 * MetricsRegistry::kShards; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 100; ++i) {
+        bound_requests.Add(requests, {"a"});
+        bound_latency.Observe(latency, {"a"}, 0.5);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  requests.Add({"a"}, 2);
+  latency.Observe({"a"}, 0.05);
+  std::vector<FamilySample> families = registry.Collect();
+  EXPECT_EQ(Find(families, "t_requests_total").series.at({"a"}).value, 3202);
+  const FamilySample seconds = Find(families, "t_seconds");
+  const FamilySample::Series& series = seconds.series.at({"a"});
+  EXPECT_EQ(series.counts, (std::vector<uint64_t>{1, 3200, 0}));
+  EXPECT_DOUBLE_EQ(series.sum, 1600.05);
+}
+
+// Series beyond one chunk of cells (wide histograms, many label values)
+// keep their own counts.
+TEST(MetricsRegistryTest, ManySeriesKeepTheirOwnCells) {
+  MetricsRegistry registry;
+  std::vector<double> bounds;
+  for (int b = 1; b <= 40; ++b) bounds.push_back(b);
+  HistogramFamily sizes = registry.AddHistogram("t_sizes", "S.", {"k"}, bounds);
+  CounterFamily counts = registry.AddCounter("t_total", "T.", {"k"});
+  for (int k = 0; k < 300; ++k) {
+    for (int i = 0; i <= k % 7; ++i) {
+      counts.Add({std::to_string(k)});
+      sizes.Observe({std::to_string(k)}, k % 41 + 0.5);  // Bucket k % 41.
+    }
+  }
+  std::vector<FamilySample> families = registry.Collect();
+  const FamilySample total = Find(families, "t_total");
+  const FamilySample histogram = Find(families, "t_sizes");
+  for (int k = 0; k < 300; ++k) {
+    const std::vector<std::string> labels = {std::to_string(k)};
+    ASSERT_EQ(total.series.at(labels).value, k % 7 + 1);
+    const FamilySample::Series& series = histogram.series.at(labels);
+    ASSERT_EQ(series.counts.size(), 41u);
+    EXPECT_EQ(series.counts[k % 41], static_cast<uint64_t>(k % 7 + 1)) << k;
+  }
+}
+
+// A histogram keeps at most 254 bounds, so that its cells fit in one chunk.
+TEST(MetricsRegistryTest, TooManyBoundsAreCutToAChunk) {
+  MetricsRegistry registry;
+  std::vector<double> bounds;
+  for (int b = 1; b <= 300; ++b) bounds.push_back(b);
+  HistogramFamily wide = registry.AddHistogram("t_wide", "W.", {}, bounds);
+  wide.Observe({}, 3);
+  wide.Observe({}, 280);
+  FamilySample family = Find(registry.Collect(), "t_wide");
+  EXPECT_EQ(family.bounds.size(), 254u);
+  const FamilySample::Series& series = family.series.at({});
+  ASSERT_EQ(series.counts.size(), 255u);
+  EXPECT_EQ(series.counts[2], 1u);
+  EXPECT_EQ(series.counts[254], 1u);  // +Inf.
+}
+
 }  // namespace
 }  // namespace protogate::observability

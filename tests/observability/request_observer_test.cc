@@ -84,6 +84,69 @@ TEST(RequestObserverTest, MetricsOnlyCountsTheRequestAndItsCall) {
             1);
 }
 
+// A route's bound series count the same series as labels would, by
+// method and status (a status outside the array's ranges included), and
+// a slot keeps the one series of its route across requests.
+TEST(RequestObserverTest, BoundRouteSeriesCountLikeLabels) {
+  MetricsRegistry registry;
+  GatewayMetrics metrics(registry, {"v", "r"});
+  RequestObserver observer({.metrics = &metrics});
+  RouteSeriesSlot slot;
+  const RouteSeries& series = slot.Get(metrics, "demo.S/Get", "books");
+  EXPECT_EQ(&slot.Get(metrics, "demo.S/Get", "books"), &series);
+  EXPECT_EQ(&RouteSeriesSlot(slot).Get(metrics, "x", "y"), &series);
+  const int statuses[] = {200, 200, 404, 599, 103, 308};
+  for (int status : statuses) {
+    RequestObservation seen = observer.Start("", "");
+    observer.FinishCall(seen, std::nullopt,
+                        {.series = &series,
+                         .grpc_code = status == 200 ? 0 : 5,
+                         .start = seen.start});
+    observer.Finish(seen, {.route = "demo.S/Get",
+                           .series = &series,
+                           .method = status == 599 ? "BREW" : "GET",
+                           .status = status});
+  }
+  EXPECT_EQ(Value(registry, "protogate_http_requests_total",
+                  {"demo.S/Get", "GET", "200"}),
+            2);
+  EXPECT_EQ(Value(registry, "protogate_http_requests_total",
+                  {"demo.S/Get", "other", "599"}),
+            1);
+  EXPECT_EQ(Value(registry, "protogate_http_requests_total",
+                  {"demo.S/Get", "GET", "103"}),
+            1);
+  EXPECT_EQ(Value(registry, "protogate_http_request_duration_seconds",
+                  {"demo.S/Get", "GET"}),
+            5);
+  EXPECT_EQ(Value(registry, "protogate_upstream_requests_total",
+                  {"books", "demo.S/Get", "NOT_FOUND"}),
+            4);
+  EXPECT_EQ(
+      Value(registry, "protogate_upstream_request_duration_seconds", {"books"}),
+      6);
+  EXPECT_EQ(Value(registry, "protogate_http_requests_total",
+                  {"demo.S/Get", "POST", "200"}),
+            -1);  // Never used: not exported.
+}
+
+// With tracing alone, an unsampled request's answer needs no watching (the
+// proxy then does not wrap it); a sampled one, metrics or a log do.
+TEST(RequestObserverTest, OnlyAnUnsampledTracedOnlyRequestIsNotObserved) {
+  SpanSink sink;
+  SpanExporter exporter({}, sink.Transport());
+  RequestObserver never({.sample_ratio = 0.0, .spans = &exporter});
+  EXPECT_FALSE(never.ObservesAnswer(never.Start("", "")));
+  RequestObserver always({.sample_ratio = 1.0, .spans = &exporter});
+  EXPECT_TRUE(always.ObservesAnswer(always.Start("", "")));
+  MetricsRegistry registry;
+  GatewayMetrics metrics(registry, {"v", "r"});
+  RequestObserver counted({.metrics = &metrics, .sample_ratio = 0.0});
+  RequestObservation seen = counted.Start("", "");
+  EXPECT_TRUE(counted.ObservesAnswer(seen));
+  counted.Finish(seen, {.method = "GET", .status = 200});
+}
+
 TEST(RequestObserverTest, UnknownRouteIsDash) {
   MetricsRegistry registry;
   GatewayMetrics metrics(registry, {"v", "r"});
