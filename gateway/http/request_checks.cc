@@ -191,6 +191,22 @@ bool IsAllZeros(std::string_view digits) {
          digits.find_first_not_of('0') == std::string_view::npos;
 }
 
+// True if every quoted string of a chunk line's extensions closes on the
+// line. Beast looks for a quoted string's closing quote up to the end of
+// its buffer, not the line, and waits for more input until it comes: an
+// unclosed quote would make it hold a whole stream of bytes.
+bool QuotedStringsCloseOnLine(std::string_view line) {
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '"') {
+      quoted = !quoted;
+    } else if (quoted && line[i] == '\\') {
+      ++i;  // A quoted-pair: the next byte is taken as is.
+    }
+  }
+  return !quoted;
+}
+
 // True if the request line holds more than the two spaces around the target.
 bool HasSpaceInTarget(std::string_view buffered) {
   std::string_view line = buffered.substr(0, buffered.find('\n'));
@@ -235,6 +251,9 @@ std::optional<Rejection> CheckChunkLine(std::string_view unparsed,
   }
   if (line_end == std::string_view::npos) return std::nullopt;
   std::string_view size = unparsed.substr(0, line_end);
+  if (!QuotedStringsCloseOnLine(size)) {
+    return Rejection{400, "chunk extension has an unterminated quoted string"};
+  }
   size = size.substr(0, size.find_first_of(";\r \t"));
   if (!IsAllZeros(size)) return std::nullopt;
   // The last chunk: its trailer section ends at the first empty line.

@@ -64,7 +64,8 @@ inline constexpr size_t kMaxChunkLineBytes = 4096;
 
 // Checks the unparsed input of a chunked body at a chunk line: `unparsed`
 // starts with the line (or the CRLF ending the previous chunk's data). The
-// line must end within kMaxChunkLineBytes; after the last chunk's line
+// line must end within kMaxChunkLineBytes, and every quoted string of its
+// extensions must close on it (400); after the last chunk's line
 // (size 0), the trailer section and its final CRLF within max_header_bytes.
 // Returns the rejection once a limit is crossed, whether or not the line or
 // section is complete, so the answer never depends on how the bytes

@@ -1,6 +1,6 @@
 // RequestReader's head limit counts the same bytes however the head
 // arrives: in one read or in pieces, a head of max_header_bytes is accepted
-// and one byte more is refused 431.
+// and one byte more is refused 431. Chunk lines are held to their line.
 #include "gateway/http/request_reader.h"
 
 #include <algorithm>
@@ -75,6 +75,39 @@ TEST(RequestReaderTest, SkipsOneEmptyLineBeforeARequest) {
   EXPECT_EQ(buffer.size(), 18u);
   reader.Reset();
   EXPECT_TRUE(reader.SkipEmptyLine(buffer));
+}
+
+// The body's outcome once `body` has arrived in one read after a chunked
+// head: the status of a rejection, 0 when complete, -1 when still waiting,
+// and in `held` what the buffer then holds.
+int ChunkedBodyOutcome(const std::string& body, size_t* held) {
+  RequestReader reader(kLimits);
+  boost::beast::flat_buffer buffer;
+  reader.Begin();
+  Append(buffer,
+         "POST /up HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EXPECT_EQ(reader.ParseHead(buffer), RequestReader::Progress::kHead);
+  Append(buffer, body);
+  const RequestReader::Progress p = reader.ParseBody(buffer);
+  *held = buffer.size();
+  if (p == RequestReader::Progress::kRejected) return reader.rejection().status;
+  return p == RequestReader::Progress::kComplete ? 0 : -1;
+}
+
+// Beast looks for a chunk extension's closing quote past the end of the
+// line: an unclosed quote followed by a stream of bytes must be refused on
+// the line, not held while Beast waits for the quote.
+TEST(RequestReaderTest, ChunkExtensionQuoteMustCloseOnItsLine) {
+  size_t held = 0;
+  const std::string tail(8192, 'x');
+  EXPECT_EQ(ChunkedBodyOutcome("3;a=\"d\r\nabc\r\n" + tail, &held), 400);
+  EXPECT_EQ(ChunkedBodyOutcome("3;a=\"d\\\"\r\nabc\r\n" + tail, &held), 400)
+      << "an escaped quote does not close the string";
+  EXPECT_EQ(
+      ChunkedBodyOutcome("3;a=\"d;\\\"e\";b=c\r\nabc\r\n0\r\n\r\n", &held), 0);
+  EXPECT_EQ(held, 0u);
+  EXPECT_EQ(ChunkedBodyOutcome("3;a=\"d\r\nab", &held), 400)
+      << "refused as soon as the line has ended";
 }
 
 }  // namespace
