@@ -5,8 +5,10 @@
 #                              build-asan/: the tests of the libraries that
 #                              take untrusted bytes (HTTP server, transcoding,
 #                              routing, config, plans, every fuzz corpus,
-#                              conformance) and the hardening tests (the
-#                              real binary); SANITIZE_FULL=1: the whole suite
+#                              conformance), the hardening tests (the real
+#                              binary), and the request path, upstream
+#                              client and wiring (proxy, upstream, server);
+#                              SANITIZE_FULL=1: the whole suite
 #   tools/sanitize.sh thread   clang TSan in build-tsan/: the concurrency
 #                              tests of the HTTP server (several I/O
 #                              threads, drain, hostile clients) and of plan
@@ -35,9 +37,11 @@ case "$KIND" in
       # as child processes: LeakSanitizer checks the gateway at each clean
       # exit its tests assert (error paths, stream error frames, plan
       # explain, admin endpoints).
+      # proxy_test, upstream_test and server_test run gRPC servers and
+      # clients (the demo backends, grpc++) in the test process.
       DEFAULT_TARGETS="http_test transcoding_test routing_test config_test
         aggregator_test descriptors_test fuzz_replay_test conformance_testee
-        hardening_test"
+        hardening_test proxy_test upstream_test server_test"
       # The plugin checks need the plugin; the operate checks the binary;
       # the CEL conformance run its own test binary.
       EXCLUDE+='|^codegen[.]|^operate[.]|^expr[.]'
