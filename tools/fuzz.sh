@@ -13,7 +13,7 @@ TARGETS=("$@")
 if ((${#TARGETS[@]} == 0)); then
   TARGETS=(json_to_wire wire_to_json path_template route_matcher jwt_parser
     jwk_set http_request grpc_frames json_sequence query_string config_yaml
-    plan_options)
+    plan_options grpc_web http2_request)
 fi
 BUILD_DIR=${BUILD_DIR:-build-fuzz}
 if command -v ccache >/dev/null 2>&1; then

@@ -5,12 +5,16 @@
 #                              build-asan/: the tests of the libraries that
 #                              take untrusted bytes (HTTP server, transcoding,
 #                              routing, config, plans, every fuzz corpus,
-#                              conformance) and the hardening tests (the
-#                              real binary); SANITIZE_FULL=1: the whole suite
+#                              conformance), the hardening tests (the real
+#                              binary), and the request path, upstream
+#                              client and wiring (proxy, upstream, server);
+#                              SANITIZE_FULL=1: the whole suite
 #   tools/sanitize.sh thread   clang TSan in build-tsan/: the concurrency
 #                              tests of the HTTP server (several I/O
-#                              threads, drain, hostile clients) and of plan
-#                              fan-out; SANITIZE_FULL=1 adds the gRPC ones
+#                              threads, drain, hostile clients), of plan
+#                              fan-out and of the HTTP/2 client against raw
+#                              HTTP/2 backends; SANITIZE_FULL=1 adds the
+#                              gRPC ones
 # Each builds only the targets its tests need and prints how long the build
 # and the tests took (wall and CPU). Any sanitizer report fails the test
 # that caused it. SANITIZE_TARGETS / SANITIZE_TESTS (a ctest regex)
@@ -35,9 +39,11 @@ case "$KIND" in
       # as child processes: LeakSanitizer checks the gateway at each clean
       # exit its tests assert (error paths, stream error frames, plan
       # explain, admin endpoints).
+      # proxy_test, upstream_test and server_test run gRPC servers and
+      # clients (the demo backends, grpc++) in the test process.
       DEFAULT_TARGETS="http_test transcoding_test routing_test config_test
         aggregator_test descriptors_test fuzz_replay_test conformance_testee
-        hardening_test"
+        hardening_test proxy_test upstream_test server_test"
       # The plugin checks need the plugin; the operate checks the binary;
       # the CEL conformance run its own test binary.
       EXCLUDE+='|^codegen[.]|^operate[.]|^expr[.]'
@@ -52,10 +58,14 @@ case "$KIND" in
     # clean yet: Debian's libgrpc is not built with TSan and its internal
     # synchronization is invisible to it (see README "Development");
     # SANITIZE_FULL=1 runs them too.
-    DEFAULT_TARGETS="http_test aggregator_test"
-    TESTS='(^|/)(ServerTest|ShutdownTest|ChunkedLimitsTest|LimitsTest|HostileClientTest|ExecutorTest)[.]'
+    # upstream_test's suites against raw HTTP/2 backends (protogate's own
+    # HTTP/2 client: streams, retries, failures, malformed answers) run no
+    # gRPC in the test process.
+    DEFAULT_TARGETS="http_test aggregator_test upstream_test"
+    TESTS='(^|/)(ServerTest|ShutdownTest|ChunkedLimitsTest|LimitsTest|HostileClientTest|ExecutorTest'
+    TESTS+='|H2ChannelRawTest|H2ChannelFailureTest|H2StreamRetryTest|H2HugeMessageTest|MalformedResponseTest|RawH2BackendTest|UpstreamsTest|GrpcWireTest)[.]'
     if [[ -n "${SANITIZE_FULL:-}" ]]; then
-      DEFAULT_TARGETS+=" upstream_test server_test"
+      DEFAULT_TARGETS+=" server_test"
       TESTS='.'
     fi
     TARGETS=(${SANITIZE_TARGETS:-$DEFAULT_TARGETS})

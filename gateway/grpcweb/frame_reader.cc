@@ -6,6 +6,14 @@
 #include "absl/strings/str_cat.h"
 
 namespace protogate::grpcweb {
+namespace {
+
+// A length prefix alone reserves at most this much: the rest grows as the
+// message's bytes arrive, so a 5-byte header cannot claim
+// max_message_bytes of memory for a message that never comes.
+constexpr uint64_t kMaxReserveBytes = 64 * 1024;
+
+}  // namespace
 
 absl::Status FrameReader::StartFrame() {
   const auto flags = static_cast<uint8_t>(header_[0]);
@@ -32,7 +40,7 @@ absl::Status FrameReader::StartFrame() {
   }
   remaining_ = length;
   in_message_ = true;
-  message_.reserve(length);
+  message_.reserve(std::min(length, kMaxReserveBytes));
   return absl::OkStatus();
 }
 

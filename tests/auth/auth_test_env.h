@@ -108,7 +108,7 @@ class AuthTestEnv {
       WriteText(path, out);
     }
     rapidjson::Document doc;
-    doc.Parse(out.c_str());
+    doc.Parse(out.data(), out.size());
     std::vector<std::string> tokens;
     if (!doc.IsArray()) {
       ADD_FAILURE() << "mint printed " << out;

@@ -23,7 +23,8 @@ class JwkSetTest : public ::testing::Test {
   template <typename Change>
   static std::string Changed(const std::string& kid, Change change) {
     rapidjson::Document doc;
-    doc.Parse(testing::ReadText(env_->www() + "/jwks.json").c_str());
+    const std::string jwks = testing::ReadText(env_->www() + "/jwks.json");
+    doc.Parse(jwks.data(), jwks.size());
     for (auto& key : doc["keys"].GetArray()) {
       if (key["kid"].GetString() == kid) change(key, doc.GetAllocator());
     }

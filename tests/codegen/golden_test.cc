@@ -81,7 +81,7 @@ TEST_F(GoldenTest, OpenApiMatchesGoldenSemantically) {
   }
   rapidjson::Document actual;
   rapidjson::Document expected;
-  actual.Parse(document->c_str());
+  actual.Parse(document->data(), document->size());
   expected.Parse(
       testing::ReadFile(std::string(kGoldenDir) + "/openapi.json").c_str());
   ASSERT_FALSE(actual.HasParseError());

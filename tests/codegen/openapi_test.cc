@@ -58,7 +58,7 @@ class OpenApiTest : public ::testing::Test {
     ASSERT_TRUE(table.ok()) << table.status();
     auto json = GenerateOpenApi(**table, {.title = "T", .version = "3"});
     ASSERT_TRUE(json.ok()) << json.status();
-    doc_.Parse(json->c_str());
+    doc_.Parse(json->data(), json->size());
     ASSERT_FALSE(doc_.HasParseError());
   }
 

@@ -77,7 +77,9 @@ INSTANTIATE_TEST_SUITE_P(
         Target{"json_sequence_fuzzer", CheckJsonSequence, FuzzJsonSequence},
         Target{"query_string_fuzzer", CheckQueryString, FuzzQueryString},
         Target{"config_yaml_fuzzer", CheckConfigYaml, FuzzConfigYaml},
-        Target{"plan_options_fuzzer", CheckPlanOptions, FuzzPlanOptions}),
+        Target{"plan_options_fuzzer", CheckPlanOptions, FuzzPlanOptions},
+        Target{"grpc_web_fuzzer", CheckGrpcWeb, FuzzGrpcWeb},
+        Target{"http2_request_fuzzer", CheckHttp2Request, FuzzHttp2Request}),
     [](const ::testing::TestParamInfo<Target>& info) {
       std::string name = info.param.name;
       name.erase(name.find("_fuzzer"));

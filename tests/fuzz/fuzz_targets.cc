@@ -61,4 +61,12 @@ int FuzzPlanOptions(const uint8_t* data, size_t size) {
   return AbortUnlessOk("plan_options", CheckPlanOptions(AsText(data, size)));
 }
 
+int FuzzHttp2Request(const uint8_t* data, size_t size) {
+  return AbortUnlessOk("http2_request", CheckHttp2Request(AsText(data, size)));
+}
+
+int FuzzGrpcWeb(const uint8_t* data, size_t size) {
+  return AbortUnlessOk("grpc_web", CheckGrpcWeb(AsText(data, size)));
+}
+
 }  // namespace protogate::fuzz

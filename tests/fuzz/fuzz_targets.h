@@ -98,6 +98,22 @@ int FuzzConfigYaml(const uint8_t* data, size_t size);
 absl::Status CheckPlanOptions(std::string_view input);
 int FuzzPlanOptions(const uint8_t* data, size_t size);
 
+// The input (after a first byte: bit 0 set for application/grpc-web-text,
+// the rest a piece size) as a gRPC-Web request body: the base64 text
+// decoder, then the frame reader, give the same bytes, messages or error
+// code whether the body arrives whole or in pieces; accepted messages
+// framed again are the body.
+absl::Status CheckGrpcWeb(std::string_view input);
+int FuzzGrpcWeb(const uint8_t* data, size_t size);
+
+// The input (after a first byte picking the read size) as the frames a
+// client sends after its HTTP/2 connection preface and SETTINGS, through
+// http::H2ServerSession over an in-memory byte stream: the handler sees no
+// request the session's checks refuse (method, header count, body limit,
+// streamed or not), and the session closes when the input ends.
+absl::Status CheckHttp2Request(std::string_view input);
+int FuzzHttp2Request(const uint8_t* data, size_t size);
+
 // Prints `status` and the target name to stderr and aborts when not OK.
 int AbortUnlessOk(std::string_view target, const absl::Status& status);
 

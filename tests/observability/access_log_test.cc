@@ -72,7 +72,7 @@ TEST(AccessLogRecordTest, JsonLineHasEveryFieldAndNoQuery) {
   ASSERT_EQ(line.back(), '\n');
   EXPECT_EQ(line.find("secret"), std::string::npos);
   rapidjson::Document json;
-  json.Parse(line.c_str());
+  json.Parse(line.data(), line.size());
   ASSERT_FALSE(json.HasParseError()) << line;
   EXPECT_STREQ(json["time"].GetString(), "2023-11-14T22:13:20.123456Z");
   EXPECT_STREQ(json["request_id"].GetString(), "r-1");
@@ -100,7 +100,8 @@ TEST(AccessLogRecordTest, UnmatchedRequestHasRouteDashAndNoGrpcCode) {
   record.target = "/nope\n\"x";
   record.status = 404;
   rapidjson::Document json;
-  json.Parse(FormatAccessLogJson(record).c_str());
+  const std::string line = FormatAccessLogJson(record);
+  json.Parse(line.data(), line.size());
   ASSERT_FALSE(json.HasParseError());
   EXPECT_STREQ(json["route"].GetString(), "-");
   EXPECT_STREQ(json["path"].GetString(), "/nope\n\"x");
@@ -117,7 +118,7 @@ TEST(AccessLogRecordTest, EscapesEveryStringThatMayNeedIt) {
   record.cluster = "c\x7f\xc3\xa9";
   std::string line = FormatAccessLogJson(record);
   rapidjson::Document json;
-  json.Parse(line.c_str());
+  json.Parse(line.data(), line.size());
   ASSERT_FALSE(json.HasParseError()) << line;
   EXPECT_EQ(std::string(json["request_id"].GetString()), record.request_id);
   EXPECT_EQ(std::string(json["subject"].GetString()), record.subject);

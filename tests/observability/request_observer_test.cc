@@ -216,7 +216,7 @@ TEST(RequestObserverTest, TracedRequestLogsIdsAndExportsServerAndClientSpans) {
   std::string line;
   std::getline(in, line);
   rapidjson::Document json;
-  json.Parse(line.c_str());
+  json.Parse(line.data(), line.size());
   ASSERT_FALSE(json.HasParseError()) << line;
   EXPECT_STREQ(json["trace_id"].GetString(),
                "4bf92f3577b34da6a3ce929d0e0e4736");

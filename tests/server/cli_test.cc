@@ -214,7 +214,7 @@ int PlanDeadlineMs(int port) {
       port, "GET", "/-/plans/demo.storefront.v1.Storefront.GetProductPage");
   if (!r.ok() || r->status != 200) return -1;
   rapidjson::Document doc;
-  doc.Parse(r->body.c_str());
+  doc.Parse(r->body.data(), r->body.size());
   return doc.HasParseError() ? -1 : doc["deadline_ms"].GetInt();
 }
 

@@ -70,7 +70,7 @@ class GatewayFixture : public ::testing::Test {
 
   static rapidjson::Document Json(const testing::HttpResponse& response) {
     rapidjson::Document doc;
-    doc.Parse(response.body.c_str());
+    doc.Parse(response.body.data(), response.body.size());
     EXPECT_FALSE(doc.HasParseError()) << response.body;
     return doc;
   }

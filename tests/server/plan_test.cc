@@ -78,7 +78,7 @@ class PlanTest : public ::testing::Test {
 
   static rapidjson::Document Json(const testing::HttpResponse& r) {
     rapidjson::Document doc;
-    doc.Parse(r.body.c_str());
+    doc.Parse(r.body.data(), r.body.size());
     EXPECT_FALSE(doc.HasParseError()) << r.body;
     return doc;
   }

@@ -68,7 +68,7 @@ TEST_F(StreamTest, NdjsonByAccept) {
   ASSERT_EQ(lines.size(), 3u);
   for (size_t i = 0; i < lines.size(); ++i) {
     rapidjson::Document doc;
-    doc.Parse(lines[i].c_str());
+    doc.Parse(lines[i].data(), lines[i].size());
     ASSERT_FALSE(doc.HasParseError()) << lines[i];
     EXPECT_EQ(std::string(doc["id"].GetString()), std::to_string(i + 1));
   }
@@ -125,7 +125,7 @@ TEST_F(StreamTest, ErrorAfterTheFirstMessageInJsonArray) {
   EXPECT_TRUE(absl::EndsWith(r.body, absl::StrCat(",", kStatusAfterTwo)))
       << r.body;
   rapidjson::Document doc;
-  doc.Parse(r.body.c_str());
+  doc.Parse(r.body.data(), r.body.size());
   EXPECT_TRUE(doc.HasParseError()) << "no closing bracket after an error";
 }
 

@@ -203,7 +203,7 @@ TEST_F(TelemetryTest, PlainRouteIsCountedLoggedAndPropagated) {
   std::vector<std::string> lines = LogLines();
   ASSERT_EQ(lines.size(), 1u);
   rapidjson::Document json;
-  json.Parse(lines[0].c_str());
+  json.Parse(lines[0].data(), lines[0].size());
   ASSERT_FALSE(json.HasParseError()) << lines[0];
   EXPECT_STREQ(json["route"].GetString(),
                "demo.storefront.v1.Catalog/GetProduct");
@@ -311,7 +311,7 @@ TEST_F(TelemetryTest, StreamingCallIsCountedTracedAndLogged) {
   std::vector<std::string> lines = LogLines();  // Also flushes the spans.
   ASSERT_EQ(lines.size(), 1u);                  // Scrapes are not logged.
   rapidjson::Document json;
-  json.Parse(lines[0].c_str());
+  json.Parse(lines[0].data(), lines[0].size());
   ASSERT_FALSE(json.HasParseError()) << lines[0];
   EXPECT_STREQ(json["upstream_cluster"].GetString(), "demo.bookstore");
   EXPECT_EQ(json["upstream_endpoint"].GetString(), bookstore_->address());
@@ -411,7 +411,7 @@ TEST_F(TelemetryTest, RealPrometheusReadsBackTheRequestCount) {
       auto r = testing::Fetch(port, "GET", "/api/v1/query?query=" + expression);
       if (r.ok() && r->status == 200) {
         rapidjson::Document doc;
-        doc.Parse(r->body.c_str());
+        doc.Parse(r->body.data(), r->body.size());
         if (!doc.HasParseError() && doc["data"]["result"].Size() == 1) {
           return std::string(doc["data"]["result"][0]["value"][1].GetString());
         }
@@ -540,9 +540,9 @@ TEST_F(StageTelemetryTest, StageOutcomesAreCountedAndLogged) {
   std::vector<std::string> lines = LogLines();
   ASSERT_EQ(lines.size(), 6u);
   rapidjson::Document first, anonymous, limited;
-  first.Parse(lines[0].c_str());
-  anonymous.Parse(lines[1].c_str());
-  limited.Parse(lines[3].c_str());
+  first.Parse(lines[0].data(), lines[0].size());
+  anonymous.Parse(lines[1].data(), lines[1].size());
+  limited.Parse(lines[3].data(), lines[3].size());
   ASSERT_FALSE(first.HasParseError() || anonymous.HasParseError() ||
                limited.HasParseError());
   EXPECT_STREQ(first["subject"].GetString(), "partner-a");

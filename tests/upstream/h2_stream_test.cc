@@ -153,6 +153,9 @@ TEST_F(H2StreamTest, StreamStartedOnALoopRunsOnThatLoop) {
   EXPECT_TRUE(result.status.ok()) << result.status;
   EXPECT_EQ(recorder->messages().size(), 6u);
   for (std::thread::id id : recorder->threads()) EXPECT_EQ(id, loop_thread);
+  // The channel holds a connection on `ioc`: its destructor posts that
+  // connection's shutdown there, so it goes while the loop still runs.
+  channel_.reset();
   boost::asio::post(ioc, [] { base::DrainIoThreadResidents(); });
   work.reset();
   loop.join();
