@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "gateway/base/byte_words.h"
 
 namespace protogate::observability {
 namespace {
@@ -109,23 +110,11 @@ char* Escaped(char* out, unsigned char c) {
   }
 }
 
-constexpr uint64_t kOnes = 0x0101010101010101u;
-constexpr uint64_t kHighs = 0x8080808080808080u;
-
-// Whether any byte of `x` is below n (n <= 128), or equals c (exact for
-// "any"; SWAR as in transcoding/text_codecs.cc).
-constexpr uint64_t AnyBelow(uint64_t x, uint8_t n) {
-  return (x - kOnes * n) & ~x & kHighs;
-}
-constexpr uint64_t AnyEqual(uint64_t x, uint8_t c) {
-  return AnyBelow(x ^ (kOnes * c), 1);
-}
-
 // Whether one of the 8 bytes at `p` needs escaping.
 bool AnyEscaped(const char* p) {
   uint64_t x;
   std::memcpy(&x, p, sizeof(x));
-  return (AnyBelow(x, 0x20) | AnyEqual(x, '"') | AnyEqual(x, '\\')) != 0;
+  return base::AnyJsonEscapedByte(x) != 0;
 }
 
 // `value` as a JSON string, escaped; other bytes as they are (as

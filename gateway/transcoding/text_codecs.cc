@@ -10,6 +10,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "gateway/base/byte_words.h"
 #include "gateway/base/strings.h"
 #include "rapidjson/stringbuffer.h"
 #include "rapidjson/writer.h"
@@ -74,17 +75,6 @@ bool Base64Decode(std::string_view text, std::string* out) {
 
 namespace {
 
-constexpr uint64_t kOnes = 0x0101010101010101u;
-constexpr uint64_t kHighs = 0x8080808080808080u;
-
-// Whether any byte of `x` is below n (n <= 128), or equals c.
-constexpr uint64_t AnyBelow(uint64_t x, uint8_t n) {
-  return (x - kOnes * n) & ~x & kHighs;
-}
-constexpr uint64_t AnyEqual(uint64_t x, uint8_t c) {
-  return AnyBelow(x ^ (kOnes * c), 1);
-}
-
 bool IsPlainByte(uint8_t c) {
   return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
@@ -97,8 +87,7 @@ bool IsPlainJsonAscii(std::string_view s) {
   for (; n - i >= 8; i += 8) {
     uint64_t x;
     std::memcpy(&x, s.data() + i, sizeof(x));
-    if (((x & kHighs) | AnyBelow(x, 0x20) | AnyEqual(x, '"') |
-         AnyEqual(x, '\\')) != 0) {
+    if (((x & base::kByteHighs) | base::AnyJsonEscapedByte(x)) != 0) {
       return false;
     }
   }

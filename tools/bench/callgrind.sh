@@ -26,17 +26,12 @@ OUT="${OUT:-/tmp/protogate-callgrind/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
 log() { printf '[callgrind] %s\n' "$*" >&2; }
 
-PG_BIN="$BUILD/gateway/server/protogate"
-BACKEND_BIN="$BUILD/tools/demo/demo_bookstore"
-DESCRIPTORS="$BUILD/proto/bookstore.binpb"
-for f in "$PG_BIN" "$BACKEND_BIN" "$DESCRIPTORS"; do
-  [ -e "$f" ] || { log "missing $f (build protogate demo_bookstore first)"; exit 1; }
-done
 # valgrind from Debian (idempotent), as profile.sh adds its tools.
 "$REPO/tools/install-deps.sh" valgrind >/dev/null
 
 # shellcheck source=tools/bench/lib.sh
 source "$REPO/tools/bench/lib.sh"
+demo_binaries "$BUILD"
 
 start_listening backend 30 "$BACKEND_BIN" --listen 127.0.0.1:0
 # The demo backend answers OTLP Export with UNIMPLEMENTED.

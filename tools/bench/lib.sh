@@ -8,11 +8,24 @@
 #                         stderr $OUT/NAME.err), waits SECONDS at most for
 #                         "listening on"; sets PORT and LAST_PID
 #   stop_pid PID SECONDS  SIGTERM, then SIGKILL if still alive after SECONDS
+#   demo_binaries BUILD   sets PG_BIN, BACKEND_BIN and DESCRIPTORS (protogate,
+#                         demo_bookstore, its descriptor set) under BUILD;
+#                         fails the script if one is missing
 #   observability_configs DESCRIPTORS BACKEND_PORT OTLP_ENDPOINT
 #                         writes $OUT/{off,metrics,log,trace,propagate,on}.yaml:
 #                         one I/O thread, the bookstore on BACKEND_PORT, and
 #                         metrics / access log / 1% tracing off or on
 PIDS=()
+
+demo_binaries() {
+  PG_BIN="$1/gateway/server/protogate"
+  BACKEND_BIN="$1/tools/demo/demo_bookstore"
+  DESCRIPTORS="$1/proto/bookstore.binpb"
+  local f
+  for f in "$PG_BIN" "$BACKEND_BIN" "$DESCRIPTORS"; do
+    [ -e "$f" ] || { echo "missing $f (build protogate demo_bookstore first)" >&2; exit 1; }
+  done
+}
 bench_cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true

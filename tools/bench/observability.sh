@@ -30,16 +30,11 @@ OUT="${OUT:-/tmp/protogate-obs-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
 log() { printf '[obs-bench] %s\n' "$*" >&2; }
 
-PG_BIN="$BUILD/gateway/server/protogate"
-BACKEND_BIN="$BUILD/tools/demo/demo_bookstore"
-DESCRIPTORS="$BUILD/proto/bookstore.binpb"
-for f in "$PG_BIN" "$BACKEND_BIN" "$DESCRIPTORS"; do
-  [ -e "$f" ] || { log "missing $f (build protogate demo_bookstore first)"; exit 1; }
-done
 command -v wrk >/dev/null || { log "wrk not found"; exit 1; }
 
 # shellcheck source=tools/bench/lib.sh
 source "$REPO/tools/bench/lib.sh"
+demo_binaries "$BUILD"
 
 start_listening backend 30 "$BACKEND_BIN" --listen 127.0.0.1:0
 BACKEND_PORT=$PORT

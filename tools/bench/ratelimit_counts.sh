@@ -27,16 +27,11 @@ OUT="${OUT:-/tmp/protogate-ratelimit-counts/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
 log() { printf '[ratelimit-counts] %s\n' "$*" >&2; }
 
-PG_BIN="$BUILD/gateway/server/protogate"
-BACKEND_BIN="$BUILD/tools/demo/demo_bookstore"
-DESCRIPTORS="$BUILD/proto/bookstore.binpb"
-for f in "$PG_BIN" "$BACKEND_BIN" "$DESCRIPTORS"; do
-  [ -e "$f" ] || { log "missing $f (build protogate demo_bookstore first)"; exit 1; }
-done
 "$REPO/tools/install-deps.sh" valgrind strace >/dev/null
 
 # shellcheck source=tools/bench/lib.sh
 source "$REPO/tools/bench/lib.sh"
+demo_binaries "$BUILD"
 
 redis-server --port 0 --unixsocket "$OUT/redis.sock" --save "" --appendonly no \
   --dir "$OUT" >"$OUT/redis.log" 2>&1 &
