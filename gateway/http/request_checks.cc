@@ -250,12 +250,19 @@ std::optional<Rejection> CheckChunkLine(std::string_view unparsed,
                                        kMaxChunkLineBytes, " bytes")};
   }
   if (line_end == std::string_view::npos) return std::nullopt;
-  std::string_view size = unparsed.substr(0, line_end);
-  if (!QuotedStringsCloseOnLine(size)) {
+  const std::string_view line = unparsed.substr(0, line_end);
+  if (!QuotedStringsCloseOnLine(line)) {
     return Rejection{400, "chunk extension has an unterminated quoted string"};
   }
-  size = size.substr(0, size.find_first_of(";\r \t"));
-  if (!IsAllZeros(size)) return std::nullopt;
+  // The size is the line's hex digits; Beast reads them and, for a size of
+  // 0, waits for the whole trailer section before it looks at what follows
+  // them, so what follows is checked here.
+  const size_t digits = line.find_first_not_of("0123456789abcdefABCDEF");
+  if (digits != std::string_view::npos &&
+      std::string_view(";\r \t").find(line[digits]) == std::string_view::npos) {
+    return Rejection{400, "malformed chunk size line"};
+  }
+  if (!IsAllZeros(line.substr(0, digits))) return std::nullopt;
   // The last chunk: its trailer section ends at the first empty line.
   const size_t trailers = line_end + 1;
   size_t end = unparsed.find("\r\n\r\n", line_end - 1);

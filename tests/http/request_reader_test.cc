@@ -110,5 +110,17 @@ TEST(RequestReaderTest, ChunkExtensionQuoteMustCloseOnItsLine) {
       << "refused as soon as the line has ended";
 }
 
+// A size of zeros followed by anything but an extension or the line's end
+// is refused on the line: Beast would take it for the last chunk and hold
+// the bytes after it as a trailer section until an empty line came.
+TEST(RequestReaderTest, ChunkSizeLineIsHexDigitsThenExtensionsOrItsEnd) {
+  size_t held = 0;
+  const std::string tail = "X-T: " + std::string(8192, '0') + "\r\n";
+  EXPECT_EQ(ChunkedBodyOutcome("000MPOST /up HTTP/1.1\r\n" + tail, &held), 400);
+  EXPECT_EQ(ChunkedBodyOutcome("3x\r\nabc\r\n", &held), 400);
+  EXPECT_EQ(ChunkedBodyOutcome("3;a=b\r\nabc\r\n00;c\r\n\r\n", &held), 0);
+  EXPECT_EQ(held, 0u);
+}
+
 }  // namespace
 }  // namespace protogate::http
