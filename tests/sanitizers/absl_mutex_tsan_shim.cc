@@ -1,5 +1,6 @@
-// Tells ThreadSanitizer about absl::Mutex and absl::CondVar, for the TSan
-// build (PROTOGATE_SANITIZE=thread) only.
+// Tells ThreadSanitizer about absl::Mutex, absl::CondVar,
+// absl::Notification and absl::Status's shared reference count, for the
+// TSan build (PROTOGATE_SANITIZE=thread) only.
 //
 // Why: Debian's libabsl_synchronization is built without TSan, so its
 // Mutex (futex and atomics inside the uninstrumented library) is invisible
@@ -21,6 +22,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 
@@ -243,6 +245,20 @@ bool Notification::WaitForNotificationWithDeadline(absl::Time deadline) const {
   const bool notified = real(this, deadline);
   if (notified) __tsan_acquire(const_cast<Notification*>(this));
   return notified;
+}
+
+// A Status with a message shares one heap rep among its copies, counted by
+// atomics inside the uninstrumented libabsl_status: the thread that drops
+// the last reference deletes the rep, which TSan would report against every
+// other thread's earlier reads of the message. Each unreference releases
+// and acquires on the rep, as a TSan-built Abseil's atomics would: the
+// deleting thread comes after every other holder's last use.
+void Status::UnrefNonInlined(uintptr_t rep) {
+  static const auto real =
+      Lookup<void (*)(uintptr_t)>("6Status15UnrefNonInlinedEm");
+  __tsan_release(reinterpret_cast<void*>(rep));
+  __tsan_acquire(reinterpret_cast<void*>(rep));
+  real(rep);
 }
 
 ABSL_NAMESPACE_END
