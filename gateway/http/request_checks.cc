@@ -250,6 +250,11 @@ std::optional<Rejection> CheckChunkLine(std::string_view unparsed,
                                        kMaxChunkLineBytes, " bytes")};
   }
   if (line_end == std::string_view::npos) return std::nullopt;
+  // Beast ends a chunk line at CRLF only and reads past a bare LF, so the
+  // line would go on, unbounded, in what follows.
+  if (line_end == 0 || unparsed[line_end - 1] != '\r') {
+    return Rejection{400, "chunk size line does not end with CRLF"};
+  }
   const std::string_view line = unparsed.substr(0, line_end);
   if (!QuotedStringsCloseOnLine(line)) {
     return Rejection{400, "chunk extension has an unterminated quoted string"};

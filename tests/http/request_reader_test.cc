@@ -111,13 +111,16 @@ TEST(RequestReaderTest, ChunkExtensionQuoteMustCloseOnItsLine) {
 }
 
 // A size of zeros followed by anything but an extension or the line's end
-// is refused on the line: Beast would take it for the last chunk and hold
-// the bytes after it as a trailer section until an empty line came.
+// is refused on the line (Beast would take it for the last chunk and hold
+// the bytes after it as a trailer section until an empty line came), as
+// is a line ending in a bare LF.
 TEST(RequestReaderTest, ChunkSizeLineIsHexDigitsThenExtensionsOrItsEnd) {
   size_t held = 0;
   const std::string tail = "X-T: " + std::string(8192, '0') + "\r\n";
   EXPECT_EQ(ChunkedBodyOutcome("000MPOST /up HTTP/1.1\r\n" + tail, &held), 400);
   EXPECT_EQ(ChunkedBodyOutcome("3x\r\nabc\r\n", &held), 400);
+  EXPECT_EQ(ChunkedBodyOutcome("1;e\ne=" + std::string(8192, 'e'), &held), 400)
+      << "a bare LF does not end the line for Beast";
   EXPECT_EQ(ChunkedBodyOutcome("3;a=b\r\nabc\r\n00;c\r\n\r\n", &held), 0);
   EXPECT_EQ(held, 0u);
 }
