@@ -26,6 +26,7 @@ DURATION="${DURATION:-5}"
 REPEAT="${REPEAT:-3}"
 CONNS="${CONNS:-16}"
 OUT="${OUT:-$(mktemp -d /tmp/protogate-ratelimit-bench-XXXXXX)}"
+mkdir -p "$OUT"
 "$REPO/tools/install-deps.sh" wrk >/dev/null
 
 # shellcheck source=tools/bench/lib.sh
