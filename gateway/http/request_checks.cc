@@ -8,6 +8,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/base/strings.h"
 
 namespace protogate::http {
 namespace {
@@ -84,7 +85,7 @@ bool IsValidAuthority(std::string_view authority) {
 size_t AbsoluteFormPrefix(std::string_view target) {
   for (std::string_view scheme : {"http://", "https://"}) {
     if (target.size() >= scheme.size() &&
-        boost::beast::iequals(target.substr(0, scheme.size()), scheme)) {
+        base::EqualsIgnoreCase(target.substr(0, scheme.size()), scheme)) {
       return scheme.size();
     }
   }
@@ -169,8 +170,8 @@ std::optional<Rejection> CheckTransferEncoding(
     return Rejection{400,
                      "Content-Length and Transfer-Encoding are both present"};
   }
-  if (count > 1 || !boost::beast::iequals(head[bhttp::field::transfer_encoding],
-                                          "chunked")) {
+  if (count > 1 || !base::EqualsIgnoreCase(
+                       head[bhttp::field::transfer_encoding], "chunked")) {
     return Rejection{501, "only Transfer-Encoding \"chunked\" is supported"};
   }
   return std::nullopt;

@@ -46,18 +46,17 @@ bool IsValidHeader(std::string_view name, std::string_view value) {
 // The header names the framing writes itself, compared only against those
 // of the same length.
 bool IsManagedHeader(std::string_view name) {
-  using boost::beast::iequals;
   switch (name.size()) {
     case 4:
-      return iequals(name, "date");
+      return base::EqualsIgnoreCase(name, "date");
     case 6:
-      return iequals(name, "server");
+      return base::EqualsIgnoreCase(name, "server");
     case 10:
-      return iequals(name, "connection");
+      return base::EqualsIgnoreCase(name, "connection");
     case 14:
-      return iequals(name, "content-length");
+      return base::EqualsIgnoreCase(name, "content-length");
     case 17:
-      return iequals(name, "transfer-encoding");
+      return base::EqualsIgnoreCase(name, "transfer-encoding");
     default:
       return false;
   }

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/base/logging.h"
+#include "gateway/base/strings.h"
 #include "gateway/http/byte_stream.h"
 #include "gateway/http/error_response.h"
 #include "gateway/http/responder.h"
@@ -268,7 +269,7 @@ void Session::OnHead() {
   }
   state_ = State::kReadingBody;
   if (head.version() < 11 ||
-      !beast::iequals(head[bhttp::field::expect], "100-continue")) {
+      !base::EqualsIgnoreCase(head[bhttp::field::expect], "100-continue")) {
     ReadBody();
     return;
   }
@@ -359,7 +360,7 @@ void Session::DispatchStreamingBody() {
       std::make_shared<SessionBodyStream>(weak_from_this()));
   body_phase_ =
       head.version() >= 11 &&
-              beast::iequals(head[bhttp::field::expect], "100-continue")
+              base::EqualsIgnoreCase(head[bhttp::field::expect], "100-continue")
           ? BodyPhase::kContinueOwed
           : BodyPhase::kReadable;
   CallHandler();

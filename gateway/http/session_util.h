@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/base/strings.h"
 #include "gateway/http/request.h"
 #include "gateway/http/request_checks.h"
 
@@ -32,7 +33,7 @@ inline std::vector<Request::Header> CopyHeaders(
 inline void SetHost(std::vector<Request::Header>& headers,
                     std::string_view authority) {
   for (Request::Header& header : headers) {
-    if (boost::beast::iequals(header.first, "host")) {
+    if (base::EqualsIgnoreCase(header.first, "host")) {
       header.second = std::string(authority);
       return;
     }
