@@ -15,6 +15,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "tests/testing/http_client.h"
 
 namespace protogate::testing {
 namespace {
@@ -134,24 +135,11 @@ absl::StatusOr<std::unique_ptr<H2Client>> H2Client::Connect(
 
 absl::StatusOr<std::unique_ptr<H2Client>> H2Client::ConnectTls(
     uint16_t port, const std::string& ca_file, absl::Duration timeout) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return absl::InternalError("socket() failed");
-  timeval tv = absl::ToTimeval(timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  absl::StatusOr<int> fd = ConnectLoopback(port, timeout);
+  if (!fd.ok()) return fd.status();
   int one = 1;
-  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    int err = errno;
-    ::close(fd);
-    return absl::UnavailableError(
-        absl::StrCat("connect to port ", port, ": ", std::strerror(err)));
-  }
-  auto client = std::unique_ptr<H2Client>(new H2Client(fd));
+  ::setsockopt(*fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  auto client = std::unique_ptr<H2Client>(new H2Client(*fd));
   if (!ca_file.empty()) {
     if (absl::Status s = client->Handshake(ca_file); !s.ok()) return s;
   }

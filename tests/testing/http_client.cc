@@ -26,8 +26,7 @@ std::string HttpResponse::Header(absl::string_view name) const {
   return "";
 }
 
-absl::StatusOr<std::unique_ptr<HttpConnection>> HttpConnection::Connect(
-    uint16_t port, absl::Duration timeout) {
+absl::StatusOr<int> ConnectLoopback(uint16_t port, absl::Duration timeout) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return absl::InternalError("socket() failed");
   timeval tv = absl::ToTimeval(timeout);
@@ -43,7 +42,14 @@ absl::StatusOr<std::unique_ptr<HttpConnection>> HttpConnection::Connect(
     return absl::UnavailableError(
         absl::StrCat("connect to port ", port, ": ", std::strerror(err)));
   }
-  return std::unique_ptr<HttpConnection>(new HttpConnection(fd));
+  return fd;
+}
+
+absl::StatusOr<std::unique_ptr<HttpConnection>> HttpConnection::Connect(
+    uint16_t port, absl::Duration timeout) {
+  absl::StatusOr<int> fd = ConnectLoopback(port, timeout);
+  if (!fd.ok()) return fd.status();
+  return std::unique_ptr<HttpConnection>(new HttpConnection(*fd));
 }
 
 HttpConnection::~HttpConnection() { ::close(fd_); }

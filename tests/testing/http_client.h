@@ -33,6 +33,11 @@ struct HttpResponse {
   std::string Header(absl::string_view name) const;
 };
 
+// A TCP socket (fd) connected to 127.0.0.1:`port` whose receives and sends
+// time out after `timeout`, or UNAVAILABLE naming the port and the errno.
+absl::StatusOr<int> ConnectLoopback(uint16_t port,
+                                    absl::Duration timeout = absl::Seconds(10));
+
 class HttpConnection {
  public:
   static absl::StatusOr<std::unique_ptr<HttpConnection>> Connect(
