@@ -625,9 +625,11 @@ class RedisScriptClient::Impl {
   const uint64_t id_ = NextId();  // Tells clients apart in thread caches.
   Connection::Shared shared_;
   absl::Mutex mu_;
+  // Declared before loops_: the loops' io_contexts outlive the connections
+  // (their timers and sockets) bound to them.
+  std::vector<std::shared_ptr<void>> owners_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<asio::io_context*, std::shared_ptr<Connection>> loops_
       ABSL_GUARDED_BY(mu_);
-  std::vector<std::shared_ptr<void>> owners_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<OwnLoop> own_ ABSL_GUARDED_BY(mu_);
 };
 
