@@ -51,14 +51,20 @@ wait_line() {
 }
 
 # stop NAME: SIGTERM, then waits for the exit; its code is in STOP_CODE.
+# NAME's output after the last line read is drained while it exits (so a
+# long report never blocks it on the pipe) and shown when the code is not 0.
 # (Not in a $(...) subshell: only this shell can wait for its children.)
 STOP_CODE=""
 stop() {
-  local name=$1
+  local name=$1 drain
   STOP_CODE=0
+  cat <&"${OPERATE_FD[$name]}" >"$OPERATE_TMP/$name.rest" &
+  drain=$!
   kill -TERM "${OPERATE_PID[$name]}" 2>/dev/null || true
   wait "${OPERATE_PID[$name]}" || STOP_CODE=$?
+  wait "$drain" || true
   unset "OPERATE_PID[$name]"
+  if ((STOP_CODE != 0)); then sed "s/^/  $name| /" "$OPERATE_TMP/$name.rest" >&2; fi
 }
 
 # The port of a "... listening on [http://]HOST:PORT" line.

@@ -25,6 +25,18 @@ mkdir -m 755 "$root"
 tar -C "$root" -xzf "$OPERATE_TMP/protogate.tar.gz"
 chmod 755 "$root"
 as_nobody=(chroot --userspec=65534:65534 "$root")
+# A sanitizer build reads its options and LeakSanitizer its threads from
+# /proc: there the root gets its own /proc, mounted in a mount namespace of
+# the gateway's own (gone with it).
+if grep -q '^PROTOGATE_SANITIZE:STRING=.' "$build/CMakeCache.txt"; then
+  unshare --mount true 2>/dev/null || {
+    echo "SKIP: a sanitizer build needs /proc in the root (unshare --mount)"
+    exit 77
+  }
+  mkdir -m 555 "$root/proc"
+  as_nobody=(unshare --mount sh -c 'mount -t proc proc "$0/proc" &&
+    exec chroot --userspec=65534:65534 "$0" "$@"' "$root")
+fi
 
 # The packaged config as it is (dns:/// backends, ports 8080/9901): valid.
 "${as_nobody[@]}" /usr/local/bin/protogate --validate \
