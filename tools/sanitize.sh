@@ -2,19 +2,15 @@
 # Sanitizer suites (README "Development"), run by tools/test.sh after the
 # normal suite:
 #   tools/sanitize.sh address  clang ASan + UBSan (every finding fatal) in
-#                              build-asan/: the tests of the libraries that
-#                              take untrusted bytes (HTTP server, transcoding,
-#                              routing, config, plans, every fuzz corpus,
-#                              conformance), the hardening tests (the real
-#                              binary), and the request path, upstream
-#                              client and wiring (proxy, upstream, server);
-#                              SANITIZE_FULL=1: the whole suite
+#                              build-asan/: the whole suite, the real
+#                              binary and its demo backends included
 #   tools/sanitize.sh thread   clang TSan in build-tsan/: the concurrency
 #                              tests of the HTTP server (several I/O
 #                              threads, drain, hostile clients), of plan
-#                              fan-out and of the HTTP/2 client against raw
-#                              HTTP/2 backends; SANITIZE_FULL=1 adds the
-#                              gRPC ones
+#                              fan-out, of the HTTP/2 client against raw
+#                              HTTP/2 backends, and the hardening tests of
+#                              the binary (load, reloads, SIGTERM, failing
+#                              backends); SANITIZE_FULL=1 adds the gRPC ones
 # Each builds only the targets its tests need and prints how long the build
 # and the tests took (wall and CPU). Any sanitizer report fails the test
 # that caused it. SANITIZE_TARGETS / SANITIZE_TESTS (a ctest regex)
@@ -28,26 +24,13 @@ JOBS=${JOBS:-2}
 case "$KIND" in
   address)
     BUILD_DIR=${BUILD_DIR:-build-asan}
-    # Every test of what was built (placeholders of unbuilt gtest binaries
-    # are *_NOT_BUILT); the layout checks compile nothing.
+    # Every test; the layout checks compile nothing. The hardening and
+    # operate tests run the ASan-built protogate and demo backends as child
+    # processes: LeakSanitizer checks the gateway at each clean exit they
+    # assert.
     TESTS=${SANITIZE_TESTS:-.}
     EXCLUDE='_NOT_BUILT|^layout[.]'
-    if [[ -n "${SANITIZE_FULL:-}" ]]; then
-      DEFAULT_TARGETS="all"
-    else
-      # hardening_test builds protogate and the demo backends and runs them
-      # as child processes: LeakSanitizer checks the gateway at each clean
-      # exit its tests assert (error paths, stream error frames, plan
-      # explain, admin endpoints).
-      # proxy_test, upstream_test and server_test run gRPC servers and
-      # clients (the demo backends, grpc++) in the test process.
-      DEFAULT_TARGETS="http_test transcoding_test routing_test config_test
-        aggregator_test descriptors_test fuzz_replay_test conformance_testee
-        hardening_test proxy_test upstream_test server_test"
-      # The plugin checks need the plugin; the operate checks the binary;
-      # the CEL conformance run its own test binary.
-      EXCLUDE+='|^codegen[.]|^operate[.]|^expr[.]'
-    fi
+    DEFAULT_TARGETS="all"
     TARGETS=(${SANITIZE_TARGETS:-$DEFAULT_TARGETS})
     ;;
   thread)
@@ -61,9 +44,12 @@ case "$KIND" in
     # upstream_test's suites against raw HTTP/2 backends (protogate's own
     # HTTP/2 client: streams, retries, failures, malformed answers) run no
     # gRPC in the test process.
-    DEFAULT_TARGETS="http_test aggregator_test upstream_test"
+    # hardening_test runs the TSan-built binary (no gRPC in it) against the
+    # demo backends, whose reports it turns off (they run libgrpc).
+    DEFAULT_TARGETS="http_test aggregator_test upstream_test hardening_test"
     TESTS='(^|/)(ServerTest|ShutdownTest|ChunkedLimitsTest|LimitsTest|HostileClientTest|ExecutorTest'
-    TESTS+='|H2ChannelRawTest|H2ChannelFailureTest|H2StreamRetryTest|H2HugeMessageTest|MalformedResponseTest|RawH2BackendTest|UpstreamsTest|GrpcWireTest)[.]'
+    TESTS+='|H2ChannelRawTest|H2ChannelFailureTest|H2StreamRetryTest|H2HugeMessageTest|MalformedResponseTest|RawH2BackendTest|UpstreamsTest|GrpcWireTest'
+    TESTS+='|FaultBackendsTest|CannedBackendTest|RawBackendTest|LifecycleTest|MemoryAmplificationTest|ErrorPathsTest)[.]'
     if [[ -n "${SANITIZE_FULL:-}" ]]; then
       DEFAULT_TARGETS+=" server_test"
       TESTS='.'

@@ -2,7 +2,7 @@
 # README command 2: installs what is needed, builds everything once and runs
 # the whole test suite (ctest, 2 in parallel), then the sanitizer suites
 # (README "Development"), each in its own build tree: ASan + UBSan on the
-# libraries that take untrusted bytes, TSan on the concurrency tests.
+# whole suite, TSan on the concurrency tests.
 # The last line is the TSan suite's timing line.
 set -euo pipefail
 cd "$(dirname "$0")/.."

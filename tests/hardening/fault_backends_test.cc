@@ -122,7 +122,7 @@ class FaultBackendsTest : public ::testing::Test {
     gateway_->process().Signal(SIGTERM);
     auto code = gateway_->process().Wait(absl::Seconds(20));
     ASSERT_TRUE(code.ok()) << code.status();
-    EXPECT_EQ(*code, 0);
+    EXPECT_EQ(*code, 0) << gateway_->process().ReadAllStderr(absl::Seconds(5));
   }
 
   std::unique_ptr<ChildProcess> store_;

@@ -34,14 +34,18 @@ using ::protogate::testing::HttpConnection;
 
 constexpr char kGet[] = "GET /v1/shelves/1 HTTP/1.1\r\nHost: g\r\n\r\n";
 
-// The demo bookstore behind the gateway, two I/O threads; `generation` is
-// the value of an x-generation response header.
+// The demo bookstore behind the gateway, two I/O threads, health checks
+// every 50 ms (each snapshot's monitor thread checks on the request path's
+// channels while reloads replace it; a threshold no run reaches keeps the
+// endpoint in rotation); `generation` is the value of an x-generation
+// response header.
 std::string Config(int backend_port, int generation) {
   return absl::StrCat("descriptors: {descriptor_sets: [\"", testing::BinDir(),
                       "/proto/bookstore.binpb\"], watch_interval: 0s}\n"
                       "clusters: [{name: books, endpoints: [\"127.0.0.1:",
                       backend_port,
-                      "\"]}]\n"
+                      "\"], health_check: {interval: 0.05s, timeout: 0.05s, "
+                      "unhealthy_threshold: 100}}]\n"
                       "routes: [{service: demo.bookstore, cluster: books}]\n"
                       "server: {io_threads: 2, drain_grace: 10s}\n"
                       "headers:\n"
@@ -124,7 +128,7 @@ TEST_F(LifecycleTest, SigtermUnderLoadFinishesInFlightAndRefusesNew) {
   load.Join();  // Each thread ends at its first refused connect.
   auto code = gateway_->process().Wait(absl::Seconds(20));
   ASSERT_TRUE(code.ok()) << code.status();
-  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(*code, 0) << gateway_->process().ReadAllStderr(absl::Seconds(5));
   EXPECT_EQ(load.failed(), 0) << load.first_failure();
   EXPECT_GE(load.refused(), 4);
   RecordProperty("answered", static_cast<int>(load.ok()));
@@ -160,7 +164,7 @@ TEST_F(LifecycleTest, ReloadsEvery100MsUnderLoadFailNoRequest) {
   gateway_->process().Signal(SIGTERM);
   auto code = gateway_->process().Wait(absl::Seconds(20));
   ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(*code, 0) << gateway_->process().ReadAllStderr(absl::Seconds(5));
 }
 
 int SoakSeconds() {
