@@ -244,6 +244,10 @@ bool H2ServerSession::InitNghttp2() {
   nghttp2_option_set_max_outbound_ack(option, kMaxOutboundAck);
   nghttp2_option_set_max_settings(option, kMaxSettings);
   nghttp2_option_set_max_continuations(option, kMaxContinuations);
+  // Response headers are encoded from HPACK's static table and literals:
+  // keeping a dynamic table (hashing, inserting and evicting every field)
+  // costs more per response than the few bytes it saves.
+  nghttp2_option_set_max_deflate_dynamic_table_size(option, 0);
   nghttp2_option_set_stream_reset_rate_limit(
       option, uint64_t{h2.reset_burst} * kLibraryResetFactor,
       uint64_t{h2.resets_per_second} * kLibraryResetFactor);
