@@ -1,7 +1,6 @@
 #include "gateway/http/tls_handshake.h"
 
 #include <openssl/err.h>
-#include <openssl/ssl.h>
 
 #include <utility>
 
@@ -80,11 +79,6 @@ void TlsHandshake::OnHandshake(const boost::system::error_code& ec) {
   closed_ = true;  // The stream moves on.
   SSL* ssl = stream_.native_handle();
   const std::string alpn(tls::SelectedAlpn(ssl));
-  // Asio sets SSL_MODE_RELEASE_BUFFERS on every SSL: OpenSSL then frees
-  // and reallocates its ~17 KiB record buffers around each read and write.
-  // An HTTP/2 connection carries many requests, so it keeps them instead
-  // (about 34 KiB more per connection; ~3k instructions less per request).
-  if (alpn == "h2") SSL_clear_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
   std::string subject = tls::VerifiedPeerSubject(ssl);
   front_->established(
       loop_, ConnectionStream(std::move(stream_), std::move(subject)), alpn);
