@@ -22,6 +22,9 @@ constexpr size_t kMaxContinuations = 8;
 // nghttp2's own rapid reset limit is set above ours, so ours (with
 // ENHANCE_YOUR_CALM) acts first.
 constexpr uint64_t kLibraryResetFactor = 2;
+// Room for a request's regular header fields without regrowing (browsers
+// send about ten, API clients a few).
+constexpr size_t kExpectedHeaderFields = 12;
 
 std::string_view View(const uint8_t* p, size_t n) {
   return {reinterpret_cast<const char*>(p), n};
@@ -48,8 +51,9 @@ struct H2ServerSession::Callbacks {
     H2ServerSession* self = Self(user_data);
     auto stream = std::make_shared<H2Stream>(frame->hd.stream_id);
     stream->opened = absl::Now();
+    stream->headers.reserve(kExpectedHeaderFields);
+    self->last_active_ = stream->opened;
     self->streams_.emplace(frame->hd.stream_id, std::move(stream));
-    self->last_active_ = absl::Now();
     return 0;
   }
 

@@ -250,6 +250,9 @@ void H2ServerSession::RunDeferred() {
     std::vector<absl::AnyInvocable<void()>> batch = std::move(deferred_);
     deferred_.clear();
     for (auto& fn : batch) fn();
+    batch.clear();
+    // The buffer goes back for the next request's callbacks.
+    if (deferred_.empty()) deferred_.swap(batch);
   }
 }
 
