@@ -10,12 +10,14 @@
 #include <cerrno>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gateway/http/server.h"
 #include "gateway/http/tls_context_store.h"
 #include "gmock/gmock.h"
@@ -190,6 +192,32 @@ TEST_F(TlsServerTest, Http2ManyStreamsAtOnceEachGetTheirAnswer) {
     EXPECT_EQ(response->body, absl::StrCat("/s/", i));
   }
   EXPECT_EQ(failures_.load(), 0);
+}
+
+// A client that goes away over TLS (h2) while its request is in the
+// handler raises the request's cancellation; an answer after that is
+// dropped.
+TEST_F(TlsServerTest, Http2ClientGoneRaisesTheRequestCancellation) {
+  absl::Notification gone_seen;
+  testing::ResponderStash stash;
+  StartServer("", absl::Milliseconds(300),
+              [&](const Request& request, Responder responder) {
+                ClientCancellation* gone = request.cancellation();
+                EXPECT_NE(gone, nullptr);
+                if (gone != nullptr) {
+                  gone->OnCancel([&gone_seen] { gone_seen.Notify(); });
+                }
+                stash.Put(request, std::move(responder));
+              });
+  auto client = H2Client::ConnectTls(server_->port(), pki_->CaFile());
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE((*client)->Start("GET", "/pending", {}, "").ok());
+  std::optional<Responder> pending = stash.Take();
+  ASSERT_TRUE(pending.has_value());
+  EXPECT_FALSE(gone_seen.HasBeenNotified());
+  client->reset();
+  EXPECT_TRUE(gone_seen.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  pending->Send({.status = 200, .body = "late"});
 }
 
 TEST_F(TlsServerTest, ConnectionCloseEndsWithCloseNotify) {
