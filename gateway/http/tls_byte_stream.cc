@@ -138,51 +138,62 @@ void TlsByteStream::PumpRead() {
   while (read_done_ != nullptr) {
     if (closed_) {
       FinishRead(asio::error::operation_aborted, 0);
-      if (!*alive) return;
-      continue;
-    }
-    ClearOpenSslErrors();
-    const int n = SSL_read(
-        ssl_, read_buffer_.data(),
-        static_cast<int>(std::min<size_t>(read_buffer_.size(), INT_MAX)));
-    if (n > 0) {
-      if (to_send_.size() > sent_) SendCipher();  // E.g. a KeyUpdate reply.
-      FinishRead({}, static_cast<size_t>(n));
-      if (!*alive) return;
-      continue;
-    }
-    const int error = SSL_get_error(ssl_, n);
-    if (error == SSL_ERROR_ZERO_RETURN) {  // close_notify
-      FinishRead(asio::error::eof, 0);
-    } else if (error != SSL_ERROR_WANT_READ) {
-      ERR_clear_error();
-      FinishRead(asio::ssl::error::stream_truncated, 0);
+    } else if (Decrypt() == DecryptResult::kCompleted) {
+      // The read completed (data or an error).
     } else if (input_ == SocketInput::kEof) {
       FinishRead(asio::error::eof, 0);
     } else if (input_ == SocketInput::kUnknown) {
       ReceiveCipher();
-      if (!*alive) return;
-      continue;
     } else {
-      // The last recv of this chain emptied the socket: the next bytes
-      // raise a readiness event, so wait for it rather than recv again.
-      waiting_readable_ = true;
-      socket().async_wait(LoopSocket::wait_read,
-                          [this, alive](const error_code& ec) {
-                            if (!*alive) return;
-                            waiting_readable_ = false;
-                            if (ec && !closed_) {
-                              FinishRead(ec, 0);
-                              if (!*alive) return;
-                            }
-                            input_ = SocketInput::kUnknown;
-                            PumpRead();
-                          });
+      WaitReadable();
       break;
     }
     if (!*alive) return;
   }
   pumping_ = false;
+}
+
+TlsByteStream::DecryptResult TlsByteStream::Decrypt() {
+  // Nothing received and nothing buffered in SSL: SSL_read could only ask
+  // for input (a call that costs about a thousand instructions).
+  if (received_read_ == received_end_ && SSL_has_pending(ssl_) == 0) {
+    return DecryptResult::kNeedsInput;
+  }
+  ClearOpenSslErrors();
+  const int n = SSL_read(
+      ssl_, read_buffer_.data(),
+      static_cast<int>(std::min<size_t>(read_buffer_.size(), INT_MAX)));
+  if (n > 0) {
+    if (to_send_.size() > sent_) SendCipher();  // E.g. a KeyUpdate reply.
+    FinishRead({}, static_cast<size_t>(n));
+    return DecryptResult::kCompleted;
+  }
+  const int error = SSL_get_error(ssl_, n);
+  if (error == SSL_ERROR_WANT_READ) return DecryptResult::kNeedsInput;
+  if (error == SSL_ERROR_ZERO_RETURN) {  // close_notify
+    FinishRead(asio::error::eof, 0);
+  } else {
+    ERR_clear_error();
+    FinishRead(asio::ssl::error::stream_truncated, 0);
+  }
+  return DecryptResult::kCompleted;
+}
+
+void TlsByteStream::WaitReadable() {
+  // The last recv of this chain emptied the socket: the next bytes raise a
+  // readiness event, so wait for it rather than recv again.
+  waiting_readable_ = true;
+  socket().async_wait(LoopSocket::wait_read,
+                      [this, alive = alive_](const error_code& ec) {
+                        if (!*alive) return;
+                        waiting_readable_ = false;
+                        if (ec && !closed_) {
+                          FinishRead(ec, 0);
+                          if (!*alive) return;
+                        }
+                        input_ = SocketInput::kUnknown;
+                        PumpRead();
+                      });
 }
 
 bool TlsByteStream::ReceiveCipher() {

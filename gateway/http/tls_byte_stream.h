@@ -59,8 +59,14 @@ class TlsByteStream final : public ByteStream {
 
   explicit TlsByteStream(ConnectionStream stream);
   LoopSocket& socket() { return stream_.tcp().socket(); }
+  enum class DecryptResult { kCompleted, kNeedsInput };
+
   // Serves read_done_ until it is empty or must wait for the socket.
   void PumpRead();
+  // One SSL_read into read_buffer_: kCompleted if it completed the read
+  // (with data or an error), kNeedsInput if SSL needs more ciphertext.
+  DecryptResult Decrypt();
+  void WaitReadable();
   // One non-blocking recv into the input BIO. False if it failed (the
   // error completes the read).
   bool ReceiveCipher();
