@@ -18,6 +18,8 @@ using boost::system::error_code;
 
 // One recv takes at most a full TLS record and its header.
 constexpr size_t kReceiveBytes = 17 * 1024;
+// The send buffer keeps its memory between writes up to this size.
+constexpr size_t kKeptSendBytes = 64 * 1024;
 
 // SSL_get_error needs an empty error queue before the call; clearing an
 // empty one costs more than looking.
@@ -287,7 +289,11 @@ void TlsByteStream::SendCipher() {
     }
     sent_ += n;
   }
-  to_send_.clear();
+  if (to_send_.capacity() > kKeptSendBytes) {
+    std::string().swap(to_send_);  // After a large answer: free it.
+  } else {
+    to_send_.clear();
+  }
   sent_ = 0;
   if (write_done_ != nullptr) FinishWrite({});
 }
