@@ -3,11 +3,13 @@
 // and runs it on a BIO of its own (OpenSSL's BIO_METHOD interface: reads
 // from the buffer the socket was read into, writes append to the buffer
 // sent next) and the non-blocking socket itself: SSL_read/SSL_write
-// straight into the session's buffers, one recv per readable event and no
-// recv that only returns EAGAIN when the last one emptied the socket (it
-// waits for readiness instead), and one send per WriteAll. Asio's ssl::stream
-// paid a second SSL_read, three ERR_clear_error calls, copies through a BIO
-// pair and a speculative recv per request. Private to protogate::http.
+// straight into the session's buffers, SSL_read only when there is
+// ciphertext to decrypt, one recv per readable event and no recv that only
+// returns EAGAIN when the last one emptied the socket (it waits for
+// readiness instead), and one send per WriteAll. (Asio's ssl::stream, which
+// HTTP/1.1 over TLS keeps, costs per request a second SSL_read, three
+// ERR_clear_error calls, copies through a BIO pair and a recv that returns
+// EAGAIN.) Private to protogate::http.
 //
 // Reads complete inline, in a loop: a `done` that calls ReadSome again is
 // served by the same loop, not by recursion. Writes complete through a
