@@ -1,7 +1,7 @@
 // ByteStream: the connected byte stream under an HTTP/2 connection, reduced
 // to the three operations the session needs, so the same session runs over
-// plaintext TCP (TcpByteStream, h2c) and over TLS (an implementation
-// wrapping an asio::ssl::stream). Private to protogate::http.
+// plaintext TCP (TcpByteStream, h2c) and over TLS (TlsByteStream). Private to
+// protogate::http.
 //
 // Thread safety: every method runs on the loop thread of the stream's
 // io_context; completion handlers run there too.
@@ -62,28 +62,6 @@ class TcpByteStream final : public ByteStream {
 
  private:
   LoopSocket socket_;
-};
-
-// A ConnectionStream (plain TCP or TLS, after its handshake): HTTP/2 over
-// TLS after ALPN chose "h2".
-class ConnectionByteStream final : public ByteStream {
- public:
-  explicit ConnectionByteStream(ConnectionStream stream)
-      : stream_(std::move(stream)) {}
-  void ReadSome(boost::asio::mutable_buffer buffer, IoDone done) override {
-    stream_.async_read_some(buffer, std::move(done));
-  }
-  void WriteAll(boost::asio::const_buffer buffer, IoDone done) override {
-    boost::asio::async_write(stream_, buffer, std::move(done));
-  }
-  void Close() override;
-  std::string RemoteAddress() const override;
-  std::shared_ptr<const std::string> PeerSubject() const override {
-    return stream_.peer_subject();
-  }
-
- private:
-  ConnectionStream stream_;
 };
 
 // "host:port" of the socket's peer ("[v6]:port"), or "" if unknown.

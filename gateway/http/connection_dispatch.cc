@@ -180,14 +180,4 @@ std::string TcpByteStream::RemoteAddress() const {
   return FormatRemoteEndpoint(socket_);
 }
 
-void ConnectionByteStream::Close() {
-  error_code ec;
-  stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  stream_.tcp().close();
-}
-
-std::string ConnectionByteStream::RemoteAddress() const {
-  return FormatRemoteEndpoint(stream_.tcp().socket());
-}
-
 }  // namespace protogate::http

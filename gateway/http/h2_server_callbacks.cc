@@ -22,6 +22,9 @@ constexpr size_t kMaxContinuations = 8;
 // nghttp2's own rapid reset limit is set above ours, so ours (with
 // ENHANCE_YOUR_CALM) acts first.
 constexpr uint64_t kLibraryResetFactor = 2;
+// Room for a request's regular header fields without regrowing (browsers
+// send about ten, API clients a few).
+constexpr size_t kExpectedHeaderFields = 12;
 
 std::string_view View(const uint8_t* p, size_t n) {
   return {reinterpret_cast<const char*>(p), n};
@@ -48,8 +51,9 @@ struct H2ServerSession::Callbacks {
     H2ServerSession* self = Self(user_data);
     auto stream = std::make_shared<H2Stream>(frame->hd.stream_id);
     stream->opened = absl::Now();
+    stream->headers.reserve(kExpectedHeaderFields);
+    self->last_active_ = stream->opened;
     self->streams_.emplace(frame->hd.stream_id, std::move(stream));
-    self->last_active_ = absl::Now();
     return 0;
   }
 
@@ -244,6 +248,10 @@ bool H2ServerSession::InitNghttp2() {
   nghttp2_option_set_max_outbound_ack(option, kMaxOutboundAck);
   nghttp2_option_set_max_settings(option, kMaxSettings);
   nghttp2_option_set_max_continuations(option, kMaxContinuations);
+  // Response headers are encoded from HPACK's static table and literals:
+  // keeping a dynamic table (hashing, inserting and evicting every field)
+  // costs more per response than the few bytes it saves.
+  nghttp2_option_set_max_deflate_dynamic_table_size(option, 0);
   nghttp2_option_set_stream_reset_rate_limit(
       option, uint64_t{h2.reset_burst} * kLibraryResetFactor,
       uint64_t{h2.resets_per_second} * kLibraryResetFactor);

@@ -1,9 +1,8 @@
 #include "gateway/http/h2_server_fields.h"
 
+#include <charconv>
+
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
-#include "gateway/base/strings.h"
 #include "gateway/http/response_builder.h"
 
 namespace protogate::http {
@@ -19,21 +18,36 @@ int WireStatus(int status) {
   return status < 100 || status > 999 ? 500 : status;
 }
 
+bool HasUpper(std::string_view text) {
+  for (char c : text) {
+    if (absl::ascii_isupper(static_cast<unsigned char>(c))) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+void H2Fields::Add(std::string_view name, std::string_view value) {
+  // nghttp2 takes non-const pointers but only reads (and copies) them.
+  nv_.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                 reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())),
+                 name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
+}
 
 void H2Fields::AddHead(const Response& head,
                        std::optional<size_t> content_length,
                        std::string_view server_name) {
   const int status = WireStatus(head.status);
-  fields_.emplace_back(":status", absl::StrCat(status));
+  char* end = std::to_chars(status_, status_ + sizeof(status_), status).ptr;
+  Add(":status", std::string_view(status_, end - status_));
   AddHandlerFields(head.headers);
   if (content_length.has_value() && !StatusHasNoBody(status)) {
-    fields_.emplace_back("content-length", absl::StrCat(*content_length));
+    end =
+        std::to_chars(length_, length_ + sizeof(length_), *content_length).ptr;
+    Add("content-length", std::string_view(length_, end - length_));
   }
-  fields_.emplace_back("date", HttpDate());
-  if (!server_name.empty()) {
-    fields_.emplace_back("server", std::string(server_name));
-  }
+  Add("date", HttpDate());
+  if (!server_name.empty()) Add("server", server_name);
 }
 
 void H2Fields::AddTrailers(const Trailers& trailers) {
@@ -42,23 +56,22 @@ void H2Fields::AddTrailers(const Trailers& trailers) {
 
 void H2Fields::AddHandlerFields(
     const std::vector<std::pair<std::string, std::string>>& fields) {
+  size_t upper_bytes = 0;
+  for (const auto& [name, value] : fields) {
+    if (HasUpper(name)) upper_bytes += name.size();
+  }
+  lowered_.reserve(upper_bytes);  // No reallocation below: views stay valid.
   for (const auto& [name, value] : fields) {
     if (!IsSendableField(name, value)) continue;
-    std::string lower = absl::AsciiStrToLower(base::ToAbsl(name));
+    std::string_view lower = name;
+    if (HasUpper(name)) {
+      const size_t at = lowered_.size();
+      for (char c : name) lowered_.push_back(absl::ascii_tolower(c));
+      lower = std::string_view(lowered_).substr(at);
+    }
     if (IsConnectionSpecific(lower)) continue;
-    fields_.emplace_back(std::move(lower), value);
+    Add(lower, value);
   }
-}
-
-const nghttp2_nv* H2Fields::data() {
-  nv_.clear();
-  nv_.reserve(fields_.size());
-  for (auto& [name, value] : fields_) {
-    nv_.push_back({reinterpret_cast<uint8_t*>(name.data()),
-                   reinterpret_cast<uint8_t*>(value.data()), name.size(),
-                   value.size(), NGHTTP2_NV_FLAG_NONE});
-  }
-  return nv_.data();
 }
 
 size_t MaxHeaderListBytes(const SessionConfig& config) {

@@ -250,6 +250,9 @@ void H2ServerSession::RunDeferred() {
     std::vector<absl::AnyInvocable<void()>> batch = std::move(deferred_);
     deferred_.clear();
     for (auto& fn : batch) fn();
+    batch.clear();
+    // The buffer goes back for the next request's callbacks.
+    if (deferred_.empty()) deferred_.swap(batch);
   }
 }
 
@@ -307,17 +310,33 @@ void H2ServerSession::OnWatchdog() {
   if (phase_ != Phase::kClosed) ArmWatchdog();
 }
 
+void H2ServerSession::ScheduleFlush() {
+  if (flush_scheduled_ || phase_ == Phase::kClosed) return;
+  flush_scheduled_ = true;
+  asio::post(loop_->ioc, [self = shared_from_this()] {
+    self->flush_scheduled_ = false;
+    self->Flush();
+  });
+}
+
+// A streamed response's head, pieces and end are posted one after another
+// (a gRPC answer: all three from one upstream read); flushing them together
+// makes one socket write (one TLS record) instead of one per call.
 template <typename Fn>
-void H2ServerSession::PostToLoop(Self self, Fn fn) {
+void H2ServerSession::PostToLoop(Self self, AfterPost after, Fn fn) {
   std::shared_ptr<IoLoop> loop = self->loop_;  // Outlives the lock below.
   {
     absl::MutexLock lock(&loop->mu);
     if (!loop->stopped) {
       asio::post(loop->ioc,
-                 [self = std::move(self), fn = std::move(fn)]() mutable {
+                 [self = std::move(self), after, fn = std::move(fn)]() mutable {
                    fn(self.get());
                    self->RunDeferred();
-                   self->Flush();
+                   if (after == AfterPost::kFlush) {
+                     self->Flush();
+                   } else {
+                     self->ScheduleFlush();
+                   }
                  });
       return;
     }
@@ -327,7 +346,7 @@ void H2ServerSession::PostToLoop(Self self, Fn fn) {
 
 void H2ServerSession::PostResponse(Self self, StreamRef stream,
                                    Response response) {
-  PostToLoop(std::move(self),
+  PostToLoop(std::move(self), AfterPost::kFlush,
              [stream = std::move(stream), response = std::move(response)](
                  H2ServerSession* session) mutable {
                if (session != nullptr)
@@ -337,7 +356,7 @@ void H2ServerSession::PostResponse(Self self, StreamRef stream,
 
 void H2ServerSession::PostStreamHead(Self self, StreamRef stream,
                                      Response head) {
-  PostToLoop(std::move(self),
+  PostToLoop(std::move(self), AfterPost::kScheduleFlush,
              [stream = std::move(stream),
               head = std::move(head)](H2ServerSession* session) mutable {
                if (session != nullptr) {
@@ -348,7 +367,7 @@ void H2ServerSession::PostStreamHead(Self self, StreamRef stream,
 
 void H2ServerSession::PostStreamWrite(Self self, StreamRef stream,
                                       std::string data, WriteDone done) {
-  PostToLoop(std::move(self),
+  PostToLoop(std::move(self), AfterPost::kScheduleFlush,
              [stream = std::move(stream), data = std::move(data),
               done = std::move(done)](H2ServerSession* session) mutable {
                if (session == nullptr) {
@@ -361,7 +380,7 @@ void H2ServerSession::PostStreamWrite(Self self, StreamRef stream,
 
 void H2ServerSession::PostStreamEnd(Self self, StreamRef stream, StreamEnd end,
                                     Trailers trailers) {
-  PostToLoop(std::move(self),
+  PostToLoop(std::move(self), AfterPost::kFlush,
              [stream = std::move(stream), end, trailers = std::move(trailers)](
                  H2ServerSession* session) mutable {
                if (session != nullptr) {
@@ -373,8 +392,9 @@ void H2ServerSession::PostStreamEnd(Self self, StreamRef stream, StreamEnd end,
 void H2ServerSession::PostBodyRead(Self self, StreamRef stream,
                                    BodyReadDone done) {
   PostToLoop(
-      std::move(self), [stream = std::move(stream), done = std::move(done)](
-                           H2ServerSession* session) mutable {
+      std::move(self), AfterPost::kFlush,
+      [stream = std::move(stream),
+       done = std::move(done)](H2ServerSession* session) mutable {
         if (session == nullptr) {
           std::move(done)(absl::CancelledError("the server is stopping"));
           return;

@@ -100,8 +100,16 @@ class H2ServerSession : public Connection,
       boost::asio::wait_traits<std::chrono::steady_clock>,
       boost::asio::io_context::executor_type>;
 
+  // What a posted handler call does with the frames it queued.
+  enum class AfterPost {
+    kFlush,          // Writes them now (the response is complete).
+    kScheduleFlush,  // Writes them after the calls already posted (the
+                     // rest of a streamed response usually follows).
+  };
   template <typename Fn>
-  static void PostToLoop(Self self, Fn fn);
+  static void PostToLoop(Self self, AfterPost after, Fn fn);
+  // Posts one Flush() behind the calls posted so far (at most one pending).
+  void ScheduleFlush();
 
   bool InitNghttp2();
   void Read();
@@ -156,6 +164,7 @@ class H2ServerSession : public Connection,
   std::vector<WriteDone> writing_dones_;
   std::vector<WriteDone> copied_dones_;  // Pieces nghttp2 took this turn.
   bool writing_ = false;
+  bool flush_scheduled_ = false;
   std::chrono::steady_clock::time_point write_started_;
   std::vector<uint8_t> in_;   // Read buffer (small or large, see Read()).
   bool read_filled_ = false;  // The last read filled in_.

@@ -17,6 +17,7 @@
 #include "gateway/http/connection_dispatch.h"
 #include "gateway/http/io_loop.h"
 #include "gateway/http/session.h"
+#include "gateway/http/tls_byte_stream.h"
 #include "gateway/http/tls_handshake.h"
 #include "gateway/tls/server_context.h"
 
@@ -152,8 +153,7 @@ void Server::Impl::StartTlsConnection(const std::shared_ptr<IoLoop>& loop,
                                       ConnectionStream stream,
                                       std::string_view alpn) {
   if (alpn == tls::kAlpnH2) {
-    StartHttp2(loop, config,
-               std::make_unique<ConnectionByteStream>(std::move(stream)));
+    StartHttp2(loop, config, TlsByteStream::Create(std::move(stream)));
     return;
   }
   auto session = std::make_shared<Session>(loop, config, std::move(stream));

@@ -1,7 +1,8 @@
 // http::Server over TLS with real sockets: requests over TLS, the client
 // certificate subject on Request, certificate reload while an old
-// keep-alive connection keeps its certificate, and the handshake timeout
-// and garbage counted as failed handshakes and closed.
+// keep-alive connection keeps its certificate, the handshake timeout and
+// garbage counted as failed handshakes and closed, and HTTP/2 over TLS
+// (ALPN h2: large answers past the socket buffers, many streams at once).
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -9,15 +10,20 @@
 #include <cerrno>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gateway/http/server.h"
 #include "gateway/http/tls_context_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/http/test_server.h"
+#include "tests/testing/h2_client.h"
 #include "tests/testing/test_pki.h"
 #include "tests/testing/tls_client.h"
 
@@ -25,6 +31,7 @@ namespace protogate::http {
 namespace {
 
 using ::protogate::testing::ConnectLoopback;
+using ::protogate::testing::H2Client;
 using ::protogate::testing::TestPki;
 using ::protogate::testing::TlsClient;
 using ::testing::HasSubstr;
@@ -35,6 +42,21 @@ void SubjectHandler(const Request& request, Responder responder) {
   response.headers.emplace_back(
       "X-Subject", std::string(request.peer_certificate_subject()));
   response.body = "ok";
+  responder.Send(std::move(response));
+}
+
+// Answers GET /big/N with N bytes of a pattern, anything else with its
+// path.
+void SizeHandler(const Request& request, Responder responder) {
+  Response response;
+  const std::string path(request.path());
+  if (path.starts_with("/big/")) {
+    const size_t size = std::stoul(path.substr(5));
+    response.body.resize(size);
+    for (size_t i = 0; i < size; ++i) response.body[i] = 'a' + i % 26;
+  } else {
+    response.body = path;
+  }
   responder.Send(std::move(response));
 }
 
@@ -81,17 +103,20 @@ class TlsServerTest : public ::testing::Test {
   }
 
   void StartServer(std::string client_ca_file,
-                   absl::Duration handshake_timeout = absl::Milliseconds(300)) {
-    auto store = TlsContextStore::Create({.cert_file = cert_,
-                                          .key_file = key_,
-                                          .client_ca_file = client_ca_file});
+                   absl::Duration handshake_timeout = absl::Milliseconds(300),
+                   Handler handler = SubjectHandler) {
+    auto store =
+        TlsContextStore::Create({.cert_file = cert_,
+                                 .key_file = key_,
+                                 .client_ca_file = client_ca_file,
+                                 .alpn = tls::AlpnProtocols::kH2AndHttp11});
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *store;
     ServerOptions options = testing::TestOptions();
     options.tls = store_;
     options.tls_handshake_timeout = handshake_timeout;
     options.events.tls_handshake_failed = [this] { failures_.fetch_add(1); };
-    server_ = testing::StartOrDie(std::move(options), SubjectHandler);
+    server_ = testing::StartOrDie(std::move(options), std::move(handler));
     ASSERT_NE(server_, nullptr);
   }
 
@@ -126,6 +151,73 @@ TEST_F(TlsServerTest, ServesKeepAliveRequestsOverTls) {
     EXPECT_THAT(*response, HasSubstr("X-Subject: \r\n"));
   }
   EXPECT_EQ(failures_.load(), 0);
+}
+
+// 24 MiB, more than the loopback socket buffers hold: the server's sends
+// wait for the socket to drain, and every byte arrives in order.
+TEST_F(TlsServerTest, Http2LargeAnswerArrivesWhole) {
+  StartServer("", absl::Milliseconds(300), SizeHandler);
+  auto client = H2Client::ConnectTls(server_->port(), pki_->CaFile());
+  ASSERT_TRUE(client.ok()) << client.status();
+  constexpr size_t kSize = 24 << 20;
+  auto response = (*client)->RoundTrip("GET", "/big/25165824", {}, "");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  ASSERT_EQ(response->body.size(), kSize);
+  for (size_t i = 0; i < kSize; i += 4099) {
+    ASSERT_EQ(response->body[i], static_cast<char>('a' + i % 26)) << i;
+  }
+  // The connection still serves requests.
+  auto next = (*client)->RoundTrip("GET", "/after", {}, "");
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->body, "/after");
+}
+
+// Many streams started before any answer is read: their requests reach
+// the server in a few TLS records and reads, and each stream gets its own
+// answer.
+TEST_F(TlsServerTest, Http2ManyStreamsAtOnceEachGetTheirAnswer) {
+  StartServer("", absl::Milliseconds(300), SizeHandler);
+  auto client = H2Client::ConnectTls(server_->port(), pki_->CaFile());
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::vector<int32_t> ids;
+  for (int i = 0; i < 50; ++i) {
+    auto id = (*client)->Start("GET", absl::StrCat("/s/", i), {}, "");
+    ASSERT_TRUE(id.ok()) << id.status();
+    ids.push_back(*id);
+  }
+  for (int i = 0; i < 50; ++i) {
+    auto response = (*client)->Wait(ids[i]);
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->body, absl::StrCat("/s/", i));
+  }
+  EXPECT_EQ(failures_.load(), 0);
+}
+
+// A client that goes away over TLS (h2) while its request is in the
+// handler raises the request's cancellation; an answer after that is
+// dropped.
+TEST_F(TlsServerTest, Http2ClientGoneRaisesTheRequestCancellation) {
+  absl::Notification gone_seen;
+  testing::ResponderStash stash;
+  StartServer("", absl::Milliseconds(300),
+              [&](const Request& request, Responder responder) {
+                ClientCancellation* gone = request.cancellation();
+                EXPECT_NE(gone, nullptr);
+                if (gone != nullptr) {
+                  gone->OnCancel([&gone_seen] { gone_seen.Notify(); });
+                }
+                stash.Put(request, std::move(responder));
+              });
+  auto client = H2Client::ConnectTls(server_->port(), pki_->CaFile());
+  ASSERT_TRUE(client.ok()) << client.status();
+  ASSERT_TRUE((*client)->Start("GET", "/pending", {}, "").ok());
+  std::optional<Responder> pending = stash.Take();
+  ASSERT_TRUE(pending.has_value());
+  EXPECT_FALSE(gone_seen.HasBeenNotified());
+  client->reset();
+  EXPECT_TRUE(gone_seen.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  pending->Send({.status = 200, .body = "late"});
 }
 
 TEST_F(TlsServerTest, ConnectionCloseEndsWithCloseNotify) {
