@@ -207,6 +207,7 @@ struct Proxy::RequestState {
   }
 
   http::Responder Observed(http::Responder inner) {
+    if (!observer->ObservesAnswer(observation)) return inner;  // Unsampled.
     AnswerDetails details{
         .snapshot = snapshot,
         .route = RouteLabel(),
