@@ -119,7 +119,8 @@ bool AnyEscaped(const char* p) {
 
 // `value` as a JSON string, escaped; other bytes as they are (as
 // rapidjson's Writer does without UTF-8 validation). Runs of 8 bytes that
-// need no escaping are skipped a word at a time.
+// need no escaping are skipped a word at a time, the last partial run with
+// the word that ends the value.
 char* JsonString(char* out, std::string_view value) {
   *out++ = '"';
   size_t plain = 0;  // Start of the bytes not yet written.
@@ -128,6 +129,11 @@ char* JsonString(char* out, std::string_view value) {
     if (value.size() - i >= 8 && !AnyEscaped(value.data() + i)) {
       i += 8;
       continue;
+    }
+    // The last partial word: the 8 bytes that end the value.
+    if (value.size() - i < 8 && value.size() >= 8 &&
+        !AnyEscaped(value.data() + value.size() - 8)) {
+      break;
     }
     const size_t end = std::min(value.size(), i + 8);
     for (; i < end; ++i) {

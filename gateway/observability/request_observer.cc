@@ -54,8 +54,7 @@ std::optional<TraceContext> RequestObserver::StartCall(
   return seen.trace->Child();
 }
 
-void RequestObserver::FinishCall(const RequestObservation& seen,
-                                 const std::optional<TraceContext>& call,
+void RequestObserver::FinishCall(const std::optional<TraceContext>& call,
                                  const CallOutcome& outcome) const {
   absl::Time end = absl::Now();
   double seconds = absl::ToDoubleSeconds(end - outcome.start);

@@ -13,7 +13,7 @@
 //   RequestObservation seen = observer.Start(traceparent, tracestate);
 //   std::optional<TraceContext> call = observer.StartCall(seen);
 //   if (call) metadata.emplace_back("traceparent", call->Traceparent());
-//   ... observer.FinishCall(seen, call, {.cluster = ..., .grpc_code = 0});
+//   ... observer.FinishCall(call, {.cluster = ..., .grpc_code = 0});
 //   observer.Finish(seen, {.route = ..., .status = 200, ...});
 #pragma once
 
@@ -98,8 +98,7 @@ class RequestObserver {
   // call's metadata), or nullopt when tracing is off.
   std::optional<TraceContext> StartCall(const RequestObservation& seen) const;
   // When the call ended: counts it and exports its client span.
-  void FinishCall(const RequestObservation& seen,
-                  const std::optional<TraceContext>& call,
+  void FinishCall(const std::optional<TraceContext>& call,
                   const CallOutcome& outcome) const;
   // When the answer is complete (or the client went away): counts, logs
   // and exports the server span. Call exactly once per Start().

@@ -79,6 +79,7 @@ SpanExporter::~SpanExporter() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+    ready_.Signal();
   }
   thread_.join();
 }
@@ -90,6 +91,9 @@ bool SpanExporter::Export(Span span) {
     return false;
   }
   queue_.push_back(std::move(span));
+  // The thread waits on a CondVar, not on an absl::Condition of mu_: with a
+  // Condition waiter every Unlock here would evaluate it (the slow path).
+  if (queue_.size() == options_.batch_spans) ready_.Signal();
   return true;
 }
 
@@ -99,10 +103,9 @@ void SpanExporter::Run() {
     bool stopping = false;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return queue_.size() >= options_.batch_spans || stopping_;
-      };
-      mu_.AwaitWithTimeout(absl::Condition(&ready), options_.flush_interval);
+      if (queue_.size() < options_.batch_spans && !stopping_) {
+        ready_.WaitWithTimeout(&mu_, options_.flush_interval);
+      }
       stopping = stopping_;
       // When stopping, everything queued goes in one last send.
       while (!queue_.empty() &&

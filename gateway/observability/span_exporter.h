@@ -87,6 +87,7 @@ class SpanExporter {
   const SpanExporterOptions options_;
   SpanTransport transport_;  // Used only by the thread.
   absl::Mutex mu_;
+  absl::CondVar ready_;  // Signalled at batch_spans queued and at stop.
   std::deque<Span> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<uint64_t> exported_{0};

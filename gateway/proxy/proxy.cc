@@ -177,8 +177,11 @@ struct Proxy::RequestState {
         exchange(r, request_id, ExchangeMatch(match, *snapshot)),
         observer(o) {
     if (observer != nullptr) {
-      observation = observer->Start(r.header("traceparent").value_or(""),
-                                    r.header("tracestate").value_or(""));
+      // tracestate is read only with a traceparent (alone it is dropped).
+      const std::string_view traceparent = r.header("traceparent").value_or("");
+      observation = observer->Start(
+          traceparent,
+          traceparent.empty() ? "" : r.header("tracestate").value_or(""));
     }
   }
   RequestState(const RequestState&) = delete;
@@ -204,6 +207,7 @@ struct Proxy::RequestState {
   }
 
   http::Responder Observed(http::Responder inner) {
+    if (!observer->ObservesAnswer(observation)) return inner;  // Unsampled.
     AnswerDetails details{
         .snapshot = snapshot,
         .route = RouteLabel(),
@@ -400,7 +404,7 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
   }
   std::optional<UpstreamTelemetry> telemetry;
   if (state.observer != nullptr) {
-    telemetry.emplace(state.observation, state.observed);
+    telemetry.emplace(state.observed);
     telemetry->trace =
         InjectTraceContext(*state.observer, state.observation, call.metadata);
     telemetry->cluster = ClusterLabel(*state.snapshot, rt);
@@ -436,7 +440,7 @@ void Proxy::HandleStream(RequestState& state, const RouteRuntime& rt,
       .metadata = std::move(state.exchange.metadata())};
   std::optional<UpstreamTelemetry> telemetry;
   if (state.observer != nullptr) {
-    telemetry.emplace(state.observation, state.observed);
+    telemetry.emplace(state.observed);
     telemetry->trace =
         InjectTraceContext(*state.observer, state.observation, call.metadata);
     telemetry->cluster = ClusterLabel(*state.snapshot, rt);
@@ -588,7 +592,7 @@ void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
                 .metadata = std::move(state.exchange.metadata()),
                 .observer = state.observer};
   if (state.observer != nullptr) {
-    call.telemetry.emplace(state.observation, state.observed);
+    call.telemetry.emplace(state.observed);
     call.telemetry->trace =
         InjectTraceContext(*state.observer, state.observation, call.metadata);
     call.telemetry->cluster = ClusterLabel(*state.snapshot, rt);

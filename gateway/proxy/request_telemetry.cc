@@ -34,10 +34,10 @@ class AnswerSink final : public http::Responder::Sink,
                          public ObservedAnswer,
                          public std::enable_shared_from_this<AnswerSink> {
  public:
-  AnswerSink(const RequestObserver& observer, RequestObservation&& seen,
+  AnswerSink(const RequestObserver& observer, const RequestObservation& seen,
              AnswerDetails&& details, http::Responder&& inner)
       : observer_(observer),
-        seen_(std::move(seen)),
+        seen_(seen),
         details_(std::move(details)),
         inner_(std::move(inner)) {}
 
@@ -149,17 +149,17 @@ class ObservedChannel final : public upstream::Channel {
         InjectTraceContext(observer_, seen_, request.metadata);
     absl::Time start = absl::Now();
     std::string method = request.method;
-    inner_.Call(std::move(request), [this, trace = std::move(trace), start,
-                                     method = std::move(method),
-                                     done = std::move(done)](
-                                        upstream::CallResult result) mutable {
-      observer_.FinishCall(seen_, trace,
-                           {.cluster = cluster_,
-                            .grpc_method = method,
-                            .grpc_code = static_cast<int>(result.status.code()),
-                            .start = start});
-      std::move(done)(std::move(result));
-    });
+    inner_.Call(
+        std::move(request),
+        [this, trace = std::move(trace), start, method = std::move(method),
+         done = std::move(done)](upstream::CallResult result) mutable {
+          observer_.FinishCall(
+              trace, {.cluster = cluster_,
+                      .grpc_method = method,
+                      .grpc_code = static_cast<int>(result.status.code()),
+                      .start = start});
+          std::move(done)(std::move(result));
+        });
   }
 
  private:
@@ -204,15 +204,16 @@ struct PlanTelemetry {
 }  // namespace
 
 http::Responder ObserveAnswer(const RequestObserver& observer,
-                              RequestObservation seen, AnswerDetails&& details,
+                              const RequestObservation& seen,
+                              AnswerDetails&& details,
                               ObservedAnswer** observed,
                               http::Responder inner) {
   if (!observer.ObservesAnswer(seen)) {  // An unsampled, traced-only one.
     *observed = nullptr;
     return inner;
   }
-  auto sink = std::make_shared<AnswerSink>(
-      observer, std::move(seen), std::move(details), std::move(inner));
+  auto sink = std::make_shared<AnswerSink>(observer, seen, std::move(details),
+                                           std::move(inner));
   *observed = sink.get();
   return http::Responder(std::move(sink));
 }
@@ -221,7 +222,7 @@ void UpstreamTelemetry::Finish(const RequestObserver& observer,
                                const RouteRuntime& rt,
                                const upstream::CallResult& result) {
   const int code = static_cast<int>(result.status.code());
-  observer.FinishCall(seen, trace,
+  observer.FinishCall(trace,
                       {.series = RouteSeriesFor(observer, rt),
                        .cluster = cluster,
                        .grpc_method = rt.grpc_method,

@@ -12,7 +12,7 @@
 // Ownership: the wrappers hold what they need (snapshot, observation).
 //
 // Example (proxy.cc):
-//   responder = ObserveAnswer(*observer, std::move(seen), details,
+//   responder = ObserveAnswer(*observer, seen, std::move(details),
 //                             &observed, std::move(responder));
 #pragma once
 
@@ -65,7 +65,7 @@ class ObservedAnswer {
 // the end (tracing alone and the request is not sampled) `inner` is
 // returned as it is and `*observed` is null.
 http::Responder ObserveAnswer(const observability::RequestObserver& observer,
-                              observability::RequestObservation seen,
+                              const observability::RequestObservation& seen,
                               AnswerDetails&& details,
                               ObservedAnswer** observed, http::Responder inner);
 
@@ -73,13 +73,10 @@ http::Responder ObserveAnswer(const observability::RequestObserver& observer,
 // start and cluster; Finish() counts it (with its retries), exports its
 // client span and tells the answer the call's cluster, endpoint and code.
 struct UpstreamTelemetry {
-  UpstreamTelemetry(const observability::RequestObservation& s,
-                    ObservedAnswer* o)
-      : seen(s), observed(o) {}
+  explicit UpstreamTelemetry(ObservedAnswer* o) : observed(o) {}
   void Finish(const observability::RequestObserver& observer,
               const RouteRuntime& rt, const upstream::CallResult& result);
 
-  observability::RequestObservation seen;
   ObservedAnswer* observed;  // Valid until the answer is sent; may be null.
   std::optional<observability::TraceContext> trace;
   std::string_view cluster;  // Points into the snapshot's upstreams.

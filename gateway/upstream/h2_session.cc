@@ -61,14 +61,33 @@ nghttp2_nv Header(absl::string_view name, absl::string_view value,
                                                    : 0))};
 }
 
-// Metadata whose value changes with every request: entering it in the
-// connection's HPACK dynamic table would cost an insertion (and the
-// eviction of a useful entry) per call for nothing, as no later request
-// repeats the value.
-Indexing IndexingOf(absl::string_view name) {
-  return name == "x-request-id" || name == "traceparent" || name == "tracestate"
-             ? Indexing::kNeverIndexed
-             : Indexing::kIndexed;
+// Headers whose value changes with every request (bits of
+// H2Session::per_call_named_): entering each value in the connection's
+// HPACK dynamic table would cost an insertion (and the eviction of a useful
+// entry) per call for nothing, as no later request repeats the value.
+enum PerCallHeader : uint8_t {
+  kGrpcTimeout = 1,
+  kRequestId = 2,
+  kTraceparent = 4,
+  kTracestate = 8,
+};
+
+// The first value of a per-call header on a connection (`named`: the
+// headers sent on it so far) is entered in the dynamic table, the later
+// ones are sent never indexed: they then refer to that entry's name by its
+// index instead of spelling (and Huffman-coding) the name in every HEADERS
+// frame. Should the entry be evicted, the name is spelled again.
+Indexing PerCallIndexing(uint8_t& named, uint8_t header) {
+  if ((named & header) != 0) return Indexing::kNeverIndexed;
+  named |= header;
+  return Indexing::kIndexed;
+}
+
+uint8_t PerCallHeaderOf(absl::string_view name) {
+  if (name == "x-request-id") return kRequestId;
+  if (name == "traceparent") return kTraceparent;
+  if (name == "tracestate") return kTracestate;
+  return 0;
 }
 
 // Headers gRPC's own client never shows the application as metadata.
@@ -433,9 +452,14 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
   nva.push_back(Header("content-type", "application/grpc"));
   nva.push_back(Header("te", "trailers"));
   // The time left differs from call to call.
-  nva.push_back(Header("grpc-timeout", call->timeout, Indexing::kNeverIndexed));
+  nva.push_back(Header("grpc-timeout", call->timeout,
+                       PerCallIndexing(per_call_named_, kGrpcTimeout)));
   for (const auto& [key, value] : call->metadata) {
-    nva.push_back(Header(key, value, IndexingOf(key)));
+    const uint8_t per_call = PerCallHeaderOf(key);
+    nva.push_back(Header(key, value,
+                         per_call != 0
+                             ? PerCallIndexing(per_call_named_, per_call)
+                             : Indexing::kIndexed));
   }
   nghttp2_data_provider body;
   body.source.ptr = call.get();

@@ -164,6 +164,9 @@ class H2Session : public std::enable_shared_from_this<H2Session> {
   int pings_without_data_ = 0;
   bool too_many_pings_ = false;
   bool counted_ = false;  // In options_.open_connections.
+  // The per-call headers (grpc-timeout, x-request-id, traceparent,
+  // tracestate) whose name is in the HPACK dynamic table (h2_session.cc).
+  uint8_t per_call_named_ = 0;
 };
 
 }  // namespace protogate::upstream

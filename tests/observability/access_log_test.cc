@@ -134,6 +134,8 @@ TEST(AccessLogRecordTest, EscapesAtEveryPositionOfALongString) {
     for (size_t at = 0; at < 24; ++at) {
       std::string value = "abcdefgh\xc3\xa9ijklmn\x7fopqrstuvw";
       value[at] = special;
+      // Also cut short: a partial last word.
+      value.resize(std::max(at + 1, value.size() - at % 8));
       AccessLogRecord record;
       record.request_id = value;
       std::string line = FormatAccessLogJson(record);

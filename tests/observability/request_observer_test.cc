@@ -58,13 +58,12 @@ TEST(RequestObserverTest, MetricsOnlyCountsTheRequestAndItsCall) {
   EXPECT_EQ(Value(registry, "protogate_http_requests_in_flight", {}), 1);
   std::optional<TraceContext> call = observer.StartCall(seen);
   EXPECT_FALSE(call.has_value());
-  observer.FinishCall(seen, call,
-                      {.cluster = "books",
-                       .grpc_method = "/demo.Shelves/Get",
-                       .grpc_code = 5,
-                       .start = seen.start,
-                       .plan = "demo.Store/Get",
-                       .step = "shelf"});
+  observer.FinishCall(call, {.cluster = "books",
+                             .grpc_method = "/demo.Shelves/Get",
+                             .grpc_code = 5,
+                             .start = seen.start,
+                             .plan = "demo.Store/Get",
+                             .step = "shelf"});
   observer.Finish(seen, {.route = "demo.Store/Get",
                          .method = "GET",
                          .status = 404,
@@ -98,10 +97,9 @@ TEST(RequestObserverTest, BoundRouteSeriesCountLikeLabels) {
   const int statuses[] = {200, 200, 404, 599, 103, 308};
   for (int status : statuses) {
     RequestObservation seen = observer.Start("", "");
-    observer.FinishCall(seen, std::nullopt,
-                        {.series = &series,
-                         .grpc_code = status == 200 ? 0 : 5,
-                         .start = seen.start});
+    observer.FinishCall(std::nullopt, {.series = &series,
+                                       .grpc_code = status == 200 ? 0 : 5,
+                                       .start = seen.start});
     observer.Finish(seen, {.route = "demo.S/Get",
                            .series = &series,
                            .method = status == 599 ? "BREW" : "GET",
@@ -173,11 +171,10 @@ TEST(RequestObserverTest, TracedRequestLogsIdsAndExportsServerAndClientSpans) {
     std::optional<TraceContext> call = observer.StartCall(seen);
     ASSERT_TRUE(call.has_value());
     traceparent = call->Traceparent();
-    observer.FinishCall(seen, call,
-                        {.cluster = "books",
-                         .grpc_method = "/demo.Shelves/Get",
-                         .grpc_code = 0,
-                         .start = seen.start});
+    observer.FinishCall(call, {.cluster = "books",
+                               .grpc_method = "/demo.Shelves/Get",
+                               .grpc_code = 0,
+                               .start = seen.start});
     observer.Finish(seen, {.route = "demo.Shelves/Get",
                            .method = "GET",
                            .target = "/v1/shelves/1?x=y",

@@ -1,5 +1,7 @@
 #include "gateway/observability/trace_context.h"
 
+#include <string>
+
 #include "gtest/gtest.h"
 
 namespace protogate::observability {
@@ -86,6 +88,41 @@ TEST(TraceContextTest, ChildKeepsTheTraceAndPointsAtItsParent) {
   absl::StatusOr<TraceContext> parsed = ParseTraceparent(first.Traceparent());
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->parent_span_id, first.span_id);
+}
+
+// Every byte value at every position of both ids, in all their forms.
+TEST(TraceContextTest, HexOfEveryByteValueAtEveryPosition) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int value = 0; value < 256; ++value) {
+    for (size_t at = 0; at < 16; ++at) {
+      TraceContext context;
+      context.trace_id.fill(0x5a);
+      context.span_id.fill(0xa5);
+      context.parent_span_id.fill(0x0f);
+      context.trace_id[at] = static_cast<uint8_t>(value);
+      context.span_id[at % 8] = static_cast<uint8_t>(value);
+      context.parent_span_id[at % 8] = static_cast<uint8_t>(value);
+      const std::string digits = {kHex[value >> 4], kHex[value & 15]};
+      std::string trace(32, ' ');
+      for (size_t i = 0; i < 16; ++i)
+        trace.replace(2 * i, 2, i == at ? digits : "5a");
+      std::string span(16, ' ');
+      std::string parent(16, ' ');
+      for (size_t i = 0; i < 8; ++i) {
+        span.replace(2 * i, 2, i == at % 8 ? digits : "a5");
+        parent.replace(2 * i, 2, i == at % 8 ? digits : "0f");
+      }
+      EXPECT_EQ(context.TraceIdHex(), trace);
+      EXPECT_EQ(context.SpanIdHex(), span);
+      EXPECT_EQ(context.ParentSpanIdHex(), parent);
+      char trace_out[32];
+      char span_out[16];
+      EXPECT_EQ(context.TraceIdHex(trace_out), trace);
+      EXPECT_EQ(context.SpanIdHex(span_out), span);
+      context.flags = 1;
+      EXPECT_EQ(context.Traceparent(), "00-" + trace + "-" + span + "-01");
+    }
+  }
 }
 
 }  // namespace

@@ -676,6 +676,43 @@ TEST_F(H2ChannelTest, MetadataBothWaysIncludingBinary) {
   }
 }
 
+// The per-call headers go never indexed except the first of each on a
+// connection, whose name the later ones then refer to by HPACK index: a
+// real gRPC server decodes every call's own values.
+TEST_F(H2ChannelTest, PerCallHeadersKeepTheirValuesOnOneConnection) {
+  TestLoop loop;
+  auto channel = MakeChannel(backend_->address());
+  constexpr int kCalls = 4;
+  for (int i = 0; i < kCalls; ++i) {
+    CallRequest request = Echo("m");
+    request.metadata = {
+        {"x-request-id", absl::StrCat("request-", i)},
+        {"traceparent",
+         absl::StrCat("00-0af7651916cd43dd8448eb211c80319c-b7ad6b716920333", i,
+                      "-01")},
+        {"tracestate", absl::StrCat("vendor=", i)},
+        {"x-plain", "same"}};
+    Outcome out = RunCall(*channel, std::move(request), &loop);
+    ASSERT_TRUE(out.result.status.ok()) << out.result.status;
+  }
+  std::vector<ReceivedCall> received = backend_->received();
+  ASSERT_EQ(received.size(), static_cast<size_t>(kCalls));
+  for (int i = 0; i < kCalls; ++i) {
+    const auto& md = received[static_cast<size_t>(i)].metadata;
+    EXPECT_THAT(md,
+                Contains(Pair("x-request-id", absl::StrCat("request-", i))));
+    EXPECT_THAT(md, Contains(Pair("traceparent",
+                                  absl::StrCat("00-0af7651916cd43dd8448eb211c8"
+                                               "0319c-b7ad6b716920333",
+                                               i, "-01"))));
+    EXPECT_THAT(md, Contains(Pair("tracestate", absl::StrCat("vendor=", i))));
+    EXPECT_THAT(md, Contains(Pair("x-plain", "same")));
+    EXPECT_EQ(md.count("x-request-id"), 1u);
+    EXPECT_EQ(md.count("traceparent"), 1u);
+  }
+  EXPECT_EQ(backend_->peers().size(), 1u);  // All on one connection.
+}
+
 TEST_F(H2ChannelTest, ErrorStatusWithNonAsciiMessageAndDetailsIsIntact) {
   TestLoop loop;
   auto channel = MakeChannel(backend_->address());
