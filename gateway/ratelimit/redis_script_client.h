@@ -12,11 +12,14 @@
 // with EVALSHA; a NOSCRIPT answer (the server lost its scripts) loads it
 // again on the same connection and repeats the command once.
 //
-// Batches: the calls a connection gets during one loop turn go to Redis as
-// ONE EVALSHA, sent by a handler posted behind those already queued: KEYS
-// holds their keys and ARGV their Arguments, concatenated, in call order;
-// the script must answer an array with one integer per key. Each call is
-// still one round trip; Redis runs the script once per batch. The parts
+// Batches: a connection has at most one EVALSHA in flight. The calls it
+// gets meanwhile wait for that answer and then go to Redis together as ONE
+// EVALSHA, sent by a handler posted behind those already queued (so it
+// collects their calls too): KEYS holds their keys and ARGV their
+// Arguments, concatenated, in call order; the script must answer an array
+// with one integer per key. Redis runs the script once per batch, and the
+// batches grow with the load; a call waits at most for the batch in flight
+// and its own (and never longer than the timeout). The parts
 // that do not change (EVALSHA, the hash, each Arguments) are formatted by
 // hiredis once; per batch only the array header, the key count and the
 // keys (RESP bulk strings, "$<length>\r\n<key>\r\n") are written, and
@@ -99,7 +102,7 @@ class RedisScriptClient {
       RedisScriptClientOptions options);
   ~RedisScriptClient();
 
-  // Runs the script for `key` with `args` (in the loop turn's batch); `done`
+  // Runs the script for `key` with `args` (in the next batch); `done`
   // runs once with the key's integer, within the timeout (see above),
   // possibly inline (when the connection is down). REQUIRES: `args`
   // outlives the run of `done`.
