@@ -19,14 +19,15 @@
 // Arguments, concatenated, in call order; the script must answer an array
 // with one integer per key. Redis runs the script once per batch, and the
 // batches grow with the load; a call waits at most for the batch in flight
-// and its own (and never longer than the timeout). The parts
-// that do not change (EVALSHA, the hash, each Arguments) are formatted by
-// hiredis once; per batch only the array header, the key count and the
-// keys (RESP bulk strings, "$<length>\r\n<key>\r\n") are written, and
-// hiredis takes the command with redisAsyncFormattedCommand. Calls and
-// batches are recycled per connection (no allocation per call once warm);
-// one timer per connection watches the oldest deadline. Commands are
-// pipelined; a lost connection is retried after 50 ms, doubling up to 1 s.
+// and its own (never longer than the timeout; calls that timed out before
+// their batch left are not sent). The parts that do not change (EVALSHA,
+// the hash, each Arguments) are formatted by hiredis once; per batch only
+// the array header, the key count and the keys (RESP bulk strings,
+// "$<length>\r\n<key>\r\n") are written, and hiredis takes the command with
+// redisAsyncFormattedCommand. Calls and batches are recycled per connection
+// (no allocation per call once warm); one timer per connection watches the
+// oldest deadline. SCRIPT LOAD and EVALSHA are pipelined; a lost connection
+// is retried after 50 ms, doubling up to 1 s.
 // A host name is resolved (blocking) when connecting: prefer an IP address
 // or a unix socket.
 //
