@@ -50,8 +50,8 @@ struct Call {
   bool finished = false;
 };
 
-// Calls sent together as one EVALSHA; owned by the connection while it
-// fills, then by hiredis (the command's privdata) until answered.
+// The calls of one loop turn, sent as one EVALSHA; owned by the connection
+// while it fills, then by hiredis (the command's privdata) until answered.
 struct Batch {
   std::vector<Call*> calls;  // In KEYS order; one reference each.
   bool reloaded = false;     // Already repeated after NOSCRIPT.
@@ -211,7 +211,6 @@ class Connection final : public base::IoThreadResident,
     redisAsyncSetDisconnectCallback(ac, &OnDisconnect);
     context_ = ac;
     link_ = Link::kConnecting;
-    batch_in_flight_ = false;
     LoadScript();
     connect_timer_.expires_after(kConnectTimeout);
     connect_timer_.async_wait([this, ac](const boost::system::error_code& ec) {
@@ -277,7 +276,6 @@ class Connection final : public base::IoThreadResident,
 
   void LinkFailed(const std::string& why) {
     link_ = Link::kDown;
-    batch_in_flight_ = false;
     adapter_ = nullptr;  // Gone with its context.
     connect_timer_.cancel();
     NoteFailure(why);
@@ -302,10 +300,9 @@ class Connection final : public base::IoThreadResident,
   }
 
   // --- Calls ---
-  // Adds `call` to the open batch, sent by the adapter's flush handler
-  // (posted behind the handlers already queued, so it collects their calls
-  // too) right before it writes; while a batch is in flight, the open one
-  // waits for its answer.
+  // Adds `call` to the batch of this loop turn, sent by the adapter's
+  // flush handler (posted behind the handlers already queued, so it
+  // collects their calls too) right before it writes.
   void Enqueue(Call* call) {
     if (open_ == nullptr) {
       if (free_batches_.empty()) {
@@ -314,7 +311,7 @@ class Connection final : public base::IoThreadResident,
         open_ = free_batches_.back();
         free_batches_.pop_back();
       }
-      if (!batch_in_flight_) adapter_->FlushSoon();
+      adapter_->FlushSoon();
     }
     ++call->references;
     open_->calls.push_back(call);
@@ -322,7 +319,6 @@ class Connection final : public base::IoThreadResident,
 
   // The adapter's flush handler, before it writes.
   void SendOpen() {
-    if (batch_in_flight_) return;
     if (Batch* batch = std::exchange(open_, nullptr)) Send(batch);
   }
 
@@ -364,23 +360,16 @@ class Connection final : public base::IoThreadResident,
                                    command_.size()) != REDIS_OK) {
       Fail(*batch, absl::UnavailableError("rate limit store unavailable"));
       Recycle(batch);
-      return;
     }
-    batch_in_flight_ = true;
   }
 
   static void OnReply(redisAsyncContext* ac, void* r, void* data) {
     auto* batch = static_cast<Batch*>(data);
     auto* self = static_cast<Connection*>(ac->data);
     const auto* reply = static_cast<const redisReply*>(r);
-    if (ac != self->context_) {  // A context being freed: fail the calls.
-      self->Answer(*batch, nullptr);
-      self->Recycle(batch);
-      return;
-    }
-    self->batch_in_flight_ = false;
     if (reply != nullptr && reply->type == REDIS_REPLY_ERROR &&
-        absl::StartsWith(reply->str, "NOSCRIPT") && !batch->reloaded) {
+        absl::StartsWith(reply->str, "NOSCRIPT") && !batch->reloaded &&
+        ac == self->context_) {
       batch->reloaded = true;
       self->LoadScript();
       self->Send(batch);
@@ -388,10 +377,6 @@ class Connection final : public base::IoThreadResident,
     }
     self->Answer(*batch, reply);
     self->Recycle(batch);
-    // The calls that came meanwhile (their callbacks may have added more).
-    if (self->open_ != nullptr && self->context_ == ac) {
-      self->adapter_->FlushSoon();
-    }
   }
 
   // One integer per call, in order.
@@ -517,9 +502,8 @@ class Connection final : public base::IoThreadResident,
   Link link_ = Link::kDown;
   // EVALSHA and the script's hash, formatted by hiredis.
   std::string evalsha_;
-  std::string command_;           // Reused by Send().
-  Batch* open_ = nullptr;         // The calls not sent yet, if any.
-  bool batch_in_flight_ = false;  // Sent on context_, not answered yet.
+  std::string command_;    // Reused by Send().
+  Batch* open_ = nullptr;  // The batch of this loop turn, if any.
   std::vector<Batch*> free_batches_;
   std::deque<Call*> by_deadline_;  // Oldest first.
   std::vector<Call*> waiting_for_link_;

@@ -12,22 +12,18 @@
 // with EVALSHA; a NOSCRIPT answer (the server lost its scripts) loads it
 // again on the same connection and repeats the command once.
 //
-// Batches: a connection has at most one EVALSHA in flight. The calls it
-// gets meanwhile wait for that answer and then go to Redis together as ONE
-// EVALSHA, sent by a handler posted behind those already queued (so it
-// collects their calls too): KEYS holds their keys and ARGV their
-// Arguments, concatenated, in call order; the script must answer an array
-// with one integer per key. Redis runs the script once per batch, and the
-// batches grow with the load; a call waits at most for the batch in flight
-// and its own (never longer than the timeout; calls that timed out before
-// their batch left are not sent). The parts that do not change (EVALSHA,
-// the hash, each Arguments) are formatted by hiredis once; per batch only
-// the array header, the key count and the keys (RESP bulk strings,
-// "$<length>\r\n<key>\r\n") are written, and hiredis takes the command with
-// redisAsyncFormattedCommand. Calls and batches are recycled per connection
-// (no allocation per call once warm); one timer per connection watches the
-// oldest deadline. SCRIPT LOAD and EVALSHA are pipelined; a lost connection
-// is retried after 50 ms, doubling up to 1 s.
+// Batches: the calls a connection gets during one loop turn go to Redis as
+// ONE EVALSHA, sent by a handler posted behind those already queued: KEYS
+// holds their keys and ARGV their Arguments, concatenated, in call order;
+// the script must answer an array with one integer per key. Each call is
+// still one round trip; Redis runs the script once per batch. The parts
+// that do not change (EVALSHA, the hash, each Arguments) are formatted by
+// hiredis once; per batch only the array header, the key count and the
+// keys (RESP bulk strings, "$<length>\r\n<key>\r\n") are written, and
+// hiredis takes the command with redisAsyncFormattedCommand. Calls and
+// batches are recycled per connection (no allocation per call once warm);
+// one timer per connection watches the oldest deadline. Commands are
+// pipelined; a lost connection is retried after 50 ms, doubling up to 1 s.
 // A host name is resolved (blocking) when connecting: prefer an IP address
 // or a unix socket.
 //
@@ -103,7 +99,7 @@ class RedisScriptClient {
       RedisScriptClientOptions options);
   ~RedisScriptClient();
 
-  // Runs the script for `key` with `args` (in the next batch); `done`
+  // Runs the script for `key` with `args` (in the loop turn's batch); `done`
   // runs once with the key's integer, within the timeout (see above),
   // possibly inline (when the connection is down). REQUIRES: `args`
   // outlives the run of `done`.

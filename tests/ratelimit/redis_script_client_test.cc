@@ -1,22 +1,15 @@
 // RedisScriptClient against a real redis-server: EVALSHA, batches of
-// concurrent calls (one in flight per connection), reload after NOSCRIPT,
-// the timeout while Redis stalls, fail-fast while it is down, and recovery
-// after a restart.
+// concurrent calls, reload after NOSCRIPT, the timeout while Redis stalls,
+// fail-fast while it is down, and recovery after a restart.
 #include "gateway/ratelimit/redis_script_client.h"
 
 #include <hiredis/hiredis.h>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "gateway/base/io_thread.h"
 #include "gtest/gtest.h"
 #include "tests/ratelimit/redis_server.h"
 
@@ -137,86 +130,6 @@ TEST(RedisScriptClientTest, ConcurrentCallsEachGetTheirOwnAnswer) {
     EXPECT_EQ(answers[i], i * 10 + (i % 2 == 0 ? 1 : 0)) << "call " << i;
   }
   EXPECT_EQ(client->failures(), 0u);
-}
-
-// Runs `command` on the server at `socket` on a connection of its own.
-std::string AdminCommand(const std::string& socket, const char* command) {
-  redisContext* admin = redisConnectUnix(socket.c_str());
-  if (admin == nullptr || admin->err != 0) return "no connection";
-  auto* reply = static_cast<redisReply*>(redisCommand(admin, command));
-  std::string text =
-      reply != nullptr && reply->str != nullptr ? reply->str : "";
-  freeReplyObject(reply);
-  redisFree(admin);
-  return text;
-}
-
-// While an EVALSHA is in flight (the server stalled), the calls that come
-// in later loop turns wait for its answer and then go as ONE more EVALSHA.
-TEST(RedisScriptClientTest, CallsWhileABatchIsInFlightGoAsOneMoreBatch) {
-  testing::RedisServer redis;
-  ASSERT_TRUE(redis.Start().ok());
-  auto client = RedisScriptClient::Create({.address = redis.address(),
-                                           .timeout = absl::Seconds(60),
-                                           .script = kScript});
-  ASSERT_TRUE(client.ok()) << client.status();
-  boost::asio::io_context ioc;
-  auto work = boost::asio::make_work_guard(ioc);
-  std::thread loop([&] {
-    const base::ScopedIoThread registration(&ioc, nullptr);
-    ioc.run();
-  });
-  const auto args = RedisScriptClient::Arguments::Of({"1"});
-  struct Answers {
-    absl::Mutex mu;
-    std::vector<int64_t> values ABSL_GUARDED_BY(mu);
-    size_t wanted ABSL_GUARDED_BY(mu) = 0;
-    bool Enough() const ABSL_SHARED_LOCKS_REQUIRED(mu) {
-      return values.size() >= wanted;
-    }
-  } answers;
-  auto run = [&](const char* key) {
-    (*client)->Run(key, args, [&](RedisScriptClient::Reply reply) {
-      absl::MutexLock lock(&answers.mu);
-      answers.values.push_back(reply.ok() ? *reply : -2);
-    });
-  };
-  auto await = [&](size_t n) {
-    absl::MutexLock lock(&answers.mu);
-    answers.wanted = n;
-    answers.mu.Await(absl::Condition(&answers, &Answers::Enough));
-  };
-  boost::asio::post(ioc, [&] { run("k"); });  // Connects, loads the script.
-  await(1);
-  AdminCommand(redis.socket(), "CONFIG RESETSTAT");
-  redis.Pause();
-  absl::Notification queued;
-  // Each handler runs after the flush handler its predecessor's call posted.
-  boost::asio::post(ioc, [&] {
-    run("k");  // In flight from the flush handler on.
-    boost::asio::post(ioc, [&] {
-      run("other");
-      boost::asio::post(ioc, [&] {
-        run("k");
-        boost::asio::post(ioc, [&] {
-          run("other");
-          queued.Notify();
-        });
-      });
-    });
-  });
-  queued.WaitForNotification();
-  redis.Resume();
-  await(5);
-  {
-    absl::MutexLock lock(&answers.mu);
-    EXPECT_EQ(answers.values, (std::vector<int64_t>{11, 11, 10, 11, 10}));
-  }
-  const std::string stats = AdminCommand(redis.socket(), "INFO commandstats");
-  EXPECT_NE(stats.find("cmdstat_evalsha:calls=2,"), std::string::npos) << stats;
-  boost::asio::post(ioc, [] { base::DrainIoThreadResidents(); });
-  work.reset();
-  loop.join();
 }
 
 TEST(RedisScriptClientTest, DownRedisFailsWithinTheTimeoutAndARestartRecovers) {
