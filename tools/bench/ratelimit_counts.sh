@@ -6,14 +6,19 @@
 #   bash tools/bench/ratelimit_counts.sh                  # 2000 GETs, 16 conns
 #   CASES="none shared" REQUESTS=4000 CONNS=1 bash tools/bench/ratelimit_counts.sh
 #
-# Each case starts protogate (one I/O thread) twice over the same backend and
-# redis-server (unix socket): under callgrind (instrumentation on only for
-# the measured GETs) and under strace -c attached for the measured GETs. The
+# Each case starts protogate (one I/O thread) three times over the same
+# backend and redis-server (unix socket): under callgrind (instrumentation
+# on only for the measured GETs), under strace -c attached for the measured
+# GETs, and counted by perf stat tracepoints for the measured GETs (no
+# ptrace: strace slows every system call, which changes how requests and
+# Redis commands batch at CONNS>1; perf stat does not). The
 # GETs: REQUESTS over CONNS keep-alive connections, one in flight on each
 # (tools/bench/concurrent_get.py), after WARMUP. Writes $OUT/summary.md and
 # per case top-<case>.txt (callgrind_annotate, inclusive) and
-# strace-<case>.txt; "EVALSHA per GET" counts the Redis commands of the
-# strace run (below 1 when calls share commands). Every process it starts is stopped on exit.
+# strace-<case>.txt and perf-<case>.csv; "EVALSHA per GET" counts the Redis
+# commands of the strace run (below 1 when calls share commands), the
+# second table's those of the perf run. Every process it starts is stopped
+# on exit.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -27,7 +32,7 @@ OUT="${OUT:-/tmp/protogate-ratelimit-counts/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
 log() { printf '[ratelimit-counts] %s\n' "$*" >&2; }
 
-"$REPO/tools/install-deps.sh" valgrind strace >/dev/null
+"$REPO/tools/install-deps.sh" valgrind strace linux-perf >/dev/null
 
 # shellcheck source=tools/bench/lib.sh
 source "$REPO/tools/bench/lib.sh"
@@ -60,6 +65,10 @@ load() { timeout 600 python3 "$REPO/tools/bench/concurrent_get.py" "$PORT" "$GET
 
 printf '| case | Ir per GET | syscalls per GET | of them (top 6 per GET) | EVALSHA per GET |\n|---|---:|---:|---|---:|\n' \
   >"$OUT/summary.md"
+printf '| case | syscalls per GET | epoll_wait | epoll_ctl | read | write | context switches per GET | EVALSHA per GET |\n|---|---:|---:|---:|---:|---:|---:|---:|\n' \
+  >"$OUT/perf.md"
+PERF_EVENTS=raw_syscalls:sys_enter,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_epoll_ctl
+PERF_EVENTS+=,syscalls:sys_enter_read,syscalls:sys_enter_write,context-switches
 rcli() { timeout 10 redis-cli -s "$OUT/redis.sock" "$@"; }
 for c in $CASES; do
   config "$c" >"$OUT/$c.yaml"
@@ -101,6 +110,23 @@ for c in $CASES; do
     '$1=="cmdstat_evalsha" {c=$3} END {printf "%.2f", c / n}')
   printf '| %s | %s | %s | %s | %s |\n' "$c" "$ir" "$per" "$top" "$evalsha" >>"$OUT/summary.md"
   log "$c: $ir Ir, $per syscalls per GET"
+  # System calls and context switches without ptrace: perf stat counts the
+  # gateway (every thread) while the load runs.
+  start_listening "pg-pf-$c" 30 "$PG_BIN" --config "$OUT/$c.yaml" --listen 127.0.0.1:0
+  pid=$LAST_PID
+  load "$WARMUP"
+  rcli CONFIG RESETSTAT >/dev/null
+  perf stat -x, -o "$OUT/perf-$c.csv" -e "$PERF_EVENTS" -p "$pid" -- \
+    timeout 600 python3 "$REPO/tools/bench/concurrent_get.py" "$PORT" "$GET_PATH" "$REQUESTS" "$CONNS"
+  stop_pid "$pid" 30
+  evalsha=$(rcli INFO commandstats | tr -d '\r' | awk -F'[=,:]' -v n="$REQUESTS" \
+    '$1=="cmdstat_evalsha" {c=$3} END {printf "%.2f", c / n}')
+  awk -F, -v n="$REQUESTS" -v c="$c" -v e="$evalsha" '$3 != "" {sub(/^.*sys_enter_?/, "", $3); v[$3] = $1}
+    END {printf "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s |\n", c, v[""] / n,
+      v["epoll_wait"] / n, v["epoll_ctl"] / n, v["read"] / n, v["write"] / n,
+      v["context-switches"] / n, e}' "$OUT/perf-$c.csv" >>"$OUT/perf.md"
 done
 cat "$OUT/summary.md"
+echo
+cat "$OUT/perf.md"
 log "results in $OUT"
