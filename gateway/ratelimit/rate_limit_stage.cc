@@ -5,6 +5,7 @@
 #include <boost/asio/post.hpp>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -123,30 +124,42 @@ void DecideLocal(const RateLimitStage::RoutePolicies& rp, Exchange& exchange,
 // The shared policies' replies of one request; the last one answers, on
 // the I/O thread the request came from (where the Redis client answers
 // already; a post otherwise), so the upstream call starts there. Made with
-// new; the last Add() deletes it (each reply callback runs exactly once).
+// new (from a per-thread free list); the last Add() deletes it (each reply
+// callback runs exactly once). With one shared policy nothing else touches
+// it: no lock.
 struct SharedJoin {
   SharedJoin(Exchange& e, Tally t, size_t n, RateLimitStage::OnError o,
              policy::VerdictCallback d)
       : exchange(e),
         tally(std::move(t)),
         pending(n),
+        single(n == 1),
         on_error(o),
         done(std::move(d)),
         origin(base::CurrentIoThread()) {}
 
+  static void* operator new(size_t size) {
+    std::vector<void*>& free = FreeBlocks();
+    if (free.empty()) return ::operator new(size);
+    void* block = free.back();
+    free.pop_back();
+    return block;
+  }
+  static void operator delete(void* block) {
+    std::vector<void*>& free = FreeBlocks();
+    if (free.size() >= kMaxFreeBlocks) {
+      ::operator delete(block);
+      return;
+    }
+    free.push_back(block);
+  }
+
   void Add(const Policy& policy, const RedisScriptClient::Reply& reply) {
-    {
+    if (single) {
+      Record(policy, reply);
+    } else {
       absl::MutexLock lock(&mu);
-      if (reply.ok()) {
-        // The script's answer (rate_limit_environment.cc): allowed, the
-        // TAT after this request; rejected, -1 - the TAT; both in us from
-        // Redis' now.
-        const bool allowed = *reply > 0;
-        const int64_t tat_us = allowed ? *reply : -1 - *reply;
-        tally.Add(policy, DecisionAt(policy.rate, allowed, tat_us * 1000, 0));
-      } else {
-        tally.AddFailure(policy);
-      }
+      Record(policy, reply);
       if (--pending > 0) return;
     }
     std::unique_ptr<SharedJoin> last(this);
@@ -162,10 +175,36 @@ struct SharedJoin {
                       });
   }
 
+  // The script's answer (rate_limit_environment.cc): allowed, the TAT
+  // after this request; rejected, -1 - the TAT; both in us from Redis' now.
+  void Record(const Policy& policy, const RedisScriptClient::Reply& reply) {
+    if (reply.ok()) {
+      const bool allowed = *reply > 0;
+      const int64_t tat_us = allowed ? *reply : -1 - *reply;
+      tally.Add(policy, DecisionAt(policy.rate, allowed, tat_us * 1000, 0));
+    } else {
+      tally.AddFailure(policy);
+    }
+  }
+
+  // Blocks of freed joins, per thread; thread exit frees them.
+  static constexpr size_t kMaxFreeBlocks = 1024;
+  struct Blocks {
+    std::vector<void*> blocks;
+    ~Blocks() {
+      for (void* block : blocks) ::operator delete(block);
+    }
+  };
+  static std::vector<void*>& FreeBlocks() {
+    thread_local Blocks free;
+    return free.blocks;
+  }
+
   Exchange& exchange;
   absl::Mutex mu;
   Tally tally;
-  size_t pending;
+  size_t pending;     // Guarded by mu unless single.
+  const bool single;  // One shared policy: one Add().
   const RateLimitStage::OnError on_error;
   policy::VerdictCallback done;
   const base::IoThread origin;

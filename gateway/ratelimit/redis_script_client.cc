@@ -24,6 +24,7 @@
 #include "gateway/base/io_thread.h"
 #include "gateway/base/logging.h"
 #include "gateway/ratelimit/redis_asio_adapter.h"
+#include "gateway/ratelimit/redis_reply_pool.h"
 
 namespace protogate::ratelimit {
 namespace {
@@ -206,6 +207,7 @@ class Connection final : public base::IoThreadResident,
       return;
     }
     ac->data = this;
+    RedisReplyPool::Install(ac->c);
     adapter_ = RedisAsioAdapter::Attach(ioc_, ac, [this] { SendOpen(); });
     redisAsyncSetConnectCallback(ac, &OnConnect);
     redisAsyncSetDisconnectCallback(ac, &OnDisconnect);
