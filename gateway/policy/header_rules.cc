@@ -113,6 +113,9 @@ class FinishingSink final : public http::Responder::Sink {
 
  private:
   void Finish(http::Response& response) {
+    // Room for the stages' headers and X-Request-Id at once.
+    response.headers.reserve(response.headers.size() + stage_headers_.size() +
+                             1);
     for (Header& header : stage_headers_) {
       response.headers.push_back(std::move(header));
     }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/base/logging.h"
 #include "gateway/base/strings.h"
+#include "gateway/base/thread_block_cache.h"
 #include "gateway/policy/header_rules.h"
 #include "gateway/proxy/body_pump.h"
 #include "gateway/proxy/client_cancel.h"
@@ -302,8 +303,10 @@ void Proxy::Handle(std::shared_ptr<const Snapshot> snapshot,
   }
   const policy::StageChain& chain = snapshot->stages();
   if (chain.has_asynchronous()) {
-    std::make_shared<PendingStages>(*this, std::move(snapshot), request,
-                                    protocol, std::move(responder))
+    // Too large for malloc's per-thread cache: recycled per thread.
+    std::allocate_shared<PendingStages>(
+        base::ThreadBlockAllocator<PendingStages>(), *this, std::move(snapshot),
+        request, protocol, std::move(responder))
         ->Run(0);
     return;
   }

@@ -5,13 +5,13 @@
 #include <boost/asio/post.hpp>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/base/io_thread.h"
+#include "gateway/base/thread_block_cache.h"
 
 namespace protogate::ratelimit {
 namespace {
@@ -139,19 +139,10 @@ struct SharedJoin {
         origin(base::CurrentIoThread()) {}
 
   static void* operator new(size_t size) {
-    std::vector<void*>& free = FreeBlocks();
-    if (free.empty()) return ::operator new(size);
-    void* block = free.back();
-    free.pop_back();
-    return block;
+    return base::ThreadBlockCache<SharedJoin>::Allocate(size);
   }
   static void operator delete(void* block) {
-    std::vector<void*>& free = FreeBlocks();
-    if (free.size() >= kMaxFreeBlocks) {
-      ::operator delete(block);
-      return;
-    }
-    free.push_back(block);
+    base::ThreadBlockCache<SharedJoin>::Free(block);
   }
 
   void Add(const Policy& policy, const RedisScriptClient::Reply& reply) {
@@ -185,19 +176,6 @@ struct SharedJoin {
     } else {
       tally.AddFailure(policy);
     }
-  }
-
-  // Blocks of freed joins, per thread; thread exit frees them.
-  static constexpr size_t kMaxFreeBlocks = 1024;
-  struct Blocks {
-    std::vector<void*> blocks;
-    ~Blocks() {
-      for (void* block : blocks) ::operator delete(block);
-    }
-  };
-  static std::vector<void*>& FreeBlocks() {
-    thread_local Blocks free;
-    return free.blocks;
   }
 
   Exchange& exchange;

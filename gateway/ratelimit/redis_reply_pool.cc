@@ -2,8 +2,8 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <new>
-#include <vector>
+
+#include "gateway/base/thread_block_cache.h"
 
 namespace protogate::ratelimit {
 namespace {
@@ -14,29 +14,10 @@ struct Node {
   redisReply* inline_elements[RedisReplyPool::kInlineElements];
 };
 
-// The calling thread's free nodes, freed when the thread exits.
-struct FreeNodes {
-  std::vector<Node*> nodes;
-  ~FreeNodes() {
-    for (Node* node : nodes) delete node;
-  }
-};
-
-FreeNodes& ThreadFreeNodes() {
-  thread_local FreeNodes free_nodes;
-  return free_nodes;
-}
+using NodeCache = base::ThreadBlockCache<Node, RedisReplyPool::kMaxFreeNodes>;
 
 Node* NewNode(int type) {
-  std::vector<Node*>& nodes = ThreadFreeNodes().nodes;
-  Node* node;
-  if (nodes.empty()) {
-    node = new (std::nothrow) Node;
-    if (node == nullptr) return nullptr;
-  } else {
-    node = nodes.back();
-    nodes.pop_back();
-  }
+  auto* node = static_cast<Node*>(NodeCache::Allocate(sizeof(Node)));
   node->reply = redisReply{};
   node->reply.type = type;
   return node;
@@ -72,12 +53,7 @@ void FreeObject(void* object) {
     default:
       break;
   }
-  std::vector<Node*>& nodes = ThreadFreeNodes().nodes;
-  if (nodes.size() >= RedisReplyPool::kMaxFreeNodes) {
-    delete node;
-    return;
-  }
-  nodes.push_back(node);
+  NodeCache::Free(node);
 }
 
 void* CreateString(const redisReadTask* task, char* str, size_t len) {
