@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/status.hpp>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -10,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gateway/base/byte_words.h"
 #include "gateway/base/logging.h"
 #include "gateway/base/strings.h"
 
@@ -36,9 +38,20 @@ bool IsValidHeader(std::string_view name, std::string_view value) {
   for (char c : name) {
     if (!kTokenChars[static_cast<unsigned char>(c)]) return false;
   }
-  // memchr is vectorised: three passes over a value beat one byte loop.
-  for (char c : {'\r', '\n', '\0'}) {
-    if (std::memchr(value.data(), c, value.size()) != nullptr) return false;
+  // No CR, LF or NUL: eight bytes at a time (no call per byte value, as
+  // three memchr passes cost on the short values of most headers).
+  const char* p = value.data();
+  size_t n = value.size();
+  for (; n >= sizeof(uint64_t); p += sizeof(uint64_t), n -= sizeof(uint64_t)) {
+    uint64_t x;
+    std::memcpy(&x, p, sizeof(x));
+    if ((base::AnyByteBelow(x, 1) | base::AnyByteEqual(x, '\r') |
+         base::AnyByteEqual(x, '\n')) != 0) {
+      return false;
+    }
+  }
+  for (; n > 0; ++p, --n) {
+    if (*p == '\r' || *p == '\n' || *p == '\0') return false;
   }
   return true;
 }

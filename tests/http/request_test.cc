@@ -184,6 +184,11 @@ TEST(ResponseBuilderTest, DropsManagedAndInvalidHeadersKeepsTheRest) {
                   {"", "x"},
                   {"X-Split", "a\r\nInjected: 1"},
                   {"X-Nul", std::string("a\0b", 3)},
+                  // Past the first eight bytes, in a word and in the tail.
+                  {"X-Late-Cr", "0123456789ab\rcdef"},
+                  {"X-Tail-Lf", "01234567\n"},
+                  {"X-Tail-Nul", std::string("0123456789\0", 11)},
+                  {"X-Long", "caf\xc3\xa9 \x7f\t0123456789 kept"},
                   {"RateLimit-Remaining", "7"},
                   {"x-dates", "kept"},
                   {"!#$%&'*+-.^_`|~09azAZ", "odd but valid"}},
@@ -192,6 +197,12 @@ TEST(ResponseBuilderTest, DropsManagedAndInvalidHeadersKeepsTheRest) {
   EXPECT_EQ(head.find(": x\r\n"), std::string::npos) << head;
   EXPECT_EQ(head.find("Injected"), std::string::npos) << head;
   EXPECT_EQ(head.find("X-Nul"), std::string::npos) << head;
+  EXPECT_EQ(head.find("X-Late-Cr"), std::string::npos) << head;
+  EXPECT_EQ(head.find("X-Tail-Lf"), std::string::npos) << head;
+  EXPECT_EQ(head.find("X-Tail-Nul"), std::string::npos) << head;
+  EXPECT_NE(head.find("\r\nX-Long: caf\xc3\xa9 \x7f\t0123456789 kept\r\n"),
+            std::string::npos)
+      << head;
   EXPECT_NE(head.find("\r\nRateLimit-Remaining: 7\r\n"), std::string::npos)
       << head;
   EXPECT_NE(head.find("\r\nx-dates: kept\r\n"), std::string::npos) << head;
