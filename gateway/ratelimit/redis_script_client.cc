@@ -350,11 +350,11 @@ class Connection final : public base::IoThreadResident,
     absl::StrAppend(&command_, "*", 3 + calls.size() + arguments, "\r\n",
                     evalsha_);
     absl::StrAppend(&command_, "$", count.size(), "\r\n", count);
-    command_.append("\r\n");
+    // Each key's bulk string opens with the CRLF that ends the one before.
     for (const Call* call : calls) {
-      absl::StrAppend(&command_, "$", call->key.size(), "\r\n", call->key);
-      command_.append("\r\n");
+      absl::StrAppend(&command_, "\r\n$", call->key.size(), "\r\n", call->key);
     }
+    command_.append("\r\n", 2);
     for (const Call* call : calls) {
       command_.append(call->arguments->formatted());
     }
