@@ -3,11 +3,12 @@
 // and freed once per request that are too large for malloc's own per-thread
 // cache (or made often enough that its cost shows).
 //
-// Each Tag has its own lists (one size per Tag: the first Allocate() on
-// a thread fixes nothing, callers pass the same size every time). A block
-// freed on another thread joins that thread's list. At most kMaxBlocks
-// are kept per thread; the rest, and every block of a thread that exits,
-// go back to operator delete (a block freed during thread exit too).
+// Each Tag has its own lists of blocks of one size: REQUIRES every
+// Allocate() of a Tag passes the same size. A block freed on another thread
+// joins that thread's list. At most kMaxBlocks are kept per thread (memory
+// held at most kMaxBlocks * size per thread); the rest go back to operator
+// delete, as do a thread's blocks when it exits and any block freed after
+// its thread's list is gone.
 //
 // Thread safety: every method works on the calling thread's list only.
 //
