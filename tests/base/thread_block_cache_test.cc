@@ -17,6 +17,7 @@ struct PerThread {};
 struct Bounded {};
 
 TEST(ThreadBlockCacheTest, AFreedBlockComesBackOnItsThread) {
+  if (!kThreadBlockCaching) GTEST_SKIP() << "the ASan build caches nothing";
   using Cache = ThreadBlockCache<Reused>;
   void* a = Cache::Allocate(64);
   void* b = Cache::Allocate(64);
@@ -28,6 +29,7 @@ TEST(ThreadBlockCacheTest, AFreedBlockComesBackOnItsThread) {
 }
 
 TEST(ThreadBlockCacheTest, ThreadsKeepTheirOwnBlocks) {
+  if (!kThreadBlockCaching) GTEST_SKIP() << "the ASan build caches nothing";
   using Cache = ThreadBlockCache<PerThread>;
   void* mine = Cache::Allocate(32);
   Cache::Free(mine);
@@ -43,6 +45,7 @@ TEST(ThreadBlockCacheTest, ThreadsKeepTheirOwnBlocks) {
 }
 
 TEST(ThreadBlockCacheTest, KeepsAtMostItsBound) {
+  if (!kThreadBlockCaching) GTEST_SKIP() << "the ASan build caches nothing";
   using Cache = ThreadBlockCache<Bounded, 2>;
   std::vector<void*> blocks;
   for (int i = 0; i < 3; ++i) blocks.push_back(Cache::Allocate(16));
@@ -58,6 +61,7 @@ TEST(ThreadBlockCacheTest, KeepsAtMostItsBound) {
 }
 
 TEST(ThreadBlockCacheTest, AllocateSharedReusesTheControlBlock) {
+  if (!kThreadBlockCaching) GTEST_SKIP() << "the ASan build caches nothing";
   struct Object {
     int value[40];
   };
