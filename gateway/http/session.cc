@@ -1,5 +1,7 @@
 #include "gateway/http/session.h"
 
+#include <openssl/ssl.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
@@ -18,6 +20,7 @@
 #include "gateway/http/error_response.h"
 #include "gateway/http/responder.h"
 #include "gateway/http/session_util.h"
+#include "gateway/http/tls_buffer_sweep.h"
 
 namespace protogate::http {
 namespace {
@@ -134,6 +137,11 @@ Session::Session(std::shared_ptr<IoLoop> loop,
       remote_address_(FormatRemoteEndpoint(stream_.tcp().socket())) {
   // The TLS handshake's timeout is over; the session keeps its own.
   stream_.tcp().expires_never();
+  // Asio (and our SSL_CTX) set SSL_MODE_RELEASE_BUFFERS: OpenSSL would free
+  // and reallocate its ~17 KiB read and write buffers around every record
+  // (~3k instructions per request). The session keeps them while in use
+  // and the loop's sweep frees them once it idles (tls_buffer_sweep.h).
+  SSL_clear_mode(stream_.tls().native_handle(), SSL_MODE_RELEASE_BUFFERS);
   if (config_->events.opened) config_->events.opened();
 }
 
@@ -175,6 +183,25 @@ void Session::Close() {
   ReleaseLoopIfDrained(*loop_);
 }
 
+Connection::HeldBuffers Session::SweepIdleBuffers() {
+  if (tls_buffers_ == TlsBuffers::kReleased) return HeldBuffers::kNone;
+  // Busy: the next WaitForRequest() re-arms the sweep.
+  if (state_ != State::kIdle) return HeldBuffers::kNone;
+  if (tls_buffers_ == TlsBuffers::kUsed) {
+    tls_buffers_ = TlsBuffers::kIdleOneSweep;
+    return HeldBuffers::kHeld;
+  }
+  // 0 while a partial record is buffered: try again at the next sweep.
+  if (SSL_free_buffers(stream_.tls().native_handle()) == 0) {
+    return HeldBuffers::kHeld;
+  }
+  tls_buffers_ = TlsBuffers::kReleased;
+  if (config_->events.tls_buffers_released) {
+    config_->events.tls_buffers_released();
+  }
+  return HeldBuffers::kNone;
+}
+
 void Session::OnDeadline() {
   if (state_ == State::kClosed) return;
   error_code ignored;
@@ -195,6 +222,10 @@ void Session::WaitForRequest() {
   if (buffer_.capacity() > kIdleReadSize) buffer_.shrink_to_fit();
   state_ = State::kIdle;
   SetTimeout(config_->idle_timeout);
+  if (stream_.is_tls()) [[unlikely]] {
+    tls_buffers_ = TlsBuffers::kUsed;
+    ArmTlsBufferSweep(*loop_, config_->tls_idle_buffer_release);
+  }
   stream_.async_read_some(
       buffer_.prepare(kIdleReadSize),
       [self = shared_from_this()](const error_code& ec, size_t bytes) {

@@ -47,6 +47,7 @@ struct SessionConfig {
   RequestLimits limits;
   absl::Duration read_timeout;
   absl::Duration idle_timeout;
+  absl::Duration tls_idle_buffer_release;
   std::string server_name;
   Handler handler;
   std::function<bool(std::string_view method, std::string_view target)>
@@ -78,6 +79,9 @@ class Session : public Connection,
   // Loop thread. Closes the socket now; pending operations are cancelled.
   // Idempotent.
   void Close() override;
+  // Loop thread. Over TLS: frees OpenSSL's record buffers if the session
+  // has waited for a request since the previous sweep (tls_buffer_sweep.h).
+  HeldBuffers SweepIdleBuffers() override;
 
   // Any thread. Posts `response` for the current request onto the session's
   // loop, unless the server has stopped (then it is dropped).
@@ -220,6 +224,13 @@ class Session : public Connection,
   std::optional<Response> deferred_response_;
   std::string remote_address_;
   State state_ = State::kIdle;
+  // Over TLS: OpenSSL's record buffers, as the sweep sees them.
+  enum class TlsBuffers {
+    kReleased,      // Freed, or plain TCP.
+    kUsed,          // A request went through since the last sweep.
+    kIdleOneSweep,  // The last sweep found the session idle.
+  };
+  TlsBuffers tls_buffers_ = TlsBuffers::kReleased;
   size_t discarded_bytes_ = 0;
 };
 

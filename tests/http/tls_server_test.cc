@@ -116,12 +116,23 @@ class TlsServerTest : public ::testing::Test {
     options.tls = store_;
     options.tls_handshake_timeout = handshake_timeout;
     options.events.tls_handshake_failed = [this] { failures_.fetch_add(1); };
+    options.tls_idle_buffer_release = buffer_release_;
+    options.events.tls_buffers_released = [this] { released_.fetch_add(1); };
     server_ = testing::StartOrDie(std::move(options), std::move(handler));
     ASSERT_NE(server_, nullptr);
   }
 
   TlsClient::Options ClientOptions() const {
     return {.ca_file = pki_->CaFile()};
+  }
+
+  // Waits up to 10 s for `count` idle connections' buffer releases.
+  bool WaitForReleases(int count) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (released_.load() < count && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return released_.load() == count;
   }
 
   // Waits up to 10 s for `count` failed handshakes.
@@ -137,6 +148,8 @@ class TlsServerTest : public ::testing::Test {
   std::string cert_, key_;
   std::shared_ptr<TlsContextStore> store_;
   std::atomic<int> failures_{0};
+  absl::Duration buffer_release_ = absl::Seconds(1);
+  std::atomic<int> released_{0};
   std::unique_ptr<Server> server_;
 };
 
@@ -151,6 +164,26 @@ TEST_F(TlsServerTest, ServesKeepAliveRequestsOverTls) {
     EXPECT_THAT(*response, HasSubstr("X-Subject: \r\n"));
   }
   EXPECT_EQ(failures_.load(), 0);
+}
+
+// The connection keeps OpenSSL's record buffers while in use
+// (SSL_MODE_RELEASE_BUFFERS cleared): idle, the loop's sweep frees them
+// (SSL_free_buffers succeeds only on buffers it holds and that are empty),
+// and the next request gets new ones.
+TEST_F(TlsServerTest, IdleKeepAliveConnectionGivesItsTlsBuffersBack) {
+  buffer_release_ = absl::Milliseconds(10);
+  StartServer("");
+  auto client = TlsClient::Connect(server_->port(), ClientOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  for (int released = 1; released <= 2; ++released) {
+    absl::StatusOr<std::string> response = (*client)->Get("/x");
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_TRUE(absl::StartsWith(*response, "HTTP/1.1 200")) << *response;
+    EXPECT_TRUE(WaitForReleases(released)) << released_.load();
+  }
+  absl::StatusOr<std::string> response = (*client)->Get("/x");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_TRUE(absl::StartsWith(*response, "HTTP/1.1 200")) << *response;
 }
 
 // 24 MiB, more than the loopback socket buffers hold: the server's sends
