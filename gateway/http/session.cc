@@ -1,7 +1,5 @@
 #include "gateway/http/session.h"
 
-#include <openssl/ssl.h>
-
 #include <algorithm>
 #include <array>
 #include <boost/asio/post.hpp>
@@ -206,17 +204,17 @@ void Session::Close() {
 }
 
 Connection::HeldBuffers Session::SweepIdleBuffers() {
-  if (tls_buffers_ == TlsBuffers::kReleased) return HeldBuffers::kNone;
+  if (tls_ == nullptr || tls_buffers_ == TlsBuffers::kReleased) {
+    return HeldBuffers::kNone;
+  }
   // Busy: the next WaitForRequest() re-arms the sweep.
   if (state_ != State::kIdle) return HeldBuffers::kNone;
   if (tls_buffers_ == TlsBuffers::kUsed) {
     tls_buffers_ = TlsBuffers::kIdleOneSweep;
     return HeldBuffers::kHeld;
   }
-  // 0 while a partial record is buffered: try again at the next sweep.
-  if (SSL_free_buffers(stream_.tls().native_handle()) == 0) {
-    return HeldBuffers::kHeld;
-  }
+  // False while a partial record is buffered: the next sweep tries again.
+  if (!tls_->ReleaseIdleBuffers()) return HeldBuffers::kHeld;
   tls_buffers_ = TlsBuffers::kReleased;
   if (config_->events.tls_buffers_released) {
     config_->events.tls_buffers_released();
@@ -834,8 +832,8 @@ void Session::OnWrite(const error_code& ec) {
 // Half-closes and reads what the client is still sending for a short while,
 // so that the kernel does not reset the connection (and destroy the response)
 // because of unread input. Over TLS after a complete response: sends
-// close_notify and waits (as long) for the client's, OpenSSL discarding
-// what else arrives.
+// close_notify first; the discarding reads then end at the client's
+// close_notify (eof) too.
 void Session::LingeringClose(ResponseEnd end) {
   state_ = State::kLingering;
   SetTimeout(std::min(config_->read_timeout, kMaxLinger));

@@ -81,8 +81,9 @@ class Session : public Connection,
   // Loop thread. Closes the socket now; pending operations are cancelled.
   // Idempotent.
   void Close() override;
-  // Loop thread. Over TLS: frees OpenSSL's record buffers if the session
-  // has waited for a request since the previous sweep (tls_buffer_sweep.h).
+  // Loop thread. Over TLS: frees the TLS buffers (OpenSSL's and the
+  // stream's) if the session has waited for a request since the previous
+  // sweep (tls_buffer_sweep.h).
   HeldBuffers SweepIdleBuffers() override;
 
   // Any thread. Posts `response` for the current request onto the session's

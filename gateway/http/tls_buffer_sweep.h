@@ -6,8 +6,10 @@
 // its loop's sweep (one timer per loop, no system call when it is already
 // armed); each sweep asks every connection of the loop to give its
 // buffers back (Connection::SweepIdleBuffers): one that has waited for a
-// request since the previous sweep calls SSL_free_buffers. So a connection
-// idle for between `period` and twice `period` holds no buffers; the sweep
+// request since the previous sweep frees OpenSSL's record buffers and its
+// TlsByteStream's receive and send buffers (~55 KiB in all). So a
+// connection idle for between `period` and twice `period` holds none; the
+// sweep
 // re-arms only while some connection still holds them. Private to
 // protogate::http.
 //

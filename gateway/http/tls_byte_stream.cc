@@ -205,7 +205,11 @@ bool TlsByteStream::ReceiveCipher() {
                received_end_ - received_read_);
   received_end_ -= received_read_;
   received_read_ = 0;
-  if (received_end_ == received_.size()) received_.resize(2 * received_.size());
+  if (received_.size() < kReceiveBytes) [[unlikely]] {
+    received_.resize(kReceiveBytes);  // Released while idle.
+  } else if (received_end_ == received_.size()) {
+    received_.resize(2 * received_.size());
+  }
   const size_t room = received_.size() - received_end_;
   error_code ec;
   const size_t n = socket().read_some(
@@ -334,6 +338,18 @@ void TlsByteStream::FinishWrite(const error_code& ec) {
                std::move(done)(ec, bytes);
              });
   write_done_ = nullptr;
+}
+
+bool TlsByteStream::ReleaseIdleBuffers() {
+  if (received_read_ != received_end_ || sent_ < to_send_.size()) return false;
+  if (SSL_free_buffers(ssl_) == 0) return false;
+  std::vector<char>().swap(received_);
+  received_read_ = received_end_ = 0;
+  if (!sending_) {
+    std::string().swap(to_send_);
+    sent_ = 0;
+  }
+  return true;
 }
 
 void TlsByteStream::Close() {

@@ -57,6 +57,11 @@ class TlsByteStream final : public ByteStream {
   // Sends a close_notify alert (SSL_shutdown); reads go on until the
   // peer's (eof). REQUIRES: no WriteAll pending.
   void WriteCloseNotify(IoDone done);
+  // For an idle connection: frees OpenSSL's record buffers
+  // (SSL_free_buffers) and this stream's receive and send buffers, if none
+  // holds bytes; they are allocated again when needed. False if some did
+  // (a partial record: try again later).
+  bool ReleaseIdleBuffers();
   // The connection: its TCP layer (timeouts, socket) and TLS stream.
   ConnectionStream& stream() { return stream_; }
   void Close() override;
