@@ -3,7 +3,7 @@
 // known yet), so that a drain or a forced close reaches all of them.
 // Private to protogate::http.
 //
-// Thread safety: both methods run on the connection's loop thread only.
+// Thread safety: every method runs on the connection's loop thread only.
 // Ownership: the loop's `sessions` set holds raw pointers; each connection
 // erases itself when it closes or is destroyed.
 #pragma once
@@ -18,6 +18,16 @@ class Connection {
   virtual void BeginDrain() = 0;
   // Closes now; pending operations are cancelled. Idempotent.
   virtual void Close() = 0;
+
+  // What a connection's TLS record buffers are after a sweep
+  // (tls_buffer_sweep.h).
+  enum class HeldBuffers {
+    kNone,  // None held, or in use: nothing for the sweep to do.
+    kHeld,  // Held: the next sweep looks again.
+  };
+  // Gives idle TLS record buffers back, if the connection has waited for a
+  // request since the previous sweep.
+  virtual HeldBuffers SweepIdleBuffers() { return HeldBuffers::kNone; }
 };
 
 }  // namespace protogate::http

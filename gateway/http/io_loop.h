@@ -11,6 +11,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <unordered_set>
 
 #include "absl/base/thread_annotations.h"
@@ -34,15 +35,21 @@ struct IoLoop {
   // Loop thread only.
   std::unordered_set<Connection*> sessions;  // HTTP/1.1 and HTTP/2 alike.
   bool draining = false;
+  // Armed while some connection may hold idle TLS record buffers
+  // (tls_buffer_sweep.h).
+  boost::asio::steady_timer tls_buffer_sweep{ioc};
+  bool tls_buffer_sweep_armed = false;
 
   absl::Mutex mu;
   bool stopped ABSL_GUARDED_BY(mu) = false;
 };
 
 // Loop thread: once a draining loop has no connection left, lets go of
-// what other libraries keep open on it (base/io_thread.h), so it can end.
-inline void ReleaseLoopIfDrained(const IoLoop& loop) {
+// its TLS buffer sweep and of what other libraries keep open on it
+// (base/io_thread.h), so it can end.
+inline void ReleaseLoopIfDrained(IoLoop& loop) {
   if (loop.draining && loop.sessions.empty()) {
+    loop.tls_buffer_sweep.cancel();
     base::DrainIoThreadResidents();
   }
 }

@@ -120,6 +120,7 @@ std::shared_ptr<const SessionConfig> MakeConfig(const ServerOptions& options,
                     .max_body_bytes = options.max_body_bytes};
   config->read_timeout = options.read_timeout;
   config->idle_timeout = options.idle_timeout;
+  config->tls_idle_buffer_release = options.tls_idle_buffer_release;
   config->server_name = options.server_name;
   config->handler = std::move(handler);
   config->stream_body = options.stream_body;

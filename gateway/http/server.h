@@ -60,6 +60,9 @@ struct ConnectionEvents {
   std::function<void(int status)> refused;
   // A TLS handshake failed or timed out (the connection was closed).
   std::function<void()> tls_handshake_failed;
+  // An idle HTTP/1.1-over-TLS connection gave its TLS record buffers back
+  // (ServerOptions::tls_idle_buffer_release).
+  std::function<void()> tls_buffers_released;
 };
 
 // HTTP/2 (h2c by prior knowledge; h2 over TLS): the server's own limits.
@@ -116,6 +119,10 @@ struct ServerOptions {
   // How long a TLS handshake may take; on expiry the connection is closed
   // and counted as a failed handshake.
   absl::Duration tls_handshake_timeout = absl::Seconds(10);
+  // HTTP/1.1 over TLS keeps OpenSSL's record buffers (~34 KiB) while a
+  // connection is in use; one that has waited for a request between this
+  // and twice this long gives them back (a sweep per I/O thread).
+  absl::Duration tls_idle_buffer_release = absl::Seconds(1);
   Http2Options http2;
 };
 

@@ -18,6 +18,7 @@
 #include "gateway/http/error_response.h"
 #include "gateway/http/responder.h"
 #include "gateway/http/session_util.h"
+#include "gateway/http/tls_buffer_sweep.h"
 
 namespace protogate::http {
 namespace {
@@ -34,6 +35,8 @@ constexpr size_t kBodyReadChunk = 64 * 1024;
 // First read of a request. Small, because an idle keep-alive connection
 // holds this much while it waits.
 constexpr size_t kIdleReadSize = 1024;
+// Over TLS a response body up to this size goes out in the head's record.
+constexpr size_t kOneRecordBody = 16 * 1024;
 constexpr size_t kMaxDiscardBytes = 256 * 1024;
 constexpr absl::Duration kMaxLinger = absl::Seconds(2);
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -110,11 +113,30 @@ absl::Status BodyError(const Rejection& rejection) {
 
 }  // namespace
 
+template <typename Done>
+void Session::ReadSome(asio::mutable_buffer buffer, Done done) {
+  if (tls_ != nullptr) [[unlikely]] {
+    tls_->ReadSome(buffer, std::move(done));
+  } else {
+    stream_.async_read_some(buffer, std::move(done));
+  }
+}
+
+template <typename Done>
+void Session::WriteAll(asio::const_buffer buffer, Done done) {
+  if (tls_ != nullptr) [[unlikely]] {
+    tls_->WriteAll(buffer, std::move(done));
+  } else {
+    asio::async_write(stream_, buffer, std::move(done));
+  }
+}
+
 Session::Session(std::shared_ptr<IoLoop> loop,
                  std::shared_ptr<const SessionConfig> config, LoopSocket socket)
     : loop_(std::move(loop)),
       config_(std::move(config)),
-      stream_(std::move(socket)),
+      tcp_stream_(std::in_place, std::move(socket)),
+      stream_(*tcp_stream_),
       deadline_(loop_->ioc.get_executor(),
                 std::min(config_->read_timeout, config_->idle_timeout)),
       reader_(config_->limits),
@@ -127,13 +149,15 @@ Session::Session(std::shared_ptr<IoLoop> loop,
                  ConnectionStream stream)
     : loop_(std::move(loop)),
       config_(std::move(config)),
-      stream_(std::move(stream)),
+      tls_(TlsByteStream::Create(std::move(stream))),
+      stream_(tls_->stream()),
       deadline_(loop_->ioc.get_executor(),
                 std::min(config_->read_timeout, config_->idle_timeout)),
       reader_(config_->limits),
       remote_address_(FormatRemoteEndpoint(stream_.tcp().socket())) {
-  // The TLS handshake's timeout is over; the session keeps its own.
-  stream_.tcp().expires_never();
+  // TlsByteStream ended the handshake's timeout (the session keeps its
+  // own) and keeps OpenSSL's record buffers, which the loop's sweep frees
+  // once the session idles (tls_buffer_sweep.h).
   if (config_->events.opened) config_->events.opened();
 }
 
@@ -165,14 +189,37 @@ void Session::BeginDrain() {
 void Session::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
-  error_code ec;
-  stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  stream_.tcp().close();
+  if (tls_ != nullptr) {
+    tls_->Close();
+  } else {
+    error_code ec;
+    stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    stream_.tcp().close();
+  }
   deadline_.Cancel();
   loop_->sessions.erase(this);
   work_.reset();
   FailStreamPieces();
   ReleaseLoopIfDrained(*loop_);
+}
+
+Connection::HeldBuffers Session::SweepIdleBuffers() {
+  if (tls_ == nullptr || tls_buffers_ == TlsBuffers::kReleased) {
+    return HeldBuffers::kNone;
+  }
+  // Busy: the next WaitForRequest() re-arms the sweep.
+  if (state_ != State::kIdle) return HeldBuffers::kNone;
+  if (tls_buffers_ == TlsBuffers::kUsed) {
+    tls_buffers_ = TlsBuffers::kIdleOneSweep;
+    return HeldBuffers::kHeld;
+  }
+  // False while a partial record is buffered: the next sweep tries again.
+  if (!tls_->ReleaseIdleBuffers()) return HeldBuffers::kHeld;
+  tls_buffers_ = TlsBuffers::kReleased;
+  if (config_->events.tls_buffers_released) {
+    config_->events.tls_buffers_released();
+  }
+  return HeldBuffers::kNone;
 }
 
 void Session::OnDeadline() {
@@ -195,11 +242,14 @@ void Session::WaitForRequest() {
   if (buffer_.capacity() > kIdleReadSize) buffer_.shrink_to_fit();
   state_ = State::kIdle;
   SetTimeout(config_->idle_timeout);
-  stream_.async_read_some(
-      buffer_.prepare(kIdleReadSize),
-      [self = shared_from_this()](const error_code& ec, size_t bytes) {
-        self->OnIdleRead(ec, bytes);
-      });
+  if (stream_.is_tls()) [[unlikely]] {
+    tls_buffers_ = TlsBuffers::kUsed;
+    ArmTlsBufferSweep(*loop_, config_->tls_idle_buffer_release);
+  }
+  ReadSome(buffer_.prepare(kIdleReadSize),
+           [self = shared_from_this()](const error_code& ec, size_t bytes) {
+             self->OnIdleRead(ec, bytes);
+           });
 }
 
 void Session::OnIdleRead(const error_code& ec, size_t bytes) {
@@ -240,11 +290,10 @@ void Session::ParseHead() {
 }
 
 void Session::ReadMoreHead() {
-  stream_.async_read_some(
-      buffer_.prepare(kReadChunk),
-      [self = shared_from_this()](const error_code& ec, size_t bytes) {
-        self->OnHeadRead(ec, bytes);
-      });
+  ReadSome(buffer_.prepare(kReadChunk),
+           [self = shared_from_this()](const error_code& ec, size_t bytes) {
+             self->OnHeadRead(ec, bytes);
+           });
 }
 
 void Session::OnHeadRead(const error_code& ec, size_t bytes) {
@@ -273,15 +322,15 @@ void Session::OnHead() {
     ReadBody();
     return;
   }
-  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                    [self = shared_from_this()](const error_code& ec, size_t) {
-                      if (self->state_ == State::kClosed) return;
-                      if (ec) {
-                        self->Close();
-                        return;
-                      }
-                      self->ReadBody();
-                    });
+  WriteAll(asio::buffer(kContinue.data(), kContinue.size()),
+           [self = shared_from_this()](const error_code& ec, size_t) {
+             if (self->state_ == State::kClosed) return;
+             if (ec) {
+               self->Close();
+               return;
+             }
+             self->ReadBody();
+           });
 }
 
 bool Session::StreamsBody(const bhttp::request_header<>& head) const {
@@ -308,11 +357,10 @@ void Session::ReadBody() {
     case RequestReader::Progress::kHead:
       break;
   }
-  stream_.async_read_some(
-      buffer_.prepare(kBodyReadChunk),
-      [self = shared_from_this()](const error_code& ec, size_t bytes) {
-        self->OnBodyRead(ec, bytes);
-      });
+  ReadSome(buffer_.prepare(kBodyReadChunk),
+           [self = shared_from_this()](const error_code& ec, size_t bytes) {
+             self->OnBodyRead(ec, bytes);
+           });
 }
 
 void Session::OnBodyRead(const error_code& ec, size_t bytes) {
@@ -469,15 +517,15 @@ void Session::ReadBodyPiece(BodyReadDone done) {
     ContinueBodyPiece(std::move(done));
     return;
   }
-  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
-                    [self = shared_from_this(), done = std::move(done)](
-                        const error_code& ec, size_t) mutable {
-                      if (ec) {
-                        self->OnBodyPiece(ec, nullptr, std::move(done));
-                        return;
-                      }
-                      self->ContinueBodyPiece(std::move(done));
-                    });
+  WriteAll(asio::buffer(kContinue.data(), kContinue.size()),
+           [self = shared_from_this(), done = std::move(done)](
+               const error_code& ec, size_t) mutable {
+             if (ec) {
+               self->OnBodyPiece(ec, nullptr, std::move(done));
+               return;
+             }
+             self->ContinueBodyPiece(std::move(done));
+           });
 }
 
 // Parses what is buffered; reads more until a piece of body, its end or an
@@ -498,16 +546,16 @@ void Session::ContinueBodyPiece(BodyReadDone done) {
                 nullptr, std::move(done));
     return;
   }
-  stream_.async_read_some(buffer_.prepare(kBodyReadChunk),
-                          [self = shared_from_this(), done = std::move(done)](
-                              const error_code& ec, size_t bytes) mutable {
-                            if (ec || self->state_ == State::kClosed) {
-                              self->OnBodyPiece(ec, nullptr, std::move(done));
-                              return;
-                            }
-                            self->buffer_.commit(bytes);
-                            self->ContinueBodyPiece(std::move(done));
-                          });
+  ReadSome(buffer_.prepare(kBodyReadChunk),
+           [self = shared_from_this(), done = std::move(done)](
+               const error_code& ec, size_t bytes) mutable {
+             if (ec || self->state_ == State::kClosed) {
+               self->OnBodyPiece(ec, nullptr, std::move(done));
+               return;
+             }
+             self->buffer_.commit(bytes);
+             self->ContinueBodyPiece(std::move(done));
+           });
 }
 
 void Session::OnBodyPiece(const error_code& ec, const Rejection* rejection,
@@ -639,11 +687,10 @@ void Session::FlushStream() {
   }
   if (!stream_bytes_.empty()) {
     SetTimeout(config_->read_timeout);
-    asio::async_write(
-        stream_, asio::buffer(stream_bytes_),
-        [self = shared_from_this()](const error_code& ec, size_t) {
-          self->OnStreamWrite(ec);
-        });
+    WriteAll(asio::buffer(stream_bytes_),
+             [self = shared_from_this()](const error_code& ec, size_t) {
+               self->OnStreamWrite(ec);
+             });
     return;
   }
   if (!stream_writing_.empty()) {  // Only empty pieces: nothing to send.
@@ -743,10 +790,19 @@ void Session::WriteHeadAndBody() {
     buffers[1] += written - from_head;
   }
   SetTimeout(config_->read_timeout);
-  asio::async_write(stream_, buffers,
-                    [self = shared_from_this()](const error_code& ec, size_t) {
-                      self->OnWrite(ec);
-                    });
+  auto on_write = [self = shared_from_this()](const error_code& ec, size_t) {
+    self->OnWrite(ec);
+  };
+  if (tls_ != nullptr) [[unlikely]] {
+    if (write_body_.size() <= kOneRecordBody) {
+      write_head_.append(write_body_);  // One TLS record.
+      tls_->WriteAll(asio::buffer(write_head_), std::move(on_write));
+    } else {
+      tls_->WriteAll(buffers[0], buffers[1], std::move(on_write));
+    }
+    return;
+  }
+  asio::async_write(stream_, buffers, std::move(on_write));
 }
 
 void Session::OnWrite(const error_code& ec) {
@@ -776,40 +832,49 @@ void Session::OnWrite(const error_code& ec) {
 // Half-closes and reads what the client is still sending for a short while,
 // so that the kernel does not reset the connection (and destroy the response)
 // because of unread input. Over TLS after a complete response: sends
-// close_notify and waits (as long) for the client's, OpenSSL discarding
-// what else arrives.
+// close_notify first; the discarding reads then end at the client's
+// close_notify (eof) too.
 void Session::LingeringClose(ResponseEnd end) {
   state_ = State::kLingering;
-  if (stream_.is_tls() && end == ResponseEnd::kComplete) {
-    SetTimeout(std::min(config_->read_timeout, kMaxLinger));
-    stream_.tls().async_shutdown(
-        [self = shared_from_this()](const error_code&) { self->Close(); });
+  SetTimeout(std::min(config_->read_timeout, kMaxLinger));
+  if (tls_ != nullptr && end == ResponseEnd::kComplete) {
+    tls_->WriteCloseNotify(
+        [self = shared_from_this()](const error_code& ec, size_t) {
+          if (self->state_ == State::kClosed) return;
+          if (ec) {
+            self->Close();
+            return;
+          }
+          self->HalfCloseAndDiscard();
+        });
     return;
   }
+  HalfCloseAndDiscard();
+}
+
+void Session::HalfCloseAndDiscard() {
   error_code ec;
   stream_.tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   if (ec) {
     Close();
     return;
   }
-  SetTimeout(std::min(config_->read_timeout, kMaxLinger));
   buffer_.clear();
   discarded_bytes_ = 0;
   DiscardInput();
 }
 
 void Session::DiscardInput() {
-  stream_.async_read_some(
-      buffer_.prepare(kReadChunk),
-      [self = shared_from_this()](const error_code& ec, size_t bytes) {
-        if (self->state_ == State::kClosed) return;
-        self->discarded_bytes_ += bytes;
-        if (ec || self->discarded_bytes_ > kMaxDiscardBytes) {
-          self->Close();
-          return;
-        }
-        self->DiscardInput();
-      });
+  ReadSome(buffer_.prepare(kReadChunk),
+           [self = shared_from_this()](const error_code& ec, size_t bytes) {
+             if (self->state_ == State::kClosed) return;
+             self->discarded_bytes_ += bytes;
+             if (ec || self->discarded_bytes_ > kMaxDiscardBytes) {
+               self->Close();
+               return;
+             }
+             self->DiscardInput();
+           });
 }
 
 }  // namespace protogate::http

@@ -2,8 +2,9 @@
 // and framing checks run before any body byte is read), hands it to the
 // handler with a Responder, writes the response, then reads the next request
 // (which answers pipelined requests in order). Private to protogate::http.
-// Runs over plain TCP or TLS alike (connection_stream.h); over TLS every
-// request carries the connection's verified client certificate subject.
+// Runs over plain TCP (Beast/Asio on the socket) or TLS (TlsByteStream,
+// as HTTP/2 over TLS does); over TLS every request carries the connection's
+// verified client certificate subject.
 //
 // Timeouts: `idle_timeout` while waiting for the first byte of a request,
 // `read_timeout` from that byte to the end of the body, and again for writing
@@ -39,6 +40,7 @@
 #include "gateway/http/response_builder.h"
 #include "gateway/http/response_stream.h"
 #include "gateway/http/server.h"
+#include "gateway/http/tls_byte_stream.h"
 
 namespace protogate::http {
 
@@ -47,6 +49,7 @@ struct SessionConfig {
   RequestLimits limits;
   absl::Duration read_timeout;
   absl::Duration idle_timeout;
+  absl::Duration tls_idle_buffer_release;
   std::string server_name;
   Handler handler;
   std::function<bool(std::string_view method, std::string_view target)>
@@ -78,6 +81,10 @@ class Session : public Connection,
   // Loop thread. Closes the socket now; pending operations are cancelled.
   // Idempotent.
   void Close() override;
+  // Loop thread. Over TLS: frees the TLS buffers (OpenSSL's and the
+  // stream's) if the session has waited for a request since the previous
+  // sweep (tls_buffer_sweep.h).
+  HeldBuffers SweepIdleBuffers() override;
 
   // Any thread. Posts `response` for the current request onto the session's
   // loop, unless the server has stopped (then it is dropped).
@@ -176,6 +183,14 @@ class Session : public Connection,
   enum class ResponseEnd { kComplete, kAborted };
   void LingeringClose(ResponseEnd end);
   void DiscardInput();
+  // One read or one whole write, over tls_ or plain TCP.
+  template <typename Done>
+  void ReadSome(boost::asio::mutable_buffer buffer, Done done);
+  template <typename Done>
+  void WriteAll(boost::asio::const_buffer buffer, Done done);
+  // After a response, before the connection closes: half-closes TCP and
+  // discards input (DiscardInput).
+  void HalfCloseAndDiscard();
   void SetTimeout(absl::Duration timeout) { deadline_.ExpireAfter(timeout); }
   // The deadline passed: closes the socket (as beast::basic_stream's own
   // timeouts do), so that the pending operation ends with an error.
@@ -185,7 +200,11 @@ class Session : public Connection,
   // Declared first: destroyed last, so the io_context outlives the socket.
   const std::shared_ptr<IoLoop> loop_;
   const std::shared_ptr<const SessionConfig> config_;
-  ConnectionStream stream_;
+  // Plain TCP: the connection. Over TLS it lives in tls_, which runs the
+  // SSL on its own BIO and the socket (tls_byte_stream.h), as HTTP/2 does.
+  std::optional<ConnectionStream> tcp_stream_;
+  std::unique_ptr<TlsByteStream> tls_;
+  ConnectionStream& stream_;  // *tcp_stream_ or tls_->stream().
   ConnectionDeadline deadline_;
   boost::beast::flat_buffer buffer_;
   RequestReader reader_;
@@ -220,6 +239,13 @@ class Session : public Connection,
   std::optional<Response> deferred_response_;
   std::string remote_address_;
   State state_ = State::kIdle;
+  // Over TLS: OpenSSL's record buffers, as the sweep sees them.
+  enum class TlsBuffers {
+    kReleased,      // Freed, or plain TCP.
+    kUsed,          // A request went through since the last sweep.
+    kIdleOneSweep,  // The last sweep found the session idle.
+  };
+  TlsBuffers tls_buffers_ = TlsBuffers::kReleased;
   size_t discarded_bytes_ = 0;
 };
 

@@ -205,7 +205,11 @@ bool TlsByteStream::ReceiveCipher() {
                received_end_ - received_read_);
   received_end_ -= received_read_;
   received_read_ = 0;
-  if (received_end_ == received_.size()) received_.resize(2 * received_.size());
+  if (received_.size() < kReceiveBytes) [[unlikely]] {
+    received_.resize(kReceiveBytes);  // Released while idle.
+  } else if (received_end_ == received_.size()) {
+    received_.resize(2 * received_.size());
+  }
   const size_t room = received_.size() - received_end_;
   error_code ec;
   const size_t n = socket().read_some(
@@ -235,25 +239,52 @@ void TlsByteStream::FinishRead(const error_code& ec, size_t bytes) {
 }
 
 void TlsByteStream::WriteAll(asio::const_buffer buffer, IoDone done) {
+  WriteAll(buffer, asio::const_buffer(), std::move(done));
+}
+
+void TlsByteStream::WriteAll(asio::const_buffer first,
+                             asio::const_buffer second, IoDone done) {
   write_done_ = std::move(done);
-  write_bytes_ = buffer.size();
+  write_bytes_ = first.size() + second.size();
   if (closed_) {
     FinishWrite(asio::error::operation_aborted);
     return;
   }
+  ClearOpenSslErrors();
+  if (!Encrypt(first) || !Encrypt(second)) {
+    ERR_clear_error();
+    FinishWrite(asio::ssl::error::stream_truncated);
+    return;
+  }
+  SendCipher();
+}
+
+bool TlsByteStream::Encrypt(asio::const_buffer buffer) {
   const char* data = static_cast<const char*>(buffer.data());
   size_t written = 0;
-  ClearOpenSslErrors();
   while (written < buffer.size()) {
     const int n = SSL_write(
         ssl_, data + written,
         static_cast<int>(std::min<size_t>(buffer.size() - written, INT_MAX)));
-    if (n <= 0) {
-      ERR_clear_error();
-      FinishWrite(asio::ssl::error::stream_truncated);
-      return;
-    }
+    if (n <= 0) return false;
     written += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+void TlsByteStream::WriteCloseNotify(IoDone done) {
+  write_done_ = std::move(done);
+  write_bytes_ = 0;
+  if (closed_) {
+    FinishWrite(asio::error::operation_aborted);
+    return;
+  }
+  ClearOpenSslErrors();
+  // Queues the alert in to_send_; 0 (the peer's is not in yet) or 1.
+  if (SSL_shutdown(ssl_) < 0) {
+    ERR_clear_error();
+    FinishWrite(asio::ssl::error::stream_truncated);
+    return;
   }
   SendCipher();
 }
@@ -307,6 +338,18 @@ void TlsByteStream::FinishWrite(const error_code& ec) {
                std::move(done)(ec, bytes);
              });
   write_done_ = nullptr;
+}
+
+bool TlsByteStream::ReleaseIdleBuffers() {
+  if (received_read_ != received_end_ || sent_ < to_send_.size()) return false;
+  if (SSL_free_buffers(ssl_) == 0) return false;
+  std::vector<char>().swap(received_);
+  received_read_ = received_end_ = 0;
+  if (!sending_) {
+    std::string().swap(to_send_);
+    sent_ = 0;
+  }
+  return true;
 }
 
 void TlsByteStream::Close() {

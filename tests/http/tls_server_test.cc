@@ -60,6 +60,14 @@ void SizeHandler(const Request& request, Responder responder) {
   responder.Send(std::move(response));
 }
 
+// Answers with the request's method, path and body.
+void EchoHandler(const Request& request, Responder responder) {
+  Response response;
+  response.body = absl::StrCat(
+      request.method(), " ", std::string(request.path()), " ", request.body());
+  responder.Send(std::move(response));
+}
+
 // Replaces `to` by `from` atomically (as a config management tool would).
 void Install(const std::string& from, const std::string& to) {
   std::filesystem::copy_file(from, to + ".tmp",
@@ -116,12 +124,23 @@ class TlsServerTest : public ::testing::Test {
     options.tls = store_;
     options.tls_handshake_timeout = handshake_timeout;
     options.events.tls_handshake_failed = [this] { failures_.fetch_add(1); };
+    options.tls_idle_buffer_release = buffer_release_;
+    options.events.tls_buffers_released = [this] { released_.fetch_add(1); };
     server_ = testing::StartOrDie(std::move(options), std::move(handler));
     ASSERT_NE(server_, nullptr);
   }
 
   TlsClient::Options ClientOptions() const {
     return {.ca_file = pki_->CaFile()};
+  }
+
+  // Waits up to 10 s for `count` idle connections' buffer releases.
+  bool WaitForReleases(int count) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (released_.load() < count && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(5));
+    }
+    return released_.load() == count;
   }
 
   // Waits up to 10 s for `count` failed handshakes.
@@ -137,6 +156,8 @@ class TlsServerTest : public ::testing::Test {
   std::string cert_, key_;
   std::shared_ptr<TlsContextStore> store_;
   std::atomic<int> failures_{0};
+  absl::Duration buffer_release_ = absl::Seconds(1);
+  std::atomic<int> released_{0};
   std::unique_ptr<Server> server_;
 };
 
@@ -151,6 +172,26 @@ TEST_F(TlsServerTest, ServesKeepAliveRequestsOverTls) {
     EXPECT_THAT(*response, HasSubstr("X-Subject: \r\n"));
   }
   EXPECT_EQ(failures_.load(), 0);
+}
+
+// The connection keeps OpenSSL's record buffers while in use
+// (SSL_MODE_RELEASE_BUFFERS cleared): idle, the loop's sweep frees them
+// (SSL_free_buffers succeeds only on buffers it holds and that are empty),
+// and the next request gets new ones.
+TEST_F(TlsServerTest, IdleKeepAliveConnectionGivesItsTlsBuffersBack) {
+  buffer_release_ = absl::Milliseconds(10);
+  StartServer("");
+  auto client = TlsClient::Connect(server_->port(), ClientOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  for (int released = 1; released <= 2; ++released) {
+    absl::StatusOr<std::string> response = (*client)->Get("/x");
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_TRUE(absl::StartsWith(*response, "HTTP/1.1 200")) << *response;
+    EXPECT_TRUE(WaitForReleases(released)) << released_.load();
+  }
+  absl::StatusOr<std::string> response = (*client)->Get("/x");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_TRUE(absl::StartsWith(*response, "HTTP/1.1 200")) << *response;
 }
 
 // 24 MiB, more than the loopback socket buffers hold: the server's sends
@@ -230,6 +271,48 @@ TEST_F(TlsServerTest, ConnectionCloseEndsWithCloseNotify) {
   EXPECT_TRUE(absl::StartsWith(result->data, "HTTP/1.1 200")) << result->data;
   EXPECT_TRUE(absl::EndsWith(result->data, "ok"));
   // A clean end: a client reading until close can tell it from truncation.
+  EXPECT_TRUE(result->close_notify);
+}
+
+// HTTP/1.1 over TLS: 24 MiB (the head and the body leave in separate
+// records; the sends wait for the socket to drain), then the connection
+// serves on.
+TEST_F(TlsServerTest, Http11LargeAnswerArrivesWholeAndTheConnectionServesOn) {
+  StartServer("", absl::Milliseconds(300), SizeHandler);
+  auto client = TlsClient::Connect(server_->port(), ClientOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  constexpr size_t kSize = 24 << 20;
+  absl::StatusOr<std::string> response = (*client)->Get("/big/25165824");
+  ASSERT_TRUE(response.ok()) << response.status();
+  ASSERT_TRUE(absl::StartsWith(*response, "HTTP/1.1 200")) << *response;
+  const size_t body = response->find("\r\n\r\n") + 4;
+  ASSERT_EQ(response->size() - body, kSize);
+  for (size_t i = 0; i < kSize; i += 4099) {
+    ASSERT_EQ((*response)[body + i], static_cast<char>('a' + i % 26)) << i;
+  }
+  response = (*client)->Get("/after");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_TRUE(absl::EndsWith(*response, "/after")) << *response;
+}
+
+// Two requests in one TLS record (the second with a body and
+// `Expect: 100-continue`, then `Connection: close`): answered in order, and
+// the connection ends with close_notify.
+TEST_F(TlsServerTest, Http11PipelinedRequestsWithABodyAreAnsweredInOrder) {
+  StartServer("", absl::Milliseconds(300), EchoHandler);
+  auto client = TlsClient::Connect(server_->port(), ClientOptions());
+  ASSERT_TRUE(client.ok()) << client.status();
+  absl::StatusOr<TlsClient::UntilClose> result = (*client)->SendAndReadToClose(
+      "GET /first HTTP/1.1\r\nHost: a\r\n\r\n"
+      "POST /second HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+      "Expect: 100-continue\r\n"
+      "Connection: close\r\n\r\nhello");
+  ASSERT_TRUE(result.ok()) << result.status();
+  const size_t first = result->data.find("GET /first ");
+  const size_t second = result->data.find("POST /second hello");
+  EXPECT_NE(first, std::string::npos) << result->data;
+  EXPECT_NE(second, std::string::npos) << result->data;
+  EXPECT_LT(first, second);
   EXPECT_TRUE(result->close_notify);
 }
 

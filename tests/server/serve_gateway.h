@@ -23,7 +23,9 @@ inline absl::StatusOr<std::unique_ptr<http::Server>> ServeGateway(
   http::ServerOptions options;
   options.io_threads = 2;
   options.events = std::move(events);
-  if (testing::HttpModeFromEnvironment() == testing::TestHttpMode::kH2) {
+  const testing::TestHttpMode mode = testing::HttpModeFromEnvironment();
+  if (mode == testing::TestHttpMode::kH2 ||
+      mode == testing::TestHttpMode::kHttp11Tls) {
     absl::StatusOr<std::shared_ptr<http::TlsContextStore>> tls =
         http::TlsContextStore::Create(
             {.cert_file = testing::kTestTlsCertFile,

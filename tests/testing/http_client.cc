@@ -49,12 +49,44 @@ absl::StatusOr<std::unique_ptr<HttpConnection>> HttpConnection::Connect(
     uint16_t port, absl::Duration timeout) {
   absl::StatusOr<int> fd = ConnectLoopback(port, timeout);
   if (!fd.ok()) return fd.status();
-  return std::unique_ptr<HttpConnection>(new HttpConnection(*fd));
+  std::unique_ptr<HttpConnection> connection(new HttpConnection(*fd));
+  if (HttpModeFromEnvironment() == TestHttpMode::kHttp11Tls) {
+    PG_RETURN_IF_ERROR(connection->StartTls());
+  }
+  return connection;
 }
 
-HttpConnection::~HttpConnection() { ::close(fd_); }
+HttpConnection::~HttpConnection() {
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  if (tls_ctx_ != nullptr) SSL_CTX_free(tls_ctx_);
+  ::close(fd_);
+}
+
+absl::Status HttpConnection::StartTls() {
+  tls_ctx_ = SSL_CTX_new(TLS_client_method());
+  if (tls_ctx_ == nullptr ||
+      SSL_CTX_load_verify_locations(tls_ctx_, kTestTlsCaFile, nullptr) != 1) {
+    return absl::InternalError("TLS client context");
+  }
+  SSL_CTX_set_verify(tls_ctx_, SSL_VERIFY_PEER, nullptr);
+  static constexpr unsigned char kAlpn[] = "\x08http/1.1";
+  SSL_CTX_set_alpn_protos(tls_ctx_, kAlpn, sizeof(kAlpn) - 1);
+  ssl_ = SSL_new(tls_ctx_);
+  SSL_set_fd(ssl_, fd_);
+  if (SSL_connect(ssl_) != 1) {
+    return absl::UnavailableError("TLS handshake failed");
+  }
+  return absl::OkStatus();
+}
 
 absl::Status HttpConnection::Write(absl::string_view bytes) {
+  if (ssl_ != nullptr) {
+    if (!bytes.empty() &&
+        SSL_write(ssl_, bytes.data(), static_cast<int>(bytes.size())) <= 0) {
+      return absl::UnavailableError("send failed");
+    }
+    return absl::OkStatus();
+  }
   while (!bytes.empty()) {
     ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     if (n <= 0) return absl::UnavailableError("send failed");
@@ -65,6 +97,19 @@ absl::Status HttpConnection::Write(absl::string_view bytes) {
 
 absl::Status HttpConnection::Fill() {
   char chunk[16384];
+  if (ssl_ != nullptr) {
+    const int n = SSL_read(ssl_, chunk, sizeof(chunk));
+    if (n > 0) {
+      buffer_.append(chunk, static_cast<size_t>(n));
+      return absl::OkStatus();
+    }
+    const int error = SSL_get_error(ssl_, n);
+    if (error == SSL_ERROR_WANT_READ) {  // SO_RCVTIMEO passed.
+      return absl::DeadlineExceededError("recv timed out or failed");
+    }
+    eof_ = true;  // close_notify, a TCP close or a reset.
+    return absl::OutOfRangeError("connection closed");
+  }
   ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
   if (n == 0) {
     eof_ = true;
@@ -226,6 +271,9 @@ TestHttpMode HttpModeFromEnvironment() {
   if (mode != nullptr && absl::string_view(mode) == "h2") {
     return TestHttpMode::kH2;
   }
+  if (mode != nullptr && absl::string_view(mode) == "h1tls") {
+    return TestHttpMode::kHttp11Tls;
+  }
   return TestHttpMode::kHttp11;
 }
 
@@ -233,7 +281,8 @@ absl::StatusOr<HttpResponse> Fetch(uint16_t port, absl::string_view method,
                                    absl::string_view target,
                                    absl::string_view body,
                                    std::vector<std::string> headers) {
-  if (HttpModeFromEnvironment() != TestHttpMode::kHttp11) {
+  const TestHttpMode mode = HttpModeFromEnvironment();
+  if (mode == TestHttpMode::kH2c || mode == TestHttpMode::kH2) {
     return FetchH2(port, method, target, body, headers);
   }
   PG_ASSIGN_OR_RETURN(std::unique_ptr<HttpConnection> conn,

@@ -9,6 +9,8 @@
 //   EXPECT_EQ(resp->status, 200);
 #pragma once
 
+#include <openssl/ssl.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -58,19 +60,25 @@ class HttpConnection {
 
  private:
   explicit HttpConnection(int fd) : fd_(fd) {}
+  // The kHttp11Tls mode: a TLS handshake (ALPN http/1.1, the test CA).
+  absl::Status StartTls();
   absl::Status Fill();  // Reads more bytes into buffer_.
   int fd_;
+  SSL_CTX* tls_ctx_ = nullptr;  // Set in the kHttp11Tls mode.
+  SSL* ssl_ = nullptr;
   std::string buffer_;
   bool eof_ = false;
 };
 
 // How Fetch() talks to the server: HTTP/1.1, HTTP/2 by prior knowledge
 // (h2c) when the environment has PROTOGATE_TEST_HTTP=h2c, or HTTP/2 over TLS
-// (ALPN h2, the test PKI below) with PROTOGATE_TEST_HTTP=h2, so the same
-// end-to-end suites run over all three (tests/server/CMakeLists.txt
-// registers them three times; the test server serves TLS in the h2 mode).
-// HttpConnection always speaks plaintext HTTP/1.1.
-enum class TestHttpMode { kHttp11, kH2c, kH2 };
+// (ALPN h2, the test PKI below) with PROTOGATE_TEST_HTTP=h2, or HTTP/1.1
+// over TLS (ALPN http/1.1) with PROTOGATE_TEST_HTTP=h1tls, so the same
+// end-to-end suites run over all four (tests/server/CMakeLists.txt
+// registers them four times; the test server serves TLS in the h2 and
+// h1tls modes). HttpConnection speaks HTTP/1.1, over TLS in the h1tls
+// mode.
+enum class TestHttpMode { kHttp11, kH2c, kH2, kHttp11Tls };
 TestHttpMode HttpModeFromEnvironment();
 
 // The checked-in test PKI (tests/testdata/tls; paths relative to the source
