@@ -5,6 +5,10 @@
 #include <cstring>
 #include <random>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/strings/str_cat.h"
 
 namespace protogate::observability {
@@ -58,9 +62,41 @@ constexpr std::array<char, 512> kHexPairs = [] {
   return pairs;
 }();
 
-// Writes 2*N lower-case hex digits at `out`; returns the end.
+#if defined(__SSE2__)
+// The 16 nibbles of `nibbles` (one per byte, 0-15) as lower-case hex
+// digits: '0' + n, plus 39 more ('a' - '0' - 10) where n > 9.
+__m128i HexDigits(__m128i nibbles) {
+  const __m128i letters = _mm_and_si128(
+      _mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9)), _mm_set1_epi8('a' - '0' - 10));
+  return _mm_add_epi8(_mm_add_epi8(nibbles, _mm_set1_epi8('0')), letters);
+}
+
+// Writes the 16 hex digits of the 8 bytes in the low half of `bytes`
+// (each byte's high nibble first).
+void StoreHex16(__m128i bytes, char* out) {
+  const __m128i mask = _mm_set1_epi8(0x0f);
+  const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask);
+  const __m128i low = _mm_and_si128(bytes, mask);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
+                   HexDigits(_mm_unpacklo_epi8(high, low)));
+}
+#endif
+
+// Writes 2*N lower-case hex digits at `out`; returns the end. The ids
+// (N = 16, 8) are written 16 digits per SSE2 step, with no table lookups:
+// each request formats its ids and its calls' traceparents.
 template <size_t N>
 char* AppendHex(const std::array<uint8_t, N>& bytes, char* out) {
+#if defined(__SSE2__)
+  if constexpr (N % 8 == 0) {
+    for (size_t i = 0; i < N; i += 8) {
+      StoreHex16(
+          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes.data() + i)),
+          out + 2 * i);
+    }
+    return out + 2 * N;
+  }
+#endif
   for (uint8_t byte : bytes) {
     std::memcpy(out, &kHexPairs[2 * byte], 2);
     out += 2;
