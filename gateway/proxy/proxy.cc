@@ -215,7 +215,7 @@ struct Proxy::RequestState {
             match.outcome == RouteMatch::Outcome::kMatched
                 ? RouteSeriesFor(*observer, snapshot->runtime(*match.route))
                 : nullptr,
-        .method = std::string(request.method()),
+        .method = request.method(),
         .bytes_in = request.body().size(),
         .stages = exchange.outcomes()};
     if (observer->logs_requests()) {
@@ -224,7 +224,7 @@ struct Proxy::RequestState {
       details.client_ip = ClientIp(request.remote_address());
       details.subject = exchange.identity().subject;
     }
-    return ObserveAnswer(*observer, observation, std::move(details), &observed,
+    return ObserveAnswer(*observer, observation, details, &observed,
                          std::move(inner));
   }
 

@@ -1,5 +1,7 @@
 #include "gateway/proxy/request_telemetry.h"
 
+#include <array>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -35,11 +37,30 @@ class AnswerSink final : public http::Responder::Sink,
                          public std::enable_shared_from_this<AnswerSink> {
  public:
   AnswerSink(const RequestObserver& observer, const RequestObservation& seen,
-             AnswerDetails&& details, http::Responder&& inner)
+             const AnswerDetails& details, http::Responder&& inner)
       : observer_(observer),
         seen_(seen),
-        details_(std::move(details)),
-        inner_(std::move(inner)) {}
+        details_(details),
+        inner_(std::move(inner)) {
+    // The request's strings are copied into this object (one allocation
+    // with it), not each into a std::string of its own.
+    const size_t size = details.method.size() + details.target.size() +
+                        details.request_id.size() + details.client_ip.size() +
+                        details.subject.size();
+    char* text = inline_text_.data();
+    if (size > inline_text_.size()) {
+      heap_text_ = std::make_unique_for_overwrite<char[]>(size);
+      text = heap_text_.get();
+    }
+    for (std::string_view* field :
+         {&details_.method, &details_.target, &details_.request_id,
+          &details_.client_ip, &details_.subject}) {
+      if (field->empty()) continue;  // Its data() may be null.
+      std::memcpy(text, field->data(), field->size());
+      *field = std::string_view(text, field->size());
+      text += field->size();
+    }
+  }
 
   void SetUpstream(std::string_view cluster, std::string_view endpoint,
                    int grpc_code) override {
@@ -104,8 +125,11 @@ class AnswerSink final : public http::Responder::Sink,
  private:
   const RequestObserver& observer_;
   const RequestObservation seen_;
-  const AnswerDetails details_;
+  AnswerDetails details_;  // Its views point into the text below.
   http::Responder inner_;
+  // The request's strings (see the constructor); the heap when longer.
+  std::array<char, 160> inline_text_;
+  std::unique_ptr<char[]> heap_text_;
   int status_ = 0;
   uint64_t bytes_out_ = 0;
   std::string_view cluster_;   // Points into the snapshot's upstreams.
@@ -205,15 +229,15 @@ struct PlanTelemetry {
 
 http::Responder ObserveAnswer(const RequestObserver& observer,
                               const RequestObservation& seen,
-                              AnswerDetails&& details,
+                              const AnswerDetails& details,
                               ObservedAnswer** observed,
                               http::Responder inner) {
   if (!observer.ObservesAnswer(seen)) {  // An unsampled, traced-only one.
     *observed = nullptr;
     return inner;
   }
-  auto sink = std::make_shared<AnswerSink>(observer, seen, std::move(details),
-                                           std::move(inner));
+  auto sink =
+      std::make_shared<AnswerSink>(observer, seen, details, std::move(inner));
   *observed = sink.get();
   return http::Responder(std::move(sink));
 }
@@ -249,11 +273,11 @@ std::optional<observability::TraceContext> InjectTraceContext(
   return call;
 }
 
-std::string ClientIp(std::string_view remote_address) {
+std::string_view ClientIp(std::string_view remote_address) {
   if (remote_address.starts_with('[')) {
-    return std::string(remote_address.substr(1, remote_address.find(']') - 1));
+    return remote_address.substr(1, remote_address.find(']') - 1);
   }
-  return std::string(remote_address.substr(0, remote_address.rfind(':')));
+  return remote_address.substr(0, remote_address.rfind(':'));
 }
 
 const observability::RouteSeries* RouteSeriesFor(
