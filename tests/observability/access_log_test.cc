@@ -153,6 +153,40 @@ TEST(AccessLogRecordTest, EscapesAtEveryPositionOfALongString) {
   }
 }
 
+// Plain values are copied 16, 8 or 1 byte at a time by length: every
+// length up to 48, plain and with a byte to escape at every position,
+// survives a JSON parse unchanged.
+TEST(AccessLogRecordTest, EveryLengthAndPositionRoundTrips) {
+  const std::string pattern =
+      "abcdefgh\xc3\xa9ijklmn\x7fopqrstuvwxyz0123456789ABCDEFGHIJKLMN";
+  const std::string specials = std::string("\"\\\n\x01\x1f", 5);
+  for (size_t size = 0; size <= 48; ++size) {
+    for (size_t at = 0; at <= size; ++at) {  // at == size: nothing escaped.
+      std::string value = pattern.substr(0, size);
+      if (at < size) value[at] = specials[(size + at) % specials.size()];
+      const std::string target = "/p/" + value;
+      AccessLogRecord record;
+      record.target = target;
+      record.cluster = value;
+      std::string line = FormatAccessLogJson(record);
+      rapidjson::Document json;
+      json.Parse(line.data(), line.size());
+      ASSERT_FALSE(json.HasParseError()) << size << " " << at << ": " << line;
+      EXPECT_EQ(
+          std::string(json["path"].GetString(), json["path"].GetStringLength()),
+          "/p/" + value);
+      if (size == 0) {
+        EXPECT_FALSE(json.HasMember("upstream_cluster")) << line;
+        continue;
+      }
+      EXPECT_EQ(std::string(json["upstream_cluster"].GetString(),
+                            json["upstream_cluster"].GetStringLength()),
+                value)
+          << size << " " << at;
+    }
+  }
+}
+
 TEST(AccessLogWriterTest, WritesLinesToTheFile) {
   std::string path = TempPath("access.log");
   auto writer = AccessLogWriter::Open({.path = path});
