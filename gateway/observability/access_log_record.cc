@@ -231,8 +231,24 @@ char* Plain(char* out, std::string_view quoted_key, std::string_view value) {
   return out;
 }
 
+// `value` in decimal; 0-999 (statuses, codes, most durations in ms and
+// small sizes) without a call.
+char* Decimal(char* out, int64_t value) {
+  if (value < 0 || value >= 1000) {
+    return absl::numbers_internal::FastIntToBuffer(value, out);
+  }
+  const int small = static_cast<int>(value);
+  if (small < 10) {
+    *out = static_cast<char>('0' + small);
+    return out + 1;
+  }
+  if (small < 100) return TwoDigits(out, small);
+  *out = static_cast<char>('0' + small / 100);
+  return TwoDigits(out + 1, small % 100);
+}
+
 char* Integer(char* out, std::string_view quoted_key, int64_t value) {
-  return absl::numbers_internal::FastIntToBuffer(value, Key(out, quoted_key));
+  return Decimal(Key(out, quoted_key), value);
 }
 
 // Milliseconds with the microseconds as 3 decimals.

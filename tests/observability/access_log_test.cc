@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -184,6 +183,30 @@ TEST(AccessLogRecordTest, EveryLengthAndPositionRoundTrips) {
                 value)
           << size << " " << at;
     }
+  }
+}
+
+// Numbers below 1000 are written without a call: each digit count and
+// the boundaries around it.
+TEST(AccessLogRecordTest, NumbersOfEveryDigitCount) {
+  for (int64_t value :
+       std::initializer_list<int64_t>{0, 1, 9, 10, 42, 99, 100, 404, 999, 1000,
+                                      1001, 65536, 1234567890123}) {
+    AccessLogRecord record;
+    record.status = static_cast<int>(value % 1000);
+    record.bytes_out = static_cast<uint64_t>(value);
+    record.duration = absl::Microseconds(value);
+    const std::string line = FormatAccessLogJson(record);
+    EXPECT_NE(line.find("\"status\":" + std::to_string(value % 1000) + ","),
+              std::string::npos)
+        << line;
+    EXPECT_NE(line.find("\"bytes_out\":" + std::to_string(value) + "}"),
+              std::string::npos)
+        << line;
+    const std::string fraction = std::to_string(1000 + value % 1000);
+    const std::string ms = "\"duration_ms\":" + std::to_string(value / 1000) +
+                           "." + fraction.substr(1) + ",";
+    EXPECT_NE(line.find(ms), std::string::npos) << line;
   }
 }
 
