@@ -20,16 +20,21 @@ constexpr size_t kMaxTracestate = 512;  // W3C: at least 512 kept.
 
 // xoshiro256** (Blackman and Vigna): a per-thread generator seeded from
 // std::random_device on the thread's first draw, a few instructions per
-// 64-bit draw (std::mt19937_64 cost several times more).
-uint64_t NextRandom() {
+// 64-bit draw (std::mt19937_64 cost several times more). Seeded() is
+// asked once per id, not per draw.
+uint64_t* Seeded() {
   thread_local uint64_t state[4] = {0, 0, 0, 0};
-  if ((state[0] | state[1] | state[2] | state[3]) == 0) {
+  if ((state[0] | state[1] | state[2] | state[3]) == 0) [[unlikely]] {
     std::random_device device;
     for (uint64_t& word : state) {
       word = (static_cast<uint64_t>(device()) << 32) ^ device();
     }
     state[0] |= 1;  // Never the all-zero state.
   }
+  return state;
+}
+
+inline uint64_t NextRandom(uint64_t* state) {
   const uint64_t result = std::rotl(state[1] * 5, 7) * 9;
   const uint64_t t = state[1] << 17;
   state[2] ^= state[0];
@@ -41,15 +46,20 @@ uint64_t NextRandom() {
   return result;
 }
 
+uint64_t NextRandom() { return NextRandom(Seeded()); }
+
 template <size_t N>
 void FillRandom(std::array<uint8_t, N>& bytes) {
   static_assert(N % 8 == 0);
+  uint64_t* const state = Seeded();
+  uint64_t any = 0;
   do {
     for (size_t i = 0; i < N; i += 8) {
-      const uint64_t r = NextRandom();
+      const uint64_t r = NextRandom(state);
+      any |= r;
       std::memcpy(bytes.data() + i, &r, sizeof(r));
     }
-  } while (bytes == std::array<uint8_t, N>{});  // All zero is invalid.
+  } while (any == 0);  // All zero is invalid.
 }
 
 // "00".."ff": two lower-case hex digits per byte value.
