@@ -243,6 +243,13 @@ void LazyCounter::Add(const CounterFamily& family, LabelValues labels,
   family.registry_->AddToCell(cell - 1, amount);
 }
 
+bool LazyCounter::AddIfBound(const CounterFamily& family, double amount) const {
+  const uint32_t cell = cell_.load(std::memory_order_acquire);
+  if (cell == 0) return false;
+  family.registry_->AddToCell(cell - 1, amount);
+  return true;
+}
+
 void LazyHistogram::Observe(const HistogramFamily& family, LabelValues labels,
                             double value) const {
   uint32_t cell = cell_.load(std::memory_order_acquire);

@@ -264,7 +264,10 @@ std::optional<observability::TraceContext> InjectTraceContext(
   std::optional<observability::TraceContext> call = observer.StartCall(seen);
   if (!call) return call;
   std::erase_if(metadata, [](const auto& header) {
-    return header.first == "traceparent" || header.first == "tracestate";
+    // Views: the sizes are compared first, without a call.
+    const std::string_view name = header.first;
+    return name == std::string_view("traceparent") ||
+           name == std::string_view("tracestate");
   });
   metadata.emplace_back("traceparent", call->Traceparent());
   if (!call->tracestate.empty()) {
