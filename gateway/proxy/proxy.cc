@@ -224,7 +224,7 @@ struct Proxy::RequestState {
       details.client_ip = ClientIp(request.remote_address());
       details.subject = exchange.identity().subject;
     }
-    return ObserveAnswer(*observer, observation, details, &observed,
+    return ObserveAnswer(*observer, observation, std::move(details), &observed,
                          std::move(inner));
   }
 

@@ -37,16 +37,16 @@ class AnswerSink final : public http::Responder::Sink,
                          public std::enable_shared_from_this<AnswerSink> {
  public:
   AnswerSink(const RequestObserver& observer, const RequestObservation& seen,
-             const AnswerDetails& details, http::Responder&& inner)
+             AnswerDetails&& details, http::Responder&& inner)
       : observer_(observer),
         seen_(seen),
-        details_(details),
+        details_(std::move(details)),
         inner_(std::move(inner)) {
     // The request's strings are copied into this object (one allocation
     // with it), not each into a std::string of its own.
-    const size_t size = details.method.size() + details.target.size() +
-                        details.request_id.size() + details.client_ip.size() +
-                        details.subject.size();
+    const size_t size = details_.method.size() + details_.target.size() +
+                        details_.request_id.size() + details_.client_ip.size() +
+                        details_.subject.size();
     char* text = inline_text_.data();
     if (size > inline_text_.size()) {
       heap_text_ = std::make_unique_for_overwrite<char[]>(size);
@@ -229,15 +229,15 @@ struct PlanTelemetry {
 
 http::Responder ObserveAnswer(const RequestObserver& observer,
                               const RequestObservation& seen,
-                              const AnswerDetails& details,
+                              AnswerDetails&& details,
                               ObservedAnswer** observed,
                               http::Responder inner) {
   if (!observer.ObservesAnswer(seen)) {  // An unsampled, traced-only one.
     *observed = nullptr;
     return inner;
   }
-  auto sink =
-      std::make_shared<AnswerSink>(observer, seen, details, std::move(inner));
+  auto sink = std::make_shared<AnswerSink>(observer, seen, std::move(details),
+                                           std::move(inner));
   *observed = sink.get();
   return http::Responder(std::move(sink));
 }

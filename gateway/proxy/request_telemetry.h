@@ -12,7 +12,7 @@
 // Ownership: the wrappers hold what they need (snapshot, observation).
 //
 // Example (proxy.cc):
-//   responder = ObserveAnswer(*observer, seen, details,
+//   responder = ObserveAnswer(*observer, seen, std::move(details),
 //                             &observed, std::move(responder));
 #pragma once
 
@@ -68,7 +68,7 @@ class ObservedAnswer {
 // returned as it is and `*observed` is null.
 http::Responder ObserveAnswer(const observability::RequestObserver& observer,
                               const observability::RequestObservation& seen,
-                              const AnswerDetails& details,
+                              AnswerDetails&& details,
                               ObservedAnswer** observed, http::Responder inner);
 
 // A plain route's upstream call, unary or streaming: its trace context,
