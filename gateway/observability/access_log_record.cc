@@ -77,12 +77,12 @@ char* Rfc3339Micros(char* out, absl::Time time) {
   }
   out = Copy(out, std::string_view(seconds_text.data(), seconds_text.size()));
   *out++ = '.';
-  for (int i = 5; i >= 0; --i) {
-    out[i] = static_cast<char>('0' + fraction % 10);
-    fraction /= 10;
-  }
-  out[6] = 'Z';
-  return out + 7;
+  const int micros_part = static_cast<int>(fraction);  // 0-999999.
+  out = TwoDigits(out, micros_part / 10000);
+  out = TwoDigits(out, micros_part / 100 % 100);
+  out = TwoDigits(out, micros_part % 100);
+  *out = 'Z';
+  return out + 1;
 }
 
 // Bytes a JSON string must escape: `"`, `\` and control characters.

@@ -152,9 +152,9 @@ TEST(AccessLogRecordTest, EscapesAtEveryPositionOfALongString) {
   }
 }
 
-// Plain values are copied 16, 8 or 1 byte at a time by length: every
-// length up to 48, plain and with a byte to escape at every position,
-// survives a JSON parse unchanged.
+// Values are copied 16, 8 or 1 byte at a time by length: every length up
+// to 48, plain and with a byte to escape at every position, survives a
+// JSON parse unchanged.
 TEST(AccessLogRecordTest, EveryLengthAndPositionRoundTrips) {
   const std::string pattern =
       "abcdefgh\xc3\xa9ijklmn\x7fopqrstuvwxyz0123456789ABCDEFGHIJKLMN";
@@ -167,6 +167,7 @@ TEST(AccessLogRecordTest, EveryLengthAndPositionRoundTrips) {
       AccessLogRecord record;
       record.target = target;
       record.cluster = value;
+      if (at == size) record.client_ip = value;  // Copied, not escaped.
       std::string line = FormatAccessLogJson(record);
       rapidjson::Document json;
       json.Parse(line.data(), line.size());
@@ -177,6 +178,11 @@ TEST(AccessLogRecordTest, EveryLengthAndPositionRoundTrips) {
       if (size == 0) {
         EXPECT_FALSE(json.HasMember("upstream_cluster")) << line;
         continue;
+      }
+      if (at == size) {
+        EXPECT_EQ(std::string(json["client_ip"].GetString(),
+                              json["client_ip"].GetStringLength()),
+                  value);
       }
       EXPECT_EQ(std::string(json["upstream_cluster"].GetString(),
                             json["upstream_cluster"].GetStringLength()),
@@ -207,6 +213,24 @@ TEST(AccessLogRecordTest, NumbersOfEveryDigitCount) {
     const std::string ms = "\"duration_ms\":" + std::to_string(value / 1000) +
                            "." + fraction.substr(1) + ",";
     EXPECT_NE(line.find(ms), std::string::npos) << line;
+  }
+}
+
+// The microseconds keep their leading and trailing zeros.
+TEST(AccessLogRecordTest, MicrosecondsOfEveryDigitPosition) {
+  for (const auto& [micros, text] :
+       std::initializer_list<std::pair<int64_t, std::string_view>>{
+           {0, ".000000Z"},
+           {42, ".000042Z"},
+           {100000, ".100000Z"},
+           {9090, ".009090Z"},
+           {999999, ".999999Z"}}) {
+    AccessLogRecord record;
+    record.time = absl::FromUnixMicros(1700000000000000 + micros);
+    const std::string line = FormatAccessLogJson(record);
+    EXPECT_NE(line.find("\"2023-11-14T22:13:20" + std::string(text) + "\""),
+              std::string::npos)
+        << line;
   }
 }
 
