@@ -21,7 +21,7 @@ constexpr size_t kMaxTracestate = 512;  // W3C: at least 512 kept.
 // xoshiro256** (Blackman and Vigna): a per-thread generator seeded from
 // std::random_device on the thread's first draw, a few instructions per
 // 64-bit draw (std::mt19937_64 cost several times more). Seeded() is
-// asked once per id, not per draw.
+// asked once per trace context, not per draw.
 uint64_t* Seeded() {
   thread_local uint64_t state[4] = {0, 0, 0, 0};
   if ((state[0] | state[1] | state[2] | state[3]) == 0) [[unlikely]] {
@@ -46,12 +46,9 @@ inline uint64_t NextRandom(uint64_t* state) {
   return result;
 }
 
-uint64_t NextRandom() { return NextRandom(Seeded()); }
-
 template <size_t N>
-void FillRandom(std::array<uint8_t, N>& bytes) {
+void FillRandom(std::array<uint8_t, N>& bytes, uint64_t* state) {
   static_assert(N % 8 == 0);
-  uint64_t* const state = Seeded();
   uint64_t any = 0;
   do {
     for (size_t i = 0; i < N; i += 8) {
@@ -173,7 +170,7 @@ TraceContext TraceContext::Child() const {
   child.parent_span_id = span_id;
   child.flags = flags;
   child.tracestate = tracestate;
-  FillRandom(child.span_id);
+  FillRandom(child.span_id, Seeded());
   return child;
 }
 
@@ -222,13 +219,14 @@ TraceContext Tracer::Continue(std::string_view traceparent,
       if (tracestate.size() <= kMaxTracestate) {
         context.tracestate = std::string(tracestate);
       }
-      FillRandom(context.span_id);
+      FillRandom(context.span_id, Seeded());
       return context;
     }
   }
-  FillRandom(context.trace_id);
-  FillRandom(context.span_id);
-  context.flags = (always_ || NextRandom() < threshold_) ? 1 : 0;
+  uint64_t* const state = Seeded();
+  FillRandom(context.trace_id, state);
+  FillRandom(context.span_id, state);
+  context.flags = (always_ || NextRandom(state) < threshold_) ? 1 : 0;
   return context;
 }
 
