@@ -6,6 +6,10 @@
 #include <cstring>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "absl/strings/numbers.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -73,12 +77,12 @@ char* Rfc3339Micros(char* out, absl::Time time) {
   }
   out = Copy(out, std::string_view(seconds_text.data(), seconds_text.size()));
   *out++ = '.';
-  for (int i = 5; i >= 0; --i) {
-    out[i] = static_cast<char>('0' + fraction % 10);
-    fraction /= 10;
-  }
-  out[6] = 'Z';
-  return out + 7;
+  const int micros_part = static_cast<int>(fraction);  // 0-999999.
+  out = TwoDigits(out, micros_part / 10000);
+  out = TwoDigits(out, micros_part / 100 % 100);
+  out = TwoDigits(out, micros_part % 100);
+  *out = 'Z';
+  return out + 1;
 }
 
 // Bytes a JSON string must escape: `"`, `\` and control characters.
@@ -121,7 +125,7 @@ bool AnyEscaped(const char* p) {
 // rapidjson's Writer does without UTF-8 validation). Runs of 8 bytes that
 // need no escaping are skipped a word at a time, the last partial run with
 // the word that ends the value.
-char* JsonString(char* out, std::string_view value) {
+char* EscapedJsonString(char* out, std::string_view value) {
   *out++ = '"';
   size_t plain = 0;  // Start of the bytes not yet written.
   size_t i = 0;
@@ -149,6 +153,62 @@ char* JsonString(char* out, std::string_view value) {
   return out;
 }
 
+// Whether one of the `N` bytes at `p` needs escaping; copies them to `out`
+// when none does (both may overlap bytes already copied).
+template <size_t N>
+bool CopyPlain(const char* p, char* out) {
+#if defined(__SSE2__)
+  if constexpr (N == 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i below = _mm_set1_epi8(0x1f);  // Unsigned x <= 0x1f.
+    const __m128i escaped =
+        _mm_or_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, below), below),
+                     _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+    if (_mm_movemask_epi8(escaped) != 0) return false;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), x);
+    return true;
+  }
+#endif
+  static_assert(N % 8 == 0);
+  for (size_t i = 0; i < N; i += 8) {
+    uint64_t x;
+    std::memcpy(&x, p + i, sizeof(x));
+    if (base::AnyJsonEscapedByte(x) != 0) return false;
+    std::memcpy(out + i, &x, sizeof(x));
+  }
+  return true;
+}
+
+// The same; a value with nothing to escape (the usual case) is checked
+// and copied in one pass, 16 bytes at a time (8 for shorter values), the
+// last step overlapping the one before. The line has room for
+// kMaxEscapedBytes per byte of the value, so whole steps may be stored.
+char* JsonString(char* out, std::string_view value) {
+  const char* const in = value.data();
+  const size_t size = value.size();
+  char* const text = out + 1;
+  bool plain = true;
+  if (size >= 16) {
+    for (size_t i = 0; plain && i + 16 < size; i += 16) {
+      plain = CopyPlain<16>(in + i, text + i);
+    }
+    plain = plain && CopyPlain<16>(in + size - 16, text + size - 16);
+  } else if (size >= 8) {
+    plain =
+        CopyPlain<8>(in, text) && CopyPlain<8>(in + size - 8, text + size - 8);
+  } else {
+    for (size_t i = 0; plain && i < size; ++i) {
+      plain = !kEscaped[static_cast<unsigned char>(in[i])];
+      text[i] = in[i];
+    }
+  }
+  if (!plain) return EscapedJsonString(out, value);
+  out[0] = '"';
+  text[size] = '"';
+  return text + size + 1;
+}
+
 // `,"key":` (the key is a literal with its quotes and colon).
 char* Key(char* out, std::string_view quoted_key) {
   *out++ = ',';
@@ -171,8 +231,24 @@ char* Plain(char* out, std::string_view quoted_key, std::string_view value) {
   return out;
 }
 
+// `value` in decimal; 0-999 (statuses, codes, most durations in ms and
+// small sizes) without a call.
+char* Decimal(char* out, int64_t value) {
+  if (value < 0 || value >= 1000) {
+    return absl::numbers_internal::FastIntToBuffer(value, out);
+  }
+  const int small = static_cast<int>(value);
+  if (small < 10) {
+    *out = static_cast<char>('0' + small);
+    return out + 1;
+  }
+  if (small < 100) return TwoDigits(out, small);
+  *out = static_cast<char>('0' + small / 100);
+  return TwoDigits(out + 1, small % 100);
+}
+
 char* Integer(char* out, std::string_view quoted_key, int64_t value) {
-  return absl::numbers_internal::FastIntToBuffer(value, Key(out, quoted_key));
+  return Decimal(Key(out, quoted_key), value);
 }
 
 // Milliseconds with the microseconds as 3 decimals.
@@ -199,9 +275,11 @@ size_t MaxLineSize(const AccessLogRecord& r) {
 
 }  // namespace
 
-void FormatAccessLogJson(const AccessLogRecord& record, std::string& line) {
-  line.resize(MaxLineSize(record));
-  char* const start = line.data();
+std::string_view FormatAccessLogJson(const AccessLogRecord& record,
+                                     std::string& buffer) {
+  const size_t max_size = MaxLineSize(record);
+  if (buffer.size() < max_size) buffer.resize(max_size);
+  char* const start = buffer.data();
   char* p = Copy(start, "{\"time\":\"");
   p = Rfc3339Micros(p, record.time);
   *p++ = '"';
@@ -225,13 +303,12 @@ void FormatAccessLogJson(const AccessLogRecord& record, std::string& line) {
   p = Plain(p, "\"trace_id\":", record.trace_id);
   p = Plain(p, "\"span_id\":", record.span_id);
   p = Copy(p, "}\n");
-  line.resize(static_cast<size_t>(p - start));
+  return std::string_view(start, static_cast<size_t>(p - start));
 }
 
 std::string FormatAccessLogJson(const AccessLogRecord& record) {
-  std::string line;
-  FormatAccessLogJson(record, line);
-  return line;
+  std::string buffer;
+  return std::string(FormatAccessLogJson(record, buffer));
 }
 
 }  // namespace protogate::observability

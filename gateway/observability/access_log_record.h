@@ -53,8 +53,10 @@ struct AccessLogRecord {
 
 // One JSON object followed by "\n".
 std::string FormatAccessLogJson(const AccessLogRecord& record);
-// The same line, written into `line` (its capacity is reused: a per-thread
-// buffer makes formatting allocation-free).
-void FormatAccessLogJson(const AccessLogRecord& record, std::string& line);
+// The same line, written into `buffer` and returned as a view into it.
+// `buffer` only grows (a per-thread buffer makes formatting free of
+// allocation and of clearing the bytes it writes over).
+std::string_view FormatAccessLogJson(const AccessLogRecord& record,
+                                     std::string& buffer);
 
 }  // namespace protogate::observability

@@ -122,6 +122,9 @@ class LazyCounter {
  public:
   void Add(const CounterFamily& family, LabelValues labels,
            double amount = 1) const;
+  // Adds and returns true when bound; false (nothing added) otherwise, so
+  // that a caller computes the labels only for the first Add().
+  bool AddIfBound(const CounterFamily& family, double amount = 1) const;
 
  private:
   mutable std::atomic<uint32_t> cell_{0};  // First cell + 1; 0: unbound.

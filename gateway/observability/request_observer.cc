@@ -153,9 +153,8 @@ void RequestObserver::WriteAccessLog(const RequestObservation& seen,
   }
   // The line is formatted into a per-thread buffer and copied into the
   // writer's: no allocation per line.
-  thread_local std::string line;
-  FormatAccessLogJson(record, line);
-  options_.access_log->Append(line);
+  thread_local std::string buffer;
+  options_.access_log->Append(FormatAccessLogJson(record, buffer));
 }
 
 void RequestObserver::ExportServerSpan(const RequestObservation& seen,

@@ -32,8 +32,11 @@ void RouteSeries::CountRequest(std::string_view method, int status,
   const MethodSeries& series = methods_[m];
   const int s = StatusIndex(status);
   if (s >= 0) {
-    series.requests[s].Add(metrics_.http_requests,
-                           {route_, label, HttpCodeText(status)});
+    const LazyCounter& requests = series.requests[s];
+    if (!requests.AddIfBound(metrics_.http_requests)) {
+      requests.Add(metrics_.http_requests,
+                   {route_, label, HttpCodeText(status)});
+    }
   } else {
     metrics_.http_requests.Add({route_, label, HttpCodeText(status)});
   }
@@ -46,11 +49,14 @@ void RouteSeries::CountRequest(std::string_view method, int status,
 }
 
 void RouteSeries::CountCall(int grpc_code, double seconds) const {
-  const std::string_view code = GrpcCodeName(grpc_code);
   if (grpc_code >= 0 && grpc_code < static_cast<int>(calls_.size())) {
-    calls_[grpc_code].Add(metrics_.upstream_requests, {cluster_, route_, code});
+    const LazyCounter& calls = calls_[grpc_code];
+    if (!calls.AddIfBound(metrics_.upstream_requests)) {
+      calls.Add(metrics_.upstream_requests,
+                {cluster_, route_, GrpcCodeName(grpc_code)});
+    }
   } else {
-    metrics_.upstream_requests.Add({cluster_, route_, code});
+    metrics_.upstream_requests.Add({cluster_, route_, GrpcCodeName(grpc_code)});
   }
   call_duration_.Observe(metrics_.upstream_request_duration, {cluster_},
                          seconds);

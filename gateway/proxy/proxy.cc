@@ -216,7 +216,7 @@ struct Proxy::RequestState {
             match.outcome == RouteMatch::Outcome::kMatched
                 ? RouteSeriesFor(*observer, snapshot->runtime(*match.route))
                 : nullptr,
-        .method = std::string(request.method()),
+        .method = request.method(),
         .bytes_in = request.body().size(),
         .stages = exchange.outcomes()};
     if (observer->logs_requests()) {

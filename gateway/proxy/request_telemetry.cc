@@ -1,5 +1,7 @@
 #include "gateway/proxy/request_telemetry.h"
 
+#include <array>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -39,7 +41,26 @@ class AnswerSink final : public http::Responder::Sink,
       : observer_(observer),
         seen_(seen),
         details_(std::move(details)),
-        inner_(std::move(inner)) {}
+        inner_(std::move(inner)) {
+    // The request's strings are copied into this object (one allocation
+    // with it), not each into a std::string of its own.
+    const size_t size = details_.method.size() + details_.target.size() +
+                        details_.request_id.size() + details_.client_ip.size() +
+                        details_.subject.size();
+    char* text = inline_text_.data();
+    if (size > inline_text_.size()) {
+      heap_text_ = std::make_unique_for_overwrite<char[]>(size);
+      text = heap_text_.get();
+    }
+    for (std::string_view* field :
+         {&details_.method, &details_.target, &details_.request_id,
+          &details_.client_ip, &details_.subject}) {
+      if (field->empty()) continue;  // Its data() may be null.
+      std::memcpy(text, field->data(), field->size());
+      *field = std::string_view(text, field->size());
+      text += field->size();
+    }
+  }
 
   void SetUpstream(std::string_view cluster, std::string_view endpoint,
                    int grpc_code) override {
@@ -104,8 +125,11 @@ class AnswerSink final : public http::Responder::Sink,
  private:
   const RequestObserver& observer_;
   const RequestObservation seen_;
-  const AnswerDetails details_;
+  AnswerDetails details_;  // Its views point into the text below.
   http::Responder inner_;
+  // The request's strings (see the constructor); the heap when longer.
+  std::array<char, 160> inline_text_;
+  std::unique_ptr<char[]> heap_text_;
   int status_ = 0;
   uint64_t bytes_out_ = 0;
   std::string_view cluster_;   // Points into the snapshot's upstreams.
@@ -240,7 +264,10 @@ std::optional<observability::TraceContext> InjectTraceContext(
   std::optional<observability::TraceContext> call = observer.StartCall(seen);
   if (!call) return call;
   std::erase_if(metadata, [](const auto& header) {
-    return header.first == "traceparent" || header.first == "tracestate";
+    // Views: the sizes are compared first, without a call.
+    const std::string_view name = header.first;
+    return name == std::string_view("traceparent") ||
+           name == std::string_view("tracestate");
   });
   metadata.emplace_back("traceparent", call->Traceparent());
   if (!call->tracestate.empty()) {
@@ -249,11 +276,11 @@ std::optional<observability::TraceContext> InjectTraceContext(
   return call;
 }
 
-std::string ClientIp(std::string_view remote_address) {
+std::string_view ClientIp(std::string_view remote_address) {
   if (remote_address.starts_with('[')) {
-    return std::string(remote_address.substr(1, remote_address.find(']') - 1));
+    return remote_address.substr(1, remote_address.find(']') - 1);
   }
-  return std::string(remote_address.substr(0, remote_address.rfind(':')));
+  return remote_address.substr(0, remote_address.rfind(':'));
 }
 
 const observability::RouteSeries* RouteSeriesFor(

@@ -29,9 +29,11 @@
 
 namespace protogate::proxy {
 
-// What the access log and the metrics need from the request head (the
-// request may be gone when the answer is sent). The strings are filled
-// only when the observer logs requests.
+// What the access log and the metrics need from the request head. The
+// views borrow the request until ObserveAnswer() returns, which copies
+// them (the request may be gone when the answer is sent) into the
+// wrapper's own allocation. They are set only when the observer logs
+// requests, except `method`.
 struct AnswerDetails {
   // Keeps `route` alive (it points into the snapshot).
   std::shared_ptr<const Snapshot> snapshot;
@@ -39,11 +41,11 @@ struct AnswerDetails {
   // The matched route's bound series (RouteSeriesFor); null: none matched
   // or metrics are off.
   const observability::RouteSeries* series = nullptr;
-  std::string method;  // HTTP method.
-  std::string target;
-  std::string request_id;
-  std::string client_ip;
-  std::string subject;  // The auth stage's verified subject.
+  std::string_view method;  // HTTP method.
+  std::string_view target;
+  std::string_view request_id;
+  std::string_view client_ip;
+  std::string_view subject;  // The auth stage's verified subject.
   uint64_t bytes_in = 0;
   // What the stages decided (views into the snapshot's stages).
   policy::StageOutcomes stages;
@@ -91,8 +93,8 @@ std::optional<observability::TraceContext> InjectTraceContext(
     const observability::RequestObservation& seen,
     upstream::Metadata& metadata);
 
-// The address part of "host:port" or "[v6]:port".
-std::string ClientIp(std::string_view remote_address);
+// The address part of "host:port" or "[v6]:port" (a view into it).
+std::string_view ClientIp(std::string_view remote_address);
 
 // The bound metric series of a matched route (kept in its RouteRuntime),
 // or null when metrics are off.

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -150,6 +149,88 @@ TEST(AccessLogRecordTest, EscapesAtEveryPositionOfALongString) {
                 value)
           << at;
     }
+  }
+}
+
+// Values are copied 16, 8 or 1 byte at a time by length: every length up
+// to 48, plain and with a byte to escape at every position, survives a
+// JSON parse unchanged.
+TEST(AccessLogRecordTest, EveryLengthAndPositionRoundTrips) {
+  const std::string pattern =
+      "abcdefgh\xc3\xa9ijklmn\x7fopqrstuvwxyz0123456789ABCDEFGHIJKLMN";
+  const std::string specials = std::string("\"\\\n\x01\x1f", 5);
+  for (size_t size = 0; size <= 48; ++size) {
+    for (size_t at = 0; at <= size; ++at) {  // at == size: nothing escaped.
+      std::string value = pattern.substr(0, size);
+      if (at < size) value[at] = specials[(size + at) % specials.size()];
+      const std::string target = "/p/" + value;
+      AccessLogRecord record;
+      record.target = target;
+      record.cluster = value;
+      if (at == size) record.client_ip = value;  // Copied, not escaped.
+      std::string line = FormatAccessLogJson(record);
+      rapidjson::Document json;
+      json.Parse(line.data(), line.size());
+      ASSERT_FALSE(json.HasParseError()) << size << " " << at << ": " << line;
+      EXPECT_EQ(
+          std::string(json["path"].GetString(), json["path"].GetStringLength()),
+          "/p/" + value);
+      if (size == 0) {
+        EXPECT_FALSE(json.HasMember("upstream_cluster")) << line;
+        continue;
+      }
+      if (at == size) {
+        EXPECT_EQ(std::string(json["client_ip"].GetString(),
+                              json["client_ip"].GetStringLength()),
+                  value);
+      }
+      EXPECT_EQ(std::string(json["upstream_cluster"].GetString(),
+                            json["upstream_cluster"].GetStringLength()),
+                value)
+          << size << " " << at;
+    }
+  }
+}
+
+// Numbers below 1000 are written without a call: each digit count and
+// the boundaries around it.
+TEST(AccessLogRecordTest, NumbersOfEveryDigitCount) {
+  for (int64_t value :
+       std::initializer_list<int64_t>{0, 1, 9, 10, 42, 99, 100, 404, 999, 1000,
+                                      1001, 65536, 1234567890123}) {
+    AccessLogRecord record;
+    record.status = static_cast<int>(value % 1000);
+    record.bytes_out = static_cast<uint64_t>(value);
+    record.duration = absl::Microseconds(value);
+    const std::string line = FormatAccessLogJson(record);
+    EXPECT_NE(line.find("\"status\":" + std::to_string(value % 1000) + ","),
+              std::string::npos)
+        << line;
+    EXPECT_NE(line.find("\"bytes_out\":" + std::to_string(value) + "}"),
+              std::string::npos)
+        << line;
+    const std::string fraction = std::to_string(1000 + value % 1000);
+    const std::string ms = "\"duration_ms\":" + std::to_string(value / 1000) +
+                           "." + fraction.substr(1) + ",";
+    EXPECT_NE(line.find(ms), std::string::npos) << line;
+  }
+}
+
+// The microseconds keep their leading and trailing zeros.
+TEST(AccessLogRecordTest, MicrosecondsOfEveryDigitPosition) {
+  for (const auto& [micros, text] :
+       std::initializer_list<std::pair<int64_t, std::string_view>>{
+           {0, ".000000Z"},
+           {42, ".000042Z"},
+           {100000, ".100000Z"},
+           {9090, ".009090Z"},
+           {999999, ".999999Z"}}) {
+    AccessLogRecord record;
+    record.time = absl::FromUnixMicros(1700000000000000 + micros);
+    const std::string line = FormatAccessLogJson(record);
+    EXPECT_NE(line.find("\"2023-11-14T22:13:20" + std::string(text) + "\""),
+              std::string::npos)
+        << line;
   }
 }
 
