@@ -201,10 +201,12 @@ void TlsByteStream::WaitReadable() {
 bool TlsByteStream::ReceiveCipher() {
   // SSL asks for more once it has read all that was received (what is
   // left, if anything, moves to the front).
-  std::memmove(received_.data(), received_.data() + received_read_,
-               received_end_ - received_read_);
-  received_end_ -= received_read_;
-  received_read_ = 0;
+  if (received_read_ != 0) {  // (received_ may be released: data() null.)
+    std::memmove(received_.data(), received_.data() + received_read_,
+                 received_end_ - received_read_);
+    received_end_ -= received_read_;
+    received_read_ = 0;
+  }
   if (received_.size() < kReceiveBytes) [[unlikely]] {
     received_.resize(kReceiveBytes);  // Released while idle.
   } else if (received_end_ == received_.size()) {
