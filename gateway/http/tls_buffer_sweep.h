@@ -9,8 +9,7 @@
 // request since the previous sweep frees OpenSSL's record buffers and its
 // TlsByteStream's receive and send buffers (~55 KiB in all). So a
 // connection idle for between `period` and twice `period` holds none; the
-// sweep
-// re-arms only while some connection still holds them. Private to
+// sweep re-arms only while some connection still holds them. Private to
 // protogate::http.
 //
 // Thread safety: the loop's thread only.
