@@ -54,19 +54,19 @@ void H2Fields::AddTrailers(const Trailers& trailers) {
   AddHandlerFields(trailers);
 }
 
-void H2Fields::AddHandlerFields(
-    const std::vector<std::pair<std::string, std::string>>& fields) {
+void H2Fields::AddHandlerFields(const HeaderFields& fields) {
   size_t upper_bytes = 0;
   for (const auto& [name, value] : fields) {
     if (HasUpper(name)) upper_bytes += name.size();
   }
   lowered_.reserve(upper_bytes);  // No reallocation below: views stay valid.
-  for (const auto& [name, value] : fields) {
-    if (!IsSendableField(name, value)) continue;
+  for (const HeaderField& field : fields) {
+    if (!IsSendableField(field)) continue;
+    const auto& [name, value] = field;
     std::string_view lower = name;
     if (HasUpper(name)) {
       const size_t at = lowered_.size();
-      for (char c : name) lowered_.push_back(absl::ascii_tolower(c));
+      for (char c : name.view()) lowered_.push_back(absl::ascii_tolower(c));
       lower = std::string_view(lowered_).substr(at);
     }
     if (IsConnectionSpecific(lower)) continue;

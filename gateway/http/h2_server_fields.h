@@ -45,8 +45,7 @@ class H2Fields {
 
  private:
   void Add(std::string_view name, std::string_view value);
-  void AddHandlerFields(
-      const std::vector<std::pair<std::string, std::string>>& fields);
+  void AddHandlerFields(const HeaderFields& fields);
 
   absl::InlinedVector<nghttp2_nv, 10> nv_;
   std::string lowered_;  // Lower-cased names; reserved before use.

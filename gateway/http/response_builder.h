@@ -41,8 +41,9 @@ void SerializeResponseHead(const Response& response,
 
 // Whether a handler's header (or trailer) field is written: its name is a
 // token, its value holds no CR, LF or NUL, and it is not one the server
-// manages (Content-Length, Transfer-Encoding, Connection, Server, Date).
-bool IsSendableField(std::string_view name, std::string_view value);
+// manages (Content-Length, Transfer-Encoding, Connection, Server, Date). A
+// constant name was checked at compile time: only its value is checked.
+bool IsSendableField(const HeaderField& field);
 
 // The IMF-fixdate of the current second (cached per thread).
 const std::string& HttpDate();

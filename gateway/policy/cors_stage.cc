@@ -163,9 +163,12 @@ Verdict CorsStage::Apply(Exchange& exchange) const {
   const Policy& policy = PolicyOf(exchange);
   if (!policy.AllowsOrigin(*origin)) return Verdict::Pass();
   auto& headers = exchange.response_headers();
-  headers.emplace_back("Access-Control-Allow-Origin", std::string(*origin));
+  using http::ConstantHeaderName;
+  headers.emplace_back(ConstantHeaderName("Access-Control-Allow-Origin"),
+                       std::string(*origin));
   if (policy.allow_credentials) {
-    headers.emplace_back("Access-Control-Allow-Credentials", "true");
+    headers.emplace_back(ConstantHeaderName("Access-Control-Allow-Credentials"),
+                         "true");
   }
   const bool grpc_web = absl::StartsWithIgnoreCase(
       ToAbsl(request.header("content-type").value_or("")),
@@ -173,9 +176,10 @@ Verdict CorsStage::Apply(Exchange& exchange) const {
   const std::string& expose = grpc_web ? policy.grpc_web_expose_headers_value
                                        : policy.expose_headers_value;
   if (!expose.empty()) {
-    headers.emplace_back("Access-Control-Expose-Headers", expose);
+    headers.emplace_back(ConstantHeaderName("Access-Control-Expose-Headers"),
+                         expose);
   }
-  headers.emplace_back("Vary", "Origin");
+  headers.emplace_back(ConstantHeaderName("Vary"), "Origin");
   return Verdict::Pass();
 }
 

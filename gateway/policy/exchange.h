@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/http/header_field.h"
 #include "gateway/http/request.h"
 #include "gateway/routing/route.h"
 #include "gateway/routing/route_table.h"
@@ -66,7 +67,7 @@ struct StageOutcomes {
 
 class Exchange {
  public:
-  using Header = std::pair<std::string, std::string>;
+  using Header = http::HeaderField;
 
   struct Match {
     RouteOutcome outcome = RouteOutcome::kNotFound;
@@ -93,7 +94,8 @@ class Exchange {
   // stage's forwarded claims): a composition plan's steps carry it too,
   // whatever headers they propagate.
   upstream::Metadata& identity_metadata() { return identity_metadata_; }
-  // Headers added to every answer of this request.
+  // Headers added to every answer of this request (constant names where
+  // the name is known at compile time: no copy, no check per response).
   std::vector<Header>& response_headers() { return response_headers_; }
   const std::vector<Header>& response_headers() const {
     return response_headers_;

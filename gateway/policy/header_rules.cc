@@ -64,7 +64,8 @@ std::string_view ClientAddress(std::string_view remote) {
 
 void EraseHeader(http::Response& response, std::string_view name) {
   std::erase_if(response.headers, [name](const auto& header) {
-    return absl::EqualsIgnoreCase(header.first, base::ToAbsl(name));
+    return absl::EqualsIgnoreCase(base::ToAbsl(header.first.view()),
+                                  base::ToAbsl(name));
   });
 }
 
@@ -88,7 +89,7 @@ class ForwardingStreamSink final : public http::ResponseStream::Sink {
   http::ResponseStream inner_;
 };
 
-using Header = std::pair<std::string, std::string>;
+using Header = http::HeaderField;
 
 class FinishingSink final : public http::Responder::Sink {
  public:
@@ -300,7 +301,8 @@ void HeaderRules::FinishResponse(std::string_view request_id,
     }
   }
   EraseHeader(response, "x-request-id");
-  response.headers.emplace_back("X-Request-Id", std::string(request_id));
+  response.headers.emplace_back(http::ConstantHeaderName("X-Request-Id"),
+                                std::string(request_id));
 }
 
 Verdict HeaderRulesStage::Apply(Exchange& exchange) const {

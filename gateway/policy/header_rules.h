@@ -54,10 +54,10 @@ class HeaderRules;
 // the client) and then applies rules->FinishResponse(request_id, ...) to the
 // response before `inner` sends it (also to the 500 a dropped responder
 // sends). `rules` may alias a snapshot, which it then keeps alive.
-http::Responder FinishingResponder(
-    std::shared_ptr<const HeaderRules> rules, std::string request_id,
-    std::vector<std::pair<std::string, std::string>> stage_headers,
-    http::Responder inner);
+http::Responder FinishingResponder(std::shared_ptr<const HeaderRules> rules,
+                                   std::string request_id,
+                                   http::HeaderFields stage_headers,
+                                   http::Responder inner);
 
 class HeaderRules {
  public:

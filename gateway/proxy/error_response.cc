@@ -19,8 +19,11 @@ constexpr std::string_view kJson = "application/json";
 http::Response JsonResponse(int status, std::string body) {
   http::Response response;
   response.status = status;
-  response.headers.reserve(4);  // Room for what the header rules add.
-  response.headers.emplace_back("Content-Type", kJson);
+  // Room for what the stages and the header rules add (X-Request-Id, the
+  // three RateLimit headers) without moving the vector.
+  response.headers.reserve(6);
+  response.headers.emplace_back(http::ConstantHeaderName("Content-Type"),
+                                kJson);
   response.body = std::move(body);
   return response;
 }

@@ -16,8 +16,9 @@
 namespace protogate::proxy {
 namespace {
 
-bool IsContentType(const std::string& name) {
-  return name.size() == 12 && absl::EqualsIgnoreCase(name, "content-type");
+bool IsContentType(std::string_view name) {
+  return name.size() == 12 &&
+         absl::EqualsIgnoreCase(base::ToAbsl(name), "content-type");
 }
 
 bool IsGrpcAnswer(const http::Response& response) {
@@ -113,7 +114,7 @@ std::string GrpcFormat::Encode(std::string bytes) const {
 
 http::Response GrpcFormat::Head(const upstream::Metadata& metadata) const {
   http::Response head;
-  head.headers = grpcweb::HeadersOf(metadata);
+  head.headers = AsHeaderFields(grpcweb::HeadersOf(metadata));
   head.headers.emplace_back("content-type", content_type_);
   return head;
 }
@@ -130,12 +131,21 @@ http::Response GrpcNeedsHttp2() {
       "with ALPN h2, or gRPC-Web over HTTP/1.1");
 }
 
+http::HeaderFields AsHeaderFields(grpcweb::Metadata fields) {
+  http::HeaderFields out;
+  out.reserve(fields.size());
+  for (auto& [name, value] : fields) {
+    out.emplace_back(std::move(name), std::move(value));
+  }
+  return out;
+}
+
 http::Response TrailersOnly(const GrpcFormat& format,
                             const grpcweb::Trailer& trailer) {
   http::Response response;
   response.status = transcoding::HttpStatusFromCode(
       static_cast<absl::StatusCode>(trailer.code));
-  response.headers = grpcweb::TrailerHeaders(trailer);
+  response.headers = AsHeaderFields(grpcweb::TrailerHeaders(trailer));
   response.headers.emplace_back("content-type", format.content_type());
   return response;
 }

@@ -63,6 +63,10 @@ http::Responder GrpcAnswering(GrpcFormat format, http::Responder inner);
 // is, not through GrpcAnswering: the client is not speaking gRPC.
 http::Response GrpcNeedsHttp2();
 
+// gRPC header or trailer fields (grpcweb::HeadersOf, TrailerHeaders) as an
+// HTTP response's fields (runtime names: checked when sent).
+http::HeaderFields AsHeaderFields(grpcweb::Metadata fields);
+
 // An answer without messages: `trailer` in the response headers.
 http::Response TrailersOnly(const GrpcFormat& format,
                             const grpcweb::Trailer& trailer);

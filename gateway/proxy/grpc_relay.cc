@@ -20,7 +20,7 @@ using upstream::StreamMessage;
 void FinishStream(const GrpcFormat& format, http::ResponseStream& stream,
                   const grpcweb::Trailer& trailer) {
   if (!format.web()) {
-    stream.Finish(grpcweb::TrailerHeaders(trailer));
+    stream.Finish(AsHeaderFields(grpcweb::TrailerHeaders(trailer)));
     return;
   }
   stream.Write(format.Encode(grpcweb::TrailerFrame(trailer)), [](bool) {});

@@ -60,14 +60,16 @@ class Tally {
     const Policy* shown = rejected_ != nullptr ? rejected_ : tightest_;
     const GcraDecision& d = rejected_ != nullptr ? rejection_ : tightest_d_;
     if (shown != nullptr) {
-      // Names without strlen, numbers without a StrCat buffer.
-      using std::string_view_literals::operator""sv;
+      // Constant names (no copy, checked at compile time), numbers without
+      // a StrCat buffer (short enough for std::string's inline storage).
+      using http::ConstantHeaderName;
       auto& headers = exchange.response_headers();
       headers.reserve(headers.size() + 3);
-      headers.emplace_back("RateLimit-Limit"sv, shown->burst_text);
-      headers.emplace_back("RateLimit-Remaining"sv,
+      headers.emplace_back(ConstantHeaderName("RateLimit-Limit"),
+                           shown->burst_text);
+      headers.emplace_back(ConstantHeaderName("RateLimit-Remaining"),
                            absl::AlphaNum(d.remaining).Piece());
-      headers.emplace_back("RateLimit-Reset"sv,
+      headers.emplace_back(ConstantHeaderName("RateLimit-Reset"),
                            absl::AlphaNum(CeilSeconds(d.reset_ns)).Piece());
     }
     policy::StageOutcomes& outcomes = exchange.outcomes();
@@ -78,7 +80,8 @@ class Tally {
           429, absl::StatusCode::kResourceExhausted,
           absl::StrCat("rate limit \"", rejected_->name, "\" exceeded"));
       v.response.headers.emplace_back(
-          "Retry-After", absl::StrCat(CeilSeconds(rejection_.retry_after_ns)));
+          http::ConstantHeaderName("Retry-After"),
+          absl::StrCat(CeilSeconds(rejection_.retry_after_ns)));
       return v;
     }
     if (failed_ != nullptr && on_error == RateLimitStage::OnError::kDeny) {

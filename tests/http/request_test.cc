@@ -236,6 +236,49 @@ TEST(ResponseBuilderTest, InvalidHeadersAreDropped) {
   EXPECT_NE(head.find("\r\nX-C: ok\r\n"), std::string::npos) << head;
 }
 
+TEST(ResponseBuilderTest, ConstantNamesAreWrittenAndTheirValuesChecked) {
+  Response response{.status = 200};
+  response.headers.emplace_back(ConstantHeaderName("RateLimit-Remaining"), "7");
+  response.headers.emplace_back(ConstantHeaderName("X-Bad-Value"),
+                                "a\r\nInjected: 1");
+  response.headers.emplace_back("X-Runtime", "ok");
+  ASSERT_TRUE(response.headers[0].first.is_constant());
+  EXPECT_FALSE(response.headers[2].first.is_constant());
+  EXPECT_EQ(response.headers[0].first, "RateLimit-Remaining");
+  EXPECT_EQ(response.headers[0].first, response.headers[0].first.view());
+
+  const std::string head = Head(response, {});
+  EXPECT_NE(head.find("\r\nRateLimit-Remaining: 7\r\nX-Runtime: ok\r\n"),
+            std::string::npos)
+      << head;
+  EXPECT_EQ(head.find("Injected"), std::string::npos) << head;
+  EXPECT_EQ(head.find("X-Bad-Value"), std::string::npos) << head;
+  // The HTTP/2 and trailer paths use the same check.
+  EXPECT_TRUE(IsSendableField(response.headers[0]));
+  EXPECT_FALSE(IsSendableField(response.headers[1]));
+  EXPECT_FALSE(IsSendableField({"Content-Length", "1"}));
+  EXPECT_FALSE(IsSendableField({"bad name", "1"}));
+  EXPECT_EQ(LastChunk(response.headers),
+            "0\r\nRateLimit-Remaining: 7\r\nX-Runtime: ok\r\n\r\n");
+}
+
+// A copy keeps viewing the constant (no copy of its text); a runtime name
+// is its own string.
+TEST(HeaderFieldTest, CopiesKeepTheKindOfName) {
+  static constexpr ConstantHeaderName kName("Vary");
+  const HeaderName constant(kName);
+  HeaderName copy = constant;
+  EXPECT_TRUE(copy.is_constant());
+  EXPECT_EQ(copy.data(), kName.view().data());
+  std::string text = "X-Owned";
+  HeaderName owned(text);
+  text[0] = 'Y';
+  EXPECT_FALSE(owned.is_constant());
+  EXPECT_EQ(owned, "X-Owned");
+  HeaderName moved = std::move(owned);
+  EXPECT_EQ(moved, "X-Owned");
+}
+
 TEST(ResponseBuilderTest, OutOfRangeStatusBecomes500) {
   EXPECT_TRUE(absl::StartsWith(Head({.status = 42}, {}),
                                "kept:HTTP/1.1 500 Internal Server Error\r\n"));
