@@ -66,7 +66,11 @@ class RedisAsioAdapter : public std::enable_shared_from_this<RedisAsioAdapter> {
   Watch& watch(Direction d) { return d == Direction::kRead ? read_ : write_; }
   void Arm(Direction d);
 
-  boost::asio::posix::stream_descriptor socket_;
+  // The io_context's own executor, not the type-erased any_io_executor:
+  // the waits and posts of every batch skip its indirections.
+  boost::asio::posix::basic_stream_descriptor<
+      boost::asio::io_context::executor_type>
+      socket_;
   redisAsyncContext* context_;  // Null once hiredis cleaned up.
   Watch read_;
   Watch write_;

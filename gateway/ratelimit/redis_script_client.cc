@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <charconv>
 #include <chrono>
 #include <deque>
 #include <thread>
@@ -77,6 +78,13 @@ std::string FormatBulks(const std::vector<std::string>& argv) {
   }
   redisFreeCommand(formatted);
   return bulks;
+}
+
+// Appends the decimal digits of `n`.
+void AppendDecimal(std::string& out, size_t n) {
+  char digits[20];
+  const char* end = std::to_chars(digits, digits + sizeof(digits), n).ptr;
+  out.append(digits, static_cast<size_t>(end - digits));
 }
 
 // Where to connect.
@@ -344,15 +352,26 @@ class Connection final : public base::IoThreadResident,
     }
     size_t arguments = 0;
     for (const Call* call : calls) arguments += call->arguments->count();
-    const absl::AlphaNum count(calls.size());
+    // Plain appends and to_chars (StrAppend zero-fills as it resizes and
+    // formats through AlphaNum: ~700 against ~400 Ir for a one-call batch).
     command_.clear();
-    // StrAppend's fast forms take at most four pieces.
-    absl::StrAppend(&command_, "*", 3 + calls.size() + arguments, "\r\n",
-                    evalsha_);
-    absl::StrAppend(&command_, "$", count.size(), "\r\n", count);
+    command_.push_back('*');
+    AppendDecimal(command_, 3 + calls.size() + arguments);
+    command_.append("\r\n", 2);
+    command_.append(evalsha_);
+    char count[20];  // The key count, a bulk string.
+    const size_t count_size = static_cast<size_t>(
+        std::to_chars(count, count + sizeof(count), calls.size()).ptr - count);
+    command_.push_back('$');
+    AppendDecimal(command_, count_size);
+    command_.append("\r\n", 2);
+    command_.append(count, count_size);
     // Each key's bulk string opens with the CRLF that ends the one before.
     for (const Call* call : calls) {
-      absl::StrAppend(&command_, "\r\n$", call->key.size(), "\r\n", call->key);
+      command_.append("\r\n$", 3);
+      AppendDecimal(command_, call->key.size());
+      command_.append("\r\n", 2);
+      command_.append(call->key);
     }
     command_.append("\r\n", 2);
     for (const Call* call : calls) {
