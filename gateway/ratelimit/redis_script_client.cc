@@ -475,7 +475,9 @@ class Connection final : public base::IoThreadResident,
   }
 
   void Succeed(Call& call, int64_t value) {
-    if (shared_.outage.exchange(false, std::memory_order_relaxed)) {
+    // A load first: no locked exchange per answer while Redis is up.
+    if (shared_.outage.load(std::memory_order_relaxed) &&
+        shared_.outage.exchange(false, std::memory_order_relaxed)) {
       PG_LOG(kWarning) << "rate_limits.redis " << options_.address
                        << ": reachable again";
     }
