@@ -32,23 +32,35 @@ constexpr bool IsTokenChar(char c) {
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
+// Whether `name`, ASCII letters folded, equals `lower` (lower case).
+constexpr bool EqualsLowerCase(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lower[i]) return false;
+  }
+  return true;
+}
+
 // Whether `name` is one of the fields the server writes itself
 // (Content-Length, Transfer-Encoding, Connection, Server, Date), compared
-// without regard to case.
+// without regard to case and only against the one of its length.
 constexpr bool IsManagedHeaderName(std::string_view name) {
-  constexpr std::string_view kManaged[] = {
-      "date", "server", "connection", "content-length", "transfer-encoding"};
-  for (std::string_view managed : kManaged) {
-    if (managed.size() != name.size()) continue;
-    bool equal = true;
-    for (size_t i = 0; i < name.size() && equal; ++i) {
-      char c = name[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      equal = c == managed[i];
-    }
-    if (equal) return true;
+  switch (name.size()) {
+    case 4:
+      return EqualsLowerCase(name, "date");
+    case 6:
+      return EqualsLowerCase(name, "server");
+    case 10:
+      return EqualsLowerCase(name, "connection");
+    case 14:
+      return EqualsLowerCase(name, "content-length");
+    case 17:
+      return EqualsLowerCase(name, "transfer-encoding");
+    default:
+      return false;
   }
-  return false;
 }
 
 // A header name known at compile time, checked by the compiler: a name that

@@ -55,25 +55,6 @@ bool IsValidValue(std::string_view value) {
   return true;
 }
 
-// The header names the framing writes itself, compared only against those
-// of the same length.
-bool IsManagedHeader(std::string_view name) {
-  switch (name.size()) {
-    case 4:
-      return base::EqualsIgnoreCase(name, "date");
-    case 6:
-      return base::EqualsIgnoreCase(name, "server");
-    case 10:
-      return base::EqualsIgnoreCase(name, "connection");
-    case 14:
-      return base::EqualsIgnoreCase(name, "content-length");
-    case 17:
-      return base::EqualsIgnoreCase(name, "transfer-encoding");
-    default:
-      return false;
-  }
-}
-
 // The status written: one outside 100..999 becomes 500.
 int WireStatus(int status) {
   return status < 100 || status > 999 ? 500 : status;
@@ -90,7 +71,7 @@ bool StatusHasNoBody(int status) {
 bool IsSendableField(const HeaderField& field) {
   const auto& [name, value] = field;
   if (name.is_constant()) return IsValidValue(value);
-  return !IsManagedHeader(name) && IsTokenName(name) && IsValidValue(value);
+  return !IsManagedHeaderName(name) && IsTokenName(name) && IsValidValue(value);
 }
 
 // Formatting the date costs several allocations, so each thread keeps the
@@ -117,7 +98,7 @@ void SerializeResponseHead(const Response& response,
   for (const HeaderField& field : response.headers) {
     const auto& [name, value] = field;
     if (!IsSendableField(field)) {
-      if (!IsManagedHeader(name)) {
+      if (!IsManagedHeaderName(name)) {
         PG_LOG(kWarning) << "http: dropping invalid response header " << name;
       }
       continue;

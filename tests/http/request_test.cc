@@ -264,6 +264,12 @@ TEST(ResponseBuilderTest, ConstantNamesAreWrittenAndTheirValuesChecked) {
 
 // A copy keeps viewing the constant (no copy of its text); a runtime name
 // is its own string.
+// The check ConstantHeaderName runs at compile time.
+static_assert(IsManagedHeaderName("Content-Length"));
+static_assert(IsManagedHeaderName("TRANSFER-encoding"));
+static_assert(!IsManagedHeaderName("Content-Type"));
+static_assert(!IsManagedHeaderName("dates"));
+
 TEST(HeaderFieldTest, CopiesKeepTheKindOfName) {
   static constexpr ConstantHeaderName kName("Vary");
   const HeaderName constant(kName);
