@@ -171,17 +171,17 @@ class ObservedChannel final : public upstream::Channel {
             upstream::CallCallback done) override {
     std::optional<observability::TraceContext> trace =
         InjectTraceContext(observer_, seen_, request.metadata);
-    absl::Time start = absl::Now();
+    const int64_t start_ns = observability::NowUnixNanos();
     std::string method = request.method;
     inner_.Call(
         std::move(request),
-        [this, trace = std::move(trace), start, method = std::move(method),
+        [this, trace = std::move(trace), start_ns, method = std::move(method),
          done = std::move(done)](upstream::CallResult result) mutable {
           observer_.FinishCall(
               trace, {.cluster = cluster_,
                       .grpc_method = method,
                       .grpc_code = static_cast<int>(result.status.code()),
-                      .start = start});
+                      .start_ns = start_ns});
           std::move(done)(std::move(result));
         });
   }
@@ -251,7 +251,7 @@ void UpstreamTelemetry::Finish(const RequestObserver& observer,
                        .cluster = cluster,
                        .grpc_method = rt.grpc_method,
                        .grpc_code = code,
-                       .start = start,
+                       .start_ns = start_ns,
                        .attempts = result.attempts,
                        .retry_budget_refused = result.retry_budget_refused});
   if (observed != nullptr)

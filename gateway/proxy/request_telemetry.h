@@ -82,7 +82,7 @@ struct UpstreamTelemetry {
   ObservedAnswer* observed;  // Valid until the answer is sent; may be null.
   std::optional<observability::TraceContext> trace;
   std::string_view cluster;  // Points into the snapshot's upstreams.
-  absl::Time start = absl::Now();
+  int64_t start_ns = observability::NowUnixNanos();
 };
 
 // Removes any `traceparent`/`tracestate` the header rules forwarded and
