@@ -41,7 +41,10 @@ void Fill(const Span& span, otlp_trace::Span& out) {
   if (span.context.has_parent()) {
     out.set_parent_span_id(Bytes(span.context.parent_span_id));
   }
-  out.set_trace_state(span.context.tracestate);
+  if (!span.context.tracestate.empty()) {
+    const std::string_view state = span.context.tracestate.view();
+    out.set_trace_state(state.data(), state.size());
+  }
   out.set_flags(span.context.flags);
   out.set_name(span.name);
   out.set_kind(Kind(span.kind));

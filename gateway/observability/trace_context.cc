@@ -217,7 +217,7 @@ TraceContext Tracer::Continue(std::string_view traceparent,
     if (parent.ok()) {
       context = *std::move(parent);
       if (tracestate.size() <= kMaxTracestate) {
-        context.tracestate = std::string(tracestate);
+        context.tracestate = Tracestate(tracestate);
       }
       FillRandom(context.span_id, Seeded());
       return context;

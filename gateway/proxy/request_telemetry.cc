@@ -271,7 +271,7 @@ std::optional<observability::TraceContext> InjectTraceContext(
   });
   metadata.emplace_back("traceparent", call->Traceparent());
   if (!call->tracestate.empty()) {
-    metadata.emplace_back("tracestate", call->tracestate);
+    metadata.emplace_back("tracestate", std::string(call->tracestate.view()));
   }
   return call;
 }
