@@ -59,6 +59,8 @@ struct TraceContext {
   bool has_parent() const { return parent_span_id != SpanId{}; }
   // "00-<trace id>-<span id>-<flags>", lower-case hex.
   std::string Traceparent() const;
+  // The same 55 characters, written into `out`.
+  void Traceparent(std::array<char, 55>& out) const;
   std::string TraceIdHex() const;
   std::string SpanIdHex() const;
   // The same, written into `out`; the view points into `out`.

@@ -408,8 +408,8 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
   std::optional<UpstreamTelemetry> telemetry;
   if (state.observer != nullptr) {
     telemetry.emplace(state.observed);
-    telemetry->trace =
-        InjectTraceContext(*state.observer, state.observation, call.metadata);
+    telemetry->trace = InjectTraceContext(*state.observer, state.observation,
+                                          call.metadata, call.traceparent);
     telemetry->cluster = ClusterLabel(*state.snapshot, rt);
   }
   rt.channel->Call(
@@ -444,8 +444,8 @@ void Proxy::HandleStream(RequestState& state, const RouteRuntime& rt,
   std::optional<UpstreamTelemetry> telemetry;
   if (state.observer != nullptr) {
     telemetry.emplace(state.observed);
-    telemetry->trace =
-        InjectTraceContext(*state.observer, state.observation, call.metadata);
+    telemetry->trace = InjectTraceContext(*state.observer, state.observation,
+                                          call.metadata, call.traceparent);
     telemetry->cluster = ClusterLabel(*state.snapshot, rt);
   }
   if (!client_streaming) {  // Server streaming: one request message.

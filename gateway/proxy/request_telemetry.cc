@@ -169,8 +169,8 @@ class ObservedChannel final : public upstream::Channel {
 
   void Call(upstream::CallRequest request,
             upstream::CallCallback done) override {
-    std::optional<observability::TraceContext> trace =
-        InjectTraceContext(observer_, seen_, request.metadata);
+    std::optional<observability::TraceContext> trace = InjectTraceContext(
+        observer_, seen_, request.metadata, request.traceparent);
     const int64_t start_ns = observability::NowUnixNanos();
     std::string method = request.method;
     inner_.Call(
@@ -258,17 +258,42 @@ void UpstreamTelemetry::Finish(const RequestObserver& observer,
     observed->SetUpstream(cluster, result.endpoint, code);
 }
 
-std::optional<observability::TraceContext> InjectTraceContext(
-    const RequestObserver& observer, const RequestObservation& seen,
-    upstream::Metadata& metadata) {
-  std::optional<observability::TraceContext> call = observer.StartCall(seen);
-  if (!call) return call;
+namespace {
+
+static_assert(upstream::Traceparent::kSize == 55,
+              "TraceContext::Traceparent writes a version 00 value");
+
+// Removes the `traceparent` and `tracestate` the header rules forwarded.
+void EraseTraceHeaders(upstream::Metadata& metadata) {
   std::erase_if(metadata, [](const auto& header) {
     // Views: the sizes are compared first, without a call.
     const std::string_view name = header.first;
     return name == std::string_view("traceparent") ||
            name == std::string_view("tracestate");
   });
+}
+
+}  // namespace
+
+std::optional<observability::TraceContext> InjectTraceContext(
+    const RequestObserver& observer, const RequestObservation& seen,
+    upstream::Metadata& metadata, upstream::Traceparent& traceparent) {
+  std::optional<observability::TraceContext> call = observer.StartCall(seen);
+  if (!call) return call;
+  EraseTraceHeaders(metadata);
+  call->Traceparent(traceparent.text);
+  if (!call->tracestate.empty()) {
+    metadata.emplace_back("tracestate", std::string(call->tracestate.view()));
+  }
+  return call;
+}
+
+std::optional<observability::TraceContext> InjectTraceContext(
+    const RequestObserver& observer, const RequestObservation& seen,
+    upstream::Metadata& metadata) {
+  std::optional<observability::TraceContext> call = observer.StartCall(seen);
+  if (!call) return call;
+  EraseTraceHeaders(metadata);
   metadata.emplace_back("traceparent", call->Traceparent());
   if (!call->tracestate.empty()) {
     metadata.emplace_back("tracestate", std::string(call->tracestate.view()));

@@ -92,6 +92,13 @@ std::optional<observability::TraceContext> InjectTraceContext(
     const observability::RequestObserver& observer,
     const observability::RequestObservation& seen,
     upstream::Metadata& metadata);
+// The same for a call that carries its traceparent beside the metadata
+// (upstream::CallRequest, StreamRequest): it is written into
+// `traceparent`, no string is made.
+std::optional<observability::TraceContext> InjectTraceContext(
+    const observability::RequestObserver& observer,
+    const observability::RequestObservation& seen, upstream::Metadata& metadata,
+    upstream::Traceparent& traceparent);
 
 // The address part of "host:port" or "[v6]:port" (a view into it).
 std::string_view ClientIp(std::string_view remote_address);
