@@ -236,9 +236,21 @@ char* Plain(char* out, const char (&quoted_key)[N], std::string_view value) {
   return out;
 }
 
+// A hex id: `Digits` characters as a rule (then copied as a fixed-size
+// block), any other length as Plain().
+template <size_t Digits, size_t N>
+char* Hex(char* out, const char (&quoted_key)[N], std::string_view value) {
+  if (value.size() != Digits) return Plain(out, quoted_key, value);
+  out = Key(out, quoted_key);
+  *out++ = '"';
+  std::memcpy(out, value.data(), Digits);
+  out[Digits] = '"';
+  return out + Digits + 1;
+}
+
 // `value` in decimal; 0-999 (statuses, codes, most durations in ms and
 // small sizes) without a call.
-char* Decimal(char* out, int64_t value) {
+inline char* Decimal(char* out, int64_t value) {
   if (value < 0 || value >= 1000) {
     return absl::numbers_internal::FastIntToBuffer(value, out);
   }
@@ -306,8 +318,8 @@ std::string_view FormatAccessLogJson(const AccessLogRecord& record,
   }
   p = String(p, "\"subject\":", record.subject);
   p = String(p, "\"rate_limit_policy\":", record.rate_limit_policy);
-  p = Plain(p, "\"trace_id\":", record.trace_id);
-  p = Plain(p, "\"span_id\":", record.span_id);
+  p = Hex<32>(p, "\"trace_id\":", record.trace_id);
+  p = Hex<16>(p, "\"span_id\":", record.span_id);
   p = Copy(p, "}\n");
   return std::string_view(start, static_cast<size_t>(p - start));
 }
