@@ -86,19 +86,29 @@ void RequestObserver::FinishCall(const std::optional<TraceContext>& call,
       }
     }
   }
-  if (options_.spans == nullptr || !call || !call->sampled()) return;
-  auto [service, method] = SplitMethod(outcome.grpc_method);
+  if (!call) return;
+  FinishAttempt(
+      *call, outcome.grpc_method, outcome.grpc_code,
+      outcome.span_start_ns != 0 ? outcome.span_start_ns : outcome.start_ns,
+      end_ns);
+}
+
+void RequestObserver::FinishAttempt(const TraceContext& attempt,
+                                    std::string_view grpc_method, int grpc_code,
+                                    int64_t start_ns, int64_t end_ns) const {
+  if (options_.spans == nullptr || !attempt.sampled()) return;
+  auto [service, method] = SplitMethod(grpc_method);
   Span span;
-  span.context = *call;
+  span.context = attempt;
   span.name = std::string(service).append("/").append(method);
   span.kind = SpanKind::kClient;
-  span.start = absl::FromUnixNanos(outcome.start_ns);
+  span.start = absl::FromUnixNanos(start_ns);
   span.end = absl::FromUnixNanos(end_ns);
-  span.error = outcome.grpc_code != 0;
+  span.error = grpc_code != 0;
   span.attributes = {{"rpc.system", std::string("grpc")},
                      {"rpc.service", std::string(service)},
                      {"rpc.method", std::string(method)},
-                     {"rpc.grpc.status_code", int64_t{outcome.grpc_code}}};
+                     {"rpc.grpc.status_code", int64_t{grpc_code}}};
   options_.spans->Export(std::move(span));
 }
 

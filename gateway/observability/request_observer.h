@@ -91,6 +91,9 @@ struct CallOutcome {
   std::string_view step;
   int attempts = 1;  // Retries made: attempts - 1.
   bool retry_budget_refused = false;
+  // The last attempt's start (its span's) when the call was retried and
+  // each attempt traced apart (FinishAttempt); 0: start_ns.
+  int64_t span_start_ns = 0;
 };
 
 class RequestObserver {
@@ -107,6 +110,10 @@ class RequestObserver {
   // When the call ended: counts it and exports its client span.
   void FinishCall(const std::optional<TraceContext>& call,
                   const CallOutcome& outcome) const;
+  // When one failed attempt of a retried call ended (at `end_ns`): exports
+  // its client span. The call is counted once, by FinishCall.
+  void FinishAttempt(const TraceContext& attempt, std::string_view grpc_method,
+                     int grpc_code, int64_t start_ns, int64_t end_ns) const;
   // When the answer is complete (or the client went away): counts, logs
   // and exports the server span. Call exactly once per Start().
   void Finish(const RequestObservation& seen,

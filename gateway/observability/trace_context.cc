@@ -181,6 +181,12 @@ TraceContext TraceContext::Child() const {
   return child;
 }
 
+TraceContext TraceContext::Sibling() const {
+  TraceContext sibling = *this;
+  FillRandom(sibling.span_id, Seeded());
+  return sibling;
+}
+
 absl::StatusOr<TraceContext> ParseTraceparent(std::string_view header) {
   auto invalid = [] {
     return absl::InvalidArgumentError(

@@ -70,6 +70,9 @@ struct TraceContext {
   // A context for a call made within this span: same trace and flags, a
   // new span id, this span as its parent.
   TraceContext Child() const;
+  // Another span of the same parent: same trace, flags and parent, a new
+  // span id (the next attempt of a retried call).
+  TraceContext Sibling() const;
 };
 
 // The parent named by a `traceparent` header (its span id becomes

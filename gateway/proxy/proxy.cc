@@ -411,6 +411,7 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
     telemetry->trace = InjectTraceContext(*state.observer, state.observation,
                                           call.metadata, call.traceparent);
     telemetry->cluster = ClusterLabel(*state.snapshot, rt);
+    telemetry->TraceAttempts(*state.observer, rt, call);
   }
   rt.channel->Call(
       std::move(call),
@@ -596,8 +597,8 @@ void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
                 .observer = state.observer};
   if (state.observer != nullptr) {
     call.telemetry.emplace(state.observed);
-    call.telemetry->trace =
-        InjectTraceContext(*state.observer, state.observation, call.metadata);
+    call.telemetry->trace = InjectTraceContext(
+        *state.observer, state.observation, call.metadata, call.traceparent);
     call.telemetry->cluster = ClusterLabel(*state.snapshot, rt);
   }
   // Runs before ServeGrpc returns, while `state` lives.

@@ -242,18 +242,38 @@ http::Responder ObserveAnswer(const RequestObserver& observer,
   return http::Responder(std::move(sink));
 }
 
+void AttemptSpans::Retrying(const upstream::FailedAttempt& failed,
+                            upstream::Traceparent& traceparent) {
+  observer_.FinishAttempt(*trace_, grpc_method_, static_cast<int>(failed.code),
+                          start_ns_, failed.end_unix_ns);
+  trace_ = trace_->Sibling();
+  trace_->Traceparent(traceparent.text);
+  start_ns_ = observability::NowUnixNanos();
+}
+
+void UpstreamTelemetry::TraceAttempts(const RequestObserver& observer,
+                                      const RouteRuntime& rt,
+                                      upstream::CallRequest& request) {
+  if (!rt.retried || !trace) return;
+  attempts = std::make_unique<AttemptSpans>(observer, rt.grpc_method, *trace,
+                                            start_ns);
+  request.retry_observer = attempts.get();
+}
+
 void UpstreamTelemetry::Finish(const RequestObserver& observer,
                                const RouteRuntime& rt,
                                const upstream::CallResult& result) {
   const int code = static_cast<int>(result.status.code());
-  observer.FinishCall(trace,
-                      {.series = RouteSeriesFor(observer, rt),
-                       .cluster = cluster,
-                       .grpc_method = rt.grpc_method,
-                       .grpc_code = code,
-                       .start_ns = start_ns,
-                       .attempts = result.attempts,
-                       .retry_budget_refused = result.retry_budget_refused});
+  observer.FinishCall(
+      attempts != nullptr ? attempts->trace() : trace,
+      {.series = RouteSeriesFor(observer, rt),
+       .cluster = cluster,
+       .grpc_method = rt.grpc_method,
+       .grpc_code = code,
+       .start_ns = start_ns,
+       .attempts = result.attempts,
+       .retry_budget_refused = result.retry_budget_refused,
+       .span_start_ns = attempts != nullptr ? attempts->start_ns() : 0});
   if (observed != nullptr)
     observed->SetUpstream(cluster, result.endpoint, code);
 }
@@ -282,19 +302,6 @@ std::optional<observability::TraceContext> InjectTraceContext(
   if (!call) return call;
   EraseTraceHeaders(metadata);
   call->Traceparent(traceparent.text);
-  if (!call->tracestate.empty()) {
-    metadata.emplace_back("tracestate", std::string(call->tracestate.view()));
-  }
-  return call;
-}
-
-std::optional<observability::TraceContext> InjectTraceContext(
-    const RequestObserver& observer, const RequestObservation& seen,
-    upstream::Metadata& metadata) {
-  std::optional<observability::TraceContext> call = observer.StartCall(seen);
-  if (!call) return call;
-  EraseTraceHeaders(metadata);
-  metadata.emplace_back("traceparent", call->Traceparent());
   if (!call->tracestate.empty()) {
     metadata.emplace_back("tracestate", std::string(call->tracestate.view()));
   }

@@ -84,6 +84,8 @@ class CallCanceller {
   std::vector<absl::AnyInvocable<void()>> on_cancel_ ABSL_GUARDED_BY(mu_);
 };
 
+class RetryObserver;
+
 struct CallRequest {
   std::string method;   // "/package.Service/Method"
   std::string payload;  // Serialized request message.
@@ -93,6 +95,8 @@ struct CallRequest {
   Traceparent traceparent;  // Sent as `traceparent` unless empty.
   // Optional: cancels the call when its Cancel() is called.
   std::shared_ptr<CallCanceller> canceller;
+  // Optional, borrowed: told of each retry (retry_observer.h).
+  RetryObserver* retry_observer = nullptr;
 };
 
 struct CallResult {
