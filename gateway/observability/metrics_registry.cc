@@ -209,10 +209,11 @@ void MetricsRegistry::ObserveAtCell(uint32_t cell,
   const auto size = static_cast<uint32_t>(bounds.size());
   uint32_t bucket = 0;
   while (bucket < size && bound[bucket] < value) ++bucket;
-  const int shard = ThreadShard();
-  Cell(shard, cell + bucket).fetch_add(1, std::memory_order_relaxed);
-  std::atomic<uint64_t>& sum =
-      Cell(shard, cell + static_cast<uint32_t>(bounds.size()) + 1);
+  // A series' cells are in one chunk (CreateSeries): its bucket and sum
+  // cells are found from one chunk pointer.
+  std::atomic<uint64_t>* const series = &Cell(ThreadShard(), cell);
+  series[bucket].fetch_add(1, std::memory_order_relaxed);
+  std::atomic<uint64_t>& sum = series[size + 1];
   uint64_t old = sum.load(std::memory_order_relaxed);
   while (!sum.compare_exchange_weak(old, Bits(Value(old) + value),
                                     std::memory_order_relaxed)) {

@@ -15,6 +15,11 @@ std::pair<std::string_view, std::string_view> SplitMethod(
   return {full.substr(0, slash), full.substr(slash + 1)};
 }
 
+// Seconds between two NowUnixNanos() readings.
+double SecondsBetween(int64_t start_ns, int64_t end_ns) {
+  return static_cast<double>(end_ns - start_ns) * 1e-9;
+}
+
 void CountStageOutcomes(const GatewayMetrics& m,
                         const RequestOutcome& outcome) {
   if (!outcome.cors_preflight.empty()) {
@@ -39,7 +44,7 @@ RequestObserver::RequestObserver(ObserverOptions options)
 RequestObservation RequestObserver::Start(std::string_view traceparent,
                                           std::string_view tracestate) const {
   RequestObservation seen;
-  seen.start = absl::Now();
+  seen.start_ns = NowUnixNanos();
   if (tracer_) seen.trace = tracer_->Continue(traceparent, tracestate);
   if (options_.metrics != nullptr) {
     options_.metrics->http_requests_in_flight.fetch_add(
@@ -56,8 +61,8 @@ std::optional<TraceContext> RequestObserver::StartCall(
 
 void RequestObserver::FinishCall(const std::optional<TraceContext>& call,
                                  const CallOutcome& outcome) const {
-  absl::Time end = absl::Now();
-  double seconds = absl::ToDoubleSeconds(end - outcome.start);
+  const int64_t end_ns = NowUnixNanos();
+  const double seconds = SecondsBetween(outcome.start_ns, end_ns);
   std::string_view code = GrpcCodeName(outcome.grpc_code);
   if (const GatewayMetrics* m = options_.metrics) {
     if (outcome.series != nullptr) {
@@ -81,27 +86,37 @@ void RequestObserver::FinishCall(const std::optional<TraceContext>& call,
       }
     }
   }
-  if (options_.spans == nullptr || !call || !call->sampled()) return;
-  auto [service, method] = SplitMethod(outcome.grpc_method);
+  if (!call) return;
+  FinishAttempt(
+      *call, outcome.grpc_method, outcome.grpc_code,
+      outcome.span_start_ns != 0 ? outcome.span_start_ns : outcome.start_ns,
+      end_ns);
+}
+
+void RequestObserver::FinishAttempt(const TraceContext& attempt,
+                                    std::string_view grpc_method, int grpc_code,
+                                    int64_t start_ns, int64_t end_ns) const {
+  if (options_.spans == nullptr || !attempt.sampled()) return;
+  auto [service, method] = SplitMethod(grpc_method);
   Span span;
-  span.context = *call;
+  span.context = attempt;
   span.name = std::string(service).append("/").append(method);
   span.kind = SpanKind::kClient;
-  span.start = outcome.start;
-  span.end = end;
-  span.error = outcome.grpc_code != 0;
+  span.start = absl::FromUnixNanos(start_ns);
+  span.end = absl::FromUnixNanos(end_ns);
+  span.error = grpc_code != 0;
   span.attributes = {{"rpc.system", std::string("grpc")},
                      {"rpc.service", std::string(service)},
                      {"rpc.method", std::string(method)},
-                     {"rpc.grpc.status_code", int64_t{outcome.grpc_code}}};
+                     {"rpc.grpc.status_code", int64_t{grpc_code}}};
   options_.spans->Export(std::move(span));
 }
 
 void RequestObserver::Finish(const RequestObservation& seen,
                              const RequestOutcome& outcome) const {
-  absl::Time end = absl::Now();
+  const int64_t end_ns = NowUnixNanos();
   if (const GatewayMetrics* m = options_.metrics) {
-    const double seconds = absl::ToDoubleSeconds(end - seen.start);
+    const double seconds = SecondsBetween(seen.start_ns, end_ns);
     if (outcome.series != nullptr) {
       outcome.series->CountRequest(outcome.method, outcome.status, seconds,
                                    outcome.bytes_in, outcome.bytes_out);
@@ -119,17 +134,17 @@ void RequestObserver::Finish(const RequestObservation& seen,
     m->http_requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
     CountStageOutcomes(*m, outcome);
   }
-  if (options_.access_log != nullptr) WriteAccessLog(seen, outcome, end);
+  if (options_.access_log != nullptr) WriteAccessLog(seen, outcome, end_ns);
   if (options_.spans != nullptr && seen.trace && seen.trace->sampled()) {
-    ExportServerSpan(seen, outcome, end);
+    ExportServerSpan(seen, outcome, end_ns);
   }
 }
 
 void RequestObserver::WriteAccessLog(const RequestObservation& seen,
                                      const RequestOutcome& outcome,
-                                     absl::Time end) const {
+                                     int64_t end_ns) const {
   AccessLogRecord record;
-  record.time = seen.start;
+  record.time = absl::FromUnixNanos(seen.start_ns);
   record.request_id = outcome.request_id;
   record.client_ip = outcome.client_ip;
   record.method = outcome.method;
@@ -137,7 +152,7 @@ void RequestObserver::WriteAccessLog(const RequestObservation& seen,
   record.route = outcome.route;
   record.status = outcome.status;
   record.grpc_code = outcome.grpc_code;
-  record.duration = end - seen.start;
+  record.duration = absl::Nanoseconds(end_ns - seen.start_ns);
   record.bytes_in = outcome.bytes_in;
   record.bytes_out = outcome.bytes_out;
   record.cluster = outcome.cluster;
@@ -159,13 +174,13 @@ void RequestObserver::WriteAccessLog(const RequestObservation& seen,
 
 void RequestObserver::ExportServerSpan(const RequestObservation& seen,
                                        const RequestOutcome& outcome,
-                                       absl::Time end) const {
+                                       int64_t end_ns) const {
   Span span;
   span.context = *seen.trace;
   span.name = std::string(outcome.method).append(" ").append(outcome.route);
   span.kind = SpanKind::kServer;
-  span.start = seen.start;
-  span.end = end;
+  span.start = absl::FromUnixNanos(seen.start_ns);
+  span.end = absl::FromUnixNanos(end_ns);
   span.error = outcome.status >= 500;
   span.attributes = {{"http.request.method", std::string(outcome.method)},
                      {"http.route", std::string(outcome.route)},

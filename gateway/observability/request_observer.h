@@ -21,6 +21,7 @@
 #include <optional>
 #include <string_view>
 
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gateway/observability/access_log_record.h"
 #include "gateway/observability/access_log_writer.h"
@@ -38,9 +39,15 @@ struct ObserverOptions {
   SpanExporter* spans = nullptr;            // Null: spans not exported.
 };
 
+// The wall clock in nanoseconds since the Unix epoch
+// (absl::GetCurrentTimeNanos): starts and ends are kept as such, so a
+// duration is an integer subtraction, not absl::Time arithmetic (which is
+// out of line in Debian's absl).
+inline int64_t NowUnixNanos() { return absl::GetCurrentTimeNanos(); }
+
 // One request's start; kept by the proxy until Finish().
 struct RequestObservation {
-  absl::Time start;
+  int64_t start_ns = 0;               // NowUnixNanos() at the request head.
   std::optional<TraceContext> trace;  // Set when tracing is configured.
 };
 
@@ -79,11 +86,14 @@ struct CallOutcome {
   std::string_view cluster;
   std::string_view grpc_method;  // "/pkg.Service/Method" or "pkg.Service/M".
   int grpc_code = 0;
-  absl::Time start;
+  int64_t start_ns = 0;   // NowUnixNanos() when the call was made.
   std::string_view plan;  // Set for plan steps.
   std::string_view step;
   int attempts = 1;  // Retries made: attempts - 1.
   bool retry_budget_refused = false;
+  // The last attempt's start (its span's) when the call was retried and
+  // each attempt traced apart (FinishAttempt); 0: start_ns.
+  int64_t span_start_ns = 0;
 };
 
 class RequestObserver {
@@ -100,6 +110,10 @@ class RequestObserver {
   // When the call ended: counts it and exports its client span.
   void FinishCall(const std::optional<TraceContext>& call,
                   const CallOutcome& outcome) const;
+  // When one failed attempt of a retried call ended (at `end_ns`): exports
+  // its client span. The call is counted once, by FinishCall.
+  void FinishAttempt(const TraceContext& attempt, std::string_view grpc_method,
+                     int grpc_code, int64_t start_ns, int64_t end_ns) const;
   // When the answer is complete (or the client went away): counts, logs
   // and exports the server span. Call exactly once per Start().
   void Finish(const RequestObservation& seen,
@@ -118,9 +132,9 @@ class RequestObserver {
 
  private:
   void ExportServerSpan(const RequestObservation& seen,
-                        const RequestOutcome& outcome, absl::Time end) const;
+                        const RequestOutcome& outcome, int64_t end_ns) const;
   void WriteAccessLog(const RequestObservation& seen,
-                      const RequestOutcome& outcome, absl::Time end) const;
+                      const RequestOutcome& outcome, int64_t end_ns) const;
 
   const ObserverOptions options_;
   std::optional<Tracer> tracer_;

@@ -1,5 +1,6 @@
 #include "gateway/observability/span_exporter.h"
 
+#include "google/protobuf/arena.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 
 namespace protogate::observability {
@@ -40,7 +41,10 @@ void Fill(const Span& span, otlp_trace::Span& out) {
   if (span.context.has_parent()) {
     out.set_parent_span_id(Bytes(span.context.parent_span_id));
   }
-  out.set_trace_state(span.context.tracestate);
+  if (!span.context.tracestate.empty()) {
+    const std::string_view state = span.context.tracestate.view();
+    out.set_trace_state(state.data(), state.size());
+  }
   out.set_flags(span.context.flags);
   out.set_name(span.name);
   out.set_kind(Kind(span.kind));
@@ -59,7 +63,15 @@ void Fill(const Span& span, otlp_trace::Span& out) {
 
 std::string SerializeExportRequest(const std::vector<Span>& spans,
                                    const std::string& service_name) {
-  opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest request;
+  // The request's messages and strings (a dozen per span) come from an
+  // arena and go with it at once, not one allocation and free each.
+  google::protobuf::ArenaOptions options;
+  options.start_block_size = 16 * 1024;
+  options.max_block_size = 256 * 1024;
+  google::protobuf::Arena arena(options);
+  auto& request = *google::protobuf::Arena::CreateMessage<
+      opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest>(
+      &arena);
   otlp_trace::ResourceSpans* resource = request.add_resource_spans();
   otlp_common::KeyValue* name = resource->mutable_resource()->add_attributes();
   name->set_key("service.name");

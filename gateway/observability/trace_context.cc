@@ -139,15 +139,22 @@ bool ParseHex(std::string_view text, std::array<uint8_t, N>& out) {
 
 }  // namespace
 
-std::string TraceContext::Traceparent() const {
-  std::string out(kVersion00Size, '-');  // One allocation.
+void TraceContext::Traceparent(std::array<char, kVersion00Size>& out) const {
   char* p = out.data();
   *p++ = '0';
   *p++ = '0';
-  p = AppendHex(trace_id, p + 1);
-  p = AppendHex(span_id, p + 1);
-  AppendHex(std::array<uint8_t, 1>{flags}, p + 1);
-  return out;
+  *p++ = '-';
+  p = AppendHex(trace_id, p);
+  *p++ = '-';
+  p = AppendHex(span_id, p);
+  *p++ = '-';
+  AppendHex(std::array<uint8_t, 1>{flags}, p);
+}
+
+std::string TraceContext::Traceparent() const {
+  std::array<char, kVersion00Size> text;
+  Traceparent(text);
+  return std::string(text.data(), text.size());
 }
 
 std::string TraceContext::TraceIdHex() const { return Hex(trace_id); }
@@ -172,6 +179,12 @@ TraceContext TraceContext::Child() const {
   child.tracestate = tracestate;
   FillRandom(child.span_id, Seeded());
   return child;
+}
+
+TraceContext TraceContext::Sibling() const {
+  TraceContext sibling = *this;
+  FillRandom(sibling.span_id, Seeded());
+  return sibling;
 }
 
 absl::StatusOr<TraceContext> ParseTraceparent(std::string_view header) {
@@ -217,7 +230,7 @@ TraceContext Tracer::Continue(std::string_view traceparent,
     if (parent.ok()) {
       context = *std::move(parent);
       if (tracestate.size() <= kMaxTracestate) {
-        context.tracestate = std::string(tracestate);
+        context.tracestate = Tracestate(tracestate);
       }
       FillRandom(context.span_id, Seeded());
       return context;

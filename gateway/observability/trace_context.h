@@ -19,6 +19,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -29,17 +30,37 @@ namespace protogate::observability {
 using TraceId = std::array<uint8_t, 16>;
 using SpanId = std::array<uint8_t, 8>;
 
+// An incoming `tracestate`, passed on unchanged. The contexts of one
+// request (its server span and each call's) share one copy: a context
+// moves or copies as a pointer, and most requests have none (null).
+class Tracestate {
+ public:
+  Tracestate() = default;
+  explicit Tracestate(std::string_view value)
+      : value_(value.empty() ? nullptr
+                             : std::make_shared<const std::string>(value)) {}
+  std::string_view view() const {
+    return value_ == nullptr ? std::string_view() : std::string_view(*value_);
+  }
+  bool empty() const { return value_ == nullptr; }
+
+ private:
+  std::shared_ptr<const std::string> value_;  // Null: absent or empty.
+};
+
 struct TraceContext {
   TraceId trace_id{};
   SpanId span_id{};         // This span.
   SpanId parent_span_id{};  // All zero for a root span.
   uint8_t flags = 0;        // Bit 0: sampled.
-  std::string tracestate;   // Passed on unchanged ("" when absent).
+  Tracestate tracestate;    // Empty when absent.
 
   bool sampled() const { return (flags & 1) != 0; }
   bool has_parent() const { return parent_span_id != SpanId{}; }
   // "00-<trace id>-<span id>-<flags>", lower-case hex.
   std::string Traceparent() const;
+  // The same 55 characters, written into `out`.
+  void Traceparent(std::array<char, 55>& out) const;
   std::string TraceIdHex() const;
   std::string SpanIdHex() const;
   // The same, written into `out`; the view points into `out`.
@@ -49,6 +70,9 @@ struct TraceContext {
   // A context for a call made within this span: same trace and flags, a
   // new span id, this span as its parent.
   TraceContext Child() const;
+  // Another span of the same parent: same trace, flags and parent, a new
+  // span id (the next attempt of a retried call).
+  TraceContext Sibling() const;
 };
 
 // The parent named by a `traceparent` header (its span id becomes

@@ -199,7 +199,8 @@ void StreamRequests(GrpcCall call, http::Responder responder) {
                       {.method = rt.grpc_method,
                        .write_incrementally = true,
                        .deadline = call.deadline,
-                       .metadata = std::move(call.metadata)},
+                       .metadata = std::move(call.metadata),
+                       .traceparent = call.traceparent},
                       failure, std::move(responder));
   GrpcBodySource source{.stream = call.request.body_stream()};
   if (source.stream == nullptr) source.whole = call.request.body();
@@ -247,18 +248,23 @@ void ServeGrpc(GrpcCall call, http::Responder responder) {
   if (method.server_streaming()) {
     upstream::StreamRequest request{.method = rt.grpc_method,
                                     .deadline = call.deadline,
-                                    .metadata = std::move(call.metadata)};
+                                    .metadata = std::move(call.metadata),
+                                    .traceparent = call.traceparent};
     request.messages.push_back(*std::move(payload));
     RelayGrpcStream(call.snapshot, rt, call.format, std::move(request), nullptr,
                     std::move(responder));
     return;
   }
+  upstream::CallRequest request{.method = rt.grpc_method,
+                                .payload = *std::move(payload),
+                                .deadline = call.deadline,
+                                .metadata = std::move(call.metadata),
+                                .traceparent = call.traceparent,
+                                .canceller = CancelWithClient(call.request)};
+  if (call.telemetry)
+    call.telemetry->TraceAttempts(*call.observer, rt, request);
   rt.channel->Call(
-      {.method = rt.grpc_method,
-       .payload = *std::move(payload),
-       .deadline = call.deadline,
-       .metadata = std::move(call.metadata),
-       .canceller = CancelWithClient(call.request)},
+      std::move(request),
       [&rt, format = call.format, observer = call.observer,
        telemetry = std::move(call.telemetry),
        responder = std::move(responder)](upstream::CallResult result) mutable {

@@ -51,6 +51,9 @@ struct GrpcCall {
   const http::Request& request;  // Valid until the answer is sent.
   absl::Time deadline;
   upstream::Metadata metadata;
+  // The call's own traceparent (InjectTraceContext); empty when tracing is
+  // off. A plan's steps make their own.
+  upstream::Traceparent traceparent;
   // Telemetry of a unary call (request_telemetry.h); unset when it is off.
   const observability::RequestObserver* observer = nullptr;
   std::optional<UpstreamTelemetry> telemetry;

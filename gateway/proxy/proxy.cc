@@ -408,9 +408,10 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
   std::optional<UpstreamTelemetry> telemetry;
   if (state.observer != nullptr) {
     telemetry.emplace(state.observed);
-    telemetry->trace =
-        InjectTraceContext(*state.observer, state.observation, call.metadata);
+    telemetry->trace = InjectTraceContext(*state.observer, state.observation,
+                                          call.metadata, call.traceparent);
     telemetry->cluster = ClusterLabel(*state.snapshot, rt);
+    telemetry->TraceAttempts(*state.observer, rt, call);
   }
   rt.channel->Call(
       std::move(call),
@@ -444,8 +445,8 @@ void Proxy::HandleStream(RequestState& state, const RouteRuntime& rt,
   std::optional<UpstreamTelemetry> telemetry;
   if (state.observer != nullptr) {
     telemetry.emplace(state.observed);
-    telemetry->trace =
-        InjectTraceContext(*state.observer, state.observation, call.metadata);
+    telemetry->trace = InjectTraceContext(*state.observer, state.observation,
+                                          call.metadata, call.traceparent);
     telemetry->cluster = ClusterLabel(*state.snapshot, rt);
   }
   if (!client_streaming) {  // Server streaming: one request message.
@@ -596,8 +597,8 @@ void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
                 .observer = state.observer};
   if (state.observer != nullptr) {
     call.telemetry.emplace(state.observed);
-    call.telemetry->trace =
-        InjectTraceContext(*state.observer, state.observation, call.metadata);
+    call.telemetry->trace = InjectTraceContext(
+        *state.observer, state.observation, call.metadata, call.traceparent);
     call.telemetry->cluster = ClusterLabel(*state.snapshot, rt);
   }
   // Runs before ServeGrpc returns, while `state` lives.

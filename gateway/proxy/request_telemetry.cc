@@ -169,19 +169,19 @@ class ObservedChannel final : public upstream::Channel {
 
   void Call(upstream::CallRequest request,
             upstream::CallCallback done) override {
-    std::optional<observability::TraceContext> trace =
-        InjectTraceContext(observer_, seen_, request.metadata);
-    absl::Time start = absl::Now();
+    std::optional<observability::TraceContext> trace = InjectTraceContext(
+        observer_, seen_, request.metadata, request.traceparent);
+    const int64_t start_ns = observability::NowUnixNanos();
     std::string method = request.method;
     inner_.Call(
         std::move(request),
-        [this, trace = std::move(trace), start, method = std::move(method),
+        [this, trace = std::move(trace), start_ns, method = std::move(method),
          done = std::move(done)](upstream::CallResult result) mutable {
           observer_.FinishCall(
               trace, {.cluster = cluster_,
                       .grpc_method = method,
                       .grpc_code = static_cast<int>(result.status.code()),
-                      .start = start});
+                      .start_ns = start_ns});
           std::move(done)(std::move(result));
         });
   }
@@ -242,36 +242,68 @@ http::Responder ObserveAnswer(const RequestObserver& observer,
   return http::Responder(std::move(sink));
 }
 
+void AttemptSpans::Retrying(const upstream::FailedAttempt& failed,
+                            upstream::Traceparent& traceparent) {
+  observer_.FinishAttempt(*trace_, grpc_method_, static_cast<int>(failed.code),
+                          start_ns_, failed.end_unix_ns);
+  trace_ = trace_->Sibling();
+  trace_->Traceparent(traceparent.text);
+  start_ns_ = observability::NowUnixNanos();
+}
+
+void UpstreamTelemetry::TraceAttempts(const RequestObserver& observer,
+                                      const RouteRuntime& rt,
+                                      upstream::CallRequest& request) {
+  if (!rt.retried || !trace) return;
+  attempts = std::make_unique<AttemptSpans>(observer, rt.grpc_method, *trace,
+                                            start_ns);
+  request.retry_observer = attempts.get();
+}
+
 void UpstreamTelemetry::Finish(const RequestObserver& observer,
                                const RouteRuntime& rt,
                                const upstream::CallResult& result) {
   const int code = static_cast<int>(result.status.code());
-  observer.FinishCall(trace,
-                      {.series = RouteSeriesFor(observer, rt),
-                       .cluster = cluster,
-                       .grpc_method = rt.grpc_method,
-                       .grpc_code = code,
-                       .start = start,
-                       .attempts = result.attempts,
-                       .retry_budget_refused = result.retry_budget_refused});
+  observer.FinishCall(
+      attempts != nullptr ? attempts->trace() : trace,
+      {.series = RouteSeriesFor(observer, rt),
+       .cluster = cluster,
+       .grpc_method = rt.grpc_method,
+       .grpc_code = code,
+       .start_ns = start_ns,
+       .attempts = result.attempts,
+       .retry_budget_refused = result.retry_budget_refused,
+       .span_start_ns = attempts != nullptr ? attempts->start_ns() : 0});
   if (observed != nullptr)
     observed->SetUpstream(cluster, result.endpoint, code);
 }
 
-std::optional<observability::TraceContext> InjectTraceContext(
-    const RequestObserver& observer, const RequestObservation& seen,
-    upstream::Metadata& metadata) {
-  std::optional<observability::TraceContext> call = observer.StartCall(seen);
-  if (!call) return call;
+namespace {
+
+static_assert(upstream::Traceparent::kSize == 55,
+              "TraceContext::Traceparent writes a version 00 value");
+
+// Removes the `traceparent` and `tracestate` the header rules forwarded.
+void EraseTraceHeaders(upstream::Metadata& metadata) {
   std::erase_if(metadata, [](const auto& header) {
     // Views: the sizes are compared first, without a call.
     const std::string_view name = header.first;
     return name == std::string_view("traceparent") ||
            name == std::string_view("tracestate");
   });
-  metadata.emplace_back("traceparent", call->Traceparent());
+}
+
+}  // namespace
+
+std::optional<observability::TraceContext> InjectTraceContext(
+    const RequestObserver& observer, const RequestObservation& seen,
+    upstream::Metadata& metadata, upstream::Traceparent& traceparent) {
+  std::optional<observability::TraceContext> call = observer.StartCall(seen);
+  if (!call) return call;
+  EraseTraceHeaders(metadata);
+  call->Traceparent(traceparent.text);
   if (!call->tracestate.empty()) {
-    metadata.emplace_back("tracestate", call->tracestate);
+    metadata.emplace_back("tracestate", std::string(call->tracestate.view()));
   }
   return call;
 }

@@ -26,6 +26,7 @@
 #include "gateway/policy/exchange.h"
 #include "gateway/proxy/snapshot.h"
 #include "gateway/upstream/channel.h"
+#include "gateway/upstream/retry_observer.h"
 
 namespace protogate::proxy {
 
@@ -71,27 +72,67 @@ http::Responder ObserveAnswer(const observability::RequestObserver& observer,
                               AnswerDetails&& details,
                               ObservedAnswer** observed, http::Responder inner);
 
+// The attempts of a traced call on a retried route (RouteRuntime::retried,
+// upstream::RetryingChannel): each retry exports the failed attempt's
+// client span and gives the next attempt a span of its own (a sibling: the
+// same parent, the server span) and its traceparent.
+// Thread safety: as upstream::RetryObserver (one call's retries are
+// sequential, and all happen before the call's callback runs).
+class AttemptSpans final : public upstream::RetryObserver {
+ public:
+  AttemptSpans(const observability::RequestObserver& observer,
+               std::string_view grpc_method, observability::TraceContext first,
+               int64_t start_ns)
+      : observer_(observer),
+        grpc_method_(grpc_method),
+        trace_(std::move(first)),
+        start_ns_(start_ns) {}
+
+  void Retrying(const upstream::FailedAttempt& failed,
+                upstream::Traceparent& traceparent) override;
+
+  // The current (after the call: the last) attempt's context and start.
+  const std::optional<observability::TraceContext>& trace() const {
+    return trace_;
+  }
+  int64_t start_ns() const { return start_ns_; }
+
+ private:
+  const observability::RequestObserver& observer_;
+  const std::string_view grpc_method_;                // Points into the route.
+  std::optional<observability::TraceContext> trace_;  // Always set.
+  int64_t start_ns_;
+};
+
 // A plain route's upstream call, unary or streaming: its trace context,
 // start and cluster; Finish() counts it (with its retries), exports its
-// client span and tells the answer the call's cluster, endpoint and code.
+// client span (one per attempt when `attempts` is set) and tells the answer
+// the call's cluster, endpoint and code.
 struct UpstreamTelemetry {
   explicit UpstreamTelemetry(ObservedAnswer* o) : observed(o) {}
   void Finish(const observability::RequestObserver& observer,
               const RouteRuntime& rt, const upstream::CallResult& result);
+  // For a unary call on a retried route, when it is traced: sets
+  // `attempts` and makes it the request's retry observer.
+  void TraceAttempts(const observability::RequestObserver& observer,
+                     const RouteRuntime& rt, upstream::CallRequest& request);
 
   ObservedAnswer* observed;  // Valid until the answer is sent; may be null.
   std::optional<observability::TraceContext> trace;
   std::string_view cluster;  // Points into the snapshot's upstreams.
-  absl::Time start = absl::Now();
+  int64_t start_ns = observability::NowUnixNanos();
+  // Heap: the retrying channel keeps its address while this moves.
+  std::unique_ptr<AttemptSpans> attempts;
 };
 
-// Removes any `traceparent`/`tracestate` the header rules forwarded and
-// adds the call's own; returns the call's trace context (nullopt when
-// tracing is off).
+// Removes any `traceparent`/`tracestate` the header rules forwarded from
+// `metadata`, writes the call's own traceparent into `traceparent` (no
+// string is made) and adds its `tracestate` to `metadata`; returns the
+// call's trace context (nullopt when tracing is off).
 std::optional<observability::TraceContext> InjectTraceContext(
     const observability::RequestObserver& observer,
-    const observability::RequestObservation& seen,
-    upstream::Metadata& metadata);
+    const observability::RequestObservation& seen, upstream::Metadata& metadata,
+    upstream::Traceparent& traceparent);
 
 // The address part of "host:port" or "[v6]:port" (a view into it).
 std::string_view ClientIp(std::string_view remote_address);

@@ -304,6 +304,7 @@ void Snapshot::BuildRuntimes(const SnapshotOptions& options,
                                         *route.method,
                                         RetryPolicyFor(options.config, setting),
                                         upstream_options_.default_timeout));
+    rt.retried = rt.channel != channel;
     rt.grpc_method =
         absl::StrCat("/", service->full_name(), "/", route.method->name());
     rt.cluster = upstreams_->ClusterOf(service->full_name());

@@ -52,6 +52,9 @@ struct RouteRuntime {
   // calls are retried, route_retries.h); null for methods answered by a
   // plan.
   upstream::Channel* channel = nullptr;
+  // Whether `channel` retries calls: a traced call then gets a span and a
+  // traceparent per attempt (request_telemetry.h, AttemptSpans).
+  bool retried = false;
   // The composition plan of the method, if it has one.
   const aggregator::CompiledPlan* plan = nullptr;
   std::string grpc_method;  // "/package.Service/Method"

@@ -9,6 +9,7 @@
 // has run).
 #pragma once
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -23,6 +24,19 @@
 namespace protogate::upstream {
 
 using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+// A call's W3C `traceparent` value, made by the gateway's tracing
+// (version 00: "00-<32 hex>-<16 hex>-<2 hex>", 55 characters). It rides
+// beside the metadata: sent as that header with no heap string and no
+// metadata checks (it is valid by construction). The metadata must then
+// not carry a `traceparent` of its own.
+struct Traceparent {
+  static constexpr size_t kSize = 55;
+  std::array<char, kSize> text{};  // All zero: none.
+
+  bool empty() const { return text[0] == '\0'; }
+  std::string_view view() const { return {text.data(), kSize}; }
+};
 
 // CallCanceller: cancels a group of calls at once (e.g. the siblings of a
 // failed required plan step). Header-only: the aggregator uses it without
@@ -70,14 +84,19 @@ class CallCanceller {
   std::vector<absl::AnyInvocable<void()>> on_cancel_ ABSL_GUARDED_BY(mu_);
 };
 
+class RetryObserver;
+
 struct CallRequest {
   std::string method;   // "/package.Service/Method"
   std::string payload;  // Serialized request message.
   // InfiniteFuture(): the upstream's default_timeout from now.
   absl::Time deadline = absl::InfiniteFuture();
-  Metadata metadata;  // Lower-case keys; "-bin" values are raw bytes.
+  Metadata metadata;        // Lower-case keys; "-bin" values are raw bytes.
+  Traceparent traceparent;  // Sent as `traceparent` unless empty.
   // Optional: cancels the call when its Cancel() is called.
   std::shared_ptr<CallCanceller> canceller;
+  // Optional, borrowed: told of each retry (retry_observer.h).
+  RetryObserver* retry_observer = nullptr;
 };
 
 struct CallResult {
@@ -120,7 +139,8 @@ struct StreamRequest {
   bool write_incrementally = false;
   // InfiniteFuture(): the upstream's default_timeout from now.
   absl::Time deadline = absl::InfiniteFuture();
-  Metadata metadata;  // As CallRequest::metadata.
+  Metadata metadata;        // As CallRequest::metadata.
+  Traceparent traceparent;  // As CallRequest::traceparent.
 };
 
 // Runs once per StreamCall::Write(): true when the message was handed to

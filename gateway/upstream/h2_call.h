@@ -131,6 +131,7 @@ struct H2Call : std::enable_shared_from_this<H2Call> {
   size_t sent = 0;                  // Unary: bytes of prefix+payload sent.
   std::string timeout;  // grpc-timeout value, set by Submit() from deadline.
   Metadata metadata;    // "-bin" values already base64.
+  Traceparent traceparent;    // Sent after the metadata unless empty.
   std::string_view endpoint;  // CallResult::endpoint (the channel's target).
   int64_t max_receive_message_bytes = 0;
   CallCallback done;  // Unary.

@@ -531,6 +531,7 @@ void H2Channel::CallOnLoop(const base::IoThread& loop, LoopClient& client,
   call->payload = std::move(request.payload);
   call->metadata = std::move(request.metadata);
   EncodeBinaryValues(call->metadata);
+  call->traceparent = request.traceparent;
   call->endpoint = client.options().endpoint.target;
   call->max_receive_message_bytes = client.options().max_receive_message_bytes;
   call->done = std::move(done);
@@ -572,6 +573,7 @@ std::shared_ptr<StreamCall> H2Channel::Stream(
   call->path = std::move(request.method);
   call->metadata = std::move(request.metadata);
   EncodeBinaryValues(call->metadata);
+  call->traceparent = request.traceparent;
   call->endpoint = options_->endpoint.target;
   call->max_receive_message_bytes = options_->max_receive_message_bytes;
   call->stream = std::make_unique<H2StreamState>();

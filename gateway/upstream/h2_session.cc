@@ -444,7 +444,7 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
   call->timeout = GrpcTimeoutValue(
       absl::FromChrono(call->deadline - std::chrono::steady_clock::now()));
   absl::InlinedVector<nghttp2_nv, 16> nva;  // nghttp2 copies the array.
-  nva.reserve(7 + call->metadata.size());
+  nva.reserve(8 + call->metadata.size());
   nva.push_back(Header(":method", "POST"));
   nva.push_back(Header(":scheme", tls_ != nullptr ? "https" : "http"));
   nva.push_back(Header(":path", call->path));
@@ -460,6 +460,12 @@ void H2Session::Submit(std::shared_ptr<H2Call> call) {
                          per_call != 0
                              ? PerCallIndexing(per_call_named_, per_call)
                              : Indexing::kIndexed));
+  }
+  if (!call->traceparent.empty()) {
+    nva.push_back(Header(
+        "traceparent",
+        absl::string_view(call->traceparent.text.data(), Traceparent::kSize),
+        PerCallIndexing(per_call_named_, kTraceparent)));
   }
   nghttp2_data_provider body;
   body.source.ptr = call.get();

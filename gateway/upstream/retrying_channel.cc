@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "gateway/upstream/retry_observer.h"
 
 namespace protogate::upstream {
 namespace {
@@ -27,6 +28,7 @@ struct RetryingChannel::PendingCall {
   CallCallback done;
   int attempts = 0;
   bool budget_refused = false;  // A retry was not made for want of a token.
+  FailedAttempt failed;         // The attempt the pending retry follows.
 };
 
 namespace {
@@ -92,8 +94,13 @@ void RetryingChannel::OnAttemptDone(std::shared_ptr<PendingCall> call,
     call->budget_refused = true;
     return Finish(std::move(call), std::move(result));
   }
+  call->failed = {.code = result.status.code(),
+                  .end_unix_ns = absl::ToUnixNanos(now)};
   timers_.RunAt(now + backoff, [this, call = std::move(call)]() mutable {
     if (Cancelled(*call)) return Finish(std::move(call), CancelledResult());
+    if (RetryObserver* observer = call->request.retry_observer) {
+      observer->Retrying(call->failed, call->request.traceparent);
+    }
     StartAttempt(std::move(call));
   });
 }

@@ -11,7 +11,10 @@
 // deadline (an InfiniteFuture() deadline becomes now + default_timeout at the
 // first attempt, so retries never extend a call). The result is the last
 // attempt's, with CallResult::attempts and retry_budget_refused set (the
-// gateway's metrics count retries and refusals from them). Which methods may be
+// gateway's metrics count retries and refusals from them). A request's
+// retry_observer hears of each retry just before it is sent
+// (retry_observer.h): the gateway's tracing gives each attempt its own span
+// and traceparent. Which methods may be
 // retried is the caller's decision (the gateway wraps only idempotent or
 // configured methods).
 //

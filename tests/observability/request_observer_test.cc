@@ -61,7 +61,7 @@ TEST(RequestObserverTest, MetricsOnlyCountsTheRequestAndItsCall) {
   observer.FinishCall(call, {.cluster = "books",
                              .grpc_method = "/demo.Shelves/Get",
                              .grpc_code = 5,
-                             .start = seen.start,
+                             .start_ns = seen.start_ns,
                              .plan = "demo.Store/Get",
                              .step = "shelf"});
   observer.Finish(seen, {.route = "demo.Store/Get",
@@ -99,7 +99,7 @@ TEST(RequestObserverTest, BoundRouteSeriesCountLikeLabels) {
     RequestObservation seen = observer.Start("", "");
     observer.FinishCall(std::nullopt, {.series = &series,
                                        .grpc_code = status == 200 ? 0 : 5,
-                                       .start = seen.start});
+                                       .start_ns = seen.start_ns});
     observer.Finish(seen, {.route = "demo.S/Get",
                            .series = &series,
                            .method = status == 599 ? "BREW" : "GET",
@@ -174,7 +174,7 @@ TEST(RequestObserverTest, TracedRequestLogsIdsAndExportsServerAndClientSpans) {
     observer.FinishCall(call, {.cluster = "books",
                                .grpc_method = "/demo.Shelves/Get",
                                .grpc_code = 0,
-                               .start = seen.start});
+                               .start_ns = seen.start_ns});
     observer.Finish(seen, {.route = "demo.Shelves/Get",
                            .method = "GET",
                            .target = "/v1/shelves/1?x=y",

@@ -40,6 +40,21 @@ Span ServerSpan() {
   return span;
 }
 
+TEST(SpanExporterTest, SpanCarriesItsTracestate) {
+  Span span = ServerSpan();
+  span.context = Tracer(1).Continue(
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "congo=t61");
+  otlp::ExportTraceServiceRequest request;
+  ASSERT_TRUE(request.ParseFromString(SerializeExportRequest({span}, "pg")));
+  EXPECT_EQ(request.resource_spans(0).scope_spans(0).spans(0).trace_state(),
+            "congo=t61");
+  otlp::ExportTraceServiceRequest without;
+  ASSERT_TRUE(
+      without.ParseFromString(SerializeExportRequest({ServerSpan()}, "pg")));
+  EXPECT_EQ(without.resource_spans(0).scope_spans(0).spans(0).trace_state(),
+            "");
+}
+
 TEST(SpanExporterTest, CollectorReceivesTheSpansOverOtlpGrpc) {
   TestCollector collector;
   Span sent = ServerSpan();

@@ -50,7 +50,7 @@ TEST(TracerTest, ContinuesAValidParentWithANewSpan) {
   EXPECT_NE(context.SpanIdHex(), "00f067aa0ba902b7");
   EXPECT_NE(context.span_id, SpanId{});
   EXPECT_TRUE(context.sampled());
-  EXPECT_EQ(context.tracestate, "congo=t61rcWkgMzE");
+  EXPECT_EQ(context.tracestate.view(), "congo=t61rcWkgMzE");
   EXPECT_EQ(context.Traceparent(), "00-4bf92f3577b34da6a3ce929d0e0e4736-" +
                                        context.SpanIdHex() + "-01");
 }
@@ -73,7 +73,7 @@ TEST(TracerTest, StartsATraceWithTheRatioWhenThereIsNoParent) {
 TEST(TracerTest, InvalidParentStartsANewTraceAndDropsTracestate) {
   TraceContext context = Tracer(1).Continue("garbage", "a=b");
   EXPECT_FALSE(context.has_parent());
-  EXPECT_EQ(context.tracestate, "");
+  EXPECT_EQ(context.tracestate.view(), "");
   EXPECT_TRUE(context.sampled());
 }
 
@@ -88,6 +88,18 @@ TEST(TraceContextTest, ChildKeepsTheTraceAndPointsAtItsParent) {
   absl::StatusOr<TraceContext> parsed = ParseTraceparent(first.Traceparent());
   ASSERT_TRUE(parsed.ok());
   EXPECT_EQ(parsed->parent_span_id, first.span_id);
+}
+
+TEST(TraceContextTest, ChildrenAndCopiesShareTheTracestate) {
+  TraceContext server = Tracer(1).Continue(kParent, "congo=t61rcWkgMzE");
+  TraceContext child = server.Child();
+  TraceContext copy = child;
+  EXPECT_EQ(child.tracestate.view(), "congo=t61rcWkgMzE");
+  EXPECT_EQ(copy.tracestate.view(), "congo=t61rcWkgMzE");
+  EXPECT_EQ(copy.tracestate.view().data(), server.tracestate.view().data());
+  TraceContext moved = std::move(copy);
+  EXPECT_EQ(moved.tracestate.view(), "congo=t61rcWkgMzE");
+  EXPECT_TRUE(Tracer(1).Continue(kParent, "").Child().tracestate.empty());
 }
 
 // Every byte value at every position of both ids, in all their forms.

@@ -15,6 +15,7 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -466,6 +467,65 @@ TEST_F(RetryTelemetryTest, RetriesAndRetryBudgetRefusalsAreCounted) {
   std::vector<std::string> lines = LogLines();
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_THAT(lines[0], HasSubstr("\"upstream_endpoint\":\"127.0.0.1:"));
+}
+
+// GetProduct retries UNAVAILABLE up to 3 attempts, and the catalog always
+// answers UNAVAILABLE: each attempt is a client span of its own under the
+// server span, and carries that span's traceparent.
+class RetriedSpansTest : public TelemetryTest {
+ protected:
+  void SetUp() override {
+    StartGateway([](proxy::SnapshotOptions& options) {
+      MergeYaml(options.config,
+                "methods:\n"
+                "  - selector: demo.storefront.v1.Catalog.GetProduct\n"
+                "    retries: {max_attempts: 3, initial_backoff: 0.001s}\n");
+    });
+    storefront_->knobs().SetFailure(demo::StorefrontBackend::kCatalog,
+                                    grpc::StatusCode::UNAVAILABLE);
+  }
+};
+
+TEST_F(RetriedSpansTest, EachAttemptHasItsOwnSpanAndTraceparent) {
+  ASSERT_EQ(
+      Get("/v1/catalog/products/p1", {std::string("traceparent: ") + kParent})
+          .status,
+      503);
+  std::vector<std::string> seen = storefront_->knobs().traceparents();
+  ASSERT_EQ(seen.size(), 3u);
+  std::set<std::string> sent_span_ids;  // Each attempt's span id.
+  for (const std::string& header : seen) {
+    auto call = observability::ParseTraceparent(header);
+    ASSERT_TRUE(call.ok()) << header;
+    EXPECT_EQ(call->TraceIdHex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    sent_span_ids.insert(call->ParentSpanIdHex());
+  }
+  EXPECT_EQ(sent_span_ids.size(), 3u);
+  telemetry_.reset();  // The exporter sends what is queued.
+  std::vector<opentelemetry::proto::trace::v1::Span> spans = collector_.Spans();
+  ASSERT_EQ(spans.size(), 4u);
+  const opentelemetry::proto::trace::v1::Span* server = nullptr;
+  for (const auto& span : spans) {
+    if (span.kind() == opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER)
+      server = &span;
+  }
+  ASSERT_NE(server, nullptr);
+  std::set<std::string> exported_span_ids;
+  for (const auto& span : spans) {
+    if (&span == server) continue;
+    EXPECT_EQ(span.trace_id(), server->trace_id());
+    EXPECT_EQ(span.parent_span_id(), server->span_id());
+    EXPECT_EQ(span.status().code(),
+              opentelemetry::proto::trace::v1::Status::STATUS_CODE_ERROR);
+    for (const auto& a : span.attributes()) {
+      if (a.key() == "rpc.grpc.status_code") {
+        EXPECT_EQ(a.value().int_value(), 14);
+      }
+    }
+    EXPECT_LE(span.start_time_unix_nano(), span.end_time_unix_nano());
+    exported_span_ids.insert(absl::BytesToHexString(span.span_id()));
+  }
+  EXPECT_EQ(exported_span_ids, sent_span_ids);
 }
 
 // The real stages (server/stages.h): an API key on GetProduct, a local

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -674,6 +675,38 @@ TEST_F(H2ChannelTest, MetadataBothWaysIncludingBinary) {
       EXPECT_NE(key, "grpc-message");
     }
   }
+}
+
+// A traceparent carried beside the metadata is sent as the header, once,
+// with each call's own value; a call without one sends none.
+TEST_F(H2ChannelTest, TraceparentBesideTheMetadataIsSentAsTheHeader) {
+  TestLoop loop;
+  auto channel = MakeChannel(backend_->address());
+  constexpr int kCalls = 3;
+  for (int i = 0; i <= kCalls; ++i) {
+    CallRequest request = Echo("m");
+    request.metadata = {{"tracestate", "vendor=1"}};
+    if (i < kCalls) {
+      const std::string value = absl::StrCat(
+          "00-0af7651916cd43dd8448eb211c80319c-b7ad6b716920333", i, "-01");
+      ASSERT_EQ(value.size(), Traceparent::kSize);
+      std::copy(value.begin(), value.end(), request.traceparent.text.begin());
+    }
+    Outcome out = RunCall(*channel, std::move(request), &loop);
+    ASSERT_TRUE(out.result.status.ok()) << out.result.status;
+  }
+  std::vector<ReceivedCall> received = backend_->received();
+  ASSERT_EQ(received.size(), static_cast<size_t>(kCalls + 1));
+  for (int i = 0; i < kCalls; ++i) {
+    const auto& md = received[static_cast<size_t>(i)].metadata;
+    EXPECT_THAT(md, Contains(Pair("traceparent",
+                                  absl::StrCat("00-0af7651916cd43dd8448eb211c8"
+                                               "0319c-b7ad6b716920333",
+                                               i, "-01"))));
+    EXPECT_EQ(md.count("traceparent"), 1u);
+    EXPECT_THAT(md, Contains(Pair("tracestate", "vendor=1")));
+  }
+  EXPECT_EQ(received[kCalls].metadata.count("traceparent"), 0u);
 }
 
 // The per-call headers go never indexed except the first of each on a

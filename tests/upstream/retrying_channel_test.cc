@@ -3,14 +3,17 @@
 // given number of times; RetryBudget and TimerQueue on their own.
 #include "gateway/upstream/retrying_channel.h"
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gateway/upstream/retry_budget.h"
+#include "gateway/upstream/retry_observer.h"
 #include "gateway/upstream/timer_queue.h"
 #include "gateway/upstream/upstreams.h"
 #include "gmock/gmock.h"
@@ -71,6 +74,55 @@ TEST_F(RetryingChannelTest, RetriesUnavailableUntilItSucceeds) {
   ASSERT_TRUE(result.status.ok()) << result.status;
   EXPECT_EQ(result.payload, "\x08\x01");
   EXPECT_EQ(backend_->calls(kMethod), 3);
+}
+
+// Records each retry and gives it a traceparent of its own ("...-0N-01"
+// for retry N).
+class NumberingRetryObserver final : public RetryObserver {
+ public:
+  void Retrying(const FailedAttempt& failed,
+                Traceparent& traceparent) override {
+    codes.push_back(failed.code);
+    end_times.push_back(failed.end_unix_ns);
+    const std::string value =
+        absl::StrCat("00-4bf92f3577b34da6a3ce929d0e0e4736-00000000000000",
+                     absl::Dec(codes.size(), absl::kZeroPad2), "-01");
+    std::copy(value.begin(), value.end(), traceparent.text.begin());
+  }
+  std::vector<absl::StatusCode> codes;
+  std::vector<int64_t> end_times;
+};
+
+TEST_F(RetryingChannelTest,
+       RetryObserverHearsOfEachRetryAndSetsItsTraceparent) {
+  backend_->Push(kMethod, kUnavailable, 2);
+  auto channel =
+      Retrying({.max_attempts = 3, .initial_backoff = absl::Milliseconds(1)});
+  NumberingRetryObserver observer;
+  CallRequest request = Request();
+  const std::string first =
+      "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  std::copy(first.begin(), first.end(), request.traceparent.text.begin());
+  request.retry_observer = &observer;
+  const int64_t before = absl::GetCurrentTimeNanos();
+  CallResult result = CallAndWait(*channel, std::move(request));
+  ASSERT_TRUE(result.status.ok()) << result.status;
+  EXPECT_EQ(observer.codes,
+            (std::vector<absl::StatusCode>{absl::StatusCode::kUnavailable,
+                                           absl::StatusCode::kUnavailable}));
+  ASSERT_EQ(observer.end_times.size(), 2u);
+  EXPECT_GE(observer.end_times[0], before);
+  EXPECT_GE(observer.end_times[1], observer.end_times[0]);
+  std::vector<std::string> seen;
+  for (const auto& call : backend_->received()) {
+    auto it = call.metadata.find("traceparent");
+    seen.push_back(it == call.metadata.end() ? "" : it->second);
+  }
+  EXPECT_EQ(
+      seen,
+      (std::vector<std::string>{
+          first, "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000001-01",
+          "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000002-01"}));
 }
 
 TEST_F(RetryingChannelTest, GivesUpAfterMaxAttemptsWithTheLastResult) {
