@@ -134,7 +134,7 @@ void RequestObserver::WriteAccessLog(const RequestObservation& seen,
                                      const RequestOutcome& outcome,
                                      int64_t end_ns) const {
   AccessLogRecord record;
-  record.time = absl::FromUnixNanos(seen.start_ns);
+  record.time_unix_ns = seen.start_ns;
   record.request_id = outcome.request_id;
   record.client_ip = outcome.client_ip;
   record.method = outcome.method;
@@ -142,7 +142,7 @@ void RequestObserver::WriteAccessLog(const RequestObservation& seen,
   record.route = outcome.route;
   record.status = outcome.status;
   record.grpc_code = outcome.grpc_code;
-  record.duration = absl::Nanoseconds(end_ns - seen.start_ns);
+  record.duration_ns = end_ns - seen.start_ns;
   record.bytes_in = outcome.bytes_in;
   record.bytes_out = outcome.bytes_out;
   record.cluster = outcome.cluster;
