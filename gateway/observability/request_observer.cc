@@ -47,8 +47,8 @@ RequestObservation RequestObserver::Start(std::string_view traceparent,
   seen.start_ns = NowUnixNanos();
   if (tracer_) seen.trace = tracer_->Continue(traceparent, tracestate);
   if (options_.metrics != nullptr) {
-    options_.metrics->http_requests_in_flight.fetch_add(
-        1, std::memory_order_relaxed);
+    const GatewayMetrics& m = *options_.metrics;
+    m.http_requests_in_flight_series.Add(m.http_requests_in_flight, {}, 1);
   }
   return seen;
 }
@@ -121,7 +121,7 @@ void RequestObserver::Finish(const RequestObservation& seen,
       m->http_response_size.Observe({route, method},
                                     static_cast<double>(outcome.bytes_out));
     }
-    m->http_requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+    m->http_requests_in_flight_series.Add(m->http_requests_in_flight, {}, -1);
     CountStageOutcomes(*m, outcome);
   }
   if (options_.access_log != nullptr) WriteAccessLog(seen, outcome, end_ns);
