@@ -330,22 +330,35 @@ bool LazyCounter::AddIfBound(const CounterFamily& family, double amount) const {
 
 void LazyGauge::Add(const GaugeFamily& family, LabelValues labels,
                     double delta) const {
-  uint32_t cell = cell_.load(std::memory_order_acquire);
-  if (cell == 0) {
-    cell = family.registry_->CellOf(family.id_, labels, 1) + 1;
-    cell_.store(cell, std::memory_order_release);
+  const uint32_t cell = cell_.load(std::memory_order_acquire);
+  if (cell == 0) [[unlikely]] {
+    return BindAndAdd(family, labels, delta);
   }
+  family.registry_->AddToCell(cell - 1, delta);
+}
+
+[[gnu::noinline]] void LazyGauge::BindAndAdd(const GaugeFamily& family,
+                                             LabelValues labels,
+                                             double delta) const {
+  const uint32_t cell = family.registry_->CellOf(family.id_, labels, 1) + 1;
+  cell_.store(cell, std::memory_order_release);
   family.registry_->AddToCell(cell - 1, delta);
 }
 
 void LazyHistogram::Observe(const HistogramFamily& family, LabelValues labels,
                             double value) const {
-  uint32_t cell = cell_.load(std::memory_order_acquire);
-  if (cell == 0) {
-    const auto width = static_cast<uint32_t>(family.bounds_->size() + 2);
-    cell = family.registry_->CellOf(family.id_, labels, width) + 1;
-    cell_.store(cell, std::memory_order_release);
+  const uint32_t cell = cell_.load(std::memory_order_acquire);
+  if (cell == 0) [[unlikely]] {
+    return BindAndObserve(family, labels, value);
   }
+  family.registry_->ObserveAtCell(cell - 1, *family.bounds_, value);
+}
+
+[[gnu::noinline]] void LazyHistogram::BindAndObserve(
+    const HistogramFamily& family, LabelValues labels, double value) const {
+  const auto width = static_cast<uint32_t>(family.bounds_->size() + 2);
+  const uint32_t cell = family.registry_->CellOf(family.id_, labels, width) + 1;
+  cell_.store(cell, std::memory_order_release);
   family.registry_->ObserveAtCell(cell - 1, *family.bounds_, value);
 }
 

@@ -140,6 +140,8 @@ class LazyGauge {
   void Add(const GaugeFamily& family, LabelValues labels, double delta) const;
 
  private:
+  void BindAndAdd(const GaugeFamily& family, LabelValues labels,
+                  double delta) const;  // The first Add, out of line.
   mutable std::atomic<uint32_t> cell_{0};
 };
 
@@ -150,6 +152,8 @@ class LazyHistogram {
                double value) const;
 
  private:
+  void BindAndObserve(const HistogramFamily& family, LabelValues labels,
+                      double value) const;  // The first Observe, out of line.
   mutable std::atomic<uint32_t> cell_{0};
 };
 

@@ -225,19 +225,32 @@ Tracer::Tracer(double sample_ratio)
                            sample_ratio * 18446744073709551616.0 /* 2^64 */)),
       always_(sample_ratio >= 1) {}
 
+namespace {
+
+// Continues a valid `traceparent` into `context` (a new span id); false
+// when it does not parse. Out of line: the parse's registers are saved
+// only when a request carries the header.
+[[gnu::noinline]] bool ContinueParent(std::string_view traceparent,
+                                      std::string_view tracestate,
+                                      TraceContext& context) {
+  absl::StatusOr<TraceContext> parent = ParseTraceparent(traceparent);
+  if (!parent.ok()) return false;
+  context = *std::move(parent);
+  if (tracestate.size() <= kMaxTracestate) {
+    context.tracestate = Tracestate(tracestate);
+  }
+  FillRandom(context.span_id, Seeded());
+  return true;
+}
+
+}  // namespace
+
 TraceContext Tracer::Continue(std::string_view traceparent,
                               std::string_view tracestate) const {
   TraceContext context;
-  if (!traceparent.empty()) {
-    absl::StatusOr<TraceContext> parent = ParseTraceparent(traceparent);
-    if (parent.ok()) {
-      context = *std::move(parent);
-      if (tracestate.size() <= kMaxTracestate) {
-        context.tracestate = Tracestate(tracestate);
-      }
-      FillRandom(context.span_id, Seeded());
-      return context;
-    }
+  if (!traceparent.empty() &&
+      ContinueParent(traceparent, tracestate, context)) {
+    return context;
   }
   uint64_t* const state = Seeded();
   FillRandom(context.trace_id, state);
