@@ -6,11 +6,13 @@
 // histogram) and returns a small handle. Each series owns a few cells
 // (one value; a histogram's bucket counts and sum) in each of kShards
 // shards. A thread claims a shard of its own at its first record
-// (kShards - 1 of them; released when the thread exits) and adds to its
-// cells with a plain relaxed load and store: no locked instruction, no
-// shared cache line. Threads beyond those share the last shard and add
-// with atomic read-modify-writes. Recording by label values looks the
-// series up in the shard's own table (its mutex is taken only by the
+// (kShards - 1 of them, process-wide: the same index in every registry;
+// released when the thread exits) and adds to its cells with a plain
+// relaxed load and store: no locked instruction, no shared cache line.
+// Only the owner writes an owned shard's cells, so no add is lost; a
+// scrape reads them with atomic loads. Threads beyond those share the
+// last shard and add with atomic read-modify-writes. Recording by label values
+// looks the series up in the shard's own table (its mutex is taken only by the
 // threads of that shard); a series bound once (LazyCounter,
 // LazyHistogram: per route, at its first request) is added to with no
 // lookup at all. Collect() sums the cells over the shards.
