@@ -11,7 +11,7 @@
 //
 // Example:
 //   AccessLogRecord record;
-//   record.time = absl::Now();
+//   record.time_unix_ns = absl::GetCurrentTimeNanos();
 //   record.method = "GET";
 //   ...
 //   writer.Append(FormatAccessLogJson(record));
@@ -21,8 +21,6 @@
 #include <string>
 #include <string_view>
 
-#include "absl/time/time.h"
-
 namespace protogate::observability {
 
 // Views borrow the request's data for the duration of the format call.
@@ -31,7 +29,9 @@ namespace protogate::observability {
 // HTTP method token, a gRPC method name, hex), as the gateway's do. The
 // other strings are escaped.
 struct AccessLogRecord {
-  absl::Time time;              // "time": RFC 3339, UTC, microseconds.
+  // "time": RFC 3339, UTC, microseconds. Nanoseconds since the Unix epoch,
+  // as the observer keeps them: no absl::Time conversion per line.
+  int64_t time_unix_ns = 0;
   std::string_view request_id;  // "request_id"
   std::string_view client_ip;   // "client_ip"
   std::string_view method;      // "method": the HTTP method.
@@ -39,7 +39,7 @@ struct AccessLogRecord {
   std::string_view route;       // "route": gRPC method or plan, "-" if none.
   int status = 0;               // "status": the HTTP status.
   int grpc_code = -1;           // "grpc_code": -1 when there was no call.
-  absl::Duration duration;      // "duration_ms": fractional milliseconds.
+  int64_t duration_ns = 0;      // "duration_ms": fractional milliseconds.
   uint64_t bytes_in = 0;        // "bytes_in": request body bytes.
   uint64_t bytes_out = 0;       // "bytes_out": response body bytes.
   std::string_view cluster;     // "upstream_cluster"

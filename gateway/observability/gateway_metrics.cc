@@ -22,6 +22,8 @@ GatewayMetrics::GatewayMetrics(MetricsRegistry& r, BuildInfo build)
       http_response_size(r.AddHistogram("protogate_http_response_size_bytes",
                                         "Response body sizes.",
                                         {"route", "method"}, SizeBuckets())),
+      http_requests_in_flight(r.AddGauge("protogate_http_requests_in_flight",
+                                         "Requests being served.", {})),
       http_bad_requests(r.AddCounter(
           "protogate_http_bad_requests_total",
           "Requests refused by the HTTP parser, by status.", {"kind"})),
@@ -81,12 +83,7 @@ GatewayMetrics::GatewayMetrics(MetricsRegistry& r, BuildInfo build)
       cors_preflights(r.AddCounter("protogate_cors_preflights_total",
                                    "CORS preflights answered, by result.",
                                    {"result"})) {
-  r.AddCollector("protogate_http_requests_in_flight", "Requests being served.",
-                 MetricType::kGauge, {}, [this](SampleSink& sink) {
-                   sink.Set({},
-                            static_cast<double>(http_requests_in_flight.load(
-                                std::memory_order_relaxed)));
-                 });
+  http_requests_in_flight_series.Add(http_requests_in_flight, {}, 0);
   r.AddCollector("protogate_build_info",
                  "The gateway's version and source revision (always 1).",
                  MetricType::kGauge, {"version", "revision"},

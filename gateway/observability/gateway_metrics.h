@@ -51,10 +51,11 @@ struct GatewayMetrics {
   HistogramFamily http_request_duration;
   HistogramFamily http_request_size;
   HistogramFamily http_response_size;
-  // Requests being served: a plain atomic read at scrape time (the
-  // protogate_http_requests_in_flight gauge), as it has no labels: two
-  // series lookups per request saved.
-  mutable std::atomic<int64_t> http_requests_in_flight{0};
+  // Requests being served: {}. Its one series is bound at construction
+  // (exported as 0 before any request); raise and lower it through
+  // http_requests_in_flight_series, a cell add in the thread's shard.
+  GaugeFamily http_requests_in_flight;
+  LazyGauge http_requests_in_flight_series;
   CounterFamily http_bad_requests;  // {kind}: "400", "413", "431"...
   // Connections of the public listener: {}.
   CounterFamily connections_accepted;

@@ -16,13 +16,53 @@ namespace {
 // Separates label values inside a series key; 0xFF never occurs in UTF-8.
 constexpr char kSeparator = '\xff';
 
-// The calling thread's shard: threads take shards round robin, so up to
-// kShards threads never share one.
-int ThreadShard() {
-  static std::atomic<unsigned> next{0};
-  thread_local const int shard = static_cast<int>(
-      next.fetch_add(1, std::memory_order_relaxed) % MetricsRegistry::kShards);
-  return shard;
+// Shards a thread may own: each is claimed by one thread at a time (a bit
+// in claimed_shards) and released when that thread exits. The last shard is
+// shared by the threads that found none free.
+constexpr int kSharedShard = MetricsRegistry::kShards - 1;
+static_assert(MetricsRegistry::kShards <= 32, "claims are bits of a uint32");
+constexpr uint32_t kOwnableShards = (uint32_t{1} << kSharedShard) - 1;
+constinit std::atomic<uint32_t> claimed_shards{0};
+
+// The calling thread's shard; -1 until its first record. Trivially
+// constructed and destroyed, so reading it is one load (no guard, no call).
+thread_local int thread_shard = -1;
+
+// Releases the thread's owned shard when the thread exits; what the thread
+// records after that (from another thread_local's destructor) goes to the
+// shared shard.
+struct ShardRelease {
+  ~ShardRelease() {
+    if (thread_shard >= 0 && thread_shard != kSharedShard) {
+      claimed_shards.fetch_and(~(uint32_t{1} << thread_shard),
+                               std::memory_order_release);
+    }
+    thread_shard = kSharedShard;
+  }
+};
+
+// Claims the first free ownable shard for the calling thread (in every
+// registry: a thread owns the same shard index in each), or takes the
+// shared one when none is free. The acquire pairs with the release of the
+// shard's previous owner, so its last plain stores happen before the new
+// owner's.
+void ClaimShard() {
+  thread_local ShardRelease release;  // Registers the release at exit.
+  (void)release;
+  uint32_t claimed = claimed_shards.load(std::memory_order_relaxed);
+  int shard = kSharedShard;
+  while (true) {
+    const uint32_t free = ~claimed & kOwnableShards;
+    if (free == 0) break;
+    const int candidate = std::countr_zero(free);
+    if (claimed_shards.compare_exchange_weak(
+            claimed, claimed | (uint32_t{1} << candidate),
+            std::memory_order_acquire, std::memory_order_relaxed)) {
+      shard = candidate;
+      break;
+    }
+  }
+  thread_shard = shard;
 }
 
 // "<family id><value>\xff<value>..." in a per-thread buffer, so a lookup
@@ -40,6 +80,30 @@ std::string_view SeriesKey(uint32_t family, LabelValues labels) {
 // A double kept in a cell's bits.
 uint64_t Bits(double value) { return std::bit_cast<uint64_t>(value); }
 double Value(uint64_t bits) { return std::bit_cast<double>(bits); }
+
+// Adds to a cell of `shard`: an owned shard's cell is written only by its
+// owner, with a plain load and store (no locked instruction); the shared
+// shard's with an atomic read-modify-write. Either way Collect() reads it
+// with an atomic load.
+void AddCount(std::atomic<uint64_t>& cell, int shard) {
+  if (shard != kSharedShard) {
+    cell.store(cell.load(std::memory_order_relaxed) + 1,
+               std::memory_order_relaxed);
+  } else {
+    cell.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void AddDouble(std::atomic<uint64_t>& cell, double amount, int shard) {
+  uint64_t old = cell.load(std::memory_order_relaxed);
+  if (shard != kSharedShard) {
+    cell.store(Bits(Value(old) + amount), std::memory_order_relaxed);
+    return;
+  }
+  while (!cell.compare_exchange_weak(old, Bits(Value(old) + amount),
+                                     std::memory_order_relaxed)) {
+  }
+}
 
 }  // namespace
 
@@ -181,7 +245,8 @@ uint32_t MetricsRegistry::CreateSeries(std::string_view key, uint32_t family,
 uint32_t MetricsRegistry::CellOf(uint32_t family, LabelValues labels,
                                  uint32_t width) {
   const std::string_view key = SeriesKey(family, labels);
-  Shard& shard = shards_[ThreadShard()];
+  if (thread_shard < 0) ClaimShard();
+  Shard& shard = shards_[thread_shard];
   absl::MutexLock lock(&shard.mu);
   auto it = shard.cells.find(base::ToAbsl(key));
   if (it == shard.cells.end()) {
@@ -192,16 +257,32 @@ uint32_t MetricsRegistry::CellOf(uint32_t family, LabelValues labels,
 }
 
 void MetricsRegistry::AddToCell(uint32_t cell, double amount) {
-  std::atomic<uint64_t>& bits = Cell(ThreadShard(), cell);
-  uint64_t old = bits.load(std::memory_order_relaxed);
-  while (!bits.compare_exchange_weak(old, Bits(Value(old) + amount),
-                                     std::memory_order_relaxed)) {
+  const int shard = thread_shard;
+  if (shard < 0) [[unlikely]] {
+    return ClaimAndAddToCell(cell, amount);
   }
+  AddDouble(Cell(shard, cell), amount, shard);
+}
+
+[[gnu::noinline]] void MetricsRegistry::ClaimAndAddToCell(uint32_t cell,
+                                                          double amount) {
+  ClaimShard();
+  AddToCell(cell, amount);
+}
+
+[[gnu::noinline]] void MetricsRegistry::ClaimAndObserveAtCell(
+    uint32_t cell, const std::vector<double>& bounds, double value) {
+  ClaimShard();
+  ObserveAtCell(cell, bounds, value);
 }
 
 void MetricsRegistry::ObserveAtCell(uint32_t cell,
                                     const std::vector<double>& bounds,
                                     double value) {
+  const int shard = thread_shard;
+  if (shard < 0) [[unlikely]] {
+    return ClaimAndObserveAtCell(cell, bounds, value);
+  }
   // The first bound >= value, by a scan from the lowest: requests' sizes
   // and durations mostly fall in the first few buckets, where a scan ends
   // after a compare or two while a binary search always takes four.
@@ -211,13 +292,9 @@ void MetricsRegistry::ObserveAtCell(uint32_t cell,
   while (bucket < size && bound[bucket] < value) ++bucket;
   // A series' cells are in one chunk (CreateSeries): its bucket and sum
   // cells are found from one chunk pointer.
-  std::atomic<uint64_t>* const series = &Cell(ThreadShard(), cell);
-  series[bucket].fetch_add(1, std::memory_order_relaxed);
-  std::atomic<uint64_t>& sum = series[size + 1];
-  uint64_t old = sum.load(std::memory_order_relaxed);
-  while (!sum.compare_exchange_weak(old, Bits(Value(old) + value),
-                                    std::memory_order_relaxed)) {
-  }
+  std::atomic<uint64_t>* const series = &Cell(shard, cell);
+  AddCount(series[bucket], shard);
+  AddDouble(series[size + 1], value, shard);
 }
 
 void CounterFamily::Add(LabelValues labels, double amount) const {
@@ -251,14 +328,37 @@ bool LazyCounter::AddIfBound(const CounterFamily& family, double amount) const {
   return true;
 }
 
+void LazyGauge::Add(const GaugeFamily& family, LabelValues labels,
+                    double delta) const {
+  const uint32_t cell = cell_.load(std::memory_order_acquire);
+  if (cell == 0) [[unlikely]] {
+    return BindAndAdd(family, labels, delta);
+  }
+  family.registry_->AddToCell(cell - 1, delta);
+}
+
+[[gnu::noinline]] void LazyGauge::BindAndAdd(const GaugeFamily& family,
+                                             LabelValues labels,
+                                             double delta) const {
+  const uint32_t cell = family.registry_->CellOf(family.id_, labels, 1) + 1;
+  cell_.store(cell, std::memory_order_release);
+  family.registry_->AddToCell(cell - 1, delta);
+}
+
 void LazyHistogram::Observe(const HistogramFamily& family, LabelValues labels,
                             double value) const {
-  uint32_t cell = cell_.load(std::memory_order_acquire);
-  if (cell == 0) {
-    const auto width = static_cast<uint32_t>(family.bounds_->size() + 2);
-    cell = family.registry_->CellOf(family.id_, labels, width) + 1;
-    cell_.store(cell, std::memory_order_release);
+  const uint32_t cell = cell_.load(std::memory_order_acquire);
+  if (cell == 0) [[unlikely]] {
+    return BindAndObserve(family, labels, value);
   }
+  family.registry_->ObserveAtCell(cell - 1, *family.bounds_, value);
+}
+
+[[gnu::noinline]] void LazyHistogram::BindAndObserve(
+    const HistogramFamily& family, LabelValues labels, double value) const {
+  const auto width = static_cast<uint32_t>(family.bounds_->size() + 2);
+  const uint32_t cell = family.registry_->CellOf(family.id_, labels, width) + 1;
+  cell_.store(cell, std::memory_order_release);
   family.registry_->ObserveAtCell(cell - 1, *family.bounds_, value);
 }
 

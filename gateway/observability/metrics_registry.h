@@ -5,12 +5,17 @@
 // A family is declared once (name, help, label names; buckets for a
 // histogram) and returns a small handle. Each series owns a few cells
 // (one value; a histogram's bucket counts and sum) in each of kShards
-// shards; a thread records into the shard it was mapped to with a relaxed
-// atomic add, so I/O threads never share a cache line or a lock. Recording
-// by label values looks the series up in the shard's own table (its mutex
-// is taken only by the threads of that shard); a series bound once
-// (LazyCounter, LazyHistogram: per route, at its first request) is added
-// to with no lookup at all. Collect() sums the cells over the shards.
+// shards. A thread claims a shard of its own at its first record
+// (kShards - 1 of them, process-wide: the same index in every registry;
+// released when the thread exits) and adds to its cells with a plain
+// relaxed load and store: no locked instruction, no shared cache line.
+// Only the owner writes an owned shard's cells, so no add is lost; a
+// scrape reads them with atomic loads. Threads beyond those share the
+// last shard and add with atomic read-modify-writes. Recording by label values
+// looks the series up in the shard's own table (its mutex is taken only by the
+// threads of that shard); a series bound once (LazyCounter,
+// LazyHistogram: per route, at its first request) is added to with no
+// lookup at all. Collect() sums the cells over the shards.
 //
 // Label values must be bounded by configuration (route names, cluster
 // names, status codes): the registry keeps every series it has seen.
@@ -93,6 +98,7 @@ class GaugeFamily {
 
  private:
   friend class MetricsRegistry;
+  friend class LazyGauge;
   GaugeFamily(MetricsRegistry* r, uint32_t id) : registry_(r), id_(id) {}
   MetricsRegistry* registry_ = nullptr;
   uint32_t id_ = 0;
@@ -130,6 +136,17 @@ class LazyCounter {
   mutable std::atomic<uint32_t> cell_{0};  // First cell + 1; 0: unbound.
 };
 
+// The same for one series of a gauge family.
+class LazyGauge {
+ public:
+  void Add(const GaugeFamily& family, LabelValues labels, double delta) const;
+
+ private:
+  void BindAndAdd(const GaugeFamily& family, LabelValues labels,
+                  double delta) const;  // The first Add, out of line.
+  mutable std::atomic<uint32_t> cell_{0};
+};
+
 // The same for one series of a histogram family.
 class LazyHistogram {
  public:
@@ -137,6 +154,8 @@ class LazyHistogram {
                double value) const;
 
  private:
+  void BindAndObserve(const HistogramFamily& family, LabelValues labels,
+                      double value) const;  // The first Observe, out of line.
   mutable std::atomic<uint32_t> cell_{0};
 };
 
@@ -158,6 +177,7 @@ const std::vector<double>& SizeBuckets();
 
 class MetricsRegistry {
  public:
+  // Shards of cells: kShards - 1 owned by a thread each, one shared.
   static constexpr int kShards = 16;
 
   MetricsRegistry();
@@ -191,6 +211,7 @@ class MetricsRegistry {
   friend class GaugeFamily;
   friend class HistogramFamily;
   friend class LazyCounter;
+  friend class LazyGauge;
   friend class LazyHistogram;
   struct Family;
   struct Series;
@@ -214,6 +235,11 @@ class MetricsRegistry {
   void AddToCell(uint32_t cell, double amount);
   void ObserveAtCell(uint32_t cell, const std::vector<double>& bounds,
                      double value);
+  // The same on a thread's first record: claims its shard, then records
+  // (out of line, so that the common path saves no registers).
+  void ClaimAndAddToCell(uint32_t cell, double amount);
+  void ClaimAndObserveAtCell(uint32_t cell, const std::vector<double>& bounds,
+                             double value);
   const Family& family(uint32_t id);
 
   absl::Mutex collect_mu_;  // One scrape at a time (collectors run once).

@@ -47,8 +47,8 @@ RequestObservation RequestObserver::Start(std::string_view traceparent,
   seen.start_ns = NowUnixNanos();
   if (tracer_) seen.trace = tracer_->Continue(traceparent, tracestate);
   if (options_.metrics != nullptr) {
-    options_.metrics->http_requests_in_flight.fetch_add(
-        1, std::memory_order_relaxed);
+    const GatewayMetrics& m = *options_.metrics;
+    m.http_requests_in_flight_series.Add(m.http_requests_in_flight, {}, 1);
   }
   return seen;
 }
@@ -131,7 +131,7 @@ void RequestObserver::Finish(const RequestObservation& seen,
       m->http_response_size.Observe({route, method},
                                     static_cast<double>(outcome.bytes_out));
     }
-    m->http_requests_in_flight.fetch_sub(1, std::memory_order_relaxed);
+    m->http_requests_in_flight_series.Add(m->http_requests_in_flight, {}, -1);
     CountStageOutcomes(*m, outcome);
   }
   if (options_.access_log != nullptr) WriteAccessLog(seen, outcome, end_ns);
@@ -144,7 +144,7 @@ void RequestObserver::WriteAccessLog(const RequestObservation& seen,
                                      const RequestOutcome& outcome,
                                      int64_t end_ns) const {
   AccessLogRecord record;
-  record.time = absl::FromUnixNanos(seen.start_ns);
+  record.time_unix_ns = seen.start_ns;
   record.request_id = outcome.request_id;
   record.client_ip = outcome.client_ip;
   record.method = outcome.method;
@@ -152,7 +152,7 @@ void RequestObserver::WriteAccessLog(const RequestObservation& seen,
   record.route = outcome.route;
   record.status = outcome.status;
   record.grpc_code = outcome.grpc_code;
-  record.duration = absl::Nanoseconds(end_ns - seen.start_ns);
+  record.duration_ns = end_ns - seen.start_ns;
   record.bytes_in = outcome.bytes_in;
   record.bytes_out = outcome.bytes_out;
   record.cluster = outcome.cluster;

@@ -49,7 +49,7 @@ std::string TempPath(std::string_view name) {
 
 TEST(AccessLogRecordTest, JsonLineHasEveryFieldAndNoQuery) {
   AccessLogRecord record;
-  record.time = absl::FromUnixMicros(1700000000123456);
+  record.time_unix_ns = 1700000000123456789;
   record.request_id = "r-1";
   record.client_ip = "127.0.0.1";
   record.method = "GET";
@@ -57,7 +57,7 @@ TEST(AccessLogRecordTest, JsonLineHasEveryFieldAndNoQuery) {
   record.route = "demo.Shelves/Get";
   record.status = 200;
   record.grpc_code = 0;
-  record.duration = absl::Microseconds(1500);
+  record.duration_ns = 1500999;
   record.bytes_in = 3;
   record.bytes_out = 42;
   record.cluster = "books";
@@ -202,7 +202,7 @@ TEST(AccessLogRecordTest, NumbersOfEveryDigitCount) {
     AccessLogRecord record;
     record.status = static_cast<int>(value % 1000);
     record.bytes_out = static_cast<uint64_t>(value);
-    record.duration = absl::Microseconds(value);
+    record.duration_ns = value * 1000 + 999;
     const std::string line = FormatAccessLogJson(record);
     EXPECT_NE(line.find("\"status\":" + std::to_string(value % 1000) + ","),
               std::string::npos)
@@ -227,12 +227,21 @@ TEST(AccessLogRecordTest, MicrosecondsOfEveryDigitPosition) {
            {9090, ".009090Z"},
            {999999, ".999999Z"}}) {
     AccessLogRecord record;
-    record.time = absl::FromUnixMicros(1700000000000000 + micros);
+    record.time_unix_ns = (1700000000000000 + micros) * 1000 + 999;
     const std::string line = FormatAccessLogJson(record);
     EXPECT_NE(line.find("\"2023-11-14T22:13:20" + std::string(text) + "\""),
               std::string::npos)
         << line;
   }
+}
+
+// Nanoseconds are cut to microseconds toward the past, before 1970 too.
+TEST(AccessLogRecordTest, TimeBeforeTheEpochRoundsDown) {
+  AccessLogRecord record;
+  record.time_unix_ns = -1;
+  const std::string line = FormatAccessLogJson(record);
+  EXPECT_NE(line.find("\"1969-12-31T23:59:59.999999Z\""), std::string::npos)
+      << line;
 }
 
 TEST(AccessLogWriterTest, WritesLinesToTheFile) {

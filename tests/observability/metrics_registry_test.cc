@@ -1,5 +1,6 @@
 #include "gateway/observability/metrics_registry.h"
 
+#include <latch>
 #include <thread>
 #include <vector>
 
@@ -34,6 +35,46 @@ TEST(MetricsRegistryTest, CountersFromManyThreadsAddUp) {
   ASSERT_EQ(family.series.size(), 2u);
   EXPECT_EQ(family.series.at({"a", "200"}).value, 16000);
   EXPECT_EQ(family.series.at({"a", "500"}).value, 16000);
+}
+
+// Twice as many threads as shards, all alive at once: kShards - 1 own a
+// shard, the others share the last one, and every add is counted; a shard
+// released by an exited thread is owned by the next and keeps its counts.
+TEST(MetricsRegistryTest, OwnedAndSharedShardsAddUp) {
+  MetricsRegistry registry;
+  CounterFamily requests =
+      registry.AddCounter("t_requests_total", "Requests.", {});
+  HistogramFamily latency =
+      registry.AddHistogram("t_seconds", "Latency.", {}, {1});
+  LazyGauge bound_in_flight;
+  GaugeFamily in_flight = registry.AddGauge("t_in_flight", "In flight.", {});
+  constexpr int kThreads = 2 * MetricsRegistry::kShards;
+  for (int round = 0; round < 2; ++round) {
+    std::latch all_alive(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&] {
+        requests.Add({});
+        all_alive.arrive_and_wait();  // Every thread holds its shard now.
+        for (int i = 0; i < 999; ++i) {
+          requests.Add({});
+          latency.Observe({}, 0.5);
+          bound_in_flight.Add(in_flight, {}, 1);
+        }
+        latency.Observe({}, 0.5);
+        bound_in_flight.Add(in_flight, {}, -999);
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+  std::vector<FamilySample> families = registry.Collect();
+  EXPECT_EQ(Find(families, "t_requests_total").series.at({}).value,
+            2 * kThreads * 1000);
+  const FamilySample latency_sample = Find(families, "t_seconds");
+  const FamilySample::Series& seconds = latency_sample.series.at({});
+  EXPECT_EQ(seconds.counts, (std::vector<uint64_t>{2 * kThreads * 1000, 0}));
+  EXPECT_DOUBLE_EQ(seconds.sum, 2 * kThreads * 1000 * 0.5);
+  EXPECT_EQ(Find(families, "t_in_flight").series.at({}).value, 0);
 }
 
 TEST(MetricsRegistryTest, GaugeRaisedOnOneThreadLoweredOnAnother) {
