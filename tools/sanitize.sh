@@ -46,10 +46,12 @@ case "$KIND" in
     # gRPC in the test process.
     # hardening_test runs the TSan-built binary (no gRPC in it) against the
     # demo backends, whose reports it turns off (they run libgrpc).
-    DEFAULT_TARGETS="http_test aggregator_test upstream_test hardening_test"
+    # observability_test's MetricsRegistryTest: threads adding to the
+    # shards they own with plain stores while a scrape reads them.
+    DEFAULT_TARGETS="http_test aggregator_test upstream_test hardening_test observability_test"
     TESTS='(^|/)(ServerTest|ShutdownTest|ChunkedLimitsTest|LimitsTest|HostileClientTest|ExecutorTest'
     TESTS+='|H2ChannelRawTest|H2ChannelFailureTest|H2StreamRetryTest|H2HugeMessageTest|MalformedResponseTest|RawH2BackendTest|UpstreamsTest|GrpcWireTest'
-    TESTS+='|FaultBackendsTest|CannedBackendTest|RawBackendTest|LifecycleTest|MemoryAmplificationTest|ErrorPathsTest)[.]'
+    TESTS+='|FaultBackendsTest|CannedBackendTest|RawBackendTest|LifecycleTest|MemoryAmplificationTest|ErrorPathsTest|MetricsRegistryTest)[.]'
     if [[ -n "${SANITIZE_FULL:-}" ]]; then
       DEFAULT_TARGETS+=" server_test"
       TESTS='.'
