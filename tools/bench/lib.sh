@@ -42,6 +42,9 @@ wait_line() {
   exit 1
 }
 
+# "taskset -c CPUS" for a command line, nothing when CPUS is empty.
+pin_to() { [ -z "$1" ] || echo taskset -c "$1"; }
+
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
 

@@ -26,6 +26,9 @@ REPEAT="${REPEAT:-5}"
 CONNS="${CONNS:-16}"
 PG_CPUS="${PG_CPUS:-0}"
 LOADGEN_CPUS="${LOADGEN_CPUS:-1}"
+# BACKEND_CPUS pins the backend (default: unpinned; pinning it with the
+# load generator saturates that CPU on this 2-core machine).
+BACKEND_CPUS="${BACKEND_CPUS-}"
 OUT="${OUT:-/tmp/protogate-obs-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
 log() { printf '[obs-bench] %s\n' "$*" >&2; }
@@ -36,7 +39,7 @@ command -v wrk >/dev/null || { log "wrk not found"; exit 1; }
 source "$REPO/tools/bench/lib.sh"
 demo_binaries "$BUILD"
 
-start_listening backend 30 "$BACKEND_BIN" --listen 127.0.0.1:0
+start_listening backend 30 $(pin_to "$BACKEND_CPUS") "$BACKEND_BIN" --listen 127.0.0.1:0
 BACKEND_PORT=$PORT
 # OTLP_ENDPOINT=backend: the demo backend (answers Export with UNIMPLEMENTED).
 OTLP_ENDPOINT="${OTLP_ENDPOINT:-backend}"

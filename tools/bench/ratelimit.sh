@@ -16,8 +16,14 @@
 # threads, the Redis client thread included; redis-server's own CPU is not
 # counted) / requests wrk completed. Prints a Markdown table of medians.
 #
+# protogate runs pinned to PG_CPUS, wrk to LOADGEN_CPUS, the backend and
+# redis-server to BACKEND_CPUS (empty: unpinned, the default: pinned with
+# the load generator they saturate its CPU on a 2-core machine and the
+# shared policy's latency doubles).
+#
 # Env: DURATION=5 REPEAT=3 CONNS=16 BUILD=<repo>/build (protogate,
-# demo_bookstore and proto/bookstore.binpb built there), OUT=<tmp dir>.
+# demo_bookstore and proto/bookstore.binpb built there), OUT=<tmp dir>,
+# PG_CPUS=0 LOADGEN_CPUS=1 BACKEND_CPUS=.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -25,6 +31,9 @@ BUILD="${BUILD:-$REPO/build}"
 DURATION="${DURATION:-5}"
 REPEAT="${REPEAT:-3}"
 CONNS="${CONNS:-16}"
+PG_CPUS="${PG_CPUS-0}"
+LOADGEN_CPUS="${LOADGEN_CPUS-1}"
+BACKEND_CPUS="${BACKEND_CPUS-}"
 OUT="${OUT:-$(mktemp -d /tmp/protogate-ratelimit-bench-XXXXXX)}"
 mkdir -p "$OUT"
 "$REPO/tools/install-deps.sh" wrk >/dev/null
@@ -32,11 +41,11 @@ mkdir -p "$OUT"
 # shellcheck source=tools/bench/lib.sh
 source "$REPO/tools/bench/lib.sh"
 
-redis-server --port 0 --unixsocket "$OUT/redis.sock" --save "" --appendonly no \
+$(pin_to "$BACKEND_CPUS") redis-server --port 0 --unixsocket "$OUT/redis.sock" --save "" --appendonly no \
   --dir "$OUT" >"$OUT/redis.log" 2>&1 &
 PIDS+=($!)
 wait_line "$OUT/redis.log" "ready to accept connections" >/dev/null
-"$BUILD/tools/demo/demo_bookstore" --listen 127.0.0.1:0 >"$OUT/backend.log" 2>&1 &
+$(pin_to "$BACKEND_CPUS") "$BUILD/tools/demo/demo_bookstore" --listen 127.0.0.1:0 >"$OUT/backend.log" 2>&1 &
 PIDS+=($!)
 BACKEND=$(wait_line "$OUT/backend.log" "127\.0\.0\.1:[0-9]+")
 
@@ -60,13 +69,13 @@ printf "case\trun\trps\tp50_ms\tcpu_us_per_req\n" >"$OUT/runs.tsv"
 for run in $(seq "$REPEAT"); do
   for c in none local shared; do
     config "$c" >"$OUT/$c.yaml"
-    "$BUILD/gateway/server/protogate" --config "$OUT/$c.yaml" >"$OUT/$c.log" 2>&1 &
+    $(pin_to "$PG_CPUS") "$BUILD/gateway/server/protogate" --config "$OUT/$c.yaml" >"$OUT/$c.log" 2>&1 &
     pid=$!
     PIDS+=($pid)
     url=$(wait_line "$OUT/$c.log" "http://127\.0\.0\.1:[0-9]+")
     wrk -t1 -c"$CONNS" -d1s "$url/v1/shelves/1" >/dev/null  # Warm-up.
     before=$(cpu_ticks "$pid")
-    wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url/v1/shelves/1" >"$OUT/$c-$run.txt"
+    $(pin_to "$LOADGEN_CPUS") wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url/v1/shelves/1" >"$OUT/$c-$run.txt"
     after=$(cpu_ticks "$pid")
     kill "$pid"; wait "$pid" 2>/dev/null || true
     reqs=$(awk '/requests in/ {print $1}' "$OUT/$c-$run.txt")
