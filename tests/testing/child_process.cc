@@ -1,5 +1,6 @@
 #include "tests/testing/child_process.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -31,21 +32,27 @@ std::string BinDir() {
 
 absl::StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(
     const std::vector<std::string>& argv) {
+  // Built before fork(): between fork and exec the child of a
+  // multi-threaded process may only make async-signal-safe calls (a malloc
+  // there can wait forever on a lock another thread held at the fork, as
+  // ASan's allocator did).
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const std::string& a : argv) {
+    args.push_back(const_cast<char*>(a.c_str()));
+  }
+  args.push_back(nullptr);
+  // Close-on-exec, so children other threads start meanwhile do not hold
+  // this child's pipes open (dup2 clears the flag on the child's 1 and 2).
   int out[2], err[2];
-  if (::pipe(out) != 0 || ::pipe(err) != 0) {
-    return absl::InternalError("pipe() failed");
+  if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
+    return absl::InternalError("pipe2() failed");
   }
   pid_t pid = ::fork();
   if (pid < 0) return absl::InternalError("fork() failed");
   if (pid == 0) {
     ::dup2(out[1], STDOUT_FILENO);
     ::dup2(err[1], STDERR_FILENO);
-    ::close(out[0]);
-    ::close(err[0]);
-    std::vector<char*> args;
-    for (const std::string& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     ::execv(args[0], args.data());
     ::_exit(127);
   }
