@@ -28,9 +28,14 @@ constexpr char kV1Method[] =
 constexpr char kV1AlphaMethod[] =
     "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
 
+// The stream's status under `where`; a status without a message (gRPC's
+// own UNIMPLEMENTED, for one) is named by its code.
 absl::Status FromGrpc(const grpc::Status& status, const std::string& where) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(where, ": ", status.error_message()));
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  return absl::Status(code, absl::StrCat(where, ": ",
+                                         status.error_message().empty()
+                                             ? absl::StatusCodeToString(code)
+                                             : status.error_message()));
 }
 
 // One ServerReflectionInfo stream driven synchronously over a private
@@ -225,7 +230,14 @@ absl::StatusOr<ReflectionResult> FetchReflection(
     result->protocol = "v1";
   } else if (result.status().code() == absl::StatusCode::kUnimplemented) {
     result = FetchWith(channel, target, kV1AlphaMethod, options);
-    if (result.ok()) result->protocol = "v1alpha";
+    if (result.ok()) {
+      result->protocol = "v1alpha";
+    } else if (result.status().code() == absl::StatusCode::kUnimplemented) {
+      return absl::UnimplementedError(
+          absl::StrCat("reflection ", target,
+                       ": the server does not serve gRPC server reflection "
+                       "(grpc.reflection.v1 or v1alpha ServerReflection)"));
+    }
   }
   return result;
 }

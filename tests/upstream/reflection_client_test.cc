@@ -62,8 +62,10 @@ TEST(ReflectionClientTest, ServerWithoutReflectionIsUnimplemented) {
   auto result = FetchReflection(address, {});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(std::string(result.status().message()),
-              HasSubstr("reflection " + address));
+  EXPECT_EQ(std::string(result.status().message()),
+            "reflection " + address +
+                ": the server does not serve gRPC server reflection "
+                "(grpc.reflection.v1 or v1alpha ServerReflection)");
 }
 
 TEST(ReflectionClientTest, UnreachableServerFailsWithinTheTimeout) {
