@@ -46,6 +46,26 @@ wait_line() {
 pin_to() { [ -z "$1" ] || echo taskset -c "$1"; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# paired_overhead RUNS_TSV BASE OTHER: the runs of OTHER against the run of
+# BASE with the same run number (column 1: mode, 2: run, last: CPU µs per
+# request), as "+x.x% (median of N pairs, range a..b)". Interleaved runs
+# share the machine's state of their moment, so a pair's ratio is steadier
+# than a ratio of two medians.
+paired_overhead() {
+  awk -F'\t' -v base="$2" -v other="$3" '
+    NR > 1 && $1 == base { b[$2] = $NF }
+    NR > 1 && $1 == other { o[$2] = $NF }
+    END {
+      n = 0
+      for (r in o) if ((r in b) && b[r] > 0) r_[++n] = (o[r] / b[r] - 1) * 100
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++)
+        if (r_[j] < r_[i]) { t = r_[i]; r_[i] = r_[j]; r_[j] = t }
+      if (n == 0) { print "n/a"; exit }
+      m = n % 2 ? r_[(n + 1) / 2] : (r_[n / 2] + r_[n / 2 + 1]) / 2
+      printf "%+.1f%% (median of %d pairs, range %+.1f%%..%+.1f%%)\n", m, n, r_[1], r_[n]
+    }' "$1"
+}
 TICK=$(getconf CLK_TCK)
 
 start_listening() {

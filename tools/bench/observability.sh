@@ -81,6 +81,7 @@ on=$(awk -F'\t' '$1 == "on" {print $5}' "$OUT/runs.tsv" | median)
   echo "|---|---|"
   echo "| all off | $off |"
   echo "| metrics + access log + tracing 0.01 | $on |"
-  awk -v a="$on" -v b="$off" 'BEGIN {printf "| overhead | %+.1f%% |\n", (a / b - 1) * 100}'
+  awk -v a="$on" -v b="$off" 'BEGIN {printf "| overhead (ratio of the medians) | %+.1f%% |\n", (a / b - 1) * 100}'
+  echo "| overhead (run by run) | $(paired_overhead "$OUT/runs.tsv" off on) |"
 } | tee "$OUT/summary.md"
 log "results in $OUT"

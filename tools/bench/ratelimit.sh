@@ -84,7 +84,7 @@ for run in $(seq "$REPEAT"); do
     p50=$(awk '$1=="50%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' "$OUT/$c-$run.txt")
     awk -v c="$c" -v r="$run" -v n="$reqs" -v d="$DURATION" -v p="$p50" \
         -v t=$((after - before)) -v hz="$TICK" \
-        'BEGIN{printf "%s\t%s\t%.0f\t%.3f\t%.1f\n", c, r, n/d, p, t*1e6/hz/n}' >>"$OUT/runs.tsv"
+        'BEGIN{printf "%s\t%s\t%.0f\t%.3f\t%.2f\n", c, r, n/d, p, t*1e6/hz/n}' >>"$OUT/runs.tsv"
   done
 done
 
@@ -99,7 +99,10 @@ awk -F'\t' 'NR>1 {rps[$1]=rps[$1] " " $3; p50[$1]=p50[$1] " " $4; cpu[$1]=cpu[$1
     split("none local shared", cases, " ")
     base_cpu = median(cpu["none"]); base_p50 = median(p50["none"])
     for (k = 1; k <= 3; k++) { c = cases[k]
-      printf "| %s | %.0f | %.3f | %.1f | %+.1f%% | %+.3f ms |\n", c, median(rps[c]), median(p50[c]),
+      printf "| %s | %.0f | %.3f | %.2f | %+.1f%% | %+.3f ms |\n", c, median(rps[c]), median(p50[c]),
         median(cpu[c]), (median(cpu[c]) / base_cpu - 1) * 100, median(p50[c]) - base_p50 }
   }' "$OUT/runs.tsv" | tee "$OUT/summary.md"
+for c in local shared; do
+  echo "CPU $c vs none, run by run: $(paired_overhead "$OUT/runs.tsv" none "$c")" | tee -a "$OUT/summary.md"
+done
 echo "runs: $OUT/runs.tsv"
