@@ -25,9 +25,16 @@ class Connection {
     kNone,  // None held, or in use: nothing for the sweep to do.
     kHeld,  // Held: the next sweep looks again.
   };
-  // Gives idle TLS record buffers back, if the connection has waited for a
-  // request since the previous sweep.
+  // Gives idle TLS record buffers back, if the connection has been idle
+  // since the previous sweep.
   virtual HeldBuffers SweepIdleBuffers() { return HeldBuffers::kNone; }
+
+  // Where a TLS connection's record buffers stand between sweeps.
+  enum class TlsBuffers {
+    kReleased,      // Freed, or plain TCP.
+    kUsed,          // Bytes went through since the last sweep.
+    kIdleOneSweep,  // The last sweep found the connection idle.
+  };
 };
 
 }  // namespace protogate::http

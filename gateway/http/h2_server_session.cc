@@ -10,6 +10,8 @@
 #include "gateway/base/logging.h"
 #include "gateway/http/responder.h"
 #include "gateway/http/session_util.h"
+#include "gateway/http/tls_buffer_sweep.h"
+#include "gateway/http/tls_byte_stream.h"
 
 namespace protogate::http {
 namespace {
@@ -109,6 +111,7 @@ H2ServerSession::H2ServerSession(std::shared_ptr<IoLoop> loop,
     : loop_(std::move(loop)),
       config_(std::move(config)),
       stream_(std::move(stream)),
+      tls_(dynamic_cast<TlsByteStream*>(stream_.get())),
       remote_address_(stream_->RemoteAddress()),
       peer_subject_(stream_->PeerSubject()),
       watchdog_(loop_->ioc) {
@@ -185,6 +188,7 @@ void H2ServerSession::OnRead(const error_code& ec, size_t bytes) {
     return;
   }
   read_filled_ = bytes == in_.size();
+  NoteTlsTraffic();
   const ssize_t rv = nghttp2_session_mem_recv(session_, in_.data(), bytes);
   RunDeferred();
   if (rv < 0) {
@@ -222,6 +226,7 @@ void H2ServerSession::Flush() {
     return;
   }
   writing_ = true;
+  NoteTlsTraffic();
   write_started_ = std::chrono::steady_clock::now();
   writing_dones_ = std::move(copied_dones_);
   copied_dones_.clear();
@@ -262,6 +267,24 @@ void H2ServerSession::CloseIfDone() {
                         (!nghttp2_session_want_read(session_) &&
                          !nghttp2_session_want_write(session_));
   if (finished && !writing_) Close();
+}
+
+void H2ServerSession::NoteTlsTraffic() {
+  if (tls_ == nullptr) return;
+  tls_buffers_ = TlsBuffers::kUsed;
+  ArmTlsBufferSweep(*loop_, config_->tls_idle_buffer_release);
+}
+
+Connection::HeldBuffers H2ServerSession::SweepIdleBuffers() {
+  // Busy: its next read or write re-arms the sweep.
+  if (tls_ == nullptr || phase_ != Phase::kOpen || !streams_.empty() ||
+      writing_) {
+    return HeldBuffers::kNone;
+  }
+  const HeldBuffers held = SweepIdleTlsBuffers(
+      *tls_, tls_buffers_, config_->events.tls_buffers_released);
+  if (tls_buffers_ == TlsBuffers::kReleased) std::string().swap(out_);
+  return held;
 }
 
 void H2ServerSession::ArmWatchdog() {

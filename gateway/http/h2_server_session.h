@@ -14,7 +14,9 @@
 // request not complete within read_timeout is reset; a body read waiting
 // longer fails DeadlineExceeded; a response that cannot send for
 // read_timeout (zero window) is reset; a socket write stuck that long, or a
-// connection without streams for idle_timeout, closes the connection.
+// connection without streams for idle_timeout, closes the connection. Over
+// TLS, a connection without streams gives its record buffers back to the
+// loop's sweep (tls_buffer_sweep.h).
 // Attacks: rapid reset (a token bucket of client RST_STREAMs -> GOAWAY
 // ENHANCE_YOUR_CALM), CONTINUATION floods (nghttp2's max continuations),
 // SETTINGS and PING floods (nghttp2's max outbound ACKs and max settings;
@@ -54,6 +56,8 @@ struct nghttp2_session;
 
 namespace protogate::http {
 
+class TlsByteStream;
+
 class H2ServerSession : public Connection,
                         public std::enable_shared_from_this<H2ServerSession> {
  public:
@@ -74,6 +78,10 @@ class H2ServerSession : public Connection,
   // Loop thread. Closes now: open streams' pieces report false, pending
   // body reads fail Unavailable. Idempotent.
   void Close() override;
+  // Loop thread. Over TLS, with no open stream and nothing being written:
+  // frees the record buffers (and the frame buffer) of a connection idle
+  // since the previous sweep.
+  HeldBuffers SweepIdleBuffers() override;
 
   // Any thread: the handler side of one stream, run on the loop (dropped,
   // or `done(false)` / Cancelled, once the server has stopped).
@@ -122,6 +130,8 @@ class H2ServerSession : public Connection,
   void CloseIfDone();
   void ArmWatchdog();
   void OnWatchdog();
+  // Over TLS: bytes moved, so the buffers are in use; arms the sweep.
+  void NoteTlsTraffic();
 
   // Request side (h2_server_request.cc).
   void OnRequestHead(const StreamRef& stream);
@@ -154,6 +164,8 @@ class H2ServerSession : public Connection,
   const std::shared_ptr<IoLoop> loop_;
   const std::shared_ptr<const SessionConfig> config_;
   std::unique_ptr<ByteStream> stream_;
+  TlsByteStream* const tls_;  // stream_, when it is TLS; else null.
+  TlsBuffers tls_buffers_ = TlsBuffers::kReleased;
   const std::string remote_address_;
   const std::shared_ptr<const std::string> peer_subject_;
   nghttp2_session* session_ = nullptr;

@@ -209,17 +209,8 @@ Connection::HeldBuffers Session::SweepIdleBuffers() {
   }
   // Busy: the next WaitForRequest() re-arms the sweep.
   if (state_ != State::kIdle) return HeldBuffers::kNone;
-  if (tls_buffers_ == TlsBuffers::kUsed) {
-    tls_buffers_ = TlsBuffers::kIdleOneSweep;
-    return HeldBuffers::kHeld;
-  }
-  // False while a partial record is buffered: the next sweep tries again.
-  if (!tls_->ReleaseIdleBuffers()) return HeldBuffers::kHeld;
-  tls_buffers_ = TlsBuffers::kReleased;
-  if (config_->events.tls_buffers_released) {
-    config_->events.tls_buffers_released();
-  }
-  return HeldBuffers::kNone;
+  return SweepIdleTlsBuffers(*tls_, tls_buffers_,
+                             config_->events.tls_buffers_released);
 }
 
 void Session::OnDeadline() {

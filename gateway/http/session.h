@@ -240,11 +240,6 @@ class Session : public Connection,
   std::string remote_address_;
   State state_ = State::kIdle;
   // Over TLS: OpenSSL's record buffers, as the sweep sees them.
-  enum class TlsBuffers {
-    kReleased,      // Freed, or plain TCP.
-    kUsed,          // A request went through since the last sweep.
-    kIdleOneSweep,  // The last sweep found the session idle.
-  };
   TlsBuffers tls_buffers_ = TlsBuffers::kReleased;
   size_t discarded_bytes_ = 0;
 };

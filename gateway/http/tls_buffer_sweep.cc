@@ -22,4 +22,20 @@ void ArmTlsBufferSweep(IoLoop& loop, absl::Duration period) {
   });
 }
 
+Connection::HeldBuffers SweepIdleTlsBuffers(
+    TlsByteStream& tls, Connection::TlsBuffers& state,
+    const std::function<void()>& released) {
+  using TlsBuffers = Connection::TlsBuffers;
+  if (state == TlsBuffers::kReleased) return Connection::HeldBuffers::kNone;
+  if (state == TlsBuffers::kUsed) {
+    state = TlsBuffers::kIdleOneSweep;
+    return Connection::HeldBuffers::kHeld;
+  }
+  // False while a partial record is buffered: the next sweep tries again.
+  if (!tls.ReleaseIdleBuffers()) return Connection::HeldBuffers::kHeld;
+  state = TlsBuffers::kReleased;
+  if (released) released();
+  return Connection::HeldBuffers::kNone;
+}
+
 }  // namespace protogate::http

@@ -194,6 +194,27 @@ TEST_F(TlsServerTest, IdleKeepAliveConnectionGivesItsTlsBuffersBack) {
   EXPECT_TRUE(absl::StartsWith(*response, "HTTP/1.1 200")) << *response;
 }
 
+// An HTTP/2 connection without streams gives its buffers back the same
+// way; a large answer first (its frames fill the connection's write
+// buffer), then new streams on the same connection get new ones.
+TEST_F(TlsServerTest, IdleHttp2ConnectionGivesItsTlsBuffersBack) {
+  buffer_release_ = absl::Milliseconds(10);
+  StartServer("", absl::Milliseconds(300), SizeHandler);
+  auto client = H2Client::ConnectTls(server_->port(), pki_->CaFile());
+  ASSERT_TRUE(client.ok()) << client.status();
+  for (int released = 1; released <= 2; ++released) {
+    auto response = (*client)->RoundTrip("GET", "/big/300000", {}, "");
+    ASSERT_TRUE(response.ok()) << response.status();
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body.size(), 300000u);
+    EXPECT_TRUE(WaitForReleases(released)) << released_.load();
+  }
+  auto response = (*client)->RoundTrip("GET", "/after", {}, "");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->body, "/after");
+  EXPECT_EQ(failures_.load(), 0);
+}
+
 // 24 MiB, more than the loopback socket buffers hold: the server's sends
 // wait for the socket to drain, and every byte arrives in order.
 TEST_F(TlsServerTest, Http2LargeAnswerArrivesWhole) {
