@@ -1,6 +1,7 @@
 // HeaderRules on its own: requests built in memory, no network.
 #include "gateway/policy/header_rules.h"
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -120,6 +121,20 @@ TEST(HeaderRulesTest, RequestIdsAreKeptWhenValidAndUniqueWhenMade) {
     EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
   }
   EXPECT_NE(RequestIdFor(MakeRequest({})), RequestIdFor(MakeRequest({})));
+  // Every position of a made id is random: over 64 ids each of the 32
+  // positions takes several digits (all 16 appear), none stays fixed.
+  std::vector<std::set<char>> seen(32);
+  for (int i = 0; i < 64; ++i) {
+    const std::string id = RequestIdFor(MakeRequest({}));
+    ASSERT_EQ(id.size(), 32u);
+    for (size_t p = 0; p < id.size(); ++p) seen[p].insert(id[p]);
+  }
+  std::set<char> all;
+  for (size_t p = 0; p < seen.size(); ++p) {
+    EXPECT_GT(seen[p].size(), 4u) << p;
+    all.insert(seen[p].begin(), seen[p].end());
+  }
+  EXPECT_EQ(all.size(), 16u);
 }
 
 }  // namespace
