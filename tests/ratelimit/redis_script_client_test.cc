@@ -1,6 +1,6 @@
 // RedisScriptClient against a real redis-server: EVALSHA, batches of
 // concurrent calls, reload after NOSCRIPT, the timeout while Redis stalls,
-// fail-fast while it is down, and recovery after a restart.
+// fail-fast while it is down, recovery after a restart, and TCP.
 #include "gateway/ratelimit/redis_script_client.h"
 
 #include <hiredis/hiredis.h>
@@ -80,6 +80,19 @@ TEST(RedisScriptClientTest, RunsTheScriptAndReloadsItAfterScriptFlush) {
   ASSERT_TRUE(r.reply.ok()) << r.reply.status();
   EXPECT_EQ(*r.reply, 11);
   EXPECT_EQ(client->failures(), 0u);
+}
+
+TEST(RedisScriptClientTest, RunsOverTcpTryingEachAddressOfTheName) {
+  testing::RedisServer redis;
+  const int port = testing::RedisServer::PickTcpPort();
+  ASSERT_GT(port, 0);
+  ASSERT_TRUE(redis.Start(port).ok());
+  // "localhost" may name ::1 first, where nothing listens.
+  auto client = MakeClient("localhost:" + std::to_string(port));
+  ASSERT_TRUE(RecoversWithin10s(*client));
+  Result r = RunOnce(*client, "41");
+  ASSERT_TRUE(r.reply.ok()) << r.reply.status();
+  EXPECT_EQ(*r.reply, 411);
 }
 
 // Runs kCalls calls posted back to back (alternating keys "k" and "other"):
