@@ -145,6 +145,37 @@ TEST(RedisScriptClientTest, ConcurrentCallsEachGetTheirOwnAnswer) {
   EXPECT_EQ(client->failures(), 0u);
 }
 
+// A command larger than the socket takes at once (written as the socket
+// drains), and batches whose replies exceed one read of the client.
+TEST(RedisScriptClientTest, LargeCommandsAndRepliesCrossSocketBuffers) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  auto client = MakeClient(redis.address());
+  ASSERT_TRUE(RecoversWithin10s(*client));
+  const std::string big_key(8 << 20, 'x');
+  const auto seven = RedisScriptClient::Arguments::Of({"7"});
+  absl::Notification done;
+  RedisScriptClient::Reply big = absl::UnknownError("no reply");
+  client->Run(big_key, seven, [&](RedisScriptClient::Reply reply) {
+    big = std::move(reply);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  ASSERT_TRUE(big.ok()) << big.status();
+  EXPECT_EQ(*big, 70);
+
+  constexpr int kCalls = 5000;  // Replies of ~10 bytes each: > 16 KiB.
+  std::vector<RedisScriptClient::Arguments> args;
+  for (int i = 0; i < kCalls; ++i) {
+    args.push_back(RedisScriptClient::Arguments::Of({std::to_string(i)}));
+  }
+  std::vector<int64_t> answers = RunConcurrently(*client, args);
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_EQ(answers[i], i * 10 + (i % 2 == 0 ? 1 : 0)) << "call " << i;
+  }
+  EXPECT_EQ(client->failures(), 0u);
+}
+
 TEST(RedisScriptClientTest, DownRedisFailsWithinTheTimeoutAndARestartRecovers) {
   testing::RedisServer redis;
   ASSERT_TRUE(redis.Start().ok());
