@@ -108,10 +108,6 @@ redisReplyObjectFunctions kFunctions = {
 
 }  // namespace
 
-void RedisReplyPool::Install(redisContext& context) {
-  context.reader->fn = &kFunctions;
-}
-
 redisReplyObjectFunctions* RedisReplyPool::Functions() { return &kFunctions; }
 
 }  // namespace protogate::ratelimit

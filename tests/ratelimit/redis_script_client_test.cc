@@ -1,6 +1,6 @@
 // RedisScriptClient against a real redis-server: EVALSHA, batches of
 // concurrent calls, reload after NOSCRIPT, the timeout while Redis stalls,
-// fail-fast while it is down, and recovery after a restart.
+// fail-fast while it is down, recovery after a restart, and TCP.
 #include "gateway/ratelimit/redis_script_client.h"
 
 #include <hiredis/hiredis.h>
@@ -82,6 +82,19 @@ TEST(RedisScriptClientTest, RunsTheScriptAndReloadsItAfterScriptFlush) {
   EXPECT_EQ(client->failures(), 0u);
 }
 
+TEST(RedisScriptClientTest, RunsOverTcpTryingEachAddressOfTheName) {
+  testing::RedisServer redis;
+  const int port = testing::RedisServer::PickTcpPort();
+  ASSERT_GT(port, 0);
+  ASSERT_TRUE(redis.Start(port).ok());
+  // "localhost" may name ::1 first, where nothing listens.
+  auto client = MakeClient("localhost:" + std::to_string(port));
+  ASSERT_TRUE(RecoversWithin10s(*client));
+  Result r = RunOnce(*client, "41");
+  ASSERT_TRUE(r.reply.ok()) << r.reply.status();
+  EXPECT_EQ(*r.reply, 411);
+}
+
 // Runs kCalls calls posted back to back (alternating keys "k" and "other"):
 // they reach the client's loop in one turn or a few, so they share EVALSHA
 // commands. Returns each call's answer (-2: an error).
@@ -128,6 +141,37 @@ TEST(RedisScriptClientTest, ConcurrentCallsEachGetTheirOwnAnswer) {
   answers = RunConcurrently(*client, args);
   for (int i = 0; i < kCalls; ++i) {
     EXPECT_EQ(answers[i], i * 10 + (i % 2 == 0 ? 1 : 0)) << "call " << i;
+  }
+  EXPECT_EQ(client->failures(), 0u);
+}
+
+// A command larger than the socket takes at once (written as the socket
+// drains), and batches whose replies exceed one read of the client.
+TEST(RedisScriptClientTest, LargeCommandsAndRepliesCrossSocketBuffers) {
+  testing::RedisServer redis;
+  ASSERT_TRUE(redis.Start().ok());
+  auto client = MakeClient(redis.address());
+  ASSERT_TRUE(RecoversWithin10s(*client));
+  const std::string big_key(8 << 20, 'x');
+  const auto seven = RedisScriptClient::Arguments::Of({"7"});
+  absl::Notification done;
+  RedisScriptClient::Reply big = absl::UnknownError("no reply");
+  client->Run(big_key, seven, [&](RedisScriptClient::Reply reply) {
+    big = std::move(reply);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  ASSERT_TRUE(big.ok()) << big.status();
+  EXPECT_EQ(*big, 70);
+
+  constexpr int kCalls = 5000;  // Replies of ~10 bytes each: > 16 KiB.
+  std::vector<RedisScriptClient::Arguments> args;
+  for (int i = 0; i < kCalls; ++i) {
+    args.push_back(RedisScriptClient::Arguments::Of({std::to_string(i)}));
+  }
+  std::vector<int64_t> answers = RunConcurrently(*client, args);
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_EQ(answers[i], i * 10 + (i % 2 == 0 ? 1 : 0)) << "call " << i;
   }
   EXPECT_EQ(client->failures(), 0u);
 }

@@ -1,13 +1,16 @@
 // RedisServer: a real redis-server (Debian's) for tests, on a unix socket
-// in a fresh temporary directory, without persistence. Kill() and Start()
+// in a fresh temporary directory (and, if asked, a TCP port on 127.0.0.1),
+// without persistence. Kill() and Start()
 // again simulate an outage on the same address.
 //
 // Thread safety: one thread. The destructor kills the server and removes
 // the directory.
 #pragma once
 
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -33,12 +36,32 @@ class RedisServer {
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }
 
-  // Starts the server and waits until it accepts connections.
-  absl::Status Start() {
+  // A TCP port of 127.0.0.1 that was free a moment ago (the kernel's
+  // pick); 0 if none.
+  static int PickTcpPort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    int port = 0;
+    if (fd >= 0 &&
+        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+      port = ntohs(addr.sin_port);
+    }
+    if (fd >= 0) ::close(fd);
+    return port;
+  }
+
+  // Starts the server and waits until it accepts connections; with a
+  // `tcp_port`, on 127.0.0.1:tcp_port too.
+  absl::Status Start(int tcp_port = 0) {
     auto child = ChildProcess::Start(
-        {"/usr/bin/redis-server", "--port", "0", "--unixsocket", socket(),
-         "--unixsocketperm", "700", "--save", "", "--appendonly", "no", "--dir",
-         dir_, "--loglevel", "notice"});
+        {"/usr/bin/redis-server", "--bind", "127.0.0.1", "--port",
+         std::to_string(tcp_port), "--unixsocket", socket(), "--unixsocketperm",
+         "700", "--save", "", "--appendonly", "no", "--dir", dir_, "--loglevel",
+         "notice"});
     if (!child.ok()) return child.status();
     child_ = *std::move(child);
     const absl::Time deadline = absl::Now() + absl::Seconds(10);
