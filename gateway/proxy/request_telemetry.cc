@@ -32,29 +32,36 @@ class CountingStreamSink final : public http::ResponseStream::Sink {
   bool ended_ = false;
 };
 
+// The one sink of an observed answer: finishes it (policy::
+// ResponseFinisher: stage headers, header rules), then observes the
+// finished answer, then sends it.
 class AnswerSink final : public http::Responder::Sink,
                          public ObservedAnswer,
                          public std::enable_shared_from_this<AnswerSink> {
  public:
   AnswerSink(const RequestObserver& observer, const RequestObservation& seen,
-             AnswerDetails&& details, http::Responder&& inner)
+             AnswerDetails&& details, policy::ResponseFinisher&& finisher,
+             http::Responder&& inner)
       : observer_(observer),
         seen_(seen),
         details_(std::move(details)),
+        finisher_(std::move(finisher)),
         inner_(std::move(inner)) {
-    // The request's strings are copied into this object (one allocation
-    // with it), not each into a std::string of its own.
+    // The request id is the finisher's own copy.
+    if (!details_.request_id.empty()) {
+      details_.request_id = finisher_.request_id();
+    }
+    // The request's other strings are copied into this object (one
+    // allocation with it), not each into a std::string of its own.
     const size_t size = details_.method.size() + details_.target.size() +
-                        details_.request_id.size() + details_.client_ip.size() +
-                        details_.subject.size();
+                        details_.client_ip.size() + details_.subject.size();
     char* text = inline_text_.data();
     if (size > inline_text_.size()) {
       heap_text_ = std::make_unique_for_overwrite<char[]>(size);
       text = heap_text_.get();
     }
-    for (std::string_view* field :
-         {&details_.method, &details_.target, &details_.request_id,
-          &details_.client_ip, &details_.subject}) {
+    for (std::string_view* field : {&details_.method, &details_.target,
+                                    &details_.client_ip, &details_.subject}) {
       if (field->empty()) continue;  // Its data() may be null.
       std::memcpy(text, field->data(), field->size());
       *field = std::string_view(text, field->size());
@@ -73,6 +80,7 @@ class AnswerSink final : public http::Responder::Sink,
   // The observation ends before the answer leaves: once the client has it,
   // it may scrape the metrics or stop the gateway (and its observer).
   void SendResponse(http::Response response) override {
+    finisher_.Apply(response);
     status_ = response.status;
     bytes_out_ = response.body.size();
     Finish();
@@ -81,6 +89,7 @@ class AnswerSink final : public http::Responder::Sink,
 
   std::unique_ptr<http::ResponseStream::Sink> StartStream(
       http::Response head) override {
+    finisher_.Apply(head);
     status_ = head.status;
     bytes_out_ = head.body.size();
     if (const observability::GatewayMetrics* m = observer_.metrics()) {
@@ -125,7 +134,8 @@ class AnswerSink final : public http::Responder::Sink,
  private:
   const RequestObserver& observer_;
   const RequestObservation seen_;
-  AnswerDetails details_;  // Its views point into the text below.
+  AnswerDetails details_;              // Its views point into the text below.
+  policy::ResponseFinisher finisher_;  // Keeps the snapshot alive.
   http::Responder inner_;
   // The request's strings (see the constructor); the heap when longer.
   std::array<char, 160> inline_text_;
@@ -230,14 +240,16 @@ struct PlanTelemetry {
 http::Responder ObserveAnswer(const RequestObserver& observer,
                               const RequestObservation& seen,
                               AnswerDetails&& details,
+                              policy::ResponseFinisher finisher,
                               ObservedAnswer** observed,
                               http::Responder inner) {
   if (!observer.ObservesAnswer(seen)) {  // An unsampled, traced-only one.
     *observed = nullptr;
-    return inner;
+    return policy::FinishingResponder(std::move(finisher), std::move(inner));
   }
-  auto sink = std::make_shared<AnswerSink>(observer, seen, std::move(details),
-                                           std::move(inner));
+  auto sink =
+      std::make_shared<AnswerSink>(observer, seen, std::move(details),
+                                   std::move(finisher), std::move(inner));
   *observed = sink.get();
   return http::Responder(std::move(sink));
 }
