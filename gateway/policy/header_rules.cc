@@ -130,7 +130,7 @@ void ResponseFinisher::Apply(http::Response& response) {
   for (Header& header : stage_headers_) {
     response.headers.push_back(std::move(header));
   }
-  rules_->FinishResponse(request_id_, response);
+  rules_->FinishResponse(std::move(request_id_), response);
 }
 
 http::Responder FinishingResponder(ResponseFinisher finisher,
@@ -289,7 +289,7 @@ void HeaderRules::AddBackendHeaders(const upstream::Metadata& headers,
   }
 }
 
-void HeaderRules::FinishResponse(std::string_view request_id,
+void HeaderRules::FinishResponse(std::string request_id,
                                  http::Response& response) const {
   for (const config::v1::ResponseHeaderRule& rule : response_rules_) {
     switch (rule.action_case()) {
@@ -309,7 +309,7 @@ void HeaderRules::FinishResponse(std::string_view request_id,
   }
   EraseHeader(response, "x-request-id");
   response.headers.emplace_back(http::ConstantHeaderName("X-Request-Id"),
-                                std::string(request_id));
+                                std::move(request_id));
 }
 
 Verdict HeaderRulesStage::Apply(Exchange& exchange) const {

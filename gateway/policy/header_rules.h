@@ -73,10 +73,9 @@ class ResponseFinisher {
 
   // Appends the stage headers to `response`, then applies
   // rules->FinishResponse(request_id, response).
-  // REQUIRES: called once (the stage headers are moved into `response`).
+  // REQUIRES: called once (the stage headers and the request id are moved
+  // into `response`).
   void Apply(http::Response& response);
-
-  std::string_view request_id() const { return request_id_; }
 
  private:
   std::shared_ptr<const HeaderRules> rules_;
@@ -125,9 +124,9 @@ class HeaderRules {
                          const upstream::Metadata& trailers,
                          http::Response& response) const;
 
-  // Applies the `response` rules, then sets x-request-id: `request_id`.
-  void FinishResponse(std::string_view request_id,
-                      http::Response& response) const;
+  // Applies the `response` rules, then sets x-request-id: `request_id`
+  // (moved into the header's value).
+  void FinishResponse(std::string request_id, http::Response& response) const;
 
  private:
   struct ResponseForward {

@@ -47,21 +47,19 @@ class AnswerSink final : public http::Responder::Sink,
         details_(std::move(details)),
         finisher_(std::move(finisher)),
         inner_(std::move(inner)) {
-    // The request id is the finisher's own copy.
-    if (!details_.request_id.empty()) {
-      details_.request_id = finisher_.request_id();
-    }
-    // The request's other strings are copied into this object (one
-    // allocation with it), not each into a std::string of its own.
+    // The request's strings are copied into this object (one allocation
+    // with it), not each into a std::string of its own.
     const size_t size = details_.method.size() + details_.target.size() +
-                        details_.client_ip.size() + details_.subject.size();
+                        details_.request_id.size() + details_.client_ip.size() +
+                        details_.subject.size();
     char* text = inline_text_.data();
     if (size > inline_text_.size()) {
       heap_text_ = std::make_unique_for_overwrite<char[]>(size);
       text = heap_text_.get();
     }
-    for (std::string_view* field : {&details_.method, &details_.target,
-                                    &details_.client_ip, &details_.subject}) {
+    for (std::string_view* field :
+         {&details_.method, &details_.target, &details_.request_id,
+          &details_.client_ip, &details_.subject}) {
       if (field->empty()) continue;  // Its data() may be null.
       std::memcpy(text, field->data(), field->size());
       *field = std::string_view(text, field->size());
