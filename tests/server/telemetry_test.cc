@@ -131,12 +131,20 @@ class TelemetryTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    StopTelemetry();
+    storefront_.reset();
+    bookstore_.reset();
+  }
+
+  // Stops the gateway, then the telemetry: the access log writes what it
+  // buffered and the exporter sends what is queued. The server goes first:
+  // its sessions count their close in the telemetry's registry when they
+  // end, which may be after the test's last response.
+  void StopTelemetry() {
     if (server_ != nullptr) server_->Shutdown(absl::Seconds(2));
     server_.reset();
     gateway_.reset();
-    telemetry_.reset();  // Writes what the access log buffered.
-    storefront_.reset();
-    bookstore_.reset();
+    telemetry_.reset();
   }
 
   testing::HttpResponse Get(absl::string_view target,
@@ -149,7 +157,7 @@ class TelemetryTest : public ::testing::Test {
 
   // The access log's lines, after the writer wrote them.
   std::vector<std::string> LogLines() {
-    telemetry_.reset();
+    StopTelemetry();
     return absl::StrSplit(ReadFile(log_path_), '\n', absl::SkipEmpty());
   }
 
@@ -267,7 +275,7 @@ TEST_F(TelemetryTest, PlanSpansReachTheCollector) {
       Get("/v1/products/p1/page", {std::string("traceparent: ") + kParent})
           .status,
       200);
-  telemetry_.reset();  // The exporter sends what is queued.
+  StopTelemetry();  // The exporter sends what is queued.
   std::vector<opentelemetry::proto::trace::v1::Span> spans = collector_.Spans();
   ASSERT_EQ(spans.size(), 5u);
   const opentelemetry::proto::trace::v1::Span* server = nullptr;
@@ -540,7 +548,7 @@ TEST_F(RetriedSpansTest, EachAttemptHasItsOwnSpanAndTraceparent) {
     sent_span_ids.insert(call->ParentSpanIdHex());
   }
   EXPECT_EQ(sent_span_ids.size(), 3u);
-  telemetry_.reset();  // The exporter sends what is queued.
+  StopTelemetry();  // The exporter sends what is queued.
   std::vector<opentelemetry::proto::trace::v1::Span> spans = collector_.Spans();
   ASSERT_EQ(spans.size(), 4u);
   const opentelemetry::proto::trace::v1::Span* server = nullptr;
