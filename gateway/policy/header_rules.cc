@@ -103,51 +103,40 @@ using Header = http::HeaderField;
 
 class FinishingSink final : public http::Responder::Sink {
  public:
-  FinishingSink(std::shared_ptr<const HeaderRules> rules,
-                std::string request_id, std::vector<Header> stage_headers,
-                http::Responder inner)
-      : rules_(std::move(rules)),
-        request_id_(std::move(request_id)),
-        stage_headers_(std::move(stage_headers)),
-        inner_(std::move(inner)) {}
+  FinishingSink(ResponseFinisher&& finisher, http::Responder&& inner)
+      : finisher_(std::move(finisher)), inner_(std::move(inner)) {}
 
   void SendResponse(http::Response response) override {
-    Finish(response);
+    finisher_.Apply(response);
     inner_.Send(std::move(response));
   }
   std::unique_ptr<http::ResponseStream::Sink> StartStream(
       http::Response head) override {
-    Finish(head);
+    finisher_.Apply(head);
     return std::make_unique<ForwardingStreamSink>(
         inner_.Stream(std::move(head)));
   }
 
  private:
-  void Finish(http::Response& response) {
-    // Room for the stages' headers and X-Request-Id at once.
-    response.headers.reserve(response.headers.size() + stage_headers_.size() +
-                             1);
-    for (Header& header : stage_headers_) {
-      response.headers.push_back(std::move(header));
-    }
-    rules_->FinishResponse(request_id_, response);
-  }
-
-  std::shared_ptr<const HeaderRules> rules_;
-  std::string request_id_;
-  std::vector<Header> stage_headers_;
+  ResponseFinisher finisher_;
   http::Responder inner_;
 };
 
 }  // namespace
 
-http::Responder FinishingResponder(std::shared_ptr<const HeaderRules> rules,
-                                   std::string request_id,
-                                   std::vector<Header> stage_headers,
+void ResponseFinisher::Apply(http::Response& response) {
+  // Room for the stages' headers and X-Request-Id at once.
+  response.headers.reserve(response.headers.size() + stage_headers_.size() + 1);
+  for (Header& header : stage_headers_) {
+    response.headers.push_back(std::move(header));
+  }
+  rules_->FinishResponse(std::move(request_id_), response);
+}
+
+http::Responder FinishingResponder(ResponseFinisher finisher,
                                    http::Responder inner) {
-  return http::Responder(std::make_shared<FinishingSink>(
-      std::move(rules), std::move(request_id), std::move(stage_headers),
-      std::move(inner)));
+  return http::Responder(
+      std::make_shared<FinishingSink>(std::move(finisher), std::move(inner)));
 }
 
 std::string RequestIdFor(const http::Request& request) {
@@ -300,7 +289,7 @@ void HeaderRules::AddBackendHeaders(const upstream::Metadata& headers,
   }
 }
 
-void HeaderRules::FinishResponse(std::string_view request_id,
+void HeaderRules::FinishResponse(std::string request_id,
                                  http::Response& response) const {
   for (const config::v1::ResponseHeaderRule& rule : response_rules_) {
     switch (rule.action_case()) {
@@ -320,7 +309,7 @@ void HeaderRules::FinishResponse(std::string_view request_id,
   }
   EraseHeader(response, "x-request-id");
   response.headers.emplace_back(http::ConstantHeaderName("X-Request-Id"),
-                                std::string(request_id));
+                                std::move(request_id));
 }
 
 Verdict HeaderRulesStage::Apply(Exchange& exchange) const {

@@ -50,14 +50,53 @@ std::string RequestIdFor(const http::Request& request);
 
 class HeaderRules;
 
-// A Responder that adds `stage_headers` (what the pipeline stages added for
-// the client) and then applies rules->FinishResponse(request_id, ...) to the
-// response before `inner` sends it (also to the 500 a dropped responder
-// sends). `rules` may alias a snapshot, which it then keeps alive.
-http::Responder FinishingResponder(std::shared_ptr<const HeaderRules> rules,
-                                   std::string request_id,
-                                   http::HeaderFields stage_headers,
+// What finishes every answer the gateway sends for a request: the headers
+// the pipeline stages added for the client, then HeaderRules::
+// FinishResponse (the `response` rules, x-request-id). A movable value, so
+// that a Responder sink that also looks at the answer (the proxy's
+// telemetry) can hold one and finish the answer itself, instead of being
+// wrapped in a second sink.
+//
+// Thread safety: one per request, used by one thread at a time.
+// Ownership: holds `rules`, which may alias a snapshot it then keeps alive.
+//
+// Example:
+//   ResponseFinisher finisher(rules, std::move(id), std::move(headers));
+//   finisher.Apply(response);  // Just before the response is sent.
+class ResponseFinisher {
+ public:
+  ResponseFinisher(std::shared_ptr<const HeaderRules> rules,
+                   std::string request_id, http::HeaderFields stage_headers)
+      : rules_(std::move(rules)),
+        request_id_(std::move(request_id)),
+        stage_headers_(std::move(stage_headers)) {}
+
+  // Appends the stage headers to `response`, then applies
+  // rules->FinishResponse(request_id, response).
+  // REQUIRES: called once (the stage headers and the request id are moved
+  // into `response`).
+  void Apply(http::Response& response);
+
+ private:
+  std::shared_ptr<const HeaderRules> rules_;
+  std::string request_id_;
+  http::HeaderFields stage_headers_;
+};
+
+// A Responder that applies `finisher` to the response before `inner`
+// sends it (also to the 500 a dropped responder sends).
+http::Responder FinishingResponder(ResponseFinisher finisher,
                                    http::Responder inner);
+
+// The same, built from the finisher's parts.
+inline http::Responder FinishingResponder(
+    std::shared_ptr<const HeaderRules> rules, std::string request_id,
+    http::HeaderFields stage_headers, http::Responder inner) {
+  return FinishingResponder(
+      ResponseFinisher(std::move(rules), std::move(request_id),
+                       std::move(stage_headers)),
+      std::move(inner));
+}
 
 class HeaderRules {
  public:
@@ -85,9 +124,9 @@ class HeaderRules {
                          const upstream::Metadata& trailers,
                          http::Response& response) const;
 
-  // Applies the `response` rules, then sets x-request-id: `request_id`.
-  void FinishResponse(std::string_view request_id,
-                      http::Response& response) const;
+  // Applies the `response` rules, then sets x-request-id: `request_id`
+  // (moved into the header's value).
+  void FinishResponse(std::string request_id, http::Response& response) const;
 
  private:
   struct ResponseForward {

@@ -190,12 +190,11 @@ struct Proxy::RequestState {
 
   // A responder that finishes every answer with the stages' response
   // headers and the header rules (x-request-id, response rules), and
-  // observes it when telemetry is on.
+  // observes it when telemetry is on (one sink does both).
   http::Responder Finishing(http::Responder inner) {
-    if (observer != nullptr) inner = Observed(std::move(inner));
-    return policy::FinishingResponder(
-        snapshot->shared_header_rules(), std::string(request_id),
-        std::move(exchange.response_headers()), std::move(inner));
+    if (observer != nullptr) return Observed(std::move(inner));
+    return policy::FinishingResponder(Finisher(snapshot->shared_header_rules()),
+                                      std::move(inner));
   }
 
   // The route label: "pkg.Service/Method", "-" when none matched.
@@ -207,10 +206,21 @@ struct Proxy::RequestState {
         .substr(1);
   }
 
+  // What finishes the answer (moves the stages' response headers out).
+  policy::ResponseFinisher Finisher(
+      std::shared_ptr<const policy::HeaderRules> rules) {
+    return policy::ResponseFinisher(std::move(rules), std::string(request_id),
+                                    std::move(exchange.response_headers()));
+  }
+
+  // Finishing() with telemetry: one sink that finishes and observes the
+  // answer, or only finishes it when there is nothing to observe.
   http::Responder Observed(http::Responder inner) {
-    if (!observer->ObservesAnswer(observation)) return inner;  // Unsampled.
+    if (!observer->ObservesAnswer(observation)) {  // Unsampled.
+      return policy::FinishingResponder(
+          Finisher(snapshot->shared_header_rules()), std::move(inner));
+    }
     AnswerDetails details{
-        .snapshot = snapshot,
         .route = RouteLabel(),
         .series =
             match.outcome == RouteMatch::Outcome::kMatched
@@ -225,8 +235,12 @@ struct Proxy::RequestState {
       details.client_ip = ClientIp(request.remote_address());
       details.subject = exchange.identity().subject;
     }
-    return ObserveAnswer(*observer, observation, std::move(details), &observed,
-                         std::move(inner));
+    // The rules alias the snapshot: the sink's one hold on it keeps the
+    // header rules and the views of `details` alive.
+    return ObserveAnswer(*observer, observation, std::move(details),
+                         Finisher(std::shared_ptr<const policy::HeaderRules>(
+                             snapshot, &snapshot->header_rules())),
+                         &observed, std::move(inner));
   }
 
   std::shared_ptr<const Snapshot> snapshot;

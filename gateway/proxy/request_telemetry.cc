@@ -32,15 +32,20 @@ class CountingStreamSink final : public http::ResponseStream::Sink {
   bool ended_ = false;
 };
 
+// The one sink of an observed answer: finishes it (policy::
+// ResponseFinisher: stage headers, header rules), then observes the
+// finished answer, then sends it.
 class AnswerSink final : public http::Responder::Sink,
                          public ObservedAnswer,
                          public std::enable_shared_from_this<AnswerSink> {
  public:
   AnswerSink(const RequestObserver& observer, const RequestObservation& seen,
-             AnswerDetails&& details, http::Responder&& inner)
+             AnswerDetails&& details, policy::ResponseFinisher&& finisher,
+             http::Responder&& inner)
       : observer_(observer),
         seen_(seen),
         details_(std::move(details)),
+        finisher_(std::move(finisher)),
         inner_(std::move(inner)) {
     // The request's strings are copied into this object (one allocation
     // with it), not each into a std::string of its own.
@@ -73,6 +78,7 @@ class AnswerSink final : public http::Responder::Sink,
   // The observation ends before the answer leaves: once the client has it,
   // it may scrape the metrics or stop the gateway (and its observer).
   void SendResponse(http::Response response) override {
+    finisher_.Apply(response);
     status_ = response.status;
     bytes_out_ = response.body.size();
     Finish();
@@ -81,6 +87,7 @@ class AnswerSink final : public http::Responder::Sink,
 
   std::unique_ptr<http::ResponseStream::Sink> StartStream(
       http::Response head) override {
+    finisher_.Apply(head);
     status_ = head.status;
     bytes_out_ = head.body.size();
     if (const observability::GatewayMetrics* m = observer_.metrics()) {
@@ -125,7 +132,8 @@ class AnswerSink final : public http::Responder::Sink,
  private:
   const RequestObserver& observer_;
   const RequestObservation seen_;
-  AnswerDetails details_;  // Its views point into the text below.
+  AnswerDetails details_;              // Its views point into the text below.
+  policy::ResponseFinisher finisher_;  // Keeps the snapshot alive.
   http::Responder inner_;
   // The request's strings (see the constructor); the heap when longer.
   std::array<char, 160> inline_text_;
@@ -230,14 +238,16 @@ struct PlanTelemetry {
 http::Responder ObserveAnswer(const RequestObserver& observer,
                               const RequestObservation& seen,
                               AnswerDetails&& details,
+                              policy::ResponseFinisher finisher,
                               ObservedAnswer** observed,
                               http::Responder inner) {
   if (!observer.ObservesAnswer(seen)) {  // An unsampled, traced-only one.
     *observed = nullptr;
-    return inner;
+    return policy::FinishingResponder(std::move(finisher), std::move(inner));
   }
-  auto sink = std::make_shared<AnswerSink>(observer, seen, std::move(details),
-                                           std::move(inner));
+  auto sink =
+      std::make_shared<AnswerSink>(observer, seen, std::move(details),
+                                   std::move(finisher), std::move(inner));
   *observed = sink.get();
   return http::Responder(std::move(sink));
 }

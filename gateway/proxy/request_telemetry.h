@@ -13,7 +13,8 @@
 //
 // Example (proxy.cc):
 //   responder = ObserveAnswer(*observer, seen, std::move(details),
-//                             &observed, std::move(responder));
+//                             std::move(finisher), &observed,
+//                             std::move(responder));
 #pragma once
 
 #include <memory>
@@ -24,6 +25,7 @@
 #include "gateway/http/responder.h"
 #include "gateway/observability/request_observer.h"
 #include "gateway/policy/exchange.h"
+#include "gateway/policy/header_rules.h"
 #include "gateway/proxy/snapshot.h"
 #include "gateway/upstream/channel.h"
 #include "gateway/upstream/retry_observer.h"
@@ -34,10 +36,9 @@ namespace protogate::proxy {
 // views borrow the request until ObserveAnswer() returns, which copies
 // them (the request may be gone when the answer is sent) into the
 // wrapper's own allocation. They are set only when the observer logs
-// requests, except `method`.
+// requests, except `method`. `route` and `series` point into the snapshot,
+// which ObserveAnswer's `finisher` keeps alive (its header rules alias it).
 struct AnswerDetails {
-  // Keeps `route` alive (it points into the snapshot).
-  std::shared_ptr<const Snapshot> snapshot;
   std::string_view route;  // "pkg.Service/Method", or "-" when none matched.
   // The matched route's bound series (RouteSeriesFor); null: none matched
   // or metrics are off.
@@ -62,14 +63,19 @@ class ObservedAnswer {
   virtual void SetPlanSteps(int steps) = 0;
 };
 
-// Wraps `inner` so that the answer sent through it (whole or streamed) is
-// counted, logged and traced when it ends. `*observed` points at the
-// wrapper until the answer is sent; when there is nothing to observe at
-// the end (tracing alone and the request is not sampled) `inner` is
-// returned as it is and `*observed` is null.
+// Wraps `inner` in one responder that first applies `finisher` to the
+// answer (policy::FinishingResponder's work) and then counts, logs and
+// traces it (whole or streamed; the status and sizes observed are those of
+// the finished answer) when it ends. `*observed` points at the wrapper
+// until the answer is sent; when there is nothing to observe at the end
+// (tracing alone and the request is not sampled) the answer is only
+// finished (policy::FinishingResponder) and `*observed` is null.
+// REQUIRES: `finisher`'s header rules keep the snapshot that `details`
+// points into alive (an aliasing shared_ptr into it).
 http::Responder ObserveAnswer(const observability::RequestObserver& observer,
                               const observability::RequestObservation& seen,
                               AnswerDetails&& details,
+                              policy::ResponseFinisher finisher,
                               ObservedAnswer** observed, http::Responder inner);
 
 // The attempts of a traced call on a retried route (RouteRuntime::retried,

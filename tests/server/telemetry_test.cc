@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <functional>
@@ -16,6 +17,7 @@
 #include <sstream>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -129,12 +131,20 @@ class TelemetryTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    StopTelemetry();
+    storefront_.reset();
+    bookstore_.reset();
+  }
+
+  // Stops the gateway, then the telemetry: the access log writes what it
+  // buffered and the exporter sends what is queued. The server goes first:
+  // its sessions count their close in the telemetry's registry when they
+  // end, which may be after the test's last response.
+  void StopTelemetry() {
     if (server_ != nullptr) server_->Shutdown(absl::Seconds(2));
     server_.reset();
     gateway_.reset();
-    telemetry_.reset();  // Writes what the access log buffered.
-    storefront_.reset();
-    bookstore_.reset();
+    telemetry_.reset();
   }
 
   testing::HttpResponse Get(absl::string_view target,
@@ -147,7 +157,7 @@ class TelemetryTest : public ::testing::Test {
 
   // The access log's lines, after the writer wrote them.
   std::vector<std::string> LogLines() {
-    telemetry_.reset();
+    StopTelemetry();
     return absl::StrSplit(ReadFile(log_path_), '\n', absl::SkipEmpty());
   }
 
@@ -265,7 +275,7 @@ TEST_F(TelemetryTest, PlanSpansReachTheCollector) {
       Get("/v1/products/p1/page", {std::string("traceparent: ") + kParent})
           .status,
       200);
-  telemetry_.reset();  // The exporter sends what is queued.
+  StopTelemetry();  // The exporter sends what is queued.
   std::vector<opentelemetry::proto::trace::v1::Span> spans = collector_.Spans();
   ASSERT_EQ(spans.size(), 5u);
   const opentelemetry::proto::trace::v1::Span* server = nullptr;
@@ -329,6 +339,43 @@ TEST_F(TelemetryTest, StreamingCallIsCountedTracedAndLogged) {
   EXPECT_EQ(client.name(), "demo.bookstore.v1.Bookstore/StreamBooks");
   EXPECT_EQ(client.parent_span_id(), server.span_id());
   EXPECT_EQ(client.trace_id(), server.trace_id());
+}
+
+// How many headers of the response have this name (case-insensitive).
+size_t HeaderCount(const testing::HttpResponse& r, absl::string_view name) {
+  return std::count_if(r.headers.begin(), r.headers.end(),
+                       [name](const auto& header) {
+                         return absl::EqualsIgnoreCase(header.first, name);
+                       });
+}
+
+// An observed answer, whole or streamed, is finished (x-request-id, once)
+// by the same sink that observes it: the client and the access log see the
+// same id, and the logged status and body size are those of the answer.
+TEST_F(TelemetryTest, ObservedAnswersCarryTheRequestIdTheLogShows) {
+  testing::HttpResponse whole =
+      Get("/v1/catalog/products/p1", {"x-request-id: req-whole-1"});
+  ASSERT_EQ(whole.status, 200) << whole.body;
+  testing::HttpResponse streamed =
+      Get("/v1/shelves/1/books:stream", {"x-request-id: req-stream-1"});
+  ASSERT_EQ(streamed.status, 200) << streamed.body;
+  EXPECT_EQ(HeaderCount(whole, "x-request-id"), 1u);
+  EXPECT_EQ(HeaderCount(streamed, "x-request-id"), 1u);
+  EXPECT_EQ(whole.Header("x-request-id"), "req-whole-1");
+  EXPECT_EQ(streamed.Header("x-request-id"), "req-stream-1");
+
+  std::vector<std::string> lines = LogLines();
+  ASSERT_EQ(lines.size(), 2u);
+  rapidjson::Document first, second;
+  first.Parse(lines[0].data(), lines[0].size());
+  second.Parse(lines[1].data(), lines[1].size());
+  ASSERT_FALSE(first.HasParseError() || second.HasParseError());
+  EXPECT_STREQ(first["request_id"].GetString(), "req-whole-1");
+  EXPECT_EQ(first["status"].GetInt(), 200);
+  EXPECT_EQ(first["bytes_out"].GetUint64(), whole.body.size());
+  EXPECT_STREQ(second["request_id"].GetString(), "req-stream-1");
+  EXPECT_EQ(second["status"].GetInt(), 200);
+  EXPECT_GT(second["bytes_out"].GetUint64(), 0u);
 }
 
 TEST_F(TelemetryTest, UnmatchedRequestIsCountedUnderDash) {
@@ -501,7 +548,7 @@ TEST_F(RetriedSpansTest, EachAttemptHasItsOwnSpanAndTraceparent) {
     sent_span_ids.insert(call->ParentSpanIdHex());
   }
   EXPECT_EQ(sent_span_ids.size(), 3u);
-  telemetry_.reset();  // The exporter sends what is queued.
+  StopTelemetry();  // The exporter sends what is queued.
   std::vector<opentelemetry::proto::trace::v1::Span> spans = collector_.Spans();
   ASSERT_EQ(spans.size(), 4u);
   const opentelemetry::proto::trace::v1::Span* server = nullptr;
@@ -614,6 +661,29 @@ TEST_F(StageTelemetryTest, StageOutcomesAreCountedAndLogged) {
   EXPECT_STREQ(limited["subject"].GetString(), "partner-a");
   EXPECT_STREQ(limited["rate_limit_policy"].GetString(), "per-client");
   EXPECT_FALSE(limited.HasMember("upstream_endpoint"));
+}
+
+// The stages' response headers (CORS) reach the observed answers, those
+// the route answered and those a stage refused.
+TEST_F(StageTelemetryTest, StageHeadersReachObservedAnswers) {
+  const std::string product = "/v1/catalog/products/p1";
+  const std::string origin = "Origin: https://app.example.test";
+  testing::HttpResponse ok = Get(product, {"x-api-key: secret-key-a", origin});
+  testing::HttpResponse refused = Get(product, {origin});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(refused.status, 401);
+  for (const testing::HttpResponse* r : {&ok, &refused}) {
+    EXPECT_EQ(r->Header("access-control-allow-origin"),
+              "https://app.example.test");
+    EXPECT_EQ(r->Header("x-request-id").size(), 32u);
+  }
+  std::vector<std::string> lines = LogLines();
+  ASSERT_EQ(lines.size(), 2u);
+  rapidjson::Document logged;
+  logged.Parse(lines[1].data(), lines[1].size());
+  ASSERT_FALSE(logged.HasParseError());
+  EXPECT_EQ(logged["status"].GetInt(), 401);
+  EXPECT_EQ(logged["request_id"].GetString(), refused.Header("x-request-id"));
 }
 
 // With metrics, access log and tracing all off the proxy gets no observer
