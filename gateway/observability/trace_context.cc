@@ -5,16 +5,12 @@
 #include <cstring>
 #include <random>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "absl/strings/str_cat.h"
+#include "gateway/base/hex.h"
 
 namespace protogate::observability {
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
 constexpr size_t kVersion00Size = 55;   // 2+1+32+1+16+1+2.
 constexpr size_t kMaxTracestate = 512;  // W3C: at least 512 kept.
 
@@ -68,62 +64,10 @@ void FillRandom(std::array<uint8_t, N>& bytes, uint64_t* state) {
   } while (any == 0);  // All zero is invalid.
 }
 
-// "00".."ff": two lower-case hex digits per byte value.
-constexpr std::array<char, 512> kHexPairs = [] {
-  std::array<char, 512> pairs{};
-  for (int i = 0; i < 256; ++i) {
-    pairs[2 * i] = kHex[i >> 4];
-    pairs[2 * i + 1] = kHex[i & 15];
-  }
-  return pairs;
-}();
-
-#if defined(__SSE2__)
-// The 16 nibbles of `nibbles` (one per byte, 0-15) as lower-case hex
-// digits: '0' + n, plus 39 more ('a' - '0' - 10) where n > 9.
-__m128i HexDigits(__m128i nibbles) {
-  const __m128i letters = _mm_and_si128(
-      _mm_cmpgt_epi8(nibbles, _mm_set1_epi8(9)), _mm_set1_epi8('a' - '0' - 10));
-  return _mm_add_epi8(_mm_add_epi8(nibbles, _mm_set1_epi8('0')), letters);
-}
-
-// Writes the 16 hex digits of the 8 bytes in the low half of `bytes`
-// (each byte's high nibble first).
-void StoreHex16(__m128i bytes, char* out) {
-  const __m128i mask = _mm_set1_epi8(0x0f);
-  const __m128i high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask);
-  const __m128i low = _mm_and_si128(bytes, mask);
-  _mm_storeu_si128(reinterpret_cast<__m128i*>(out),
-                   HexDigits(_mm_unpacklo_epi8(high, low)));
-}
-#endif
-
-// Writes 2*N lower-case hex digits at `out`; returns the end. The ids
-// (N = 16, 8) are written 16 digits per SSE2 step, with no table lookups:
-// each request formats its ids and its calls' traceparents.
-template <size_t N>
-char* AppendHex(const std::array<uint8_t, N>& bytes, char* out) {
-#if defined(__SSE2__)
-  if constexpr (N % 8 == 0) {
-    for (size_t i = 0; i < N; i += 8) {
-      StoreHex16(
-          _mm_loadl_epi64(reinterpret_cast<const __m128i*>(bytes.data() + i)),
-          out + 2 * i);
-    }
-    return out + 2 * N;
-  }
-#endif
-  for (uint8_t byte : bytes) {
-    std::memcpy(out, &kHexPairs[2 * byte], 2);
-    out += 2;
-  }
-  return out;
-}
-
 template <size_t N>
 std::string Hex(const std::array<uint8_t, N>& bytes) {
   std::string out(2 * N, '0');
-  AppendHex(bytes, out.data());
+  base::AppendLowerHex(bytes, out.data());
   return out;
 }
 
@@ -153,11 +97,11 @@ void TraceContext::Traceparent(std::array<char, kVersion00Size>& out) const {
   *p++ = '0';
   *p++ = '0';
   *p++ = '-';
-  p = AppendHex(trace_id, p);
+  p = base::AppendLowerHex(trace_id, p);
   *p++ = '-';
-  p = AppendHex(span_id, p);
+  p = base::AppendLowerHex(span_id, p);
   *p++ = '-';
-  AppendHex(std::array<uint8_t, 1>{flags}, p);
+  base::AppendLowerHex(std::array<uint8_t, 1>{flags}, p);
 }
 
 std::string TraceContext::Traceparent() const {
@@ -169,11 +113,11 @@ std::string TraceContext::Traceparent() const {
 std::string TraceContext::TraceIdHex() const { return Hex(trace_id); }
 std::string TraceContext::SpanIdHex() const { return Hex(span_id); }
 std::string_view TraceContext::TraceIdHex(char (&out)[32]) const {
-  AppendHex(trace_id, out);
+  base::AppendLowerHex(trace_id, out);
   return std::string_view(out, sizeof(out));
 }
 std::string_view TraceContext::SpanIdHex(char (&out)[16]) const {
-  AppendHex(span_id, out);
+  base::AppendLowerHex(span_id, out);
   return std::string_view(out, sizeof(out));
 }
 std::string TraceContext::ParentSpanIdHex() const {

@@ -190,9 +190,12 @@ struct Proxy::RequestState {
 
   // A responder that finishes every answer with the stages' response
   // headers and the header rules (x-request-id, response rules), and
-  // observes it when telemetry is on (one sink does both).
+  // observes it when telemetry observes this request's answer (one sink
+  // does both).
   http::Responder Finishing(http::Responder inner) {
-    if (observer != nullptr) return Observed(std::move(inner));
+    if (observer != nullptr && observer->ObservesAnswer(observation)) {
+      return Observed(std::move(inner));
+    }
     return policy::FinishingResponder(Finisher(snapshot->shared_header_rules()),
                                       std::move(inner));
   }
@@ -213,13 +216,9 @@ struct Proxy::RequestState {
                                     std::move(exchange.response_headers()));
   }
 
-  // Finishing() with telemetry: one sink that finishes and observes the
-  // answer, or only finishes it when there is nothing to observe.
+  // Finishing() of an observed answer: one sink that finishes and observes
+  // it.
   http::Responder Observed(http::Responder inner) {
-    if (!observer->ObservesAnswer(observation)) {  // Unsampled.
-      return policy::FinishingResponder(
-          Finisher(snapshot->shared_header_rules()), std::move(inner));
-    }
     AnswerDetails details{
         .route = RouteLabel(),
         .series =
@@ -253,6 +252,20 @@ struct Proxy::RequestState {
   const observability::RequestObserver* const observer;
   observability::RequestObservation observation;
   ObservedAnswer* observed = nullptr;  // Valid until the answer is sent.
+
+  // The telemetry of one upstream call made with `metadata` and
+  // `traceparent` (its trace context written into them); unset when
+  // telemetry is off.
+  std::optional<UpstreamTelemetry> CallTelemetry(
+      const RouteRuntime& rt, upstream::Metadata& metadata,
+      upstream::Traceparent& traceparent) const {
+    if (observer == nullptr) return std::nullopt;
+    std::optional<UpstreamTelemetry> telemetry(std::in_place, observed);
+    telemetry->trace =
+        InjectTraceContext(*observer, observation, metadata, traceparent);
+    telemetry->cluster = ClusterLabel(*snapshot, rt);
+    return telemetry;
+  }
 };
 
 // The state of a request whose chain has an asynchronous stage: kept on the
@@ -419,14 +432,9 @@ void Proxy::CallUpstream(RequestState& state, const RouteRuntime& rt,
     PG_LOG(kInfo) << request.method() << " " << request.target() << " -> "
                   << rt.grpc_method << " id=" << state.request_id;
   }
-  std::optional<UpstreamTelemetry> telemetry;
-  if (state.observer != nullptr) {
-    telemetry.emplace(state.observed);
-    telemetry->trace = InjectTraceContext(*state.observer, state.observation,
-                                          call.metadata, call.traceparent);
-    telemetry->cluster = ClusterLabel(*state.snapshot, rt);
-    telemetry->TraceAttempts(*state.observer, rt, call);
-  }
+  std::optional<UpstreamTelemetry> telemetry =
+      state.CallTelemetry(rt, call.metadata, call.traceparent);
+  if (telemetry) telemetry->TraceAttempts(*state.observer, rt, call);
   rt.channel->Call(
       std::move(call),
       [snapshot = state.snapshot, &rt, print = options_.print,
@@ -456,13 +464,8 @@ void Proxy::HandleStream(RequestState& state, const RouteRuntime& rt,
       .write_incrementally = client_streaming,
       .deadline = deadline,
       .metadata = std::move(state.exchange.metadata())};
-  std::optional<UpstreamTelemetry> telemetry;
-  if (state.observer != nullptr) {
-    telemetry.emplace(state.observed);
-    telemetry->trace = InjectTraceContext(*state.observer, state.observation,
-                                          call.metadata, call.traceparent);
-    telemetry->cluster = ClusterLabel(*state.snapshot, rt);
-  }
+  std::optional<UpstreamTelemetry> telemetry =
+      state.CallTelemetry(rt, call.metadata, call.traceparent);
   if (!client_streaming) {  // Server streaming: one request message.
     std::string& wire = call.messages.emplace_back();
     absl::Status built = transcoding::BuildRequest(
@@ -609,12 +612,7 @@ void Proxy::ForwardGrpc(RequestState& state, http::Responder responder) const {
                 .deadline = absl::Now() + std::min(rt.timeout, *requested),
                 .metadata = std::move(state.exchange.metadata()),
                 .observer = state.observer};
-  if (state.observer != nullptr) {
-    call.telemetry.emplace(state.observed);
-    call.telemetry->trace = InjectTraceContext(
-        *state.observer, state.observation, call.metadata, call.traceparent);
-    call.telemetry->cluster = ClusterLabel(*state.snapshot, rt);
-  }
+  call.telemetry = state.CallTelemetry(rt, call.metadata, call.traceparent);
   // Runs before ServeGrpc returns, while `state` lives.
   call.run_plan = [this, &state, &rt, format, deadline = call.deadline](
                       upstream::Metadata metadata, std::string payload,

@@ -241,10 +241,6 @@ http::Responder ObserveAnswer(const RequestObserver& observer,
                               policy::ResponseFinisher finisher,
                               ObservedAnswer** observed,
                               http::Responder inner) {
-  if (!observer.ObservesAnswer(seen)) {  // An unsampled, traced-only one.
-    *observed = nullptr;
-    return policy::FinishingResponder(std::move(finisher), std::move(inner));
-  }
   auto sink =
       std::make_shared<AnswerSink>(observer, seen, std::move(details),
                                    std::move(finisher), std::move(inner));

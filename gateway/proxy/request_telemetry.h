@@ -67,11 +67,11 @@ class ObservedAnswer {
 // answer (policy::FinishingResponder's work) and then counts, logs and
 // traces it (whole or streamed; the status and sizes observed are those of
 // the finished answer) when it ends. `*observed` points at the wrapper
-// until the answer is sent; when there is nothing to observe at the end
-// (tracing alone and the request is not sampled) the answer is only
-// finished (policy::FinishingResponder) and `*observed` is null.
-// REQUIRES: `finisher`'s header rules keep the snapshot that `details`
-// points into alive (an aliasing shared_ptr into it).
+// until the answer is sent.
+// REQUIRES: observer.ObservesAnswer(seen) (else the answer is only
+// finished: policy::FinishingResponder); `finisher`'s header rules keep the
+// snapshot that `details` points into alive (an aliasing shared_ptr into
+// it).
 http::Responder ObserveAnswer(const observability::RequestObserver& observer,
                               const observability::RequestObservation& seen,
                               AnswerDetails&& details,
