@@ -95,6 +95,19 @@ TEST(RedisScriptClientTest, RunsOverTcpTryingEachAddressOfTheName) {
   EXPECT_EQ(*r.reply, 411);
 }
 
+// Arguments "0".."n-1", one per call.
+std::vector<RedisScriptClient::Arguments> NumberedArgs(int n) {
+  std::vector<RedisScriptClient::Arguments> args;
+  for (int i = 0; i < n; ++i) {
+    args.push_back(RedisScriptClient::Arguments::Of({std::to_string(i)}));
+  }
+  return args;
+}
+
+// What the test script answers call i of RunConcurrently(NumberedArgs()):
+// its argument times ten, plus one on key "k" (the even calls).
+int64_t NumberedAnswer(int i) { return i * 10 + (i % 2 == 0 ? 1 : 0); }
+
 // Runs kCalls calls posted back to back (alternating keys "k" and "other"):
 // they reach the client's loop in one turn or a few, so they share EVALSHA
 // commands. Returns each call's answer (-2: an error).
@@ -124,13 +137,10 @@ TEST(RedisScriptClientTest, ConcurrentCallsEachGetTheirOwnAnswer) {
   auto client = MakeClient(redis.address());
   ASSERT_TRUE(RecoversWithin10s(*client));
   constexpr int kCalls = 200;
-  std::vector<RedisScriptClient::Arguments> args;
-  for (int i = 0; i < kCalls; ++i) {
-    args.push_back(RedisScriptClient::Arguments::Of({std::to_string(i)}));
-  }
+  const std::vector<RedisScriptClient::Arguments> args = NumberedArgs(kCalls);
   std::vector<int64_t> answers = RunConcurrently(*client, args);
   for (int i = 0; i < kCalls; ++i) {
-    EXPECT_EQ(answers[i], i * 10 + (i % 2 == 0 ? 1 : 0)) << "call " << i;
+    EXPECT_EQ(answers[i], NumberedAnswer(i)) << "call " << i;
   }
   // The server forgets the script: the batches in flight reload it and are
   // repeated once, each call still gets its own answer.
@@ -140,7 +150,7 @@ TEST(RedisScriptClientTest, ConcurrentCallsEachGetTheirOwnAnswer) {
   redisFree(admin);
   answers = RunConcurrently(*client, args);
   for (int i = 0; i < kCalls; ++i) {
-    EXPECT_EQ(answers[i], i * 10 + (i % 2 == 0 ? 1 : 0)) << "call " << i;
+    EXPECT_EQ(answers[i], NumberedAnswer(i)) << "call " << i;
   }
   EXPECT_EQ(client->failures(), 0u);
 }
@@ -165,13 +175,9 @@ TEST(RedisScriptClientTest, LargeCommandsAndRepliesCrossSocketBuffers) {
   EXPECT_EQ(*big, 70);
 
   constexpr int kCalls = 5000;  // Replies of ~10 bytes each: > 16 KiB.
-  std::vector<RedisScriptClient::Arguments> args;
+  std::vector<int64_t> answers = RunConcurrently(*client, NumberedArgs(kCalls));
   for (int i = 0; i < kCalls; ++i) {
-    args.push_back(RedisScriptClient::Arguments::Of({std::to_string(i)}));
-  }
-  std::vector<int64_t> answers = RunConcurrently(*client, args);
-  for (int i = 0; i < kCalls; ++i) {
-    ASSERT_EQ(answers[i], i * 10 + (i % 2 == 0 ? 1 : 0)) << "call " << i;
+    ASSERT_EQ(answers[i], NumberedAnswer(i)) << "call " << i;
   }
   EXPECT_EQ(client->failures(), 0u);
 }

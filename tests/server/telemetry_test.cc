@@ -39,6 +39,17 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// The (last) server span among `spans`, or null.
+const opentelemetry::proto::trace::v1::Span* ServerSpan(
+    const std::vector<opentelemetry::proto::trace::v1::Span>& spans) {
+  const opentelemetry::proto::trace::v1::Span* server = nullptr;
+  for (const auto& span : spans) {
+    if (span.kind() == opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER)
+      server = &span;
+  }
+  return server;
+}
+
 constexpr char kParent[] =
     "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -278,11 +289,7 @@ TEST_F(TelemetryTest, PlanSpansReachTheCollector) {
   StopTelemetry();  // The exporter sends what is queued.
   std::vector<opentelemetry::proto::trace::v1::Span> spans = collector_.Spans();
   ASSERT_EQ(spans.size(), 5u);
-  const opentelemetry::proto::trace::v1::Span* server = nullptr;
-  for (const auto& span : spans) {
-    if (span.kind() == opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER)
-      server = &span;
-  }
+  const opentelemetry::proto::trace::v1::Span* server = ServerSpan(spans);
   ASSERT_NE(server, nullptr);
   EXPECT_EQ(server->parent_span_id(),
             std::string("\x00\xf0\x67\xaa\x0b\xa9\x02\xb7", 8));
@@ -551,11 +558,7 @@ TEST_F(RetriedSpansTest, EachAttemptHasItsOwnSpanAndTraceparent) {
   StopTelemetry();  // The exporter sends what is queued.
   std::vector<opentelemetry::proto::trace::v1::Span> spans = collector_.Spans();
   ASSERT_EQ(spans.size(), 4u);
-  const opentelemetry::proto::trace::v1::Span* server = nullptr;
-  for (const auto& span : spans) {
-    if (span.kind() == opentelemetry::proto::trace::v1::Span::SPAN_KIND_SERVER)
-      server = &span;
-  }
+  const opentelemetry::proto::trace::v1::Span* server = ServerSpan(spans);
   ASSERT_NE(server, nullptr);
   std::set<std::string> exported_span_ids;
   for (const auto& span : spans) {
