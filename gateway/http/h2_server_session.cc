@@ -276,10 +276,16 @@ void H2ServerSession::NoteTlsTraffic() {
 }
 
 Connection::HeldBuffers H2ServerSession::SweepIdleBuffers() {
-  // Busy: its next read or write re-arms the sweep.
-  if (tls_ == nullptr || phase_ != Phase::kOpen || !streams_.empty() ||
-      writing_) {
+  if (tls_ == nullptr || phase_ != Phase::kOpen ||
+      tls_buffers_ == TlsBuffers::kReleased) {
     return HeldBuffers::kNone;
+  }
+  // Busy (a stream open, a write in flight): the buffers are in use and the
+  // sweep stays armed, as the end of the work may move no more bytes (the
+  // last write completes, the last stream closes) and so arm nothing.
+  if (!streams_.empty() || writing_) {
+    tls_buffers_ = TlsBuffers::kUsed;
+    return HeldBuffers::kHeld;
   }
   const HeldBuffers held = SweepIdleTlsBuffers(
       *tls_, tls_buffers_, config_->events.tls_buffers_released);

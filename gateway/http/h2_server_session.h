@@ -80,7 +80,7 @@ class H2ServerSession : public Connection,
   void Close() override;
   // Loop thread. Over TLS, with no open stream and nothing being written:
   // frees the record buffers (and the frame buffer) of a connection idle
-  // since the previous sweep.
+  // since the previous sweep; busy: kHeld, so that the sweep looks again.
   HeldBuffers SweepIdleBuffers() override;
 
   // Any thread: the handler side of one stream, run on the loop (dropped,

@@ -11,8 +11,9 @@
 // written) since the previous sweep frees OpenSSL's record buffers and its
 // TlsByteStream's receive and send buffers (~55 KiB in all). So a
 // connection idle for between `period` and twice `period` holds none; the
-// sweep re-arms only while some connection still holds them. Private to
-// protogate::http.
+// sweep re-arms only while some connection still holds them (a busy
+// HTTP/2 connection counts as holding them: its work can end without a
+// read or write that would arm the sweep). Private to protogate::http.
 //
 // Thread safety: the loop's thread only.
 // Ownership: the timer is the loop's (IoLoop::tls_buffer_sweep); a drained
