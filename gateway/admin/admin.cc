@@ -193,7 +193,7 @@ void ServeAdmin(std::shared_ptr<const proxy::Snapshot> snapshot,
                 const http::Request& request, http::Responder responder,
                 bool serving) {
   http::Responder finishing = policy::FinishingResponder(
-      snapshot->shared_header_rules(), policy::RequestIdFor(request), {},
+      {snapshot->shared_header_rules(), policy::RequestIdFor(request), {}},
       std::move(responder));
   if (!request.path().starts_with("/-/")) {
     finishing.Send(ErrorResponse(

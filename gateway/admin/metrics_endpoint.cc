@@ -13,7 +13,7 @@ void ServeMetrics(std::shared_ptr<const proxy::Snapshot> snapshot,
                   observability::MetricsRegistry& registry,
                   const http::Request& request, http::Responder responder) {
   http::Responder finishing = policy::FinishingResponder(
-      snapshot->shared_header_rules(), policy::RequestIdFor(request), {},
+      {snapshot->shared_header_rules(), policy::RequestIdFor(request), {}},
       std::move(responder));
   if (request.method() != "GET") {
     http::Response response = proxy::ErrorResponse(

@@ -88,16 +88,6 @@ class ResponseFinisher {
 http::Responder FinishingResponder(ResponseFinisher finisher,
                                    http::Responder inner);
 
-// The same, built from the finisher's parts.
-inline http::Responder FinishingResponder(
-    std::shared_ptr<const HeaderRules> rules, std::string request_id,
-    http::HeaderFields stage_headers, http::Responder inner) {
-  return FinishingResponder(
-      ResponseFinisher(std::move(rules), std::move(request_id),
-                       std::move(stage_headers)),
-      std::move(inner));
-}
-
 class HeaderRules {
  public:
   // The default rules (no `headers` section).

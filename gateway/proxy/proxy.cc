@@ -263,7 +263,7 @@ struct Proxy::RequestState {
     std::optional<UpstreamTelemetry> telemetry(std::in_place, observed);
     telemetry->trace =
         InjectTraceContext(*observer, observation, metadata, traceparent);
-    telemetry->cluster = ClusterLabel(*snapshot, rt);
+    telemetry->cluster = rt.cluster;
     return telemetry;
   }
 };

@@ -329,11 +329,6 @@ const observability::RouteSeries* RouteSeriesFor(
                         rt.cluster);
 }
 
-std::string_view ClusterLabel(const Snapshot& snapshot,
-                              const RouteRuntime& rt) {
-  return rt.cluster;
-}
-
 void ObservePlan(const RequestObserver& observer,
                  const RequestObservation& seen,
                  std::shared_ptr<const Snapshot> snapshot, std::string plan,

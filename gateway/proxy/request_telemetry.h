@@ -148,9 +148,6 @@ std::string_view ClientIp(std::string_view remote_address);
 const observability::RouteSeries* RouteSeriesFor(
     const observability::RequestObserver& observer, const RouteRuntime& rt);
 
-// The cluster label of a route's calls.
-std::string_view ClusterLabel(const Snapshot& snapshot, const RouteRuntime& rt);
-
 // Sets `run.resolver`'s channels to count and trace each step call, and
 // `run.on_step_done` to time each step. `plan` is the plan's route label.
 void ObservePlan(const observability::RequestObserver& observer,

@@ -12,6 +12,7 @@
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "tests/ratelimit/redis_server.h"
+#include "tests/testing/free_port.h"
 
 namespace protogate::ratelimit {
 namespace {
@@ -85,7 +86,7 @@ TEST(RedisScriptClientTest, RunsTheScriptAndReloadsItAfterScriptFlush) {
 
 TEST(RedisScriptClientTest, RunsOverTcpTryingEachAddressOfTheName) {
   testing::RedisServer redis;
-  const int port = testing::RedisServer::PickTcpPort();
+  const int port = testing::FreeTcpPort();
   ASSERT_GT(port, 0);
   ASSERT_TRUE(redis.Start(port).ok());
   // "localhost" may name ::1 first, where nothing listens.

@@ -7,10 +7,8 @@
 // the directory.
 #pragma once
 
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -34,24 +32,6 @@ class RedisServer {
     child_.reset();
     std::error_code ignored;
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
-  }
-
-  // A TCP port of 127.0.0.1 that was free a moment ago (the kernel's
-  // pick); 0 if none.
-  static int PickTcpPort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    int port = 0;
-    if (fd >= 0 &&
-        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-      port = ntohs(addr.sin_port);
-    }
-    if (fd >= 0) ::close(fd);
-    return port;
   }
 
   // Starts the server and waits until it accepts connections; with a

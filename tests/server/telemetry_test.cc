@@ -4,8 +4,6 @@
 // a 4-step composition plan (the demo storefront, gRPC on 127.0.0.1:0).
 #include "gateway/server/telemetry.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +28,7 @@
 #include "tests/server/serve_gateway.h"
 #include "tests/server/snapshot_config.h"
 #include "tests/testing/child_process.h"
+#include "tests/testing/free_port.h"
 #include "tests/testing/http_client.h"
 #include "tools/demo/demo_server.h"
 #include "tools/demo/storefront_server.h"
@@ -58,19 +57,6 @@ std::string ReadFile(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-// A port nothing listens on right now (the kernel's pick for port 0).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t size = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
-  close(fd);
-  return ntohs(address.sin_port);
 }
 
 // promtool's lint of a scrape: its output, empty when it passes.
@@ -452,7 +438,7 @@ TEST_F(TelemetryTest, RealPrometheusReadsBackTheRequestCount) {
       << "    metrics_path: /-/metrics\n"
       << "    static_configs: [{targets: ['127.0.0.1:" << server_->port()
       << "']}]\n";
-  const int port = FreePort();
+  const int port = testing::FreeTcpPort();
   auto prometheus = testing::ChildProcess::Start(
       {"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
        "--storage.tsdb.path=" + dir + "/data",
@@ -493,7 +479,7 @@ class RetryTelemetryTest : public TelemetryTest {
   void SetUp() override {
     StartGateway([](proxy::SnapshotOptions& options) {
       options.config.mutable_backends(1)->set_target(
-          absl::StrCat("127.0.0.1:", FreePort()));
+          absl::StrCat("127.0.0.1:", testing::FreeTcpPort()));
       MergeYaml(options.config,
                 "methods:\n"
                 "  - selector: demo.bookstore.v1.Bookstore.GetShelf\n"
