@@ -16,10 +16,12 @@
 #
 # Needs build/ with protogate, demo_bookstore and protogate_bookstore_descriptors
 # (tools/build.sh protogate demo_bookstore protogate_bookstore_descriptors),
-# wrk, openssl and python3-jwt. Every process it starts is stopped on exit.
+# wrk (installed here), openssl and python3-jwt. Every process it starts is
+# stopped on exit.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+"$REPO/tools/install-deps.sh" wrk >/dev/null  # Idempotent.
 BUILD="${BUILD_DIR:-$REPO/build}"
 DURATION="${DURATION:-5}"
 REPEAT="${REPEAT:-3}"

@@ -33,7 +33,7 @@ OUT="${OUT:-/tmp/protogate-obs-bench/$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$OUT"
 log() { printf '[obs-bench] %s\n' "$*" >&2; }
 
-command -v wrk >/dev/null || { log "wrk not found"; exit 1; }
+"$REPO/tools/install-deps.sh" wrk >/dev/null  # Idempotent.
 
 # shellcheck source=tools/bench/lib.sh
 source "$REPO/tools/bench/lib.sh"

@@ -391,7 +391,7 @@ run_wrk_case() {  # $1 = result dir, $2 = case, $3 = connections, $4 = URL, $5..
 # here. h2load prints no percentiles: p50/p99 are NA.
 DIRECT_BODY="$OUT/getbook.grpc"
 if [[ " $CASES " == *" direct "* ]]; then
-  command -v h2load >/dev/null || die "h2load not found (apt-get install nghttp2-client)"
+  "$REPO/tools/install-deps.sh" nghttp2-client >/dev/null  # h2load.
   echo 'shelf: 1 book: 42' | protoc -I "$PEER_TOOLS" -I "$REPO/proto" -I /usr/include \
     --encode=bench.v1.GetBookRequest "$PEER_TOOLS/bench.proto" >"$OUT/getbook.bin"
   python3 -c 'import struct,sys; d=open(sys.argv[1],"rb").read(); open(sys.argv[2],"wb").write(b"\0"+struct.pack(">I",len(d))+d)' \
