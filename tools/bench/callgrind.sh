@@ -49,7 +49,7 @@ backend_connections() {
 
 # With a span exporter: more warm-up GETs (at most 50 rounds of 100) until
 # the exporter has connected, so that its channel's one-off setup (about
-# 1.3M instructions) falls before the measured GETs, not into them.
+# 1.2M instructions) falls before the measured GETs, not into them.
 warm_exporter() {
   local pid=$1 mode=$2
   grep -q otlp "$OUT/$mode.yaml" || return 0
