@@ -73,6 +73,11 @@ export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1:supp
 
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$ROOT}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+# The address build names its ignorelist by absolute path, which ccache
+# hashes as written, so a clone at another path would miss the cache:
+# the option is left out of the hash and the file's content is hashed.
+export CCACHE_IGNOREOPTIONS="${CCACHE_IGNOREOPTIONS:-} -fsanitize-ignorelist=*"
+export CCACHE_EXTRAFILES=$ROOT/tests/fuzz/sanitizer_ignorelist.txt
 
 start=$(date +%s)
 if [[ ! -f "$BUILD_DIR/build.ninja" ]]; then
