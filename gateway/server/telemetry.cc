@@ -85,7 +85,7 @@ void Telemetry::AddRateLimitStoreMetrics(
       });
 }
 
-void Telemetry::AddCollectors(
+void Telemetry::AddUpstreamCollectors(
     std::function<std::shared_ptr<const proxy::Snapshot>()> snapshot) {
   registry_.AddCollector(
       "protogate_upstream_endpoints_healthy",
@@ -118,6 +118,9 @@ void Telemetry::AddCollectors(
           sink.Set({c.name}, c.open_connections);
         }
       });
+}
+
+void Telemetry::AddOwnCollectors() {
   registry_.AddCollector(
       "protogate_config_snapshot_age_seconds",
       "Seconds since the configuration in use was loaded.", MetricType::kGauge,
@@ -186,7 +189,8 @@ absl::StatusOr<std::unique_ptr<Telemetry>> StartTelemetry(
       options.sample_ratio.has_value()) {
     t->observer_ = std::make_unique<observability::RequestObserver>(options);
   }
-  t->AddCollectors(std::move(current_snapshot));
+  t->AddUpstreamCollectors(std::move(current_snapshot));
+  t->AddOwnCollectors();
   return t;
 }
 

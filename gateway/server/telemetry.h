@@ -64,8 +64,13 @@ class Telemetry {
       const config::v1::GatewayConfig&,
       std::function<std::shared_ptr<const proxy::Snapshot>()>);
   Telemetry() = default;
-  void AddCollectors(
+  // Endpoint health and open connections per cluster, read from the
+  // snapshot in use at each scrape.
+  void AddUpstreamCollectors(
       std::function<std::shared_ptr<const proxy::Snapshot>()> snapshot);
+  // The configuration's age, the access log's drops and the span
+  // exporter's counts (those of the parts configured).
+  void AddOwnCollectors();
 
   observability::MetricsRegistry registry_;
   std::unique_ptr<observability::GatewayMetrics> metrics_;
