@@ -57,39 +57,77 @@ wrk.body = '{"title":"Cosmos","genre":"GENRE_SCIENCE","publishTime":"1980-10-01T
 wrk.headers["Content-Type"] = "application/json"
 LUA
 
-run_case() {  # $1: case, $2: label, $3: pid, $4: port; appends a TSV row
+# wrk's arguments for case $1 against port $2.
+wrk_args() {
   local path=/v1/shelves/1/books/1 script=()
   case $1 in
     list) path=/v1/shelves/1/books ;;
     post) path=/v1/shelves/2/books; script=(-s "$OUT/post.lua") ;;
   esac
-  local before after requests
-  before=$(cpu_ticks "$3")
-  taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "${script[@]}" \
-    "http://127.0.0.1:$4$path" >"$OUT/wrk.txt"
-  after=$(cpu_ticks "$3")
-  requests=$(awk '/requests in/ {print $1}' "$OUT/wrk.txt")
-  awk -v c="$1" -v l="$2" -v r="$requests" -v t=$((after - before)) -v hz="$TICK" \
-    -v d="$DURATION" 'BEGIN { printf "%s\t%s\t%.0f\t%.2f\n", c, l, r / d, t / hz * 1e6 / r }' \
+  echo -t1 -c"$CONNS" -d"${DURATION}s" "${script[@]}" "http://127.0.0.1:$2$path"
+}
+
+# row CASE LABEL RUN TICKS WRK_OUTPUT: appends a TSV row.
+row() {
+  local requests
+  requests=$(awk '/requests in/ {print $1}' "$5")
+  awk -v c="$1" -v l="$2" -v run="$3" -v r="$requests" -v t="$4" -v hz="$TICK" \
+    -v d="$DURATION" 'BEGIN { printf "%s\t%s\t%s\t%.0f\t%.2f\n", c, l, run, r / d, t / hz * 1e6 / r }' \
     >>"$OUT/runs.tsv"
+}
+
+run_case() {  # $1: case, $2: label, $3: pid, $4: port, $5: run
+  local before after
+  before=$(cpu_ticks "$3")
+  # shellcheck disable=SC2046  # wrk_args prints a list of arguments.
+  taskset -c 1 wrk $(wrk_args "$1" "$4") >"$OUT/wrk-$2.txt"
+  after=$(cpu_ticks "$3")
+  row "$1" "$2" "$5" $((after - before)) "$OUT/wrk-$2.txt"
+}
+
+# A and B at the same time, each driven by its own wrk: the drift of a
+# shared VM falls on both alike.
+run_pair() {  # $1: case, $2: run
+  local a0 b0 a1 b1 wa wb
+  a0=$(cpu_ticks "$PID_A")
+  b0=$(cpu_ticks "$PID_B")
+  # shellcheck disable=SC2046
+  taskset -c 1 wrk $(wrk_args "$1" "$PORT_A") >"$OUT/wrk-A.txt" &
+  wa=$!
+  # shellcheck disable=SC2046
+  taskset -c 1 wrk $(wrk_args "$1" "$PORT_B") >"$OUT/wrk-B.txt" &
+  wb=$!
+  wait "$wa" "$wb"
+  a1=$(cpu_ticks "$PID_A")
+  b1=$(cpu_ticks "$PID_B")
+  row "$1" A "$2" $((a1 - a0)) "$OUT/wrk-A.txt"
+  row "$1" B "$2" $((b1 - b0)) "$OUT/wrk-B.txt"
 }
 
 : >"$OUT/runs.tsv"
 for run in $(seq "$REPEAT"); do
   for c in get list post; do
-    run_case "$c" A "$PID_A" "$PORT_A"
-    run_case "$c" B "$PID_B" "$PORT_B"
+    if [ "${CONCURRENT:-0}" = 1 ]; then
+      run_pair "$c" "$run"
+    else
+      run_case "$c" A "$PID_A" "$PORT_A" "$run"
+      run_case "$c" B "$PID_B" "$PORT_B" "$run"
+    fi
   done
   echo "ab: run $run of $REPEAT done" >&2
 done
 
-echo "| case | A rps | B rps | A CPU us/req | B CPU us/req | B/A CPU |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| case | A rps | B rps | A CPU us/req | B CPU us/req | B/A CPU | B/A run by run (median, range) |"
+echo "|---|---:|---:|---:|---:|---:|---|"
 for c in get list post; do
   med() { awk -F'\t' -v c="$c" -v l="$1" -v f="$2" '$1 == c && $2 == l {print $f}' \
     "$OUT/runs.tsv" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-  ra=$(med A 3); rb=$(med B 3); ca=$(med A 4); cb=$(med B 4)
-  awk -v c="$c" -v ra="$ra" -v rb="$rb" -v ca="$ca" -v cb="$cb" \
-    'BEGIN { printf "| %s | %s | %s | %s | %s | %.3f |\n", c, ra, rb, ca, cb, cb / ca }'
+  ra=$(med A 4); rb=$(med B 4); ca=$(med A 5); cb=$(med B 5)
+  pairs=$(awk -F'\t' -v c="$c" '$1 == c && $2 == "A" {a[$3] = $5}
+    $1 == c && $2 == "B" {b[$3] = $5}
+    END {for (r in a) if (r in b) print b[r] / a[r]}' "$OUT/runs.tsv" |
+    sort -n | awk '{v[NR] = $1} END {printf "%.3f (%.3f .. %.3f)", v[int((NR + 1) / 2)], v[1], v[NR]}')
+  awk -v c="$c" -v ra="$ra" -v rb="$rb" -v ca="$ca" -v cb="$cb" -v p="$pairs" \
+    'BEGIN { printf "| %s | %s | %s | %s | %s | %.3f | %s |\n", c, ra, rb, ca, cb, cb / ca, p }'
 done
 echo "(runs: $OUT/runs.tsv)"
