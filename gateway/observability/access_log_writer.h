@@ -41,10 +41,10 @@ struct AccessLogOptions {
   size_t buffer_bytes = 4 << 20;
   // Lines wait at most this long before the thread writes them (sooner
   // once a quarter of the buffer is used): requests do not wake the thread.
-  // Each wake-up and write() has a fixed cost in the kernel (the file's
-  // inode, its journal, the thread's caches), so fewer, larger batches
-  // cost less per line: 0.27-0.48 µs at 50 ms, 0.11-0.16 at 250 ms, about
-  // 0.10 at 1 s (5-7k lines a second).
+  // Each wake-up and write() has a fixed cost (the kernel's work on the
+  // file's inode and journal, the thread's cold caches), so fewer, larger
+  // batches cost less per line: 0.27-0.48 µs at 50 ms, 0.11-0.16 at
+  // 250 ms, about 0.10 at 1 s (5-7k lines a second).
   absl::Duration flush_interval = absl::Milliseconds(250);
   absl::Duration close_timeout = absl::Seconds(1);
 };
