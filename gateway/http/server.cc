@@ -273,9 +273,15 @@ void Server::Impl::Shutdown(absl::Duration grace) {
   if (shut_down) return;
   shut_down = true;
   absl::Time deadline = absl::Now() + grace;
-  asio::post(loops.front()->ioc, [this] { CloseAcceptor(); });
-  for (auto& loop : loops) {
-    asio::post(loop->ioc, [loop = loop.get()] { DrainLoop(*loop); });
+  // The acceptor (loop 0's) closes in the same handler that drains loop
+  // 0: nothing posted from another thread runs between the two, so once
+  // connections are refused, loop 0's sessions serve no further request.
+  asio::post(loops.front()->ioc, [this] {
+    CloseAcceptor();
+    DrainLoop(*loops.front());
+  });
+  for (size_t i = 1; i < loops.size(); ++i) {
+    asio::post(loops[i]->ioc, [loop = loops[i].get()] { DrainLoop(*loop); });
   }
   guards.clear();  // Each loop ends when its last connection is done.
   if (!WaitForThreads(deadline)) {
