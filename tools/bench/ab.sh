@@ -117,16 +117,16 @@ for run in $(seq "$REPEAT"); do
   echo "ab: run $run of $REPEAT done" >&2
 done
 
-echo "| case | A rps | B rps | A CPU us/req | B CPU us/req | B/A CPU | B/A run by run (median, range) |"
+echo "| case | A rps | B rps | A CPU us/req | B CPU us/req | B/A CPU | B over A run by run |"
 echo "|---|---:|---:|---:|---:|---:|---|"
 for c in get list post; do
   med() { awk -F'\t' -v c="$c" -v l="$1" -v f="$2" '$1 == c && $2 == l {print $f}' \
     "$OUT/runs.tsv" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
   ra=$(med A 4); rb=$(med B 4); ca=$(med A 5); cb=$(med B 5)
-  pairs=$(awk -F'\t' -v c="$c" '$1 == c && $2 == "A" {a[$3] = $5}
-    $1 == c && $2 == "B" {b[$3] = $5}
-    END {for (r in a) if (r in b) print b[r] / a[r]}' "$OUT/runs.tsv" |
-    sort -n | awk '{v[NR] = $1} END {printf "%.3f (%.3f .. %.3f)", v[int((NR + 1) / 2)], v[1], v[NR]}')
+  # Run-by-run ratios by lib.sh's paired_overhead, on this case's rows.
+  awk -F'\t' -v c="$c" 'BEGIN {print "label\trun\tcpu"}
+    $1 == c {print $2 "\t" $3 "\t" $5}' "$OUT/runs.tsv" >"$OUT/case.tsv"
+  pairs=$(paired_overhead "$OUT/case.tsv" A B)
   awk -v c="$c" -v ra="$ra" -v rb="$rb" -v ca="$ca" -v cb="$cb" -v p="$pairs" \
     'BEGIN { printf "| %s | %s | %s | %s | %s | %.3f | %s |\n", c, ra, rb, ca, cb, cb / ca, p }'
 done
