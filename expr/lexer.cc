@@ -1,6 +1,7 @@
 #include "expr/lexer.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -25,6 +26,35 @@ void AppendUtf8(uint32_t cp, std::string* out) {
     out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
     out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
     out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+// The byte a one-character escape (`\n`, `\"`...) stands for; nullopt for
+// the escapes that take digits, and for unknown ones.
+std::optional<char> SimpleEscape(char c) {
+  switch (c) {
+    case 'a':
+      return '\a';
+    case 'b':
+      return '\b';
+    case 'f':
+      return '\f';
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'v':
+      return '\v';
+    case '\\':
+    case '?':
+    case '"':
+    case '\'':
+    case '`':
+      return c;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -99,70 +129,28 @@ absl::Status Lexer::Escape(bool bytes, std::string* out) {
   const int at = static_cast<int>(pos_);
   const char c = Peek();
   ++pos_;
-  auto hex = [&](int n, uint32_t* v) {
-    *v = 0;
-    for (int i = 0; i < n; ++i) {
-      const char h = Peek();
-      if (!absl::ascii_isxdigit(h)) return false;
-      *v = *v * 16 + (absl::ascii_isdigit(h)
-                          ? h - '0'
-                          : absl::ascii_tolower(h) - 'a' + 10);
-      ++pos_;
-    }
-    return true;
-  };
+  if (std::optional<char> simple = SimpleEscape(c)) {
+    out->push_back(*simple);
+    return absl::OkStatus();
+  }
   uint32_t v = 0;
   switch (c) {
-    case 'a':
-      out->push_back('\a');
-      return absl::OkStatus();
-    case 'b':
-      out->push_back('\b');
-      return absl::OkStatus();
-    case 'f':
-      out->push_back('\f');
-      return absl::OkStatus();
-    case 'n':
-      out->push_back('\n');
-      return absl::OkStatus();
-    case 'r':
-      out->push_back('\r');
-      return absl::OkStatus();
-    case 't':
-      out->push_back('\t');
-      return absl::OkStatus();
-    case 'v':
-      out->push_back('\v');
-      return absl::OkStatus();
-    case '\\':
-    case '?':
-    case '"':
-    case '\'':
-    case '`':
-      out->push_back(c);
-      return absl::OkStatus();
     case 'x':
     case 'X':
-      if (!hex(2, &v)) return Error(at, "bad \\x escape");
+      if (!HexDigits(2, &v)) return Error(at, "bad \\x escape");
       break;
     case 'u':
-      if (bytes || !hex(4, &v)) return Error(at, "bad \\u escape");
+      if (bytes || !HexDigits(4, &v)) return Error(at, "bad \\u escape");
       break;
     case 'U':
-      if (bytes || !hex(8, &v)) return Error(at, "bad \\U escape");
+      if (bytes || !HexDigits(8, &v)) return Error(at, "bad \\U escape");
       break;
     case '0':
     case '1':
     case '2':
-    case '3': {
-      v = c - '0';
-      for (int i = 0; i < 2; ++i) {
-        if (Peek() < '0' || Peek() > '7') return Error(at, "bad octal escape");
-        v = v * 8 + (Peek() - '0');
-        ++pos_;
-      }
+    case '3':
+      if (!OctalDigits(c, &v)) return Error(at, "bad octal escape");
       break;
-    }
     default:
       return Error(at, "unknown escape");
   }
@@ -175,6 +163,28 @@ absl::Status Lexer::Escape(bool bytes, std::string* out) {
   }
   AppendUtf8(v, out);
   return absl::OkStatus();
+}
+
+bool Lexer::HexDigits(int n, uint32_t* v) {
+  *v = 0;
+  for (int i = 0; i < n; ++i) {
+    const char h = Peek();
+    if (!absl::ascii_isxdigit(h)) return false;
+    *v = *v * 16 +
+         (absl::ascii_isdigit(h) ? h - '0' : absl::ascii_tolower(h) - 'a' + 10);
+    ++pos_;
+  }
+  return true;
+}
+
+bool Lexer::OctalDigits(char first, uint32_t* v) {
+  *v = first - '0';
+  for (int i = 0; i < 2; ++i) {
+    if (Peek() < '0' || Peek() > '7') return false;
+    *v = *v * 8 + (Peek() - '0');
+    ++pos_;
+  }
+  return true;
 }
 
 absl::Status Lexer::Quoted(Token* tok, bool raw, bool bytes) {

@@ -6,6 +6,7 @@
 // outlive it.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -43,6 +44,11 @@ class Lexer {
   absl::Status Number(Token* tok);
   absl::Status Quoted(Token* tok, bool raw, bool bytes);
   absl::Status Escape(bool bytes, std::string* out);
+  // Reads `n` hex digits into `*v`; false at a non-hex character.
+  bool HexDigits(int n, uint32_t* v);
+  // Reads the two octal digits after `first` (0-3) into `*v`; false at a
+  // non-octal character.
+  bool OctalDigits(char first, uint32_t* v);
   char Peek(size_t ahead = 0) const {
     return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
   }
