@@ -40,6 +40,9 @@ class Checker {
   absl::Status CallType(Node& n);
   absl::Status VisitLoop(Node& n);
   absl::Status VisitLiteralList(Node& n);
+  // `&&`, `||` (two bool operands) and `?:` (a bool condition; the type
+  // joins the branches').
+  absl::Status VisitLogical(Node& n);
 
   const Env& env_;
   const bool strict_;
@@ -324,35 +327,49 @@ absl::Status Checker::VisitLiteralList(Node& n) {
   return absl::OkStatus();
 }
 
+// The type of a constant of `kind`.
+Type ConstantType(ValueKind kind) {
+  switch (kind) {
+    case ValueKind::kNull:
+      return Type::Null();
+    case ValueKind::kBool:
+      return Type::Bool();
+    case ValueKind::kInt:
+      return Type::Int();
+    case ValueKind::kUint:
+      return Type::Uint();
+    case ValueKind::kDouble:
+      return Type::Double();
+    case ValueKind::kString:
+      return Type::String();
+    case ValueKind::kBytes:
+      return Type::Bytes();
+    default:
+      return Type::Dyn();
+  }
+}
+
+absl::Status Checker::VisitLogical(Node& n) {
+  for (auto& arg : n.args) {
+    absl::Status st = Visit(*arg);
+    if (!st.ok()) return st;
+  }
+  const size_t bools = n.kind == NodeKind::kCond ? 1 : 2;
+  for (size_t i = 0; i < bools; ++i) {
+    if (!Type::Bool().Accepts(n.args[i]->type)) {
+      return Mismatch(*n.args[i], absl::StrCat("expected bool, got ",
+                                               n.args[i]->type.DebugString()));
+    }
+  }
+  n.type = n.kind == NodeKind::kCond ? Join(n.args[1]->type, n.args[2]->type)
+                                     : Type::Bool();
+  return absl::OkStatus();
+}
+
 absl::Status Checker::Visit(Node& n) {
   switch (n.kind) {
     case NodeKind::kConst:
-      switch (n.value.kind()) {
-        case ValueKind::kNull:
-          n.type = Type::Null();
-          break;
-        case ValueKind::kBool:
-          n.type = Type::Bool();
-          break;
-        case ValueKind::kInt:
-          n.type = Type::Int();
-          break;
-        case ValueKind::kUint:
-          n.type = Type::Uint();
-          break;
-        case ValueKind::kDouble:
-          n.type = Type::Double();
-          break;
-        case ValueKind::kString:
-          n.type = Type::String();
-          break;
-        case ValueKind::kBytes:
-          n.type = Type::Bytes();
-          break;
-        default:
-          n.type = Type::Dyn();
-          break;
-      }
+      n.type = ConstantType(n.value.kind());
       return absl::OkStatus();
     case NodeKind::kIdent:
       return VisitIdent(n);
@@ -367,24 +384,8 @@ absl::Status Checker::Visit(Node& n) {
       return VisitLiteralList(n);
     case NodeKind::kAnd:
     case NodeKind::kOr:
-    case NodeKind::kCond: {
-      for (auto& arg : n.args) {
-        absl::Status st = Visit(*arg);
-        if (!st.ok()) return st;
-      }
-      const size_t bools = n.kind == NodeKind::kCond ? 1 : 2;
-      for (size_t i = 0; i < bools; ++i) {
-        if (!Type::Bool().Accepts(n.args[i]->type)) {
-          return Mismatch(*n.args[i],
-                          absl::StrCat("expected bool, got ",
-                                       n.args[i]->type.DebugString()));
-        }
-      }
-      n.type = n.kind == NodeKind::kCond
-                   ? Join(n.args[1]->type, n.args[2]->type)
-                   : Type::Bool();
-      return absl::OkStatus();
-    }
+    case NodeKind::kCond:
+      return VisitLogical(n);
     case NodeKind::kLoop:
       return VisitLoop(n);
     case NodeKind::kVar:
