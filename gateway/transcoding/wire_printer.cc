@@ -85,6 +85,19 @@ bool ReadValue(WireReader* r, WireValue* v) {
   }
 }
 
+// Whether `f` may come next in the usual encoding (FieldsInOrder): a
+// number above `last`, or `last` again for a repeated field, and no second
+// member of a oneof (whose members seen so far are the bits of `*oneofs`,
+// to which `f`'s is added).
+bool InCanonicalOrder(const FieldCodec& f, uint32_t last, uint64_t* oneofs) {
+  if (f.number < last || (f.number == last && !f.repeated)) return false;
+  if (f.oneof_index < 0) return true;
+  const uint64_t bit = f.oneof_index < 64 ? 1ull << f.oneof_index : 0;
+  if (bit == 0 || (*oneofs & bit) != 0) return false;
+  *oneofs |= bit;
+  return true;
+}
+
 }  // namespace
 
 template <typename Writer>
@@ -234,68 +247,28 @@ template <typename Writer>
 absl::Status WirePrinter<Writer>::FieldsInOrder(const MessageCodec& codec,
                                                 std::string_view wire,
                                                 bool* out_of_order) {
-  const FieldCodec* open = nullptr;  // Repeated or map field being written.
-  Occurrences* entries = nullptr;    // The open map field's entries.
-  const auto close = [&]() -> absl::Status {
-    const FieldCodec* f = std::exchange(open, nullptr);
-    if (f == nullptr) return absl::OkStatus();
-    if (f->is_map) return Map(*f, *entries);
-    w_.EndArray();
-    return absl::OkStatus();
-  };
+  OpenField open;
   uint32_t last = 0;
   uint64_t oneofs = 0;  // Bit i: a member of oneof i was seen.
   WireReader r(wire);
   uint32_t wire_type;
   absl::Status error;
   while (const FieldCodec* f = NextField(codec, r, &wire_type, &error)) {
-    const uint32_t number = f->number;
-    if (number < last || (number == last && !f->repeated)) {
+    if (!InCanonicalOrder(*f, last, &oneofs)) {
       *out_of_order = true;
       return absl::OkStatus();
-    }
-    if (f->oneof_index >= 0) {
-      const uint64_t bit = f->oneof_index < 64 ? 1ull << f->oneof_index : 0;
-      if (bit == 0 || (oneofs & bit) != 0) {
-        *out_of_order = true;
-        return absl::OkStatus();
-      }
-      oneofs |= bit;
     }
     WireValue v{wire_type};
     if (!WireTypeOk(*f, wire_type) || !ReadValue(&r, &v)) {
       return BadValue(codec, *f);
     }
-    if (number != last) {
-      if (absl::Status s = close(); !s.ok()) return s;
-      last = number;
+    if (f->number != last) {
+      if (absl::Status s = CloseField(open); !s.ok()) return s;
+      last = f->number;
     }
     absl::Status s;
-    if (f->is_map) {
-      if (open == nullptr) {
-        Key(*f);
-        std::vector<Occurrences>& table = Table();
-        if (table.empty()) table.emplace_back();
-        entries = &table[0];
-        entries->resize(0);
-        open = f;
-      }
-      entries->push_back(v);
-    } else if (f->repeated) {
-      const bool packed = f->packable && wire_type == kLengthDelimited;
-      if (open == nullptr) {
-        if (packed && v.bytes.empty()) continue;  // Adds no elements.
-        Key(*f);
-        w_.StartArray();
-        open = f;
-      }
-      if (f->type == FieldDescriptor::TYPE_MESSAGE) {
-        s = Message(*f->message, v.bytes);
-      } else if (packed) {
-        s = Packed(*f, v.bytes);
-      } else {
-        s = Scalar(*f, v);
-      }
+    if (f->is_map || f->repeated) {
+      s = InOrderElement(*f, wire_type, v, open);
     } else if (f->type == FieldDescriptor::TYPE_MESSAGE) {
       Key(*f);
       s = Message(*f->message, v.bytes);
@@ -306,7 +279,46 @@ absl::Status WirePrinter<Writer>::FieldsInOrder(const MessageCodec& codec,
     if (!s.ok()) return s;
   }
   if (!error.ok()) return error;
-  return close();
+  return CloseField(open);
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::InOrderElement(const FieldCodec& field,
+                                                 uint32_t wire_type,
+                                                 const WireValue& v,
+                                                 OpenField& open) {
+  if (field.is_map) {
+    if (open.field == nullptr) {
+      Key(field);
+      std::vector<Occurrences>& table = Table();
+      if (table.empty()) table.emplace_back();
+      open.entries = &table[0];
+      open.entries->resize(0);
+      open.field = &field;
+    }
+    open.entries->push_back(v);
+    return absl::OkStatus();
+  }
+  const bool packed = field.packable && wire_type == kLengthDelimited;
+  if (open.field == nullptr) {
+    if (packed && v.bytes.empty()) return absl::OkStatus();  // No elements.
+    Key(field);
+    w_.StartArray();
+    open.field = &field;
+  }
+  if (field.type == FieldDescriptor::TYPE_MESSAGE) {
+    return Message(*field.message, v.bytes);
+  }
+  return packed ? Packed(field, v.bytes) : Scalar(field, v);
+}
+
+template <typename Writer>
+absl::Status WirePrinter<Writer>::CloseField(OpenField& open) {
+  const FieldCodec* field = std::exchange(open.field, nullptr);
+  if (field == nullptr) return absl::OkStatus();
+  if (field->is_map) return Map(*field, *open.entries);
+  w_.EndArray();
+  return absl::OkStatus();
 }
 
 template <typename Writer>

@@ -83,6 +83,18 @@ class WirePrinter {
   // (having written part of the object) when `wire` is not like that.
   absl::Status FieldsInOrder(const MessageCodec& codec, std::string_view wire,
                              bool* out_of_order);
+  // The repeated or map field whose elements FieldsInOrder() is writing.
+  struct OpenField {
+    const FieldCodec* field = nullptr;  // Null: none.
+    Occurrences* entries = nullptr;     // A map field's entries so far.
+  };
+  // One element of a repeated or map `field` in FieldsInOrder(): opens the
+  // field in `open` first (its key and array; a map's entries are
+  // collected and written by CloseField()).
+  absl::Status InOrderElement(const FieldCodec& field, uint32_t wire_type,
+                              const WireValue& v, OpenField& open);
+  // Ends the open field's array, or writes its map; then none is open.
+  absl::Status CloseField(OpenField& open);
   void Key(const FieldCodec& field);
   // The occurrence table of the current depth.
   std::vector<Occurrences>& Table();
