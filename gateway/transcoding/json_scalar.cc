@@ -99,6 +99,30 @@ absl::Status EncodeFloating(const FieldCodec& f, const JsonScalar& v,
   return {};
 }
 
+// A bool: JSON true/false, or the text "true"/"false" (a map key).
+bool BoolValue(const JsonScalar& v, uint64_t* bits) {
+  if (v.kind == Kind::kBool) {
+    *bits = v.boolean;
+    return true;
+  }
+  if (v.kind == Kind::kText && (v.text == "true" || v.text == "false")) {
+    *bits = v.text == "true";
+    return true;
+  }
+  return false;
+}
+
+absl::Status EncodeString(const FieldCodec& f, const JsonScalar& v,
+                          Encoded* e) {
+  if (!IsStringy(v)) return Expected(TypeName(f), v);
+  if (!IsValidUtf8(v.text)) {
+    return absl::InvalidArgumentError("invalid UTF-8 in string");
+  }
+  e->bytes = std::string(v.text);
+  e->length_delimited = true;
+  return {};
+}
+
 absl::Status EncodeValue(const FieldCodec& f, const JsonScalar& v,
                          const ParseOptions& options, Encoded* e) {
   int64_t s;
@@ -133,26 +157,13 @@ absl::Status EncodeValue(const FieldCodec& f, const JsonScalar& v,
       e->bits = u;
       return {};
     case FieldDescriptor::TYPE_BOOL:
-      if (v.kind == Kind::kBool) {
-        e->bits = v.boolean;
-        return {};
-      }
-      if (v.kind == Kind::kText && (v.text == "true" || v.text == "false")) {
-        e->bits = v.text == "true";
-        return {};
-      }
-      break;
+      if (!BoolValue(v, &e->bits)) break;
+      return {};
     case FieldDescriptor::TYPE_FLOAT:
     case FieldDescriptor::TYPE_DOUBLE:
       return EncodeFloating(f, v, e);
     case FieldDescriptor::TYPE_STRING:
-      if (!IsStringy(v)) break;
-      if (!IsValidUtf8(v.text)) {
-        return absl::InvalidArgumentError("invalid UTF-8 in string");
-      }
-      e->bytes = std::string(v.text);
-      e->length_delimited = true;
-      return {};
+      return EncodeString(f, v, e);
     case FieldDescriptor::TYPE_BYTES:
       e->length_delimited = true;
       if (IsStringy(v) && Base64Decode(v.text, &e->bytes)) return {};

@@ -515,24 +515,27 @@ absl::Status WirePrinter<Writer>::Scalar(const FieldCodec& field,
       w_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
       break;
     }
-    case FieldDescriptor::TYPE_ENUM: {
-      const int32_t n = static_cast<int32_t>(b);
-      if (field.enum_codec->is_null_value) {
-        w_.Null();
-        break;
-      }
-      auto it = field.enum_codec->by_number.find(n);
-      if (options_.enums_as_ints || it == field.enum_codec->by_number.end()) {
-        w_.Int(n);
-      } else {
-        w_.PlainString(it->second);  // An identifier.
-      }
+    case FieldDescriptor::TYPE_ENUM:
+      Enum(field, static_cast<int32_t>(b));
       break;
-    }
     default:
       return Bad("unsupported field type");
   }
   return absl::OkStatus();
+}
+
+template <typename Writer>
+void WirePrinter<Writer>::Enum(const FieldCodec& field, int32_t number) {
+  if (field.enum_codec->is_null_value) {
+    w_.Null();
+    return;
+  }
+  auto it = field.enum_codec->by_number.find(number);
+  if (options_.enums_as_ints || it == field.enum_codec->by_number.end()) {
+    w_.Int(number);
+  } else {
+    w_.PlainString(it->second);  // An identifier.
+  }
 }
 
 template <typename Writer>

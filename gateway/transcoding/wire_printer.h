@@ -103,6 +103,9 @@ class WirePrinter {
   absl::Status Singular(const FieldCodec& field, const WireValue& v);
   absl::Status Packed(const FieldCodec& field, std::string_view bytes);
   absl::Status Scalar(const FieldCodec& field, const WireValue& v);
+  // An enum value: its name, or its number when unknown or when
+  // `enums_as_ints`; null for google.protobuf.NullValue.
+  void Enum(const FieldCodec& field, int32_t number);
   absl::Status MapKey(const FieldCodec& key, const WireValue& v,
                       std::string* out);
   absl::Status MergedMessage(const FieldCodec& field, const Occurrences& occ);
