@@ -99,7 +99,7 @@ absl::Status EncodeFloating(const FieldCodec& f, const JsonScalar& v,
   return {};
 }
 
-// A bool: JSON true/false, or the text "true"/"false" (a map key).
+// A bool: JSON true/false, or URL text (or a map key) "true"/"false".
 bool BoolValue(const JsonScalar& v, uint64_t* bits) {
   if (v.kind == Kind::kBool) {
     *bits = v.boolean;
