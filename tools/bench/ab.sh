@@ -9,14 +9,16 @@
 #
 # Both gateways run at once (--io_threads 1, pinned to CPU 0, the same
 # flags); wrk (CPU 1, c=CONNS) drives them in turn, interleaved: run 1 of
-# every case on A then on B, then run 2, ... CPU us/request = the gateway's
-# CPU time (/proc/PID/stat utime+stime) / requests wrk completed. Prints a
-# Markdown table of medians and the B/A ratio.
+# every case on A then on B, then run 2, ... With CONCURRENT=1 each run
+# loads A and B at the same time instead, one wrk each, so that the shared
+# VM's drift falls on both alike. CPU us/request = the gateway's CPU time
+# (/proc/PID/stat utime+stime) / requests wrk completed. Prints a Markdown
+# table of medians, the B/A ratio and the run-by-run overhead.
 #
 # Env: BIN_A, BIN_B (default both build/gateway/server/protogate), FLAGS_A,
 # FLAGS_B (more flags for one side, e.g. "--config metrics_off.yaml"),
-# DURATION=5 REPEAT=3 CONNS=32, BUILD=<repo>/build (demo_bookstore and
-# proto/bookstore.binpb built there), OUT=<tmp dir>.
+# DURATION=5 REPEAT=3 CONNS=32 CONCURRENT=0, BUILD=<repo>/build
+# (demo_bookstore and proto/bookstore.binpb built there), OUT=<tmp dir>.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
